@@ -1,0 +1,33 @@
+package dev.reflex.schemas;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Action ids derived from what caused the action, so a replay or a retry of the same event under the same rule
+ * version produces the same id, which actors use as an idempotency key.
+ */
+public final class ActionIds {
+    private ActionIds() {
+    }
+
+    /** @param position the action's index in the rule's list of actions */
+    public static String of(String eventId, String ruleId, String ruleVersion, int position) {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+        // Length-prefixed parts: ("a:b", "c") and ("a", "b:c") must not collide.
+        for (String part : new String[] {eventId, ruleId, ruleVersion, Integer.toString(position)}) {
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            sha256.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16),
+                (byte) (bytes.length >>> 8), (byte) bytes.length});
+            sha256.update(bytes);
+        }
+        return HexFormat.of().formatHex(sha256.digest(), 0, 16);
+    }
+}

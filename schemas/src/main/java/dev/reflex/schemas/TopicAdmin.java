@@ -1,0 +1,75 @@
+package dev.reflex.schemas;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Creates the topics Reflex needs, leaving existing ones as they are. */
+public final class TopicAdmin {
+    private final Admin admin;
+    private final Optional<Integer> partitions;
+    private final Optional<Short> replicationFactor;
+    private final long timeoutMs;
+
+    /**
+     * @param partitions partitions for new topics; empty for the broker's default
+     * @param replicationFactor replication factor for new topics; empty for the broker's default
+     */
+    public TopicAdmin(Admin admin, Optional<Integer> partitions, Optional<Short> replicationFactor, long timeoutMs) {
+        this.admin = admin;
+        this.partitions = partitions;
+        this.replicationFactor = replicationFactor;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /** Creates whichever of {@code specs} do not exist yet and returns their names. */
+    public List<String> ensure(Collection<TopicSpec> specs) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (TopicSpec spec : specs) {
+                if (!existing.contains(spec.name())) {
+                    NewTopic topic = new NewTopic(spec.name(), partitions, replicationFactor);
+                    if (spec.compacted()) {
+                        topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                    }
+                    missing.add(topic);
+                }
+            }
+            List<String> created = new ArrayList<>();
+            if (missing.isEmpty()) {
+                return created;
+            }
+            var results = admin.createTopics(missing).values();
+            for (var entry : results.entrySet()) {
+                try {
+                    entry.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
+                    created.add(entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+            return created;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer within " + timeoutMs + " ms while creating topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.reflex.schemas;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/** Every topic name Reflex uses, derived from one configurable prefix (default {@code reflex.}). */
+public final class TopicNames {
+    public static final String DEFAULT_PREFIX = "reflex.";
+    private static final Pattern NAME_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    private final String prefix;
+
+    public TopicNames(String prefix) {
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public String events() {
+        return prefix + "events";
+    }
+
+    public String rules() {
+        return prefix + "rules";
+    }
+
+    public String registers() {
+        return prefix + "registers";
+    }
+
+    public String registerOps() {
+        return prefix + "register-ops";
+    }
+
+    public String decisions() {
+        return prefix + "decisions";
+    }
+
+    public String dlq() {
+        return prefix + "dlq";
+    }
+
+    public String actionResults() {
+        return prefix + "action-results";
+    }
+
+    public String ingestPrefix() {
+        return prefix + "ingest.";
+    }
+
+    public String ingest(String source) {
+        return ingestPrefix() + requireValidPart(source, "source");
+    }
+
+    /** Matches every ingest topic, so a new source needs no restart. */
+    public Pattern ingestPattern() {
+        return Pattern.compile(Pattern.quote(ingestPrefix()) + NAME_PART.pattern());
+    }
+
+    /** The source name of an ingest topic. */
+    public String sourceOf(String ingestTopic) {
+        return ingestTopic.startsWith(ingestPrefix()) ? ingestTopic.substring(ingestPrefix().length()) : ingestTopic;
+    }
+
+    public String actionsPrefix() {
+        return prefix + "actions.";
+    }
+
+    public String actions(String system) {
+        return actionsPrefix() + requireValidPart(system, "system");
+    }
+
+    public Pattern actionsPattern() {
+        return Pattern.compile(Pattern.quote(actionsPrefix()) + NAME_PART.pattern());
+    }
+
+    /** The topics that exist whatever the rules say; ingest and action topics come per source and system. */
+    public List<TopicSpec> fixed() {
+        return List.of(
+            new TopicSpec(events(), false),
+            new TopicSpec(rules(), true),
+            new TopicSpec(registers(), true),
+            new TopicSpec(registerOps(), false),
+            new TopicSpec(decisions(), false),
+            new TopicSpec(dlq(), false),
+            new TopicSpec(actionResults(), false));
+    }
+
+    /** Whether {@code name} can be a source or system name, i.e. the last part of a topic name. */
+    public static boolean isValidPart(String name) {
+        return name != null && NAME_PART.matcher(name).matches();
+    }
+
+    private static String requireValidPart(String name, String what) {
+        if (!isValidPart(name)) {
+            throw new IllegalArgumentException("invalid " + what + " name '" + name
+                + "': use letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
+        }
+        return name;
+    }
+}

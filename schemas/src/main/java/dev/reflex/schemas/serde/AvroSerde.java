@@ -1,0 +1,127 @@
+package dev.reflex.schemas.serde;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistryException;
+import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
+
+/**
+ * Avro specific records in the Confluent wire format: magic byte 0, the 4-byte schema id, then Avro binary.
+ * The subject is {@code <topic>-value} (or {@code -key}), as with Confluent's default naming strategy.
+ * Registry outages surface as {@link SchemaRegistryUnavailableException} (retriable); bad bytes as
+ * {@link SerializationException}.
+ */
+public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
+    static final byte MAGIC_BYTE = 0;
+    private static final int HEADER_SIZE = 5;
+
+    private final SchemaRegistryClient registry;
+    private final Schema schema;
+    private final boolean isKey;
+    private final boolean autoRegister;
+    private final SpecificDatumWriter<T> writer;
+    private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+
+    public AvroSerde(SchemaRegistryClient registry, Class<T> type, boolean isKey, boolean autoRegister) {
+        this.registry = registry;
+        this.schema = SpecificData.get().getSchema(type);
+        this.isKey = isKey;
+        this.autoRegister = autoRegister;
+        this.writer = new SpecificDatumWriter<>(schema);
+    }
+
+    public Schema schema() {
+        return schema;
+    }
+
+    private String subject(String topic) {
+        return topic + (isKey ? "-key" : "-value");
+    }
+
+    byte[] serialize(String topic, T record) {
+        if (record == null) {
+            return null;
+        }
+        String subject = subject(topic);
+        int id = autoRegister ? registry.register(subject, schema)
+            : registry.lookup(subject, schema).orElseThrow(() -> new SerializationException("schema of "
+                + schema.getFullName() + " is not registered under subject '" + subject
+                + "' and auto-registration is off; register it first"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.write(MAGIC_BYTE);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        try {
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+            writer.write(record, encoder);
+            encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    T deserialize(String topic, byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        if (bytes.length < HEADER_SIZE || bytes[0] != MAGIC_BYTE) {
+            throw new SerializationException("record on " + topic + " is not in the Confluent Avro wire format"
+                + (bytes.length == 0 ? " (empty)" : " (first byte 0x" + Integer.toHexString(bytes[0] & 0xff) + ")"));
+        }
+        int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        DatumReader<T> reader = readers.get(id);
+        if (reader == null) {
+            Schema writerSchema;
+            try {
+                writerSchema = registry.schemaById(id);
+            } catch (SchemaRegistryUnavailableException e) {
+                throw e;
+            } catch (SchemaRegistryException e) {
+                throw new SerializationException("record on " + topic + " names schema id " + id
+                    + ", which the registry does not know (" + e.getMessage() + ")", e);
+            }
+            reader = new SpecificDatumReader<>(writerSchema, schema);
+            readers.put(id, reader);
+        }
+        try {
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_SIZE, bytes.length - HEADER_SIZE, null);
+            return reader.read(null, decoder);
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot read " + schema.getFullName() + " (schema id " + id + ") from topic "
+                + topic + ": " + e, e);
+        }
+    }
+
+    @Override
+    public Serializer<T> serializer() {
+        return this::serialize;
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+        return this::deserialize;
+    }
+}

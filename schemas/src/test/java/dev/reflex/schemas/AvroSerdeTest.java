@@ -1,0 +1,68 @@
+package dev.reflex.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.AvroSerde;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+class AvroSerdeTest {
+    private static ReflexSerdes serdes;
+
+    @BeforeAll
+    static void start() {
+        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+    }
+
+    private static Event event() {
+        return Event.newBuilder().setId("e-1").setSource("monitoring").setType("cpu.high").setSubject("web-1")
+            .setTime(java.time.Instant.ofEpochMilli(1_700_000_000_000L)).setData("{\"cpu\":97}").setLabels(Map.of("env", "prod")).build();
+    }
+
+    @Test
+    void aRecordSurvivesTheWireFormatAndStartsWithMagicByteAndId() {
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        byte[] bytes = serde.serializer().serialize("serde-test.events", event());
+        assertThat(bytes[0]).isEqualTo((byte) 0);
+        int id = java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt();
+        assertThat(serdes.registry().schemaById(id)).isEqualTo(Event.getClassSchema());
+        assertThat(serde.deserializer().deserialize("serde-test.events", bytes)).isEqualTo(event());
+    }
+
+    @Test
+    void bytesNotInTheWireFormatAreRefusedWithTheReason() {
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        assertThatThrownBy(() -> serde.deserializer().deserialize("t", "{\"json\":1}".getBytes(StandardCharsets.UTF_8)))
+            .isInstanceOf(SerializationException.class)
+            .hasMessageContaining("not in the Confluent Avro wire format")
+            .hasMessageContaining("0x7b");
+    }
+
+    @Test
+    void anUnknownSchemaIdIsRefusedNamingTheId() {
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        byte[] bytes = {0, 0x7f, 0, 0, 1, 2, 3};
+        assertThatThrownBy(() -> serde.deserializer().deserialize("t", bytes))
+            .isInstanceOf(SerializationException.class)
+            .hasMessageContaining("schema id " + 0x7f000001);
+    }
+
+    @Test
+    void truncatedAvroIsRefused() {
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        byte[] full = serde.serializer().serialize("serde-test.events", event());
+        byte[] truncated = java.util.Arrays.copyOf(full, 12);
+        assertThatThrownBy(() -> serde.deserializer().deserialize("serde-test.events", truncated))
+            .isInstanceOf(SerializationException.class)
+            .hasMessageContaining("cannot read dev.reflex.schemas.Event");
+    }
+}

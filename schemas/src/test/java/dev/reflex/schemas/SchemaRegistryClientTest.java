@@ -1,0 +1,84 @@
+package dev.reflex.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.reflex.embedded.Ports;
+import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.schemas.registry.IncompatibleSchemaException;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
+
+class SchemaRegistryClientTest {
+    private static SchemaRegistryClient client;
+
+    private static final Schema V1 = new Schema.Parser().parse(
+        "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+    private static final Schema V2_COMPATIBLE = new Schema.Parser().parse(
+        "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+            + "{\"name\":\"b\",\"type\":\"string\",\"default\":\"x\"}]}");
+    private static final Schema V2_INCOMPATIBLE = new Schema.Parser().parse(
+        "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+            + "{\"name\":\"c\",\"type\":\"int\"}]}");
+
+    @BeforeAll
+    static void start() {
+        client = new SchemaRegistryClient(TestServices.registry().url());
+    }
+
+    private static String subject() {
+        return "test-" + UUID.randomUUID() + "-value";
+    }
+
+    @Test
+    void registeringTheSameSchemaTwiceGivesTheSameIdAndTheIdResolvesToTheSchema() {
+        String subject = subject();
+        int id = client.register(subject, V1);
+        SchemaRegistryClient fresh = new SchemaRegistryClient(TestServices.registry().url());
+        assertThat(fresh.register(subject, V1)).isEqualTo(id);
+        assertThat(fresh.schemaById(id)).isEqualTo(V1);
+        assertThat(fresh.lookup(subject, V1)).contains(id);
+        assertThat(fresh.lookup(subject, V2_COMPATIBLE)).isEmpty();
+    }
+
+    @Test
+    void latestReturnsTheNewestVersionAndIsEmptyForAnUnknownSubject() {
+        String subject = subject();
+        assertThat(client.latest(subject)).isEmpty();
+        client.register(subject, V1);
+        int id2 = client.register(subject, V2_COMPATIBLE);
+        SchemaRegistryClient.RegisteredSchema latest = client.latest(subject).orElseThrow();
+        assertThat(latest.version()).isEqualTo(2);
+        assertThat(latest.id()).isEqualTo(id2);
+        assertThat(latest.schema()).isEqualTo(V2_COMPATIBLE);
+    }
+
+    @Test
+    void anIncompatibleChangeIsRefusedWithAnErrorNamingTheSubject() {
+        String subject = subject();
+        client.setCompatibility(subject, "BACKWARD");
+        assertThat(client.compatibility(subject)).contains("BACKWARD");
+        client.register(subject, V1);
+        assertThat(client.isCompatible(subject, V2_COMPATIBLE)).isTrue();
+        assertThat(client.isCompatible(subject, V2_INCOMPATIBLE)).isFalse();
+        assertThatThrownBy(() -> client.register(subject, V2_INCOMPATIBLE))
+            .isInstanceOf(IncompatibleSchemaException.class)
+            .hasMessageContaining("'" + subject + "'")
+            .hasMessageContaining("incompatible");
+    }
+
+    @Test
+    void anUnreachableRegistryIsReportedAsRetriable() {
+        SchemaRegistryClient nowhere = new SchemaRegistryClient("http://127.0.0.1:" + Ports.freePort(), Duration.ofSeconds(2));
+        assertThatThrownBy(nowhere::ping)
+            .isInstanceOf(SchemaRegistryUnavailableException.class)
+            .hasMessageContaining("unreachable");
+    }
+}
