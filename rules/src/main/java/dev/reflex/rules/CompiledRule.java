@@ -1,0 +1,107 @@
+package dev.reflex.rules;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import dev.reflex.schemas.ActionTemplate;
+import dev.reflex.schemas.RegisterOpType;
+import dev.reflex.schemas.RegisterTemplate;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.TopicNames;
+
+/** A rule whose condition and templates are compiled, once per version. Immutable and shared across threads. */
+public final class CompiledRule implements IndexedRule {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    record CompiledAction(String system, String action, Template target, Map<String, Template> params) {
+    }
+
+    record CompiledRegisterOp(RegisterOpType op, Template name, Template value) {
+    }
+
+    private final Rule rule;
+    private final Expression condition;
+    private final List<CompiledAction> actions;
+    private final List<CompiledRegisterOp> registerOps;
+
+    private CompiledRule(Rule rule, Expression condition, List<CompiledAction> actions, List<CompiledRegisterOp> registerOps) {
+        this.rule = rule;
+        this.condition = condition;
+        this.actions = actions;
+        this.registerOps = registerOps;
+    }
+
+    /** Checks and compiles {@code rule}; a {@link RuleException} names the field at fault. */
+    public static CompiledRule compile(Rule rule) {
+        if (rule.getId() == null || !ID.matcher(rule.getId()).matches()) {
+            throw new RuleException("id", "id '" + rule.getId()
+                + "' must be letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
+        }
+        Expression condition = null;
+        String conditionText = rule.getWhen().getCondition();
+        if (conditionText != null && !conditionText.isBlank()) {
+            condition = compileAt("when.condition", () -> Expression.compile(conditionText));
+        }
+        List<CompiledAction> actions = new ArrayList<>();
+        for (int i = 0; i < rule.getActions().size(); i++) {
+            ActionTemplate a = rule.getActions().get(i);
+            String at = "actions[" + i + "]";
+            if (!TopicNames.isValidPart(a.getSystem())) {
+                throw new RuleException(at + ".system", "system '" + a.getSystem()
+                    + "' must be letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
+            if (a.getAction() == null || a.getAction().isBlank()) {
+                throw new RuleException(at + ".action", "an action needs a name");
+            }
+            Template target = a.getTarget() == null ? null : compileAt(at + ".target", () -> Template.compile(a.getTarget()));
+            Map<String, Template> params = new TreeMap<>();
+            for (Map.Entry<String, String> p : a.getParams().entrySet()) {
+                params.put(p.getKey(), compileAt(at + ".params." + p.getKey(), () -> Template.compile(p.getValue())));
+            }
+            actions.add(new CompiledAction(a.getSystem(), a.getAction(), target, Map.copyOf(params)));
+        }
+        List<CompiledRegisterOp> ops = new ArrayList<>();
+        for (int i = 0; i < rule.getRegisters().size(); i++) {
+            RegisterTemplate r = rule.getRegisters().get(i);
+            String at = "registers[" + i + "]";
+            if (r.getName() == null || r.getName().isBlank()) {
+                throw new RuleException(at, "a register operation needs a register name");
+            }
+            if (r.getOp() == RegisterOpType.SET && r.getValue() == null) {
+                throw new RuleException(at + ".value", "'set' needs a value");
+            }
+            Template name = compileAt(at, () -> Template.compile(r.getName()));
+            Template value = r.getValue() == null ? null : compileAt(at + ".value", () -> Template.compile(r.getValue()));
+            ops.add(new CompiledRegisterOp(r.getOp(), name, value));
+        }
+        return new CompiledRule(rule, condition, List.copyOf(actions), List.copyOf(ops));
+    }
+
+    private static <T> T compileAt(String field, java.util.function.Supplier<T> compile) {
+        try {
+            return compile.get();
+        } catch (RuleException e) {
+            throw e.at(field);
+        }
+    }
+
+    @Override
+    public Rule rule() {
+        return rule;
+    }
+
+    Expression condition() {
+        return condition;
+    }
+
+    List<CompiledAction> actions() {
+        return actions;
+    }
+
+    List<CompiledRegisterOp> registerOps() {
+        return registerOps;
+    }
+}

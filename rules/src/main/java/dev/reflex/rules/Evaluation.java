@@ -1,0 +1,28 @@
+package dev.reflex.rules;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.RegisterOp;
+import dev.reflex.schemas.RuleOutcome;
+
+/** What evaluating one event produced: an outcome per rule considered, and the actions and register operations. */
+public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps) {
+
+    public Decision toDecision(Event event, String engineInstance, Instant decidedAt) {
+        return Decision.newBuilder()
+            .setEventId(event.getId())
+            .setEventSource(event.getSource())
+            .setEventType(event.getType())
+            .setSubject(event.getSubject())
+            .setDecidedAt(decidedAt)
+            .setEngineInstance(engineInstance)
+            .setRules(outcomes)
+            .setActionIds(actions.stream().map(Action::getId).toList())
+            .setRegisterOps(registerOps.stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList())
+            .build();
+    }
+}

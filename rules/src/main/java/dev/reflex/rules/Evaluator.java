@@ -1,0 +1,128 @@
+package dev.reflex.rules;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionIds;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.Outcome;
+import dev.reflex.schemas.RegisterOp;
+import dev.reflex.schemas.RuleOutcome;
+
+/**
+ * Evaluates an event against the rules that can match it. A rule that fails (an expression error, a template
+ * that cannot render) yields an ERROR outcome and nothing else; the other rules are unaffected.
+ */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    /**
+     * @param registers current register values by name (null when unset)
+     * @param now the time stamped on actions
+     */
+    public static Evaluation evaluate(Event event, RuleIndex index, Function<String, String> registers, Instant now) {
+        List<IndexedRule> candidates = index.candidates(event.getSource(), event.getType());
+        List<RuleOutcome> outcomes = new ArrayList<>(candidates.size());
+        List<Action> actions = new ArrayList<>();
+        List<RegisterOp> ops = new ArrayList<>();
+        if (candidates.isEmpty()) {
+            return new Evaluation(outcomes, actions, ops);
+        }
+        Map<String, Object> variables = new HashMap<>(4);
+        variables.put("event", EventView.of(event));
+        variables.put("registers", ReadOnlyViews.registers(registers));
+        for (IndexedRule candidate : candidates) {
+            if (candidate instanceof QuarantinedRule quarantined) {
+                outcomes.add(outcome(candidate, Outcome.QUARANTINED, quarantined.reason()));
+            } else if (!candidate.rule().getEnabled()) {
+                outcomes.add(outcome(candidate, Outcome.DISABLED, null));
+            } else {
+                outcomes.add(apply((CompiledRule) candidate, event, variables, now, actions, ops));
+            }
+        }
+        return new Evaluation(outcomes, actions, ops);
+    }
+
+    private static RuleOutcome apply(CompiledRule rule, Event event, Map<String, Object> variables, Instant now,
+                                     List<Action> actionsOut, List<RegisterOp> opsOut) {
+        String step = "when.condition";
+        try {
+            if (rule.condition() != null) {
+                Object result = rule.condition().evaluate(variables);
+                if (!(result instanceof Boolean)) {
+                    return outcome(rule, Outcome.ERROR, "when.condition: evaluated to "
+                        + (result == null ? "null" : result.getClass().getSimpleName() + " " + result) + ", not true or false");
+                }
+                if (!(Boolean) result) {
+                    return outcome(rule, Outcome.CONDITION_FALSE, null);
+                }
+            }
+            // Render everything first, so a rule that fails half-way emits nothing.
+            List<Action> actions = new ArrayList<>(rule.actions().size());
+            for (int i = 0; i < rule.actions().size(); i++) {
+                step = "actions[" + i + "]";
+                CompiledRule.CompiledAction a = rule.actions().get(i);
+                Map<String, String> params = new TreeMap<>();
+                for (Map.Entry<String, Template> p : a.params().entrySet()) {
+                    step = "actions[" + i + "].params." + p.getKey();
+                    params.put(p.getKey(), p.getValue().render(variables));
+                }
+                step = "actions[" + i + "].target";
+                String target = a.target() == null ? event.getSubject() : a.target().render(variables);
+                actions.add(Action.newBuilder()
+                    .setId(ActionIds.of(event.getId(), rule.id(), rule.version(), i))
+                    .setSystem(a.system())
+                    .setAction(a.action())
+                    .setTarget(target)
+                    .setParams(params)
+                    .setEventId(event.getId())
+                    .setEventSource(event.getSource())
+                    .setEventType(event.getType())
+                    .setRuleId(rule.id())
+                    .setRuleVersion(rule.version())
+                    .setCorrelationid(event.getCorrelationid() == null ? event.getId() : event.getCorrelationid())
+                    .setTraceparent(event.getTraceparent())
+                    .setCreatedAt(now)
+                    .build());
+            }
+            List<RegisterOp> ops = new ArrayList<>(rule.registerOps().size());
+            for (int i = 0; i < rule.registerOps().size(); i++) {
+                step = "registers[" + i + "]";
+                CompiledRule.CompiledRegisterOp op = rule.registerOps().get(i);
+                String name = op.name().render(variables);
+                if (name.isBlank()) {
+                    throw new IllegalStateException("the register name rendered empty");
+                }
+                ops.add(RegisterOp.newBuilder()
+                    .setName(name)
+                    .setOp(op.op())
+                    .setValue(op.value() == null ? null : op.value().render(variables))
+                    .setEventId(event.getId())
+                    .setRuleId(rule.id())
+                    .setRuleVersion(rule.version())
+                    .build());
+            }
+            actionsOut.addAll(actions);
+            opsOut.addAll(ops);
+            return outcome(rule, Outcome.MATCHED, null);
+        } catch (RuntimeException e) {
+            return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+    }
+
+    private static RuleOutcome outcome(IndexedRule rule, Outcome outcome, String detail) {
+        return RuleOutcome.newBuilder()
+            .setRuleId(rule.id())
+            .setRuleVersion(rule.version())
+            .setOutcome(outcome)
+            .setDetail(detail)
+            .build();
+    }
+}

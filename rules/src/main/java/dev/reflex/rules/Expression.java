@@ -1,0 +1,50 @@
+package dev.reflex.rules;
+
+import java.io.Serializable;
+import java.util.Map;
+
+import org.mvel2.MVEL;
+import org.mvel2.ParserContext;
+
+/** One guarded, compiled expression. Compiled once per rule version; evaluated per event. */
+final class Expression {
+    private final String source;
+    private final Serializable compiled;
+
+    private Expression(String source, Serializable compiled) {
+        this.source = source;
+        this.compiled = compiled;
+    }
+
+    static Expression compile(String source) {
+        ExpressionGuard.check(source);
+        ReadOnlyViews.install();
+        try {
+            return new Expression(source, MVEL.compileExpression(source, new ParserContext()));
+        } catch (RuntimeException e) {
+            throw new RuleException("", "does not compile: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * MVEL builds parts of a compiled expression lazily on first use, without synchronization (mvel#98), so
+     * evaluation of one expression is serialized; different expressions run in parallel.
+     */
+    Object evaluate(Map<String, Object> variables) {
+        synchronized (this) {
+            return MVEL.executeExpression(compiled, variables);
+        }
+    }
+
+    String source() {
+        return source;
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        int newline = message.indexOf('\n');
+        return (newline < 0 ? message : message.substring(0, newline)).strip();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.reflex.rules;
+
+import java.math.BigInteger;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.mvel2.MVEL;
+import org.mvel2.integration.PropertyHandler;
+import org.mvel2.integration.PropertyHandlerFactory;
+import org.mvel2.integration.VariableResolverFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What expressions see: immutable maps and lists of JSON values. A missing key reads as null (so
+ * {@code event.data.missing == null} is simply true) and never falls through to a Java method of the map.
+ */
+final class ReadOnlyViews {
+    static {
+        // MVEL resolves `a.b` to a no-argument method b() of the map before its key "b" (so `event.data.clear`
+        // would call clear()). For our views, a property is always a key.
+        PropertyHandler keyLookup = new PropertyHandler() {
+            @Override
+            public Object getProperty(String name, Object view, VariableResolverFactory variables) {
+                return ((Map<?, ?>) view).get(name);
+            }
+
+            @Override
+            public Object setProperty(String name, Object view, VariableResolverFactory variables, Object value) {
+                throw new UnsupportedOperationException("rules cannot change '" + name + "': event and registers are read-only");
+            }
+        };
+        PropertyHandlerFactory.registerPropertyHandler(Fields.class, keyLookup);
+        PropertyHandlerFactory.registerPropertyHandler(Registers.class, keyLookup);
+        MVEL.COMPILER_OPT_ALLOW_OVERRIDE_ALL_PROPHANDLING = true;
+    }
+
+    private ReadOnlyViews() {
+    }
+
+    /** Makes sure the property handlers are registered before any expression is compiled. */
+    static void install() {
+        // the static initializer does the work
+    }
+
+    static Map<String, Object> map(Map<String, Object> values) {
+        return new Fields(Collections.unmodifiableMap(values));
+    }
+
+    static Object json(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isObject()) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                fields.put(field.getKey(), json(field.getValue()));
+            }
+            return map(fields);
+        }
+        if (node.isArray()) {
+            List<Object> items = new ArrayList<>(node.size());
+            node.forEach(item -> items.add(json(item)));
+            return Collections.unmodifiableList(items);
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isIntegralNumber()) {
+            BigInteger big = node.bigIntegerValue();
+            return big.bitLength() < 64 ? (Object) big.longValue() : big;
+        }
+        if (node.isNumber()) {
+            return node.doubleValue();
+        }
+        return node.asText();
+    }
+
+    /** Registers are looked up one by one, on read; they cannot be listed or changed. */
+    static Map<String, Object> registers(Function<String, String> lookup) {
+        return new Registers(lookup);
+    }
+
+    private static final class Fields extends AbstractMap<String, Object> {
+        private final Map<String, Object> values;
+
+        Fields(Map<String, Object> values) {
+            this.values = values;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return values.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return values.entrySet();
+        }
+
+        @Override
+        public String toString() {
+            return values.toString();
+        }
+    }
+
+    private static final class Registers extends AbstractMap<String, Object> {
+        private final Function<String, String> lookup;
+
+        Registers(Function<String, String> lookup) {
+            this.lookup = lookup;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return key == null ? null : lookup.apply(key.toString());
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            throw new UnsupportedOperationException("registers can be read by name only");
+        }
+    }
+}

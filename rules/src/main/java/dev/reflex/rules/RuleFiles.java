@@ -1,0 +1,334 @@
+package dev.reflex.rules;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+import dev.reflex.schemas.ActionTemplate;
+import dev.reflex.schemas.RegisterOpType;
+import dev.reflex.schemas.RegisterTemplate;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.RuleTrigger;
+
+/**
+ * Reads rules from YAML files (one rule per YAML document; {@code ---} separates several in one file), checks
+ * and compiles each, and reports every problem as {@code file:line: reason}. A rule's version is the hash of its
+ * content, so an unchanged rule keeps its version.
+ */
+public final class RuleFiles {
+    /** A problem in a rule file, at a line. */
+    public record Problem(String file, int line, String message) {
+        @Override
+        public String toString() {
+            return file + ":" + line + ": " + message;
+        }
+    }
+
+    /** The rules read, and every problem found; rules with problems are not among the rules. */
+    public record Loaded(List<Rule> rules, List<Problem> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private static final Set<String> RULE_KEYS = Set.of("id", "description", "enabled", "when", "then");
+    private static final Set<String> WHEN_KEYS = Set.of("source", "type", "condition");
+    private static final Set<String> ACTION_KEYS = Set.of("system", "action", "target", "params");
+    private static final Map<String, Set<String>> REGISTER_KEYS = Map.of(
+        "set", Set.of("set", "value"), "incr", Set.of("incr", "by"), "delete", Set.of("delete"));
+
+    private RuleFiles() {
+    }
+
+    /** Loads every {@code .yaml}/{@code .yml} file under {@code path} (or the one file), in path order. */
+    public static Loaded load(Path path) throws IOException {
+        List<Path> files;
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> walk = Files.walk(path)) {
+                files = walk.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+                    .sorted().toList();
+            }
+        } else {
+            files = List.of(path);
+        }
+        List<Rule> rules = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (Path file : files) {
+            String name = file.toString();
+            Loaded loaded = parse(name, Files.readString(file, StandardCharsets.UTF_8));
+            problems.addAll(loaded.problems());
+            for (Rule rule : loaded.rules()) {
+                String where = seen.putIfAbsent(rule.getId(), rule.getOrigin());
+                if (where != null) {
+                    problems.add(new Problem(name, lineOf(rule.getOrigin()), "duplicate rule id '" + rule.getId()
+                        + "' (also at " + where + ")"));
+                } else {
+                    rules.add(rule);
+                }
+            }
+        }
+        return new Loaded(rules, problems);
+    }
+
+    private static int lineOf(String origin) {
+        int colon = origin.lastIndexOf(':');
+        try {
+            return Integer.parseInt(origin.substring(colon + 1));
+        } catch (RuntimeException e) {
+            return 1;
+        }
+    }
+
+    /** Parses the rules in one file's text; {@code fileName} is used in problems and as the rules' origin. */
+    public static Loaded parse(String fileName, String yamlText) {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(10);
+        options.setAllowDuplicateKeys(false);
+        options.setCodePointLimit(1024 * 1024);
+        Yaml yaml = new Yaml(new SafeConstructor(options));
+        List<Rule> rules = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        try {
+            for (Node document : yaml.composeAll(new StringReader(yamlText))) {
+                if (document == null) {
+                    continue;
+                }
+                try {
+                    rules.add(new DocumentReader(fileName).read(document));
+                } catch (Located e) {
+                    problems.add(new Problem(fileName, e.line, e.getMessage()));
+                }
+            }
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
+            problems.add(new Problem(fileName, line, "not valid YAML: " + e.getProblem()));
+        } catch (YAMLException e) {
+            problems.add(new Problem(fileName, 1, "not valid YAML: " + Expression.firstLine(e.getMessage())));
+        }
+        return new Loaded(rules, problems);
+    }
+
+    /** The content hash that is a rule's version: the same content always gives the same version. */
+    public static String versionOf(Rule rule) {
+        Rule content = Rule.newBuilder(rule).setVersion("").setOrigin(null).build();
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.toString().getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    }
+
+    private static final class Located extends RuntimeException {
+        final int line;
+
+        Located(Node node, String message) {
+            super(message);
+            this.line = node.getStartMark().getLine() + 1;
+        }
+
+        Located(int line, String message) {
+            super(message);
+            this.line = line;
+        }
+    }
+
+    /** Reads one document, remembering the line of each field so compile errors point at the right line. */
+    private static final class DocumentReader {
+        private final String fileName;
+        private final Map<String, Integer> lines = new HashMap<>();
+
+        DocumentReader(String fileName) {
+            this.fileName = fileName;
+        }
+
+        Rule read(Node document) {
+            Map<String, Node> root = mapping(document, "a rule", RULE_KEYS);
+            Node idNode = root.get("id");
+            if (idNode == null) {
+                throw new Located(document, "a rule needs an 'id'");
+            }
+            String id = scalar(idNode, "id");
+            RuleTrigger.Builder when = RuleTrigger.newBuilder();
+            Node whenNode = root.get("when");
+            if (whenNode == null) {
+                throw new Located(document, "rule '" + id + "' needs a 'when' (source, type and/or condition)");
+            }
+            Map<String, Node> whenFields = mapping(whenNode, "'when'", WHEN_KEYS);
+            when.setSource(optionalScalar(whenFields.get("source"), "when.source"));
+            when.setType(optionalScalar(whenFields.get("type"), "when.type"));
+            when.setCondition(optionalScalar(whenFields.get("condition"), "when.condition"));
+            lines.put("when", line(whenNode));
+
+            List<ActionTemplate> actions = new ArrayList<>();
+            List<RegisterTemplate> registers = new ArrayList<>();
+            Node thenNode = root.get("then");
+            if (thenNode != null) {
+                if (!(thenNode instanceof SequenceNode sequence)) {
+                    throw new Located(thenNode, "'then' must be a list of actions and register operations");
+                }
+                for (int j = 0; j < sequence.getValue().size(); j++) {
+                    Node item = sequence.getValue().get(j);
+                    Map<String, Node> fields = mapping(item, "an item of 'then'", null);
+                    String op = REGISTER_KEYS.keySet().stream().filter(fields::containsKey).findFirst().orElse(null);
+                    if (op == null) {
+                        actions.add(action(item, fields, "actions[" + actions.size() + "]"));
+                    } else {
+                        registers.add(register(item, fields, op, "registers[" + registers.size() + "]"));
+                    }
+                }
+            }
+            boolean enabled = true;
+            if (root.containsKey("enabled")) {
+                String text = scalar(root.get("enabled"), "enabled");
+                if (!text.equals("true") && !text.equals("false")) {
+                    throw new Located(root.get("enabled"), "'enabled' must be true or false, not '" + text + "'");
+                }
+                enabled = Boolean.parseBoolean(text);
+            }
+            Rule rule = Rule.newBuilder()
+                .setId(id)
+                .setVersion("")
+                .setDescription(optionalScalar(root.get("description"), "description"))
+                .setEnabled(enabled)
+                .setWhen(when.build())
+                .setActions(actions)
+                .setRegisters(registers)
+                .setOrigin(fileName + ":" + line(document))
+                .build();
+            try {
+                CompiledRule.compile(rule);
+            } catch (RuleException e) {
+                throw new Located(lines.getOrDefault(e.field(), line(document)),
+                    (e.field().isEmpty() ? "" : thenField(e.field()) + ": ") + e.reason());
+            }
+            rule.setVersion(versionOf(rule));
+            return rule;
+        }
+
+        /** Names a field as the user wrote it: actions[1] is the second action in 'then', wherever it stands. */
+        private String thenField(String field) {
+            String prefix = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
+            Integer index = lines.get("#" + prefix);
+            return index == null ? field : "then[" + index + "]" + field.substring(prefix.length());
+        }
+
+        private ActionTemplate action(Node item, Map<String, Node> fields, String at) {
+            for (String key : fields.keySet()) {
+                if (!ACTION_KEYS.contains(key)) {
+                    throw new Located(fields.get(key), "unknown field '" + key + "' in an action; expected one of "
+                        + "system, action, target, params (or set, incr, delete for a register)");
+                }
+            }
+            rememberThen(item, at);
+            if (!fields.containsKey("system") || !fields.containsKey("action")) {
+                throw new Located(item, "an action needs both 'system' and 'action'");
+            }
+            Map<String, String> params = new TreeMap<>();
+            Node paramsNode = fields.get("params");
+            if (paramsNode != null) {
+                for (Map.Entry<String, Node> p : mapping(paramsNode, "'params'", null).entrySet()) {
+                    params.put(p.getKey(), scalar(p.getValue(), at + ".params." + p.getKey()));
+                }
+            }
+            return ActionTemplate.newBuilder()
+                .setSystem(scalar(fields.get("system"), at + ".system"))
+                .setAction(scalar(fields.get("action"), at + ".action"))
+                .setTarget(optionalScalar(fields.get("target"), at + ".target"))
+                .setParams(params)
+                .build();
+        }
+
+        private RegisterTemplate register(Node item, Map<String, Node> fields, String op, String at) {
+            Set<String> allowed = REGISTER_KEYS.get(op);
+            for (String key : fields.keySet()) {
+                if (!allowed.contains(key)) {
+                    throw new Located(fields.get(key), "unknown field '" + key + "' in a '" + op + "' register operation; expected "
+                        + String.join(", ", allowed.stream().sorted().toList()));
+                }
+            }
+            rememberThen(item, at);
+            String valueKey = op.equals("set") ? "value" : op.equals("incr") ? "by" : null;
+            String value = valueKey == null ? null : optionalScalar(fields.get(valueKey), at + ".value");
+            if (op.equals("set") && value == null) {
+                throw new Located(item, "'set' needs a 'value'");
+            }
+            return RegisterTemplate.newBuilder()
+                .setOp(RegisterOpType.valueOf(op.toUpperCase()))
+                .setName(scalar(fields.get(op), at))
+                .setValue(value)
+                .build();
+        }
+
+        private void rememberThen(Node item, String at) {
+            lines.put(at, line(item));
+            int thenIndex = lines.merge("#then-count", 1, Integer::sum) - 1;
+            lines.put("#" + at, thenIndex);
+        }
+
+        private Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
+            if (!(node instanceof MappingNode map)) {
+                throw new Located(node, what + " must be a mapping of fields");
+            }
+            Map<String, Node> fields = new LinkedHashMap<>();
+            for (NodeTuple tuple : map.getValue()) {
+                if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
+                    throw new Located(tuple.getKeyNode(), "field names must be plain text");
+                }
+                if (allowed != null && !allowed.contains(key.getValue())) {
+                    throw new Located(key, "unknown field '" + key.getValue() + "' in " + what + "; expected one of "
+                        + String.join(", ", allowed.stream().sorted().toList()));
+                }
+                fields.put(key.getValue(), tuple.getValueNode());
+            }
+            return fields;
+        }
+
+        private String scalar(Node node, String field) {
+            if (!(node instanceof ScalarNode scalar)) {
+                throw new Located(node, "'" + field + "' must be a single value, not a list or mapping");
+            }
+            lines.put(field, line(node));
+            return scalar.getValue();
+        }
+
+        private String optionalScalar(Node node, String field) {
+            if (node == null) {
+                return null;
+            }
+            if (node instanceof ScalarNode scalar && scalar.getTag().getValue().endsWith(":null")) {
+                return null;
+            }
+            return scalar(node, field);
+        }
+
+        private static int line(Node node) {
+            return node.getStartMark().getLine() + 1;
+        }
+    }
+}
