@@ -36,6 +36,14 @@ public final class RuleBook {
         return entry;
     }
 
+    /** Holds {@code rule} as quarantined for a reason found outside the rule itself. */
+    public synchronized IndexedRule quarantine(Rule rule, String reason) {
+        IndexedRule entry = new QuarantinedRule(rule, reason);
+        byId.put(rule.getId(), entry);
+        stale = true;
+        return entry;
+    }
+
     public synchronized void remove(String id) {
         if (byId.remove(id) != null) {
             stale = true;

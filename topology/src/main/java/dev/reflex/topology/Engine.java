@@ -1,0 +1,107 @@
+package dev.reflex.topology;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
+
+/** The engine process: checks what it depends on, creates the fixed topics when allowed, and runs the topology. */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    /** The engine cannot start; the message says what to do. */
+    public static final class StartException extends RuntimeException {
+        public StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final KafkaStreams streams;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private Engine(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Starts the engine; throws {@link StartException} with a one-line explanation when Kafka or the registry is unreachable. */
+    public static Engine start(EngineConfig config) {
+        String bootstrap = String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
+            requireKafka(admin, bootstrap);
+            if (config.getBoolean(EngineConfig.TOPICS_CREATE_CONFIG)) {
+                List<String> created = new TopicAdmin(admin, config.topicPartitions(), config.topicReplicationFactor(), 30_000)
+                    .ensure(config.topicNames().fixed());
+                if (!created.isEmpty()) {
+                    LOG.info("created topics {}", created);
+                }
+            }
+        }
+        try {
+            new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(10)).ping();
+        } catch (SchemaRegistryUnavailableException e) {
+            throw new StartException(e.getMessage() + "; check --schema-registry-url and that the registry is up", e);
+        }
+        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(config), config.streamsProperties());
+        Engine engine = new Engine(streams);
+        streams.setUncaughtExceptionHandler(error -> {
+            LOG.error("a stream thread failed; replacing it, and its records will be processed again from the last commit", error);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((next, previous) -> {
+            LOG.info("engine state {} -> {}", previous, next);
+            if (next == KafkaStreams.State.RUNNING) {
+                engine.running.countDown();
+            }
+            if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
+                engine.stopped.countDown();
+            }
+        });
+        streams.start();
+        return engine;
+    }
+
+    private static void requireKafka(Admin admin, String bootstrap) {
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(10_000)).nodes().get(12, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new StartException("cannot reach Kafka at " + bootstrap + " within 10 s; check --bootstrap-servers "
+                + "and that the brokers are up", e);
+        }
+    }
+
+    /** Waits until the engine processes records (rules and registers are loaded by then). */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Blocks until the engine stops. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

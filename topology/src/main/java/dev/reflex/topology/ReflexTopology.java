@@ -1,0 +1,114 @@
+package dev.reflex.topology;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import dev.reflex.rules.RuleBook;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.RawEvent;
+import dev.reflex.schemas.Register;
+import dev.reflex.schemas.Topic;
+import dev.reflex.schemas.Topics;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.internals.ActionTopicExtractor;
+import dev.reflex.topology.internals.EvaluateProcessor;
+import dev.reflex.topology.internals.NormalizeProcessor;
+import dev.reflex.topology.internals.Normalizer;
+import dev.reflex.topology.internals.RegisterOpProcessor;
+import dev.reflex.topology.internals.RuleLoader;
+import dev.reflex.topology.internals.TableLoader;
+
+/**
+ * The engine's topology, a pure function of its configuration: no I/O happens here, so tests drive exactly what
+ * production runs.
+ *
+ * <pre>
+ * reflex.ingest.*  -> normalize -> reflex.events | reflex.dlq
+ * reflex.events    -> evaluate  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
+ * reflex.register-ops -> apply-register-ops (store register-values) -> reflex.registers
+ * reflex.rules     -> global store rules (and the compiled rule book)
+ * reflex.registers -> global store registers (read by evaluate)
+ * </pre>
+ *
+ * Every node and store is named here; renaming one breaks state on upgrade, which the golden test guards.
+ */
+public final class ReflexTopology {
+    public static final String INGEST_SOURCE = "ingest-source";
+    public static final String NORMALIZE = "normalize";
+    public static final String EVENTS_SINK = "events-sink";
+    public static final String DLQ_SINK = "dlq-sink";
+    public static final String EVENTS_SOURCE = "events-source";
+    public static final String EVALUATE = "evaluate";
+    public static final String ACTIONS_SINK = "actions-sink";
+    public static final String REGISTER_OPS_SINK = "register-ops-sink";
+    public static final String DECISIONS_SINK = "decisions-sink";
+    public static final String REGISTER_OPS_SOURCE = "register-ops-source";
+    public static final String APPLY_REGISTER_OPS = "apply-register-ops";
+    public static final String REGISTERS_SINK = "registers-sink";
+    public static final String REGISTER_VALUES_STORE = "register-values";
+    public static final String RULES_SOURCE = "rules-source";
+    public static final String LOAD_RULES = "load-rules";
+    public static final String RULES_STORE = "rules";
+    public static final String REGISTERS_SOURCE = "registers-source";
+    public static final String LOAD_REGISTERS = "load-registers";
+    public static final String REGISTERS_STORE = "registers";
+
+    private ReflexTopology() {
+    }
+
+    public static Topology build(EngineConfig config) {
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        return build(config, new Topics(config.topicNames(), serdes), new RuleBook());
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Topology build(EngineConfig config, Topics topics, RuleBook rules) {
+        Topology topology = new Topology();
+        Serializer<String> keys = Serdes.String().serializer();
+
+        Normalizer normalizer = new Normalizer(topics.names(), config.maxEventBytes(), config::fieldMapping,
+            bytes -> topics.serdes().value(RawEvent.class).deserializer().deserialize(topics.names().ingestPrefix() + "*", bytes));
+        topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+            topics.names().ingestPattern());
+        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, EVENTS_SINK, DLQ_SINK), INGEST_SOURCE);
+        topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(), NORMALIZE);
+
+        topology.addSource(EVENTS_SOURCE, topics.events().keySerde().deserializer(), topics.events().valueSerde().deserializer(),
+            topics.events().name());
+        String instanceId = config.instanceId();
+        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
+            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK), EVENTS_SOURCE);
+        Topic<String, Action> anyActions = topics.actions("any");
+        topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
+        topology.addSink(REGISTER_OPS_SINK, topics.registerOps().name(), keys,
+            (Serializer) topics.registerOps().valueSerde().serializer(), EVALUATE);
+        topology.addSink(DECISIONS_SINK, topics.decisions().name(), keys,
+            (Serializer) topics.decisions().valueSerde().serializer(), EVALUATE);
+
+        topology.addSource(REGISTER_OPS_SOURCE, topics.registerOps().keySerde().deserializer(),
+            topics.registerOps().valueSerde().deserializer(), topics.registerOps().name());
+        topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(REGISTER_VALUES_STORE, REGISTERS_SINK),
+            REGISTER_OPS_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTER_VALUES_STORE),
+            Serdes.String(), topics.registers().valueSerde()), APPLY_REGISTER_OPS);
+        topology.addSink(REGISTERS_SINK, topics.registers().name(), keys, topics.registers().valueSerde().serializer(),
+            APPLY_REGISTER_OPS);
+
+        topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(), NORMALIZE);
+
+        topology.addGlobalStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RULES_STORE), Serdes.String(), topics.rules().valueSerde())
+                .withLoggingDisabled(),
+            RULES_SOURCE, topics.rules().keySerde().deserializer(), topics.rules().valueSerde().deserializer(),
+            topics.rules().name(), LOAD_RULES, () -> new RuleLoader(rules, RULES_STORE));
+        topology.addGlobalStore(
+            Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTERS_STORE), Serdes.String(), topics.registers().valueSerde())
+                .withLoggingDisabled(),
+            REGISTERS_SOURCE, topics.registers().keySerde().deserializer(), topics.registers().valueSerde().deserializer(),
+            topics.registers().name(), LOAD_REGISTERS, () -> new TableLoader<Register>(REGISTERS_STORE));
+        return topology;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.reflex.topology.internals;
+
+import java.time.Instant;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import dev.reflex.rules.Evaluation;
+import dev.reflex.rules.Evaluator;
+import dev.reflex.rules.RuleBook;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.Register;
+import dev.reflex.schemas.RegisterOp;
+
+/** Evaluates each event against the rules that can match it; emits actions, register operations and one decision. */
+public final class EvaluateProcessor implements Processor<String, Event, String, SpecificRecord> {
+    private final RuleBook rules;
+    private final String registersStore;
+    private final String instanceId;
+    private final String actionsSink;
+    private final String registerOpsSink;
+    private final String decisionsSink;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, Register> registers;
+
+    public EvaluateProcessor(RuleBook rules, String registersStore, String instanceId,
+                             String actionsSink, String registerOpsSink, String decisionsSink) {
+        this.rules = rules;
+        this.registersStore = registersStore;
+        this.instanceId = instanceId;
+        this.actionsSink = actionsSink;
+        this.registerOpsSink = registerOpsSink;
+        this.decisionsSink = decisionsSink;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.registers = context.getStateStore(registersStore);
+    }
+
+    @Override
+    public void process(Record<String, Event> record) {
+        Event event = record.value();
+        if (event == null) {
+            return;
+        }
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        Evaluation evaluation = Evaluator.evaluate(event, rules.index(), this::registerValue, now);
+        for (Action action : evaluation.actions()) {
+            String key = action.getTarget() != null ? action.getTarget() : action.getEventId();
+            context.forward(new Record<>(key, action, record.timestamp()), actionsSink);
+        }
+        for (RegisterOp op : evaluation.registerOps()) {
+            context.forward(new Record<>(op.getName(), op, record.timestamp()), registerOpsSink);
+        }
+        context.forward(new Record<>(event.getId(), evaluation.toDecision(event, instanceId, now), record.timestamp()), decisionsSink);
+    }
+
+    private String registerValue(String name) {
+        Register register = registers.get(name);
+        return register == null ? null : register.getValue();
+    }
+}

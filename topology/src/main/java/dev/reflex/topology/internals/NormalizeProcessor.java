@@ -1,0 +1,46 @@
+package dev.reflex.topology.internals;
+
+import java.time.Instant;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.Event;
+
+/** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
+public final class NormalizeProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
+    private final Normalizer normalizer;
+    private final String eventsSink;
+    private final String dlqSink;
+    private ProcessorContext<String, SpecificRecord> context;
+
+    public NormalizeProcessor(Normalizer normalizer, String eventsSink, String dlqSink) {
+        this.normalizer = normalizer;
+        this.eventsSink = eventsSink;
+        this.dlqSink = dlqSink;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata md = context.recordMetadata().orElseThrow();
+        Normalizer.Origin origin = new Normalizer.Origin(md.topic(), md.partition(), md.offset(), record.timestamp());
+        try {
+            Event event = normalizer.normalize(origin, record.headers(), record.value());
+            String key = event.getSubject() != null ? event.getSubject() : event.getId();
+            context.forward(new Record<>(key, event, record.timestamp()), eventsSink);
+        } catch (NormalizationException e) {
+            DeadLetter letter = DeadLetters.of(md.topic(), md.partition(), md.offset(), record.timestamp(), record.key(),
+                record.value(), record.headers(), "normalize", e.getMessage(), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+            context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.reflex.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import java.util.List;
+
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionIds;
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Outcome;
+import dev.reflex.schemas.Register;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.RuleOutcome;
+import dev.reflex.schemas.RuleTrigger;
+
+class EvaluateTest extends TopologyTestBase {
+    private static final String SCALE_OUT = """
+        id: scale-out
+        when:
+          source: monitoring
+          type: cpu.high
+          condition: event.data.cpu > 90
+        then:
+          - system: ops
+            action: scale-out
+            params:
+              host: ${event.subject}
+              reason: "cpu at ${event.data.cpu}%"
+          - system: chat
+            action: notify
+            target: "#ops"
+            params:
+              text: "scaling out ${event.subject}"
+        """;
+
+    @Test
+    void aMatchingEventEmitsActionsToEachSystemsTopicAndADecision() {
+        Rule rule = applyRule(SCALE_OUT);
+        ingestJson("monitoring", "{\"id\":\"e-1\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+
+        TestRecord<String, Action> ops = actions("ops").readRecord();
+        assertThat(ops.key()).isEqualTo("web-1");
+        assertThat(ops.value().getAction()).isEqualTo("scale-out");
+        assertThat(ops.value().getParams()).containsEntry("reason", "cpu at 97%").containsEntry("host", "web-1");
+        assertThat(ops.value().getId()).isEqualTo(ActionIds.of("e-1", "scale-out", rule.getVersion(), 0));
+        assertThat(ops.value().getCorrelationid()).isEqualTo("e-1");
+        TestRecord<String, Action> chat = actions("chat").readRecord();
+        assertThat(chat.key()).isEqualTo("#ops");
+        assertThat(chat.value().getParams()).containsEntry("text", "scaling out web-1");
+
+        TestRecord<String, Decision> decision = decisions.readRecord();
+        assertThat(decision.key()).isEqualTo("e-1");
+        assertThat(decision.value().getRules()).extracting(RuleOutcome::getRuleId, RuleOutcome::getRuleVersion, RuleOutcome::getOutcome)
+            .containsExactly(tuple("scale-out", rule.getVersion(), Outcome.MATCHED));
+        assertThat(decision.value().getActionIds()).containsExactly(ops.value().getId(), chat.value().getId());
+        assertThat(decision.value().getEngineInstance()).isEqualTo("test-instance");
+        assertThat(decision.value().getDecidedAt()).isEqualTo(NOW);
+    }
+
+    @Test
+    void aNonMatchingEventEmitsNoActionButStillADecision() {
+        applyRule(SCALE_OUT);
+        ingestJson("monitoring", "{\"id\":\"e-2\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":40}");
+        ingestJson("monitoring", "{\"id\":\"e-3\",\"type\":\"disk.full\",\"subject\":\"web-1\"}");
+        assertThat(actions("ops").isEmpty()).isTrue();
+        List<Decision> made = values(decisions);
+        assertThat(made).extracting(Decision::getEventId).containsExactly("e-2", "e-3");
+        assertThat(made.get(0).getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE);
+        assertThat(made.get(1).getRules()).isEmpty();
+    }
+
+    @Test
+    void aRuleUpdateTakesEffectAndATombstoneDeletesTheRule() {
+        applyRule(SCALE_OUT);
+        Rule stricter = applyRule(SCALE_OUT.replace("> 90", "> 99"));
+        ingestJson("monitoring", "{\"id\":\"e-4\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+        assertThat(actions("ops").isEmpty()).isTrue();
+        assertThat(decisions.readValue().getRules()).extracting(RuleOutcome::getRuleVersion, RuleOutcome::getOutcome)
+            .containsExactly(tuple(stricter.getVersion(), Outcome.CONDITION_FALSE));
+
+        rules.pipeInput("scale-out", null);
+        ingestJson("monitoring", "{\"id\":\"e-5\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":100}");
+        assertThat(actions("ops").isEmpty()).isTrue();
+        assertThat(decisions.readValue().getRules()).isEmpty();
+    }
+
+    @Test
+    void aRegisterWrittenByOneEventIsReadByALaterOne() {
+        applyRule("""
+            id: freeze-on
+            when: {source: ops, type: freeze.start}
+            then:
+              - set: change-freeze
+                value: "on"
+            """);
+        applyRule("""
+            id: freeze-off
+            when: {source: ops, type: freeze.end}
+            then:
+              - delete: change-freeze
+            """);
+        applyRule("""
+            id: deploy
+            when:
+              source: ci
+              type: deploy.requested
+              condition: registers['change-freeze'] != 'on'
+            then:
+              - system: deployer
+                action: deploy
+                params: {service: "${event.subject}"}
+            """);
+        ingestJson("ci", "{\"id\":\"d-1\",\"type\":\"deploy.requested\",\"subject\":\"api\"}");
+        ingestJson("ops", "{\"id\":\"f-1\",\"type\":\"freeze.start\"}");
+        ingestJson("ci", "{\"id\":\"d-2\",\"type\":\"deploy.requested\",\"subject\":\"api\"}");
+        ingestJson("ops", "{\"id\":\"f-2\",\"type\":\"freeze.end\"}");
+        ingestJson("ci", "{\"id\":\"d-3\",\"type\":\"deploy.requested\",\"subject\":\"api\"}");
+
+        assertThat(values(actions("deployer"))).extracting(Action::getEventId).containsExactly("d-1", "d-3");
+        var written = registers.readRecordsToList();
+        assertThat(written).extracting(TestRecord::key).containsExactly("change-freeze", "change-freeze");
+        assertThat(written.get(0).value().getValue()).isEqualTo("on");
+        assertThat(written.get(0).value().getRuleId()).isEqualTo("freeze-on");
+        assertThat(written.get(1).value()).isNull();
+    }
+
+    @Test
+    void increments_inABurstAccumulate() {
+        applyRule("""
+            id: count
+            when: {type: login.failed}
+            then:
+              - incr: failures.${event.subject}
+            """);
+        for (int i = 0; i < 3; i++) {
+            ingestJson("auth", "{\"type\":\"login.failed\",\"subject\":\"alice\"}");
+        }
+        assertThat(values(registers)).extracting(Register::getValue).containsExactly("1", "2", "3");
+    }
+
+    @Test
+    void anIncrementOfANonNumberIsDeadLetteredAndLaterOperationsStillApply() {
+        applyRule("id: set-text\nwhen: {type: a}\nthen:\n  - set: r\n    value: abc\n");
+        applyRule("id: bump\nwhen: {type: b}\nthen:\n  - incr: r\n");
+        applyRule("id: reset\nwhen: {type: c}\nthen:\n  - set: r\n    value: \"10\"\n");
+        ingestJson("x", "{\"type\":\"a\"}");
+        ingestJson("x", "{\"type\":\"b\"}");
+        ingestJson("x", "{\"type\":\"c\"}");
+        ingestJson("x", "{\"type\":\"b\"}");
+        assertThat(values(registers)).extracting(Register::getValue).containsExactly("abc", "10", "11");
+        DeadLetter letter = dlq.readValue();
+        assertThat(letter.getTopic()).isEqualTo("reflex.register-ops");
+        assertThat(letter.getStage()).isEqualTo("apply-register-ops");
+        assertThat(letter.getReason()).isEqualTo("register 'r' holds 'abc', which is not a whole number");
+    }
+
+    @Test
+    void aHostileRuleProducedStraightToTheTopicIsQuarantinedAndTheOthersKeepWorking() {
+        applyRule(SCALE_OUT);
+        Rule hostile = Rule.newBuilder().setId("evil").setVersion("x")
+            .setWhen(RuleTrigger.newBuilder().setType("cpu.high").setCondition("Runtime.getRuntime().exec('touch /tmp/reflex-pwned')").build())
+            .build();
+        rules.pipeInput("evil", hostile);
+        ingestJson("monitoring", "{\"id\":\"e-9\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+
+        assertThat(actions("ops").readValue().getRuleId()).isEqualTo("scale-out");
+        assertThat(decisions.readValue().getRules()).extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
+            .containsExactly(tuple("evil", Outcome.QUARANTINED), tuple("scale-out", Outcome.MATCHED));
+        assertThat(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/reflex-pwned"))).isFalse();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.reflex.topology;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.rules.RuleBook;
+import dev.reflex.rules.RuleFiles;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.Register;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.Topic;
+import dev.reflex.schemas.Topics;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+/** A TopologyTestDriver over the real topology, with a fixed wall clock and the real schema registry. */
+abstract class TopologyTestBase {
+    static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+
+    @TempDir
+    Path stateDir;
+
+    TopologyTestDriver driver;
+    Topics topics;
+    TestOutputTopic<String, Event> events;
+    TestOutputTopic<String, DeadLetter> dlq;
+    TestOutputTopic<String, Decision> decisions;
+    TestOutputTopic<String, Register> registers;
+    TestInputTopic<String, Rule> rules;
+    TestInputTopic<String, Event> eventsIn;
+
+    Map<String, Object> extraConfig() {
+        return Map.of();
+    }
+
+    EngineConfig config() {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
+        settings.put(EngineConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
+        settings.put(EngineConfig.STATE_DIR_CONFIG, stateDir.toString());
+        settings.put(EngineConfig.INSTANCE_ID_CONFIG, "test-instance");
+        settings.putAll(extraConfig());
+        return new EngineConfig(settings);
+    }
+
+    @BeforeEach
+    void startDriver() {
+        EngineConfig config = config();
+        topics = new Topics(config.topicNames(), new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), true));
+        driver = new TopologyTestDriver(ReflexTopology.build(config, topics, new RuleBook()), config.streamsProperties(), NOW);
+        events = output(topics.events());
+        dlq = output(topics.dlq());
+        decisions = output(topics.decisions());
+        registers = output(topics.registers());
+        rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
+        eventsIn = driver.createInputTopic(topics.events().name(), topics.events().keySerde().serializer(), topics.events().valueSerde().serializer());
+    }
+
+    @AfterEach
+    void closeDriver() {
+        driver.close();
+    }
+
+    <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    TestOutputTopic<String, Action> actions(String system) {
+        return output(topics.actions(system));
+    }
+
+    /** Sends raw bytes to reflex.ingest.{source} with the given content type (null for none). */
+    void ingest(String source, String contentType, byte[] body, Map<String, String> headers) {
+        RecordHeaders recordHeaders = new RecordHeaders();
+        if (contentType != null) {
+            recordHeaders.add(new RecordHeader("content-type", contentType.getBytes(StandardCharsets.UTF_8)));
+        }
+        headers.forEach((k, v) -> recordHeaders.add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+        TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.names().ingest(source),
+            Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(null, body, recordHeaders, NOW));
+    }
+
+    void ingestJson(String source, String json) {
+        ingest(source, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    Rule applyRule(String yaml) {
+        RuleFiles.Loaded loaded = RuleFiles.parse("test.yaml", yaml);
+        if (!loaded.ok()) {
+            throw new AssertionError(loaded.problems());
+        }
+        Rule rule = loaded.rules().get(0);
+        rules.pipeInput(rule.getId(), rule);
+        return rule;
+    }
+
+    static <T> List<T> values(TestOutputTopic<?, T> topic) {
+        return topic.readValuesToList();
+    }
+}
