@@ -33,6 +33,27 @@ public final class TopicAdmin {
         this.timeoutMs = timeoutMs;
     }
 
+    /** The one-line error for an unreachable cluster, shared by every command. */
+    public static final class KafkaUnreachableException extends RuntimeException {
+        public KafkaUnreachableException(String bootstrapServers, long timeoutMs, Throwable cause) {
+            super("cannot reach Kafka at " + bootstrapServers + " within " + (timeoutMs / 1000) + " s; check "
+                + "--bootstrap-servers and that the brokers are up", cause);
+        }
+    }
+
+    /** Fails with {@link KafkaUnreachableException} unless the cluster answers within the timeout. */
+    public static void requireReachable(Admin admin, String bootstrapServers, long timeoutMs) {
+        try {
+            admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs((int) timeoutMs))
+                .nodes().get(timeoutMs + 2000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
+        }
+    }
+
     /** Creates whichever of {@code specs} do not exist yet and returns their names. */
     public List<String> ensure(Collection<TopicSpec> specs) {
         try {

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -44,7 +43,7 @@ public final class Engine implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
-            requireKafka(admin, bootstrap);
+            TopicAdmin.requireReachable(admin, bootstrap, 10_000);
             if (config.getBoolean(EngineConfig.TOPICS_CREATE_CONFIG)) {
                 List<String> created = new TopicAdmin(admin, config.topicPartitions(), config.topicReplicationFactor(), 30_000)
                     .ensure(config.topicNames().fixed());
@@ -75,15 +74,6 @@ public final class Engine implements AutoCloseable {
         });
         streams.start();
         return engine;
-    }
-
-    private static void requireKafka(Admin admin, String bootstrap) {
-        try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(10_000)).nodes().get(12, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new StartException("cannot reach Kafka at " + bootstrap + " within 10 s; check --bootstrap-servers "
-                + "and that the brokers are up", e);
-        }
     }
 
     /** Waits until the engine processes records (rules and registers are loaded by then). */

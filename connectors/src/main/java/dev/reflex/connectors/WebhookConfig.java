@@ -1,0 +1,64 @@
+package dev.reflex.connectors;
+
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+import dev.reflex.schemas.TopicNames;
+
+/** Settings of the generic webhook connector. */
+public final class WebhookConfig extends AbstractConfig {
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    public static final String TOPIC_PREFIX_CONFIG = "reflex.topic.prefix";
+    public static final String HTTP_HOST_CONFIG = "http.host";
+    public static final String HTTP_PORT_CONFIG = "http.port";
+    public static final String MAX_BODY_BYTES_CONFIG = "webhook.max.body.bytes";
+    public static final String TOKEN_CONFIG = "webhook.token";
+    public static final String CREATE_TOPICS_CONFIG = "reflex.topics.create";
+    public static final String PRODUCE_TIMEOUT_MS_CONFIG = "webhook.produce.timeout.ms";
+
+    public static final ConfigDef CONFIG = new ConfigDef()
+        .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
+            "Kafka brokers to connect to, as host:port pairs separated by commas.")
+        .define(TOPIC_PREFIX_CONFIG, Type.STRING, TopicNames.DEFAULT_PREFIX, Importance.MEDIUM,
+            "Prefix of every Reflex topic; events go to <prefix>ingest.<source>.")
+        .define(HTTP_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.HIGH,
+            "Address to listen on. Anything but a loopback address requires webhook.token.")
+        .define(HTTP_PORT_CONFIG, Type.INT, 8080, ConfigDef.Range.between(0, 65535), Importance.HIGH, "Port to listen on.")
+        .define(MAX_BODY_BYTES_CONFIG, Type.INT, 1024 * 1024, ConfigDef.Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM,
+            "Largest request body accepted; larger ones are answered 413.")
+        .define(TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH,
+            "Bearer token that every request must carry (Authorization: Bearer <token>). Never logged.")
+        .define(CREATE_TOPICS_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
+            "Create <prefix>ingest.<source> on the first event of a new source. When off, events for a source whose topic does not exist are refused with 404.")
+        .define(PRODUCE_TIMEOUT_MS_CONFIG, Type.LONG, 15_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
+            "How long a request waits for Kafka to acknowledge its event before it is answered 503.");
+
+    public WebhookConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        String host = getString(HTTP_HOST_CONFIG);
+        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+        if (!loopback && token() == null) {
+            throw new ConfigException(TOKEN_CONFIG, "(unset)", "listening on " + host
+                + " needs a token so that only your senders can publish events; set webhook.token (or REFLEX_WEBHOOK_TOKEN)");
+        }
+    }
+
+    public String bootstrapServers() {
+        return String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG));
+    }
+
+    public TopicNames topicNames() {
+        return new TopicNames(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    public String token() {
+        Password token = getPassword(TOKEN_CONFIG);
+        return token == null || token.value().isEmpty() ? null : token.value();
+    }
+}

@@ -1,0 +1,248 @@
+package dev.reflex.connectors;
+
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+/**
+ * The generic webhook connector: {@code POST /events/{source}} with a JSON object publishes it to
+ * {@code reflex.ingest.<source>}. The answer is 202 only after Kafka acknowledged the record ({@code acks=all},
+ * idempotent producer), so a 202 means the event is durable; 503 with {@code Retry-After} when Kafka is unavailable.
+ * CloudEvents in structured mode ({@code application/cloudevents+json}) and binary mode ({@code ce-*} headers) pass
+ * through to the engine's normalizer.
+ */
+public final class WebhookConnector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookConnector.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> JSON_TYPES = Set.of("application/json", "application/cloudevents+json");
+
+    /** The port is taken; the message says so in one line. */
+    public static final class PortInUseException extends RuntimeException {
+        public PortInUseException(int port) {
+            super("port " + port + " (webhook connector) is already in use; stop whatever holds it or choose another port");
+        }
+    }
+
+    private final WebhookConfig config;
+    private final TopicNames names;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Admin admin;
+    private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+    private final Javalin app;
+
+    private WebhookConnector(WebhookConfig config) {
+        this.config = config;
+        this.names = config.topicNames();
+        this.admin = Admin.create(Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
+        long timeout = config.getLong(WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG);
+        this.producer = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+            ProducerConfig.LINGER_MS_CONFIG, 1,
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout, 10_000),
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout, 11_000),
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG) + 64 * 1024),
+            new ByteArraySerializer(), new ByteArraySerializer());
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.http.maxRequestSize = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
+        });
+        app.get("/health", ctx -> ctx.contentType("application/json").result("{\"status\":\"UP\"}"));
+        app.post("/events/{source}", this::accept);
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("unexpected failure handling {} {}", ctx.method(), ctx.path(), e);
+            reply(ctx, 500, "internal error; see the connector's log");
+        });
+    }
+
+    /** Starts listening; fails with a one-line message when the port is taken or Kafka is unreachable. */
+    public static WebhookConnector start(WebhookConfig config) {
+        WebhookConnector connector = new WebhookConnector(config);
+        try {
+            TopicAdmin.requireReachable(connector.admin, config.bootstrapServers(), 10_000);
+            connector.app.start(config.getString(WebhookConfig.HTTP_HOST_CONFIG), config.getInt(WebhookConfig.HTTP_PORT_CONFIG));
+        } catch (RuntimeException e) {
+            connector.close();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    throw new PortInUseException(config.getInt(WebhookConfig.HTTP_PORT_CONFIG));
+                }
+            }
+            throw e;
+        }
+        return connector;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void accept(Context ctx) {
+        if (!authorized(ctx)) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            reply(ctx, 401, "missing or wrong bearer token");
+            return;
+        }
+        String source = ctx.pathParam("source");
+        if (!TopicNames.isValidPart(source)) {
+            reply(ctx, 400, "invalid source name '" + source + "': use letters, digits, '.', '_' or '-'");
+            return;
+        }
+        String contentType = mediaType(ctx.contentType());
+        boolean binaryCloudEvent = ctx.header("ce-specversion") != null;
+        if (!binaryCloudEvent && !JSON_TYPES.contains(contentType)) {
+            reply(ctx, 415, "send JSON (Content-Type: application/json or application/cloudevents+json), got '"
+                + (contentType == null ? "no content type" : contentType) + "'");
+            return;
+        }
+        byte[] body = ctx.bodyAsBytes();
+        String subject = null;
+        if (contentType != null && contentType.contains("json")) {
+            JsonNode json;
+            try {
+                json = JSON.readTree(body);
+            } catch (JsonProcessingException e) {
+                reply(ctx, 400, "invalid JSON: " + e.getOriginalMessage());
+                return;
+            } catch (java.io.IOException e) {
+                reply(ctx, 400, "unreadable body: " + e.getMessage());
+                return;
+            }
+            if (json == null || !json.isObject()) {
+                reply(ctx, 400, "expected a JSON object");
+                return;
+            }
+            subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
+        }
+        String topic = names.ingest(source);
+        Optional<String> missing = ensureTopic(topic);
+        if (missing.isPresent()) {
+            reply(ctx, missing.get().startsWith("unknown") ? 404 : 503, missing.get());
+            return;
+        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
+            subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
+        record.headers().add(new RecordHeader("content-type",
+            (contentType == null ? "application/json" : contentType).getBytes(StandardCharsets.UTF_8)));
+        if (binaryCloudEvent) {
+            ctx.headerMap().forEach((name, value) -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("ce-")) {
+                    record.headers().add(new RecordHeader("ce_" + lower.substring(3), value.getBytes(StandardCharsets.UTF_8)));
+                }
+            });
+        }
+        CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    acked.completeExceptionally(error);
+                } else {
+                    acked.complete(metadata);
+                }
+            });
+        } catch (RuntimeException e) {
+            acked.completeExceptionally(e);
+        }
+        ctx.future(() -> acked.handle((metadata, error) -> {
+            if (error == null) {
+                ObjectNode answer = JSON.createObjectNode().put("accepted", true).put("topic", metadata.topic())
+                    .put("partition", metadata.partition()).put("offset", metadata.offset());
+                ctx.status(202).contentType("application/json").result(answer.toString());
+            } else {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                LOG.warn("event for {} not accepted: {}", topic, cause.toString());
+                ctx.header("Retry-After", "5");
+                reply(ctx, cause instanceof RetriableException || cause instanceof org.apache.kafka.common.errors.TimeoutException ? 503 : 500,
+                    "Kafka did not acknowledge the event (" + cause.getClass().getSimpleName() + "); retry later");
+            }
+            return null;
+        }));
+    }
+
+    private Optional<String> ensureTopic(String topic) {
+        if (knownTopics.contains(topic)) {
+            return Optional.empty();
+        }
+        try {
+            if (config.getBoolean(WebhookConfig.CREATE_TOPICS_CONFIG)) {
+                new TopicAdmin(admin, Optional.empty(), Optional.empty(), 10_000).ensure(List.of(new TopicSpec(topic, false)));
+            } else if (!admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
+                return Optional.of("unknown source: topic " + topic + " does not exist and this connector does not create topics");
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot check or create topic {}: {}", topic, e.getMessage());
+            return Optional.of("Kafka is unavailable (" + e.getMessage() + "); retry later");
+        }
+        knownTopics.add(topic);
+        return Optional.empty();
+    }
+
+    private boolean authorized(Context ctx) {
+        String token = config.token();
+        if (token == null) {
+            return true;
+        }
+        String header = ctx.header("Authorization");
+        if (header == null || !header.startsWith("Bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+            header.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void reply(Context ctx, int status, String error) {
+        ctx.status(status).contentType("application/json").result(JSON.createObjectNode().put("error", error).toString());
+    }
+
+    private static String mediaType(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        int semicolon = header.indexOf(';');
+        return (semicolon < 0 ? header : header.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        producer.close(java.time.Duration.ofSeconds(10));
+        admin.close(java.time.Duration.ofSeconds(5));
+    }
+}
