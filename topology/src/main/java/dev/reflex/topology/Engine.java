@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -29,11 +30,13 @@ public final class Engine implements AutoCloseable {
     }
 
     private final KafkaStreams streams;
+    private final boolean staticMember;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Engine(KafkaStreams streams) {
+    private Engine(KafkaStreams streams, boolean staticMember) {
         this.streams = streams;
+        this.staticMember = staticMember;
     }
 
     /** Starts the engine; throws {@link StartException} with a one-line explanation when Kafka or the registry is unreachable. */
@@ -58,7 +61,8 @@ public final class Engine implements AutoCloseable {
             throw new StartException(e.getMessage() + "; check --schema-registry-url and that the registry is up", e);
         }
         KafkaStreams streams = new KafkaStreams(ReflexTopology.build(config), config.streamsProperties());
-        Engine engine = new Engine(streams);
+        Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
+            || config.originals().containsKey("main.consumer.group.instance.id"));
         streams.setUncaughtExceptionHandler(error -> {
             LOG.error("a stream thread failed; replacing it, and its records will be processed again from the last commit", error);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -90,8 +94,13 @@ public final class Engine implements AutoCloseable {
         return streams.state();
     }
 
+    /**
+     * Stops processing and commits. A deliberate stop leaves the consumer group so the other instances (or this one,
+     * restarted) take over at once instead of after the session timeout; with static membership it stays.
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+            staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 }

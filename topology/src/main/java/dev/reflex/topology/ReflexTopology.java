@@ -2,7 +2,9 @@ package dev.reflex.topology;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.reflex.rules.RuleBook;
@@ -66,7 +68,7 @@ public final class ReflexTopology {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     static Topology build(EngineConfig config, Topics topics, RuleBook rules) {
-        Topology topology = new Topology();
+        Topology topology = new Topology(new TopologyConfig(new StreamsConfig(config.streamsProperties())));
         Serializer<String> keys = Serdes.String().serializer();
 
         Normalizer normalizer = new Normalizer(topics.names(), config.maxEventBytes(), config::fieldMapping,

@@ -1,0 +1,176 @@
+package dev.reflex.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import dev.reflex.actors.LogActor;
+import dev.reflex.connectors.WebhookConfig;
+import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.embedded.ApicurioRegistry;
+import dev.reflex.embedded.EmbeddedKafka;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.Engine;
+import dev.reflex.topology.EngineConfig;
+
+/**
+ * Everything {@code reflex dev} runs, on 127.0.0.1: a KRaft broker in this JVM, the Apicurio registry as a child
+ * process (both keeping their data under the data directory), the engine, the webhook connector, and the log actor
+ * printing every action. Closing stops them in reverse order.
+ */
+public final class DevEnvironment implements AutoCloseable {
+    /** What {@code reflex dev} can be told. */
+    public record Options(Path dataDir, int kafkaPort, int controllerPort, int registryPort, int httpPort, Path rulesDir) {
+    }
+
+    private static final int STEPS = 6;
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final PrintStream out;
+    private String webhookUrl;
+    private boolean inStep;
+
+    private DevEnvironment(PrintStream out) {
+        this.out = out;
+    }
+
+    public static DevEnvironment start(Options options, PrintStream out) throws Exception {
+        DevEnvironment dev = new DevEnvironment(out);
+        try {
+            dev.run(options);
+            return dev;
+        } catch (Exception | Error e) {
+            if (dev.inStep) {
+                out.println("failed");
+            }
+            dev.close();
+            throw e;
+        }
+    }
+
+    private void run(Options o) throws Exception {
+        long begin = System.nanoTime();
+        Files.createDirectories(o.dataDir());
+        out.println("Reflex dev: everything on 127.0.0.1, data in " + o.dataDir());
+
+        long t = step(1, "Kafka broker");
+        EmbeddedKafka kafka = EmbeddedKafka.start(o.dataDir().resolve("kafka"), o.kafkaPort(), o.controllerPort(), Duration.ofSeconds(60));
+        started.push(kafka);
+        done(t, "ready on " + kafka.bootstrapServers());
+
+        t = step(2, "schema registry");
+        ApicurioRegistry registry = ApicurioRegistry.start(o.dataDir().resolve("registry"), o.registryPort(),
+            Optional.of(o.dataDir().resolve("registry").resolve("schemas")), Duration.ofSeconds(120));
+        started.push(registry);
+        done(t, "ready on " + registry.url());
+
+        TopicNames names = new TopicNames(TopicNames.DEFAULT_PREFIX);
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registry.url()), true);
+        t = step(3, "topics and rules");
+        List<Rule> rules;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            if (o.rulesDir() != null && Files.exists(o.rulesDir())) {
+                rules = RulePublisher.publish(o.rulesDir(), kafka.bootstrapServers(), admin, names, serdes);
+            } else {
+                new dev.reflex.schemas.TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(names.fixed());
+                rules = List.of();
+            }
+        }
+        done(t, rules.isEmpty() ? "no rules loaded (no directory " + o.rulesDir() + ")"
+            : rules.size() + " rules from " + o.rulesDir());
+
+        t = step(4, "engine");
+        Map<String, Object> engineSettings = new HashMap<>();
+        engineSettings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        engineSettings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+        engineSettings.put(EngineConfig.STATE_DIR_CONFIG, o.dataDir().resolve("streams").toString());
+        engineSettings.put(EngineConfig.INSTANCE_ID_CONFIG, "dev");
+        engineSettings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, 2000L);
+        Engine engine = Engine.start(new EngineConfig(engineSettings));
+        started.push(engine);
+        if (!engine.awaitRunning(Duration.ofSeconds(90))) {
+            throw new IllegalStateException("the engine did not reach RUNNING within 90 s (state " + engine.state() + ")");
+        }
+        done(t, "running");
+
+        t = step(5, "webhook connector");
+        Map<String, Object> webhookSettings = new HashMap<>();
+        webhookSettings.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        webhookSettings.put(WebhookConfig.HTTP_PORT_CONFIG, o.httpPort());
+        WebhookConnector webhook = WebhookConnector.start(new WebhookConfig(webhookSettings));
+        started.push(webhook);
+        webhookUrl = "http://127.0.0.1:" + webhook.port();
+        done(t, "listening on " + webhookUrl + "/events/{source}");
+
+        t = step(6, "log actor");
+        LogActor actor = new LogActor(kafka.bootstrapServers(), "reflex-dev-log-actor", names, serdes, out).start();
+        started.push(actor);
+        done(t, "printing every action below");
+
+        out.printf("%nReady in %.1f s. Send a first event:%n%n", (System.nanoTime() - begin) / 1e9);
+        out.println("  curl -s -X POST " + webhookUrl + "/events/monitoring -H 'Content-Type: application/json' \\");
+        out.println("       -d '{\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}'");
+        out.println();
+        out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir() + "; logs: standard error. Ctrl-C stops everything.");
+        out.println();
+    }
+
+    public String webhookUrl() {
+        return webhookUrl;
+    }
+
+    private long step(int n, String what) {
+        out.printf("  [%d/%d] %-20s ", n, STEPS, what);
+        out.flush();
+        inStep = true;
+        return System.nanoTime();
+    }
+
+    private void done(long since, String result) {
+        out.printf("%s (%.1f s)%n", result, (System.nanoTime() - since) / 1e9);
+        inStep = false;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable next = started.pop();
+            try {
+                next.close();
+            } catch (Exception e) {
+                System.err.println("while stopping " + next.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    static Path defaultRulesDir() {
+        String home = System.getProperty("reflex.home");
+        Path base = home == null ? Path.of("") : Path.of(home);
+        return base.resolve("examples").resolve("rules");
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}

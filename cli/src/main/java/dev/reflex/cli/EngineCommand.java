@@ -1,0 +1,53 @@
+package dev.reflex.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.reflex.topology.Engine;
+import dev.reflex.topology.EngineConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "engine", mixinStandardHelpOptions = true,
+    description = {"Run the Reflex engine against a Kafka cluster and schema registry.",
+        "Settings come from --config FILE, then REFLEX_* environment variables, then flags; see docs/configuration.md.",
+        "Start more instances with the same application.id to share the work."})
+final class EngineCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka brokers (bootstrap.servers).")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry-url", paramLabel = "URL", description = "Confluent-compatible schema registry (schema.registry.url).")
+    String schemaRegistryUrl;
+
+    @Option(names = "--application-id", paramLabel = "ID", description = "Consumer group of the engine (application.id).")
+    String applicationId;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file with engine settings.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any engine, Kafka Streams or client setting; repeatable.")
+    List<String> sets = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> flags = new HashMap<>(Settings.pairs(sets));
+        if (bootstrapServers != null) {
+            flags.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        }
+        if (schemaRegistryUrl != null) {
+            flags.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
+        }
+        if (applicationId != null) {
+            flags.put(EngineConfig.APPLICATION_ID_CONFIG, applicationId);
+        }
+        EngineConfig engineConfig = new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), flags));
+        Engine engine = Engine.start(engineConfig);
+        Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "engine-stop"));
+        engine.awaitStopped();
+        return 0;
+    }
+}
