@@ -44,12 +44,19 @@ public final class DevEnvironment implements AutoCloseable {
     private String webhookUrl;
     private boolean inStep;
 
-    private DevEnvironment(PrintStream out) {
+    private final Map<String, String> environment;
+
+    private DevEnvironment(PrintStream out, Map<String, String> environment) {
         this.out = out;
+        this.environment = environment;
     }
 
     public static DevEnvironment start(Options options, PrintStream out) throws Exception {
-        DevEnvironment dev = new DevEnvironment(out);
+        return start(options, out, System.getenv());
+    }
+
+    static DevEnvironment start(Options options, PrintStream out, Map<String, String> environment) throws Exception {
+        DevEnvironment dev = new DevEnvironment(out, environment);
         try {
             dev.run(options);
             return dev;
@@ -78,7 +85,8 @@ public final class DevEnvironment implements AutoCloseable {
         started.push(registry);
         done(t, "ready on " + registry.url());
 
-        TopicNames names = new TopicNames(TopicNames.DEFAULT_PREFIX);
+        TopicNames names = new TopicNames(environment.getOrDefault(Settings.environmentVariable(EngineConfig.TOPIC_PREFIX_CONFIG),
+            TopicNames.DEFAULT_PREFIX));
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registry.url()), true);
         t = step(3, "topics and rules");
         List<Rule> rules;
@@ -94,12 +102,16 @@ public final class DevEnvironment implements AutoCloseable {
             : rules.size() + " rules from " + o.rulesDir());
 
         t = step(4, "engine");
+        // REFLEX_* variables apply as they would to reflex engine; what dev itself runs on wins.
+        Map<String, String> engineFlags = new HashMap<>();
+        engineFlags.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        engineFlags.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+        engineFlags.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        engineFlags.put(EngineConfig.STATE_DIR_CONFIG, o.dataDir().resolve("streams").toString());
         Map<String, Object> engineSettings = new HashMap<>();
-        engineSettings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        engineSettings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-        engineSettings.put(EngineConfig.STATE_DIR_CONFIG, o.dataDir().resolve("streams").toString());
         engineSettings.put(EngineConfig.INSTANCE_ID_CONFIG, "dev");
-        engineSettings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, 2000L);
+        engineSettings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, "2000");
+        engineSettings.putAll(Settings.resolve(EngineConfig.CONFIG, null, environment, engineFlags));
         Engine engine = Engine.start(new EngineConfig(engineSettings));
         started.push(engine);
         if (!engine.awaitRunning(Duration.ofSeconds(90))) {
@@ -108,10 +120,12 @@ public final class DevEnvironment implements AutoCloseable {
         done(t, "running");
 
         t = step(5, "webhook connector");
-        Map<String, Object> webhookSettings = new HashMap<>();
-        webhookSettings.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        webhookSettings.put(WebhookConfig.HTTP_PORT_CONFIG, o.httpPort());
-        WebhookConnector webhook = WebhookConnector.start(new WebhookConfig(webhookSettings));
+        Map<String, String> webhookFlags = new HashMap<>();
+        webhookFlags.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        webhookFlags.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        webhookFlags.put(WebhookConfig.HTTP_PORT_CONFIG, Integer.toString(o.httpPort()));
+        WebhookConnector webhook = WebhookConnector.start(new WebhookConfig(
+            Settings.resolve(WebhookConfig.CONFIG, null, environment, webhookFlags)));
         started.push(webhook);
         webhookUrl = "http://127.0.0.1:" + webhook.port();
         done(t, "listening on " + webhookUrl + "/events/{source}");
