@@ -87,7 +87,7 @@ final class PublishCommand implements Callable<Integer> {
             String subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
                 subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
-            record.headers().add(new RecordHeader("content-type", contentType.getBytes(StandardCharsets.UTF_8)));
+            record.headers().add(new RecordHeader(dev.reflex.schemas.ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
             RecordMetadata metadata = producer.send(record).get();
             spec.commandLine().getOut().println("published to " + metadata.topic() + " partition " + metadata.partition() + " offset " + metadata.offset());
         } catch (ExecutionException e) {

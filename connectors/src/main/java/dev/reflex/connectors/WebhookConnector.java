@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
@@ -45,7 +46,7 @@ import io.javalin.http.Context;
 public final class WebhookConnector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookConnector.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> JSON_TYPES = Set.of("application/json", "application/cloudevents+json");
+    private static final Set<String> JSON_TYPES = Set.of(ContentTypes.JSON, ContentTypes.CLOUDEVENTS_JSON);
 
     /** The port is taken; the message says so in one line. */
     public static final class PortInUseException extends RuntimeException {
@@ -124,7 +125,7 @@ public final class WebhookConnector implements AutoCloseable {
             reply(ctx, 400, "invalid source name '" + source + "': use letters, digits, '.', '_' or '-'");
             return;
         }
-        String contentType = mediaType(ctx.contentType());
+        String contentType = ContentTypes.mediaType(ctx.contentType());
         boolean binaryCloudEvent = ctx.header("ce-specversion") != null;
         if (!binaryCloudEvent && !JSON_TYPES.contains(contentType)) {
             reply(ctx, 415, "send JSON (Content-Type: application/json or application/cloudevents+json), got '"
@@ -158,8 +159,8 @@ public final class WebhookConnector implements AutoCloseable {
         }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
             subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
-        record.headers().add(new RecordHeader("content-type",
-            (contentType == null ? "application/json" : contentType).getBytes(StandardCharsets.UTF_8)));
+        record.headers().add(new RecordHeader(ContentTypes.HEADER,
+            (contentType == null ? ContentTypes.JSON : contentType).getBytes(StandardCharsets.UTF_8)));
         if (binaryCloudEvent) {
             ctx.headerMap().forEach((name, value) -> {
                 String lower = name.toLowerCase(Locale.ROOT);
@@ -231,13 +232,6 @@ public final class WebhookConnector implements AutoCloseable {
         ctx.status(status).contentType("application/json").result(JSON.createObjectNode().put("error", error).toString());
     }
 
-    private static String mediaType(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        int semicolon = header.indexOf(';');
-        return (semicolon < 0 ? header : header.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
-    }
 
     @Override
     public void close() {

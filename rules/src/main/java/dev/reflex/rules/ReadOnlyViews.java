@@ -89,16 +89,19 @@ final class ReadOnlyViews {
         return new Registers(lookup);
     }
 
-    private static final class Fields extends AbstractMap<String, Object> {
-        private final Map<String, Object> values;
+    /** A map whose every property is a key lookup; {@code entries} lists it where listing is allowed. */
+    private static class KeyedView extends AbstractMap<String, Object> {
+        private final Function<Object, Object> lookup;
+        private final Set<Entry<String, Object>> entries;
 
-        Fields(Map<String, Object> values) {
-            this.values = values;
+        KeyedView(Function<Object, Object> lookup, Set<Entry<String, Object>> entries) {
+            this.lookup = lookup;
+            this.entries = entries;
         }
 
         @Override
         public Object get(Object key) {
-            return values.get(key);
+            return key == null ? null : lookup.apply(key);
         }
 
         @Override
@@ -108,35 +111,27 @@ final class ReadOnlyViews {
 
         @Override
         public Set<Entry<String, Object>> entrySet() {
-            return values.entrySet();
+            if (entries == null) {
+                throw new UnsupportedOperationException("registers can be read by name only");
+            }
+            return entries;
         }
 
         @Override
         public String toString() {
-            return values.toString();
+            return entries == null ? "registers" : entries.toString();
         }
     }
 
-    private static final class Registers extends AbstractMap<String, Object> {
-        private final Function<String, String> lookup;
+    private static final class Fields extends KeyedView {
+        Fields(Map<String, Object> values) {
+            super(values::get, values.entrySet());
+        }
+    }
 
+    private static final class Registers extends KeyedView {
         Registers(Function<String, String> lookup) {
-            this.lookup = lookup;
-        }
-
-        @Override
-        public Object get(Object key) {
-            return key == null ? null : lookup.apply(key.toString());
-        }
-
-        @Override
-        public boolean containsKey(Object key) {
-            return true;
-        }
-
-        @Override
-        public Set<Entry<String, Object>> entrySet() {
-            throw new UnsupportedOperationException("registers can be read by name only");
+            super(key -> lookup.apply(key.toString()), null);
         }
     }
 }

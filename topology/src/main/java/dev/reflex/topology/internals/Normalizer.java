@@ -24,6 +24,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.TopicNames;
@@ -35,10 +36,10 @@ import dev.reflex.schemas.TopicNames;
  * {@link NormalizationException} with the reason.
  */
 public final class Normalizer {
-    public static final String CONTENT_TYPE_HEADER = "content-type";
-    public static final String JSON = "application/json";
-    public static final String CLOUDEVENTS_JSON = "application/cloudevents+json";
-    public static final String RAW_EVENT_AVRO = "application/vnd.reflex.rawevent+avro";
+    private static final String CONTENT_TYPE_HEADER = ContentTypes.HEADER;
+    private static final String JSON = ContentTypes.JSON;
+    private static final String CLOUDEVENTS_JSON = ContentTypes.CLOUDEVENTS_JSON;
+    private static final String RAW_EVENT_AVRO = ContentTypes.RAW_EVENT_AVRO;
     private static final String CE_PREFIX = "ce_";
     private static final Set<String> CE_CORE = Set.of(
         "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data", "data_base64", "dataschema");
@@ -301,15 +302,11 @@ public final class Normalizer {
     }
 
     private static boolean isJson(String contentType) {
-        return contentType.equals(JSON) || contentType.endsWith("+json");
+        return ContentTypes.isJson(contentType);
     }
 
     private static String mediaType(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        int semicolon = header.indexOf(';');
-        return (semicolon < 0 ? header : header.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+        return ContentTypes.mediaType(header);
     }
 
     private static String utf8(byte[] body) throws NormalizationException {
