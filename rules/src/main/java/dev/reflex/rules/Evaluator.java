@@ -38,6 +38,7 @@ public final class Evaluator {
         Map<String, Object> variables = new HashMap<>(4);
         variables.put("event", EventView.of(event));
         variables.put("registers", ReadOnlyViews.registers(registers));
+        variables.put(ExpressionGuard.FUNCTIONS_VARIABLE, new RuleFunctions(now.toEpochMilli()));
         for (IndexedRule candidate : candidates) {
             if (candidate instanceof QuarantinedRule quarantined) {
                 outcomes.add(outcome(candidate, Outcome.QUARANTINED, quarantined.reason()));

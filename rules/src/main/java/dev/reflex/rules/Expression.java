@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.Map;
 
 import org.mvel2.MVEL;
+import org.mvel2.ParserConfiguration;
 import org.mvel2.ParserContext;
 
 /** One guarded, compiled expression. Compiled once per rule version; evaluated per event. */
@@ -16,11 +17,23 @@ final class Expression {
         this.compiled = compiled;
     }
 
+    /** Compiles with a class loader that can load nothing: expressions have no business with classes. */
+    private static final ParserConfiguration CONFIGURATION = new ParserConfiguration();
+
+    static {
+        CONFIGURATION.setClassLoader(new ClassLoader(null) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                throw new ClassNotFoundException(name);
+            }
+        });
+    }
+
     static Expression compile(String source) {
-        ExpressionGuard.check(source);
+        String admitted = ExpressionGuard.admit(source);
         ReadOnlyViews.install();
         try {
-            return new Expression(source, MVEL.compileExpression(source, new ParserContext()));
+            return new Expression(source, MVEL.compileExpression(admitted, new ParserContext(CONFIGURATION)));
         } catch (RuntimeException e) {
             throw new RuleException("", "does not compile: " + firstLine(e.getMessage()));
         }
