@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +19,7 @@ import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
 import dev.reflex.embedded.ApicurioRegistry;
 import dev.reflex.embedded.EmbeddedKafka;
-import dev.reflex.schemas.Rule;
+import dev.reflex.rules.RuleDiff;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -89,17 +88,19 @@ public final class DevEnvironment implements AutoCloseable {
             TopicNames.DEFAULT_PREFIX));
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registry.url()), true);
         t = step(3, "topics and rules");
-        List<Rule> rules;
+        String summary;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             if (o.rulesDir() != null && Files.exists(o.rulesDir())) {
-                rules = RulePublisher.publish(o.rulesDir(), kafka.bootstrapServers(), admin, names, serdes);
+                RuleDiff diff = RulePublisher.apply(o.rulesDir(), kafka.bootstrapServers(), admin, names, serdes, false);
+                int live = diff.added().size() + diff.changed().size() + diff.unchanged().size();
+                summary = live + " rules from " + o.rulesDir() + (diff.isEmpty() ? ""
+                    : " (" + diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed)");
             } else {
                 new dev.reflex.schemas.TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(names.fixed());
-                rules = List.of();
+                summary = "no rules loaded (no directory " + o.rulesDir() + ")";
             }
         }
-        done(t, rules.isEmpty() ? "no rules loaded (no directory " + o.rulesDir() + ")"
-            : rules.size() + " rules from " + o.rulesDir());
+        done(t, summary);
 
         t = step(4, "engine");
         // REFLEX_* variables apply as they would to reflex engine; what dev itself runs on wins.

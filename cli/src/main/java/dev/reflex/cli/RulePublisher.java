@@ -5,18 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
+import dev.reflex.rules.RuleDiff;
 import dev.reflex.rules.RuleFiles;
 import dev.reflex.schemas.ActionTemplate;
 import dev.reflex.schemas.Rule;
@@ -26,8 +21,8 @@ import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
- * Publishes the rules of a directory to the compacted rules topic, after checking every one of them and creating
- * the action topic of every system they target (and the ingest topic of every source they name).
+ * Applies a directory of rules to the compacted rules topic, after checking every one of them and creating the action
+ * topic of every system they target (and the ingest topic of every source they name).
  */
 public final class RulePublisher {
     /** The rules have problems; nothing was published. */
@@ -48,8 +43,8 @@ public final class RulePublisher {
     private RulePublisher() {
     }
 
-    public static List<Rule> publish(Path dir, String bootstrapServers, Admin admin, TopicNames names, ReflexSerdes serdes)
-            throws IOException {
+    /** Reads and checks every rule under {@code dir}; throws {@link InvalidRulesException} listing every problem. */
+    public static List<Rule> load(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             throw new Settings.SettingsException("rules directory not found: " + dir);
         }
@@ -57,37 +52,36 @@ public final class RulePublisher {
         if (!loaded.ok()) {
             throw new InvalidRulesException(loaded.problems());
         }
-        Set<String> topics = new TreeSet<>();
-        for (Rule rule : loaded.rules()) {
-            for (ActionTemplate action : rule.getActions()) {
-                topics.add(names.actions(action.getSystem()));
-            }
-            if (rule.getWhen().getSource() != null && TopicNames.isValidPart(rule.getWhen().getSource())) {
-                topics.add(names.ingest(rule.getWhen().getSource()));
-            }
-        }
-        List<TopicSpec> specs = new ArrayList<>(names.fixed());
-        topics.forEach(t -> specs.add(new TopicSpec(t, false)));
-        new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(specs);
-        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),
-                new StringSerializer(), serdes.value(Rule.class).serializer())) {
-            List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
-            for (Rule rule : loaded.rules()) {
-                sends.add(producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule)));
-            }
-            for (java.util.concurrent.Future<?> send : sends) {
-                send.get();
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("publishing rules failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing rules", e);
-        }
         return loaded.rules();
+    }
+
+    /**
+     * Makes the rules topic hold exactly the rules under {@code dir}: publishes added and changed rules and tombstones
+     * for rules no longer there, in one transaction, after creating the topics the rules need. Applying the same
+     * directory twice changes nothing the second time. Returns what changed; with {@code dryRun}, what would.
+     */
+    public static RuleDiff apply(Path dir, String bootstrapServers, Admin admin, TopicNames names, ReflexSerdes serdes,
+                                 boolean dryRun) throws IOException {
+        List<Rule> rules = load(dir);
+        RulesTopic topic = new RulesTopic(bootstrapServers, names, serdes);
+        if (!dryRun) {
+            Set<String> topics = new TreeSet<>();
+            for (Rule rule : rules) {
+                for (ActionTemplate action : rule.getActions()) {
+                    topics.add(names.actions(action.getSystem()));
+                }
+                if (rule.getWhen().getSource() != null && TopicNames.isValidPart(rule.getWhen().getSource())) {
+                    topics.add(names.ingest(rule.getWhen().getSource()));
+                }
+            }
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            topics.forEach(t -> specs.add(new TopicSpec(t, false)));
+            new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(specs);
+        }
+        RuleDiff diff = RuleDiff.between(topic.read(), rules);
+        if (!dryRun && !diff.isEmpty()) {
+            topic.write(diff);
+        }
+        return diff;
     }
 }

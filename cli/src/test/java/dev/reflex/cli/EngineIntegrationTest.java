@@ -76,7 +76,7 @@ class EngineIntegrationTest {
                   pod: ${event.subject}
             """);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.publish(rules, bootstrap, admin, names, serdes);
+            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
         }
         engine = startEngine();
         Map<String, Object> hook = new HashMap<>();

@@ -1,0 +1,265 @@
+package dev.reflex.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reflex.rules.Evaluation;
+import dev.reflex.rules.Evaluator;
+import dev.reflex.rules.RuleBook;
+import dev.reflex.rules.RuleDiff;
+import dev.reflex.rules.RuleFiles;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.RegisterOp;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.RuleOutcome;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.topology.internals.FieldMapping;
+import dev.reflex.topology.internals.NormalizationException;
+import dev.reflex.topology.internals.Normalizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "rules", mixinStandardHelpOptions = true,
+    description = "Rules as code: check a directory of rule files, compare it with the live rules, apply it, test it offline.",
+    subcommands = {RulesCommand.Validate.class, RulesCommand.Diff.class, RulesCommand.Apply.class, RulesCommand.ListRules.class,
+        RulesCommand.Test.class})
+final class RulesCommand {
+
+    /** Exit code when rules have problems (validate) or differ (diff --exit-code). */
+    static final int EXIT_PROBLEMS = 1;
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Check every rule file under DIR; print each problem as file:line: reason. Needs no cluster.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "Directory (or file) of rule YAML files.")
+        Path dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!Files.exists(dir)) {
+                throw new Settings.SettingsException("rules directory not found: " + dir);
+            }
+            RuleFiles.Loaded loaded = RuleFiles.load(dir);
+            loaded.problems().forEach(p -> spec.commandLine().getErr().println(p));
+            if (!loaded.ok()) {
+                spec.commandLine().getErr().println(loaded.problems().size() + " problem(s); fix them before applying");
+                return EXIT_PROBLEMS;
+            }
+            out.println(loaded.rules().size() + " rules valid");
+            return 0;
+        }
+    }
+
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+        description = {"Show what 'apply' would change on the rules topic: + added, ~ changed (old -> new version), - removed."})
+    static final class Diff implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
+        Path dir;
+
+        @Option(names = "--exit-code", description = "Exit with 1 when there are differences (for CI).")
+        boolean exitCode;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Admin admin = connection.admin()) {
+                RuleDiff diff = RulePublisher.apply(dir, connection.bootstrapServers, admin, connection.names(), connection.serdes(), true);
+                PrintWriter out = spec.commandLine().getOut();
+                diff.lines().forEach(out::println);
+                out.println(diff.isEmpty() ? "no changes" : summary(diff));
+                return exitCode && !diff.isEmpty() ? EXIT_PROBLEMS : 0;
+            }
+        }
+    }
+
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+        description = {"Make the rules topic hold exactly the rules under DIR: publish added and changed rules, tombstone removed",
+            "ones, in one transaction. Refuses the whole apply if any rule has a problem. Running engines pick the change up",
+            "within a second. Applying the same directory again changes nothing."})
+    static final class Apply implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
+        Path dir;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Admin admin = connection.admin()) {
+                RuleDiff diff = RulePublisher.apply(dir, connection.bootstrapServers, admin, connection.names(), connection.serdes(), false);
+                PrintWriter out = spec.commandLine().getOut();
+                diff.lines().forEach(out::println);
+                out.println(diff.isEmpty() ? "no changes; " + diff.unchanged().size() + " rules already live" : "applied: " + summary(diff));
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live rules with their versions.")
+    static final class ListRules implements Callable<Integer> {
+        @Mixin
+        ConnectionOptions connection;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Admin admin = connection.admin()) {
+                Map<String, Rule> live = new RulesTopic(connection.bootstrapServers, connection.names(), connection.serdes()).read();
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("%-40s %-12s %-8s %-40s %s%n", "ID", "VERSION", "ENABLED", "WHEN", "ORIGIN");
+                for (Rule rule : live.values()) {
+                    out.printf("%-40s %-12s %-8s %-40s %s%n", rule.getId(), rule.getVersion(), rule.getEnabled(),
+                        when(rule), rule.getOrigin() == null ? "" : rule.getOrigin());
+                }
+                out.println(live.size() + " rules");
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+        description = {"Dry-run the rules under DIR against one event, offline: for every rule, matched or why not, and the",
+            "exact actions and register operations it would emit. Needs no cluster."})
+    static final class Test implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
+        Path dir;
+
+        @Option(names = "--event", required = true, paramLabel = "FILE", description = "The event: a JSON object, or a CloudEvent in structured mode.")
+        Path event;
+
+        @Option(names = "--source", paramLabel = "NAME", defaultValue = "test",
+            description = "Source of a plain JSON event, as if published to reflex.ingest.NAME (default: ${DEFAULT-VALUE}).")
+        String source;
+
+        @Option(names = "--registers", paramLabel = "FILE", description = "Register values as a JSON object of names to values.")
+        Path registers;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Rule> rules = RulePublisher.load(dir);
+            Event parsed = readEvent();
+            Map<String, String> values = readRegisters();
+            RuleBook book = new RuleBook();
+            rules.forEach(book::put);
+            Evaluation evaluation = Evaluator.evaluate(parsed, book.index(), values::get, Instant.now());
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("event " + parsed.getId() + ": source=" + parsed.getSource() + " type=" + parsed.getType()
+                + " subject=" + parsed.getSubject());
+            Set<String> considered = evaluation.outcomes().stream().map(RuleOutcome::getRuleId).collect(Collectors.toSet());
+            for (RuleOutcome outcome : evaluation.outcomes()) {
+                out.println("  " + outcome.getRuleId() + "@" + outcome.getRuleVersion() + ": " + outcome.getOutcome()
+                    + (outcome.getDetail() == null ? "" : " - " + outcome.getDetail()));
+                for (Action a : evaluation.actions()) {
+                    if (a.getRuleId().equals(outcome.getRuleId())) {
+                        out.println("      action " + a.getSystem() + "/" + a.getAction() + " target=" + a.getTarget()
+                            + " params=" + new java.util.TreeMap<>(a.getParams()));
+                    }
+                }
+                for (RegisterOp op : evaluation.registerOps()) {
+                    if (op.getRuleId().equals(outcome.getRuleId())) {
+                        out.println("      register " + op.getOp().name().toLowerCase() + " " + op.getName()
+                            + (op.getValue() == null ? "" : " " + op.getValue()));
+                    }
+                }
+            }
+            for (Rule rule : rules) {
+                if (!considered.contains(rule.getId())) {
+                    out.println("  " + rule.getId() + "@" + rule.getVersion() + ": NOT CONSIDERED - listens to " + when(rule));
+                }
+            }
+            return 0;
+        }
+
+        private Event readEvent() throws Exception {
+            byte[] body;
+            try {
+                body = Files.readAllBytes(event);
+            } catch (NoSuchFileException e) {
+                throw new Settings.SettingsException("file not found: " + event);
+            }
+            JsonNode json = new ObjectMapper().readTree(body);
+            boolean cloudEvent = json != null && json.has("specversion");
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(ContentTypes.HEADER, (cloudEvent ? ContentTypes.CLOUDEVENTS_JSON : ContentTypes.JSON).getBytes(StandardCharsets.UTF_8));
+            TopicNames names = new TopicNames(TopicNames.DEFAULT_PREFIX);
+            Normalizer normalizer = new Normalizer(names, Integer.MAX_VALUE, s -> FieldMapping.DEFAULT, bytes -> {
+                throw new IllegalStateException("not used");
+            });
+            try {
+                return normalizer.normalize(new Normalizer.Origin(names.ingest(source), 0, 0, System.currentTimeMillis()), headers, body);
+            } catch (NormalizationException e) {
+                throw new Settings.SettingsException(event + " is not an event the engine would accept: " + e.getMessage());
+            }
+        }
+
+        private Map<String, String> readRegisters() throws Exception {
+            Map<String, String> values = new HashMap<>();
+            if (registers == null) {
+                return values;
+            }
+            JsonNode json;
+            try {
+                json = new ObjectMapper().readTree(Files.readAllBytes(registers));
+            } catch (NoSuchFileException e) {
+                throw new Settings.SettingsException("file not found: " + registers);
+            }
+            if (json == null || !json.isObject()) {
+                throw new Settings.SettingsException(registers + " must hold a JSON object of register names to values");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                values.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+            }
+            return values;
+        }
+    }
+
+    static String when(Rule rule) {
+        return "source " + (rule.getWhen().getSource() == null ? "any" : rule.getWhen().getSource())
+            + ", type " + (rule.getWhen().getType() == null ? "any" : rule.getWhen().getType());
+    }
+
+    static String summary(RuleDiff diff) {
+        return diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed";
+    }
+}

@@ -1,0 +1,99 @@
+package dev.reflex.cli;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import dev.reflex.rules.RuleDiff;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+/** The live rules: the compacted rules topic read to its end, and changes written to it in one transaction. */
+final class RulesTopic {
+    private final String bootstrapServers;
+    private final TopicNames names;
+    private final ReflexSerdes serdes;
+
+    RulesTopic(String bootstrapServers, TopicNames names, ReflexSerdes serdes) {
+        this.bootstrapServers = bootstrapServers;
+        this.names = names;
+        this.serdes = serdes;
+    }
+
+    /** Every live rule by id, as an engine would hold them (committed records only; a tombstone removes). */
+    Map<String, Rule> read() {
+        Map<String, Rule> rules = new TreeMap<>();
+        try (KafkaConsumer<String, Rule> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000),
+                new StringDeserializer(), serdes.value(Rule.class).deserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(names.rules(), Duration.ofSeconds(15))
+                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            if (partitions.isEmpty()) {
+                return rules;
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(15));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("reading " + names.rules() + " did not reach its end within 60 s");
+                }
+                for (ConsumerRecord<String, Rule> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() == null) {
+                        rules.remove(record.key());
+                    } else {
+                        rules.put(record.key(), record.value());
+                    }
+                }
+            }
+        }
+        return rules;
+    }
+
+    /** Writes the diff's added and changed rules and tombstones for removed ones, all or nothing. */
+    void write(RuleDiff diff) {
+        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "reflex-rules-apply-" + UUID.randomUUID(),
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),
+                new StringSerializer(), serdes.value(Rule.class).serializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            try {
+                for (Rule rule : diff.added()) {
+                    producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule));
+                }
+                for (RuleDiff.Change change : diff.changed()) {
+                    producer.send(new ProducerRecord<>(names.rules(), change.next().getId(), change.next()));
+                }
+                for (Rule rule : diff.removed()) {
+                    producer.send(new ProducerRecord<>(names.rules(), rule.getId(), null));
+                }
+                producer.commitTransaction();
+            } catch (KafkaException e) {
+                producer.abortTransaction();
+                throw new IllegalStateException("applying rules failed, nothing was changed: " + e.getMessage(), e);
+            }
+        }
+    }
+}

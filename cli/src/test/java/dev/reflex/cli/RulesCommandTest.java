@@ -1,0 +1,105 @@
+package dev.reflex.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.reflex.embedded.testing.TestServices;
+
+/** reflex rules, as a user runs it: against files, and against the live rules topic of a real broker. */
+class RulesCommandTest {
+    private static final String RULE = """
+        id: %s
+        when:
+          source: k8s
+          type: pod.oom
+          condition: event.data.restarts < %d
+        then:
+          - system: ops
+            action: restart
+            params: {pod: "${event.subject}"}
+        """;
+
+    private static void write(Path dir, String id, int limit) throws Exception {
+        Files.writeString(dir.resolve(id + ".yaml"), RULE.formatted(id, limit));
+    }
+
+    @Test
+    void validateListsEveryProblemWithFileAndLineAndExits1(@TempDir Path dir) throws Exception {
+        write(dir, "good", 3);
+        Files.writeString(dir.resolve("bad.yaml"), "id: bad\nwhen:\n  condition: System.exit(0)\n---\nid: worse\nthen: []\n");
+        CliTest.Result result = CliTest.run("rules", "validate", dir.toString());
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err().lines().toList()).containsExactly(
+            dir.resolve("bad.yaml") + ":3: when.condition: unknown name 'System' at column 1: expressions can read only 'event' and 'registers' (and use true, false, null)",
+            dir.resolve("bad.yaml") + ":5: rule 'worse' needs a 'when' (source, type and/or condition)",
+            "2 problem(s); fix them before applying");
+        Files.delete(dir.resolve("bad.yaml"));
+        assertThat(CliTest.run("rules", "validate", dir.toString()).out().strip()).isEqualTo("1 rules valid");
+    }
+
+    @Test
+    void testShowsForEveryRuleWhetherItMatchedAndWhatItWouldEmit(@TempDir Path dir) throws Exception {
+        write(dir, "restart", 3);
+        Files.writeString(dir.resolve("other.yaml"), "id: other\nwhen: {source: ci, type: build}\n");
+        Path event = dir.resolve("event.json");
+        Files.writeString(event, "{\"id\":\"e1\",\"type\":\"pod.oom\",\"subject\":\"api-1\",\"restarts\":1}");
+        Path registers = dir.resolve("registers.json");
+        Files.writeString(registers, "{\"x\":\"1\"}");
+        Path rules = Files.createDirectories(dir.resolve("rules"));
+        Files.move(dir.resolve("restart.yaml"), rules.resolve("restart.yaml"));
+        Files.move(dir.resolve("other.yaml"), rules.resolve("other.yaml"));
+        CliTest.Result result = CliTest.run("rules", "test", rules.toString(), "--event", event.toString(), "--source", "k8s",
+            "--registers", registers.toString());
+        assertThat(result.err()).isEmpty();
+        assertThat(result.out().lines().toList()).satisfiesExactly(
+            l -> assertThat(l).isEqualTo("event e1: source=k8s type=pod.oom subject=api-1"),
+            l -> assertThat(l).matches("  restart@[0-9a-f]{12}: MATCHED"),
+            l -> assertThat(l).isEqualTo("      action ops/restart target=api-1 params={pod=api-1}"),
+            l -> assertThat(l).matches("  other@[0-9a-f]{12}: NOT CONSIDERED - listens to source ci, type build"));
+    }
+
+    @Test
+    @Tag("integration")
+    void applyPublishesChangesAndTombstonesOnceAndDiffAndListShowTheLiveState(@TempDir Path dir) throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        String registry = TestServices.registry().url();
+        String prefix = "rc" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        String[] connection = {"--bootstrap-servers", bootstrap, "--schema-registry-url", registry, "--topic-prefix", prefix};
+        write(dir, "one", 3);
+        write(dir, "two", 5);
+
+        CliTest.Result first = CliTest.run(concat(new String[] {"rules", "apply", dir.toString()}, connection));
+        assertThat(first.err()).isEmpty();
+        assertThat(first.out()).contains("+ one ", "+ two ", "applied: 2 added, 0 changed, 0 removed");
+        assertThat(CliTest.run(concat(new String[] {"rules", "apply", dir.toString()}, connection)).out().strip())
+            .isEqualTo("no changes; 2 rules already live");
+
+        write(dir, "one", 4);
+        Files.delete(dir.resolve("two.yaml"));
+        CliTest.Result diff = CliTest.run(concat(new String[] {"rules", "diff", dir.toString(), "--exit-code"}, connection));
+        assertThat(diff.exit()).isEqualTo(1);
+        assertThat(diff.out().lines().toList()).satisfiesExactly(
+            l -> assertThat(l).matches("~ one [0-9a-f]{12} -> [0-9a-f]{12}  \\(.*one.yaml:1\\)"),
+            l -> assertThat(l).matches("- two [0-9a-f]{12}"),
+            l -> assertThat(l).isEqualTo("0 added, 1 changed, 1 removed"));
+        assertThat(CliTest.run(concat(new String[] {"rules", "apply", dir.toString()}, connection)).out())
+            .contains("applied: 0 added, 1 changed, 1 removed");
+
+        CliTest.Result list = CliTest.run(concat(new String[] {"rules", "list"}, connection));
+        assertThat(list.out()).contains("one ").doesNotContain("two ").contains("1 rules");
+        assertThat(CliTest.run(concat(new String[] {"rules", "diff", dir.toString(), "--exit-code"}, connection)).exit()).isZero();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

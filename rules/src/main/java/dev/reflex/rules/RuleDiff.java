@@ -1,0 +1,52 @@
+package dev.reflex.rules;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.reflex.schemas.Rule;
+
+/** What applying a set of rules would change on the rules topic: by id, with versions. */
+public record RuleDiff(List<Rule> added, List<Change> changed, List<Rule> removed, List<Rule> unchanged) {
+
+    /** A rule whose content differs: the live version and the one that would replace it. */
+    public record Change(Rule live, Rule next) {
+    }
+
+    public static RuleDiff between(Map<String, Rule> live, List<Rule> local) {
+        Map<String, Rule> remaining = new TreeMap<>(live);
+        List<Rule> added = new ArrayList<>();
+        List<Change> changed = new ArrayList<>();
+        List<Rule> unchanged = new ArrayList<>();
+        for (Rule rule : local.stream().sorted(Comparator.comparing(Rule::getId)).toList()) {
+            Rule current = remaining.remove(rule.getId());
+            if (current == null) {
+                added.add(rule);
+            } else if (!current.getVersion().equals(rule.getVersion())) {
+                changed.add(new Change(current, rule));
+            } else {
+                unchanged.add(rule);
+            }
+        }
+        return new RuleDiff(added, changed, new ArrayList<>(remaining.values()), unchanged);
+    }
+
+    public boolean isEmpty() {
+        return added.isEmpty() && changed.isEmpty() && removed.isEmpty();
+    }
+
+    /** One line per change: {@code + id version}, {@code ~ id old -> new}, {@code - id version}. */
+    public List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        added.forEach(r -> lines.add("+ " + r.getId() + " " + r.getVersion() + origin(r)));
+        changed.forEach(c -> lines.add("~ " + c.next().getId() + " " + c.live().getVersion() + " -> " + c.next().getVersion() + origin(c.next())));
+        removed.forEach(r -> lines.add("- " + r.getId() + " " + r.getVersion()));
+        return lines;
+    }
+
+    private static String origin(Rule rule) {
+        return rule.getOrigin() == null ? "" : "  (" + rule.getOrigin() + ")";
+    }
+}
