@@ -55,8 +55,11 @@ public final class RuleFiles {
     }
 
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "enabled", "when", "then");
-    private static final Set<String> WHEN_KEYS = Set.of("source", "type", "condition");
+    private static final Set<String> WHEN_KEYS = Set.of("source", "type", "condition", "event");
     private static final Set<String> ACTION_KEYS = Set.of("system", "action", "target", "params");
+    private static final Set<String> NAMED_ACTION_KEYS = Set.of("do", "target", "params");
+    /** Inside a rules directory, system definitions live here rather than rules. */
+    public static final String SYSTEMS_DIR = "systems";
     private static final Map<String, Set<String>> REGISTER_KEYS = Map.of(
         "set", Set.of("set", "value"), "incr", Set.of("incr", "by"), "delete", Set.of("delete"));
 
@@ -66,10 +69,12 @@ public final class RuleFiles {
     /** Loads every {@code .yaml}/{@code .yml} file under {@code path} (or the one file), in path order. */
     public static Loaded load(Path path) throws IOException {
         List<Path> files;
+        Path systemsDir = path.resolve(SYSTEMS_DIR);
         if (Files.isDirectory(path)) {
             try (Stream<Path> walk = Files.walk(path)) {
                 files = walk.filter(Files::isRegularFile)
                     .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+                    .filter(p -> !p.startsWith(systemsDir))
                     .sorted().toList();
             }
         } else {
@@ -77,10 +82,16 @@ public final class RuleFiles {
         }
         List<Rule> rules = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
+        Systems systems = Systems.NONE;
+        if (Files.isDirectory(systemsDir)) {
+            Systems.Loaded loadedSystems = Systems.load(systemsDir);
+            problems.addAll(loadedSystems.problems());
+            systems = loadedSystems.systems();
+        }
         Map<String, String> seen = new HashMap<>();
         for (Path file : files) {
             String name = file.toString();
-            Loaded loaded = parse(name, Files.readString(file, StandardCharsets.UTF_8));
+            Loaded loaded = parse(name, Files.readString(file, StandardCharsets.UTF_8), systems);
             problems.addAll(loaded.problems());
             for (Rule rule : loaded.rules()) {
                 String where = seen.putIfAbsent(rule.getId(), rule.getOrigin());
@@ -106,6 +117,11 @@ public final class RuleFiles {
 
     /** Parses the rules in one file's text; {@code fileName} is used in problems and as the rules' origin. */
     public static Loaded parse(String fileName, String yamlText) {
+        return parse(fileName, yamlText, Systems.NONE);
+    }
+
+    /** As {@link #parse(String, String)}, resolving named events and actions against {@code systems}. */
+    public static Loaded parse(String fileName, String yamlText, Systems systems) {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(10);
         options.setAllowDuplicateKeys(false);
@@ -119,7 +135,7 @@ public final class RuleFiles {
                     continue;
                 }
                 try {
-                    rules.add(new DocumentReader(fileName).read(document));
+                    rules.add(new DocumentReader(fileName, systems).read(document));
                 } catch (Located e) {
                     problems.add(new Problem(fileName, e.line, e.getMessage()));
                 }
@@ -135,7 +151,7 @@ public final class RuleFiles {
 
     /** The content hash that is a rule's version: the same content always gives the same version. */
     public static String versionOf(Rule rule) {
-        Rule content = Rule.newBuilder(rule).setVersion("").setOrigin(null).build();
+        Rule content = Rule.newBuilder(rule).setVersion("").setOrigin(null).setUses(List.of()).build();
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.toString().getBytes(StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 6);
@@ -161,10 +177,13 @@ public final class RuleFiles {
     /** Reads one document, remembering the line of each field so compile errors point at the right line. */
     private static final class DocumentReader {
         private final String fileName;
+        private final Systems systems;
         private final Map<String, Integer> lines = new HashMap<>();
+        private final List<String> uses = new ArrayList<>();
 
-        DocumentReader(String fileName) {
+        DocumentReader(String fileName, Systems systems) {
             this.fileName = fileName;
+            this.systems = systems;
         }
 
         Rule read(Node document) {
@@ -184,6 +203,23 @@ public final class RuleFiles {
             when.setType(optionalScalar(whenFields.get("type"), "when.type"));
             when.setCondition(optionalScalar(whenFields.get("condition"), "when.condition"));
             lines.put("when", line(whenNode));
+            if (whenFields.containsKey("event")) {
+                Node eventNode = whenFields.get("event");
+                if (when.getSource() != null || when.getType() != null) {
+                    throw new Located(eventNode, "use either 'event' or 'source'/'type' in 'when', not both");
+                }
+                String name = scalar(eventNode, "when.event");
+                Systems.NamedEvent named = systems.event(name);
+                if (named == null) {
+                    throw new Located(eventNode, "unknown event '" + name + "'" + known(systems.eventNames()));
+                }
+                when.setSource(named.source()).setType(named.type());
+                if (named.condition() != null) {
+                    when.setCondition(when.getCondition() == null ? named.condition()
+                        : "(" + named.condition() + ") && (" + when.getCondition() + ")");
+                }
+                uses.add("event " + name + " (" + named.definedAt() + ")");
+            }
 
             List<ActionTemplate> actions = new ArrayList<>();
             List<RegisterTemplate> registers = new ArrayList<>();
@@ -196,7 +232,9 @@ public final class RuleFiles {
                     Node item = sequence.getValue().get(j);
                     Map<String, Node> fields = mapping(item, "an item of 'then'", null);
                     String op = REGISTER_KEYS.keySet().stream().filter(fields::containsKey).findFirst().orElse(null);
-                    if (op == null) {
+                    if (fields.containsKey("do")) {
+                        actions.add(namedAction(item, fields, "actions[" + actions.size() + "]"));
+                    } else if (op == null) {
                         actions.add(action(item, fields, "actions[" + actions.size() + "]"));
                     } else {
                         registers.add(register(item, fields, op, "registers[" + registers.size() + "]"));
@@ -220,6 +258,7 @@ public final class RuleFiles {
                 .setActions(actions)
                 .setRegisters(registers)
                 .setOrigin(fileName + ":" + line(document))
+                .setUses(List.copyOf(uses))
                 .build();
             try {
                 CompiledRule.compile(rule);
@@ -262,6 +301,40 @@ public final class RuleFiles {
                 .setTarget(optionalScalar(fields.get("target"), at + ".target"))
                 .setParams(params)
                 .build();
+        }
+
+        private ActionTemplate namedAction(Node item, Map<String, Node> fields, String at) {
+            for (String key : fields.keySet()) {
+                if (!NAMED_ACTION_KEYS.contains(key)) {
+                    throw new Located(fields.get(key), "unknown field '" + key + "' next to 'do'; expected do, target, params");
+                }
+            }
+            rememberThen(item, at);
+            String name = scalar(fields.get("do"), at + ".do");
+            Systems.NamedAction named = systems.action(name);
+            if (named == null) {
+                throw new Located(fields.get("do"), "unknown action '" + name + "'" + known(systems.actionNames()));
+            }
+            Map<String, String> params = new TreeMap<>(named.params());
+            Node paramsNode = fields.get("params");
+            if (paramsNode != null) {
+                for (Map.Entry<String, Node> p : mapping(paramsNode, "'params'", null).entrySet()) {
+                    params.put(p.getKey(), scalar(p.getValue(), at + ".params." + p.getKey()));
+                }
+            }
+            String target = optionalScalar(fields.get("target"), at + ".target");
+            uses.add("action " + name + " (" + named.definedAt() + ")");
+            return ActionTemplate.newBuilder()
+                .setSystem(named.system())
+                .setAction(named.action())
+                .setTarget(target != null ? target : named.target())
+                .setParams(params)
+                .build();
+        }
+
+        private static String known(java.util.Set<String> names) {
+            return names.isEmpty() ? "; no systems define any (put system files in " + SYSTEMS_DIR + "/)"
+                : "; systems define " + String.join(", ", names);
         }
 
         private RegisterTemplate register(Node item, Map<String, Node> fields, String op, String at) {

@@ -1,0 +1,310 @@
+package dev.reflex.rules;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+import dev.reflex.schemas.TopicNames;
+
+/**
+ * Systems speak the users' terms: a system file names events (a source, a type and an optional condition over raw
+ * events, e.g. {@code prod-cluster.pod-oom}) and actions (a target system, an action and default params, e.g.
+ * {@code oncall.page}). A definition may {@code extends} another ({@code extends: kubernetes.pod-oom}) and override
+ * what it names. A system's {@code labels} go with every action it defines, as params {@code labels.<name>}.
+ * Rules refer to them as {@code when: {event: ...}} and {@code then: [{do: ...}]}; swapping a tool changes one system
+ * file, not every rule.
+ */
+public final class Systems {
+    /** A named event: where it comes from and an optional condition. */
+    public record NamedEvent(String name, String source, String type, String condition, String definedAt) {
+    }
+
+    /** A named action: what it becomes on the action topics. */
+    public record NamedAction(String name, String system, String action, String target, Map<String, String> params,
+                              String definedAt) {
+    }
+
+    public static final Systems NONE = new Systems(Map.of(), Map.of());
+
+    private static final Set<String> SYSTEM_KEYS = Set.of("system", "description", "labels", "events", "actions");
+    private static final Set<String> EVENT_KEYS = Set.of("extends", "description", "source", "type", "condition");
+    private static final Set<String> ACTION_KEYS = Set.of("extends", "description", "system", "action", "target", "params");
+
+    private final Map<String, NamedEvent> events;
+    private final Map<String, NamedAction> actions;
+
+    private Systems(Map<String, NamedEvent> events, Map<String, NamedAction> actions) {
+        this.events = events;
+        this.actions = actions;
+    }
+
+    public NamedEvent event(String name) {
+        return events.get(name);
+    }
+
+    public NamedAction action(String name) {
+        return actions.get(name);
+    }
+
+    public Set<String> eventNames() {
+        return new java.util.TreeSet<>(events.keySet());
+    }
+
+    public Set<String> actionNames() {
+        return new java.util.TreeSet<>(actions.keySet());
+    }
+
+    /** Every system file ({@code *.yaml}, {@code *.yml}) under {@code dir}, with the problems found. */
+    public static Loaded load(Path dir) throws IOException {
+        List<RuleFiles.Problem> problems = new ArrayList<>();
+        Map<String, Raw> raw = new LinkedHashMap<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList();
+        }
+        for (Path file : files) {
+            read(file.toString(), Files.readString(file, StandardCharsets.UTF_8), raw, problems);
+        }
+        Map<String, NamedEvent> events = new TreeMap<>();
+        Map<String, NamedAction> actions = new TreeMap<>();
+        for (Raw definition : raw.values()) {
+            try {
+                if (definition.isEvent) {
+                    events.put(definition.name, resolveEvent(definition, raw, new HashSet<>()));
+                } else {
+                    actions.put(definition.name, resolveAction(definition, raw, new HashSet<>()));
+                }
+            } catch (ProblemAt e) {
+                problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
+            }
+        }
+        return new Loaded(new Systems(events, actions), problems);
+    }
+
+    /** The systems read, and every problem found. */
+    public record Loaded(Systems systems, List<RuleFiles.Problem> problems) {
+    }
+
+    private record Raw(String name, boolean isEvent, Map<String, String> fields, Map<String, String> params,
+                       Map<String, String> labels, String file, int line) {
+    }
+
+    private static final class ProblemAt extends RuntimeException {
+        final String file;
+        final int line;
+
+        ProblemAt(String file, int line, String message) {
+            super(message);
+            this.file = file;
+            this.line = line;
+        }
+    }
+
+    private static NamedEvent resolveEvent(Raw d, Map<String, Raw> all, Set<String> seen) {
+        Map<String, String> fields = inherited(d, all, seen, true);
+        if (fields.get("source") == null && fields.get("type") == null) {
+            throw new ProblemAt(d.file, d.line, "event " + d.name + " needs a source or a type");
+        }
+        return new NamedEvent(d.name, fields.get("source"), fields.get("type"), fields.get("condition"), d.file + ":" + d.line);
+    }
+
+    private static NamedAction resolveAction(Raw d, Map<String, Raw> all, Set<String> seen) {
+        Map<String, String> params = new TreeMap<>();
+        Map<String, String> fields = inheritedAction(d, all, seen, params);
+        if (fields.get("system") == null || fields.get("action") == null) {
+            throw new ProblemAt(d.file, d.line, "action " + d.name + " needs a system and an action");
+        }
+        if (!TopicNames.isValidPart(fields.get("system"))) {
+            throw new ProblemAt(d.file, d.line, "action " + d.name + ": system '" + fields.get("system") + "' is not a valid name");
+        }
+        return new NamedAction(d.name, fields.get("system"), fields.get("action"), fields.get("target"), Map.copyOf(params),
+            d.file + ":" + d.line);
+    }
+
+    private static Map<String, String> inherited(Raw d, Map<String, Raw> all, Set<String> seen, boolean event) {
+        if (!seen.add(d.name)) {
+            throw new ProblemAt(d.file, d.line, "'extends' goes round in a circle through " + d.name);
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        String parentName = d.fields.get("extends");
+        if (parentName != null) {
+            Raw parent = all.get(parentName);
+            if (parent == null || parent.isEvent != event) {
+                throw new ProblemAt(d.file, d.line, d.name + " extends unknown " + (event ? "event" : "action") + " '" + parentName + "'");
+            }
+            fields.putAll(inherited(parent, all, seen, event));
+        }
+        d.fields.forEach((k, v) -> {
+            if (!k.equals("extends")) {
+                fields.put(k, v);
+            }
+        });
+        return fields;
+    }
+
+    private static Map<String, String> inheritedAction(Raw d, Map<String, Raw> all, Set<String> seen, Map<String, String> params) {
+        if (!seen.add(d.name)) {
+            throw new ProblemAt(d.file, d.line, "'extends' goes round in a circle through " + d.name);
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        String parentName = d.fields.get("extends");
+        if (parentName != null) {
+            Raw parent = all.get(parentName);
+            if (parent == null || parent.isEvent) {
+                throw new ProblemAt(d.file, d.line, d.name + " extends unknown action '" + parentName + "'");
+            }
+            fields.putAll(inheritedAction(parent, all, seen, params));
+        }
+        d.labels.forEach((k, v) -> params.put("labels." + k, v));
+        params.putAll(d.params);
+        d.fields.forEach((k, v) -> {
+            if (!k.equals("extends")) {
+                fields.put(k, v);
+            }
+        });
+        return fields;
+    }
+
+    private static void read(String file, String text, Map<String, Raw> out, List<RuleFiles.Problem> problems) {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(10);
+        options.setAllowDuplicateKeys(false);
+        Yaml yaml = new Yaml(new SafeConstructor(options));
+        try {
+            for (Node document : yaml.composeAll(new StringReader(text))) {
+                if (document == null) {
+                    continue;
+                }
+                try {
+                    readSystem(file, document, out, problems);
+                } catch (ProblemAt e) {
+                    problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
+                }
+            }
+        } catch (MarkedYAMLException e) {
+            problems.add(new RuleFiles.Problem(file, e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1,
+                "not valid YAML: " + e.getProblem()));
+        }
+    }
+
+    private static void readSystem(String file, Node document, Map<String, Raw> out, List<RuleFiles.Problem> problems) {
+        Map<String, Node> fields = mapping(file, document, "a system", SYSTEM_KEYS);
+        Node nameNode = fields.get("system");
+        if (nameNode == null) {
+            throw new ProblemAt(file, line(document), "a system file needs 'system: <name>'");
+        }
+        String system = scalar(file, nameNode, "system");
+        if (!TopicNames.isValidPart(system) || system.contains(".")) {
+            throw new ProblemAt(file, line(nameNode), "system name '" + system + "' must be letters, digits, '_' or '-'");
+        }
+        Map<String, String> labels = fields.containsKey("labels") ? scalars(file, fields.get("labels"), "labels") : Map.of();
+        for (String kind : List.of("events", "actions")) {
+            if (!fields.containsKey(kind)) {
+                continue;
+            }
+            boolean isEvent = kind.equals("events");
+            Map<String, Integer> nameLines = keyLines(fields.get(kind));
+            for (Map.Entry<String, Node> def : mapping(file, fields.get(kind), "'" + kind + "'", null).entrySet()) {
+                try {
+                    readDefinition(file, system, isEvent, def.getKey(), def.getValue(), nameLines.get(def.getKey()), labels, out);
+                } catch (ProblemAt e) {
+                    problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
+                }
+            }
+        }
+    }
+
+    private static Map<String, Integer> keyLines(Node node) {
+        Map<String, Integer> lines = new java.util.HashMap<>();
+        if (node instanceof MappingNode map) {
+            for (NodeTuple tuple : map.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode key) {
+                    lines.put(key.getValue(), line(key));
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static void readDefinition(String file, String system, boolean isEvent, String key, Node value, int nameLine,
+                                       Map<String, String> labels, Map<String, Raw> out) {
+        String name = system + "." + key;
+        Map<String, Node> defFields = mapping(file, value, name, isEvent ? EVENT_KEYS : ACTION_KEYS);
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> params = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> f : defFields.entrySet()) {
+            if (f.getKey().equals("params")) {
+                params.putAll(scalars(file, f.getValue(), name + ".params"));
+            } else if (!f.getKey().equals("description")) {
+                values.put(f.getKey(), scalar(file, f.getValue(), name + "." + f.getKey()));
+            }
+        }
+        if (isEvent && values.containsKey("condition")) {
+            try {
+                Expression.compile(values.get("condition"));
+            } catch (RuleException e) {
+                throw new ProblemAt(file, line(defFields.get("condition")), name + ".condition: " + e.reason());
+            }
+        }
+        Raw previous = out.put(name, new Raw(name, isEvent, values, params, isEvent ? Map.of() : labels, file, nameLine));
+        if (previous != null) {
+            throw new ProblemAt(file, nameLine, name + " is defined twice (also at " + previous.file + ":" + previous.line + ")");
+        }
+    }
+
+    private static Map<String, Node> mapping(String file, Node node, String what, Set<String> allowed) {
+        if (!(node instanceof MappingNode map)) {
+            throw new ProblemAt(file, line(node), what + " must be a mapping of fields");
+        }
+        Map<String, Node> fields = new LinkedHashMap<>();
+        for (NodeTuple tuple : map.getValue()) {
+            if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
+                throw new ProblemAt(file, line(tuple.getKeyNode()), "field names must be plain text");
+            }
+            if (allowed != null && !allowed.contains(key.getValue())) {
+                throw new ProblemAt(file, line(key), "unknown field '" + key.getValue() + "' in " + what + "; expected one of "
+                    + String.join(", ", allowed.stream().sorted().toList()));
+            }
+            fields.put(key.getValue(), tuple.getValueNode());
+        }
+        return fields;
+    }
+
+    private static Map<String, String> scalars(String file, Node node, String what) {
+        Map<String, String> values = new TreeMap<>();
+        for (Map.Entry<String, Node> e : mapping(file, node, what, null).entrySet()) {
+            values.put(e.getKey(), scalar(file, e.getValue(), what + "." + e.getKey()));
+        }
+        return values;
+    }
+
+    private static String scalar(String file, Node node, String what) {
+        if (!(node instanceof ScalarNode scalar)) {
+            throw new ProblemAt(file, line(node), "'" + what + "' must be a single value");
+        }
+        return scalar.getValue();
+    }
+
+    private static int line(Node node) {
+        return node.getStartMark().getLine() + 1;
+    }
+}
