@@ -19,7 +19,7 @@ public final class CompiledRule implements IndexedRule {
     record CompiledAction(String system, String action, Template target, Map<String, Template> params) {
     }
 
-    record CompiledRegisterOp(RegisterOpType op, Template name, Template value) {
+    record CompiledRegisterOp(RegisterOpType op, Template name, Template value, Long ttlMs) {
     }
 
     private final Rule rule;
@@ -75,7 +75,14 @@ public final class CompiledRule implements IndexedRule {
             }
             Template name = compileAt(at, () -> Template.compile(r.getName()));
             Template value = r.getValue() == null ? null : compileAt(at + ".value", () -> Template.compile(r.getValue()));
-            ops.add(new CompiledRegisterOp(r.getOp(), name, value));
+            Long ttlMs = null;
+            if (r.getTtl() != null) {
+                if (r.getOp() != RegisterOpType.SET) {
+                    throw new RuleException(at + ".ttl", "only 'set' takes a ttl");
+                }
+                ttlMs = Durations.parse(r.getTtl(), at + ".ttl");
+            }
+            ops.add(new CompiledRegisterOp(r.getOp(), name, value, ttlMs));
         }
         return new CompiledRule(rule, condition, List.copyOf(actions), List.copyOf(ops));
     }

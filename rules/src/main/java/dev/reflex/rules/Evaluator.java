@@ -105,6 +105,7 @@ public final class Evaluator {
                     .setName(name)
                     .setOp(op.op())
                     .setValue(op.value() == null ? null : op.value().render(variables))
+                    .setTtlMs(op.ttlMs())
                     .setEventId(event.getId())
                     .setRuleId(rule.id())
                     .setRuleVersion(rule.version())

@@ -61,7 +61,7 @@ public final class RuleFiles {
     /** Inside a rules directory, system definitions live here rather than rules. */
     public static final String SYSTEMS_DIR = "systems";
     private static final Map<String, Set<String>> REGISTER_KEYS = Map.of(
-        "set", Set.of("set", "value"), "incr", Set.of("incr", "by"), "delete", Set.of("delete"));
+        "set", Set.of("set", "value", "ttl"), "incr", Set.of("incr", "by"), "delete", Set.of("delete"));
 
     private RuleFiles() {
     }
@@ -355,6 +355,7 @@ public final class RuleFiles {
                 .setOp(RegisterOpType.valueOf(op.toUpperCase()))
                 .setName(scalar(fields.get(op), at))
                 .setValue(value)
+                .setTtl(optionalScalar(fields.get("ttl"), at + ".ttl"))
                 .build();
         }
 

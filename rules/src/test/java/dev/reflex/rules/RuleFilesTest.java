@@ -58,6 +58,8 @@ class RuleFilesTest {
             .singleElement().satisfies(p -> assertThat(p.message()).startsWith("not valid YAML"));
         assertThat(RuleFiles.parse("e.yaml", "id: e\nenabled: yes please\nwhen: {type: x}\n").problems())
             .singleElement().hasToString("e.yaml:2: 'enabled' must be true or false, not 'yes please'");
+        assertThat(RuleFiles.parse("g.yaml", "id: g\nwhen: {type: x}\nthen:\n  - set: r\n    value: v\n    ttl: 10 minutes\n").problems())
+            .singleElement().hasToString("g.yaml:6: then[0].ttl: '10 minutes' is not a duration; write a number and a unit: 500ms, 30s, 10m, 2h, 7d");
         assertThat(RuleFiles.parse("f.yaml", "id: 'bad id!'\nwhen: {type: x}\n").problems())
             .singleElement().satisfies(p -> assertThat(p.toString()).startsWith("f.yaml:1: id: id 'bad id!' must be"));
     }

@@ -77,6 +77,10 @@ public final class EngineConfig extends AbstractConfig {
     private static final String METADATA_MAX_AGE_MS_DOC = "How often topic metadata is refreshed, which bounds how long a new "
         + "ingest topic (a new source) waits before the engine reads it.";
 
+    public static final String REGISTER_EXPIRY_SCAN_MS_CONFIG = "reflex.register.expiry.scan.ms";
+    private static final String REGISTER_EXPIRY_SCAN_MS_DOC = "How often registers whose time to live (set ... ttl) has passed "
+        + "are deleted from the registers topic. Rules read an expired register as unset at once, whatever this is.";
+
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -95,7 +99,8 @@ public final class EngineConfig extends AbstractConfig {
         .define(NUM_STREAM_THREADS_CONFIG, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM, NUM_STREAM_THREADS_DOC)
         .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 100L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, COMMIT_INTERVAL_MS_DOC)
         .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/reflex-streams", Importance.MEDIUM, STATE_DIR_DOC)
-        .define(METADATA_MAX_AGE_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1000), Importance.LOW, METADATA_MAX_AGE_MS_DOC);
+        .define(METADATA_MAX_AGE_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1000), Importance.LOW, METADATA_MAX_AGE_MS_DOC)
+        .define(REGISTER_EXPIRY_SCAN_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW, REGISTER_EXPIRY_SCAN_MS_DOC);
 
     private final Map<String, FieldMapping> mappings;
 

@@ -92,7 +92,8 @@ public final class ReflexTopology {
 
         topology.addSource(REGISTER_OPS_SOURCE, topics.registerOps().keySerde().deserializer(),
             topics.registerOps().valueSerde().deserializer(), topics.registerOps().name());
-        topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(REGISTER_VALUES_STORE, REGISTERS_SINK),
+        java.time.Duration expiryScan = java.time.Duration.ofMillis(config.getLong(EngineConfig.REGISTER_EXPIRY_SCAN_MS_CONFIG));
+        topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(REGISTER_VALUES_STORE, REGISTERS_SINK, expiryScan),
             REGISTER_OPS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTER_VALUES_STORE),
             Serdes.String(), topics.registers().valueSerde()), APPLY_REGISTER_OPS);

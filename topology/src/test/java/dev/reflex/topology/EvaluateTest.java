@@ -130,6 +130,36 @@ class EvaluateTest extends TopologyTestBase {
     }
 
     @Test
+    void aRegisterWithATimeToLiveReadsAsUnsetOnceItExpiresAndIsThenDeleted() {
+        applyRule("""
+            id: maintenance
+            when: {type: maintenance.start}
+            then:
+              - set: maintenance.${event.subject}
+                value: "on"
+                ttl: 10m
+            """);
+        applyRule("""
+            id: alert
+            when: {type: disk.full, condition: "registers['maintenance.' + event.subject] != 'on'"}
+            then:
+              - system: pager
+                action: page
+            """);
+        ingestJson("ops", "{\"type\":\"maintenance.start\",\"subject\":\"db-1\"}");
+        Register written = registers.readValue();
+        assertThat(written.getExpiresAt()).isEqualTo(NOW.plusSeconds(600));
+        ingestJson("mon", "{\"id\":\"during\",\"type\":\"disk.full\",\"subject\":\"db-1\"}");
+        driver.advanceWallClockTime(java.time.Duration.ofMinutes(11));
+        ingestJson("mon", "{\"id\":\"after\",\"type\":\"disk.full\",\"subject\":\"db-1\"}");
+        assertThat(values(actions("pager"))).extracting(Action::getEventId).containsExactly("after");
+        assertThat(registers.readRecord()).satisfies(r -> {
+            assertThat(r.key()).isEqualTo("maintenance.db-1");
+            assertThat(r.value()).isNull();
+        });
+    }
+
+    @Test
     void increments_inABurstAccumulate() {
         applyRule("""
             id: count

@@ -63,6 +63,6 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
 
     private String registerValue(String name) {
         Register register = registers.get(name);
-        return register == null ? null : register.getValue();
+        return RegisterOpProcessor.isUnset(register, context.currentSystemTimeMs()) ? null : register.getValue();
     }
 }

@@ -1,10 +1,16 @@
 package dev.reflex.topology.internals;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import dev.reflex.schemas.Register;
@@ -18,12 +24,20 @@ import dev.reflex.schemas.RegisterOp;
 public final class RegisterOpProcessor implements Processor<String, RegisterOp, String, Register> {
     private final String valuesStore;
     private final String registersSink;
+    private final Duration expiryScan;
     private ProcessorContext<String, Register> context;
     private KeyValueStore<String, Register> values;
 
-    public RegisterOpProcessor(String valuesStore, String registersSink) {
+    /** @param expiryScan how often registers whose time to live has passed are deleted */
+    public RegisterOpProcessor(String valuesStore, String registersSink, Duration expiryScan) {
         this.valuesStore = valuesStore;
         this.registersSink = registersSink;
+        this.expiryScan = expiryScan;
+    }
+
+    /** Whether {@code register} holds no value at {@code nowMillis}: absent, or past its time to live. */
+    public static boolean isUnset(Register register, long nowMillis) {
+        return register == null || register.getExpiresAt() != null && register.getExpiresAt().toEpochMilli() <= nowMillis;
     }
 
     /** A register operation that cannot be applied; dead-lettered by the processing exception handler. */
@@ -37,6 +51,23 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
     public void init(ProcessorContext<String, Register> context) {
         this.context = context;
         this.values = context.getStateStore(valuesStore);
+        context.schedule(expiryScan, PunctuationType.WALL_CLOCK_TIME, this::deleteExpired);
+    }
+
+    private void deleteExpired(long now) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, Register> all = values.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, Register> entry = all.next();
+                if (entry.value != null && isUnset(entry.value, now)) {
+                    expired.add(entry.key);
+                }
+            }
+        }
+        for (String name : expired) {
+            values.delete(name);
+            context.forward(new Record<String, Register>(name, null, now), registersSink);
+        }
     }
 
     @Override
@@ -46,7 +77,11 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
             return;
         }
         String name = op.getName();
+        long now = context.currentSystemTimeMs();
         Register current = values.get(name);
+        if (isUnset(current, now)) {
+            current = null;
+        }
         String value = switch (op.getOp()) {
             case SET -> op.getValue();
             case INCR -> Long.toString(number(current == null ? "0" : current.getValue(), "register '" + name + "' holds")
@@ -58,12 +93,17 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
             context.forward(new Record<String, Register>(name, null, record.timestamp()), registersSink);
             return;
         }
+        Instant expiresAt = switch (op.getOp()) {
+            case SET -> op.getTtlMs() == null ? null : Instant.ofEpochMilli(now + op.getTtlMs());
+            default -> current == null ? null : current.getExpiresAt();
+        };
         Register updated = Register.newBuilder()
             .setName(name)
             .setValue(value)
-            .setUpdatedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+            .setUpdatedAt(Instant.ofEpochMilli(now))
             .setEventId(op.getEventId())
             .setRuleId(op.getRuleId())
+            .setExpiresAt(expiresAt)
             .build();
         values.put(name, updated);
         context.forward(new Record<>(name, updated, record.timestamp()), registersSink);
