@@ -6,6 +6,7 @@ import java.util.Map;
 import org.mvel2.MVEL;
 import org.mvel2.ParserConfiguration;
 import org.mvel2.ParserContext;
+import org.mvel2.optimizers.OptimizerFactory;
 
 /** One guarded, compiled expression. Compiled once per rule version; evaluated per event. */
 final class Expression {
@@ -21,6 +22,9 @@ final class Expression {
     private static final ParserConfiguration CONFIGURATION = new ParserConfiguration();
 
     static {
+        // No bytecode generation: MVEL's default optimizer compiles hot expressions into classes through the parser's
+        // class loader. Reflective accessors keep evaluation free of class definition, and of mvel#98's races there.
+        OptimizerFactory.setDefaultOptimizer(OptimizerFactory.SAFE_REFLECTIVE);
         CONFIGURATION.setClassLoader(new ClassLoader(null) {
             @Override
             protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {

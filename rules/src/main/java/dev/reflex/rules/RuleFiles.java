@@ -131,7 +131,7 @@ public final class RuleFiles {
         List<Problem> problems = new ArrayList<>();
         try {
             for (Node document : yaml.composeAll(new StringReader(yamlText))) {
-                if (document == null) {
+                if (document == null || document instanceof ScalarNode empty && empty.getTag().getValue().endsWith(":null")) {
                     continue;
                 }
                 try {

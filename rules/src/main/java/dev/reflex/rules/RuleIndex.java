@@ -28,6 +28,7 @@ public final class RuleIndex {
                 .computeIfAbsent(type == null ? ANY : type, t -> new ArrayList<>())
                 .add(rule);
         }
+        bySourceThenType.values().forEach(byType -> byType.replaceAll((t, bucket) -> List.copyOf(bucket)));
         this.size = sorted.size();
     }
 
@@ -35,28 +36,29 @@ public final class RuleIndex {
         return size;
     }
 
-    /** The rules that can match an event of this source and type, ordered by id. */
+    /** The rules that can match an event of this source and type, ordered by id. Do not modify the list. */
     public List<IndexedRule> candidates(String source, String type) {
+        Map<String, List<IndexedRule>> forSource = source == null ? null : bySourceThenType.get(source);
+        Map<String, List<IndexedRule>> anySource = bySourceThenType.get(ANY);
+        List<IndexedRule> a = forSource == null || type == null ? null : forSource.get(type);
+        List<IndexedRule> b = forSource == null ? null : forSource.get(ANY);
+        List<IndexedRule> c = anySource == null || type == null ? null : anySource.get(type);
+        List<IndexedRule> d = anySource == null ? null : anySource.get(ANY);
+        int buckets = (a == null ? 0 : 1) + (b == null ? 0 : 1) + (c == null ? 0 : 1) + (d == null ? 0 : 1);
+        if (buckets == 0) {
+            return List.of();
+        }
+        if (buckets == 1) {
+            // the common case: one bucket, already sorted and never modified after construction
+            return a != null ? a : b != null ? b : c != null ? c : d;
+        }
         List<IndexedRule> found = new ArrayList<>();
-        collect(bySourceThenType.get(source), type, found);
-        collect(bySourceThenType.get(ANY), type, found);
-        if (found.size() > 1) {
-            found.sort(Comparator.comparing(IndexedRule::id));
+        for (List<IndexedRule> bucket : java.util.Arrays.asList(a, b, c, d)) {
+            if (bucket != null) {
+                found.addAll(bucket);
+            }
         }
+        found.sort(Comparator.comparing(IndexedRule::id));
         return found;
-    }
-
-    private static void collect(Map<String, List<IndexedRule>> byType, String type, List<IndexedRule> into) {
-        if (byType == null) {
-            return;
-        }
-        List<IndexedRule> exact = byType.get(type);
-        if (exact != null) {
-            into.addAll(exact);
-        }
-        List<IndexedRule> any = byType.get(ANY);
-        if (any != null) {
-            into.addAll(any);
-        }
     }
 }

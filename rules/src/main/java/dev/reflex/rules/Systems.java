@@ -191,7 +191,7 @@ public final class Systems {
         Yaml yaml = new Yaml(new SafeConstructor(options));
         try {
             for (Node document : yaml.composeAll(new StringReader(text))) {
-                if (document == null) {
+                if (document == null || document instanceof ScalarNode empty && empty.getTag().getValue().endsWith(":null")) {
                     continue;
                 }
                 try {

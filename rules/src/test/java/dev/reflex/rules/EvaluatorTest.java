@@ -128,6 +128,20 @@ class EvaluatorTest {
         assertThat(book.index().candidates("monitoring", "cpu.high")).isEmpty();
     }
 
+    /** Hot expressions once made MVEL switch optimizers mid-flight; the result must not change with the count. */
+    @Test
+    void aRuleEvaluatedManyTimesKeepsGivingTheSameResult() {
+        RuleBook book = new RuleBook();
+        book.put(rule(SCALE_OUT));
+        RuleIndex index = book.index();
+        for (int i = 0; i < 20_000; i++) {
+            Evaluation result = Evaluator.evaluate(event("cpu.high", "web-" + i, "{\"cpu\":" + (i % 2 == 0 ? 97 : 50) + "}"), index,
+                name -> null, NOW);
+            assertThat(result.outcomes().get(0).getOutcome()).as("evaluation %d", i)
+                .isEqualTo(i % 2 == 0 ? Outcome.MATCHED : Outcome.CONDITION_FALSE);
+        }
+    }
+
     @Test
     void theEventViewIsReadOnly() {
         Map<String, Object> view = EventView.of(event("t", "s", "{\"list\":[1,2]}"));

@@ -66,7 +66,7 @@ class RuleFilesTest {
 
     @Test
     void severalRulesPerFileDuplicatesAcrossFilesAndStableVersions(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("a.yaml"), "id: one\nwhen: {type: x}\n---\nid: two\nwhen: {type: y}\n");
+        Files.writeString(dir.resolve("a.yaml"), "---\nid: one\nwhen: {type: x}\n---\nid: two\nwhen: {type: y}\n---\n");
         Files.createDirectories(dir.resolve("sub"));
         Files.writeString(dir.resolve("sub/b.yml"), "id: one\nwhen: {type: z}\n");
         Files.writeString(dir.resolve("notes.txt"), "not a rule");
@@ -74,7 +74,7 @@ class RuleFilesTest {
         assertThat(loaded.rules()).extracting(r -> r.getId()).containsExactly("one", "two");
         assertThat(loaded.problems()).singleElement().satisfies(p -> {
             assertThat(p.file()).endsWith("b.yml");
-            assertThat(p.message()).contains("duplicate rule id 'one'").contains("a.yaml:1");
+            assertThat(p.message()).contains("duplicate rule id 'one'").contains("a.yaml:2");
         });
         RuleFiles.Loaded again = RuleFiles.load(dir);
         assertThat(again.rules().get(0).getVersion()).isEqualTo(loaded.rules().get(0).getVersion()).hasSize(12);
