@@ -63,6 +63,18 @@ class ExpressionGuardTest {
         "$x                                                    | '$' at column 1",
         "event.data.cpu > 9 #comment                           | '#' at column 20",
         "`id`                                                  | '`' at column 1",
+        "new Object() { static { System.exit(0); } }           | statements or blocks",
+        "Thread.currentThread().getContextClassLoader()        | unknown name 'Thread'",
+        "java.lang.Runtime.getRuntime().exec('id')             | unknown name 'java'",
+        "dev.reflex.rules.RuleFunctions.NAMES                  | unknown name 'dev'",
+        "foreach (x : event.data.tags) { x }                   | statements or blocks",
+        "until (false) 1                                       | unknown name 'until'",
+        "isdef event                                           | unknown name 'isdef'",
+        "event.type == 'a' ; event.type                        | statements or blocks",
+        "registers.count = 5                                   | assignment at column 17",
+        "event.data['x'] = 1                                   | assignment at column 17",
+        "Math.random() > 0.5                                   | unknown name 'Math'",
+        "event.type.getClass                                   | 'getClass' at column 12",
     })
     void hostileExpressionsAreRefusedWithAReason(String expression, String reason) {
         assertThatThrownBy(() -> Expression.compile(expression))
@@ -76,6 +88,16 @@ class ExpressionGuardTest {
             .hasMessageContaining("the limit is " + ExpressionGuard.MAX_LENGTH);
         assertThatThrownBy(() -> Expression.compile("(".repeat(40) + "true" + ")".repeat(40)))
             .hasMessageContaining("nesting deeper than " + ExpressionGuard.MAX_NESTING);
+    }
+
+    @org.junit.jupiter.api.Test
+    void propertySyntaxOnTextsNumbersAndListsReachesNoMethod() {
+        Map<String, Object> event = ReadOnlyViews.map(new java.util.HashMap<>(Map.of("type", "t", "n", 5L,
+            "tags", java.util.Collections.unmodifiableList(new java.util.ArrayList<>(java.util.List.of("a"))))));
+        for (String expression : new String[] {"event.type.bytes", "event.n.class2", "event.tags.empty", "event.type.empty"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Expression.compile(expression).evaluate(Map.of("event", event)))
+                .as(expression).hasStackTraceContaining("has no fields");
+        }
     }
 
     @org.junit.jupiter.api.Test
