@@ -161,6 +161,35 @@ class EngineIntegrationTest {
     }
 
     @Test
+    void anAppliedRuleChangeReachesTheRunningEngineWithoutARestart() throws Exception {
+        Files.writeString(dir.resolve("rules").resolve("restart.yaml"), Files.readString(dir.resolve("rules").resolve("restart.yaml"))
+            .replace("restarts < 3", "restarts < 10"));
+        String newVersion;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            var diff = RulePublisher.apply(dir.resolve("rules"), bootstrap, admin, names, serdes, false);
+            newVersion = diff.changed().get(0).next().getVersion();
+        }
+        // probe with events until the engine decides with the new version; then the rule must have fired for that probe
+        String decidedWithNew = null;
+        for (int i = 0; i < 60 && decidedWithNew == null; i++) {
+            String id = "probe-" + i;
+            assertThat(post("k8s", "{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"p\",\"restarts\":5}")).isEqualTo(202);
+            var decisions = readUntil(names.decisions(), serdes.value(Decision.class).deserializer(),
+                r -> r.stream().anyMatch(d -> d.key().equals(id)));
+            decidedWithNew = decisions.stream().filter(d -> d.key().equals(id))
+                .filter(d -> d.value().getRules().stream().anyMatch(o -> o.getRuleVersion().equals(newVersion)))
+                .map(ConsumerRecord::key).findFirst().orElse(null);
+        }
+        assertThat(decidedWithNew).as("a decision made with version " + newVersion).isNotNull();
+        String probe = decidedWithNew;
+        var actions = readUntil(names.actions("ops"), serdes.value(Action.class).deserializer(),
+            r -> r.stream().anyMatch(a -> a.value().getEventId().equals(probe)));
+        assertThat(actions).extracting(r -> r.value().getEventId()).contains(probe);
+        assertThat(actions).filteredOn(r -> r.value().getEventId().equals(probe))
+            .allSatisfy(r -> assertThat(r.value().getRuleVersion()).isEqualTo(newVersion));
+    }
+
+    @Test
     void unreadableRecordsAreDeadLetteredUnderExactlyOnceAndProcessingGoesOn() throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {

@@ -9,8 +9,13 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.RuleOutcome;
 
-/** What evaluating one event produced: an outcome per rule considered, and the actions and register operations. */
-public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps) {
+/** What evaluating one event produced: an outcome per rule considered, the actions and register operations, and rules that ran too long. */
+public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps, List<SlowRule> slowRules) {
+
+    /** A rule whose evaluation took longer than the budget; the caller quarantines it. */
+    public record SlowRule(dev.reflex.schemas.Rule rule, long micros) {
+    }
+
 
     public Decision toDecision(Event event, String engineInstance, Instant decidedAt) {
         return Decision.newBuilder()

@@ -28,12 +28,22 @@ public final class Evaluator {
      * @param now the time stamped on actions
      */
     public static Evaluation evaluate(Event event, RuleIndex index, Function<String, String> registers, Instant now) {
+        return evaluate(event, index, registers, now, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above; a rule whose evaluation takes longer than {@code slowMicros} gets an ERROR outcome, emits nothing and
+     * is listed in {@link Evaluation#slowRules()} so the caller can quarantine it.
+     */
+    public static Evaluation evaluate(Event event, RuleIndex index, Function<String, String> registers, Instant now,
+                                      long slowMicros) {
         List<IndexedRule> candidates = index.candidates(event.getSource(), event.getType());
         List<RuleOutcome> outcomes = new ArrayList<>(candidates.size());
         List<Action> actions = new ArrayList<>();
         List<RegisterOp> ops = new ArrayList<>();
+        List<Evaluation.SlowRule> slow = new ArrayList<>(0);
         if (candidates.isEmpty()) {
-            return new Evaluation(outcomes, actions, ops);
+            return new Evaluation(outcomes, actions, ops, slow);
         }
         Map<String, Object> variables = new HashMap<>(4);
         variables.put("event", EventView.of(event));
@@ -45,10 +55,23 @@ public final class Evaluator {
             } else if (!candidate.rule().getEnabled()) {
                 outcomes.add(outcome(candidate, Outcome.DISABLED, null));
             } else {
-                outcomes.add(apply((CompiledRule) candidate, event, variables, now, actions, ops));
+                long started = System.nanoTime();
+                List<Action> ruleActions = new ArrayList<>();
+                List<RegisterOp> ruleOps = new ArrayList<>();
+                RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, ruleActions, ruleOps);
+                long micros = (System.nanoTime() - started) / 1_000;
+                if (micros > slowMicros) {
+                    slow.add(new Evaluation.SlowRule(candidate.rule(), micros));
+                    outcomes.add(outcome(candidate, Outcome.ERROR, "took " + micros / 1_000 + " ms, over the budget of "
+                        + slowMicros / 1_000 + " ms; quarantined"));
+                } else {
+                    outcomes.add(outcome);
+                    actions.addAll(ruleActions);
+                    ops.addAll(ruleOps);
+                }
             }
         }
-        return new Evaluation(outcomes, actions, ops);
+        return new Evaluation(outcomes, actions, ops, slow);
     }
 
     private static RuleOutcome apply(CompiledRule rule, Event event, Map<String, Object> variables, Instant now,

@@ -44,6 +44,14 @@ public final class RuleBook {
         return entry;
     }
 
+    /** Quarantines {@code rule} unless another version has replaced it meanwhile. */
+    public synchronized void quarantineIfCurrent(Rule rule, String reason) {
+        IndexedRule current = byId.get(rule.getId());
+        if (current != null && current.version().equals(rule.getVersion()) && current instanceof CompiledRule) {
+            quarantine(rule, reason);
+        }
+    }
+
     public synchronized void remove(String id) {
         if (byId.remove(id) != null) {
             stale = true;

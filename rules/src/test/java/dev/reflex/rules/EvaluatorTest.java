@@ -143,6 +143,29 @@ class EvaluatorTest {
     }
 
     @Test
+    void aRuleOverTheTimeBudgetEmitsNothingAndCanBeQuarantinedUntilANewVersion() {
+        RuleBook book = new RuleBook();
+        Rule v1 = rule(SCALE_OUT);
+        book.put(v1);
+        Evaluation slow = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW, -1);
+        assertThat(slow.actions()).isEmpty();
+        assertThat(slow.registerOps()).isEmpty();
+        assertThat(slow.outcomes().get(0).getOutcome()).isEqualTo(Outcome.ERROR);
+        assertThat(slow.outcomes().get(0).getDetail()).contains("over the budget").contains("quarantined");
+        assertThat(slow.slowRules()).extracting(s -> s.rule().getId()).containsExactly("scale-out");
+
+        book.quarantineIfCurrent(v1, "too slow");
+        Evaluation after = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW);
+        assertThat(after.outcomes().get(0).getOutcome()).isEqualTo(Outcome.QUARANTINED);
+        assertThat(after.outcomes().get(0).getDetail()).isEqualTo("too slow");
+
+        book.put(rule(SCALE_OUT.replace("> 90", "> 91")));
+        book.quarantineIfCurrent(v1, "late report about the old version");
+        assertThat(Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW)
+            .outcomes().get(0).getOutcome()).isEqualTo(Outcome.MATCHED);
+    }
+
+    @Test
     void theEventViewIsReadOnly() {
         Map<String, Object> view = EventView.of(event("t", "s", "{\"list\":[1,2]}"));
         assertThat(view.get("data")).isInstanceOf(Map.class);

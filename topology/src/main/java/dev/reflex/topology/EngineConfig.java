@@ -81,6 +81,11 @@ public final class EngineConfig extends AbstractConfig {
     private static final String REGISTER_EXPIRY_SCAN_MS_DOC = "How often registers whose time to live (set ... ttl) has passed "
         + "are deleted from the registers topic. Rules read an expired register as unset at once, whatever this is.";
 
+    public static final String RULE_SLOW_MS_CONFIG = "reflex.rule.slow.ms";
+    private static final String RULE_SLOW_MS_DOC = "A rule whose evaluation of one event takes longer than this is quarantined "
+        + "on this instance (reported in decisions and the log) until a new version is applied. Rules have no loops, so "
+        + "only huge inputs get near it.";
+
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -100,7 +105,8 @@ public final class EngineConfig extends AbstractConfig {
         .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 100L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, COMMIT_INTERVAL_MS_DOC)
         .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/reflex-streams", Importance.MEDIUM, STATE_DIR_DOC)
         .define(METADATA_MAX_AGE_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1000), Importance.LOW, METADATA_MAX_AGE_MS_DOC)
-        .define(REGISTER_EXPIRY_SCAN_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW, REGISTER_EXPIRY_SCAN_MS_DOC);
+        .define(REGISTER_EXPIRY_SCAN_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW, REGISTER_EXPIRY_SCAN_MS_DOC)
+        .define(RULE_SLOW_MS_CONFIG, Type.LONG, 250L, ConfigDef.Range.atLeast(1), Importance.LOW, RULE_SLOW_MS_DOC);
 
     private final Map<String, FieldMapping> mappings;
 

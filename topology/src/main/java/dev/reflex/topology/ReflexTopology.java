@@ -81,8 +81,9 @@ public final class ReflexTopology {
         topology.addSource(EVENTS_SOURCE, topics.events().keySerde().deserializer(), topics.events().valueSerde().deserializer(),
             topics.events().name());
         String instanceId = config.instanceId();
+        long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
-            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK), EVENTS_SOURCE);
+            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros), EVENTS_SOURCE);
         Topic<String, Action> anyActions = topics.actions("any");
         topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
         topology.addSink(REGISTER_OPS_SINK, topics.registerOps().name(), keys,

@@ -160,6 +160,34 @@ class EvaluateTest extends TopologyTestBase {
     }
 
     @Test
+    void aRuleThatRunsOverItsBudgetIsQuarantinedAndTheOthersKeepWorking() {
+        driver.close();
+        driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(
+            config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L)), topics, new dev.reflex.rules.RuleBook()),
+            config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L)).streamsProperties(), NOW);
+        rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
+        decisions = output(topics.decisions());
+        applyRule(SCALE_OUT);
+        applyRule("""
+            id: heavy
+            when:
+              type: cpu.high
+              condition: >-
+                matches(event.data.log, 'z$') || matches(event.data.log, 'y$') || matches(event.data.log, 'x$')
+                || matches(event.data.log, 'w$') || matches(event.data.log, 'v$') || matches(event.data.log, 'u$')
+            """);
+        String log = "a".repeat(800_000);
+        ingestJson("monitoring", "{\"id\":\"big\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97,\"log\":\"" + log + "\"}");
+        ingestJson("monitoring", "{\"id\":\"next\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+        List<Decision> made = values(decisions);
+        assertThat(made.get(0).getRules()).filteredOn(o -> o.getRuleId().equals("heavy"))
+            .singleElement().satisfies(o -> assertThat(o.getDetail()).contains("over the budget of 1 ms"));
+        assertThat(made.get(1).getRules()).extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
+            .contains(tuple("heavy", Outcome.QUARANTINED));
+        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).contains("next");
+    }
+
+    @Test
     void increments_inABurstAccumulate() {
         applyRule("""
             id: count

@@ -24,11 +24,15 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     private final String actionsSink;
     private final String registerOpsSink;
     private final String decisionsSink;
+    private final long slowMicros;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Register> registers;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EvaluateProcessor.class);
+
     public EvaluateProcessor(RuleBook rules, String registersStore, String instanceId,
-                             String actionsSink, String registerOpsSink, String decisionsSink) {
+                             String actionsSink, String registerOpsSink, String decisionsSink, long slowMicros) {
+        this.slowMicros = slowMicros;
         this.rules = rules;
         this.registersStore = registersStore;
         this.instanceId = instanceId;
@@ -50,7 +54,13 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
             return;
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-        Evaluation evaluation = Evaluator.evaluate(event, rules.index(), this::registerValue, now);
+        Evaluation evaluation = Evaluator.evaluate(event, rules.index(), this::registerValue, now, slowMicros);
+        for (Evaluation.SlowRule slow : evaluation.slowRules()) {
+            String reason = "evaluation took " + slow.micros() / 1_000 + " ms on event " + event.getId()
+                + ", over the budget of " + slowMicros / 1_000 + " ms (reflex.rule.slow.ms); apply a new version to lift this";
+            LOG.warn("rule {} version {} quarantined: {}", slow.rule().getId(), slow.rule().getVersion(), reason);
+            rules.quarantineIfCurrent(slow.rule(), reason);
+        }
         for (Action action : evaluation.actions()) {
             String key = action.getTarget() != null ? action.getTarget() : action.getEventId();
             context.forward(new Record<>(key, action, record.timestamp()), actionsSink);
