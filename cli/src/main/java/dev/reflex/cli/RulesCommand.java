@@ -94,13 +94,9 @@ final class RulesCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (Admin admin = connection.admin()) {
-                RuleDiff diff = RulePublisher.apply(dir, connection.bootstrapServers, admin, connection.names(), connection.serdes(), true);
-                PrintWriter out = spec.commandLine().getOut();
-                diff.lines().forEach(out::println);
-                out.println(diff.isEmpty() ? "no changes" : summary(diff));
-                return exitCode && !diff.isEmpty() ? EXIT_PROBLEMS : 0;
-            }
+            RuleDiff diff = applyAndPrint(dir, connection, spec, true);
+            spec.commandLine().getOut().println(diff.isEmpty() ? "no changes" : summary(diff));
+            return exitCode && !diff.isEmpty() ? EXIT_PROBLEMS : 0;
         }
     }
 
@@ -120,13 +116,10 @@ final class RulesCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (Admin admin = connection.admin()) {
-                RuleDiff diff = RulePublisher.apply(dir, connection.bootstrapServers, admin, connection.names(), connection.serdes(), false);
-                PrintWriter out = spec.commandLine().getOut();
-                diff.lines().forEach(out::println);
-                out.println(diff.isEmpty() ? "no changes; " + diff.unchanged().size() + " rules already live" : "applied: " + summary(diff));
-                return 0;
-            }
+            RuleDiff diff = applyAndPrint(dir, connection, spec, false);
+            spec.commandLine().getOut().println(diff.isEmpty() ? "no changes; " + diff.unchanged().size() + " rules already live"
+                : "applied: " + summary(diff));
+            return 0;
         }
     }
 
@@ -251,6 +244,15 @@ final class RulesCommand {
                 values.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
             }
             return values;
+        }
+    }
+
+    /** Applies (or, with {@code dryRun}, only compares) and prints one line per change. */
+    static RuleDiff applyAndPrint(Path dir, ConnectionOptions connection, CommandSpec spec, boolean dryRun) throws Exception {
+        try (Admin admin = connection.admin()) {
+            RuleDiff diff = RulePublisher.apply(dir, connection.bootstrapServers, admin, connection.names(), connection.serdes(), dryRun);
+            diff.lines().forEach(spec.commandLine().getOut()::println);
+            return diff;
         }
     }
 

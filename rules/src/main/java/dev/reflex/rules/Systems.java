@@ -120,7 +120,7 @@ public final class Systems {
     }
 
     private static NamedEvent resolveEvent(Raw d, Map<String, Raw> all, Set<String> seen) {
-        Map<String, String> fields = inherited(d, all, seen, true);
+        Map<String, String> fields = inherited(d, all, seen, null);
         if (fields.get("source") == null && fields.get("type") == null) {
             throw new ProblemAt(d.file, d.line, "event " + d.name + " needs a source or a type");
         }
@@ -129,7 +129,7 @@ public final class Systems {
 
     private static NamedAction resolveAction(Raw d, Map<String, Raw> all, Set<String> seen) {
         Map<String, String> params = new TreeMap<>();
-        Map<String, String> fields = inheritedAction(d, all, seen, params);
+        Map<String, String> fields = inherited(d, all, seen, params);
         if (fields.get("system") == null || fields.get("action") == null) {
             throw new ProblemAt(d.file, d.line, "action " + d.name + " needs a system and an action");
         }
@@ -140,7 +140,12 @@ public final class Systems {
             d.file + ":" + d.line);
     }
 
-    private static Map<String, String> inherited(Raw d, Map<String, Raw> all, Set<String> seen, boolean event) {
+    /**
+     * The fields of {@code d} over those of what it extends, all the way up. For an action ({@code params} not null),
+     * also gathers params the same way, after the system's labels.
+     */
+    private static Map<String, String> inherited(Raw d, Map<String, Raw> all, Set<String> seen, Map<String, String> params) {
+        boolean event = params == null;
         if (!seen.add(d.name)) {
             throw new ProblemAt(d.file, d.line, "'extends' goes round in a circle through " + d.name);
         }
@@ -151,31 +156,12 @@ public final class Systems {
             if (parent == null || parent.isEvent != event) {
                 throw new ProblemAt(d.file, d.line, d.name + " extends unknown " + (event ? "event" : "action") + " '" + parentName + "'");
             }
-            fields.putAll(inherited(parent, all, seen, event));
+            fields.putAll(inherited(parent, all, seen, params));
         }
-        d.fields.forEach((k, v) -> {
-            if (!k.equals("extends")) {
-                fields.put(k, v);
-            }
-        });
-        return fields;
-    }
-
-    private static Map<String, String> inheritedAction(Raw d, Map<String, Raw> all, Set<String> seen, Map<String, String> params) {
-        if (!seen.add(d.name)) {
-            throw new ProblemAt(d.file, d.line, "'extends' goes round in a circle through " + d.name);
+        if (!event) {
+            d.labels.forEach((k, v) -> params.put("labels." + k, v));
+            params.putAll(d.params);
         }
-        Map<String, String> fields = new LinkedHashMap<>();
-        String parentName = d.fields.get("extends");
-        if (parentName != null) {
-            Raw parent = all.get(parentName);
-            if (parent == null || parent.isEvent) {
-                throw new ProblemAt(d.file, d.line, d.name + " extends unknown action '" + parentName + "'");
-            }
-            fields.putAll(inheritedAction(parent, all, seen, params));
-        }
-        d.labels.forEach((k, v) -> params.put("labels." + k, v));
-        params.putAll(d.params);
         d.fields.forEach((k, v) -> {
             if (!k.equals("extends")) {
                 fields.put(k, v);
