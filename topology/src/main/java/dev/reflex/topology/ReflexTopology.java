@@ -20,6 +20,7 @@ import dev.reflex.topology.internals.EvaluateProcessor;
 import dev.reflex.topology.internals.NormalizeProcessor;
 import dev.reflex.topology.internals.Normalizer;
 import dev.reflex.topology.internals.RegisterOpProcessor;
+import dev.reflex.topology.internals.ResultProcessor;
 import dev.reflex.topology.internals.RuleLoader;
 import dev.reflex.topology.internals.TableLoader;
 
@@ -29,6 +30,7 @@ import dev.reflex.topology.internals.TableLoader;
  *
  * <pre>
  * reflex.ingest.*  -> normalize -> reflex.events | reflex.dlq
+ * reflex.action-results -> results-to-events -> reflex.events (source reflex, type action.succeeded / action.failed)
  * reflex.events    -> evaluate  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
  * reflex.register-ops -> apply-register-ops (store register-values) -> reflex.registers
  * reflex.rules     -> global store rules (and the compiled rule book)
@@ -41,6 +43,8 @@ public final class ReflexTopology {
     public static final String INGEST_SOURCE = "ingest-source";
     public static final String NORMALIZE = "normalize";
     public static final String EVENTS_SINK = "events-sink";
+    public static final String RESULTS_SOURCE = "action-results-source";
+    public static final String RESULTS_TO_EVENTS = "results-to-events";
     public static final String DLQ_SINK = "dlq-sink";
     public static final String EVENTS_SOURCE = "events-source";
     public static final String EVALUATE = "evaluate";
@@ -76,7 +80,11 @@ public final class ReflexTopology {
         topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.names().ingestPattern());
         topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, EVENTS_SINK, DLQ_SINK), INGEST_SOURCE);
-        topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(), NORMALIZE);
+        topology.addSource(RESULTS_SOURCE, topics.actionResults().keySerde().deserializer(),
+            topics.actionResults().valueSerde().deserializer(), topics.actionResults().name());
+        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(EVENTS_SINK), RESULTS_SOURCE);
+        topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
+            NORMALIZE, RESULTS_TO_EVENTS);
 
         topology.addSource(EVENTS_SOURCE, topics.events().keySerde().deserializer(), topics.events().valueSerde().deserializer(),
             topics.events().name());

@@ -188,6 +188,38 @@ class EvaluateTest extends TopologyTestBase {
     }
 
     @Test
+    void anActionsFailureComesBackAsAnEventThatARuleCanReactTo() {
+        applyRule("""
+            id: page-when-restart-fails
+            when: {source: reflex, type: action.failed, condition: "event.data.action == 'restart'"}
+            then:
+              - system: pager
+                action: page
+                params: {text: "restart of ${event.subject} failed: ${event.data.error}"}
+            """);
+        var results = driver.createInputTopic(topics.actionResults().name(), topics.actionResults().keySerde().serializer(),
+            topics.actionResults().valueSerde().serializer());
+        results.pipeInput("a-1", dev.reflex.schemas.ActionResult.newBuilder().setActionId("a-1").setSystem("ops")
+            .setAction("restart").setTarget("api-7").setStatus(dev.reflex.schemas.ActionStatus.FAILED).setAttempts(3)
+            .setError("HTTP 503").setHttpStatus(503).setEventId("oom-1").setRuleId("restart-on-oom").setCorrelationid("oom-1")
+            .setFinishedAt(NOW).build());
+        results.pipeInput("a-2", dev.reflex.schemas.ActionResult.newBuilder().setActionId("a-2").setSystem("ops")
+            .setAction("restart").setTarget("api-8").setStatus(dev.reflex.schemas.ActionStatus.SKIPPED)
+            .setEventId("oom-2").setRuleId("restart-on-oom").setFinishedAt(NOW).build());
+
+        var event = events.readRecord();
+        assertThat(event.key()).isEqualTo("api-7");
+        assertThat(event.value().getId()).isEqualTo("result-a-1");
+        assertThat(event.value().getSource()).isEqualTo("reflex");
+        assertThat(event.value().getType()).isEqualTo("action.failed");
+        assertThat(event.value().getCorrelationid()).isEqualTo("oom-1");
+        assertThat(events.isEmpty()).as("a skipped action is not reported again").isTrue();
+        Action page = actions("pager").readValue();
+        assertThat(page.getParams()).containsEntry("text", "restart of api-7 failed: HTTP 503");
+        assertThat(page.getCorrelationid()).isEqualTo("oom-1");
+    }
+
+    @Test
     void increments_inABurstAccumulate() {
         applyRule("""
             id: count
