@@ -1,0 +1,208 @@
+package dev.reflex.actors;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.ActionStatus;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+/**
+ * Runs an {@link Executor} over the actions of one system: a consumer group on {@code reflex.actions.<system>} reading
+ * committed records only. Each action is executed, then its result and the consumer offset are written in one
+ * transaction, so a result is reported once. Execution itself is at least once: if the process dies between doing the
+ * work and that commit, the next owner does it again, which is why every request carries the action id as an
+ * idempotency key. Actions whose result is already on {@code reflex.action-results} are skipped, not repeated.
+ * Closing lets the action in progress finish and commits it.
+ */
+public final class ActorRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ActorRunner.class);
+    private static final int REMEMBERED_RESULTS = 1_000_000;
+
+    private final String bootstrapServers;
+    private final TopicNames names;
+    private final ReflexSerdes serdes;
+    private final String system;
+    private final Executor executor;
+    private final KafkaConsumer<String, Action> consumer;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final Set<String> completed = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_RESULTS;
+        }
+    });
+    private final Thread thread;
+
+    public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor) {
+        this.bootstrapServers = bootstrapServers;
+        this.names = names;
+        this.serdes = serdes;
+        this.system = system;
+        this.executor = executor;
+        this.consumer = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            ConsumerConfig.GROUP_ID_CONFIG, groupId,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            // one action at a time: a slow action must not hold many others past max.poll.interval.ms
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10),
+            new StringDeserializer(), serdes.value(Action.class).deserializer());
+        this.thread = new Thread(this::run, "actor-" + system);
+    }
+
+    public ActorRunner start() {
+        thread.start();
+        return this;
+    }
+
+    /** Waits until earlier results are loaded and the runner polls for actions. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "reflex-actor-" + system + "-" + UUID.randomUUID(),
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000),
+                new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
+            loadCompleted();
+            producer.initTransactions();
+            consumer.subscribe(List.of(names.actions(system)));
+            ready.countDown();
+            while (running.get()) {
+                List<ConsumerRecord<String, Action>> records = new ArrayList<>();
+                try {
+                    consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+                } catch (SerializationException e) {
+                    LOG.error("skipping an unreadable action record on {}: {}", names.actions(system), e.getMessage());
+                    continue;
+                }
+                for (ConsumerRecord<String, Action> record : records) {
+                    handle(record, producer);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                LOG.error("actor for {} woken up unexpectedly", system, e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("actor for {} stopped", system, e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+            ready.countDown();
+            done.countDown();
+        }
+    }
+
+    private void handle(ConsumerRecord<String, Action> record, KafkaProducer<String, ActionResult> producer) {
+        Action action = record.value();
+        Map<TopicPartition, OffsetAndMetadata> next = Map.of(new TopicPartition(record.topic(), record.partition()),
+            new OffsetAndMetadata(record.offset() + 1));
+        producer.beginTransaction();
+        if (action != null && !completed.contains(action.getId())) {
+            long started = System.nanoTime();
+            Execution execution;
+            try {
+                execution = executor.execute(action);
+            } catch (RuntimeException e) {
+                execution = Execution.failed(1, null, null, null, "the actor failed: " + e);
+            }
+            ActionResult result = ActionResult.newBuilder()
+                .setActionId(action.getId())
+                .setSystem(action.getSystem())
+                .setAction(action.getAction())
+                .setTarget(action.getTarget())
+                .setStatus(execution.status())
+                .setAttempts(execution.attempts())
+                .setDurationMs((System.nanoTime() - started) / 1_000_000)
+                .setHttpStatus(execution.httpStatus())
+                .setExitCode(execution.exitCode())
+                .setOutput(execution.output())
+                .setError(execution.error())
+                .setEventId(action.getEventId())
+                .setRuleId(action.getRuleId())
+                .setCorrelationid(action.getCorrelationid())
+                .setFinishedAt(Instant.now())
+                .build();
+            producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), result));
+            LOG.info("action {} {}/{} target={} {} after {} attempt(s)", action.getId(), action.getSystem(), action.getAction(),
+                action.getTarget(), execution.status(), execution.attempts());
+        } else if (action != null) {
+            LOG.info("action {} already completed; skipped", action.getId());
+        }
+        producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+        producer.commitTransaction();
+        if (action != null) {
+            completed.add(action.getId());
+        }
+    }
+
+    /** The ids of this system's actions that already have a result, so a redelivered one is not done again. */
+    private void loadCompleted() {
+        try (KafkaConsumer<String, ActionResult> results = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), serdes.value(ActionResult.class).deserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            results.partitionsFor(names.actionResults(), Duration.ofSeconds(30))
+                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            results.assign(partitions);
+            results.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = results.endOffsets(partitions, Duration.ofSeconds(30));
+            while (running.get() && partitions.stream().anyMatch(p -> results.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, ActionResult> r : results.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null && r.value().getSystem().equals(system) && r.value().getStatus() != ActionStatus.SKIPPED) {
+                        completed.add(r.value().getActionId());
+                    }
+                }
+            }
+        }
+        LOG.info("actor for {}: {} earlier results loaded", system, completed.size());
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        try {
+            if (!done.await(60, TimeUnit.SECONDS)) {
+                LOG.warn("actor for {} did not stop within 60 s", system);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.reflex.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.ActionStatus;
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+@Tag("integration")
+class ActorRunnerTest {
+
+    @Test
+    void eachActionIsDoneAndReportedOnceAndARedeliveredOneIsSkipped() throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        TopicNames names = new TopicNames("ar" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+             RecordingServer server = new RecordingServer()) {
+            List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new dev.reflex.schemas.TopicSpec(names.actions("ops"), false));
+            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
+            server.answer("/fails", 400);
+            send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-2", server.url("/fails")));
+            HttpExecutor http = new HttpExecutor(new HttpActorConfig(Map.of(), Map.of()));
+
+            try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http).start()) {
+                assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
+                List<ActionResult> results = results(bootstrap, names, serdes, 2);
+                assertThat(results).extracting(ActionResult::getActionId, ActionResult::getStatus).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("a-1", ActionStatus.SUCCEEDED),
+                    org.assertj.core.groups.Tuple.tuple("a-2", ActionStatus.FAILED));
+                assertThat(results.get(1).getHttpStatus()).isEqualTo(400);
+                assertThat(results.get(0).getTarget()).isEqualTo("api-7");
+            }
+            // the same action delivered again (a replay, a duplicate) and a new one, to a new actor process
+            send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-3", server.url("/restart")));
+            try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http).start()) {
+                assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
+                List<ActionResult> results = results(bootstrap, names, serdes, 3);
+                assertThat(results).extracting(ActionResult::getActionId).containsExactly("a-1", "a-2", "a-3");
+            }
+            assertThat(server.to("/restart")).extracting(r -> r.header("Idempotency-Key")).containsExactly("a-1", "a-3");
+        }
+    }
+
+    private static Action action(String id, String url) {
+        return Action.newBuilder().setId(id).setSystem("ops").setAction("restart").setTarget("api-7")
+            .setParams(Map.of("url", url)).setEventId("e-" + id).setEventSource("k8s").setEventType("pod.oom")
+            .setRuleId("r").setRuleVersion("v").setCreatedAt(Instant.EPOCH).build();
+    }
+
+    private static void send(String bootstrap, TopicNames names, ReflexSerdes serdes, Action... actions) throws Exception {
+        try (KafkaProducer<String, Action> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), serdes.value(Action.class).serializer())) {
+            for (Action a : actions) {
+                producer.send(new ProducerRecord<>(names.actions("ops"), a.getTarget(), a)).get();
+            }
+        }
+    }
+
+    /** Reads results until there are {@code expected}, then a little longer to catch any extra one. */
+    private static List<ActionResult> results(String bootstrap, TopicNames names, ReflexSerdes serdes, int expected) {
+        List<ActionResult> read = new ArrayList<>();
+        try (KafkaConsumer<String, ActionResult> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", "check-" + UUID.randomUUID(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new StringDeserializer(), serdes.value(ActionResult.class).deserializer())) {
+            consumer.subscribe(List.of(names.actionResults()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (read.size() < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, ActionResult> r : consumer.poll(Duration.ofMillis(200))) {
+                    read.add(r.value());
+                }
+            }
+            for (int i = 0; i < 5; i++) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+            }
+        }
+        return read;
+    }
+}
