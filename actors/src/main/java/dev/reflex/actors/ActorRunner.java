@@ -91,6 +91,11 @@ public final class ActorRunner implements AutoCloseable {
         return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Blocks until the runner has stopped (closed, or failed). */
+    public void awaitStopped() throws InterruptedException {
+        done.await();
+    }
+
     private void run() {
         try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,

@@ -31,7 +31,7 @@ class CliTest {
         Result help = run("--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("dev", "engine", "publish", "rules");
-        for (String command : new String[] {"dev", "engine", "publish", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test"}) {
+        for (String command : new String[] {"dev", "engine", "publish", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test"}) {
             Result sub = run((command + " --help").split(" "));
             assertThat(sub.exit()).as(command).isZero();
             assertThat(sub.out()).as(command).contains("Usage: reflex " + command);
