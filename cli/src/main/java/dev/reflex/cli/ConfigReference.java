@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.types.Password;
 
+import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.topology.EngineConfig;
 
@@ -31,7 +32,16 @@ public final class ConfigReference {
                 + "field name; `reflex.normalizer.<source>.type.default` gives a type to events that carry none. "
                 + "Without settings, each attribute is read from the field of its own name, and an event without `id` "
                 + "gets `<topic>-<partition>-<offset>`, which a replay reproduces.\n");
-        section(md, "Webhook connector (started by `reflex dev`)", WebhookConfig.CONFIG, "");
+        section(md, "Webhook connector (started by `reflex dev`)", WebhookConfig.CONFIG,
+            "Endpoints: `POST /events/{source}` (a JSON object or a CloudEvent, structured or binary), `POST /alertmanager` "
+                + "(Alertmanager's webhook: one event per alert), `POST /github` (GitHub webhooks, signature verified), "
+                + "`GET /health`.\n");
+        section(md, "HTTP actor (`reflex act http --system NAME`)", HttpActorConfig.CONFIG,
+            "Credentials are configured here, never taken from events: `credential.<name>.url.prefix` (the only URLs it "
+                + "is sent to), `credential.<name>.header` (default `Authorization`), and `credential.<name>.value` or "
+                + "`credential.<name>.value.env` (an environment variable holding it). An action picks one with its "
+                + "`credential` param. Connection settings (`--bootstrap-servers`, `--schema-registry-url`, `--topic-prefix`) "
+                + "are flags.\n");
         return md.toString();
     }
 

@@ -21,6 +21,7 @@ public final class WebhookConfig extends AbstractConfig {
     public static final String TOKEN_CONFIG = "webhook.token";
     public static final String CREATE_TOPICS_CONFIG = "reflex.topics.create";
     public static final String PRODUCE_TIMEOUT_MS_CONFIG = "webhook.produce.timeout.ms";
+    public static final String GITHUB_SECRET_CONFIG = "github.webhook.secret";
 
     public static final ConfigDef CONFIG = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
@@ -37,7 +38,10 @@ public final class WebhookConfig extends AbstractConfig {
         .define(CREATE_TOPICS_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
             "Create <prefix>ingest.<source> on the first event of a new source. When off, events for a source whose topic does not exist are refused with 404.")
         .define(PRODUCE_TIMEOUT_MS_CONFIG, Type.LONG, 15_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
-            "How long a request waits for Kafka to acknowledge its event before it is answered 503.");
+            "How long a request waits for Kafka to acknowledge its event before it is answered 503.")
+        .define(GITHUB_SECRET_CONFIG, Type.PASSWORD, null, Importance.HIGH,
+            "The secret of your GitHub webhook. POST /github verifies X-Hub-Signature-256 with it and answers 401 to "
+                + "unsigned or wrongly signed deliveries; without it, /github answers 404. Never logged.");
 
     public WebhookConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);
@@ -55,6 +59,11 @@ public final class WebhookConfig extends AbstractConfig {
 
     public TopicNames topicNames() {
         return new TopicNames(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    public String githubSecret() {
+        Password secret = getPassword(GITHUB_SECRET_CONFIG);
+        return secret == null || secret.value().isEmpty() ? null : secret.value();
     }
 
     public String token() {

@@ -3,6 +3,7 @@ package dev.reflex.connectors;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,6 +87,8 @@ public final class WebhookConnector implements AutoCloseable {
         });
         app.get("/health", ctx -> ctx.contentType("application/json").result("{\"status\":\"UP\"}"));
         app.post("/events/{source}", this::accept);
+        app.post("/alertmanager", this::alertmanager);
+        app.post("/github", this::github);
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected failure handling {} {}", ctx.method(), ctx.path(), e);
             reply(ctx, 500, "internal error; see the connector's log");
@@ -152,11 +155,6 @@ public final class WebhookConnector implements AutoCloseable {
             subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
         }
         String topic = names.ingest(source);
-        Optional<String> missing = ensureTopic(topic);
-        if (missing.isPresent()) {
-            reply(ctx, missing.get().startsWith("unknown") ? 404 : 503, missing.get());
-            return;
-        }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
             subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
         record.headers().add(new RecordHeader(ContentTypes.HEADER,
@@ -169,22 +167,168 @@ public final class WebhookConnector implements AutoCloseable {
                 }
             });
         }
-        CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
-        try {
-            producer.send(record, (metadata, error) -> {
-                if (error != null) {
-                    acked.completeExceptionally(error);
-                } else {
-                    acked.complete(metadata);
-                }
-            });
-        } catch (RuntimeException e) {
-            acked.completeExceptionally(e);
+        produce(ctx, topic, List.of(record));
+    }
+
+    /**
+     * Alertmanager's webhook: one event per alert, generic JSON on {@code reflex.ingest.alertmanager}: subject the
+     * alert's fingerprint, type {@code alert.firing} or {@code alert.resolved}, labels and annotations carried, and an
+     * id made of fingerprint, status and start so that a redelivered notification yields the same ids.
+     */
+    private void alertmanager(Context ctx) {
+        if (!authorized(ctx)) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            reply(ctx, 401, "missing or wrong bearer token");
+            return;
         }
-        ctx.future(() -> acked.handle((metadata, error) -> {
+        JsonNode payload = jsonObject(ctx);
+        if (payload == null) {
+            return;
+        }
+        JsonNode alerts = payload.path("alerts");
+        if (!alerts.isArray() || alerts.isEmpty()) {
+            reply(ctx, 400, "an Alertmanager notification needs a non-empty 'alerts' list");
+            return;
+        }
+        String topic = names.ingest("alertmanager");
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (JsonNode alert : alerts) {
+            String fingerprint = alert.path("fingerprint").asText("");
+            String status = alert.path("status").asText(payload.path("status").asText("firing"));
+            if (fingerprint.isEmpty() || !(status.equals("firing") || status.equals("resolved"))) {
+                reply(ctx, 400, "every alert needs a fingerprint and a status of firing or resolved");
+                return;
+            }
+            ObjectNode event = JSON.createObjectNode();
+            event.put("id", "alertmanager-" + fingerprint + "-" + status + "-" + alert.path("startsAt").asText(""));
+            event.put("type", "alert." + status);
+            event.put("subject", fingerprint);
+            String time = status.equals("resolved") ? alert.path("endsAt").asText(null) : alert.path("startsAt").asText(null);
+            if (time != null && !time.startsWith("0001-")) {
+                event.put("time", time);
+            }
+            JsonNode labels = alert.path("labels");
+            if (labels.path("severity").isTextual()) {
+                event.put("severity", labels.path("severity").asText());
+            }
+            event.set("labels", labels.isObject() ? labels : JSON.createObjectNode());
+            event.set("annotations", alert.path("annotations").isObject() ? alert.path("annotations") : JSON.createObjectNode());
+            event.put("alertname", labels.path("alertname").asText(null));
+            event.put("status", status);
+            event.set("startsAt", alert.path("startsAt"));
+            event.set("endsAt", alert.path("endsAt"));
+            event.set("generatorURL", alert.path("generatorURL"));
+            event.set("receiver", payload.path("receiver"));
+            event.set("groupKey", payload.path("groupKey"));
+            event.set("externalURL", payload.path("externalURL"));
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, fingerprint.getBytes(StandardCharsets.UTF_8),
+                event.toString().getBytes(StandardCharsets.UTF_8));
+            record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
+            records.add(record);
+        }
+        produce(ctx, topic, records);
+    }
+
+    /**
+     * GitHub webhooks, verified with X-Hub-Signature-256 (HMAC-SHA256 of the body with the configured secret, compared
+     * in constant time): a CloudEvent with the delivery id as id, so redeliveries are recognisable, type
+     * {@code github.<event>[.<action>]}, subject the repository, and the payload as data.
+     */
+    private void github(Context ctx) {
+        String secret = config.githubSecret();
+        if (secret == null) {
+            reply(ctx, 404, "the GitHub endpoint is off; set github.webhook.secret to turn it on");
+            return;
+        }
+        byte[] body = ctx.bodyAsBytes();
+        String signature = ctx.header("X-Hub-Signature-256");
+        if (signature == null || !signature.startsWith("sha256=")) {
+            reply(ctx, 401, "missing X-Hub-Signature-256");
+            return;
+        }
+        byte[] expected;
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            expected = ("sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body))).getBytes(StandardCharsets.UTF_8);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
+        }
+        if (!MessageDigest.isEqual(expected, signature.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8))) {
+            reply(ctx, 401, "X-Hub-Signature-256 does not match the body");
+            return;
+        }
+        String kind = ctx.header("X-GitHub-Event");
+        String delivery = ctx.header("X-GitHub-Delivery");
+        if (kind == null || delivery == null || !kind.matches("[a-z_]{1,64}")) {
+            reply(ctx, 400, "missing or invalid X-GitHub-Event or X-GitHub-Delivery");
+            return;
+        }
+        JsonNode payload = jsonObject(ctx);
+        if (payload == null) {
+            return;
+        }
+        String action = payload.path("action").isTextual() ? payload.path("action").asText() : null;
+        ObjectNode event = JSON.createObjectNode()
+            .put("specversion", "1.0")
+            .put("id", delivery)
+            .put("source", "github")
+            .put("type", "github." + kind + (action == null ? "" : "." + action))
+            .put("datacontenttype", ContentTypes.JSON);
+        String repository = payload.path("repository").path("full_name").asText(null);
+        if (repository != null) {
+            event.put("subject", repository);
+        }
+        event.set("data", payload);
+        String topic = names.ingest("github");
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
+            repository == null ? null : repository.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
+        record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.CLOUDEVENTS_JSON.getBytes(StandardCharsets.UTF_8)));
+        produce(ctx, topic, List.of(record));
+    }
+
+    private JsonNode jsonObject(Context ctx) {
+        try {
+            JsonNode json = JSON.readTree(ctx.bodyAsBytes());
+            if (json == null || !json.isObject()) {
+                reply(ctx, 400, "expected a JSON object");
+                return null;
+            }
+            return json;
+        } catch (java.io.IOException e) {
+            reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            return null;
+        }
+    }
+
+    /** Sends the records and answers 202 once Kafka acknowledged all of them, 503 with Retry-After if it did not. */
+    private void produce(Context ctx, String topic, List<ProducerRecord<byte[], byte[]>> records) {
+        Optional<String> missing = ensureTopic(topic);
+        if (missing.isPresent()) {
+            reply(ctx, missing.get().startsWith("unknown") ? 404 : 503, missing.get());
+            return;
+        }
+        List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> record : records) {
+            CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
+            try {
+                producer.send(record, (metadata, error) -> {
+                    if (error != null) {
+                        acked.completeExceptionally(error);
+                    } else {
+                        acked.complete(metadata);
+                    }
+                });
+            } catch (RuntimeException e) {
+                acked.completeExceptionally(e);
+            }
+            acks.add(acked);
+        }
+        ctx.future(() -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
             if (error == null) {
-                ObjectNode answer = JSON.createObjectNode().put("accepted", true).put("topic", metadata.topic())
-                    .put("partition", metadata.partition()).put("offset", metadata.offset());
+                RecordMetadata last = acks.get(acks.size() - 1).join();
+                ObjectNode answer = JSON.createObjectNode().put("accepted", acks.size()).put("topic", last.topic())
+                    .put("partition", last.partition()).put("offset", last.offset());
                 ctx.status(202).contentType("application/json").result(answer.toString());
             } else {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;

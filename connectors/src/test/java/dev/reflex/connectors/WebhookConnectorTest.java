@@ -37,7 +37,8 @@ class WebhookConnectorTest {
     static void start() {
         prefix = "wh" + UUID.randomUUID().toString().substring(0, 8) + ".";
         open = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.MAX_BODY_BYTES_CONFIG, 4096))));
-        guarded = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.TOKEN_CONFIG, "s3cret"))));
+        guarded = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.TOKEN_CONFIG, "s3cret",
+            WebhookConfig.GITHUB_SECRET_CONFIG, "It's a Secret to Everybody"))));
     }
 
     @AfterAll
@@ -127,6 +128,63 @@ class WebhookConnectorTest {
         assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of("Authorization", "Bearer s3cre")).statusCode()).isEqualTo(401);
         assertThat(post(guarded, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of("Authorization", "Bearer s3cret")).statusCode())
             .isEqualTo(202);
+    }
+
+    /** The shape of Alertmanager's documented webhook payload (version 4), two alerts. */
+    private static final String ALERTMANAGER = """
+        {"version":"4","groupKey":"{}:{alertname=\\"KubePodOOM\\"}","truncatedAlerts":0,"status":"firing",
+         "receiver":"reflex","groupLabels":{"alertname":"KubePodOOM"},"commonLabels":{"alertname":"KubePodOOM"},
+         "commonAnnotations":{},"externalURL":"http://alertmanager:9093",
+         "alerts":[
+          {"status":"firing","labels":{"alertname":"KubePodOOM","pod":"api-7","severity":"critical"},
+           "annotations":{"summary":"api-7 was OOM-killed"},"startsAt":"2026-03-01T10:00:00Z",
+           "endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"a1b2c3"},
+          {"status":"resolved","labels":{"alertname":"KubePodOOM","pod":"api-8"},"annotations":{},
+           "startsAt":"2026-03-01T09:00:00Z","endsAt":"2026-03-01T09:30:00Z","generatorURL":"","fingerprint":"d4e5f6"}]}""";
+
+    @Test
+    void anAlertmanagerNotificationBecomesOneEventPerAlert() throws Exception {
+        HttpResponse<String> response = post(open, "/alertmanager", "application/json", ALERTMANAGER, Map.of());
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.body()).contains("\"accepted\":2");
+        long last = Long.parseLong(response.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
+        String firing = new String(recordAt(prefix + "ingest.alertmanager", last - 1).value(), StandardCharsets.UTF_8);
+        String resolved = new String(recordAt(prefix + "ingest.alertmanager", last).value(), StandardCharsets.UTF_8);
+        assertThat(firing).contains("\"id\":\"alertmanager-a1b2c3-firing-2026-03-01T10:00:00Z\"", "\"type\":\"alert.firing\"",
+            "\"subject\":\"a1b2c3\"", "\"time\":\"2026-03-01T10:00:00Z\"", "\"severity\":\"critical\"",
+            "\"pod\":\"api-7\"", "\"summary\":\"api-7 was OOM-killed\"", "\"receiver\":\"reflex\"");
+        assertThat(resolved).contains("\"type\":\"alert.resolved\"", "\"subject\":\"d4e5f6\"", "\"time\":\"2026-03-01T09:30:00Z\"");
+        assertThat(post(open, "/alertmanager", "application/json", "{\"alerts\":[]}", Map.of()).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void gitHubDeliveriesAreVerifiedAndBecomeCloudEventsWithTheDeliveryId() throws Exception {
+        // The test vector of GitHub's documentation for validating webhook deliveries.
+        String body = "Hello, World!";
+        String signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        Map<String, String> headers = Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1");
+        HttpResponse<String> valid = post(guarded, "/github", "application/json", body,
+            Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1", "X-Hub-Signature-256", signature));
+        assertThat(valid.statusCode()).as("a correct signature over a body that is not JSON").isEqualTo(400);
+        assertThat(post(guarded, "/github", "application/json", body, Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1",
+            "X-Hub-Signature-256", signature.replace('7', '8'))).statusCode()).isEqualTo(401);
+        assertThat(post(guarded, "/github", "application/json", body, headers).statusCode()).isEqualTo(401);
+        assertThat(post(open, "/github", "application/json", body, headers).statusCode()).as("no secret configured").isEqualTo(404);
+
+        String payload = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/api\"},\"number\":7}";
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("It's a Secret to Everybody".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String signed = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> accepted = post(guarded, "/github", "application/json", payload,
+            Map.of("X-GitHub-Event", "pull_request", "X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+                "X-Hub-Signature-256", signed));
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        long offset = Long.parseLong(accepted.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
+        ConsumerRecord<byte[], byte[]> record = recordAt(prefix + "ingest.github", offset);
+        assertThat(new String(record.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8))
+            .isEqualTo("application/cloudevents+json");
+        assertThat(new String(record.value(), StandardCharsets.UTF_8)).contains("\"id\":\"72d3162e-cc78-11e3-81ab-4c9367dc0958\"",
+            "\"type\":\"github.pull_request.opened\"", "\"subject\":\"acme/api\"", "\"data\":{\"action\":\"opened\"");
     }
 
     @Test
