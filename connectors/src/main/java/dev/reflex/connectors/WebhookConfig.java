@@ -22,6 +22,9 @@ public final class WebhookConfig extends AbstractConfig {
     public static final String CREATE_TOPICS_CONFIG = "reflex.topics.create";
     public static final String PRODUCE_TIMEOUT_MS_CONFIG = "webhook.produce.timeout.ms";
     public static final String GITHUB_SECRET_CONFIG = "github.webhook.secret";
+    /** {@code webhook.hmac.<source>.secret}: per-source HMAC-SHA256 secret for /events/{source}. */
+    public static final String HMAC_PREFIX = "webhook.hmac.";
+    public static final String HMAC_HEADER_CONFIG = "webhook.hmac.header";
 
     public static final ConfigDef CONFIG = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
@@ -39,12 +42,22 @@ public final class WebhookConfig extends AbstractConfig {
             "Create <prefix>ingest.<source> on the first event of a new source. When off, events for a source whose topic does not exist are refused with 404.")
         .define(PRODUCE_TIMEOUT_MS_CONFIG, Type.LONG, 15_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
             "How long a request waits for Kafka to acknowledge its event before it is answered 503.")
+        .define(HMAC_HEADER_CONFIG, Type.STRING, "X-Signature-256", Importance.MEDIUM,
+            "Header that carries sha256=<hex HMAC-SHA256 of the body> for sources with a secret "
+                + "(webhook.hmac.<source>.secret, or REFLEX_WEBHOOK_HMAC_<SOURCE>_SECRET). Such sources accept only correctly signed requests.")
         .define(GITHUB_SECRET_CONFIG, Type.PASSWORD, null, Importance.HIGH,
             "The secret of your GitHub webhook. POST /github verifies X-Hub-Signature-256 with it and answers 401 to "
                 + "unsigned or wrongly signed deliveries; without it, /github answers 404. Never logged.");
 
+    private final Map<String, String> environment;
+
     public WebhookConfig(Map<?, ?> originals) {
+        this(originals, System.getenv());
+    }
+
+    public WebhookConfig(Map<?, ?> originals, Map<String, String> environment) {
         super(CONFIG, originals, false);
+        this.environment = environment;
         String host = getString(HTTP_HOST_CONFIG);
         boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
         if (!loopback && token() == null) {
@@ -59,6 +72,15 @@ public final class WebhookConfig extends AbstractConfig {
 
     public TopicNames topicNames() {
         return new TopicNames(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    /** The HMAC secret of a source, from settings or the environment, or null when the source is not signed. */
+    public String hmacSecret(String source) {
+        Object configured = originals().get(HMAC_PREFIX + source + ".secret");
+        if (configured != null) {
+            return configured instanceof Password p ? p.value() : configured.toString();
+        }
+        return environment.get("REFLEX_WEBHOOK_HMAC_" + source.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_SECRET");
     }
 
     public String githubSecret() {

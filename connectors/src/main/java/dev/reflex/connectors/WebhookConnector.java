@@ -136,7 +136,25 @@ public final class WebhookConnector implements AutoCloseable {
             return;
         }
         byte[] body = ctx.bodyAsBytes();
+        String sourceSecret = config.hmacSecret(source);
+        if (sourceSecret != null && !signatureMatches(sourceSecret, body, ctx.header(config.getString(WebhookConfig.HMAC_HEADER_CONFIG)))) {
+            reply(ctx, 401, "missing or wrong " + config.getString(WebhookConfig.HMAC_HEADER_CONFIG) + " signature for source " + source);
+            return;
+        }
         String subject = null;
+        if (ContentTypes.JSON.equals(contentType) && !binaryCloudEvent) {
+            JsonNode json;
+            try {
+                json = JSON.readTree(body);
+            } catch (java.io.IOException e) {
+                reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+                return;
+            }
+            if (json != null && json.isArray()) {
+                acceptArray(ctx, source, json);
+                return;
+            }
+        }
         if (contentType != null && contentType.contains("json")) {
             JsonNode json;
             try {
@@ -168,6 +186,28 @@ public final class WebhookConnector implements AutoCloseable {
             });
         }
         produce(ctx, topic, List.of(record));
+    }
+
+    /** A JSON array of objects: one event each, all accepted or none answered 202. */
+    private void acceptArray(Context ctx, String source, JsonNode array) {
+        if (array.isEmpty() || array.size() > 1000) {
+            reply(ctx, 400, "an array of events must hold 1 to 1000 JSON objects");
+            return;
+        }
+        String topic = names.ingest(source);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (JsonNode item : array) {
+            if (!item.isObject()) {
+                reply(ctx, 400, "every element of the array must be a JSON object");
+                return;
+            }
+            String subject = item.path("subject").isValueNode() ? item.path("subject").asText() : null;
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
+                subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), item.toString().getBytes(StandardCharsets.UTF_8));
+            record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
+            records.add(record);
+        }
+        produce(ctx, topic, records);
     }
 
     /**
@@ -246,15 +286,7 @@ public final class WebhookConnector implements AutoCloseable {
             reply(ctx, 401, "missing X-Hub-Signature-256");
             return;
         }
-        byte[] expected;
-        try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            expected = ("sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body))).getBytes(StandardCharsets.UTF_8);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
-        }
-        if (!MessageDigest.isEqual(expected, signature.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8))) {
+        if (!signatureMatches(secret, body, signature)) {
             reply(ctx, 401, "X-Hub-Signature-256 does not match the body");
             return;
         }
@@ -285,6 +317,22 @@ public final class WebhookConnector implements AutoCloseable {
             repository == null ? null : repository.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
         record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.CLOUDEVENTS_JSON.getBytes(StandardCharsets.UTF_8)));
         produce(ctx, topic, List.of(record));
+    }
+
+    /** Whether {@code signature} is {@code sha256=<hex HMAC-SHA256 of body>} under {@code secret}, compared in constant time. */
+    static boolean signatureMatches(String secret, byte[] body, String signature) {
+        if (signature == null) {
+            return false;
+        }
+        byte[] expected;
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            expected = ("sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body))).getBytes(StandardCharsets.UTF_8);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
+        }
+        return MessageDigest.isEqual(expected, signature.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
     }
 
     private JsonNode jsonObject(Context ctx) {

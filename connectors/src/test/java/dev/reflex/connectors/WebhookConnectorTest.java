@@ -38,7 +38,7 @@ class WebhookConnectorTest {
         prefix = "wh" + UUID.randomUUID().toString().substring(0, 8) + ".";
         open = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.MAX_BODY_BYTES_CONFIG, 4096))));
         guarded = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.TOKEN_CONFIG, "s3cret",
-            WebhookConfig.GITHUB_SECRET_CONFIG, "It's a Secret to Everybody"))));
+            WebhookConfig.GITHUB_SECRET_CONFIG, "It's a Secret to Everybody")), Map.of("REFLEX_WEBHOOK_HMAC_SIGNED_SECRET", "k3y")));
     }
 
     @AfterAll
@@ -99,6 +99,33 @@ class WebhookConnectorTest {
     }
 
     @Test
+    void anArrayOfEventsIsAcceptedAsOneEventEach() throws Exception {
+        HttpResponse<String> response = post(open, "/events/batch", "application/json",
+            "[{\"type\":\"a\",\"subject\":\"s1\"},{\"type\":\"b\",\"subject\":\"s2\"}]", Map.of());
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.body()).contains("\"accepted\":2");
+        long last = Long.parseLong(response.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
+        assertThat(new String(recordAt(prefix + "ingest.batch", last).value(), StandardCharsets.UTF_8)).isEqualTo("{\"type\":\"b\",\"subject\":\"s2\"}");
+        assertThat(new String(recordAt(prefix + "ingest.batch", last - 1).key(), StandardCharsets.UTF_8)).isEqualTo("s1");
+    }
+
+    @Test
+    void aSourceWithAnHmacSecretAcceptsOnlyCorrectlySignedRequests() throws Exception {
+        String body = "{\"type\":\"deploy\"}";
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("k3y".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String signature = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+        Map<String, String> auth = Map.of("Authorization", "Bearer s3cret");
+        assertThat(post(guarded, "/events/signed", "application/json", body, auth).statusCode()).isEqualTo(401);
+        assertThat(post(guarded, "/events/signed", "application/json", body,
+            Map.of("Authorization", "Bearer s3cret", "X-Signature-256", signature + "0")).statusCode()).isEqualTo(401);
+        assertThat(post(guarded, "/events/signed", "application/json", body,
+            Map.of("Authorization", "Bearer s3cret", "X-Signature-256", signature)).statusCode()).isEqualTo(202);
+        assertThat(post(guarded, "/events/unsigned", "application/json", body, auth).statusCode()).as("other sources need no signature")
+            .isEqualTo(202);
+    }
+
+    @Test
     void cloudEventsBinaryModeHeadersBecomeCeKafkaHeaders() throws Exception {
         HttpResponse<String> response = post(open, "/events/ci", "application/json", "{\"v\":1}",
             Map.of("ce-specversion", "1.0", "ce-id", "x-1", "ce-type", "build.done", "ce-source", "/ci"));
@@ -114,7 +141,9 @@ class WebhookConnectorTest {
         HttpResponse<String> badJson = post(open, "/events/monitoring", "application/json", "{oops", Map.of());
         assertThat(badJson.statusCode()).isEqualTo(400);
         assertThat(badJson.body()).contains("invalid JSON");
-        assertThat(post(open, "/events/monitoring", "application/json", "[1]", Map.of()).body()).contains("expected a JSON object");
+        assertThat(post(open, "/events/monitoring", "application/json", "[1]", Map.of()).body())
+            .contains("every element of the array must be a JSON object");
+        assertThat(post(open, "/events/monitoring", "application/json", "\"text\"", Map.of()).body()).contains("expected a JSON object");
         HttpResponse<String> text = post(open, "/events/monitoring", "text/plain", "hi", Map.of());
         assertThat(text.statusCode()).isEqualTo(415);
         assertThat(post(open, "/events/bad%20name", "application/json", "{}", Map.of()).statusCode()).isEqualTo(400);
