@@ -8,8 +8,10 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 
 import dev.reflex.actors.ActorRunner;
+import dev.reflex.actors.Executor;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
+import dev.reflex.actors.ShellExecutor;
 import dev.reflex.schemas.TopicNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,10 +20,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "act", mixinStandardHelpOptions = true,
     description = {"Run an actor: consume reflex.actions.<system>, do the work, report results to reflex.action-results.",
-        "KIND is http: params url, method, body, header.<Name> and credential (configured with credential.<name>.* settings).",
+        "KIND is http (params url, method, body, header.<Name>, credential; credentials configured as credential.<name>.*)",
+        "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>).",
         "Start more with the same --system to share the work."})
 final class ActCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "KIND", description = "The kind of actor: http.")
+    @Parameters(paramLabel = "KIND", description = "The kind of actor: http or shell.")
     String kind;
 
     @Option(names = "--system", required = true, paramLabel = "NAME", description = "The system whose actions to do.")
@@ -41,19 +44,20 @@ final class ActCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!kind.equals("http")) {
-            throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http");
-        }
         if (!TopicNames.isValidPart(system)) {
             throw new Settings.SettingsException("invalid system name '" + system + "'");
         }
-        HttpActorConfig settings = new HttpActorConfig(
-            Settings.resolve(HttpActorConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)), System.getenv());
+        Executor executor = switch (kind) {
+            case "http" -> new HttpExecutor(new HttpActorConfig(
+                Settings.resolve(HttpActorConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)), System.getenv()));
+            case "shell" -> new ShellExecutor(Settings.resolve(ShellExecutor.CONFIG, config, System.getenv(), Settings.pairs(sets)));
+            default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell");
+        };
         try (Admin admin = connection.admin()) {
             // fails here, in one line, when Kafka is unreachable
         }
         ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
-            groupId != null ? groupId : "reflex-actor-" + system, new HttpExecutor(settings)).start();
+            groupId != null ? groupId : "reflex-actor-" + system, executor).start();
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close, "actor-stop"));
         runner.awaitStopped();
         return 0;

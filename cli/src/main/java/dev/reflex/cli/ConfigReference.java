@@ -7,6 +7,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.types.Password;
 
 import dev.reflex.actors.HttpActorConfig;
+import dev.reflex.actors.ShellExecutor;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.topology.EngineConfig;
 
@@ -42,6 +43,11 @@ public final class ConfigReference {
                 + "`credential.<name>.value.env` (an environment variable holding it). An action picks one with its "
                 + "`credential` param. Connection settings (`--bootstrap-servers`, `--schema-registry-url`, `--topic-prefix`) "
                 + "are flags.\n");
+        section(md, "Shell actor (`reflex act shell --system NAME`)", ShellExecutor.CONFIG,
+            "Commands are allow-listed as `shell.command.<name>`: a JSON array of arguments (`[\"/usr/bin/systemctl\", "
+                + "\"restart\", \"nginx\"]`) or words separated by spaces. An action names one with its `command` param; its other "
+                + "params arrive as environment variables `REFLEX_PARAM_<NAME>`, with `REFLEX_ACTION_ID`, `REFLEX_TARGET`, "
+                + "`PATH` and `LANG` and nothing else.\n");
         return md.toString();
     }
 
