@@ -61,6 +61,7 @@ public final class ReflexTopology {
     public static final String REGISTERS_SOURCE = "registers-source";
     public static final String LOAD_REGISTERS = "load-registers";
     public static final String REGISTERS_STORE = "registers";
+    public static final String SEEN_EVENTS_STORE = "seen-events";
 
     private ReflexTopology() {
     }
@@ -90,8 +91,11 @@ public final class ReflexTopology {
             topics.events().name());
         String instanceId = config.instanceId();
         long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
+        java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
-            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros), EVENTS_SOURCE);
+            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention), EVENTS_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEEN_EVENTS_STORE),
+            Serdes.String(), Serdes.Long()), EVALUATE);
         Topic<String, Action> anyActions = topics.actions("any");
         topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
         topology.addSink(REGISTER_OPS_SINK, topics.registerOps().name(), keys,

@@ -220,6 +220,17 @@ class EvaluateTest extends TopologyTestBase {
     }
 
     @Test
+    void anEventWhoseIdWasSeenIsActedOnOnce() {
+        applyRule(SCALE_OUT);
+        for (int i = 0; i < 3; i++) {
+            ingestJson("monitoring", "{\"id\":\"same\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+        }
+        ingestJson("monitoring", "{\"id\":\"other\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+        assertThat(values(decisions)).extracting(Decision::getEventId).containsExactly("same", "other");
+        assertThat(values(actions("ops"))).extracting(Action::getEventId).containsExactly("same", "other");
+    }
+
+    @Test
     void increments_inABurstAccumulate() {
         applyRule("""
             id: count

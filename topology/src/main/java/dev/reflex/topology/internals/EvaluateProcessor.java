@@ -25,14 +25,20 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     private final String registerOpsSink;
     private final String decisionsSink;
     private final long slowMicros;
+    private final String seenStore;
+    private final java.time.Duration dedupRetention;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Register> registers;
+    private KeyValueStore<String, Long> seen;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EvaluateProcessor.class);
 
     public EvaluateProcessor(RuleBook rules, String registersStore, String instanceId,
-                             String actionsSink, String registerOpsSink, String decisionsSink, long slowMicros) {
+                             String actionsSink, String registerOpsSink, String decisionsSink, long slowMicros,
+                             String seenStore, java.time.Duration dedupRetention) {
         this.slowMicros = slowMicros;
+        this.seenStore = seenStore;
+        this.dedupRetention = dedupRetention;
         this.rules = rules;
         this.registersStore = registersStore;
         this.instanceId = instanceId;
@@ -45,6 +51,25 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.registers = context.getStateStore(registersStore);
+        this.seen = context.getStateStore(seenStore);
+        if (!dedupRetention.isZero()) {
+            context.schedule(java.time.Duration.ofMinutes(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                this::forgetOld);
+        }
+    }
+
+    /** Forgets event ids seen longer ago than the retention, so the store does not grow without bound. */
+    private void forgetOld(long now) {
+        java.util.List<String> old = new java.util.ArrayList<>();
+        try (org.apache.kafka.streams.state.KeyValueIterator<String, Long> all = seen.all()) {
+            while (all.hasNext()) {
+                org.apache.kafka.streams.KeyValue<String, Long> entry = all.next();
+                if (entry.value != null && entry.value < now - dedupRetention.toMillis()) {
+                    old.add(entry.key);
+                }
+            }
+        }
+        old.forEach(seen::delete);
     }
 
     @Override
@@ -54,6 +79,15 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
             return;
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        if (!dedupRetention.isZero()) {
+            // Events with the same id (a redelivered webhook, a tick from each timer replica) are acted on once.
+            // Same id means same subject in practice, hence the same partition and the same store.
+            if (seen.get(event.getId()) != null) {
+                LOG.debug("event {} seen before; dropped as a duplicate", event.getId());
+                return;
+            }
+            seen.put(event.getId(), now.toEpochMilli());
+        }
         Evaluation evaluation = Evaluator.evaluate(event, rules.index(), this::registerValue, now, slowMicros);
         for (Evaluation.SlowRule slow : evaluation.slowRules()) {
             String reason = "evaluation took " + slow.micros() / 1_000 + " ms on event " + event.getId()
