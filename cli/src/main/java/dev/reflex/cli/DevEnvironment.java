@@ -140,6 +140,8 @@ public final class DevEnvironment implements AutoCloseable {
         out.println("  curl -s -X POST " + webhookUrl + "/events/monitoring -H 'Content-Type: application/json' \\");
         out.println("       -d '{\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}'");
         out.println();
+        out.println("The connector also takes Alertmanager's webhook at " + webhookUrl + "/alertmanager and GitHub's at "
+            + webhookUrl + "/github (set REFLEX_GITHUB_WEBHOOK_SECRET).");
         out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir() + "; logs: standard error. Ctrl-C stops everything.");
         out.println();
     }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 /** The {@code reflex} command. Every error a user can cause ends in one line on standard error and a non-zero exit. */
 @Command(name = "reflex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Event-driven automation on Kafka: when this happens in system A, do that in system B.",
-    subcommands = {DevCommand.class, EngineCommand.class, PublishCommand.class, RulesCommand.class, ActCommand.class,
+    subcommands = {DevCommand.class, EngineCommand.class, PublishCommand.class, RulesCommand.class, ConnectCommand.class, ActCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_ERROR = 1;

@@ -31,7 +31,7 @@ class CliTest {
         Result help = run("--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("dev", "engine", "publish", "rules");
-        for (String command : new String[] {"dev", "engine", "publish", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test"}) {
+        for (String command : new String[] {"dev", "engine", "publish", "connect", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test"}) {
             Result sub = run((command + " --help").split(" "));
             assertThat(sub.exit()).as(command).isZero();
             assertThat(sub.out()).as(command).contains("Usage: reflex " + command);
@@ -52,6 +52,13 @@ class CliTest {
         assertThat(result.err().strip()).isEqualTo("error: file not found: /nonexistent/event.json");
         Result config = run("engine", "--config", "/nonexistent/engine.properties");
         assertThat(config.err().strip()).isEqualTo("error: config file not found: /nonexistent/engine.properties");
+    }
+
+    @Test
+    void aBadScheduleIsOneLine() {
+        Result result = run("connect", "timer", "--schedule", "nightly=61 * * * *");
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err().strip()).isEqualTo("error: --schedule nightly: '61 * * * *': 61 is outside 0-59");
     }
 
     @Test

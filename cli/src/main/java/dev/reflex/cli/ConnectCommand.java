@@ -1,0 +1,100 @@
+package dev.reflex.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.reflex.connectors.Schedule;
+import dev.reflex.connectors.TimerConnector;
+import dev.reflex.connectors.WebhookConfig;
+import dev.reflex.connectors.WebhookConnector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "connect", mixinStandardHelpOptions = true,
+    description = {"Run a connector that publishes events to reflex.ingest.<source>.",
+        "KIND webhook: HTTP endpoints POST /events/{source}, /alertmanager, /github and GET /health (settings: docs/configuration.md).",
+        "KIND timer: timer.tick events on the given --schedule NAME=CRON (5-field cron in UTC, or @every 30s|5m|1h)."})
+final class ConnectCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "KIND", description = "webhook or timer.")
+    String kind;
+
+    @Option(names = "--http-host", paramLabel = "ADDRESS", description = "webhook: address to listen on (default 127.0.0.1).")
+    String httpHost;
+
+    @Option(names = "--http-port", paramLabel = "PORT", description = "webhook: port to listen on (default 8080).")
+    Integer httpPort;
+
+    @Option(names = "--schedule", paramLabel = "NAME=CRON", description = "timer: a schedule; repeatable.")
+    List<String> schedules = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file with connector settings.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A connector setting; repeatable.")
+    List<String> sets = new ArrayList<>();
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Override
+    public Integer call() throws Exception {
+        AutoCloseable running = switch (kind) {
+            case "webhook" -> webhook();
+            case "timer" -> timer();
+            default -> throw new Settings.SettingsException("unknown connector kind '" + kind + "'; available: webhook, timer");
+        };
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                System.err.println("while stopping: " + e.getMessage());
+            }
+            stopped.countDown();
+        }, "connector-stop"));
+        stopped.await();
+        return 0;
+    }
+
+    private WebhookConnector webhook() {
+        Map<String, String> flags = new HashMap<>(Settings.pairs(sets));
+        flags.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
+        flags.put(WebhookConfig.TOPIC_PREFIX_CONFIG, connection.prefix);
+        if (httpHost != null) {
+            flags.put(WebhookConfig.HTTP_HOST_CONFIG, httpHost);
+        }
+        if (httpPort != null) {
+            flags.put(WebhookConfig.HTTP_PORT_CONFIG, httpPort.toString());
+        }
+        WebhookConfig settings = new WebhookConfig(Settings.resolve(WebhookConfig.CONFIG, config, System.getenv(), flags));
+        WebhookConnector connector = WebhookConnector.start(settings);
+        System.out.println("webhook connector listening on http://" + settings.getString(WebhookConfig.HTTP_HOST_CONFIG) + ":"
+            + connector.port() + " (POST /events/{source}, /alertmanager, /github)");
+        return connector;
+    }
+
+    private TimerConnector timer() {
+        if (schedules.isEmpty()) {
+            throw new Settings.SettingsException("give at least one --schedule NAME=CRON, e.g. --schedule nightly='0 2 * * *'");
+        }
+        Map<String, Schedule> parsed = new TreeMap<>();
+        for (Map.Entry<String, String> entry : Settings.pairs(schedules).entrySet()) {
+            try {
+                parsed.put(entry.getKey(), Schedule.parse(entry.getValue()));
+            } catch (IllegalArgumentException e) {
+                throw new Settings.SettingsException("--schedule " + entry.getKey() + ": " + e.getMessage());
+            }
+        }
+        TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed).start();
+        System.out.println("timer running: " + parsed);
+        return timer;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.reflex.connectors;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
+
+/**
+ * Emits {@code timer.tick} events on {@code reflex.ingest.timer} (subject: the schedule's name) so rules can run
+ * periodic checks. The event id is the schedule's name and the scheduled instant, so replicas running the same schedules
+ * emit the same ids and the engine acts on each tick once.
+ */
+public final class TimerConnector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TimerConnector.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Schedule> schedules;
+    private final String topic;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread thread;
+
+    /** @param schedules by name (letters, digits, '.', '_', '-') */
+    public TimerConnector(String bootstrapServers, TopicNames names, Map<String, Schedule> schedules) {
+        if (schedules.isEmpty()) {
+            throw new IllegalArgumentException("no schedules: give at least one as NAME=CRON or NAME=@every 1m");
+        }
+        schedules.keySet().forEach(name -> {
+            if (!TopicNames.isValidPart(name)) {
+                throw new IllegalArgumentException("invalid schedule name '" + name + "'");
+            }
+        });
+        this.schedules = new TreeMap<>(schedules);
+        this.topic = names.ingest("timer");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+            TopicAdmin.requireReachable(admin, bootstrapServers, 10_000);
+            new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000).ensure(List.of(new TopicSpec(topic, false)));
+        }
+        this.producer = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+            new ByteArraySerializer(), new ByteArraySerializer());
+        this.thread = new Thread(this::run, "timer");
+    }
+
+    public TimerConnector start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        Map<String, Instant> next = new TreeMap<>();
+        Instant now = Instant.now();
+        schedules.forEach((name, schedule) -> next.put(name, schedule.next(now)));
+        try {
+            while (running.get()) {
+                Instant due = next.values().stream().min(Instant::compareTo).orElseThrow();
+                long wait = due.toEpochMilli() - System.currentTimeMillis();
+                if (wait > 0) {
+                    if (stoppedWaiting(Math.min(wait, 1000))) {
+                        return;
+                    }
+                    continue;
+                }
+                for (Map.Entry<String, Instant> entry : next.entrySet()) {
+                    if (!entry.getValue().isAfter(Instant.now())) {
+                        tick(entry.getKey(), entry.getValue());
+                        entry.setValue(schedules.get(entry.getKey()).next(entry.getValue()));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private boolean stoppedWaiting(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return !running.get();
+    }
+
+    private void tick(String name, Instant at) {
+        String body = JSON.createObjectNode()
+            .put("id", "timer-" + name + "-" + at)
+            .put("type", "timer.tick")
+            .put("subject", name)
+            .put("time", at.toString())
+            .put("schedule", schedules.get(name).toString())
+            .toString();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, name.getBytes(StandardCharsets.UTF_8),
+            body.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                LOG.error("tick {} at {} not delivered: {}", name, at, error.toString());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        try {
+            stopped.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(java.time.Duration.ofSeconds(10));
+    }
+}
