@@ -22,9 +22,13 @@ public final class HttpActorConfig extends AbstractConfig {
     public static final String BACKOFF_MAX_MS_CONFIG = "http.backoff.max.ms";
     public static final String DEADLINE_MS_CONFIG = "http.deadline.ms";
     public static final String OUTPUT_MAX_BYTES_CONFIG = "http.output.max.bytes";
+    public static final String BASE_URL_CONFIG = "http.base.url";
     public static final String CREDENTIAL_PREFIX = "credential.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
+        .define(BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM,
+            "Prefix for action URLs that start with '/', so rules can say url: /v1/restart and each environment's actor "
+                + "says where that is.")
         .define(TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
             "Timeout of one HTTP request, connecting included.")
         .define(MAX_ATTEMPTS_CONFIG, Type.INT, 5, ConfigDef.Range.atLeast(1), Importance.MEDIUM,

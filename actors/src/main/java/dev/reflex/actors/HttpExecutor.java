@@ -21,7 +21,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reflex.schemas.Action;
 
 /**
- * Calls an HTTP endpoint for an action. Params: {@code url} (required, http or https), {@code method} (default POST),
+ * Calls an HTTP endpoint for an action. Params: {@code url} (required, http or https, or a path under
+ * {@code http.base.url}), {@code method} (default POST),
  * {@code body} (default: the action as JSON), {@code header.<Name>} for headers, {@code credential} naming a configured
  * credential. Every request carries {@code Idempotency-Key: <action id>}. 2xx succeeds; 5xx, 408, 429 and I/O errors
  * are retried with exponential backoff and full jitter until the attempts or the deadline run out; other 4xx fail at
@@ -60,6 +61,10 @@ public final class HttpExecutor implements Executor {
     public Execution execute(Action action) {
         Map<String, String> params = action.getParams();
         String url = params.get("url");
+        String base = config.getString(HttpActorConfig.BASE_URL_CONFIG);
+        if (url != null && url.startsWith("/") && !base.isEmpty()) {
+            url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + url;
+        }
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             return Execution.failed(0, null, null, null, "the action needs a 'url' param with an http or https URL");
         }

@@ -58,6 +58,13 @@ class HttpExecutorTest {
     }
 
     @Test
+    void aPathIsResolvedAgainstTheBaseUrl() {
+        Execution result = executor(Map.of(HttpActorConfig.BASE_URL_CONFIG, server.url("/api/"))).execute(action(Map.of("url", "/restart")));
+        assertThat(result.status()).isEqualTo(ActionStatus.SUCCEEDED);
+        assertThat(server.to("/api/restart")).hasSize(1);
+    }
+
+    @Test
     void serverErrorsAreRetriedWithGrowingJitteredBackoffUntilSuccess() {
         server.answer("/flaky", 503, 500, 429, 200);
         Execution result = executor(Map.of()).execute(action(Map.of("url", server.url("/flaky"))));

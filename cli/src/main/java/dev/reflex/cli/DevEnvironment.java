@@ -14,6 +14,9 @@ import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
+import dev.reflex.actors.ActorRunner;
+import dev.reflex.actors.HttpActorConfig;
+import dev.reflex.actors.HttpExecutor;
 import dev.reflex.actors.LogActor;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
@@ -36,7 +39,9 @@ public final class DevEnvironment implements AutoCloseable {
     public record Options(Path dataDir, int kafkaPort, int controllerPort, int registryPort, int httpPort, Path rulesDir) {
     }
 
-    private static final int STEPS = 6;
+    private static final int STEPS = 7;
+    /** The system whose actions reflex dev sends to its stand-in service through the HTTP actor. */
+    static final String DEMO_SYSTEM = "service-manager";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrintStream out;
@@ -136,12 +141,28 @@ public final class DevEnvironment implements AutoCloseable {
         started.push(actor);
         done(t, "printing every action below");
 
+        t = step(7, "http actor");
+        DemoService service = DemoService.start(out);
+        started.push(service);
+        HttpActorConfig httpSettings = new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), environment);
+        ActorRunner http = new ActorRunner(kafka.bootstrapServers(), names, serdes, DEMO_SYSTEM, "reflex-dev-actor-" + DEMO_SYSTEM,
+            new HttpExecutor(httpSettings)).start();
+        started.push(http);
+        if (!http.awaitReady(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the HTTP actor did not start within 60 s");
+        }
+        done(t, DEMO_SYSTEM + " actions go to a stand-in service at " + service.url());
+
         out.printf("%nReady in %.1f s. Send a first event:%n%n", (System.nanoTime() - begin) / 1e9);
         out.println("  curl -s -X POST " + webhookUrl + "/events/monitoring -H 'Content-Type: application/json' \\");
         out.println("       -d '{\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}'");
         out.println();
-        out.println("The connector also takes Alertmanager's webhook at " + webhookUrl + "/alertmanager and GitHub's at "
-            + webhookUrl + "/github (set REFLEX_GITHUB_WEBHOOK_SECRET).");
+        out.println("Or let Alertmanager report a service down, and watch it restarted and reported:");
+        out.println();
+        out.println("  curl -s -X POST " + webhookUrl + "/alertmanager -H 'Content-Type: application/json' \\");
+        out.println("       -d @examples/events/alertmanager-service-down.json");
+        out.println();
+        out.println("GitHub webhooks go to " + webhookUrl + "/github once REFLEX_GITHUB_WEBHOOK_SECRET is set.");
         out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir() + "; logs: standard error. Ctrl-C stops everything.");
         out.println();
     }
