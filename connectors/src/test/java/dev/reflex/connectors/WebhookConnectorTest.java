@@ -217,6 +217,24 @@ class WebhookConnectorTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("integration")
+    void whileKafkaIsDownEventsAreAnswered503WithRetryAfter(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        dev.reflex.embedded.EmbeddedKafka kafka = dev.reflex.embedded.EmbeddedKafka.start(dir, 0, 0, Duration.ofSeconds(60));
+        Map<String, Object> s = new HashMap<>(Map.of(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+            WebhookConfig.HTTP_PORT_CONFIG, 0, WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG, 2_000L));
+        try (WebhookConnector connector = WebhookConnector.start(new WebhookConfig(s))) {
+            assertThat(post(connector, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of()).statusCode()).isEqualTo(202);
+            kafka.close();
+            HttpResponse<String> down = post(connector, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of());
+            assertThat(down.statusCode()).isEqualTo(503);
+            assertThat(down.headers().firstValue("Retry-After")).contains("5");
+            assertThat(down.body()).contains("retry later");
+            HttpResponse<String> newSource = post(connector, "/events/never-seen", "application/json", "{\"type\":\"t\"}", Map.of());
+            assertThat(newSource.statusCode()).isEqualTo(503);
+        }
+    }
+
+    @Test
     void listeningBeyondLoopbackWithoutATokenIsRefused() {
         assertThatThrownBy(() -> new WebhookConfig(Map.of(WebhookConfig.HTTP_HOST_CONFIG, "0.0.0.0")))
             .isInstanceOf(ConfigException.class)
