@@ -25,6 +25,8 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +64,16 @@ public final class ActorRunner implements AutoCloseable {
         }
     });
     private final Thread thread;
+    private final MeterRegistry metrics;
 
     public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor) {
+        this(bootstrapServers, names, serdes, system, groupId, executor, new SimpleMeterRegistry());
+    }
+
+    /** As above, counting actions ({@code reflex.actor.actions} by status) and timing them in {@code metrics}. */
+    public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor,
+                       MeterRegistry metrics) {
+        this.metrics = metrics;
         this.bootstrapServers = bootstrapServers;
         this.names = names;
         this.serdes = serdes;
@@ -89,6 +99,11 @@ public final class ActorRunner implements AutoCloseable {
     /** Waits until earlier results are loaded and the runner polls for actions. */
     public boolean awaitReady(Duration timeout) throws InterruptedException {
         return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the runner is polling for actions. */
+    public boolean isRunning() {
+        return ready.getCount() == 0 && done.getCount() == 1;
     }
 
     /** Blocks until the runner has stopped (closed, or failed). */
@@ -162,10 +177,13 @@ public final class ActorRunner implements AutoCloseable {
                 .setFinishedAt(Instant.now())
                 .build();
             producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), result));
+            metrics.counter("reflex.actor.actions", "system", system, "status", execution.status().name()).increment();
+            metrics.timer("reflex.actor.execution", "system", system).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             LOG.info("action {} {}/{} target={} {} after {} attempt(s)", action.getId(), action.getSystem(), action.getAction(),
                 action.getTarget(), execution.status(), execution.attempts());
         } else if (action != null) {
             LOG.info("action {} already completed; skipped", action.getId());
+            metrics.counter("reflex.actor.actions", "system", system, "status", "SKIPPED").increment();
         }
         producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
         producer.commitTransaction();

@@ -46,9 +46,20 @@ class ActorRunnerTest {
             send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-2", server.url("/fails")));
             HttpExecutor http = new HttpExecutor(new HttpActorConfig(Map.of(), Map.of()));
 
-            try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http).start()) {
+            io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http, metrics).start();
+                 AdminServer adminServer = AdminServer.start("127.0.0.1", 0, metrics, runner::isRunning)) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 2);
+                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminServer.port() + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).isEqualTo(200);
+                var scraped = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminServer.port() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(scraped).contains("reflex_actor_actions_total{status=\"SUCCEEDED\",system=\"ops\"} 1.0")
+                    .contains("reflex_actor_actions_total{status=\"FAILED\",system=\"ops\"} 1.0");
                 assertThat(results).extracting(ActionResult::getActionId, ActionResult::getStatus).containsExactly(
                     org.assertj.core.groups.Tuple.tuple("a-1", ActionStatus.SUCCEEDED),
                     org.assertj.core.groups.Tuple.tuple("a-2", ActionStatus.FAILED));

@@ -8,11 +8,14 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 
 import dev.reflex.actors.ActorRunner;
+import dev.reflex.actors.AdminServer;
 import dev.reflex.actors.Executor;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
 import dev.reflex.actors.ShellExecutor;
 import dev.reflex.schemas.TopicNames;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +42,10 @@ final class ActCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An actor setting; repeatable.")
     List<String> sets = new ArrayList<>();
 
+    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "0",
+        description = "Port of GET /health and GET /metrics on 127.0.0.1 (default: any free port, printed at start).")
+    int adminPort;
+
     @Mixin
     ConnectionOptions connection;
 
@@ -56,9 +63,15 @@ final class ActCommand implements Callable<Integer> {
         try (Admin admin = connection.admin()) {
             // fails here, in one line, when Kafka is unreachable
         }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
-            groupId != null ? groupId : "reflex-actor-" + system, executor).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(runner::close, "actor-stop"));
+            groupId != null ? groupId : "reflex-actor-" + system, executor, metrics).start();
+        AdminServer admin = AdminServer.start("127.0.0.1", adminPort, metrics, runner::isRunning);
+        System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            runner.close();
+            admin.close();
+        }, "actor-stop"));
         runner.awaitStopped();
         return 0;
     }

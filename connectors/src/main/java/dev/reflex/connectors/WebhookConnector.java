@@ -35,6 +35,12 @@ import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.javalin.http.Context;
 
 /**
@@ -62,6 +68,8 @@ public final class WebhookConnector implements AutoCloseable {
     private final Admin admin;
     private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
     private final Javalin app;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final KafkaClientMetrics producerMetrics;
 
     private WebhookConnector(WebhookConfig config) {
         this.config = config;
@@ -81,11 +89,23 @@ public final class WebhookConnector implements AutoCloseable {
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout, 11_000),
             ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG) + 64 * 1024),
             new ByteArraySerializer(), new ByteArraySerializer());
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(metrics);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
         });
         app.get("/health", ctx -> ctx.contentType("application/json").result("{\"status\":\"UP\"}"));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.after(ctx -> {
+            if (ctx.method() == io.javalin.http.HandlerType.POST) {
+                String endpoint = ctx.endpointHandlerPath();
+                metrics.counter("reflex.webhook.requests", "endpoint", endpoint, "status", Integer.toString(ctx.statusCode())).increment();
+            }
+        });
         app.post("/events/{source}", this::accept);
         app.post("/alertmanager", this::alertmanager);
         app.post("/github", this::github);
@@ -357,6 +377,7 @@ public final class WebhookConnector implements AutoCloseable {
             return;
         }
         List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+        long sendStarted = System.nanoTime();
         for (ProducerRecord<byte[], byte[]> record : records) {
             CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
             try {
@@ -373,7 +394,10 @@ public final class WebhookConnector implements AutoCloseable {
             acks.add(acked);
         }
         ctx.future(() -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
+            metrics.timer("reflex.webhook.ack", "outcome", error == null ? "acknowledged" : "failed")
+                .record(System.nanoTime() - sendStarted, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (error == null) {
+                metrics.counter("reflex.webhook.events.accepted", "source", names.sourceOf(topic)).increment(acks.size());
                 RecordMetadata last = acks.get(acks.size() - 1).join();
                 ObjectNode answer = JSON.createObjectNode().put("accepted", acks.size()).put("topic", last.topic())
                     .put("partition", last.partition()).put("offset", last.offset());
@@ -428,6 +452,7 @@ public final class WebhookConnector implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        producerMetrics.close();
         producer.close(java.time.Duration.ofSeconds(10));
         admin.close(java.time.Duration.ofSeconds(5));
     }

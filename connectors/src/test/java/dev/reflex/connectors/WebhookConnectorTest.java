@@ -126,6 +126,21 @@ class WebhookConnectorTest {
     }
 
     @Test
+    void healthAndMetricsAreServed() throws Exception {
+        assertThat(post(open, "/events/metered", "application/json", "{\"type\":\"t\"}", Map.of()).statusCode()).isEqualTo(202);
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/health")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("reflex_webhook_events_accepted_total{source=\"metered\"} 1.0")
+            .contains("reflex_webhook_ack_seconds_count{outcome=\"acknowledged\"}")
+            .contains("reflex_webhook_requests_total{endpoint=\"/events/{source}\",status=\"202\"}")
+            .contains("kafka_producer_");
+    }
+
+    @Test
     void cloudEventsBinaryModeHeadersBecomeCeKafkaHeaders() throws Exception {
         HttpResponse<String> response = post(open, "/events/ci", "application/json", "{\"v\":1}",
             Map.of("ce-specversion", "1.0", "ce-id", "x-1", "ce-type", "build.done", "ce-source", "/ci"));
