@@ -77,6 +77,34 @@ class ActorRunnerTest {
         }
     }
 
+    @Test
+    void closingLetsTheActionInProgressFinishAndReportsIt() throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        TopicNames names = new TopicNames("ag" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new dev.reflex.schemas.TopicSpec(names.actions("ops"), false));
+            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
+        }
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Executor slow = action -> {
+            started.countDown();
+            try {
+                Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Execution.succeeded(1, null, null, "done");
+        };
+        send(bootstrap, names, serdes, action("slow-1", "http://unused/"));
+        ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "graceful-test", slow).start();
+        assertThat(started.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        runner.close();
+        assertThat(results(bootstrap, names, serdes, 1)).extracting(ActionResult::getActionId, ActionResult::getStatus)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple("slow-1", ActionStatus.SUCCEEDED));
+    }
+
     private static Action action(String id, String url) {
         return Action.newBuilder().setId(id).setSystem("ops").setAction("restart").setTarget("api-7")
             .setParams(Map.of("url", url)).setEventId("e-" + id).setEventSource("k8s").setEventType("pod.oom")

@@ -12,6 +12,7 @@ import dev.reflex.actors.AdminServer;
 import dev.reflex.actors.Executor;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
+import dev.reflex.actors.LogExecutor;
 import dev.reflex.actors.ShellExecutor;
 import dev.reflex.schemas.TopicNames;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -24,10 +25,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "act", mixinStandardHelpOptions = true,
     description = {"Run an actor: consume reflex.actions.<system>, do the work, report results to reflex.action-results.",
         "KIND is http (params url, method, body, header.<Name>, credential; credentials configured as credential.<name>.*)",
-        "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>).",
+        "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>),",
+        "or log (prints each action and reports it done).",
         "Start more with the same --system to share the work."})
 final class ActCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "KIND", description = "The kind of actor: http or shell.")
+    @Parameters(paramLabel = "KIND", description = "The kind of actor: http, shell or log.")
     String kind;
 
     @Option(names = "--system", required = true, paramLabel = "NAME", description = "The system whose actions to do.")
@@ -58,7 +60,8 @@ final class ActCommand implements Callable<Integer> {
             case "http" -> new HttpExecutor(new HttpActorConfig(
                 Settings.resolve(HttpActorConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)), System.getenv()));
             case "shell" -> new ShellExecutor(Settings.resolve(ShellExecutor.CONFIG, config, System.getenv(), Settings.pairs(sets)));
-            default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell");
+            case "log" -> new LogExecutor(System.out);
+            default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };
         try (Admin admin = connection.admin()) {
             // fails here, in one line, when Kafka is unreachable

@@ -9,10 +9,13 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.reflex.actors.AdminServer;
 import dev.reflex.connectors.Schedule;
 import dev.reflex.connectors.TimerConnector;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,6 +43,10 @@ final class ConnectCommand implements Callable<Integer> {
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A connector setting; repeatable.")
     List<String> sets = new ArrayList<>();
+
+    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "0",
+        description = "timer: port of GET /health and GET /metrics on 127.0.0.1 (default: any free port, printed at start).")
+    int adminPort;
 
     @Mixin
     ConnectionOptions connection;
@@ -81,7 +88,7 @@ final class ConnectCommand implements Callable<Integer> {
         return connector;
     }
 
-    private TimerConnector timer() {
+    private AutoCloseable timer() throws java.io.IOException {
         if (schedules.isEmpty()) {
             throw new Settings.SettingsException("give at least one --schedule NAME=CRON, e.g. --schedule nightly='0 2 * * *'");
         }
@@ -93,8 +100,13 @@ final class ConnectCommand implements Callable<Integer> {
                 throw new Settings.SettingsException("--schedule " + entry.getKey() + ": " + e.getMessage());
             }
         }
-        TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed).start();
-        System.out.println("timer running: " + parsed);
-        return timer;
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed, metrics).start();
+        AdminServer admin = AdminServer.start("127.0.0.1", adminPort, metrics, timer::isRunning);
+        System.out.println("timer running: " + parsed + "; health and metrics on http://127.0.0.1:" + admin.port());
+        return () -> {
+            timer.close();
+            admin.close();
+        };
     }
 }

@@ -17,6 +17,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +45,15 @@ public final class TimerConnector implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
 
-    /** @param schedules by name (letters, digits, '.', '_', '-') */
+    private final MeterRegistry metrics;
+
     public TimerConnector(String bootstrapServers, TopicNames names, Map<String, Schedule> schedules) {
+        this(bootstrapServers, names, schedules, new SimpleMeterRegistry());
+    }
+
+    /** @param schedules by name (letters, digits, '.', '_', '-'); ticks are counted in {@code metrics} */
+    public TimerConnector(String bootstrapServers, TopicNames names, Map<String, Schedule> schedules, MeterRegistry metrics) {
+        this.metrics = metrics;
         if (schedules.isEmpty()) {
             throw new IllegalArgumentException("no schedules: give at least one as NAME=CRON or NAME=@every 1m");
         }
@@ -118,10 +127,16 @@ public final class TimerConnector implements AutoCloseable {
             body.getBytes(StandardCharsets.UTF_8));
         record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
         producer.send(record, (metadata, error) -> {
+            metrics.counter("reflex.timer.ticks", "schedule", name, "outcome", error == null ? "delivered" : "failed").increment();
             if (error != null) {
                 LOG.error("tick {} at {} not delivered: {}", name, at, error.toString());
             }
         });
+    }
+
+    /** Whether the timer thread is still running. */
+    public boolean isRunning() {
+        return stopped.getCount() == 1 && thread.isAlive();
     }
 
     @Override
