@@ -79,15 +79,8 @@ public final class ActorRunner implements AutoCloseable {
         this.serdes = serdes;
         this.system = system;
         this.executor = executor;
-        this.consumer = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.GROUP_ID_CONFIG, groupId,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            // one action at a time: a slow action must not hold many others past max.poll.interval.ms
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10),
-            new StringDeserializer(), serdes.value(Action.class).deserializer());
+        // few records per poll: slow actions must not hold many others past max.poll.interval.ms
+        this.consumer = ActionConsumers.create(bootstrapServers, groupId, serdes, 10);
         this.thread = new Thread(this::run, "actor-" + system);
     }
 

@@ -2,19 +2,16 @@ package dev.reflex.actors;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +37,7 @@ public final class LogActor implements AutoCloseable {
     public LogActor(String bootstrapServers, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
         this.names = names;
         this.out = out;
-        this.consumer = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.GROUP_ID_CONFIG, groupId,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            // a new system's topic is picked up within this time
-            ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5000),
-            new StringDeserializer(), serdes.value(Action.class).deserializer());
+        this.consumer = ActionConsumers.create(bootstrapServers, groupId, serdes, 500);
         this.thread = new Thread(this::run, "log-actor");
     }
 

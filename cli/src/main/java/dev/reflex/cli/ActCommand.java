@@ -1,8 +1,5 @@
 package dev.reflex.cli;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -38,15 +35,8 @@ final class ActCommand implements Callable<Integer> {
     @Option(names = "--group-id", paramLabel = "ID", description = "Consumer group (default: reflex-actor-<system>).")
     String groupId;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "A properties file with actor settings and credentials.")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An actor setting; repeatable.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "0",
-        description = "Port of GET /health and GET /metrics on 127.0.0.1 (default: any free port, printed at start).")
-    int adminPort;
+    @Mixin
+    ProcessOptions process;
 
     @Mixin
     ConnectionOptions connection;
@@ -58,8 +48,8 @@ final class ActCommand implements Callable<Integer> {
         }
         Executor executor = switch (kind) {
             case "http" -> new HttpExecutor(new HttpActorConfig(
-                Settings.resolve(HttpActorConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)), System.getenv()));
-            case "shell" -> new ShellExecutor(Settings.resolve(ShellExecutor.CONFIG, config, System.getenv(), Settings.pairs(sets)));
+                Settings.resolve(HttpActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)), System.getenv()));
+            case "shell" -> new ShellExecutor(Settings.resolve(ShellExecutor.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)));
             case "log" -> new LogExecutor(System.out);
             default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };
@@ -69,7 +59,7 @@ final class ActCommand implements Callable<Integer> {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
             groupId != null ? groupId : "reflex-actor-" + system, executor, metrics).start();
-        AdminServer admin = AdminServer.start("127.0.0.1", adminPort, metrics, runner::isRunning);
+        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, metrics, runner::isRunning);
         System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             runner.close();

@@ -1,6 +1,5 @@
 package dev.reflex.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,15 +37,8 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "NAME=CRON", description = "timer: a schedule; repeatable.")
     List<String> schedules = new ArrayList<>();
 
-    @Option(names = "--config", paramLabel = "FILE", description = "A properties file with connector settings.")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A connector setting; repeatable.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "0",
-        description = "timer: port of GET /health and GET /metrics on 127.0.0.1 (default: any free port, printed at start).")
-    int adminPort;
+    @Mixin
+    ProcessOptions process;
 
     @Mixin
     ConnectionOptions connection;
@@ -72,7 +64,7 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     private WebhookConnector webhook() {
-        Map<String, String> flags = new HashMap<>(Settings.pairs(sets));
+        Map<String, String> flags = new HashMap<>(Settings.pairs(process.sets));
         flags.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
         flags.put(WebhookConfig.TOPIC_PREFIX_CONFIG, connection.prefix);
         if (httpHost != null) {
@@ -81,7 +73,7 @@ final class ConnectCommand implements Callable<Integer> {
         if (httpPort != null) {
             flags.put(WebhookConfig.HTTP_PORT_CONFIG, httpPort.toString());
         }
-        WebhookConfig settings = new WebhookConfig(Settings.resolve(WebhookConfig.CONFIG, config, System.getenv(), flags));
+        WebhookConfig settings = new WebhookConfig(Settings.resolve(WebhookConfig.CONFIG, process.config, System.getenv(), flags));
         WebhookConnector connector = WebhookConnector.start(settings);
         System.out.println("webhook connector listening on http://" + settings.getString(WebhookConfig.HTTP_HOST_CONFIG) + ":"
             + connector.port() + " (POST /events/{source}, /alertmanager, /github)");
@@ -102,7 +94,7 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed, metrics).start();
-        AdminServer admin = AdminServer.start("127.0.0.1", adminPort, metrics, timer::isRunning);
+        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, metrics, timer::isRunning);
         System.out.println("timer running: " + parsed + "; health and metrics on http://127.0.0.1:" + admin.port());
         return () -> {
             timer.close();
