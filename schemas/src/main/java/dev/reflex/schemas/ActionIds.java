@@ -10,17 +10,21 @@ import java.util.HexFormat;
  * version produces the same id, which actors use as an idempotency key.
  */
 public final class ActionIds {
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    });
+
     private ActionIds() {
     }
 
     /** @param position the action's index in the rule's list of actions */
     public static String of(String eventId, String ruleId, String ruleVersion, int position) {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-        }
+        MessageDigest sha256 = SHA256.get();
+        sha256.reset();
         // Length-prefixed parts: ("a:b", "c") and ("a", "b:c") must not collide.
         for (String part : new String[] {eventId, ruleId, ruleVersion, Integer.toString(position)}) {
             byte[] bytes = part.getBytes(StandardCharsets.UTF_8);

@@ -159,15 +159,19 @@ class EvaluateTest extends TopologyTestBase {
         });
     }
 
+    /**
+     * The processor's side of slow-rule quarantine. Timing decides which rules are slow, so this checks only what no
+     * machine can change: six linear scans of 800 KB take more than 1 ms. That the other rules keep working is
+     * checked without timing in EvaluatorTest.
+     */
     @Test
-    void aRuleThatRunsOverItsBudgetIsQuarantinedAndTheOthersKeepWorking() {
+    void aRuleThatRunsOverItsBudgetIsQuarantined() {
         driver.close();
-        driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(
-            config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L)), topics, new dev.reflex.rules.RuleBook()),
-            config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L)).streamsProperties(), NOW);
+        EngineConfig strict = config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L));
+        driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(strict, topics, new dev.reflex.rules.RuleBook()),
+            strict.streamsProperties(), NOW);
         rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
         decisions = output(topics.decisions());
-        applyRule(SCALE_OUT);
         applyRule("""
             id: heavy
             when:
@@ -176,15 +180,17 @@ class EvaluateTest extends TopologyTestBase {
                 matches(event.data.log, 'z$') || matches(event.data.log, 'y$') || matches(event.data.log, 'x$')
                 || matches(event.data.log, 'w$') || matches(event.data.log, 'v$') || matches(event.data.log, 'u$')
             """);
-        String log = "a".repeat(800_000);
-        ingestJson("monitoring", "{\"id\":\"big\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97,\"log\":\"" + log + "\"}");
-        ingestJson("monitoring", "{\"id\":\"next\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+        ingestJson("monitoring", "{\"id\":\"big\",\"type\":\"cpu.high\",\"log\":\"" + "a".repeat(800_000) + "\"}");
+        ingestJson("monitoring", "{\"id\":\"next\",\"type\":\"cpu.high\"}");
         List<Decision> made = values(decisions);
-        assertThat(made.get(0).getRules()).filteredOn(o -> o.getRuleId().equals("heavy"))
-            .singleElement().satisfies(o -> assertThat(o.getDetail()).contains("over the budget of 1 ms"));
-        assertThat(made.get(1).getRules()).extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
-            .contains(tuple("heavy", Outcome.QUARANTINED));
-        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).contains("next");
+        assertThat(made.get(0).getRules()).singleElement().satisfies(o -> {
+            assertThat(o.getOutcome()).isEqualTo(Outcome.ERROR);
+            assertThat(o.getDetail()).contains("over the budget of 1 ms");
+        });
+        assertThat(made.get(1).getRules()).singleElement().satisfies(o -> {
+            assertThat(o.getOutcome()).isEqualTo(Outcome.QUARANTINED);
+            assertThat(o.getDetail()).contains("reflex.rule.slow.ms");
+        });
     }
 
     @Test

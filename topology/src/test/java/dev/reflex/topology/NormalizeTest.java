@@ -113,6 +113,7 @@ class NormalizeTest extends TopologyTestBase {
         ingest("monitoring", "application/json", new byte[] {'{', '"', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}, Map.of());
         ingest("monitoring", "application/json", "{\"subject\":\"no-type\"}".getBytes(StandardCharsets.UTF_8), Map.of());
         ingest("monitoring", "application/json", "[1,2]".getBytes(StandardCharsets.UTF_8), Map.of());
+        ingest("monitoring", "application/json", "{\"type\":\"x\"} trailing".getBytes(StandardCharsets.UTF_8), Map.of());
         ingest("ce", "application/cloudevents+json", "{\"specversion\":\"1.0\",\"source\":\"/x\",\"type\":\"t\"}".getBytes(StandardCharsets.UTF_8), Map.of());
         ingest("avro", "application/vnd.reflex.rawevent+avro", new byte[] {0, 0, 0, 0, 1, 9}, Map.of());
         ingestJson("monitoring", "{\"type\":\"fine\"}");
@@ -125,6 +126,7 @@ class NormalizeTest extends TopologyTestBase {
             r -> assertThat(r).startsWith("invalid JSON").contains("UTF-8"),
             r -> assertThat(r).contains("the event has no type").contains("reflex.normalizer.monitoring.type.default"),
             r -> assertThat(r).isEqualTo("expected a JSON object, got an array"),
+            r -> assertThat(r).startsWith("invalid JSON: Unrecognized token 'trailing'").contains("column 14"),
             r -> assertThat(r).isEqualTo("the CloudEvent has no 'id' attribute"),
             r -> assertThat(r).startsWith("cannot read the Avro RawEvent"));
         DeadLetter first = letters.get(0);
