@@ -88,7 +88,8 @@ public final class EngineConfig extends AbstractConfig {
 
     public static final String DEDUP_RETENTION_MS_CONFIG = "reflex.dedup.retention.ms";
     private static final String DEDUP_RETENTION_MS_DOC = "An event whose id was seen within this time is dropped as a duplicate "
-        + "(a redelivered webhook, the same timer tick from several replicas). 0 turns duplicate detection off.";
+        + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for this long: "
+        + "about 50 bytes per event, so 1 hour at 1,000 events/s is about 180 MB. 0 turns duplicate detection off.";
 
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
 
@@ -111,7 +112,7 @@ public final class EngineConfig extends AbstractConfig {
         .define(METADATA_MAX_AGE_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1000), Importance.LOW, METADATA_MAX_AGE_MS_DOC)
         .define(REGISTER_EXPIRY_SCAN_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW, REGISTER_EXPIRY_SCAN_MS_DOC)
         .define(RULE_SLOW_MS_CONFIG, Type.LONG, 250L, ConfigDef.Range.atLeast(1), Importance.LOW, RULE_SLOW_MS_DOC)
-        .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, 24 * 3600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC);
+        .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, 3600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC);
 
     private final Map<String, FieldMapping> mappings;
 

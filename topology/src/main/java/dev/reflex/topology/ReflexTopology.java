@@ -94,8 +94,11 @@ public final class ReflexTopology {
         java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
             ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention), EVENTS_SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEEN_EVENTS_STORE),
-            Serdes.String(), Serdes.Long()), EVALUATE);
+        // retention at least a minute, so the store is valid even when detection is off (retention 0)
+        java.time.Duration seenRetention = dedupRetention.compareTo(java.time.Duration.ofMinutes(1)) < 0
+            ? java.time.Duration.ofMinutes(1) : dedupRetention;
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SEEN_EVENTS_STORE, seenRetention,
+            java.time.Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), EVALUATE);
         Topic<String, Action> anyActions = topics.actions("any");
         topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
         topology.addSink(REGISTER_OPS_SINK, topics.registerOps().name(), keys,

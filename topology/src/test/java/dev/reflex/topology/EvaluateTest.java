@@ -232,8 +232,11 @@ class EvaluateTest extends TopologyTestBase {
             ingestJson("monitoring", "{\"id\":\"same\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
         }
         ingestJson("monitoring", "{\"id\":\"other\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
-        assertThat(values(decisions)).extracting(Decision::getEventId).containsExactly("same", "other");
-        assertThat(values(actions("ops"))).extracting(Action::getEventId).containsExactly("same", "other");
+        driver.advanceWallClockTime(java.time.Duration.ofHours(2));
+        ingestJson("monitoring", "{\"id\":\"same\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
+        assertThat(values(decisions)).as("after the retention the id counts as new again")
+            .extracting(Decision::getEventId).containsExactly("same", "other", "same");
+        assertThat(values(actions("ops"))).extracting(Action::getEventId).containsExactly("same", "other", "same");
     }
 
     @Test

@@ -29,7 +29,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     private final java.time.Duration dedupRetention;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Register> registers;
-    private KeyValueStore<String, Long> seen;
+    private org.apache.kafka.streams.state.WindowStore<String, Long> seen;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EvaluateProcessor.class);
 
@@ -52,24 +52,6 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         this.context = context;
         this.registers = context.getStateStore(registersStore);
         this.seen = context.getStateStore(seenStore);
-        if (!dedupRetention.isZero()) {
-            context.schedule(java.time.Duration.ofMinutes(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
-                this::forgetOld);
-        }
-    }
-
-    /** Forgets event ids seen longer ago than the retention, so the store does not grow without bound. */
-    private void forgetOld(long now) {
-        java.util.List<String> old = new java.util.ArrayList<>();
-        try (org.apache.kafka.streams.state.KeyValueIterator<String, Long> all = seen.all()) {
-            while (all.hasNext()) {
-                org.apache.kafka.streams.KeyValue<String, Long> entry = all.next();
-                if (entry.value != null && entry.value < now - dedupRetention.toMillis()) {
-                    old.add(entry.key);
-                }
-            }
-        }
-        old.forEach(seen::delete);
     }
 
     @Override
@@ -82,11 +64,16 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         if (!dedupRetention.isZero()) {
             // Events with the same id (a redelivered webhook, a tick from each timer replica) are acted on once.
             // Same id means same subject in practice, hence the same partition and the same store.
-            if (seen.get(event.getId()) != null) {
-                LOG.debug("event {} seen before; dropped as a duplicate", event.getId());
-                return;
+            // A window store forgets by dropping whole segments once they are older than the retention: no scans.
+            long at = now.toEpochMilli();
+            try (org.apache.kafka.streams.state.WindowStoreIterator<Long> earlier =
+                     seen.fetch(event.getId(), Instant.ofEpochMilli(at - dedupRetention.toMillis()), now)) {
+                if (earlier.hasNext()) {
+                    LOG.debug("event {} seen before; dropped as a duplicate", event.getId());
+                    return;
+                }
             }
-            seen.put(event.getId(), now.toEpochMilli());
+            seen.put(event.getId(), at, at);
         }
         Evaluation evaluation = Evaluator.evaluate(event, rules.index(), this::registerValue, now, slowMicros);
         for (Evaluation.SlowRule slow : evaluation.slowRules()) {
