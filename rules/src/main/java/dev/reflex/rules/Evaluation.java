@@ -10,15 +10,24 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.RuleOutcome;
 
 /** What evaluating one event produced: an outcome per rule considered, the actions and register operations, and rules that ran too long. */
-public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps, List<SlowRule> slowRules) {
+public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps, List<SlowRule> slowRules,
+                         java.util.Map<String, String> registersRead, long micros) {
 
     /** A rule whose evaluation took longer than the budget; the caller quarantines it. */
     public record SlowRule(dev.reflex.schemas.Rule rule, long micros) {
     }
 
 
+    /** Whether any rule matched. */
+    public boolean matchedAny() {
+        return outcomes.stream().anyMatch(o -> o.getOutcome() == dev.reflex.schemas.Outcome.MATCHED);
+    }
+
     public Decision toDecision(Event event, String engineInstance, Instant decidedAt) {
         return Decision.newBuilder()
+            .setRegistersRead(registersRead)
+            .setRulesConsidered(outcomes.size())
+            .setEvaluationMicros(micros)
             .setEventId(event.getId())
             .setEventSource(event.getSource())
             .setEventType(event.getType())

@@ -43,11 +43,19 @@ public final class Evaluator {
         List<RegisterOp> ops = new ArrayList<>();
         List<Evaluation.SlowRule> slow = new ArrayList<>(0);
         if (candidates.isEmpty()) {
-            return new Evaluation(outcomes, actions, ops, slow);
+            return new Evaluation(outcomes, actions, ops, slow, Map.of(), 0);
         }
+        long began = System.nanoTime();
+        // every register read is recorded with the value seen, so a decision can be explained and replayed
+        Map<String, String> read = new java.util.TreeMap<>();
+        Function<String, String> recording = name -> {
+            String value = registers.apply(name);
+            read.putIfAbsent(name, value);
+            return value;
+        };
         Map<String, Object> variables = new HashMap<>(4);
         variables.put("event", EventView.of(event));
-        variables.put("registers", ReadOnlyViews.registers(registers));
+        variables.put("registers", ReadOnlyViews.registers(recording));
         variables.put(ExpressionGuard.FUNCTIONS_VARIABLE, new RuleFunctions(now.toEpochMilli()));
         for (IndexedRule candidate : candidates) {
             if (candidate instanceof QuarantinedRule quarantined) {
@@ -71,7 +79,7 @@ public final class Evaluator {
                 }
             }
         }
-        return new Evaluation(outcomes, actions, ops, slow);
+        return new Evaluation(outcomes, actions, ops, slow, read, (System.nanoTime() - began) / 1_000);
     }
 
     private static RuleOutcome apply(CompiledRule rule, Event event, Map<String, Object> variables, Instant now,

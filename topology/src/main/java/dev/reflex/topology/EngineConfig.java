@@ -91,6 +91,10 @@ public final class EngineConfig extends AbstractConfig {
         + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for this long: "
         + "about 50 bytes per event, so 1 hour at 1,000 events/s is about 180 MB. 0 turns duplicate detection off.";
 
+    public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
+    private static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "
+        + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
+
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -112,6 +116,8 @@ public final class EngineConfig extends AbstractConfig {
         .define(METADATA_MAX_AGE_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1000), Importance.LOW, METADATA_MAX_AGE_MS_DOC)
         .define(REGISTER_EXPIRY_SCAN_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW, REGISTER_EXPIRY_SCAN_MS_DOC)
         .define(RULE_SLOW_MS_CONFIG, Type.LONG, 250L, ConfigDef.Range.atLeast(1), Importance.LOW, RULE_SLOW_MS_DOC)
+        .define(DECISIONS_UNMATCHED_CONFIG, Type.STRING, "full", ConfigDef.ValidString.in("full", "summary", "none"),
+            Importance.MEDIUM, DECISIONS_UNMATCHED_DOC)
         .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, 3600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC);
 
     private final Map<String, FieldMapping> mappings;

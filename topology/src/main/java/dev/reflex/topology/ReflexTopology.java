@@ -93,7 +93,8 @@ public final class ReflexTopology {
         long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
         java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
-            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention), EVENTS_SOURCE);
+            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention,
+            config.getString(EngineConfig.DECISIONS_UNMATCHED_CONFIG)), EVENTS_SOURCE);
         // retention at least a minute, so the store is valid even when detection is off (retention 0)
         java.time.Duration seenRetention = dedupRetention.compareTo(java.time.Duration.ofMinutes(1)) < 0
             ? java.time.Duration.ofMinutes(1) : dedupRetention;

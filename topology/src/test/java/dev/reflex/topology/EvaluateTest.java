@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import java.util.List;
+import java.util.Map;
 
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -237,6 +238,53 @@ class EvaluateTest extends TopologyTestBase {
         assertThat(values(decisions)).as("after the retention the id counts as new again")
             .extracting(Decision::getEventId).containsExactly("same", "other", "same");
         assertThat(values(actions("ops"))).extracting(Action::getEventId).containsExactly("same", "other", "same");
+    }
+
+    @Test
+    void aDecisionRecordsTheRegisterValuesItsRulesRead() {
+        applyRule("""
+            id: deploy
+            when: {source: ci, type: deploy.requested, condition: "registers['change-freeze'] != 'on' && registers.owner != 'nobody'"}
+            then: [{system: deployer, action: deploy}]
+            """);
+        applyRule("id: freeze\nwhen: {source: ops, type: freeze.start}\nthen:\n  - set: change-freeze\n    value: \"on\"\n");
+        ingestJson("ci", "{\"id\":\"d-1\",\"type\":\"deploy.requested\"}");
+        ingestJson("ops", "{\"id\":\"f-1\",\"type\":\"freeze.start\"}");
+        ingestJson("ci", "{\"id\":\"d-2\",\"type\":\"deploy.requested\"}");
+        List<Decision> made = values(decisions);
+        Map<String, String> unset = new java.util.HashMap<>();
+        unset.put("change-freeze", null);
+        unset.put("owner", null);
+        assertThat(made.get(0).getRegistersRead()).isEqualTo(unset);
+        assertThat(made.get(0).getRulesConsidered()).isEqualTo(1);
+        assertThat(made.get(2).getRegistersRead()).as("the second condition was not needed once the first was false")
+            .isEqualTo(Map.of("change-freeze", "on"));
+        assertThat(made.get(2).getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE);
+    }
+
+    @Test
+    void eventsThatMatchNothingAreRecordedInFullInSummaryOrNotAtAll() {
+        for (String mode : List.of("summary", "none")) {
+            driver.close();
+            EngineConfig config = config().with(Map.of(EngineConfig.DECISIONS_UNMATCHED_CONFIG, mode));
+            driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(config, topics, new dev.reflex.rules.RuleBook()),
+                config.streamsProperties(), NOW);
+            rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
+            decisions = output(topics.decisions());
+            applyRule(SCALE_OUT);
+            ingestJson("monitoring", "{\"id\":\"miss-" + mode + "\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":10}");
+            ingestJson("monitoring", "{\"id\":\"hit-" + mode + "\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":99}");
+            List<Decision> made = values(decisions);
+            if (mode.equals("summary")) {
+                assertThat(made).extracting(Decision::getEventId, Decision::getDetail).containsExactly(
+                    tuple("miss-summary", dev.reflex.schemas.DecisionDetail.SUMMARY), tuple("hit-summary", dev.reflex.schemas.DecisionDetail.FULL));
+                assertThat(made.get(0).getRules()).isEmpty();
+                assertThat(made.get(0).getRulesConsidered()).isEqualTo(1);
+                assertThat(made.get(1).getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.MATCHED);
+            } else {
+                assertThat(made).extracting(Decision::getEventId).containsExactly("hit-none");
+            }
+        }
     }
 
     @Test

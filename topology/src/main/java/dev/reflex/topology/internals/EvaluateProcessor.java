@@ -26,6 +26,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     private final String decisionsSink;
     private final long slowMicros;
     private final String seenStore;
+    private final String unmatched;
     private final java.time.Duration dedupRetention;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Register> registers;
@@ -35,7 +36,8 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
 
     public EvaluateProcessor(RuleBook rules, String registersStore, String instanceId,
                              String actionsSink, String registerOpsSink, String decisionsSink, long slowMicros,
-                             String seenStore, java.time.Duration dedupRetention) {
+                             String seenStore, java.time.Duration dedupRetention, String unmatched) {
+        this.unmatched = unmatched;
         this.slowMicros = slowMicros;
         this.seenStore = seenStore;
         this.dedupRetention = dedupRetention;
@@ -89,7 +91,15 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         for (RegisterOp op : evaluation.registerOps()) {
             context.forward(new Record<>(op.getName(), op, record.timestamp()), registerOpsSink);
         }
-        context.forward(new Record<>(event.getId(), evaluation.toDecision(event, instanceId, now), record.timestamp()), decisionsSink);
+        if (evaluation.matchedAny() || unmatched.equals("full")) {
+            context.forward(new Record<>(event.getId(), evaluation.toDecision(event, instanceId, now), record.timestamp()), decisionsSink);
+        } else if (unmatched.equals("summary")) {
+            dev.reflex.schemas.Decision summary = evaluation.toDecision(event, instanceId, now);
+            summary.setRules(java.util.List.of());
+            summary.setRegistersRead(java.util.Map.of());
+            summary.setDetail(dev.reflex.schemas.DecisionDetail.SUMMARY);
+            context.forward(new Record<>(event.getId(), summary, record.timestamp()), decisionsSink);
+        }
     }
 
     private String registerValue(String name) {
