@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 import dev.reflex.schemas.ActionTemplate;
 import dev.reflex.schemas.RegisterOpType;
@@ -14,7 +13,6 @@ import dev.reflex.schemas.TopicNames;
 
 /** A rule whose condition and templates are compiled, once per version. Immutable and shared across threads. */
 public final class CompiledRule implements IndexedRule {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     record CompiledAction(String system, String action, Template target, Map<String, Template> params) {
     }
@@ -36,7 +34,7 @@ public final class CompiledRule implements IndexedRule {
 
     /** Checks and compiles {@code rule}; a {@link RuleException} names the field at fault. */
     public static CompiledRule compile(Rule rule) {
-        if (rule.getId() == null || !ID.matcher(rule.getId()).matches()) {
+        if (!TopicNames.isValidPart(rule.getId())) {
             throw new RuleException("id", "id '" + rule.getId()
                 + "' must be letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
         }

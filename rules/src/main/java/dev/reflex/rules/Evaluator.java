@@ -64,18 +64,19 @@ public final class Evaluator {
                 outcomes.add(outcome(candidate, Outcome.DISABLED, null));
             } else {
                 long started = System.nanoTime();
-                List<Action> ruleActions = new ArrayList<>();
-                List<RegisterOp> ruleOps = new ArrayList<>();
-                RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, ruleActions, ruleOps);
+                int actionsBefore = actions.size();
+                int opsBefore = ops.size();
+                RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, actions, ops);
                 long micros = (System.nanoTime() - started) / 1_000;
                 if (micros > slowMicros) {
+                    // a slow rule emits nothing: take back what it appended
+                    actions.subList(actionsBefore, actions.size()).clear();
+                    ops.subList(opsBefore, ops.size()).clear();
                     slow.add(new Evaluation.SlowRule(candidate.rule(), micros));
                     outcomes.add(outcome(candidate, Outcome.ERROR, "took " + micros / 1_000 + " ms, over the budget of "
                         + slowMicros / 1_000 + " ms; quarantined"));
                 } else {
                     outcomes.add(outcome);
-                    actions.addAll(ruleActions);
-                    ops.addAll(ruleOps);
                 }
             }
         }
