@@ -90,6 +90,11 @@ public final class Engine implements AutoCloseable {
         stopped.await();
     }
 
+    /** The metrics of the engine's Kafka Streams instance and its clients. */
+    public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
+        return streams.metrics();
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }

@@ -1,0 +1,203 @@
+package dev.reflex.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+import dev.reflex.embedded.ApicurioRegistry;
+import dev.reflex.embedded.EmbeddedKafka;
+import dev.reflex.rules.RuleFiles;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.EngineConfig;
+
+/**
+ * What the engine benchmarks share: a broker and a registry in this process, the benchmark's workload (500-byte JSON
+ * events on 4 partitions, 1,000 rules of which each event matches 3) and ways to wait for an application to catch up.
+ */
+final class BenchCluster implements AutoCloseable {
+    static final int PARTITIONS = 4;
+    static final int RULES = 1_000;
+    static final int MATCHES = 3;
+    static final String SYSTEM = "ops";
+
+    final Path dir;
+    final EmbeddedKafka kafka;
+    final ApicurioRegistry registry;
+    final Admin admin;
+
+    private BenchCluster(Path dir, EmbeddedKafka kafka, ApicurioRegistry registry) {
+        this.dir = dir;
+        this.kafka = kafka;
+        this.registry = registry;
+        this.admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    static BenchCluster start() throws Exception {
+        Path dir = Files.createTempDirectory("reflex-bench");
+        System.err.println("starting a broker and a schema registry...");
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, 0, Duration.ofSeconds(60));
+        ApicurioRegistry registry = ApicurioRegistry.start(dir.resolve("registry"), 0, Optional.empty(), Duration.ofSeconds(120));
+        return new BenchCluster(dir, kafka, registry);
+    }
+
+    String bootstrap() {
+        return kafka.bootstrapServers();
+    }
+
+    void createTopics(List<TopicSpec> specs) throws Exception {
+        new TopicAdmin(admin, Optional.of(PARTITIONS), Optional.empty(), 30_000).ensure(specs);
+    }
+
+    /** The i-th event of the workload: about 500 bytes, of one of 333 types, about one of 5,000 hosts. */
+    static byte[] event(int i, String idPrefix) {
+        return ("{\"id\":\"" + idPrefix + i + "\",\"type\":\"type-" + (i % (RULES / MATCHES)) + "\",\"subject\":\"host-" + (i % 5_000)
+            + "\",\"cpu\":97,\"pad\":\"" + "x".repeat(380) + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    static ProducerRecord<byte[], byte[]> record(String topic, int i, String idPrefix) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, ("host-" + (i % 5_000)).getBytes(StandardCharsets.UTF_8),
+            event(i, idPrefix));
+        record.headers().add(new RecordHeader("content-type", "application/json".getBytes(StandardCharsets.UTF_8)));
+        return record;
+    }
+
+    void produceEvents(String topic, int events) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all",
+                "linger.ms", 20, "batch.size", 262_144), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < events; i++) {
+                producer.send(record(topic, i, "e-"));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Creates a fresh set of engine topics under a new prefix, with the workload's rules published. */
+    TopicNames engineTopics() throws Exception {
+        String prefix = "b" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        TopicNames names = new TopicNames(prefix);
+        List<TopicSpec> specs = new ArrayList<>(names.fixed());
+        specs.add(new TopicSpec(names.actions(SYSTEM), false));
+        specs.add(new TopicSpec(names.ingest("bench"), false));
+        createTopics(specs);
+        publishRules(names);
+        return names;
+    }
+
+    private void publishRules(TopicNames names) throws Exception {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < RULES; i++) {
+            yaml.append("id: rule-").append(i).append("\nwhen:\n  source: bench\n  type: type-").append(i / MATCHES)
+                .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\nthen:\n  - system: ").append(SYSTEM)
+                .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
+        }
+        RuleFiles.Loaded loaded = RuleFiles.parse("bench.yaml", yaml.toString());
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registry.url()), true);
+        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), serdes.value(Rule.class).serializer())) {
+            for (Rule rule : loaded.rules()) {
+                producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule));
+            }
+            producer.flush();
+        }
+    }
+
+    Map<String, Object> engineSettings(TopicNames names, String guarantee, long commitIntervalMs) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+        settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
+        settings.put(EngineConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        settings.put(EngineConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        settings.put(EngineConfig.STATE_DIR_CONFIG, dir.resolve(names.prefix()).toString());
+        settings.put("consumer.auto.offset.reset", "earliest");
+        return settings;
+    }
+
+    /** Copies one topic into another with a throwaway pass-through application, then returns. */
+    void copy(String from, String to) throws Exception {
+        String app = "bench-copy-" + UUID.randomUUID();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(from, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())).to(to, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve(app).toString());
+        props.put("consumer.auto.offset.reset", "earliest");
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            streams.start();
+            awaitConsumed(app, List.of(from));
+        }
+    }
+
+    /** Waits until the group's committed offsets reach the end of every partition of {@code topics}. */
+    void awaitConsumed(String group, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String topic : topics) {
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            }
+            Map<TopicPartition, Long> ends = admin.listOffsets(latest).all().get().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            boolean done = ends.entrySet().stream().allMatch(e -> {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                return e.getValue() == 0 || c != null && c.offset() >= e.getValue();
+            });
+            if (done && !committed.isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException(group + " did not catch up within 30 minutes");
+    }
+
+    /** Records the application's producers sent so far (its output, changelogs included). */
+    static double recordsSent(Map<MetricName, ? extends Metric> metrics) {
+        return metrics.entrySet().stream()
+            .filter(e -> e.getKey().name().equals("record-send-total") && e.getKey().group().equals("producer-metrics"))
+            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        registry.close();
+        kafka.close();
+    }
+}
