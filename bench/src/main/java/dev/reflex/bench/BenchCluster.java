@@ -116,16 +116,24 @@ final class BenchCluster implements AutoCloseable {
         return names;
     }
 
-    private void publishRules(TopicNames names) throws Exception {
+    void publishRules(TopicNames names) throws Exception {
         StringBuilder yaml = new StringBuilder();
         for (int i = 0; i < RULES; i++) {
             yaml.append("id: rule-").append(i).append("\nwhen:\n  source: bench\n  type: type-").append(i / MATCHES)
                 .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\nthen:\n  - system: ").append(SYSTEM)
                 .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
         }
-        RuleFiles.Loaded loaded = RuleFiles.parse("bench.yaml", yaml.toString());
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registry.url()), true);
-        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+        publishRules(bootstrap(), registry.url(), names, yaml.toString());
+    }
+
+    /** Publishes the rules of a YAML text to the rules topic, as {@code reflex rules apply} would (no systems, no deletions). */
+    static void publishRules(String bootstrap, String registryUrl, TopicNames names, String yaml) {
+        RuleFiles.Loaded loaded = RuleFiles.parse("bench.yaml", yaml);
+        if (!loaded.problems().isEmpty()) {
+            throw new IllegalArgumentException("bad benchmark rules: " + loaded.problems());
+        }
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registryUrl), true);
+        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), serdes.value(Rule.class).serializer())) {
             for (Rule rule : loaded.rules()) {
                 producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule));
@@ -165,7 +173,11 @@ final class BenchCluster implements AutoCloseable {
 
     /** Waits until the group's committed offsets reach the end of every partition of {@code topics}. */
     void awaitConsumed(String group, List<String> topics) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        awaitConsumed(admin, group, topics, Duration.ofMinutes(30));
+    }
+
+    static void awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (String topic : topics) {
@@ -184,7 +196,7 @@ final class BenchCluster implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException(group + " did not catch up within 30 minutes");
+        throw new IllegalStateException(group + " did not catch up within " + timeout);
     }
 
     /** Records the application's producers sent so far (its output, changelogs included). */

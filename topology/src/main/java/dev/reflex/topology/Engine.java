@@ -33,6 +33,8 @@ public final class Engine implements AutoCloseable {
     private final boolean staticMember;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicInteger threadFailures = new java.util.concurrent.atomic.AtomicInteger();
+    private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
     private Engine(KafkaStreams streams, boolean staticMember) {
         this.streams = streams;
@@ -64,7 +66,16 @@ public final class Engine implements AutoCloseable {
         Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
             || config.originals().containsKey("main.consumer.group.instance.id"));
         streams.setUncaughtExceptionHandler(error -> {
-            LOG.error("a stream thread failed; replacing it, and its records will be processed again from the last commit", error);
+            engine.threadFailures.incrementAndGet();
+            long delay = engine.backoff.next(System.currentTimeMillis());
+            LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
+                delay, error);
+            try {
+                // a failure that repeats (an unreachable registry or broker) is retried with backoff, not in a tight loop
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((next, previous) -> {
@@ -88,6 +99,11 @@ public final class Engine implements AutoCloseable {
     /** Blocks until the engine stops. */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
+    }
+
+    /** How many times a stream thread failed and was replaced since the start (0 in a healthy run). */
+    public int threadFailures() {
+        return threadFailures.get();
     }
 
     /** The metrics of the engine's Kafka Streams instance and its clients. */

@@ -14,6 +14,9 @@ import dev.reflex.schemas.DeadLetterHeader;
 
 /** Builds the dead letter for a record that could not be processed: the original bytes and where they came from. */
 public final class DeadLetters {
+    /** The most of the original value a dead letter keeps: it must fit the dead-letter topic's default 1 MB limit. */
+    public static final int MAX_VALUE_BYTES = 512 * 1024;
+
     private DeadLetters() {
     }
 
@@ -31,7 +34,8 @@ public final class DeadLetters {
             .setOffset(offset)
             .setTimestamp(Instant.ofEpochMilli(Math.max(0, timestamp)))
             .setKey(key == null ? null : ByteBuffer.wrap(key))
-            .setValue(value == null ? null : ByteBuffer.wrap(value))
+            .setValue(value == null ? null : ByteBuffer.wrap(value, 0, Math.min(value.length, MAX_VALUE_BYTES)).slice())
+            .setValueSize(value == null ? -1 : value.length)
             .setHeaders(copied)
             .setStage(stage)
             .setReason(reason)

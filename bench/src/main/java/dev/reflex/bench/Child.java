@@ -1,0 +1,64 @@
+package dev.reflex.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A {@code reflex} command in its own JVM, on this process's class path, so a fault run can kill it with SIGKILL. */
+final class Child {
+    private final String name;
+    private final List<String> args;
+    private final Path log;
+    private Process process;
+    private int starts;
+
+    Child(String name, Path log, List<String> args) {
+        this.name = name;
+        this.log = log;
+        this.args = List.copyOf(args);
+    }
+
+    synchronized Child start() throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.reflex.cli.Main"));
+        command.addAll(args);
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        starts++;
+        return this;
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
+    synchronized void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: the process closes cleanly. */
+    synchronized void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** Empty while the process runs (or was killed by us); otherwise how it ended on its own. */
+    synchronized String exitedByItself() {
+        if (process == null || process.isAlive()) {
+            return "";
+        }
+        int code = process.exitValue();
+        return code == 137 || code == 143 ? "" : name + " exited with code " + code + " (log: " + log + ")";
+    }
+
+    String name() {
+        return name;
+    }
+
+    int starts() {
+        return starts;
+    }
+}

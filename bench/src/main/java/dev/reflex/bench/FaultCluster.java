@@ -1,0 +1,116 @@
+package dev.reflex.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+
+import dev.reflex.embedded.ApicurioRegistry;
+import dev.reflex.embedded.EmbeddedKafka;
+import dev.reflex.embedded.Ports;
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+/**
+ * A broker and a registry for the fault runs, on fixed loopback ports and with durable storage, so either can be
+ * stopped and started again in the middle of a run and clients reconnect to the same addresses.
+ */
+final class FaultCluster implements AutoCloseable {
+    final Path dir;
+    private final int kafkaPort = Ports.freePort();
+    private final int controllerPort = Ports.freePort();
+    private final int registryPort = Ports.freePort();
+    private EmbeddedKafka kafka;
+    private ApicurioRegistry registry;
+    private Admin admin;
+
+    private FaultCluster(Path dir) {
+        this.dir = dir;
+    }
+
+    static FaultCluster start() throws Exception {
+        FaultCluster cluster = new FaultCluster(Files.createTempDirectory("reflex-faults"));
+        cluster.startKafka();
+        cluster.startRegistry();
+        return cluster;
+    }
+
+    synchronized void startKafka() {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"), kafkaPort, controllerPort, Duration.ofSeconds(60));
+        admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    synchronized void stopKafka() {
+        admin.close();
+        kafka.close();
+    }
+
+    synchronized void startRegistry() {
+        registry = ApicurioRegistry.start(dir.resolve("registry"), registryPort, Optional.of(dir.resolve("registry-db")), Duration.ofSeconds(120));
+    }
+
+    synchronized void stopRegistry() {
+        registry.close();
+    }
+
+    String bootstrap() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    String registryUrl() {
+        return "http://127.0.0.1:" + registryPort + "/apis/ccompat/v7";
+    }
+
+    synchronized Admin admin() {
+        return admin;
+    }
+
+    ReflexSerdes serdes() {
+        return new ReflexSerdes(new SchemaRegistryClient(registryUrl()), true);
+    }
+
+    /** A fresh set of topics (4 partitions each) under a new prefix, with the action topics of {@code systems}. */
+    TopicNames topics(String... systems) throws Exception {
+        TopicNames names = new TopicNames("f" + UUID.randomUUID().toString().substring(0, 6) + ".");
+        List<TopicSpec> specs = new ArrayList<>(names.fixed());
+        for (String system : systems) {
+            specs.add(new TopicSpec(names.actions(system), false));
+        }
+        new TopicAdmin(admin(), Optional.of(4), Optional.empty(), 30_000).ensure(specs);
+        return names;
+    }
+
+    void createTopic(String topic) throws Exception {
+        new TopicAdmin(admin(), Optional.of(4), Optional.empty(), 30_000).ensure(List.of(new TopicSpec(topic, false)));
+    }
+
+    /** Arguments of {@code reflex engine} for one instance of the application under {@code names}. */
+    List<String> engineArgs(TopicNames names, String instance) {
+        return List.of("engine", "--bootstrap-servers", bootstrap(), "--schema-registry-url", registryUrl(),
+            "--application-id", names.prefix() + "engine",
+            "--set", "reflex.topic.prefix=" + names.prefix(),
+            "--set", "reflex.instance.id=" + instance,
+            "--set", "state.dir=" + dir.resolve("state-" + names.prefix() + instance),
+            "--set", "consumer.auto.offset.reset=earliest");
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            admin.close();
+        } catch (RuntimeException ignored) {
+            // already closed by a broker restart that failed
+        }
+        registry.close();
+        kafka.close();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.reflex.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, broker, registry,
+ * actors, bad-input, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
+ * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3.
+ */
+public final class FaultRuns {
+    private FaultRuns() {
+    }
+
+    interface Run {
+        Object run(FaultCluster cluster, boolean quick) throws Exception;
+    }
+
+    static final Map<String, Run> RUNS = new LinkedHashMap<>();
+
+    static {
+        RUNS.put("kill", (c, quick) -> KillRun.run(c, quick ? 20_000 : 200_000, Duration.ofSeconds(quick ? 30 : 120),
+            Duration.ofSeconds(quick ? 6 : 8)));
+        RUNS.put("bad-input", (c, quick) -> BadInputRun.run(c, quick ? 2_000 : 10_000, quick ? 2 : 5));
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        List<String> chosen = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
+        for (String name : chosen) {
+            if (!RUNS.containsKey(name)) {
+                System.err.println("error: unknown run '" + name + "'; available: " + String.join(", ", RUNS.keySet()));
+                System.exit(2);
+            }
+        }
+        List<String> failed = new ArrayList<>();
+        try (FaultCluster cluster = FaultCluster.start()) {
+            for (Map.Entry<String, Run> run : RUNS.entrySet()) {
+                if (!chosen.isEmpty() && !chosen.contains(run.getKey())) {
+                    continue;
+                }
+                System.err.printf("run %s...%n", run.getKey());
+                long start = System.nanoTime();
+                Object report = run.getValue().run(cluster, quick);
+                System.out.printf("%s (%.0f s)%n", report, (System.nanoTime() - start) / 1e9);
+                if (!report.toString().contains("no loss")) {
+                    failed.add(run.getKey());
+                }
+            }
+        }
+        if (!failed.isEmpty()) {
+            System.out.println("FAILED: " + failed + "; the logs of the processes are under the printed temporary directory");
+            System.exit(1);
+        }
+    }
+}

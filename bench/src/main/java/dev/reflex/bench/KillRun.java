@@ -1,0 +1,189 @@
+package dev.reflex.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Register;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+/**
+ * Two engine instances in one consumer group, each in its own JVM, while events arrive; every few seconds one of them
+ * is killed with SIGKILL and started again. Then a checker reads the action, decision and register topics with
+ * read_committed and compares them with what the rules say: one action per firing event (by deterministic id), one
+ * decision per event, and register values equal to a sequential replay of the events.
+ */
+final class KillRun {
+    static final String RULES = """
+        id: fire-on-even
+        when:
+          source: faults
+          type: tick
+          condition: event.data.n % 2 == 0
+        then:
+          - system: ops
+            action: note
+            params: {n: "${event.data.n}"}
+        ---
+        id: count-and-remember
+        when:
+          source: faults
+          type: tick
+        then:
+          - incr: count.${event.subject}
+          - set: last.${event.subject}
+            value: ${event.data.n}
+        """;
+    static final int SUBJECTS = 50;
+
+    record Report(int events, int kills, int actionsChecked, int decisionsChecked, int registersChecked, List<String> problems) {
+        boolean ok() {
+            return problems.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return String.format("kill -9: %,d events, %d kills, %,d actions, %,d decisions and %d registers checked: %s", events, kills,
+                actionsChecked, decisionsChecked, registersChecked, ok() ? "no loss, no duplicate" : problems.size() + " problems: "
+                    + problems.subList(0, Math.min(10, problems.size())));
+        }
+    }
+
+    static Report run(FaultCluster cluster, int events, Duration produceFor, Duration killEvery) throws Exception {
+        TopicNames names = cluster.topics("ops");
+        String ingest = names.ingest("faults");
+        cluster.createTopic(ingest);
+        BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, RULES);
+        List<Child> engines = new ArrayList<>();
+        for (String instance : List.of("a", "b")) {
+            engines.add(new Child("engine-" + instance, cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
+                cluster.engineArgs(names, instance)).start());
+        }
+        List<String> problems = new ArrayList<>();
+        AtomicBoolean producing = new AtomicBoolean(true);
+        Thread producer = new Thread(() -> {
+            produce(cluster.bootstrap(), ingest, events, produceFor);
+            producing.set(false);
+        }, "kill-run-producer");
+        producer.start();
+        int kills = 0;
+        while (producing.get()) {
+            Thread.sleep(killEvery.toMillis());
+            Child victim = engines.get(kills % engines.size());
+            System.err.printf("  kill -9 %s%n", victim.name());
+            victim.kill();
+            kills++;
+            Thread.sleep(500);
+            victim.start();
+        }
+        producer.join();
+        try {
+            BenchCluster.awaitConsumed(cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events(), names.registerOps()),
+                Duration.ofMinutes(5));
+        } catch (IllegalStateException e) {
+            problems.add(e.getMessage());
+        }
+        for (Child engine : engines) {
+            String exit = engine.exitedByItself();
+            if (!exit.isEmpty()) {
+                problems.add(exit);
+            }
+            engine.stop();
+        }
+        return check(cluster.bootstrap(), cluster.serdes(), names, events, kills, problems);
+    }
+
+    private static void produce(String bootstrap, String topic, int events, Duration over) {
+        long period = over.toNanos() / events;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
+                "linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < events; i++) {
+                long wait = start + i * period - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                String subject = "s-" + (i % SUBJECTS);
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, subject.getBytes(StandardCharsets.UTF_8),
+                    ("{\"id\":\"k-" + i + "\",\"type\":\"tick\",\"subject\":\"" + subject + "\",\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+                record.headers().add(new RecordHeader("content-type", "application/json".getBytes(StandardCharsets.UTF_8)));
+                producer.send(record);
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Report check(String bootstrap, ReflexSerdes serdes, TopicNames names, int events, int kills, List<String> problems) {
+        // one decision per event
+        Map<String, Integer> decisions = new HashMap<>();
+        List<ConsumerRecord<byte[], Decision>> decisionRecords = TopicReader.readCommitted(bootstrap, names.decisions(),
+            serdes.value(Decision.class).deserializer());
+        decisionRecords.forEach(r -> decisions.merge(r.value().getEventId(), 1, Integer::sum));
+        for (int i = 0; i < events; i++) {
+            int n = decisions.getOrDefault("k-" + i, 0);
+            if (n != 1) {
+                problems.add("event k-" + i + " has " + n + " decisions");
+            }
+        }
+        // one action per firing event, by deterministic action id
+        Map<String, Integer> actionIds = new HashMap<>();
+        Set<String> fired = new HashSet<>();
+        List<ConsumerRecord<byte[], Action>> actions = TopicReader.readCommitted(bootstrap, names.actions("ops"),
+            serdes.value(Action.class).deserializer());
+        for (ConsumerRecord<byte[], Action> r : actions) {
+            actionIds.merge(r.value().getId().toString(), 1, Integer::sum);
+            fired.add(r.value().getEventId().toString());
+        }
+        actionIds.forEach((id, n) -> {
+            if (n > 1) {
+                problems.add("action " + id + " written " + n + " times");
+            }
+        });
+        for (int i = 0; i < events; i++) {
+            if ((i % 2 == 0) != fired.contains("k-" + i)) {
+                problems.add("event k-" + i + (i % 2 == 0 ? " should have fired and did not" : " fired and should not have"));
+            }
+        }
+        // registers equal a sequential replay: per subject, the count of its events and the last n sent
+        Map<String, String> registers = new HashMap<>();
+        TopicReader.readCommitted(bootstrap, names.registers(), serdes.value(Register.class).deserializer())
+            .forEach(r -> {
+                String key = new String(r.key(), StandardCharsets.UTF_8);
+                if (r.value() == null) {
+                    registers.remove(key);
+                } else {
+                    registers.put(key, r.value().getValue().toString());
+                }
+            });
+        Map<String, String> expected = new HashMap<>();
+        for (int i = 0; i < events; i++) {
+            String subject = "s-" + (i % SUBJECTS);
+            expected.merge("count." + subject, "1", (a, b) -> String.valueOf(Long.parseLong(a) + 1));
+            expected.put("last." + subject, String.valueOf(i));
+        }
+        expected.forEach((name, value) -> {
+            if (!value.equals(registers.get(name))) {
+                problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
+            }
+        });
+        return new Report(events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
+    }
+}
