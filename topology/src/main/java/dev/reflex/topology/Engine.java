@@ -68,8 +68,14 @@ public final class Engine implements AutoCloseable {
         streams.setUncaughtExceptionHandler(error -> {
             engine.threadFailures.incrementAndGet();
             long delay = engine.backoff.next(System.currentTimeMillis());
-            LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
-                delay, error);
+            if (dev.reflex.topology.internals.DeadLetters.isRetriable(error)) {
+                // an unreachable registry or broker: expected to pass, so one line instead of a stack trace
+                LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
+                    dev.reflex.topology.internals.DeadLetters.reason(error), delay);
+            } else {
+                LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
+                    delay, error);
+            }
             try {
                 // a failure that repeats (an unreachable registry or broker) is retried with backoff, not in a tight loop
                 Thread.sleep(delay);
