@@ -73,6 +73,12 @@ public final class ActorRunner implements AutoCloseable {
     /** As above, counting actions ({@code reflex.actor.actions} by status) and timing them in {@code metrics}. */
     public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor,
                        MeterRegistry metrics) {
+        this(bootstrapServers, names, serdes, system, groupId, executor, metrics, Map.of());
+    }
+
+    /** As above, with Kafka consumer settings for the action consumer (for example session.timeout.ms). */
+    public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor,
+                       MeterRegistry metrics, Map<String, ?> consumerSettings) {
         this.metrics = metrics;
         this.bootstrapServers = bootstrapServers;
         this.names = names;
@@ -80,7 +86,7 @@ public final class ActorRunner implements AutoCloseable {
         this.system = system;
         this.executor = executor;
         // few records per poll: slow actions must not hold many others past max.poll.interval.ms
-        this.consumer = ActionConsumers.create(bootstrapServers, groupId, serdes, 10);
+        this.consumer = ActionConsumers.create(bootstrapServers, groupId, serdes, 10, consumerSettings);
         this.thread = new Thread(this::run, "actor-" + system);
     }
 

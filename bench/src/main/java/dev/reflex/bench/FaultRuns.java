@@ -25,7 +25,9 @@ public final class FaultRuns {
     static {
         RUNS.put("kill", (c, quick) -> KillRun.run(c, quick ? 20_000 : 200_000, Duration.ofSeconds(quick ? 30 : 120),
             Duration.ofSeconds(quick ? 6 : 8)));
+        RUNS.put("broker", (c, quick) -> BrokerRestartRun.run(c, Duration.ofSeconds(quick ? 30 : 90), Duration.ofSeconds(quick ? 10 : 20)));
         RUNS.put("registry", (c, quick) -> RegistryOutageRun.run(c, quick ? 400 : 4_000, Duration.ofSeconds(quick ? 15 : 45)));
+        RUNS.put("actors", (c, quick) -> ActorKillRun.run(c, quick ? 600 : 3_000, quick ? 3 : 10));
         RUNS.put("bad-input", (c, quick) -> BadInputRun.run(c, quick ? 2_000 : 10_000, quick ? 2 : 5));
     }
 

@@ -1,5 +1,6 @@
 package dev.reflex.cli;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Parameters;
         "KIND is http (params url, method, body, header.<Name>, credential; credentials configured as credential.<name>.*)",
         "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>),",
         "or log (prints each action and reports it done).",
-        "Start more with the same --system to share the work."})
+        "Start more with the same --system to share the work.",
+        "--set consumer.NAME=VALUE passes a Kafka consumer setting to the action consumer (e.g. consumer.session.timeout.ms=10000)."})
 final class ActCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KIND", description = "The kind of actor: http, shell or log.")
     String kind;
@@ -58,7 +60,7 @@ final class ActCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
-            groupId != null ? groupId : "reflex-actor-" + system, executor, metrics).start();
+            groupId != null ? groupId : "reflex-actor-" + system, executor, metrics, consumerSettings(Settings.pairs(process.sets))).start();
         AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, metrics, runner::isRunning);
         System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -67,5 +69,16 @@ final class ActCommand implements Callable<Integer> {
         }, "actor-stop"));
         runner.awaitStopped();
         return 0;
+    }
+
+    /** The {@code consumer.*} settings, without the prefix. */
+    static Map<String, String> consumerSettings(Map<String, String> sets) {
+        Map<String, String> consumer = new java.util.HashMap<>();
+        sets.forEach((k, v) -> {
+            if (k.startsWith("consumer.")) {
+                consumer.put(k.substring("consumer.".length()), v);
+            }
+        });
+        return consumer;
     }
 }
