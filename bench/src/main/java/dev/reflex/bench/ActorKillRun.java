@@ -24,11 +24,7 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * exactly once on the action-results topic.
  */
 final class ActorKillRun {
-    record Report(int actions, int kills, int executions, int reExecuted, List<String> problems) {
-        boolean ok() {
-            return problems.isEmpty();
-        }
-
+    record Report(int actions, int kills, int executions, int reExecuted, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
             return String.format("actors killed: %,d actions, %d kills, %,d executions (%d actions executed again after a kill): %s",

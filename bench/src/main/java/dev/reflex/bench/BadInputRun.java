@@ -38,11 +38,7 @@ final class BadInputRun {
     record Bad(String kind, String contentType, byte[] body) {
     }
 
-    record Report(int good, int bad, int deadLetters, int decisions, int threadFailures, Map<String, String> reasons, List<String> problems) {
-        boolean ok() {
-            return problems.isEmpty();
-        }
-
+    record Report(int good, int bad, int deadLetters, int decisions, int threadFailures, Map<String, String> reasons, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
             return String.format("bad input: %,d malformed records among %,d valid; %,d dead letters, %,d decisions, %d stream thread failures: %s",

@@ -33,11 +33,7 @@ import dev.reflex.topology.EngineConfig;
  * accepted (202) must have its decision, and its action must be executed and reported, with no human involved.
  */
 final class BrokerRestartRun {
-    record Report(int posted, int accepted, int refused503, int other, Duration down, List<String> problems) {
-        boolean ok() {
-            return problems.isEmpty();
-        }
-
+    record Report(int posted, int accepted, int refused503, int other, Duration down, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
             return String.format("broker restart: %,d events posted, %,d accepted (202), %,d answered 503 during the %d s outage, %d other answers: %s",

@@ -11,6 +11,7 @@ final class Child {
     private final String name;
     private final List<String> args;
     private final Path log;
+    private String heap = "384m";
     private Process process;
     private int starts;
 
@@ -20,9 +21,15 @@ final class Child {
         this.args = List.copyOf(args);
     }
 
+    /** The child's maximum heap, e.g. 96m. */
+    Child heap(String size) {
+        this.heap = size;
+        return this;
+    }
+
     synchronized Child start() throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.reflex.cli.Main"));
+            "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.reflex.cli.Main"));
         command.addAll(args);
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         starts++;
@@ -52,6 +59,10 @@ final class Child {
         }
         int code = process.exitValue();
         return code == 137 || code == 143 ? "" : name + " exited with code " + code + " (log: " + log + ")";
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
     String name() {

@@ -17,7 +17,7 @@ public final class FaultRuns {
     }
 
     interface Run {
-        Object run(FaultCluster cluster, boolean quick) throws Exception;
+        FaultReport run(FaultCluster cluster, boolean quick) throws Exception;
     }
 
     static final Map<String, Run> RUNS = new LinkedHashMap<>();
@@ -29,6 +29,7 @@ public final class FaultRuns {
         RUNS.put("registry", (c, quick) -> RegistryOutageRun.run(c, quick ? 400 : 4_000, Duration.ofSeconds(quick ? 15 : 45)));
         RUNS.put("actors", (c, quick) -> ActorKillRun.run(c, quick ? 600 : 3_000, quick ? 3 : 10));
         RUNS.put("bad-input", (c, quick) -> BadInputRun.run(c, quick ? 2_000 : 10_000, quick ? 2 : 5));
+        RUNS.put("hostile-http", (c, quick) -> HostileHttpRun.run(c, quick ? 2_000 : 10_000, quick ? 100 : 400));
     }
 
     public static void main(String[] args) throws Exception {
@@ -48,9 +49,9 @@ public final class FaultRuns {
                 }
                 System.err.printf("run %s...%n", run.getKey());
                 long start = System.nanoTime();
-                Object report = run.getValue().run(cluster, quick);
+                FaultReport report = run.getValue().run(cluster, quick);
                 System.out.printf("%s (%.0f s)%n", report, (System.nanoTime() - start) / 1e9);
-                if (!report.toString().contains("no loss")) {
+                if (!report.ok()) {
                     failed.add(run.getKey());
                 }
             }

@@ -52,11 +52,7 @@ final class KillRun {
         """;
     static final int SUBJECTS = 50;
 
-    record Report(int events, int kills, int actionsChecked, int decisionsChecked, int registersChecked, List<String> problems) {
-        boolean ok() {
-            return problems.isEmpty();
-        }
-
+    record Report(String topicPrefix, int events, int kills, int actionsChecked, int decisionsChecked, int registersChecked, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
             return String.format("kill -9: %,d events, %d kills, %,d actions, %,d decisions and %d registers checked: %s", events, kills,
@@ -131,7 +127,7 @@ final class KillRun {
         }
     }
 
-    private static Report check(String bootstrap, ReflexSerdes serdes, TopicNames names, int events, int kills, List<String> problems) {
+    static Report check(String bootstrap, ReflexSerdes serdes, TopicNames names, int events, int kills, List<String> problems) {
         // one decision per event
         Map<String, Integer> decisions = new HashMap<>();
         List<ConsumerRecord<byte[], Decision>> decisionRecords = TopicReader.readCommitted(bootstrap, names.decisions(),
@@ -184,6 +180,6 @@ final class KillRun {
                 problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
             }
         });
-        return new Report(events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
+        return new Report(names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
     }
 }

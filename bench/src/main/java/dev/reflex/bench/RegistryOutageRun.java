@@ -39,11 +39,7 @@ import dev.reflex.topology.EngineConfig;
  * and all of them processed once the registry is back.
  */
 final class RegistryOutageRun {
-    record Report(int events, Duration outage, int deadLetters, int threadFailures, List<String> problems) {
-        boolean ok() {
-            return problems.isEmpty();
-        }
-
+    record Report(int events, Duration outage, int deadLetters, int threadFailures, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
             return String.format("registry outage: %,d events across a %d s outage, %d dead letters, %d stream thread failures (retried): %s",

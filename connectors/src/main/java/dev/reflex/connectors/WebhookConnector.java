@@ -109,6 +109,11 @@ public final class WebhookConnector implements AutoCloseable {
         app.post("/events/{source}", this::accept);
         app.post("/alertmanager", this::alertmanager);
         app.post("/github", this::github);
+        app.exception(BodyTooLarge.class, (e, ctx) -> {
+            // the rest of the body is not read: close the connection instead of draining it
+            ctx.header("Connection", "close");
+            reply(ctx, 413, e.getMessage());
+        });
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected failure handling {} {}", ctx.method(), ctx.path(), e);
             reply(ctx, 500, "internal error; see the connector's log");
@@ -155,7 +160,7 @@ public final class WebhookConnector implements AutoCloseable {
                 + (contentType == null ? "no content type" : contentType) + "'");
             return;
         }
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = body(ctx);
         String sourceSecret = config.hmacSecret(source);
         if (sourceSecret != null && !signatureMatches(sourceSecret, body, ctx.header(config.getString(WebhookConfig.HMAC_HEADER_CONFIG)))) {
             reply(ctx, 401, "missing or wrong " + config.getString(WebhookConfig.HMAC_HEADER_CONFIG) + " signature for source " + source);
@@ -300,7 +305,7 @@ public final class WebhookConnector implements AutoCloseable {
             reply(ctx, 404, "the GitHub endpoint is off; set github.webhook.secret to turn it on");
             return;
         }
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = body(ctx);
         String signature = ctx.header("X-Hub-Signature-256");
         if (signature == null || !signature.startsWith("sha256=")) {
             reply(ctx, 401, "missing X-Hub-Signature-256");
@@ -357,7 +362,7 @@ public final class WebhookConnector implements AutoCloseable {
 
     private JsonNode jsonObject(Context ctx) {
         try {
-            JsonNode json = JSON.readTree(ctx.bodyAsBytes());
+            JsonNode json = JSON.readTree(body(ctx));
             if (json == null || !json.isObject()) {
                 reply(ctx, 400, "expected a JSON object");
                 return null;
@@ -442,6 +447,40 @@ public final class WebhookConnector implements AutoCloseable {
         }
         return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
             header.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A body over {@code webhook.max.body.bytes}, declared or found while reading. */
+    static final class BodyTooLarge extends RuntimeException {
+        BodyTooLarge(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The request body, read up to the limit and no further: a chunked body of any size costs at most the limit in
+     * memory (reading it whole first, as the framework would, lets one request exhaust the heap).
+     */
+    private byte[] body(Context ctx) {
+        byte[] read = ctx.attribute("reflex.body");
+        if (read != null) {
+            return read;
+        }
+        int max = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
+        long declared = ctx.req().getContentLengthLong();
+        String limit = "the body is larger than " + max + " bytes (webhook.max.body.bytes); split it or raise the limit";
+        if (declared > max) {
+            throw new BodyTooLarge(limit);
+        }
+        try {
+            byte[] bytes = ctx.req().getInputStream().readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw new BodyTooLarge(limit);
+            }
+            ctx.attribute("reflex.body", bytes);
+            return bytes;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not read the request body", e);
+        }
     }
 
     private static void reply(Context ctx, int status, String error) {

@@ -167,6 +167,44 @@ class WebhookConnectorTest {
     }
 
     @Test
+    void aChunkedBodyOverTheLimitIsRefusedWithoutBeingReadWhole() throws Exception {
+        // no Content-Length: the size is only known while reading, and the connector must stop at the limit
+        long size = 64L * 1024 * 1024;
+        java.io.InputStream big = new java.io.InputStream() {
+            private long left = size;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? ' ' : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, left);
+                java.util.Arrays.fill(b, off, off + n, (byte) ' ');
+                left -= n;
+                return n;
+            }
+        };
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/events/monitoring"))
+            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> big)).build();
+        try {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(413);
+            assertThat(response.body()).contains("webhook.max.body.bytes");
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new AssertionError("the connector kept reading an oversized body", e);
+        } catch (java.io.IOException closedWhileSending) {
+            // the connector answered 413 and closed the connection before the client finished sending: also a refusal
+            assertThat(closedWhileSending).isNotInstanceOf(java.net.http.HttpConnectTimeoutException.class);
+        }
+    }
+
+    @Test
     void aTokenIsRequiredWhenConfiguredAndComparedExactly() throws Exception {
         assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of()).statusCode()).isEqualTo(401);
         assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of("Authorization", "Bearer s3cre")).statusCode()).isEqualTo(401);

@@ -1,0 +1,83 @@
+package dev.reflex.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.reflex.schemas.TopicNames;
+
+/**
+ * Short versions of the fault runs of {@code bench/run-faults}: the same code and checker, smaller numbers. Real
+ * processes are killed with SIGKILL, a real broker and registry are stopped and started again.
+ */
+class FaultRunsTest {
+    private static FaultCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = FaultCluster.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void killingEngineInstancesLosesAndDuplicatesNothing() throws Exception {
+        KillRun.Report report = KillRun.run(cluster, 3_000, Duration.ofSeconds(15), Duration.ofSeconds(5));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.kills()).isGreaterThanOrEqualTo(2);
+        assertThat(report.decisionsChecked()).isEqualTo(3_000);
+        assertThat(report.actionsChecked()).isEqualTo(1_500);
+
+        // the checker notices a missing event: ask it about one more event than was sent
+        KillRun.Report altered = KillRun.check(cluster.bootstrap(), cluster.serdes(), new TopicNames(report.topicPrefix()), 3_001, 0,
+            new ArrayList<>());
+        assertThat(altered.problems()).contains("event k-3000 has 0 decisions", "event k-3000 should have fired and did not");
+    }
+
+    @Test
+    void aBrokerRestartLosesNoAcceptedEvent() throws Exception {
+        BrokerRestartRun.Report report = BrokerRestartRun.run(cluster, Duration.ofSeconds(18), Duration.ofSeconds(6));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.accepted()).isPositive();
+    }
+
+    @Test
+    void aRegistryOutageIsRetriedNotDeadLettered() throws Exception {
+        RegistryOutageRun.Report report = RegistryOutageRun.run(cluster, 200, Duration.ofSeconds(8));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.deadLetters()).isZero();
+    }
+
+    @Test
+    void anActorKilledMidActionExecutesEachActionAtLeastOnceAndReportsItOnce() throws Exception {
+        ActorKillRun.Report report = ActorKillRun.run(cluster, 300, 2);
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.kills()).isEqualTo(2);
+    }
+
+    @Test
+    void malformedInputIsDeadLetteredWithAReasonAndValidInputIsProcessed() throws Exception {
+        BadInputRun.Report report = BadInputRun.run(cluster, 400, 1);
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.deadLetters()).isEqualTo(400);
+        assertThat(report.threadFailures()).isZero();
+        assertThat(report.reasons().values()).anyMatch(r -> r.contains("limit")).anyMatch(r -> r.contains("UTF-8"))
+            .anyMatch(r -> r.contains("does not know")).anyMatch(r -> r.contains("no 'id'"));
+    }
+
+    @Test
+    void hostileHttpGetsClearRefusalsAndLosesNoAcceptedEvent() throws Exception {
+        HostileHttpRun.Report report = HostileHttpRun.run(cluster, 500, 50);
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.answers()).containsEntry("200 MB chunked", "413").containsEntry("wrong signature", "401")
+            .containsEntry("text/plain", "415");
+    }
+}
