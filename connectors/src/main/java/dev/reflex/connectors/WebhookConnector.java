@@ -85,8 +85,10 @@ public final class WebhookConnector implements AutoCloseable {
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
             ProducerConfig.LINGER_MS_CONFIG, 1,
             ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
-            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout, 10_000),
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout, 11_000),
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout - 2, 10_000),
+            // the request is answered 503 after about webhook.produce.timeout.ms, as documented (the producer needs
+            // delivery.timeout.ms >= request.timeout.ms + linger.ms)
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout,
             ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG) + 64 * 1024),
             new ByteArraySerializer(), new ByteArraySerializer());
         this.producerMetrics = new KafkaClientMetrics(producer);
