@@ -143,6 +143,10 @@ final class BenchCluster implements AutoCloseable {
     }
 
     Map<String, Object> engineSettings(TopicNames names, String guarantee, long commitIntervalMs) {
+        return engineSettings(names, guarantee, commitIntervalMs, "subject");
+    }
+
+    Map<String, Object> engineSettings(TopicNames names, String guarantee, long commitIntervalMs, String partitioning) {
         Map<String, Object> settings = new HashMap<>();
         settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
@@ -152,6 +156,7 @@ final class BenchCluster implements AutoCloseable {
         settings.put(EngineConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         settings.put(EngineConfig.STATE_DIR_CONFIG, dir.resolve(names.prefix()).toString());
         settings.put("consumer.auto.offset.reset", "earliest");
+        settings.put(EngineConfig.EVALUATE_PARTITIONING_CONFIG, partitioning);
         return settings;
     }
 

@@ -31,8 +31,9 @@ import dev.reflex.topology.EngineConfig;
  * commit interval, the most events per second the engine processes from a backlog. Send times are the scheduled ones,
  * so a stalled producer does not hide latency (no coordinated omission).
  *
- * <p>Usage: {@code bench/run-latency [--quick]}: rates 1,000 and 5,000 events/s, commit intervals 10, 50, 100 and
- * 500 ms, 30 s per run (about 10 minutes); --quick measures 20 and 100 ms for 8 s each (under two minutes).
+ * <p>Usage: {@code bench/run-latency [--quick]}: rates 1,000 and 5,000 events/s, for both values of
+ * reflex.evaluate.partitioning and commit intervals from 10 to 500 ms, 30 s per run (about 15 minutes); --quick measures
+ * three setups for 6 s each (about two minutes).
  */
 public final class EngineLatency {
     private EngineLatency() {
@@ -40,44 +41,50 @@ public final class EngineLatency {
 
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
-        List<Long> intervals = quick ? List.of(20L, 100L) : List.of(10L, 50L, 100L, 500L);
+        // (reflex.evaluate.partitioning, commit.interval.ms)
+        List<Map.Entry<String, Long>> setups = quick
+            ? List.of(Map.entry("subject", 100L), Map.entry("ingest", 100L), Map.entry("ingest", 25L))
+            : List.of(Map.entry("subject", 10L), Map.entry("subject", 50L), Map.entry("subject", 100L), Map.entry("subject", 500L),
+                Map.entry("ingest", 10L), Map.entry("ingest", 25L), Map.entry("ingest", 50L), Map.entry("ingest", 100L), Map.entry("ingest", 500L));
         List<Integer> rates = List.of(1_000, 5_000);
-        int seconds = quick ? 8 : 30;
+        int seconds = quick ? 6 : 30;
         int backlog = quick ? 20_000 : 100_000;
         List<String> rows = new ArrayList<>();
         try (BenchCluster cluster = BenchCluster.start()) {
-            for (long interval : intervals) {
-                StringBuilder row = new StringBuilder("| " + interval + " | ");
-                row.append(String.format("%,.0f", maxRate(cluster, interval, backlog)));
+            for (Map.Entry<String, Long> setup : setups) {
+                String partitioning = setup.getKey();
+                long interval = setup.getValue();
+                StringBuilder row = new StringBuilder("| " + partitioning + " | " + interval + " | ");
+                row.append(String.format("%,.0f", maxRate(cluster, partitioning, interval, backlog)));
                 for (int rate : rates) {
-                    long[] latencies = latencies(cluster, interval, rate, seconds);
+                    long[] latencies = latencies(cluster, partitioning, interval, rate, seconds);
                     row.append(String.format(" | %.1f / %.1f / %.1f", ms(latencies, 0.50), ms(latencies, 0.99), ms(latencies, 0.999)));
                 }
                 rows.add(row.append(" |").toString());
             }
         }
-        System.out.printf("%n| commit.interval.ms | max events/s | p50 / p99 / p99.9 ms at %s |%n|---|---|%s%n",
+        System.out.printf("%n| reflex.evaluate.partitioning | commit.interval.ms | max events/s | p50 / p99 / p99.9 ms at %s |%n|---|---|---|%s%n",
             rates.stream().map(r -> String.format("%,d/s", r)).collect(Collectors.joining(" | at ")), " --- |".repeat(rates.size()));
         rows.forEach(System.out::println);
         System.out.printf("%nexactly_once_v2, 1 stream thread, 1,000 rules, 3 actions per event, %d s per rate after 2 s of warm-up;"
             + " latency = send to first action visible to a read_committed consumer; max events/s from a backlog of %,d.%n", seconds, backlog);
     }
 
-    private static double maxRate(BenchCluster cluster, long interval, int events) throws Exception {
+    private static double maxRate(BenchCluster cluster, String partitioning, long interval, int events) throws Exception {
         TopicNames names = cluster.engineTopics();
         cluster.produceEvents(names.ingest("bench"), events);
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, interval)))) {
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, interval, partitioning)))) {
             // timed from the moment the engine has its rules loaded and starts processing the backlog
             engine.awaitRunning(Duration.ofMinutes(2));
             long start = System.nanoTime();
             cluster.awaitConsumed(names.prefix() + "engine", List.of(names.ingest("bench"), names.events()));
             double rate = events / ((System.nanoTime() - start) / 1e9);
-            System.err.printf("commit.interval.ms %d: %,.0f events/s from a backlog%n", interval, rate);
+            System.err.printf("%s, commit.interval.ms %d: %,.0f events/s from a backlog%n", partitioning, interval, rate);
             return rate;
         }
     }
 
-    private static long[] latencies(BenchCluster cluster, long interval, int rate, int seconds) throws Exception {
+    private static long[] latencies(BenchCluster cluster, String partitioning, long interval, int rate, int seconds) throws Exception {
         TopicNames names = cluster.engineTopics();
         int warmUp = 2 * rate;
         int total = warmUp + seconds * rate;
@@ -86,7 +93,7 @@ public final class EngineLatency {
         int[] measured = {0};
         AtomicBoolean stop = new AtomicBoolean();
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), false);
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, interval)));
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, interval, partitioning)));
              KafkaConsumer<String, Action> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", cluster.bootstrap(),
                  "isolation.level", "read_committed"), new StringDeserializer(), serdes.value(Action.class).deserializer());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
@@ -141,7 +148,7 @@ public final class EngineLatency {
         }
         long[] result = Arrays.copyOf(latencies, measured[0]);
         Arrays.sort(result);
-        System.err.printf("commit.interval.ms %d at %,d/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events)%n", interval, rate,
+        System.err.printf("%s, commit.interval.ms %d at %,d/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events)%n", partitioning, interval, rate,
             ms(result, 0.5), ms(result, 0.99), ms(result, 0.999), ms(result, 1.0), result.length);
         return result;
     }

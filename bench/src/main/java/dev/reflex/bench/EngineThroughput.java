@@ -23,17 +23,17 @@ import dev.reflex.topology.EngineConfig;
  * at_least_once. Each run starts from the beginning of its input and ends when the application's committed offsets
  * reach the end of its inputs; the time includes starting the application. Also prints how many records each wrote.
  *
- * <p>Usage: {@code bench/run-throughput [--quick | EVENTS]} (default 2,000,000 events, about 10 minutes; --quick is 100,000).
+ * <p>Usage: {@code bench/run-throughput [--quick | EVENTS]} (default 2,000,000 events, about 15 minutes; --quick is 50,000).
  */
 public final class EngineThroughput {
     private EngineThroughput() {
     }
 
-    record Result(String guarantee, double passThrough, double passThroughRecords, double reflex, double reflexRecords) {
+    record Result(String guarantee, String partitioning, double passThrough, double passThroughRecords, double reflex, double reflexRecords) {
     }
 
     public static void main(String[] args) throws Exception {
-        int events = args.length == 0 ? 2_000_000 : args[0].equals("--quick") ? 100_000 : Integer.parseInt(args[0]);
+        int events = args.length == 0 ? 2_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
         try (BenchCluster cluster = BenchCluster.start()) {
             System.err.printf("producing %,d events...%n", events);
             String input = "bench.input";
@@ -42,13 +42,15 @@ public final class EngineThroughput {
             List<Result> results = new ArrayList<>();
             for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
                 double[] passThrough = passThrough(cluster, input, guarantee, events);
-                double[] reflex = reflex(cluster, input, guarantee, events);
-                results.add(new Result(guarantee, passThrough[0], passThrough[1], reflex[0], reflex[1]));
+                for (String partitioning : List.of("subject", "ingest")) {
+                    double[] reflex = reflex(cluster, input, guarantee, partitioning, events);
+                    results.add(new Result(guarantee, partitioning, passThrough[0], passThrough[1], reflex[0], reflex[1]));
+                }
             }
-            System.out.printf("%n| guarantee | pass-through events/s | Reflex events/s | Reflex / pass-through | records written per event: pass-through, Reflex | records written/s: pass-through, Reflex |%n");
-            System.out.printf("|---|---|---|---|---|---|%n");
+            System.out.printf("%n| guarantee | reflex.evaluate.partitioning | pass-through events/s | Reflex events/s | Reflex / pass-through | records written per event: pass-through, Reflex | records written/s: pass-through, Reflex |%n");
+            System.out.printf("|---|---|---|---|---|---|---|%n");
             for (Result r : results) {
-                System.out.printf("| %s | %,.0f | %,.0f | %.0f%% | %.1f, %.1f | %,.0f, %,.0f |%n", r.guarantee(), r.passThrough(), r.reflex(),
+                System.out.printf("| %s | %s | %,.0f | %,.0f | %.0f%% | %.1f, %.1f | %,.0f, %,.0f |%n", r.guarantee(), r.partitioning(), r.passThrough(), r.reflex(),
                     100 * r.reflex() / r.passThrough(), r.passThroughRecords() / events, r.reflexRecords() / events,
                     r.passThrough() * r.passThroughRecords() / events, r.reflex() * r.reflexRecords() / events);
             }
@@ -81,16 +83,16 @@ public final class EngineThroughput {
         }
     }
 
-    private static double[] reflex(BenchCluster cluster, String input, String guarantee, int events) throws Exception {
+    private static double[] reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events) throws Exception {
         TopicNames names = cluster.engineTopics();
         // the engine reads the same pre-produced events, copied into its own ingest topic before timing starts
         String ingest = names.ingest("bench");
         cluster.copy(input, ingest);
         long start = System.nanoTime();
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, guarantee, 100)))) {
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, guarantee, 100, partitioning)))) {
             cluster.awaitConsumed(names.prefix() + "engine", List.of(ingest, names.events()));
             double rate = events / ((System.nanoTime() - start) / 1e9);
-            System.err.printf("reflex %s: %,.0f events/s%n", guarantee, rate);
+            System.err.printf("reflex %s, evaluated by %s: %,.0f events/s%n", guarantee, partitioning, rate);
             return new double[] {rate, BenchCluster.recordsSent(engine.metrics())};
         }
     }

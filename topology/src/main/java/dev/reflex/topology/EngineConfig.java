@@ -95,6 +95,15 @@ public final class EngineConfig extends AbstractConfig {
     private static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "
         + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
 
+    public static final String EVALUATE_PARTITIONING_CONFIG = "reflex.evaluate.partitioning";
+    private static final String EVALUATE_PARTITIONING_DOC = "Where events are evaluated. subject: each event is written to "
+        + "reflex.events keyed by its subject and evaluated from there, so all events of one subject are evaluated in order "
+        + "by one instance and duplicate detection sees every copy of an event id, whatever key the producer used. ingest: "
+        + "events are evaluated right after normalization, in the task of their ingest partition (and still written to "
+        + "reflex.events); this saves a Kafka round trip, about half the end-to-end latency under exactly_once_v2 and more "
+        + "throughput, but order per subject and duplicate detection then hold only when producers key ingest records by "
+        + "subject, as Reflex's connectors do.";
+
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -118,9 +127,16 @@ public final class EngineConfig extends AbstractConfig {
         .define(RULE_SLOW_MS_CONFIG, Type.LONG, 250L, ConfigDef.Range.atLeast(1), Importance.LOW, RULE_SLOW_MS_DOC)
         .define(DECISIONS_UNMATCHED_CONFIG, Type.STRING, "full", ConfigDef.ValidString.in("full", "summary", "none"),
             Importance.MEDIUM, DECISIONS_UNMATCHED_DOC)
+        .define(EVALUATE_PARTITIONING_CONFIG, Type.STRING, "subject", ConfigDef.ValidString.in("subject", "ingest"),
+            Importance.MEDIUM, EVALUATE_PARTITIONING_DOC)
         .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, 3600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC);
 
     private final Map<String, FieldMapping> mappings;
+
+    /** True when events are evaluated where they are normalized instead of from reflex.events. */
+    public boolean evaluatesAtIngest() {
+        return getString(EVALUATE_PARTITIONING_CONFIG).equals("ingest");
+    }
 
     public EngineConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);

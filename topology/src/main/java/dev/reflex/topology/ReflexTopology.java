@@ -32,6 +32,7 @@ import dev.reflex.topology.internals.TableLoader;
  * reflex.ingest.*  -> normalize -> reflex.events | reflex.dlq
  * reflex.action-results -> results-to-events -> reflex.events (source reflex, type action.succeeded / action.failed)
  * reflex.events    -> evaluate  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
+ *   (with reflex.evaluate.partitioning=ingest, evaluate takes events straight from normalize and results-to-events)
  * reflex.register-ops -> apply-register-ops (store register-values) -> reflex.registers
  * reflex.rules     -> global store rules (and the compiled rule book)
  * reflex.registers -> global store registers (read by evaluate)
@@ -80,21 +81,29 @@ public final class ReflexTopology {
             bytes -> topics.serdes().value(RawEvent.class).deserializer().deserialize(topics.names().ingestPrefix() + "*", bytes));
         topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.names().ingestPattern());
-        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, EVENTS_SINK, DLQ_SINK), INGEST_SOURCE);
+        boolean atIngest = config.evaluatesAtIngest();
+        java.util.List<String> eventChildren = atIngest ? java.util.List.of(EVENTS_SINK, EVALUATE) : java.util.List.of(EVENTS_SINK);
+        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, eventChildren, DLQ_SINK), INGEST_SOURCE);
         topology.addSource(RESULTS_SOURCE, topics.actionResults().keySerde().deserializer(),
             topics.actionResults().valueSerde().deserializer(), topics.actionResults().name());
-        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(EVENTS_SINK), RESULTS_SOURCE);
+        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(eventChildren), RESULTS_SOURCE);
         topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
             NORMALIZE, RESULTS_TO_EVENTS);
 
-        topology.addSource(EVENTS_SOURCE, topics.events().keySerde().deserializer(), topics.events().valueSerde().deserializer(),
-            topics.events().name());
+        String[] evaluateParents;
+        if (atIngest) {
+            evaluateParents = new String[] {NORMALIZE, RESULTS_TO_EVENTS};
+        } else {
+            topology.addSource(EVENTS_SOURCE, topics.events().keySerde().deserializer(), topics.events().valueSerde().deserializer(),
+                topics.events().name());
+            evaluateParents = new String[] {EVENTS_SOURCE};
+        }
         String instanceId = config.instanceId();
         long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
         java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
             ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention,
-            config.getString(EngineConfig.DECISIONS_UNMATCHED_CONFIG)), EVENTS_SOURCE);
+            config.getString(EngineConfig.DECISIONS_UNMATCHED_CONFIG)), evaluateParents);
         // retention at least a minute, so the store is valid even when detection is off (retention 0)
         java.time.Duration seenRetention = dedupRetention.compareTo(java.time.Duration.ofMinutes(1)) < 0
             ? java.time.Duration.ofMinutes(1) : dedupRetention;

@@ -19,16 +19,25 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * change visible: update {@code topology.txt} on purpose (run with -Dreflex.golden.update=true) or not at all.
  */
 class TopologyDescriptionTest {
-    private static final Path GOLDEN = Path.of("src/test/resources/topology.txt");
-
     @Test
     void theTopologyMatchesTheCommittedDescription() throws Exception {
-        EngineConfig config = new EngineConfig(Map.of(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://127.0.0.1:1"));
+        check(Map.of(), Path.of("src/test/resources/topology.txt"));
+    }
+
+    @Test
+    void theTopologyEvaluatingAtIngestMatchesTheCommittedDescription() throws Exception {
+        check(Map.of(EngineConfig.EVALUATE_PARTITIONING_CONFIG, "ingest"), Path.of("src/test/resources/topology-evaluate-at-ingest.txt"));
+    }
+
+    private static void check(Map<String, Object> settings, Path golden) throws Exception {
+        Map<String, Object> all = new java.util.HashMap<>(settings);
+        all.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://127.0.0.1:1");
+        EngineConfig config = new EngineConfig(all);
         Topics topics = new Topics(config.topicNames(), new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), true));
         String described = ReflexTopology.build(config, topics, new RuleBook()).describe().toString();
         if (Boolean.getBoolean("reflex.golden.update")) {
-            Files.writeString(GOLDEN, described, StandardCharsets.UTF_8);
+            Files.writeString(golden, described, StandardCharsets.UTF_8);
         }
-        assertThat(described).isEqualTo(Files.readString(GOLDEN, StandardCharsets.UTF_8));
+        assertThat(described).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
     }
 }

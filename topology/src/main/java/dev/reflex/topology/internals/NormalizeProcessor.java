@@ -14,13 +14,14 @@ import dev.reflex.schemas.Event;
 /** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
 public final class NormalizeProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
     private final Normalizer normalizer;
-    private final String eventsSink;
+    private final java.util.List<String> eventChildren;
     private final String dlqSink;
     private ProcessorContext<String, SpecificRecord> context;
 
-    public NormalizeProcessor(Normalizer normalizer, String eventsSink, String dlqSink) {
+    /** Events go to each of {@code eventChildren} (the events sink, and evaluate when it runs in this sub-topology). */
+    public NormalizeProcessor(Normalizer normalizer, java.util.List<String> eventChildren, String dlqSink) {
         this.normalizer = normalizer;
-        this.eventsSink = eventsSink;
+        this.eventChildren = java.util.List.copyOf(eventChildren);
         this.dlqSink = dlqSink;
     }
 
@@ -36,7 +37,10 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
         try {
             Event event = normalizer.normalize(origin, record.headers(), record.value());
             String key = event.getSubject() != null ? event.getSubject() : event.getId();
-            context.forward(new Record<>(key, event, record.timestamp()), eventsSink);
+            Record<String, SpecificRecord> out = new Record<>(key, event, record.timestamp());
+            for (String child : eventChildren) {
+                context.forward(out, child);
+            }
         } catch (NormalizationException e) {
             DeadLetter letter = DeadLetters.of(md.topic(), md.partition(), md.offset(), record.timestamp(), record.key(),
                 record.value(), record.headers(), "normalize", e.getMessage(), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));

@@ -24,11 +24,11 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
     public static final String SOURCE = "reflex";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String eventsSink;
+    private final java.util.List<String> eventChildren;
     private ProcessorContext<String, SpecificRecord> context;
 
-    public ResultProcessor(String eventsSink) {
-        this.eventsSink = eventsSink;
+    public ResultProcessor(java.util.List<String> eventChildren) {
+        this.eventChildren = java.util.List.copyOf(eventChildren);
     }
 
     @Override
@@ -74,6 +74,9 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
             .setCorrelationid(result.getCorrelationid() == null ? result.getEventId() : result.getCorrelationid())
             .build();
         String key = event.getSubject() != null ? event.getSubject() : event.getId();
-        context.forward(new Record<>(key, event, record.timestamp()), eventsSink);
+        Record<String, SpecificRecord> out = new Record<>(key, event, record.timestamp());
+        for (String child : eventChildren) {
+            context.forward(out, child);
+        }
     }
 }
