@@ -160,6 +160,11 @@ final class BenchCluster implements AutoCloseable {
         return settings;
     }
 
+    /** The topics the engine consumes events from: its ingest topic, and reflex.events unless it evaluates at ingest. */
+    static List<String> engineInputs(TopicNames names, String ingest, String partitioning) {
+        return partitioning.equals("ingest") ? List.of(ingest) : List.of(ingest, names.events());
+    }
+
     /** Copies one topic into another with a throwaway pass-through application, then returns. */
     void copy(String from, String to) throws Exception {
         String app = "bench-copy-" + UUID.randomUUID();

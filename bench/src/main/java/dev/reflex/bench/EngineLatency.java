@@ -77,7 +77,7 @@ public final class EngineLatency {
             // timed from the moment the engine has its rules loaded and starts processing the backlog
             engine.awaitRunning(Duration.ofMinutes(2));
             long start = System.nanoTime();
-            cluster.awaitConsumed(names.prefix() + "engine", List.of(names.ingest("bench"), names.events()));
+            cluster.awaitConsumed(names.prefix() + "engine", BenchCluster.engineInputs(names, names.ingest("bench"), partitioning));
             double rate = events / ((System.nanoTime() - start) / 1e9);
             System.err.printf("%s, commit.interval.ms %d: %,.0f events/s from a backlog%n", partitioning, interval, rate);
             return rate;

@@ -90,7 +90,7 @@ public final class EngineThroughput {
         cluster.copy(input, ingest);
         long start = System.nanoTime();
         try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, guarantee, 100, partitioning)))) {
-            cluster.awaitConsumed(names.prefix() + "engine", List.of(ingest, names.events()));
+            cluster.awaitConsumed(names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning));
             double rate = events / ((System.nanoTime() - start) / 1e9);
             System.err.printf("reflex %s, evaluated by %s: %,.0f events/s%n", guarantee, partitioning, rate);
             return new double[] {rate, BenchCluster.recordsSent(engine.metrics())};

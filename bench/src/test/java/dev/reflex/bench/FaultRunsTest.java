@@ -7,6 +7,7 @@ import java.util.ArrayList;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.reflex.schemas.TopicNames;
@@ -15,6 +16,7 @@ import dev.reflex.schemas.TopicNames;
  * Short versions of the fault runs of {@code bench/run-faults}: the same code and checker, smaller numbers. Real
  * processes are killed with SIGKILL, a real broker and registry are stopped and started again.
  */
+@Tag("integration")
 class FaultRunsTest {
     private static FaultCluster cluster;
 
