@@ -56,12 +56,7 @@ final class BrokerRestartRun {
                 params: {url: /do}
             """);
         ReflexSerdes serdes = cluster.serdes();
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, cluster.registryUrl());
-        settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-        settings.put(EngineConfig.STATE_DIR_CONFIG, cluster.dir.resolve("state-" + names.prefix()).toString());
+        Map<String, Object> settings = cluster.engineSettings(names);
         List<String> problems = new ArrayList<>();
         Set<String> accepted = new HashSet<>();
         int[] answers = new int[3];

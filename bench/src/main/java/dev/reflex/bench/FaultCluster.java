@@ -93,6 +93,17 @@ final class FaultCluster implements AutoCloseable {
         new TopicAdmin(admin(), Optional.of(4), Optional.empty(), 30_000).ensure(List.of(new TopicSpec(topic, false)));
     }
 
+    /** Settings of an engine in this process for the application under {@code names}. */
+    Map<String, Object> engineSettings(TopicNames names) {
+        Map<String, Object> settings = new java.util.HashMap<>();
+        settings.put(dev.reflex.topology.EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        settings.put(dev.reflex.topology.EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+        settings.put(dev.reflex.topology.EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        settings.put(dev.reflex.topology.EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
+        settings.put(dev.reflex.topology.EngineConfig.STATE_DIR_CONFIG, dir.resolve("state-" + names.prefix()).toString());
+        return settings;
+    }
+
     /** Arguments of {@code reflex engine} for one instance of the application under {@code names}. */
     List<String> engineArgs(TopicNames names, String instance) {
         return List.of("engine", "--bootstrap-servers", bootstrap(), "--schema-registry-url", registryUrl(),

@@ -66,12 +66,7 @@ final class RegistryOutageRun {
         Schema evolved = new Schema.Parser().parse(RawEvent.getClassSchema().toString().replaceFirst("\"fields\"\\s*:\\s*\\[",
             "\"fields\":[{\"name\":\"relay\",\"type\":[\"null\",\"string\"],\"default\":null},"));
         int evolvedId = new SchemaRegistryClient(cluster.registryUrl()).register(ingest + "-value", evolved);
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, cluster.registryUrl());
-        settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-        settings.put(EngineConfig.STATE_DIR_CONFIG, cluster.dir.resolve("state-" + names.prefix()).toString());
+        Map<String, Object> settings = cluster.engineSettings(names);
         List<String> problems = new ArrayList<>();
         Set<String> expected = new HashSet<>();
         try (Engine engine = Engine.start(new EngineConfig(settings));
