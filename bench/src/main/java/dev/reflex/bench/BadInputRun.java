@@ -14,8 +14,6 @@ import java.util.TreeMap;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.reflex.schemas.ContentTypes;
@@ -121,9 +119,7 @@ final class BadInputRun {
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, String contentType, byte[] body) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), body);
-        record.headers().add(new RecordHeader(ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
-        producer.send(record);
+        producer.send(BenchCluster.ingestRecord(topic, key, contentType, body));
     }
 
     static List<Bad> kinds(ReflexSerdes serdes, String topic) {

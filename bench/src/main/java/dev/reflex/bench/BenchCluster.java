@@ -35,6 +35,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import dev.reflex.embedded.ApicurioRegistry;
 import dev.reflex.embedded.EmbeddedKafka;
 import dev.reflex.rules.RuleFiles;
+import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
@@ -88,9 +89,13 @@ final class BenchCluster implements AutoCloseable {
     }
 
     static ProducerRecord<byte[], byte[]> record(String topic, int i, String idPrefix) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, ("host-" + (i % 5_000)).getBytes(StandardCharsets.UTF_8),
-            event(i, idPrefix));
-        record.headers().add(new RecordHeader("content-type", "application/json".getBytes(StandardCharsets.UTF_8)));
+        return ingestRecord(topic, "host-" + (i % 5_000), ContentTypes.JSON, event(i, idPrefix));
+    }
+
+    /** An ingest record as a connector writes it: keyed by subject, with its content type in a header. */
+    static ProducerRecord<byte[], byte[]> ingestRecord(String topic, String key, String contentType, byte[] body) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), body);
+        record.headers().add(new RecordHeader(ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
         return record;
     }
 

@@ -13,11 +13,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.TopicNames;
@@ -116,10 +115,8 @@ final class KillRun {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
                 String subject = "s-" + (i % SUBJECTS);
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, subject.getBytes(StandardCharsets.UTF_8),
-                    ("{\"id\":\"k-" + i + "\",\"type\":\"tick\",\"subject\":\"" + subject + "\",\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
-                record.headers().add(new RecordHeader("content-type", "application/json".getBytes(StandardCharsets.UTF_8)));
-                producer.send(record);
+                producer.send(BenchCluster.ingestRecord(topic, subject, ContentTypes.JSON,
+                    ("{\"id\":\"k-" + i + "\",\"type\":\"tick\",\"subject\":\"" + subject + "\",\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         } catch (InterruptedException e) {

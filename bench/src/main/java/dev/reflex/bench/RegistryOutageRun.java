@@ -18,8 +18,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -131,8 +129,6 @@ final class RegistryOutageRun {
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String contentType, byte[] body) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, "s".getBytes(StandardCharsets.UTF_8), body);
-        record.headers().add(new RecordHeader(ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
-        producer.send(record);
+        producer.send(BenchCluster.ingestRecord(topic, "s", contentType, body));
     }
 }

@@ -76,9 +76,13 @@ public final class Engine implements AutoCloseable {
                 LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
                     delay, error);
             }
+            // a failure that repeats (an unreachable registry or broker) is retried with backoff, not in a tight loop;
+            // the wait ends early when the engine is being stopped, so a stop during an outage is not held up
+            long until = System.currentTimeMillis() + delay;
             try {
-                // a failure that repeats (an unreachable registry or broker) is retried with backoff, not in a tight loop
-                Thread.sleep(delay);
+                while (System.currentTimeMillis() < until && streams.state() != KafkaStreams.State.PENDING_SHUTDOWN) {
+                    Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
