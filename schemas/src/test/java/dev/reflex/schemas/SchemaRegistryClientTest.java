@@ -49,6 +49,34 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void clientsRegisteringTheSameNewSchemaAtOnceAllGetItsId() throws Exception {
+        // two engine instances starting together register their output schemas at the same moment; the registry may
+        // refuse the later one with 409, which must not reach the caller (the kill fault run dead-lettered an event)
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String subject = subject();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    ids.add(pool.submit(() -> {
+                        go.await();
+                        return new SchemaRegistryClient(TestServices.registry().url()).register(subject, V1);
+                    }));
+                }
+                go.countDown();
+                java.util.Set<Integer> distinct = new java.util.HashSet<>();
+                for (java.util.concurrent.Future<Integer> id : ids) {
+                    distinct.add(id.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                assertThat(distinct).containsExactly(client.lookup(subject, V1).orElseThrow());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void latestReturnsTheNewestVersionAndIsEmptyForAnUnknownSubject() {
         String subject = subject();
         assertThat(client.latest(subject)).isEmpty();

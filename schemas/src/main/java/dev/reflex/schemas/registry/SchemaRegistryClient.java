@@ -59,7 +59,14 @@ public final class SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send(subject, "POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+        JsonNode answer;
+        try {
+            answer = send(subject, "POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+        } catch (IncompatibleSchemaException e) {
+            // two clients registering the same new schema at once: the registry may refuse the second with 409
+            // (Apicurio: "already exists"); the schema is registered then, which a lookup confirms
+            return lookup(subject, schema).orElseThrow(() -> e);
+        }
         int id = answer.path("id").asInt();
         remember(subject, schema, id);
         return id;
