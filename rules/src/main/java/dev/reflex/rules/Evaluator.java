@@ -37,7 +37,12 @@ public final class Evaluator {
      */
     public static Evaluation evaluate(Event event, RuleIndex index, Function<String, String> registers, Instant now,
                                       long slowMicros) {
-        List<IndexedRule> candidates = index.candidates(event.getSource(), event.getType());
+        return evaluate(event, index.candidates(event.getSource(), event.getType()), registers, now, slowMicros);
+    }
+
+    /** Evaluates {@code event} against exactly {@code candidates} (ordered by id), as replaying a recorded decision does. */
+    public static Evaluation evaluate(Event event, List<IndexedRule> candidates, Function<String, String> registers, Instant now,
+                                      long slowMicros) {
         List<RuleOutcome> outcomes = new ArrayList<>(candidates.size());
         List<Action> actions = new ArrayList<>();
         List<RegisterOp> ops = new ArrayList<>();
@@ -53,10 +58,7 @@ public final class Evaluator {
             read.putIfAbsent(name, value);
             return value;
         };
-        Map<String, Object> variables = new HashMap<>(4);
-        variables.put("event", EventView.of(event));
-        variables.put("registers", ReadOnlyViews.registers(recording));
-        variables.put(ExpressionGuard.FUNCTIONS_VARIABLE, new RuleFunctions(now.toEpochMilli()));
+        Map<String, Object> variables = variables(event, recording, now);
         for (IndexedRule candidate : candidates) {
             if (candidate instanceof QuarantinedRule quarantined) {
                 outcomes.add(outcome(candidate, Outcome.QUARANTINED, quarantined.reason()));
@@ -81,6 +83,36 @@ public final class Evaluator {
             }
         }
         return new Evaluation(outcomes, actions, ops, slow, read, (System.nanoTime() - began) / 1_000);
+    }
+
+    private static Map<String, Object> variables(Event event, Function<String, String> registers, Instant now) {
+        Map<String, Object> variables = new HashMap<>(4);
+        variables.put("event", EventView.of(event));
+        variables.put("registers", ReadOnlyViews.registers(registers));
+        variables.put(ExpressionGuard.FUNCTIONS_VARIABLE, new RuleFunctions(now.toEpochMilli()));
+        return variables;
+    }
+
+    /**
+     * Why {@code rule}'s condition was false for {@code event}: the part of the condition that failed and the values it
+     * saw, e.g. {@code `event.data.severity == 'critical'` was false: event.data.severity = "warning"}. Empty when the
+     * rule has no condition or the condition holds.
+     */
+    public static java.util.Optional<String> whyFalse(CompiledRule rule, Event event, Function<String, String> registers, Instant now) {
+        if (rule.condition() == null) {
+            return java.util.Optional.empty();
+        }
+        Map<String, Object> variables = variables(event, registers, now);
+        Object result;
+        try {
+            result = rule.condition().evaluate(variables);
+        } catch (RuntimeException e) {
+            return java.util.Optional.of("the condition failed: " + Expression.firstLine(e.getMessage()));
+        }
+        if (Boolean.TRUE.equals(result)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(ConditionExplainer.whyFalse(rule.condition().source(), variables));
     }
 
     private static RuleOutcome apply(CompiledRule rule, Event event, Map<String, Object> variables, Instant now,
