@@ -112,6 +112,8 @@ final class FaultCluster implements AutoCloseable {
             "--set", "reflex.instance.id=" + instance,
             "--set", "state.dir=" + dir.resolve("state-" + names.prefix() + instance),
             "--set", "consumer.auto.offset.reset=earliest",
+            // several instances on one machine: each API on a free port
+            "--set", "reflex.api.port=0",
             // a killed instance is noticed after the session timeout: 10 s instead of 45 s keeps the runs short
             "--set", "consumer.session.timeout.ms=10000");
     }

@@ -118,12 +118,15 @@ public final class DevEnvironment implements AutoCloseable {
         engineSettings.put(EngineConfig.INSTANCE_ID_CONFIG, "dev");
         engineSettings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, "2000");
         engineSettings.putAll(Settings.resolve(EngineConfig.CONFIG, null, environment, engineFlags));
-        Engine engine = Engine.start(new EngineConfig(engineSettings));
+        Optional<EngineApi> api = EngineApi.start(new EngineConfig(engineSettings));
+        api.ifPresent(started::push);
+        Engine engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(engineSettings)).orElse(engineSettings)));
         started.push(engine);
+        api.ifPresent(a -> a.attach(engine));
         if (!engine.awaitRunning(Duration.ofSeconds(90))) {
             throw new IllegalStateException("the engine did not reach RUNNING within 90 s (state " + engine.state() + ")");
         }
-        done(t, "running");
+        done(t, "running" + api.map(a -> ", API on " + a.url() + "/api/rules").orElse(""));
 
         t = step(5, "webhook connector");
         Map<String, String> webhookFlags = new HashMap<>();

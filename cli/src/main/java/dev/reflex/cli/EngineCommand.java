@@ -44,9 +44,20 @@ final class EngineCommand implements Callable<Integer> {
         if (applicationId != null) {
             flags.put(EngineConfig.APPLICATION_ID_CONFIG, applicationId);
         }
-        EngineConfig engineConfig = new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), flags));
-        Engine engine = Engine.start(engineConfig);
-        Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "engine-stop"));
+        Map<String, Object> settings = new HashMap<>(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), flags));
+        java.util.Optional<EngineApi> api = EngineApi.start(new EngineConfig(settings));
+        Engine engine;
+        try {
+            engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)));
+        } catch (RuntimeException e) {
+            api.ifPresent(EngineApi::close);
+            throw e;
+        }
+        api.ifPresent(a -> a.attach(engine));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            engine.close();
+            api.ifPresent(EngineApi::close);
+        }, "engine-stop"));
         engine.awaitStopped();
         return 0;
     }

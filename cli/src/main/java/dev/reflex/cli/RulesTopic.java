@@ -80,14 +80,17 @@ final class RulesTopic {
             producer.initTransactions();
             producer.beginTransaction();
             try {
-                for (Rule rule : diff.added()) {
-                    producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule));
-                }
-                for (RuleDiff.Change change : diff.changed()) {
-                    producer.send(new ProducerRecord<>(names.rules(), change.next().getId(), change.next()));
-                }
-                for (Rule rule : diff.removed()) {
-                    producer.send(new ProducerRecord<>(names.rules(), rule.getId(), null));
+                // the rule log gets the same records in the same transaction: history and live rules never disagree
+                for (String topic : List.of(names.rules(), names.rulesLog())) {
+                    for (Rule rule : diff.added()) {
+                        producer.send(new ProducerRecord<>(topic, rule.getId(), rule));
+                    }
+                    for (RuleDiff.Change change : diff.changed()) {
+                        producer.send(new ProducerRecord<>(topic, change.next().getId(), change.next()));
+                    }
+                    for (Rule rule : diff.removed()) {
+                        producer.send(new ProducerRecord<>(topic, rule.getId(), null));
+                    }
                 }
                 producer.commitTransaction();
             } catch (KafkaException e) {

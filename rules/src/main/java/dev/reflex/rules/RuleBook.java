@@ -62,6 +62,13 @@ public final class RuleBook {
         return Optional.ofNullable(byId.get(id));
     }
 
+    /** Every rule held, compiled or quarantined, ordered by id. */
+    public synchronized java.util.List<IndexedRule> all() {
+        java.util.List<IndexedRule> all = new java.util.ArrayList<>(byId.values());
+        all.sort(java.util.Comparator.comparing(IndexedRule::id));
+        return all;
+    }
+
     public RuleIndex index() {
         if (stale) {
             synchronized (this) {

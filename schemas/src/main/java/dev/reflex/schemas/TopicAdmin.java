@@ -64,6 +64,8 @@ public final class TopicAdmin {
                     NewTopic topic = new NewTopic(spec.name(), partitions, replicationFactor);
                     if (spec.compacted()) {
                         topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                    } else if (spec.retentionMs() != 0) {
+                        topic.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(spec.retentionMs())));
                     }
                     missing.add(topic);
                 }

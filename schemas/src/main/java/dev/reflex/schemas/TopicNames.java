@@ -9,6 +9,12 @@ public final class TopicNames {
     public static final String DEFAULT_PREFIX = "reflex.";
     private static final Pattern NAME_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
+    /**
+     * Rule history is kept forever by default: it is small (a few KB per applied change) and an audit may need any
+     * version a kept decision refers to. Shorten it with the topic's retention.ms if decisions are kept shorter.
+     */
+    public static final long RULES_LOG_RETENTION_MS = -1;
+
     private final String prefix;
 
     public TopicNames(String prefix) {
@@ -25,6 +31,14 @@ public final class TopicNames {
 
     public String rules() {
         return prefix + "rules";
+    }
+
+    /**
+     * Every rule version ever applied, in order, never compacted: the history that lets an old decision be re-evaluated
+     * with exactly the rules it used. A removal is a record with the rule id as key and no value.
+     */
+    public String rulesLog() {
+        return prefix + "rules.log";
     }
 
     public String registers() {
@@ -82,6 +96,7 @@ public final class TopicNames {
         return List.of(
             new TopicSpec(events(), false),
             new TopicSpec(rules(), true),
+            new TopicSpec(rulesLog(), false, RULES_LOG_RETENTION_MS),
             new TopicSpec(registers(), true),
             new TopicSpec(registerOps(), false),
             new TopicSpec(decisions(), false),

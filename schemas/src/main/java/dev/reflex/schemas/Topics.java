@@ -42,6 +42,11 @@ public final class Topics {
         return new Topic<>(names.rules(), key(), serdes.value(Rule.class));
     }
 
+    /** Never compacted, kept forever by default. Key: rule id; no value: the rule was removed. */
+    public Topic<String, Rule> rulesLog() {
+        return new Topic<>(names.rulesLog(), key(), serdes.value(Rule.class));
+    }
+
     /** Compacted. Key: register name. */
     public Topic<String, Register> registers() {
         return new Topic<>(names.registers(), key(), serdes.value(Register.class));

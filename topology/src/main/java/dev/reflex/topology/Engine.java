@@ -36,9 +36,14 @@ public final class Engine implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger threadFailures = new java.util.concurrent.atomic.AtomicInteger();
     private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
-    private Engine(KafkaStreams streams, boolean staticMember) {
+    private final dev.reflex.rules.RuleBook rules;
+    private final RecentDecisions recent;
+
+    private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent) {
         this.streams = streams;
         this.staticMember = staticMember;
+        this.rules = rules;
+        this.recent = recent;
     }
 
     /** Starts the engine; throws {@link StartException} with a one-line explanation when Kafka or the registry is unreachable. */
@@ -62,9 +67,15 @@ public final class Engine implements AutoCloseable {
         } catch (SchemaRegistryUnavailableException e) {
             throw new StartException(e.getMessage() + "; check --schema-registry-url and that the registry is up", e);
         }
-        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(config), config.streamsProperties());
+        dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
+        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
+        dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
+            new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        KafkaStreams streams = new KafkaStreams(
+            ReflexTopology.build(config, new dev.reflex.schemas.Topics(config.topicNames(), serdes), rules, recent),
+            config.streamsProperties());
         Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
-            || config.originals().containsKey("main.consumer.group.instance.id"));
+            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent);
         streams.setUncaughtExceptionHandler(error -> {
             engine.threadFailures.incrementAndGet();
             long delay = engine.backoff.next(System.currentTimeMillis());
@@ -119,6 +130,51 @@ public final class Engine implements AutoCloseable {
     /** The metrics of the engine's Kafka Streams instance and its clients. */
     public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
         return streams.metrics();
+    }
+
+    /** Every rule this instance holds, compiled or quarantined (every instance holds all of them). */
+    public List<dev.reflex.rules.IndexedRule> rules() {
+        return rules.all();
+    }
+
+    /** A decision this instance made recently, if it still keeps it (reflex.api.decisions.kept). */
+    public java.util.Optional<dev.reflex.schemas.Decision> recentDecision(String eventId) {
+        return recent.get(eventId);
+    }
+
+    /**
+     * The instance that owns register {@code name} (applies its operations), by its API address (application.server);
+     * empty while the group is rebalancing or when no address is configured.
+     */
+    public java.util.Optional<org.apache.kafka.streams.state.HostInfo> registerOwner(String name) {
+        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(ReflexTopology.REGISTER_VALUES_STORE, name,
+            org.apache.kafka.common.serialization.Serdes.String().serializer());
+        if (owner == null || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(owner.activeHost());
+    }
+
+    /**
+     * Register {@code name} as its owner holds it when this instance owns it ({@code owned} true), else as this
+     * instance's replica of the registers topic shows it (committed values, a commit interval behind at most).
+     */
+    public java.util.Optional<dev.reflex.schemas.Register> register(String name, boolean owned) {
+        String store = owned ? ReflexTopology.REGISTER_VALUES_STORE : ReflexTopology.REGISTERS_STORE;
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.Register> values = streams.store(
+            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(store,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.Register>keyValueStore()));
+        dev.reflex.schemas.Register register = values.get(name);
+        if (register == null || dev.reflex.topology.internals.RegisterOpProcessor.isUnset(register, System.currentTimeMillis())) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(register);
+    }
+
+    /** The API addresses of every instance of this engine's group (application.server of each). */
+    public List<org.apache.kafka.streams.state.HostInfo> instances() {
+        return streams.metadataForAllStreamsClients().stream().map(org.apache.kafka.streams.StreamsMetadata::hostInfo)
+            .filter(h -> h.port() > 0).distinct().toList();
     }
 
     public KafkaStreams.State state() {

@@ -104,6 +104,23 @@ public final class EngineConfig extends AbstractConfig {
         + "throughput, but order per subject and duplicate detection then hold only when producers key ingest records by "
         + "subject, as Reflex's connectors do.";
 
+    public static final String API_PORT_CONFIG = "reflex.api.port";
+    private static final String API_PORT_DOC = "Port of the engine's read-only HTTP API (rules with versions, register values, recent "
+        + "decisions by event id; used by reflex explain). 0 picks a free port; -1 turns the API off.";
+
+    public static final String API_HOST_CONFIG = "reflex.api.host";
+    private static final String API_HOST_DOC = "Address the API listens on. 0.0.0.0 for every interface (in a container); the "
+        + "API is read-only but shows rule and register contents, so keep it on a private network.";
+
+    public static final String API_ADVERTISED_HOST_CONFIG = "reflex.api.advertised.host";
+    private static final String API_ADVERTISED_HOST_DOC = "Host name other engine instances use to reach this one's API, "
+        + "for requests routed to the instance that owns a key (Kafka Streams application.server). Empty: reflex.api.host, "
+        + "or the machine's host name when that is 0.0.0.0.";
+
+    public static final String API_DECISIONS_KEPT_CONFIG = "reflex.api.decisions.kept";
+    private static final String API_DECISIONS_KEPT_DOC = "How many recent decisions each instance keeps in memory for the API's "
+        + "lookup by event id (about 1 KB each). Older ones are found on reflex.decisions by reflex explain. 0 keeps none.";
+
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -129,7 +146,11 @@ public final class EngineConfig extends AbstractConfig {
             Importance.MEDIUM, DECISIONS_UNMATCHED_DOC)
         .define(EVALUATE_PARTITIONING_CONFIG, Type.STRING, "subject", ConfigDef.ValidString.in("subject", "ingest"),
             Importance.MEDIUM, EVALUATE_PARTITIONING_DOC)
-        .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, 3600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC);
+        .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, 3600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC)
+        .define(API_PORT_CONFIG, Type.INT, 8095, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM, API_PORT_DOC)
+        .define(API_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, API_HOST_DOC)
+        .define(API_ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.LOW, API_ADVERTISED_HOST_DOC)
+        .define(API_DECISIONS_KEPT_CONFIG, Type.INT, 10_000, ConfigDef.Range.atLeast(0), Importance.LOW, API_DECISIONS_KEPT_DOC);
 
     private final Map<String, FieldMapping> mappings;
 
@@ -147,6 +168,23 @@ public final class EngineConfig extends AbstractConfig {
         }
         if (getInt(TOPIC_PARTITIONS_CONFIG) == 0) {
             throw new ConfigException(TOPIC_PARTITIONS_CONFIG, 0, "must be -1 (broker default) or at least 1");
+        }
+    }
+
+    /** The host other instances reach this one's API on. */
+    public String apiAdvertisedHost() {
+        String advertised = getString(API_ADVERTISED_HOST_CONFIG);
+        if (!advertised.isBlank()) {
+            return advertised;
+        }
+        String host = getString(API_HOST_CONFIG);
+        if (!host.equals("0.0.0.0")) {
+            return host;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
         }
     }
 

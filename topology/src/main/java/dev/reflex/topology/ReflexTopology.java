@@ -69,11 +69,16 @@ public final class ReflexTopology {
 
     public static Topology build(EngineConfig config) {
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
-        return build(config, new Topics(config.topicNames(), serdes), new RuleBook());
+        return build(config, new Topics(config.topicNames(), serdes), new RuleBook(), new RecentDecisions(0));
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     static Topology build(EngineConfig config, Topics topics, RuleBook rules) {
+        return build(config, topics, rules, new RecentDecisions(0));
+    }
+
+    /** The topology evaluating with {@code rules} (filled from the rules topic) and keeping recent decisions in {@code recent}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Topology build(EngineConfig config, Topics topics, RuleBook rules, RecentDecisions recent) {
         Topology topology = new Topology(new TopologyConfig(new StreamsConfig(config.streamsProperties())));
         Serializer<String> keys = Serdes.String().serializer();
 
@@ -103,7 +108,7 @@ public final class ReflexTopology {
         java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
             ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention,
-            config.getString(EngineConfig.DECISIONS_UNMATCHED_CONFIG)), evaluateParents);
+            config.getString(EngineConfig.DECISIONS_UNMATCHED_CONFIG), recent), evaluateParents);
         // retention at least a minute, so the store is valid even when detection is off (retention 0)
         java.time.Duration seenRetention = dedupRetention.compareTo(java.time.Duration.ofMinutes(1)) < 0
             ? java.time.Duration.ofMinutes(1) : dedupRetention;

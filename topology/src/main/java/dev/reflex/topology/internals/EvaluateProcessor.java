@@ -28,6 +28,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     private final String seenStore;
     private final String unmatched;
     private final java.time.Duration dedupRetention;
+    private final dev.reflex.topology.RecentDecisions recent;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Register> registers;
     private org.apache.kafka.streams.state.WindowStore<String, Long> seen;
@@ -36,7 +37,9 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
 
     public EvaluateProcessor(RuleBook rules, String registersStore, String instanceId,
                              String actionsSink, String registerOpsSink, String decisionsSink, long slowMicros,
-                             String seenStore, java.time.Duration dedupRetention, String unmatched) {
+                             String seenStore, java.time.Duration dedupRetention, String unmatched,
+                             dev.reflex.topology.RecentDecisions recent) {
+        this.recent = recent;
         this.unmatched = unmatched;
         this.slowMicros = slowMicros;
         this.seenStore = seenStore;
@@ -91,14 +94,18 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         for (RegisterOp op : evaluation.registerOps()) {
             context.forward(new Record<>(op.getName(), op, record.timestamp()), registerOpsSink);
         }
+        dev.reflex.schemas.Decision decision = null;
         if (evaluation.matchedAny() || unmatched.equals("full")) {
-            context.forward(new Record<>(event.getId(), evaluation.toDecision(event, instanceId, now), record.timestamp()), decisionsSink);
+            decision = evaluation.toDecision(event, instanceId, now);
         } else if (unmatched.equals("summary")) {
-            dev.reflex.schemas.Decision summary = evaluation.toDecision(event, instanceId, now);
-            summary.setRules(java.util.List.of());
-            summary.setRegistersRead(java.util.Map.of());
-            summary.setDetail(dev.reflex.schemas.DecisionDetail.SUMMARY);
-            context.forward(new Record<>(event.getId(), summary, record.timestamp()), decisionsSink);
+            decision = evaluation.toDecision(event, instanceId, now);
+            decision.setRules(java.util.List.of());
+            decision.setRegistersRead(java.util.Map.of());
+            decision.setDetail(dev.reflex.schemas.DecisionDetail.SUMMARY);
+        }
+        if (decision != null) {
+            context.forward(new Record<>(event.getId(), decision, record.timestamp()), decisionsSink);
+            recent.put(decision);
         }
     }
 

@@ -1,0 +1,193 @@
+package dev.reflex.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+import org.apache.kafka.clients.admin.Admin;
+
+import dev.reflex.rules.DecisionReplay;
+import dev.reflex.rules.RuleDiff;
+import dev.reflex.rules.RuleHistory;
+import dev.reflex.rules.WhatIf;
+import dev.reflex.schemas.Rule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Re-evaluate recorded events, with no side effects: nothing is produced and no live state is touched, so it runs "
+        + "beside a live engine.",
+        "Audit (default): re-evaluate each event with the rule versions and register values its decision recorded, and report "
+            + "every decision that does not reproduce. Exit code 1 if any does not.",
+        "What-if (--rules DIR): evaluate the same events against the rules in DIR, as 'rules apply' would resolve them, and "
+            + "list per rule the events that would newly fire, stop firing, or fire with different actions."})
+final class ReplayCommand implements Callable<Integer> {
+    static final int EXIT_NOT_REPRODUCED = 1;
+
+    @Option(names = "--from", paramLabel = "TIME", defaultValue = "1h",
+        description = "Start of the range (record time of the events), inclusive: " + Times.HELP + ". Default: ${DEFAULT-VALUE}.")
+    String from;
+
+    @Option(names = "--to", paramLabel = "TIME", defaultValue = "now", description = "End of the range, inclusive. Default: ${DEFAULT-VALUE}.")
+    String to;
+
+    @Option(names = "--source", paramLabel = "SOURCE", description = "Only events of this source.")
+    String source;
+
+    @Option(names = "--rules", paramLabel = "DIR", description = "What-if mode: the proposed rules (a rules directory).")
+    Path rules;
+
+    @Option(names = "--show", paramLabel = "N", defaultValue = "20",
+        description = "Audit: how many decisions that do not reproduce to print in full (default: ${DEFAULT-VALUE}).")
+    int show;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Instant now = Instant.now();
+        Instant start = Times.parse(from, now, "--from");
+        Instant end = Times.parse(to, now, "--to");
+        if (start.isAfter(end)) {
+            throw new Settings.SettingsException("--from " + start + " is after --to " + end);
+        }
+        List<Rule> proposed = rules == null ? null : RulePublisher.load(rules);
+        Map<String, Rule> live = Map.of();
+        try (Admin admin = connection.admin()) {
+            if (proposed != null) {
+                live = new RulesTopic(connection.bootstrapServers, connection.names(), connection.serdes()).read();
+            }
+        }
+        try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
+            RuleHistory history = reader.ruleHistory();
+            String range = connection.names().events() + " from " + start + " to " + end + (source == null ? "" : ", source " + source);
+            if (proposed == null) {
+                out.println("audit of " + range + " (" + history.versions() + " rule versions in the history)");
+                out.flush();
+                return audit(reader, new DecisionReplay(history), start, end, out, err);
+            }
+            out.println("what-if: " + proposed.size() + " rules from " + rules + " against " + range);
+            out.flush();
+            whatIf(reader, new DecisionReplay(history), proposed, live, start, end, out, err);
+            return 0;
+        }
+    }
+
+    private int audit(HistoryReader reader, DecisionReplay replay, Instant start, Instant end, PrintWriter out, PrintWriter err) {
+        long began = System.nanoTime();
+        long[] counts = new long[3];
+        List<String> different = new ArrayList<>();
+        Map<String, Long> unverifiable = new TreeMap<>();
+        HistoryReader.PairStats stats = reader.pairs(start, end, source, (event, time, decision) -> {
+            if (decision == null) {
+                return;
+            }
+            DecisionReplay.Check check = replay.check(event, decision);
+            counts[check.status().ordinal()]++;
+            if (check.status() == DecisionReplay.Status.DIFFERENT && different.size() < show) {
+                different.add("  " + event.getId() + " (" + event.getSource() + " / " + event.getType() + ", decided " + decision.getDecidedAt()
+                    + " by " + decision.getEngineInstance() + "):" + System.lineSeparator() + "      "
+                    + String.join(System.lineSeparator() + "      ", check.differences()));
+            } else if (check.status() == DecisionReplay.Status.UNVERIFIABLE) {
+                unverifiable.merge(check.reason(), 1L, Long::sum);
+            }
+        }, Progress.forConsole(err, "events"));
+        double seconds = (System.nanoTime() - began) / 1e9;
+        long reproduced = counts[DecisionReplay.Status.REPRODUCED.ordinal()];
+        long notReproduced = counts[DecisionReplay.Status.DIFFERENT.ordinal()];
+        long checked = reproduced + notReproduced;
+        if (stats.events == 0 && stats.decisions == 0) {
+            out.println("no recorded events in that range; nothing to check");
+            return 0;
+        }
+        out.println(String.format(Locale.ROOT, "%,d events, %,d decisions checked: %,d reproduced, %,d did not%s",
+            stats.events, checked, reproduced, notReproduced, notReproduced == 0 ? "" : ":"));
+        different.forEach(out::println);
+        if (notReproduced > different.size()) {
+            out.println(String.format(Locale.ROOT, "  ... and %,d more (--show N prints more)", notReproduced - different.size()));
+        }
+        unverifiable.forEach((reason, n) -> out.println(String.format(Locale.ROOT, "not checked: %,d decisions: %s", n, reason)));
+        notes(stats, out);
+        out.println(String.format(Locale.ROOT, "%.1f s, %,.0f events/s", seconds, stats.events / Math.max(seconds, 1e-3)));
+        return notReproduced == 0 ? 0 : EXIT_NOT_REPRODUCED;
+    }
+
+    private void whatIf(HistoryReader reader, DecisionReplay replay, List<Rule> proposed, Map<String, Rule> live,
+                        Instant start, Instant end, PrintWriter out, PrintWriter err) {
+        long began = System.nanoTime();
+        WhatIf whatIf = new WhatIf(WhatIf.index(proposed), replay);
+        HistoryReader.PairStats stats = reader.pairs(start, end, source,
+            (event, time, decision) -> whatIf.accept(event, decision, Instant.ofEpochMilli(time)), Progress.forConsole(err, "events"));
+        double seconds = (System.nanoTime() - began) / 1e9;
+        RuleDiff diff = RuleDiff.between(live, proposed);
+        Map<String, String> status = new TreeMap<>();
+        diff.added().forEach(r -> status.put(r.getId(), "new"));
+        diff.changed().forEach(c -> status.put(c.next().getId(), "changed"));
+        diff.removed().forEach(r -> status.put(r.getId(), "removed"));
+        out.println(String.format(Locale.ROOT, "%,d events evaluated; live rules: %d added, %d changed, %d removed in %s",
+            whatIf.events(), diff.added().size(), diff.changed().size(), diff.removed().size(), rules));
+        if (whatIf.changes().isEmpty()) {
+            out.println("no rule would behave differently on these events");
+        }
+        whatIf.changes().forEach((id, change) -> {
+            out.println("rule " + id + (status.containsKey(id) ? " (" + status.get(id) + ")" : " (unchanged, behaves differently)"));
+            line(out, "would newly fire", change.newlyFire());
+            line(out, "would stop firing", change.stopFiring());
+            line(out, "different actions", change.differentActions());
+        });
+        List<String> quiet = new ArrayList<>();
+        status.forEach((id, s) -> {
+            if (!whatIf.changes().containsKey(id)) {
+                quiet.add(id + " (" + s + ")");
+            }
+        });
+        if (!quiet.isEmpty()) {
+            out.println("no effect on these events: " + String.join(", ", quiet));
+        }
+        if (whatIf.unrecordedReads() > 0) {
+            out.println(String.format(Locale.ROOT, "note: for %,d events the proposed rules read registers their decisions did not "
+                + "record; those read as unset", whatIf.unrecordedReads()));
+        }
+        if (whatIf.actionsNotCompared() > 0) {
+            out.println(String.format(Locale.ROOT, "note: %,d matches kept firing but their recorded actions could not be rebuilt "
+                + "(rule version not in the history); actions not compared", whatIf.actionsNotCompared()));
+        }
+        notes(stats, out);
+        out.println(String.format(Locale.ROOT, "%.1f s, %,.0f events/s", seconds, whatIf.events() / Math.max(seconds, 1e-3)));
+    }
+
+    private static void line(PrintWriter out, String what, WhatIf.Kind kind) {
+        if (kind.count() > 0) {
+            out.println(String.format(Locale.ROOT, "  %-18s %,8d   e.g. %s", what, kind.count(), String.join(", ", kind.examples())));
+        }
+    }
+
+    private static void notes(HistoryReader.PairStats stats, PrintWriter out) {
+        if (stats.withoutDecision > 0) {
+            out.println(String.format(Locale.ROOT, "not checked: %,d events without a decision (reflex.decisions.unmatched=none, "
+                + "or the decision is outside the range)", stats.withoutDecision));
+        }
+        if (stats.duplicates > 0) {
+            out.println(String.format(Locale.ROOT, "not checked: %,d repeated event ids (duplicates the engine dropped)", stats.duplicates));
+        }
+        if (stats.decisionsWithoutEvent > 0) {
+            out.println(String.format(Locale.ROOT, "not checked: %,d decisions whose event is outside the range or aged out",
+                stats.decisionsWithoutEvent));
+        }
+    }
+}
