@@ -122,13 +122,18 @@ final class BenchCluster implements AutoCloseable {
     }
 
     void publishRules(TopicNames names) throws Exception {
+        publishRules(bootstrap(), registry.url(), names, rulesYaml());
+    }
+
+    /** The workload's rules as one YAML text: rule-i listens to type-(i / 3) and fires when cpu > 90 and no freeze is on. */
+    static String rulesYaml() {
         StringBuilder yaml = new StringBuilder();
         for (int i = 0; i < RULES; i++) {
             yaml.append("id: rule-").append(i).append("\nwhen:\n  source: bench\n  type: type-").append(i / MATCHES)
                 .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\nthen:\n  - system: ").append(SYSTEM)
                 .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
         }
-        publishRules(bootstrap(), registry.url(), names, yaml.toString());
+        return yaml.toString();
     }
 
     /** Publishes the rules of a YAML text to the rules topic, as {@code reflex rules apply} would (no systems, no deletions). */

@@ -88,25 +88,44 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private int audit(HistoryReader reader, DecisionReplay replay, Instant start, Instant end, PrintWriter out, PrintWriter err) {
+    private int audit(HistoryReader reader, DecisionReplay replay, Instant start, Instant end, PrintWriter out, PrintWriter err)
+            throws Exception {
         long began = System.nanoTime();
         long[] counts = new long[3];
-        List<String> different = new ArrayList<>();
+        // the first decisions in reading order that did not reproduce, whichever worker found them
+        TreeMap<Long, String> different = new TreeMap<>();
         Map<String, Long> unverifiable = new TreeMap<>();
-        HistoryReader.PairStats stats = reader.pairs(start, end, source, (event, time, decision) -> {
+        HistoryReader.PairStats stats;
+        try (ParallelReplay<String[]> parallel = new ParallelReplay<>(ParallelReplay.threads(), (event, time, decision) -> {
             if (decision == null) {
-                return;
+                return null;
             }
             DecisionReplay.Check check = replay.check(event, decision);
-            counts[check.status().ordinal()]++;
-            if (check.status() == DecisionReplay.Status.DIFFERENT && different.size() < show) {
-                different.add("  " + event.getId() + " (" + event.getSource() + " / " + event.getType() + ", decided " + decision.getDecidedAt()
-                    + " by " + decision.getEngineInstance() + "):" + System.lineSeparator() + "      "
-                    + String.join(System.lineSeparator() + "      ", check.differences()));
-            } else if (check.status() == DecisionReplay.Status.UNVERIFIABLE) {
-                unverifiable.merge(check.reason(), 1L, Long::sum);
+            return switch (check.status()) {
+                case REPRODUCED -> new String[] {"0"};
+                case DIFFERENT -> new String[] {"1", "  " + event.getId() + " (" + event.getSource() + " / " + event.getType()
+                    + ", decided " + decision.getDecidedAt() + " by " + decision.getEngineInstance() + "):" + System.lineSeparator()
+                    + "      " + String.join(System.lineSeparator() + "      ", check.differences())};
+                case UNVERIFIABLE -> new String[] {"2", check.reason()};
+            };
+        }, (sequence, result) -> {
+            if (result == null) {
+                return;
             }
-        }, Progress.forConsole(err, "events"));
+            int status = Integer.parseInt(result[0]);
+            counts[status]++;
+            if (status == 1) {
+                different.put(sequence, result[1]);
+                if (different.size() > show) {
+                    different.pollLastEntry();
+                }
+            } else if (status == 2) {
+                unverifiable.merge(result[1], 1L, Long::sum);
+            }
+        })) {
+            stats = reader.pairs(start, end, source, parallel, Progress.forConsole(err, "events"));
+            parallel.finish();
+        }
         double seconds = (System.nanoTime() - began) / 1e9;
         long reproduced = counts[DecisionReplay.Status.REPRODUCED.ordinal()];
         long notReproduced = counts[DecisionReplay.Status.DIFFERENT.ordinal()];
@@ -117,7 +136,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         out.println(String.format(Locale.ROOT, "%,d events, %,d decisions checked: %,d reproduced, %,d did not%s",
             stats.events, checked, reproduced, notReproduced, notReproduced == 0 ? "" : ":"));
-        different.forEach(out::println);
+        different.values().forEach(out::println);
         if (notReproduced > different.size()) {
             out.println(String.format(Locale.ROOT, "  ... and %,d more (--show N prints more)", notReproduced - different.size()));
         }
@@ -128,11 +147,15 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private void whatIf(HistoryReader reader, DecisionReplay replay, List<Rule> proposed, Map<String, Rule> live,
-                        Instant start, Instant end, PrintWriter out, PrintWriter err) {
+                        Instant start, Instant end, PrintWriter out, PrintWriter err) throws Exception {
         long began = System.nanoTime();
         WhatIf whatIf = new WhatIf(WhatIf.index(proposed), replay);
-        HistoryReader.PairStats stats = reader.pairs(start, end, source,
-            (event, time, decision) -> whatIf.accept(event, decision, Instant.ofEpochMilli(time)), Progress.forConsole(err, "events"));
+        HistoryReader.PairStats stats;
+        try (ParallelReplay<WhatIf.Comparison> parallel = new ParallelReplay<>(ParallelReplay.threads(),
+                (event, time, decision) -> whatIf.compare(event, decision, Instant.ofEpochMilli(time)), whatIf::add)) {
+            stats = reader.pairs(start, end, source, parallel, Progress.forConsole(err, "events"));
+            parallel.finish();
+        }
         double seconds = (System.nanoTime() - began) / 1e9;
         RuleDiff diff = RuleDiff.between(live, proposed);
         Map<String, String> status = new TreeMap<>();

@@ -31,7 +31,8 @@ class CliTest {
         Result help = run("--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("dev", "engine", "publish", "rules");
-        for (String command : new String[] {"dev", "engine", "publish", "connect", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test"}) {
+        for (String command : new String[] {"dev", "engine", "publish", "connect", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test",
+            "replay", "explain"}) {
             Result sub = run((command + " --help").split(" "));
             assertThat(sub.exit()).as(command).isZero();
             assertThat(sub.out()).as(command).contains("Usage: reflex " + command);
@@ -43,6 +44,46 @@ class CliTest {
         Result result = run("engine", "--bogus");
         assertThat(result.exit()).isEqualTo(2);
         assertThat(result.err().strip()).isEqualTo("error: Unknown option: '--bogus' (see 'reflex engine --help')");
+    }
+
+    @Test
+    void replayAndExplainSayWhatIsWrongInOneLine() {
+        Result badTime = run("replay", "--from", "yesterday-ish");
+        assertThat(badTime.exit()).isEqualTo(1);
+        assertThat(badTime.err().strip()).isEqualTo("error: --from 'yesterday-ish' is not a time; use " + Times.HELP);
+        Result backwards = run("replay", "--from", "2026-11-22T10:00:00Z", "--to", "2026-11-22T09:00:00Z");
+        assertThat(backwards.err().strip()).isEqualTo("error: --from 2026-11-22T10:00:00Z is after --to 2026-11-22T09:00:00Z");
+        int port = Ports.freePort();
+        for (String[] args : new String[][] {{"replay", "--bootstrap-servers", "127.0.0.1:" + port},
+                {"explain", "some-id", "--engine-url", "none", "--bootstrap-servers", "127.0.0.1:" + port}}) {
+            Result unreachable = run(args);
+            assertThat(unreachable.exit()).as(args[0]).isEqualTo(1);
+            assertThat(unreachable.err().strip()).as(args[0]).isEqualTo("error: cannot reach Kafka at 127.0.0.1:" + port
+                + " within 10 s; check --bootstrap-servers and that the brokers are up");
+        }
+    }
+
+    @Test
+    void timesAreNowAnInstantADateOrADurationAgo() {
+        java.time.Instant now = java.time.Instant.parse("2026-11-22T08:00:00Z");
+        assertThat(Times.parse("now", now, "--to")).isEqualTo(now);
+        assertThat(Times.parse("90m", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-22T06:30:00Z"));
+        assertThat(Times.parse("2026-11-21T07:15:00Z", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
+        assertThat(Times.parse("2026-11-21T07:15", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
+        assertThat(Times.parse("2026-11-21", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T00:00:00Z"));
+    }
+
+    @Test
+    void progressIsABarWithRateAndEtaOnATerminalAndPlainLinesOtherwise() {
+        java.io.StringWriter plain = new java.io.StringWriter();
+        Progress lines = new Progress(new java.io.PrintWriter(plain, true), false, "events");
+        lines.start(1_000);
+        String line = lines.line(250, System.nanoTime() + 1_000_000_000L);
+        assertThat(line).matches("\\[#######\\.{23}\\]  25% 250 of 1,000 events  \\d+/s  ETA \\d+ s");
+        lines.finish(1_000);
+        assertThat(plain.toString()).as("nothing redrawn on a pipe").isEmpty();
+        assertThat(Progress.duration(59)).isEqualTo("59 s");
+        assertThat(Progress.duration(3_725)).isEqualTo("1 h 2 min");
     }
 
     @Test
@@ -72,7 +113,7 @@ class CliTest {
     @Test
     void anUnreachableBrokerIsOneLineThatSaysWhatToDo() {
         int port = Ports.freePort();
-        Result result = run("engine", "--bootstrap-servers", "127.0.0.1:" + port);
+        Result result = run("engine", "--bootstrap-servers", "127.0.0.1:" + port, "--set", "reflex.api.port=0");
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err().strip()).isEqualTo("error: cannot reach Kafka at 127.0.0.1:" + port
             + " within 10 s; check --bootstrap-servers and that the brokers are up");
@@ -82,7 +123,7 @@ class CliTest {
     void anUnreachableRegistryIsOneLineThatSaysWhatToDo() {
         int port = Ports.freePort();
         Result result = run("engine", "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--schema-registry-url", "http://127.0.0.1:" + port, "--set", "reflex.topic.prefix=unreach.");
+            "--schema-registry-url", "http://127.0.0.1:" + port, "--set", "reflex.topic.prefix=unreach.", "--set", "reflex.api.port=0");
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err().strip()).isEqualTo("error: schema registry at http://127.0.0.1:" + port
             + " is unreachable (connection refused); check --schema-registry-url and that the registry is up");

@@ -95,6 +95,9 @@ final class ReadOnlyViews {
         if (node.isBoolean()) {
             return node.booleanValue();
         }
+        if (node.isInt() || node.isLong()) {
+            return node.longValue();
+        }
         if (node.isIntegralNumber()) {
             BigInteger big = node.bigIntegerValue();
             return big.bitLength() < 64 ? (Object) big.longValue() : big;

@@ -52,12 +52,14 @@ public final class WhatIf {
 
     public static final class Kind {
         private long count;
-        private final List<String> examples = new ArrayList<>(EXAMPLES);
+        /** The examples seen first in reading order: by sequence number, at most {@link #EXAMPLES}. */
+        private final TreeMap<Long, String> examples = new TreeMap<>();
 
-        void add(String eventId) {
+        void add(long sequence, String eventId) {
             count++;
-            if (examples.size() < EXAMPLES) {
-                examples.add(eventId);
+            examples.put(sequence, eventId);
+            if (examples.size() > EXAMPLES) {
+                examples.pollLastEntry();
             }
         }
 
@@ -66,8 +68,15 @@ public final class WhatIf {
         }
 
         public List<String> examples() {
-            return examples;
+            return List.copyOf(examples.values());
         }
+    }
+
+    /** How one rule's behaviour differs for one event. */
+    public enum Difference { NEWLY_FIRES, STOPS_FIRING, DIFFERENT_ACTIONS }
+
+    /** What evaluating one event against the proposed rules showed; computed on any thread, merged with {@link #add}. */
+    public record Comparison(String eventId, Map<String, Difference> differences, boolean unrecordedRead, int actionsNotCompared) {
     }
 
     private final RuleIndex proposed;
@@ -90,53 +99,82 @@ public final class WhatIf {
     }
 
     /**
-     * Compares one recorded event. {@code decision} null: the engine recorded none (reflex.decisions.unmatched=none),
-     * so nothing matched; {@code eventTime} then stands in for the decision time.
+     * Compares one recorded event (in reading order). {@code decision} null: the engine recorded none
+     * (reflex.decisions.unmatched=none), so nothing matched; {@code eventTime} then stands in for the decision time.
      */
     public void accept(Event event, Decision decision, Instant eventTime) {
-        events++;
-        Set<String> before = new HashSet<>();
-        Map<String, List<String>> beforeEffects = null;
+        add(events, compare(event, decision, eventTime));
+    }
+
+    /** Compares one recorded event; safe to call from several threads at once. */
+    public Comparison compare(Event event, Decision decision, Instant eventTime) {
+        Map<String, String> before = new HashMap<>();
         if (decision != null && decision.getDetail() == DecisionDetail.FULL) {
             for (RuleOutcome outcome : decision.getRules()) {
                 if (outcome.getOutcome() == Outcome.MATCHED) {
-                    before.add(outcome.getRuleId());
-                }
-            }
-            if (!before.isEmpty()) {
-                DecisionReplay.Replayed replayed = recorded.replay(event, decision);
-                if (replayed.evaluation() != null) {
-                    beforeEffects = effects(replayed.evaluation());
+                    before.put(outcome.getRuleId(), outcome.getRuleVersion());
                 }
             }
         }
         Set<String> unrecorded = new LinkedHashSet<>();
         Instant now = decision != null ? decision.getDecidedAt() : eventTime;
         Evaluation evaluation = Evaluator.evaluate(event, proposed, DecisionReplay.recordedRegisters(decision, unrecorded), now);
-        if (!unrecorded.isEmpty()) {
-            unrecordedReads++;
-        }
-        Set<String> after = new HashSet<>();
+        Map<String, String> after = new HashMap<>();
         for (RuleOutcome outcome : evaluation.outcomes()) {
             if (outcome.getOutcome() == Outcome.MATCHED) {
-                after.add(outcome.getRuleId());
+                after.put(outcome.getRuleId(), outcome.getRuleVersion());
             }
         }
-        Map<String, List<String>> afterEffects = after.isEmpty() ? Map.of() : effects(evaluation);
-        for (String rule : after) {
-            if (!before.contains(rule)) {
-                change(rule).newlyFire.add(event.getId());
-            } else if (beforeEffects == null) {
-                actionsNotCompared++;
-            } else if (!beforeEffects.getOrDefault(rule, List.of()).equals(afterEffects.getOrDefault(rule, List.of()))) {
-                change(rule).differentActions.add(event.getId());
+        Map<String, Difference> differences = new TreeMap<>();
+        List<String> changedVersion = new ArrayList<>();
+        for (Map.Entry<String, String> rule : after.entrySet()) {
+            String was = before.get(rule.getKey());
+            if (was == null) {
+                differences.put(rule.getKey(), Difference.NEWLY_FIRES);
+            } else if (!was.equals(rule.getValue())) {
+                // the same version on the same event, registers and time does the same: only changed versions are compared
+                changedVersion.add(rule.getKey());
             }
         }
-        for (String rule : before) {
-            if (!after.contains(rule)) {
-                change(rule).stopFiring.add(event.getId());
+        for (String rule : before.keySet()) {
+            if (!after.containsKey(rule)) {
+                differences.put(rule, Difference.STOPS_FIRING);
             }
         }
+        int notCompared = 0;
+        if (!changedVersion.isEmpty()) {
+            DecisionReplay.Replayed replayed = recorded.replay(event, decision);
+            if (replayed.evaluation() == null) {
+                notCompared = changedVersion.size();
+            } else {
+                Map<String, List<String>> beforeEffects = effects(replayed.evaluation());
+                Map<String, List<String>> afterEffects = effects(evaluation);
+                for (String rule : changedVersion) {
+                    if (!beforeEffects.getOrDefault(rule, List.of()).equals(afterEffects.getOrDefault(rule, List.of()))) {
+                        differences.put(rule, Difference.DIFFERENT_ACTIONS);
+                    }
+                }
+            }
+        }
+        return new Comparison(event.getId(), differences, !unrecorded.isEmpty(), notCompared);
+    }
+
+    /** Adds the comparison of the event read {@code sequence}-th; examples are the first ones in reading order. */
+    public synchronized void add(long sequence, Comparison comparison) {
+        events++;
+        if (comparison.unrecordedRead()) {
+            unrecordedReads++;
+        }
+        actionsNotCompared += comparison.actionsNotCompared();
+        comparison.differences().forEach((rule, difference) -> {
+            RuleChange change = change(rule);
+            Kind kind = switch (difference) {
+                case NEWLY_FIRES -> change.newlyFire;
+                case STOPS_FIRING -> change.stopFiring;
+                case DIFFERENT_ACTIONS -> change.differentActions;
+            };
+            kind.add(sequence, comparison.eventId());
+        });
     }
 
     private RuleChange change(String rule) {
@@ -158,7 +196,7 @@ public final class WhatIf {
     }
 
     /** Rules whose behaviour changes, by id. */
-    public Map<String, RuleChange> changes() {
+    public synchronized Map<String, RuleChange> changes() {
         return changes;
     }
 
