@@ -142,7 +142,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         unverifiable.forEach((reason, n) -> out.println(String.format(Locale.ROOT, "not checked: %,d decisions: %s", n, reason)));
         notes(stats, out);
-        out.println(String.format(Locale.ROOT, "%.1f s, %,.0f events/s", seconds, stats.events / Math.max(seconds, 1e-3)));
+        out.println(timing(seconds, stats.events));
         return notReproduced == 0 ? 0 : EXIT_NOT_REPRODUCED;
     }
 
@@ -191,7 +191,13 @@ final class ReplayCommand implements Callable<Integer> {
                 + "(rule version not in the history); actions not compared", whatIf.actionsNotCompared()));
         }
         notes(stats, out);
-        out.println(String.format(Locale.ROOT, "%.1f s, %,.0f events/s", seconds, whatIf.events() / Math.max(seconds, 1e-3)));
+        out.println(timing(seconds, whatIf.events()));
+    }
+
+    /** The time taken, with the rate once there are enough events for it to mean something. */
+    static String timing(double seconds, long events) {
+        return events < 10_000 ? String.format(Locale.ROOT, "%.1f s", seconds)
+            : String.format(Locale.ROOT, "%.1f s, %,.0f events/s", seconds, events / Math.max(seconds, 1e-3));
     }
 
     private static void line(PrintWriter out, String what, WhatIf.Kind kind) {
