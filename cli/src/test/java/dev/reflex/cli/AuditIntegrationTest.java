@@ -106,13 +106,7 @@ class AuditIntegrationTest {
         Files.writeString(rules.resolve("notice.yaml"), NOTICE);
         apply(rules);
 
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
-        settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-        settings.put(EngineConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-        settings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, 1000L);
+        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
         settings.put(EngineConfig.INSTANCE_ID_CONFIG, "audit-engine");
         settings.put(EngineConfig.API_PORT_CONFIG, 0);
         api = EngineApi.start(new EngineConfig(settings)).orElseThrow();

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +74,8 @@ class EngineApiRoutingTest {
         List<EngineApi> apis = new ArrayList<>();
         List<Engine> engines = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            Map<String, Object> settings = new HashMap<>();
-            settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
-            settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-            settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-            settings.put(EngineConfig.STATE_DIR_CONFIG, dir.resolve("state-" + i).toString());
+            Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state-" + i));
             settings.put(EngineConfig.INSTANCE_ID_CONFIG, "engine-" + i);
-            settings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, 1000L);
             settings.put(EngineConfig.API_PORT_CONFIG, 0);
             settings.put("consumer.auto.offset.reset", "earliest");
             EngineApi api = EngineApi.start(new EngineConfig(settings)).orElseThrow();

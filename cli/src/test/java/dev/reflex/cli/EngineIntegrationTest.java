@@ -87,14 +87,7 @@ class EngineIntegrationTest {
     }
 
     private Engine startEngine() throws InterruptedException {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
-        settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-        settings.put(EngineConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-        settings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, 1000L);
-        Engine started = Engine.start(new EngineConfig(settings));
+        Engine started = Engine.start(new EngineConfig(TestEngines.settings(names, dir.resolve("state"))));
         assertThat(started.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
         return started;
     }

@@ -126,75 +126,84 @@ final class ConditionExplainer {
     }
 
     private static int closing(String s, int open) {
+        return scan(s, open, (i, depth, c) -> (c == ')' || c == ']') && depth == 0 ? i : -1);
+    }
+
+    /** What {@link #scan} calls at each position outside strings, with the bracket depth after that position. */
+    private interface Visit {
+        /** A position to stop at, or -1 to go on. */
+        int at(int i, int depth, char c);
+    }
+
+    /** Walks {@code s} from {@code from}, skipping string literals, tracking bracket depth; returns where a visit stopped, or -1. */
+    private static int scan(String s, int from, Visit visit) {
         int depth = 0;
-        for (int i = open; i < s.length(); i++) {
+        for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\'' || c == '"') {
                 i = stringEnd(s, i);
-            } else if (c == '(' || c == '[') {
+                continue;
+            }
+            if (c == '(' || c == '[') {
                 depth++;
             } else if (c == ')' || c == ']') {
                 depth--;
-                if (depth == 0) {
-                    return i;
-                }
+            }
+            int stop = visit.at(i, depth, c);
+            if (stop >= 0) {
+                return stop;
             }
         }
         return -1;
     }
 
+    private static boolean outside(int depth, char c) {
+        return depth == 0 && c != '(' && c != ')' && c != '[' && c != ']';
+    }
+
     /** Splits at {@code op} where it stands outside brackets and strings; a ternary makes the part whole. */
     private static List<String> split(String s, String op) {
         List<String> parts = new ArrayList<>();
-        int depth = 0;
-        int from = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = stringEnd(s, i);
-            } else if (c == '(' || c == '[') {
-                depth++;
-            } else if (c == ')' || c == ']') {
-                depth--;
-            } else if (depth == 0 && c == '?' && !s.startsWith(".?", i - 1)) {
-                return List.of(s);
-            } else if (depth == 0 && s.startsWith(op, i)) {
-                parts.add(s.substring(from, i).strip());
-                i += op.length() - 1;
-                from = i + 1;
+        int[] from = {0};
+        int ternary = scan(s, 0, (i, depth, c) -> {
+            if (!outside(depth, c) || i < from[0]) {
+                return -1;
             }
+            if (c == '?' && !s.startsWith(".?", i - 1)) {
+                return i;
+            }
+            if (s.startsWith(op, i)) {
+                parts.add(s.substring(from[0], i).strip());
+                from[0] = i + op.length();
+            }
+            return -1;
+        });
+        if (ternary >= 0) {
+            return List.of(s);
         }
-        parts.add(s.substring(from).strip());
+        parts.add(s.substring(from[0]).strip());
         return parts;
     }
 
     /** The first comparison or membership operator outside brackets and strings: {start, end}, or null. */
     private static int[] comparison(String s) {
-        int depth = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = stringEnd(s, i);
-            } else if (c == '(' || c == '[') {
-                depth++;
-            } else if (c == ')' || c == ']') {
-                depth--;
-            } else if (depth == 0) {
-                for (String op : COMPARISONS) {
-                    if (s.startsWith(op, i)) {
-                        return new int[] {i, i + 2};
-                    }
-                }
-                if (c == '<' || c == '>') {
-                    return new int[] {i, i + 1};
-                }
-                if (s.startsWith("in", i) && (i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_' && s.charAt(i - 1) != '.')
-                        && i + 2 < s.length() && !Character.isLetterOrDigit(s.charAt(i + 2)) && s.charAt(i + 2) != '_') {
-                    return new int[] {i, i + 2};
-                }
+        int at = scan(s, 0, (i, depth, c) -> outside(depth, c) && operatorLength(s, i) > 0 ? i : -1);
+        return at < 0 ? null : new int[] {at, at + operatorLength(s, at)};
+    }
+
+    private static int operatorLength(String s, int i) {
+        for (String op : COMPARISONS) {
+            if (s.startsWith(op, i)) {
+                return 2;
             }
         }
-        return null;
+        char c = s.charAt(i);
+        if (c == '<' || c == '>') {
+            return 1;
+        }
+        boolean wordStart = i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_' && s.charAt(i - 1) != '.';
+        boolean wordEnd = i + 2 < s.length() && !Character.isLetterOrDigit(s.charAt(i + 2)) && s.charAt(i + 2) != '_';
+        return s.startsWith("in", i) && wordStart && wordEnd ? 2 : 0;
     }
 
     private static int stringEnd(String s, int open) {
