@@ -58,15 +58,25 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         return topic + (isKey ? "-key" : "-value");
     }
 
-    byte[] serialize(String topic, T record) {
-        if (record == null) {
-            return null;
-        }
+    /** The schema's id per topic, once the registry has given it: a serializer's schema never changes. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> idsByTopic = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private int idFor(String topic) {
         String subject = subject(topic);
         int id = autoRegister ? registry.register(subject, schema)
             : registry.lookup(subject, schema).orElseThrow(() -> new SerializationException("schema of "
                 + schema.getFullName() + " is not registered under subject '" + subject
                 + "' and auto-registration is off; register it first"));
+        idsByTopic.put(topic, id);
+        return id;
+    }
+
+    byte[] serialize(String topic, T record) {
+        if (record == null) {
+            return null;
+        }
+        Integer known = idsByTopic.get(topic);
+        int id = known != null ? known : idFor(topic);
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC_BYTE);
         out.write(id >>> 24);
