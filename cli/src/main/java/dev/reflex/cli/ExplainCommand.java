@@ -47,6 +47,9 @@ final class ExplainCommand implements Callable<Integer> {
     /** How far past its decision an event or an action result is looked for, in record time. */
     private static final long EVENT_SEARCH_MS = HistoryReader.JOIN_WINDOW_MS;
     private static final int DATA_CHARS = 300;
+    private static final String API = "engine API";
+    /** How far before a decision time the event is looked for when only the decision time is known (a backlog). */
+    private static final long API_LOOKBACK_MS = 10 * 60_000;
 
     @Parameters(paramLabel = "EVENT_ID", description = "The event's id (CloudEvents id; for webhooks, the delivery id or the one assigned).")
     String eventId;
@@ -77,7 +80,7 @@ final class ExplainCommand implements Callable<Integer> {
         connection.admin().close();
         try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
             Found<Decision> found = EngineApi.Client.decision(engineUrl, eventId)
-                .map(d -> new Found<>(d, d.getDecidedAt().toEpochMilli(), "engine API"))
+                .map(d -> new Found<>(d, d.getDecidedAt().toEpochMilli(), API))
                 .orElseGet(() -> findDecision(reader, start, err));
             if (found == null) {
                 Instant earliest = reader.earliest(reader.names().decisions());
@@ -87,10 +90,12 @@ final class ExplainCommand implements Callable<Integer> {
                 return EXIT_NOT_FOUND;
             }
             Decision decision = found.value();
-            Event event = findEvent(reader, decision, found.time());
+            // a decision from the API carries its decision time, a little after the event's record time: look further back
+            long back = found.where().equals(API) ? API_LOOKBACK_MS : EVENT_SEARCH_MS;
+            Event event = findEvent(reader, decision, found.time(), back);
             RuleHistory history = reader.ruleHistory();
             Story story = story(event, decision, history);
-            story.results = findResults(reader, decision, found.time());
+            story.results = findResults(reader, decision, found.time() - back);
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(story.toMap()));
             } else {
@@ -135,7 +140,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** The event, from the events topic near the decision's record time (the two carry the same timestamp). */
-    private Event findEvent(HistoryReader reader, Decision decision, long time) {
+    private Event findEvent(HistoryReader reader, Decision decision, long time, long back) {
         String topic = reader.names().events();
         List<TopicPartition> partitions = reader.partitions(topic);
         if (partitions.isEmpty()) {
@@ -143,7 +148,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         String key = decision.getSubject() != null ? decision.getSubject() : decision.getEventId();
         TopicPartition partition = partitionFor(topic, partitions.size(), key);
-        List<HistoryReader.Range> range = reader.ranges(List.of(partition), Instant.ofEpochMilli(time - EVENT_SEARCH_MS),
+        List<HistoryReader.Range> range = reader.ranges(List.of(partition), Instant.ofEpochMilli(time - back),
             Instant.ofEpochMilli(time + EVENT_SEARCH_MS));
         Event[] found = new Event[1];
         reader.scanRanges(range, record -> {
@@ -159,7 +164,7 @@ final class ExplainCommand implements Callable<Integer> {
         return found[0];
     }
 
-    /** The last result of each of the decision's actions, from the results topic after the decision. */
+    /** The last result of each of the decision's actions, from the results topic from {@code time} on. */
     private Map<String, ActionResult> findResults(HistoryReader reader, Decision decision, long time) {
         Map<String, ActionResult> results = new LinkedHashMap<>();
         if (decision.getActionIds().isEmpty()) {
@@ -173,7 +178,7 @@ final class ExplainCommand implements Callable<Integer> {
         Set<String> ids = Set.copyOf(decision.getActionIds());
         List<TopicPartition> wanted = ids.stream().map(id -> partitionFor(topic, partitions.size(), id)).distinct().toList();
         var deserializer = connection.serdes().value(ActionResult.class).deserializer();
-        reader.scanRanges(reader.ranges(wanted, Instant.ofEpochMilli(time - EVENT_SEARCH_MS), null), record -> {
+        reader.scanRanges(reader.ranges(wanted, Instant.ofEpochMilli(time), null), record -> {
             if (record.value() != null && ids.contains(record.key())) {
                 results.put(record.key(), deserializer.deserialize(topic, record.value()));
             }
