@@ -68,7 +68,9 @@ public final class Engine implements AutoCloseable {
             throw new StartException(e.getMessage() + "; check --schema-registry-url and that the registry is up", e);
         }
         dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
-        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
+        // kept for the API only: none when it is off
+        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_PORT_CONFIG) < 0 ? 0
+            : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
         dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
             new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
         KafkaStreams streams = new KafkaStreams(
