@@ -22,6 +22,15 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
+        // Kafka Streams rethrows a stream thread's failure after its handler has dealt with it (the engine logs it,
+        // and replaces the thread); without this the JVM would print the same stack trace again on standard error.
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+            if (thread.getName().contains("StreamThread")) {
+                org.slf4j.LoggerFactory.getLogger(Main.class).debug("stream thread {} ended", thread.getName(), error);
+            } else {
+                org.slf4j.LoggerFactory.getLogger(Main.class).error("thread {} failed", thread.getName(), error);
+            }
+        });
         System.exit(run(System.out, System.err, args));
     }
 
