@@ -208,7 +208,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     private static void notes(HistoryReader.PairStats stats, PrintWriter out) {
         if (stats.withoutDecision > 0) {
-            out.println(String.format(Locale.ROOT, "not checked: %,d events without a decision (reflex.decisions.unmatched=none, "
+            out.println(String.format(Locale.ROOT, "not checked: %,d events without a decision (not decided yet, reflex.decisions.unmatched=none, "
                 + "or the decision is outside the range)", stats.withoutDecision));
         }
         if (stats.duplicates > 0) {
