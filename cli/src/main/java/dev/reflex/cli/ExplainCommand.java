@@ -177,7 +177,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         Set<String> ids = Set.copyOf(decision.getActionIds());
         List<TopicPartition> wanted = ids.stream().map(id -> partitionFor(topic, partitions.size(), id)).distinct().toList();
-        var deserializer = connection.serdes().value(ActionResult.class).deserializer();
+        var deserializer = reader.serdes().value(ActionResult.class).deserializer();
         reader.scanRanges(reader.ranges(wanted, Instant.ofEpochMilli(time), null), record -> {
             if (record.value() != null && ids.contains(record.key())) {
                 results.put(record.key(), deserializer.deserialize(topic, record.value()));

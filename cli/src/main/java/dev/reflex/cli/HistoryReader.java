@@ -36,6 +36,7 @@ final class HistoryReader implements AutoCloseable {
     static final long JOIN_WINDOW_MS = 30_000;
 
     private final TopicNames names;
+    private final ReflexSerdes serdes;
     private final Deserializer<Event> events;
     private final Deserializer<Decision> decisions;
     private final Deserializer<Rule> rules;
@@ -43,6 +44,7 @@ final class HistoryReader implements AutoCloseable {
 
     HistoryReader(String bootstrapServers, TopicNames names, ReflexSerdes serdes) {
         this.names = names;
+        this.serdes = serdes;
         this.events = serdes.value(Event.class).deserializer();
         this.decisions = serdes.value(Decision.class).deserializer();
         this.rules = serdes.value(Rule.class).deserializer();
@@ -63,6 +65,10 @@ final class HistoryReader implements AutoCloseable {
         return names;
     }
 
+    ReflexSerdes serdes() {
+        return serdes;
+    }
+
     Deserializer<Event> events() {
         return events;
     }
@@ -81,6 +87,19 @@ final class HistoryReader implements AutoCloseable {
             });
         }
         return history;
+    }
+
+    /** Every live rule by id, as an engine holds them: the compacted rules topic read to its end, a tombstone removing. */
+    Map<String, Rule> liveRules() {
+        Map<String, Rule> live = new java.util.TreeMap<>();
+        scan(partitions(names.rules()), null, record -> {
+            if (record.value() == null) {
+                live.remove(record.key());
+            } else {
+                live.put(record.key(), rules.deserialize(names.rules(), record.value()));
+            }
+        });
+        return live;
     }
 
     /** The partitions of {@code topic}; none when it does not exist. */

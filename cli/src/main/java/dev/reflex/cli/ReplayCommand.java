@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-import org.apache.kafka.clients.admin.Admin;
-
 import dev.reflex.rules.DecisionReplay;
 import dev.reflex.rules.RuleDiff;
 import dev.reflex.rules.RuleHistory;
@@ -67,12 +65,7 @@ final class ReplayCommand implements Callable<Integer> {
             throw new Settings.SettingsException("--from " + start + " is after --to " + end);
         }
         List<Rule> proposed = rules == null ? null : RulePublisher.load(rules);
-        Map<String, Rule> live = Map.of();
-        try (Admin admin = connection.admin()) {
-            if (proposed != null) {
-                live = new RulesTopic(connection.bootstrapServers, connection.names(), connection.serdes()).read();
-            }
-        }
+        connection.admin().close();
         try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
             RuleHistory history = reader.ruleHistory();
             String range = connection.names().events() + " from " + start + " to " + end + (source == null ? "" : ", source " + source);
@@ -83,7 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             out.println("what-if: " + proposed.size() + " rules from " + rules + " against " + range);
             out.flush();
-            whatIf(reader, new DecisionReplay(history), proposed, live, start, end, out, err);
+            whatIf(reader, new DecisionReplay(history), proposed, reader.liveRules(), start, end, out, err);
             return 0;
         }
     }

@@ -1,21 +1,13 @@
 package dev.reflex.cli;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.reflex.rules.RuleDiff;
@@ -37,37 +29,9 @@ final class RulesTopic {
 
     /** Every live rule by id, as an engine would hold them (committed records only; a tombstone removes). */
     Map<String, Rule> read() {
-        Map<String, Rule> rules = new TreeMap<>();
-        try (KafkaConsumer<String, Rule> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000),
-                new StringDeserializer(), serdes.value(Rule.class).deserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(names.rules(), Duration.ofSeconds(15))
-                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            if (partitions.isEmpty()) {
-                return rules;
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(15));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading " + names.rules() + " did not reach its end within 60 s");
-                }
-                for (ConsumerRecord<String, Rule> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() == null) {
-                        rules.remove(record.key());
-                    } else {
-                        rules.put(record.key(), record.value());
-                    }
-                }
-            }
+        try (HistoryReader reader = new HistoryReader(bootstrapServers, names, serdes)) {
+            return reader.liveRules();
         }
-        return rules;
     }
 
     /** Writes the diff's added and changed rules and tombstones for removed ones, all or nothing. */
