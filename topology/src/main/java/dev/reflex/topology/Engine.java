@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.topology.internals.DeadLetterProducer;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
 
@@ -38,8 +39,11 @@ public final class Engine implements AutoCloseable {
 
     private final dev.reflex.rules.RuleBook rules;
     private final RecentDecisions recent;
+    private final DeadLetterProducer globalDeadLetters;
 
-    private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent) {
+    private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent,
+                   DeadLetterProducer globalDeadLetters) {
+        this.globalDeadLetters = globalDeadLetters;
         this.streams = streams;
         this.staticMember = staticMember;
         this.rules = rules;
@@ -73,18 +77,20 @@ public final class Engine implements AutoCloseable {
             : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
         dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
             new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(bootstrap, config.topicNames(),
+            serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
         KafkaStreams streams = new KafkaStreams(
-            ReflexTopology.build(config, new dev.reflex.schemas.Topics(config.topicNames(), serdes), rules, recent),
+            ReflexTopology.build(config, new dev.reflex.schemas.Topics(config.topicNames(), serdes), rules, recent, globalDeadLetters),
             config.streamsProperties());
         Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
-            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent);
+            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters);
         streams.setUncaughtExceptionHandler(error -> {
             engine.threadFailures.incrementAndGet();
             long delay = engine.backoff.next(System.currentTimeMillis());
-            if (dev.reflex.topology.internals.DeadLetters.isRetriable(error)) {
+            if (dev.reflex.schemas.DeadLetters.isRetriable(error)) {
                 // an unreachable registry or broker: expected to pass, so one line instead of a stack trace
                 LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
-                    dev.reflex.topology.internals.DeadLetters.reason(error), delay);
+                    dev.reflex.schemas.DeadLetters.reason(error), delay);
             } else {
                 LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
                     delay, error);
@@ -191,5 +197,6 @@ public final class Engine implements AutoCloseable {
     public void close() {
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
             staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        globalDeadLetters.close();
     }
 }

@@ -259,6 +259,7 @@ public final class EngineConfig extends AbstractConfig {
         props.put(SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl());
         props.put(SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG, autoRegisterSchemas());
         props.put(TOPIC_PREFIX_CONFIG, getString(TOPIC_PREFIX_CONFIG));
+        props.put(INSTANCE_ID_CONFIG, instanceId());
         return props;
     }
 

@@ -67,18 +67,22 @@ public final class ReflexTopology {
     private ReflexTopology() {
     }
 
-    public static Topology build(EngineConfig config) {
+    /** The topology; unreadable records of the rules and registers topics go to {@code deadLetters}. */
+    public static Topology build(EngineConfig config, GlobalDeadLetters deadLetters) {
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
-        return build(config, new Topics(config.topicNames(), serdes), new RuleBook(), new RecentDecisions(0));
+        return build(config, new Topics(config.topicNames(), serdes), new RuleBook(), new RecentDecisions(0), deadLetters);
     }
 
-    static Topology build(EngineConfig config, Topics topics, RuleBook rules) {
-        return build(config, topics, rules, new RecentDecisions(0));
+    static Topology build(EngineConfig config, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
+        return build(config, topics, rules, new RecentDecisions(0), deadLetters);
     }
 
-    /** The topology evaluating with {@code rules} (filled from the rules topic) and keeping recent decisions in {@code recent}. */
+    /**
+     * The topology evaluating with {@code rules} (filled from the rules topic) and keeping recent decisions in
+     * {@code recent}; records of the rules and registers topics that cannot be read go to {@code deadLetters}.
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Topology build(EngineConfig config, Topics topics, RuleBook rules, RecentDecisions recent) {
+    static Topology build(EngineConfig config, Topics topics, RuleBook rules, RecentDecisions recent, GlobalDeadLetters deadLetters) {
         Topology topology = new Topology(new TopologyConfig(new StreamsConfig(config.streamsProperties())));
         Serializer<String> keys = Serdes.String().serializer();
 
@@ -88,7 +92,9 @@ public final class ReflexTopology {
             topics.names().ingestPattern());
         boolean atIngest = config.evaluatesAtIngest();
         java.util.List<String> eventChildren = atIngest ? java.util.List.of(EVENTS_SINK, EVALUATE) : java.util.List.of(EVENTS_SINK);
-        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, eventChildren, DLQ_SINK), INGEST_SOURCE);
+        String instanceId = config.instanceId();
+        String reader = "engine " + instanceId;
+        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, eventChildren, DLQ_SINK, reader), INGEST_SOURCE);
         topology.addSource(RESULTS_SOURCE, topics.actionResults().keySerde().deserializer(),
             topics.actionResults().valueSerde().deserializer(), topics.actionResults().name());
         topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(eventChildren), RESULTS_SOURCE);
@@ -103,7 +109,6 @@ public final class ReflexTopology {
                 topics.events().name());
             evaluateParents = new String[] {EVENTS_SOURCE};
         }
-        String instanceId = config.instanceId();
         long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
         java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
@@ -136,13 +141,15 @@ public final class ReflexTopology {
         topology.addGlobalStore(
             Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RULES_STORE), Serdes.String(), topics.rules().valueSerde())
                 .withLoggingDisabled(),
-            RULES_SOURCE, topics.rules().keySerde().deserializer(), topics.rules().valueSerde().deserializer(),
-            topics.rules().name(), LOAD_RULES, () -> new RuleLoader(rules, RULES_STORE));
+            RULES_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+            topics.rules().name(), LOAD_RULES,
+            () -> new RuleLoader(rules, RULES_STORE, topics.rules().valueSerde().deserializer(), reader, deadLetters));
         topology.addGlobalStore(
             Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTERS_STORE), Serdes.String(), topics.registers().valueSerde())
                 .withLoggingDisabled(),
-            REGISTERS_SOURCE, topics.registers().keySerde().deserializer(), topics.registers().valueSerde().deserializer(),
-            topics.registers().name(), LOAD_REGISTERS, () -> new TableLoader<Register>(REGISTERS_STORE));
+            REGISTERS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+            topics.registers().name(), LOAD_REGISTERS,
+            () -> new TableLoader<Register>(REGISTERS_STORE, topics.registers().valueSerde().deserializer(), LOAD_REGISTERS, reader, deadLetters));
         return topology;
     }
 }

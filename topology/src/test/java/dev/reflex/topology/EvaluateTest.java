@@ -169,7 +169,7 @@ class EvaluateTest extends TopologyTestBase {
     void aRuleThatRunsOverItsBudgetIsQuarantined() {
         driver.close();
         EngineConfig strict = config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L));
-        driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(strict, topics, new dev.reflex.rules.RuleBook()),
+        driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(strict, topics, new dev.reflex.rules.RuleBook(), TopologyTestBase.NO_DEAD_LETTERS),
             strict.streamsProperties(), NOW);
         rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
         decisions = output(topics.decisions());
@@ -267,7 +267,7 @@ class EvaluateTest extends TopologyTestBase {
         for (String mode : List.of("summary", "none")) {
             driver.close();
             EngineConfig config = config().with(Map.of(EngineConfig.DECISIONS_UNMATCHED_CONFIG, mode));
-            driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(config, topics, new dev.reflex.rules.RuleBook()),
+            driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(config, topics, new dev.reflex.rules.RuleBook(), TopologyTestBase.NO_DEAD_LETTERS),
                 config.streamsProperties(), NOW);
             rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
             decisions = output(topics.decisions());

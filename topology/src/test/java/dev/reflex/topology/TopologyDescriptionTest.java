@@ -34,7 +34,7 @@ class TopologyDescriptionTest {
         all.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://127.0.0.1:1");
         EngineConfig config = new EngineConfig(all);
         Topics topics = new Topics(config.topicNames(), new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), true));
-        String described = ReflexTopology.build(config, topics, new RuleBook()).describe().toString();
+        String described = ReflexTopology.build(config, topics, new RuleBook(), TopologyTestBase.NO_DEAD_LETTERS).describe().toString();
         if (Boolean.getBoolean("reflex.golden.update")) {
             Files.writeString(golden, described, StandardCharsets.UTF_8);
         }

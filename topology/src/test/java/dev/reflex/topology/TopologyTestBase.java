@@ -35,6 +35,10 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 /** A TopologyTestDriver over the real topology, with a fixed wall clock and the real schema registry. */
 abstract class TopologyTestBase {
     static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+    /** For tests that expect no unreadable record on the rules or registers topic. */
+    static final GlobalDeadLetters NO_DEAD_LETTERS = letter -> {
+        throw new AssertionError("unexpected dead letter from a global store: " + letter);
+    };
 
     @TempDir
     Path stateDir;
@@ -47,6 +51,8 @@ abstract class TopologyTestBase {
     TestOutputTopic<String, Register> registers;
     TestInputTopic<String, Rule> rules;
     TestInputTopic<String, Event> eventsIn;
+    /** What the global stores' loaders dead-lettered. */
+    final List<DeadLetter> globalDeadLetters = new java.util.ArrayList<>();
 
     Map<String, Object> extraConfig() {
         return Map.of();
@@ -67,7 +73,7 @@ abstract class TopologyTestBase {
     void startDriver() {
         EngineConfig config = config();
         topics = new Topics(config.topicNames(), new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), true));
-        driver = new TopologyTestDriver(ReflexTopology.build(config, topics, new RuleBook()), config.streamsProperties(), NOW);
+        driver = new TopologyTestDriver(ReflexTopology.build(config, topics, new RuleBook(), globalDeadLetters::add), config.streamsProperties(), NOW);
         events = output(topics.events());
         dlq = output(topics.dlq());
         decisions = output(topics.decisions());

@@ -35,6 +35,21 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     static final byte MAGIC_BYTE = 0;
     private static final int HEADER_SIZE = 5;
 
+    static {
+        // A record of garbage bytes can claim a string, byte array or array of billions of items; Avro would allocate
+        // that much before finding the record too short. Bound what one record may claim (overridable as system
+        // properties): far above any real Reflex record, far below the heap.
+        limit("org.apache.avro.limits.string.maxLength", 64 * 1024 * 1024);
+        limit("org.apache.avro.limits.bytes.maxLength", 64 * 1024 * 1024);
+        limit("org.apache.avro.limits.collectionItems.maxLength", 1_000_000);
+    }
+
+    private static void limit(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
+        }
+    }
+
     private final SchemaRegistryClient registry;
     private final Schema schema;
     private final boolean isKey;
@@ -120,8 +135,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_SIZE, bytes.length - HEADER_SIZE, null);
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
+            // no cause: a decoder's EOFException is bad bytes, not an I/O fault to retry
             throw new SerializationException("cannot read " + schema.getFullName() + " (schema id " + id + ") from topic "
-                + topic + ": " + e, e);
+                + topic + ": " + e);
         }
     }
 

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.DeadLetters;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.AvroSerde;
@@ -32,10 +33,12 @@ public final class DeadLetterHandlers {
     private abstract static class Base {
         private String dlqTopic;
         private Serializer<DeadLetter> serializer;
+        private String reader;
 
         public void configure(Map<String, ?> configs) {
             Object prefix = configs.get("reflex.topic.prefix");
             dlqTopic = new TopicNames(prefix == null ? TopicNames.DEFAULT_PREFIX : prefix.toString()).dlq();
+            reader = "engine " + configs.get("reflex.instance.id");
             Object url = configs.get("schema.registry.url");
             Object autoRegister = configs.get("schema.registry.auto.register");
             serializer = new AvroSerde<>(new SchemaRegistryClient(String.valueOf(url)), DeadLetter.class, false,
@@ -46,7 +49,7 @@ public final class DeadLetterHandlers {
             String reason = DeadLetters.reason(error);
             LOG.warn("dead-lettering record {}-{}@{} at {}: {}", context.topic(), context.partition(), context.offset(), stage, reason);
             DeadLetter letter = DeadLetters.of(context.topic(), context.partition(), context.offset(), context.timestamp(),
-                context.sourceRawKey(), context.sourceRawValue(), context.headers(), stage, reason, error, Instant.now());
+                context.sourceRawKey(), context.sourceRawValue(), context.headers(), stage, reader, reason, error, Instant.now());
             byte[] value = serializer.serialize(dlqTopic, letter);
             byte[] key = context.topic() == null ? null : context.topic().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             return List.of(new ProducerRecord<>(dlqTopic, null, key, value));

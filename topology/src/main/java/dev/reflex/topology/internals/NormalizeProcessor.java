@@ -9,6 +9,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.DeadLetters;
 import dev.reflex.schemas.Event;
 
 /** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
@@ -16,10 +17,12 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
     private final Normalizer normalizer;
     private final java.util.List<String> eventChildren;
     private final String dlqSink;
+    private final String reader;
     private ProcessorContext<String, SpecificRecord> context;
 
     /** Events go to each of {@code eventChildren} (the events sink, and evaluate when it runs in this sub-topology). */
-    public NormalizeProcessor(Normalizer normalizer, java.util.List<String> eventChildren, String dlqSink) {
+    public NormalizeProcessor(Normalizer normalizer, java.util.List<String> eventChildren, String dlqSink, String reader) {
+        this.reader = reader;
         this.normalizer = normalizer;
         this.eventChildren = java.util.List.copyOf(eventChildren);
         this.dlqSink = dlqSink;
@@ -43,7 +46,7 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
             }
         } catch (NormalizationException e) {
             DeadLetter letter = DeadLetters.of(md.topic(), md.partition(), md.offset(), record.timestamp(), record.key(),
-                record.value(), record.headers(), "normalize", e.getMessage(), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                record.value(), record.headers(), "normalize", reader, e.getMessage(), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
             context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
         }
     }

@@ -1,8 +1,7 @@
 package dev.reflex.topology.internals;
 
-import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,36 +10,37 @@ import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.QuarantinedRule;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Rule;
+import dev.reflex.topology.GlobalDeadLetters;
 
 /**
  * Feeds the rules topic into the global rules store and the {@link RuleBook}; also runs during restore, so the
- * book is complete before any event is evaluated. A rule that fails validation is quarantined, never fatal.
+ * book is complete before any event is evaluated. A rule that fails validation is quarantined, never fatal; a record
+ * that is no rule at all is dead-lettered.
  */
-public final class RuleLoader implements Processor<String, Rule, Void, Void> {
+public final class RuleLoader extends GlobalLoader<Rule> {
     private static final Logger LOG = LoggerFactory.getLogger(RuleLoader.class);
 
     private final RuleBook book;
     private final String storeName;
     private KeyValueStore<String, Rule> store;
 
-    public RuleLoader(RuleBook book, String storeName) {
+    public RuleLoader(RuleBook book, String storeName, Deserializer<Rule> values, String reader, GlobalDeadLetters deadLetters) {
+        super(values, "load-rules", reader, deadLetters);
         this.book = book;
         this.storeName = storeName;
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        super.init(context);
         store = context.getStateStore(storeName);
     }
 
     @Override
-    public void process(Record<String, Rule> record) {
-        String id = record.key();
+    protected void apply(String id, Rule rule) {
         if (id == null) {
-            LOG.warn("ignoring a record without key on the rules topic: a rule's key must be its id");
-            return;
+            throw new IllegalArgumentException("a record without key on the rules topic: a rule's key must be its id");
         }
-        Rule rule = record.value();
         if (rule == null) {
             store.delete(id);
             book.remove(id);

@@ -1,0 +1,92 @@
+package dev.reflex.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.junit.jupiter.api.Test;
+
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.DeadLetter;
+
+/**
+ * Records nobody can read on the topics the global stores load: each is dead-lettered with its coordinates and the
+ * reason, and the next good record goes through. (The stream threads' topics are covered against the real broker, where
+ * Kafka Streams writes the dead letters its handler returns.)
+ */
+class PoisonRecordsTest extends TopologyTestBase {
+    private static final String RULE = """
+        id: restart
+        when:
+          source: k8s
+          type: pod.oom
+        then:
+          - system: ops
+            action: restart
+            params:
+              pod: ${event.subject}
+        """;
+
+    /** Bytes of many shapes: not Avro, an unknown schema id, a known id with a truncated body, a body claiming a 1.5 GB string. */
+    static List<byte[]> garbage(int knownSchemaId) {
+        byte[] hugeClaim = ByteBuffer.allocate(12).put((byte) 0).putInt(knownSchemaId)
+            .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2}).array();
+        return List.of(
+            "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8),
+            new byte[0],
+            new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7f, 1, 2, 3},
+            new byte[] {0, (byte) (knownSchemaId >>> 24), (byte) (knownSchemaId >>> 16), (byte) (knownSchemaId >>> 8), (byte) knownSchemaId},
+            hugeClaim);
+    }
+
+    private TestInputTopic<byte[], byte[]> raw(String topic) {
+        return driver.createInputTopic(topic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+    }
+
+    /** The id of the rule schema, so garbage can name a schema the registry really knows. */
+    private int knownSchemaId() {
+        byte[] good = topics.rules().valueSerde().serializer().serialize(topics.rules().name(),
+            dev.reflex.rules.RuleFiles.parse("r.yaml", RULE).rules().get(0));
+        return ByteBuffer.wrap(good, 1, 4).getInt();
+    }
+
+    @Test
+    void unreadableRulesAreDeadLetteredByTheGlobalLoaderAndLaterRulesStillLoad() {
+        int id = knownSchemaId();
+        for (byte[] bad : garbage(id)) {
+            raw(topics.rules().name()).pipeInput("bad".getBytes(StandardCharsets.UTF_8), bad);
+        }
+        applyRule(RULE);
+        ingestJson("k8s", "{\"id\":\"e1\",\"type\":\"pod.oom\",\"subject\":\"api-1\"}");
+
+        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e1");
+        assertThat(globalDeadLetters).hasSize(garbage(id).size()).allSatisfy(letter -> {
+            assertThat(letter.getTopic()).isEqualTo(topics.rules().name());
+            assertThat(letter.getStage()).isEqualTo("load-rules");
+            assertThat(letter.getReader()).isEqualTo("engine test-instance");
+            assertThat(letter.getReason()).isNotBlank();
+        });
+        assertThat(globalDeadLetters).extracting(DeadLetter::getOffset).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(globalDeadLetters.get(0).getReason()).contains("not in the Confluent Avro wire format");
+        assertThat(globalDeadLetters.get(4).getReason()).contains("exceeds maximum allowed");
+    }
+
+    @Test
+    void unreadableRegistersAreDeadLetteredAndRulesReadingRegistersKeepWorking() {
+        int id = knownSchemaId();
+        for (byte[] bad : garbage(id)) {
+            raw(topics.registers().name()).pipeInput("maintenance".getBytes(StandardCharsets.UTF_8), bad);
+        }
+        raw(topics.registers().name()).pipeInput(null, new byte[] {1});
+        applyRule(RULE);
+        ingestJson("k8s", "{\"id\":\"e2\",\"type\":\"pod.oom\",\"subject\":\"api-2\"}");
+
+        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e2");
+        assertThat(globalDeadLetters).hasSize(garbage(id).size() + 1)
+            .allSatisfy(letter -> assertThat(letter.getStage()).isEqualTo(ReflexTopology.LOAD_REGISTERS));
+    }
+}
