@@ -1,25 +1,32 @@
 package dev.reflex.actors;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-import dev.reflex.schemas.Action;
-import dev.reflex.schemas.serde.ReflexSerdes;
 
-/** The consumer every actor reads actions with: committed records only, offsets committed by the actor itself. */
+/**
+ * The consumer every actor reads actions with: committed records only, offsets committed by the actor itself. Values
+ * come as bytes and are read by {@link ActionDecoder}, so a record that is no action cannot fail a poll.
+ */
 final class ActionConsumers {
     private ActionConsumers() {
     }
 
-    static KafkaConsumer<String, Action> create(String bootstrapServers, String groupId, ReflexSerdes serdes, int maxPollRecords) {
-        return create(bootstrapServers, groupId, serdes, maxPollRecords, Map.of());
+    static KafkaConsumer<String, byte[]> create(String bootstrapServers, String groupId, int maxPollRecords) {
+        return create(bootstrapServers, groupId, maxPollRecords, Map.of());
     }
 
     /** As above, with Kafka consumer settings (for example session.timeout.ms) on top; the ones above win. */
-    static KafkaConsumer<String, Action> create(String bootstrapServers, String groupId, ReflexSerdes serdes, int maxPollRecords,
+    static KafkaConsumer<String, byte[]> create(String bootstrapServers, String groupId, int maxPollRecords,
                                                 Map<String, ?> overrides) {
         Map<String, Object> settings = new java.util.HashMap<>(overrides);
         settings.putAll(Map.of(
@@ -31,6 +38,13 @@ final class ActionConsumers {
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords,
             // a new system's topic is found within this time when subscribing by pattern
             ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5000));
-        return new KafkaConsumer<>(settings, new StringDeserializer(), serdes.value(Action.class).deserializer());
+        return new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Positions each partition at the first of {@code unhandled}, so those records are read again by the next poll. */
+    static void rewind(Consumer<?, ?> consumer, List<? extends ConsumerRecord<?, ?>> unhandled) {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        unhandled.forEach(r -> first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset()));
+        first.forEach(consumer::seek);
     }
 }

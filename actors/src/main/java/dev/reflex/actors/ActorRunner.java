@@ -23,6 +23,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,7 +56,8 @@ public final class ActorRunner implements AutoCloseable {
     private final ReflexSerdes serdes;
     private final String system;
     private final Executor executor;
-    private final KafkaConsumer<String, Action> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final ActionDecoder decoder;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch done = new CountDownLatch(1);
     private final CountDownLatch ready = new CountDownLatch(1);
@@ -65,6 +69,7 @@ public final class ActorRunner implements AutoCloseable {
     });
     private final Thread thread;
     private final MeterRegistry metrics;
+    private final org.apache.kafka.common.serialization.Serializer<ActionResult> results;
 
     public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor) {
         this(bootstrapServers, names, serdes, system, groupId, executor, new SimpleMeterRegistry());
@@ -85,8 +90,10 @@ public final class ActorRunner implements AutoCloseable {
         this.serdes = serdes;
         this.system = system;
         this.executor = executor;
+        this.results = serdes.value(ActionResult.class).serializer();
         // few records per poll: slow actions must not hold many others past max.poll.interval.ms
-        this.consumer = ActionConsumers.create(bootstrapServers, groupId, serdes, 10, consumerSettings);
+        this.consumer = ActionConsumers.create(bootstrapServers, groupId, 10, consumerSettings);
+        this.decoder = new ActionDecoder(names, serdes, "actor " + system);
         this.thread = new Thread(this::run, "actor-" + system);
     }
 
@@ -111,25 +118,24 @@ public final class ActorRunner implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of(
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, "reflex-actor-" + system + "-" + UUID.randomUUID(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000),
-                new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
+                new StringSerializer(), new ByteArraySerializer())) {
             loadCompleted();
             producer.initTransactions();
             consumer.subscribe(List.of(names.actions(system)));
             ready.countDown();
             while (running.get()) {
-                List<ConsumerRecord<String, Action>> records = new ArrayList<>();
-                try {
-                    consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-                } catch (SerializationException e) {
-                    LOG.error("skipping an unreadable action record on {}: {}", names.actions(system), e.getMessage());
-                    continue;
-                }
-                for (ConsumerRecord<String, Action> record : records) {
-                    handle(record, producer);
+                List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+                consumer.poll(Duration.ofMillis(500)).forEach(batch::add);
+                for (int i = 0; i < batch.size(); i++) {
+                    if (!handle(batch.get(i), producer)) {
+                        ActionConsumers.rewind(consumer, batch.subList(i, batch.size()));
+                        pause(1_000);
+                        break;
+                    }
                 }
             }
         } catch (WakeupException e) {
@@ -145,12 +151,26 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    private void handle(ConsumerRecord<String, Action> record, KafkaProducer<String, ActionResult> producer) {
-        Action action = record.value();
+    /**
+     * Executes one action and commits its result with the offset; a record that is no action is dead-lettered in the
+     * same transaction. False when the registry is unreachable: the record is read again after a pause.
+     */
+    private boolean handle(ConsumerRecord<String, byte[]> record, KafkaProducer<String, byte[]> producer) {
+        ActionDecoder.Decoded decoded;
+        try {
+            decoded = decoder.decode(record);
+        } catch (RetriableException e) {
+            LOG.warn("cannot read actions of {} now ({}); retrying in 1 s", system, e.getMessage());
+            return false;
+        }
+        Action action = decoded.action();
         Map<TopicPartition, OffsetAndMetadata> next = Map.of(new TopicPartition(record.topic(), record.partition()),
             new OffsetAndMetadata(record.offset() + 1));
         producer.beginTransaction();
-        if (action != null && !completed.contains(action.getId())) {
+        if (decoded.deadLetter() != null) {
+            producer.send(decoded.deadLetter());
+            metrics.counter("reflex.actor.actions", "system", system, "status", "UNREADABLE").increment();
+        } else if (!completed.contains(action.getId())) {
             long started = System.nanoTime();
             Execution execution;
             try {
@@ -175,12 +195,12 @@ public final class ActorRunner implements AutoCloseable {
                 .setCorrelationid(action.getCorrelationid())
                 .setFinishedAt(Instant.now())
                 .build();
-            producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), result));
+            producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), results.serialize(names.actionResults(), result)));
             metrics.counter("reflex.actor.actions", "system", system, "status", execution.status().name()).increment();
             metrics.timer("reflex.actor.execution", "system", system).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             LOG.info("action {} {}/{} target={} {} after {} attempt(s)", action.getId(), action.getSystem(), action.getAction(),
                 action.getTarget(), execution.status(), execution.attempts());
-        } else if (action != null) {
+        } else {
             LOG.info("action {} already completed; skipped", action.getId());
             metrics.counter("reflex.actor.actions", "system", system, "status", "SKIPPED").increment();
         }
@@ -189,15 +209,28 @@ public final class ActorRunner implements AutoCloseable {
         if (action != null) {
             completed.add(action.getId());
         }
+        return true;
+    }
+
+    private void pause(long millis) {
+        long until = System.currentTimeMillis() + millis;
+        try {
+            while (running.get() && System.currentTimeMillis() < until) {
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The ids of this system's actions that already have a result, so a redelivered one is not done again. */
     private void loadCompleted() {
-        try (KafkaConsumer<String, ActionResult> results = new KafkaConsumer<>(Map.of(
+        org.apache.kafka.common.serialization.Deserializer<ActionResult> reader = serdes.value(ActionResult.class).deserializer();
+        try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), serdes.value(ActionResult.class).deserializer())) {
+                new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             results.partitionsFor(names.actionResults(), Duration.ofSeconds(30))
                 .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
@@ -205,14 +238,37 @@ public final class ActorRunner implements AutoCloseable {
             results.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = results.endOffsets(partitions, Duration.ofSeconds(30));
             while (running.get() && partitions.stream().anyMatch(p -> results.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, ActionResult> r : results.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null && r.value().getSystem().equals(system) && r.value().getStatus() != ActionStatus.SKIPPED) {
-                        completed.add(r.value().getActionId());
+                for (ConsumerRecord<String, byte[]> r : results.poll(Duration.ofMillis(200))) {
+                    ActionResult result = readResult(reader, r);
+                    if (result != null && result.getSystem().equals(system) && result.getStatus() != ActionStatus.SKIPPED) {
+                        completed.add(result.getActionId());
                     }
                 }
             }
         }
         LOG.info("actor for {}: {} earlier results loaded", system, completed.size());
+    }
+
+    /**
+     * A result, or null for a record that is none: the engine, which reads every result, dead-letters it; here it is
+     * only logged. While the registry is unreachable this waits, so no completed action is forgotten.
+     */
+    private ActionResult readResult(org.apache.kafka.common.serialization.Deserializer<ActionResult> reader,
+                                    ConsumerRecord<String, byte[]> r) {
+        while (true) {
+            try {
+                return reader.deserialize(r.topic(), r.value());
+            } catch (SerializationException e) {
+                LOG.warn("skipping unreadable result record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                return null;
+            } catch (RetriableException e) {
+                if (!running.get()) {
+                    throw e;
+                }
+                LOG.warn("cannot read results now ({}); retrying in 1 s", e.getMessage());
+                pause(1_000);
+            }
+        }
     }
 
     @Override

@@ -2,15 +2,22 @@ package dev.reflex.actors;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +34,9 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 public final class LogActor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogActor.class);
 
-    private final KafkaConsumer<String, Action> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> deadLetters;
+    private final ActionDecoder decoder;
     private final TopicNames names;
     private final PrintStream out;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -37,7 +46,14 @@ public final class LogActor implements AutoCloseable {
     public LogActor(String bootstrapServers, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
         this.names = names;
         this.out = out;
-        this.consumer = ActionConsumers.create(bootstrapServers, groupId, serdes, 500);
+        this.consumer = ActionConsumers.create(bootstrapServers, groupId, 500);
+        this.decoder = new ActionDecoder(names, serdes, "log actor");
+        this.deadLetters = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+            new StringSerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::run, "log-actor");
     }
 
@@ -50,17 +66,16 @@ public final class LogActor implements AutoCloseable {
         try {
             consumer.subscribe(names.actionsPattern());
             while (running.get()) {
-                ConsumerRecords<String, Action> records;
-                try {
-                    records = consumer.poll(Duration.ofMillis(500));
-                } catch (SerializationException e) {
-                    LOG.error("skipping an unreadable action record: {}", e.getMessage());
-                    continue;
+                List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+                consumer.poll(Duration.ofMillis(500)).forEach(batch::add);
+                for (int i = 0; i < batch.size(); i++) {
+                    if (!print(batch.get(i))) {
+                        ActionConsumers.rewind(consumer, batch.subList(i, batch.size()));
+                        pause();
+                        break;
+                    }
                 }
-                for (ConsumerRecord<String, Action> record : records) {
-                    out.println(format(record.value()));
-                }
-                if (!records.isEmpty()) {
+                if (!batch.isEmpty()) {
                     consumer.commitSync();
                 }
             }
@@ -72,7 +87,40 @@ public final class LogActor implements AutoCloseable {
             LOG.error("the log actor stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+            deadLetters.close(Duration.ofSeconds(5));
             done.countDown();
+        }
+    }
+
+    /** Prints the action, or dead-letters a record that is none; false when that must be tried again later. */
+    private boolean print(ConsumerRecord<String, byte[]> record) {
+        try {
+            ActionDecoder.Decoded decoded = decoder.decode(record);
+            if (decoded.action() != null) {
+                out.println(format(decoded.action()));
+                return true;
+            }
+            deadLetters.send(decoded.deadLetter()).get(30, TimeUnit.SECONDS);
+            out.println("[dead letter] " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                + " is no action; sent to " + names.dlq());
+            return true;
+        } catch (RetriableException | ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("cannot print or dead-letter {}-{}@{} now ({}); retrying in 1 s", record.topic(), record.partition(),
+                record.offset(), e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void pause() {
+        try {
+            for (int i = 0; i < 20 && running.get(); i++) {
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -127,7 +127,10 @@ final class ExplainCommand implements Callable<Integer> {
                 progress.update(read[0]);
             }
             if (eventId.equals(record.key()) && record.value() != null) {
-                found[0] = new Found<>(reader.decisions().deserialize(topic, record.value()), record.timestamp(), topic);
+                Decision decision = reader.read(reader.decisions(), record);
+                if (decision != null) {
+                    found[0] = new Found<>(decision, record.timestamp(), topic);
+                }
             }
             return true;
         });
@@ -153,8 +156,8 @@ final class ExplainCommand implements Callable<Integer> {
         Event[] found = new Event[1];
         reader.scanRanges(range, record -> {
             if (record.value() != null && key.equals(record.key())) {
-                Event event = reader.events().deserialize(topic, record.value());
-                if (event.getId().equals(decision.getEventId())) {
+                Event event = reader.read(reader.events(), record);
+                if (event != null && event.getId().equals(decision.getEventId())) {
                     found[0] = event;
                     return false;
                 }
@@ -180,7 +183,10 @@ final class ExplainCommand implements Callable<Integer> {
         var deserializer = reader.serdes().value(ActionResult.class).deserializer();
         reader.scanRanges(reader.ranges(wanted, Instant.ofEpochMilli(time), null), record -> {
             if (record.value() != null && ids.contains(record.key())) {
-                results.put(record.key(), deserializer.deserialize(topic, record.value()));
+                ActionResult result = reader.read(deserializer, record);
+                if (result != null) {
+                    results.put(record.key(), result);
+                }
             }
             return true;
         });

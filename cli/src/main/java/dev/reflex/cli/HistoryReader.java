@@ -32,6 +32,7 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * no commits), so it runs beside a live engine and changes nothing.
  */
 final class HistoryReader implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HistoryReader.class);
     /** Events and decisions are matched up within this much record time of each other (they carry the same timestamp). */
     static final long JOIN_WINDOW_MS = 30_000;
 
@@ -77,13 +78,32 @@ final class HistoryReader implements AutoCloseable {
         return decisions;
     }
 
+    /**
+     * The value of {@code record}, or null when it cannot be read: that is logged once, with where it is, and skipped.
+     * Reading history writes nothing, so the record is not dead-lettered here (the engine dead-letters what it reads).
+     */
+    <T> T read(Deserializer<T> values, ConsumerRecord<String, byte[]> record) {
+        try {
+            return values.deserialize(record.topic(), record.value());
+        } catch (org.apache.kafka.common.errors.SerializationException e) {
+            LOG.warn("skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+            return null;
+        }
+    }
+
     /** Every rule version from the rule log and the live rules topic, with the times they were applied. */
     RuleHistory ruleHistory() {
         RuleHistory history = new RuleHistory();
         for (String topic : List.of(names.rulesLog(), names.rules())) {
             scan(partitions(topic), null, record -> {
-                Rule rule = record.value() == null ? null : rules.deserialize(topic, record.value());
-                history.add(record.timestamp(), record.key(), rule);
+                if (record.value() == null) {
+                    history.add(record.timestamp(), record.key(), null);
+                } else {
+                    Rule rule = read(rules, record);
+                    if (rule != null) {
+                        history.add(record.timestamp(), record.key(), rule);
+                    }
+                }
             });
         }
         return history;
@@ -96,7 +116,10 @@ final class HistoryReader implements AutoCloseable {
             if (record.value() == null) {
                 live.remove(record.key());
             } else {
-                live.put(record.key(), rules.deserialize(names.rules(), record.value()));
+                Rule rule = read(rules, record);
+                if (rule != null) {
+                    live.put(record.key(), rule);
+                }
             }
         });
         return live;
@@ -246,6 +269,8 @@ final class HistoryReader implements AutoCloseable {
         long paired;
         long withoutDecision;
         long duplicates;
+        /** Records of reflex.events or reflex.decisions in range that could not be read (each logged once). */
+        long unreadable;
         long decisionsWithoutEvent;
         long skippedBySource;
     }
@@ -282,8 +307,10 @@ final class HistoryReader implements AutoCloseable {
             boolean inRange = ts >= fromMs && ts <= toMs && record.value() != null;
             if (record.topic().equals(eventsTopic)) {
                 consumed[0]++;
-                if (inRange) {
-                    Event event = events.deserialize(record.topic(), record.value());
+                Event event = inRange ? read(events, record) : null;
+                if (event == null && inRange) {
+                    stats.unreadable++;
+                } else if (inRange) {
                     if (source != null && !source.equals(event.getSource())) {
                         stats.skippedBySource++;
                     } else {
@@ -300,8 +327,10 @@ final class HistoryReader implements AutoCloseable {
                     }
                 }
             } else if (inRange) {
-                Decision decision = decisions.deserialize(record.topic(), record.value());
-                if (source == null || source.equals(decision.getEventSource())) {
+                Decision decision = read(decisions, record);
+                if (decision == null) {
+                    stats.unreadable++;
+                } else if (source == null || source.equals(decision.getEventSource())) {
                     stats.decisions++;
                     Pending<Event> event = waitingEvents.remove(decision.getEventId());
                     if (event != null) {

@@ -211,5 +211,9 @@ final class ReplayCommand implements Callable<Integer> {
             out.println(String.format(Locale.ROOT, "not checked: %,d decisions whose event is outside the range or aged out",
                 stats.decisionsWithoutEvent));
         }
+        if (stats.unreadable > 0) {
+            out.println(String.format(Locale.ROOT, "not checked: %,d unreadable records on %s or %s (listed in the log)",
+                stats.unreadable, "the events topic", "the decisions topic"));
+        }
     }
 }
