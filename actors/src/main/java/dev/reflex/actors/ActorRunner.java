@@ -69,6 +69,7 @@ public final class ActorRunner implements AutoCloseable {
     });
     private final Thread thread;
     private final MeterRegistry metrics;
+    private volatile String failure;
     private final org.apache.kafka.common.serialization.Serializer<ActionResult> results;
 
     public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor) {
@@ -112,6 +113,11 @@ public final class ActorRunner implements AutoCloseable {
         return ready.getCount() == 0 && done.getCount() == 1;
     }
 
+    /** Why the runner stopped by itself, if it did (it was not closed). */
+    public java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
     /** Blocks until the runner has stopped (closed, or failed). */
     public void awaitStopped() throws InterruptedException {
         done.await();
@@ -140,9 +146,11 @@ public final class ActorRunner implements AutoCloseable {
             }
         } catch (WakeupException e) {
             if (running.get()) {
+                failure = "woken up unexpectedly";
                 LOG.error("actor for {} woken up unexpectedly", system, e);
             }
         } catch (RuntimeException e) {
+            failure = e.toString();
             LOG.error("actor for {} stopped", system, e);
         } finally {
             consumer.close(Duration.ofSeconds(5));

@@ -68,6 +68,12 @@ final class ActCommand implements Callable<Integer> {
             admin.close();
         }, "actor-stop"));
         runner.awaitStopped();
+        if (runner.failure().isPresent()) {
+            System.err.println("reflex act: the actor for " + system + " stopped (" + runner.failure().get()
+                + "); exiting so that it is restarted");
+            admin.close();
+            return 1;
+        }
         return 0;
     }
 

@@ -59,8 +59,23 @@ final class ConnectCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "connector-stop"));
-        stopped.await();
+        while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (running instanceof TimerHandle timer && !timer.timer().isRunning()) {
+                System.err.println("reflex connect timer: the timer thread stopped (the cause is in the log above); exiting so that it is restarted");
+                running.close();
+                return 1;
+            }
+        }
         return 0;
+    }
+
+    /** The running timer and its admin server, closed together. */
+    private record TimerHandle(TimerConnector timer, AdminServer admin) implements AutoCloseable {
+        @Override
+        public void close() {
+            timer.close();
+            admin.close();
+        }
     }
 
     private WebhookConnector webhook() {
@@ -96,9 +111,6 @@ final class ConnectCommand implements Callable<Integer> {
         TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed, metrics).start();
         AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, metrics, timer::isRunning);
         System.out.println("timer running: " + parsed + "; health and metrics on http://127.0.0.1:" + admin.port());
-        return () -> {
-            timer.close();
-            admin.close();
-        };
+        return new TimerHandle(timer, admin);
     }
 }

@@ -51,6 +51,20 @@ final class DevCommand implements Callable<Integer> {
             out.println("Stopped.");
             stopped.countDown();
         }, "reflex-dev-stop"));
+        Thread watch = new Thread(() -> {
+            try {
+                dev.engine().awaitStopped();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (dev.engine().state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+                out.println();
+                out.println("The engine stopped: Kafka Streams reached ERROR (the cause is in the log above). Stopping reflex dev.");
+                System.exit(1);
+            }
+        }, "reflex-dev-engine-watch");
+        watch.setDaemon(true);
+        watch.start();
         stopped.await();
         return 0;
     }

@@ -47,6 +47,7 @@ public final class DevEnvironment implements AutoCloseable {
     private final PrintStream out;
     private String webhookUrl;
     private boolean inStep;
+    private Engine engine;
 
     private final Map<String, String> environment;
 
@@ -122,6 +123,7 @@ public final class DevEnvironment implements AutoCloseable {
         api.ifPresent(started::push);
         Engine engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(engineSettings)).orElse(engineSettings)));
         started.push(engine);
+        this.engine = engine;
         api.ifPresent(a -> a.attach(engine));
         if (!engine.awaitRunning(Duration.ofSeconds(90))) {
             throw new IllegalStateException("the engine did not reach RUNNING within 90 s (state " + engine.state() + ")");
@@ -168,6 +170,11 @@ public final class DevEnvironment implements AutoCloseable {
         out.println("GitHub webhooks go to " + webhookUrl + "/github once REFLEX_GITHUB_WEBHOOK_SECRET is set.");
         out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir() + "; logs: standard error. Ctrl-C stops everything.");
         out.println();
+    }
+
+    /** The engine that reflex dev runs. */
+    public Engine engine() {
+        return engine;
     }
 
     public String webhookUrl() {

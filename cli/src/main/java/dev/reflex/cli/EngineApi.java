@@ -40,7 +40,10 @@ import io.javalin.http.Context;
  * <li>{@code GET /api/rules}, {@code GET /api/rules/ID}: rules with versions, active or quarantined with the reason;</li>
  * <li>{@code GET /api/registers/NAME}: a register's value, asked of the instance that owns it;</li>
  * <li>{@code GET /api/decisions/EVENT_ID}: a recent decision, from whichever instance keeps it;</li>
- * <li>{@code GET /api/health}: 200 while the engine processes, 503 otherwise.</li>
+ * <li>{@code GET /api/health/ready} (also {@code /api/health}): 200 only while Kafka Streams is RUNNING, which it
+ * reaches once the global stores (rules, registers) are loaded; 503 otherwise;</li>
+ * <li>{@code GET /api/health/live}: 200 while the engine is starting, rebalancing or running; 503 once Kafka Streams is
+ * in ERROR or stopped, so an orchestrator restarts the process.</li>
  * </ul>
  * Nothing here writes. Requests routed on to another instance carry {@code ?local=true} so they go no further.
  */
@@ -55,7 +58,9 @@ final class EngineApi implements AutoCloseable {
 
     private EngineApi() {
         app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
-        app.get("/api/health", this::health);
+        app.get("/api/health", this::ready);
+        app.get("/api/health/ready", this::ready);
+        app.get("/api/health/live", this::live);
         app.get("/api/rules", ctx -> json(ctx, 200, engine().rules().stream().map(EngineApi::rule).toList()));
         app.get("/api/rules/{id}", this::oneRule);
         app.get("/api/registers/<name>", this::register);
@@ -125,10 +130,20 @@ final class EngineApi implements AutoCloseable {
         return e;
     }
 
-    private void health(Context ctx) {
+    private KafkaStreams.State state() {
         Engine e = engine;
-        KafkaStreams.State state = e == null ? KafkaStreams.State.CREATED : e.state();
-        boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+        return e == null ? KafkaStreams.State.CREATED : e.state();
+    }
+
+    private void ready(Context ctx) {
+        KafkaStreams.State state = state();
+        boolean up = state == KafkaStreams.State.RUNNING;
+        json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "state", state.name()));
+    }
+
+    private void live(Context ctx) {
+        KafkaStreams.State state = state();
+        boolean up = state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING || state == KafkaStreams.State.RUNNING;
         json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "state", state.name()));
     }
 

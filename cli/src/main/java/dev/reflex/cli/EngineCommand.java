@@ -59,6 +59,11 @@ final class EngineCommand implements Callable<Integer> {
             api.ifPresent(EngineApi::close);
         }, "engine-stop"));
         engine.awaitStopped();
+        if (engine.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+            System.err.println("reflex engine: Kafka Streams reached ERROR and stopped processing (the cause is in the log above); "
+                + "exiting so that the engine is restarted");
+            return 1;
+        }
         return 0;
     }
 }

@@ -120,6 +120,19 @@ class EngineApiRoutingTest {
         }
         assertThat(deciders).containsExactlyInAnyOrder("engine-0", "engine-1");
         assertThat(engines).allSatisfy(e -> assertThat(e.threadFailures()).isZero());
+
+        // health: live and ready while running; a stopped engine is neither
+        assertThat(status(apis.get(1).url() + "/api/health/live")).isEqualTo(200);
+        assertThat(status(apis.get(1).url() + "/api/health/ready")).isEqualTo(200);
+        engines.get(1).close();
+        assertThat(status(apis.get(1).url() + "/api/health/live")).isEqualTo(503);
+        assertThat(status(apis.get(1).url() + "/api/health/ready")).isEqualTo(503);
+        assertThat(status(apis.get(1).url() + "/api/health")).isEqualTo(503);
+    }
+
+    private static int status(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
     /** GETs until 200 (the engines may still be rebalancing or processing), for at most 60 s. */

@@ -70,6 +70,8 @@ public final class WebhookConnector implements AutoCloseable {
     private final Javalin app;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final KafkaClientMetrics producerMetrics;
+    /** Why the last attempt to publish failed, until one succeeds again; health reports it. */
+    private volatile String kafkaProblem;
 
     private WebhookConnector(WebhookConfig config) {
         this.config = config;
@@ -100,7 +102,7 @@ public final class WebhookConnector implements AutoCloseable {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
         });
-        app.get("/health", ctx -> ctx.contentType("application/json").result("{\"status\":\"UP\"}"));
+        app.get("/health", this::health);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         app.after(ctx -> {
             if (ctx.method() == io.javalin.http.HandlerType.POST) {
@@ -138,6 +140,25 @@ public final class WebhookConnector implements AutoCloseable {
             throw e;
         }
         return connector;
+    }
+
+    /** 200 while events can be published; 503 with the reason after a publish failed, until one succeeds again. */
+    private void health(Context ctx) {
+        String problem = kafkaProblem;
+        if (problem != null) {
+            try {
+                admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
+                kafkaProblem = null;
+                problem = null;
+            } catch (Exception e) {
+                // still unreachable: report the failure that was seen
+            }
+        }
+        ObjectNode answer = JSON.createObjectNode().put("status", problem == null ? "UP" : "DOWN");
+        if (problem != null) {
+            answer.put("reason", problem);
+        }
+        ctx.status(problem == null ? 200 : 503).contentType("application/json").result(answer.toString());
     }
 
     public int port() {
@@ -403,6 +424,7 @@ public final class WebhookConnector implements AutoCloseable {
         ctx.future(() -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
             metrics.timer("reflex.webhook.ack", "outcome", error == null ? "acknowledged" : "failed")
                 .record(System.nanoTime() - sendStarted, java.util.concurrent.TimeUnit.NANOSECONDS);
+            kafkaProblem = error == null ? null : "Kafka did not acknowledge the last event: " + error.getMessage();
             if (error == null) {
                 metrics.counter("reflex.webhook.events.accepted", "source", names.sourceOf(topic)).increment(acks.size());
                 RecordMetadata last = acks.get(acks.size() - 1).join();
@@ -432,6 +454,7 @@ public final class WebhookConnector implements AutoCloseable {
             }
         } catch (Exception e) {
             LOG.warn("cannot check or create topic {}: {}", topic, e.getMessage());
+            kafkaProblem = "cannot check or create topic " + topic + ": " + e.getMessage();
             return Optional.of("Kafka is unavailable (" + e.getMessage() + "); retry later");
         }
         knownTopics.add(topic);

@@ -17,11 +17,13 @@ import dev.reflex.topology.GlobalDeadLetters;
 /**
  * Feeds a compacted topic into a global store. It reads raw bytes and decodes them itself, so a record nobody can read
  * (not Avro, unknown schema, truncated) is dead-lettered and skipped, live and while the store is restored at start,
- * instead of stopping the global thread and with it the engine. A registry outage is not the record's fault: it is
- * thrown, and Kafka Streams retries.
+ * instead of stopping the global thread and with it the engine. A registry outage is not the record's fault: the
+ * record is tried again every second for up to five minutes (the stream threads go on with the rules and registers
+ * they have); after that the global thread fails, the engine reaches ERROR and exits to be restarted.
  */
 public abstract class GlobalLoader<V> implements Processor<byte[], byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(GlobalLoader.class);
+    private static final long RETRY_MS = 5 * 60_000;
 
     private final Deserializer<V> values;
     private final String stage;
@@ -48,21 +50,41 @@ public abstract class GlobalLoader<V> implements Processor<byte[], byte[], Void,
     @Override
     public final void process(Record<byte[], byte[]> record) {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        try {
-            V value = record.value() == null ? null : values.deserialize(topic(), record.value());
-            apply(key, value);
-        } catch (RuntimeException e) {
-            if (DeadLetters.isRetriable(e)) {
-                throw e;
+        long giveUp = System.currentTimeMillis() + RETRY_MS;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                V value = record.value() == null ? null : values.deserialize(topic(), record.value());
+                apply(key, value);
+                return;
+            } catch (RuntimeException e) {
+                if (!DeadLetters.isRetriable(e)) {
+                    deadLetter(record, e);
+                    return;
+                }
+                if (System.currentTimeMillis() > giveUp) {
+                    throw e;
+                }
+                if (attempt % 30 == 0) {
+                    LOG.warn("cannot load {} now ({}); retrying every second", stage, DeadLetters.reason(e));
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
-            RecordMetadata md = context.recordMetadata().orElse(null);
-            String topic = md == null ? topic() : md.topic();
-            int partition = md == null ? -1 : md.partition();
-            long offset = md == null ? -1 : md.offset();
-            LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", topic, partition, offset, stage, DeadLetters.reason(e));
-            deadLetters.send(DeadLetters.of(topic, partition, offset, record.timestamp(), record.key(), record.value(),
-                record.headers(), stage, reader, DeadLetters.reason(e), e, Instant.now()));
         }
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, RuntimeException e) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        String topic = md == null ? topic() : md.topic();
+        int partition = md == null ? -1 : md.partition();
+        long offset = md == null ? -1 : md.offset();
+        LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", topic, partition, offset, stage, DeadLetters.reason(e));
+        deadLetters.send(DeadLetters.of(topic, partition, offset, record.timestamp(), record.key(), record.value(),
+            record.headers(), stage, reader, DeadLetters.reason(e), e, Instant.now()));
     }
 
     private String topic() {
