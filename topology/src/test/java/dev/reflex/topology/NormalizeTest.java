@@ -93,6 +93,54 @@ class NormalizeTest extends TopologyTestBase {
         assertThat(e.getData()).isEqualTo("{\"version\":\"1.2.3\"}");
     }
 
+    /** The CloudEvents conformance cases of examples/events/cloudevents, by name. */
+    private static Map<String, String> cases(String file) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode all = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(java.nio.file.Path.of("..", "examples", "events", "cloudevents", file).toFile());
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        all.fields().forEachRemaining(e -> cases.put(e.getKey(), e.getValue().toString()));
+        return cases;
+    }
+
+    @Test
+    void invalidCloudEventsProducedStraightToAnIngestTopicAreDeadLetteredWithEveryViolation() throws Exception {
+        Map<String, String> invalid = cases("invalid.json");
+        invalid.values().forEach(json -> ingest("probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
+        assertThat(events.isEmpty()).isTrue();
+        java.util.List<DeadLetter> letters = values(dlq);
+        assertThat(letters).hasSize(invalid.size())
+            .allSatisfy(l -> assertThat(l.getReason()).startsWith("invalid CloudEvent: "));
+        assertThat(letters.get(new java.util.ArrayList<>(invalid.keySet()).indexOf("time offset +xx:00")).getReason())
+            .contains("time '2018-04-05T18:31:00+xx:00' is not an RFC 3339 timestamp");
+    }
+
+    @Test
+    void validCloudEventsAreAcceptedAndDataBase64IsDecodedForRulesAndKept() throws Exception {
+        Map<String, String> valid = cases("valid.json");
+        valid.values().forEach(json -> ingest("probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
+        assertThat(values(dlq)).isEmpty();
+        java.util.List<Event> normalized = values(events);
+        assertThat(normalized).hasSize(valid.size());
+        Event json = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("data_base64 with JSON"));
+        assertThat(json.getData()).isEqualTo("{\"restarts\":4}");
+        assertThat(StandardCharsets.UTF_8.decode(json.getDataBase64()).toString()).isEqualTo("{\"restarts\": 4}");
+        Event bytes = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("data_base64 with bytes"));
+        assertThat(bytes.getData()).isNull();
+        assertThat(bytes.getDataBase64()).isEqualTo(ByteBuffer.wrap(new byte[] {0, 1, 2, 3, (byte) 0xff}));
+        Event nanos = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("time with nanoseconds and an offset"));
+        assertThat(nanos.getTime()).isEqualTo(Instant.parse("2026-01-31T12:00:00.123Z"));
+    }
+
+    @Test
+    void aBinaryModeBodyThatIsNeitherJsonNorTextIsKeptAsBytes() {
+        ingest("files", "application/octet-stream", new byte[] {1, 2, 3}, Map.of(
+            "ce_specversion", "1.0", "ce_id", "f-1", "ce_source", "/uploads", "ce_type", "file.uploaded"));
+        Event e = events.readValue();
+        assertThat(e.getData()).isNull();
+        assertThat(e.getDataBase64()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertThat(e.getDatacontenttype()).isEqualTo("application/octet-stream");
+    }
+
     @Test
     void avroRawEventsWrappingJson() {
         RawEvent raw = RawEvent.newBuilder().setContentType("application/json").setSource("batch")
@@ -127,7 +175,7 @@ class NormalizeTest extends TopologyTestBase {
             r -> assertThat(r).contains("the event has no type").contains("reflex.normalizer.monitoring.type.default"),
             r -> assertThat(r).isEqualTo("expected a JSON object, got an array"),
             r -> assertThat(r).startsWith("invalid JSON: Unrecognized token 'trailing'").contains("column 14"),
-            r -> assertThat(r).isEqualTo("the CloudEvent has no 'id' attribute"),
+            r -> assertThat(r).isEqualTo("invalid CloudEvent: required attribute 'id' is missing"),
             r -> assertThat(r).startsWith("cannot read the Avro RawEvent"));
         DeadLetter first = letters.get(0);
         assertThat(first.getTopic()).isEqualTo("reflex.ingest.monitoring");

@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.schemas.CloudEvents;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RawEvent;
@@ -148,18 +150,24 @@ public final class Normalizer {
 
     private Event structuredCloudEvent(Origin origin, byte[] body) throws NormalizationException {
         JsonNode root = parseJson(body);
-        if (!root.isObject()) {
-            throw new NormalizationException("a structured CloudEvent must be a JSON object, got " + describe(root));
+        List<String> problems = CloudEvents.violations(root);
+        if (!problems.isEmpty()) {
+            throw new NormalizationException("invalid CloudEvent: " + String.join("; ", problems));
         }
         Map<String, String> attributes = new HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
-            if (!field.getKey().equals("data") && field.getValue().isValueNode() && !field.getValue().isNull()) {
+            if (!field.getKey().equals("data") && !field.getKey().equals("data_base64") && field.getValue().isValueNode()
+                    && !field.getValue().isNull()) {
                 attributes.put(field.getKey(), field.getValue().asText());
             }
         }
         String dataContentType = attributes.getOrDefault("datacontenttype", JSON);
         JsonNode data = root.get("data");
+        JsonNode base64 = root.get("data_base64");
+        if (base64 != null && !base64.isNull()) {
+            return cloudEvent(origin, attributes, dataContentType, CloudEvents.decodeBase64(base64.asText()), true);
+        }
         String dataText;
         if (data == null || data.isNull()) {
             dataText = null;
@@ -168,10 +176,7 @@ public final class Normalizer {
         } else {
             dataText = data.toString();
         }
-        if (root.has("data_base64")) {
-            throw new NormalizationException("data_base64 is not supported; send data as JSON or text");
-        }
-        return cloudEvent(origin, attributes, dataContentType, dataText);
+        return cloudEvent(origin, attributes, dataContentType, dataText, null);
     }
 
     private Event binaryCloudEvent(Origin origin, Map<String, String> headers, String contentType, byte[] body)
@@ -182,29 +187,33 @@ public final class Normalizer {
                 attributes.put(k.substring(CE_PREFIX.length()), v);
             }
         });
-        String data;
-        if (isJson(contentType)) {
-            data = body.length == 0 ? null : parseJson(body).toString();
-        } else if (contentType.startsWith("text/") || contentType.endsWith("xml")) {
-            data = utf8(body);
-        } else {
-            throw new NormalizationException("unsupported datacontenttype '" + contentType
-                + "' in CloudEvents binary mode; send JSON or text");
+        List<String> problems = CloudEvents.violations(attributes);
+        if (!problems.isEmpty()) {
+            throw new NormalizationException("invalid CloudEvent: " + String.join("; ", problems));
         }
-        return cloudEvent(origin, attributes, contentType, data);
+        if (body.length == 0) {
+            return cloudEvent(origin, attributes, contentType, null, null);
+        }
+        return cloudEvent(origin, attributes, contentType, body, false);
     }
 
-    private Event cloudEvent(Origin origin, Map<String, String> attributes, String dataContentType, String data)
+    /**
+     * An event whose data came as bytes: decoded for rules when they are JSON or text, and kept as they are when they
+     * came as data_base64 ({@code keep}) or are neither.
+     */
+    private Event cloudEvent(Origin origin, Map<String, String> attributes, String dataContentType, byte[] bytes, boolean keep)
             throws NormalizationException {
-        String specVersion = attributes.get("specversion");
-        if (specVersion == null || !specVersion.startsWith("1.")) {
-            throw new NormalizationException("unsupported CloudEvents specversion '" + specVersion + "'; expected 1.0");
+        String media = mediaType(dataContentType);
+        String text = null;
+        if (isJson(media)) {
+            text = parseJson(bytes).toString();
+        } else if (media != null && (media.startsWith("text/") || media.endsWith("xml"))) {
+            text = utf8(bytes);
         }
-        for (String required : new String[] {"id", "source", "type"}) {
-            if (attributes.get(required) == null || attributes.get(required).isBlank()) {
-                throw new NormalizationException("the CloudEvent has no '" + required + "' attribute");
-            }
-        }
+        return cloudEvent(origin, attributes, dataContentType, text, keep || text == null ? ByteBuffer.wrap(bytes) : null);
+    }
+
+    private Event cloudEvent(Origin origin, Map<String, String> attributes, String dataContentType, String data, ByteBuffer bytes) {
         Map<String, String> labels = new HashMap<>();
         attributes.forEach((k, v) -> {
             if (!CE_CORE.contains(k) && !k.equals("severity") && !k.equals("correlationid") && !k.equals("traceparent")) {
@@ -212,14 +221,16 @@ public final class Normalizer {
             }
         });
         return Event.newBuilder()
-            .setSpecversion(specVersion)
+            .setSpecversion(attributes.get("specversion"))
             .setId(attributes.get("id"))
             .setSource(attributes.get("source"))
             .setType(attributes.get("type"))
             .setSubject(attributes.get("subject"))
-            .setTime(attributes.containsKey("time") ? parseTime(attributes.get("time"), "time") : Instant.ofEpochMilli(origin.timestamp()))
+            .setTime(attributes.containsKey("time") ? OffsetDateTime.parse(attributes.get("time").toUpperCase(Locale.ROOT)).toInstant()
+                : Instant.ofEpochMilli(origin.timestamp()))
             .setDatacontenttype(dataContentType)
             .setData(data)
+            .setDataBase64(bytes)
             .setLabels(labels)
             .setSeverity(attributes.get("severity"))
             .setCorrelationid(attributes.get("correlationid"))
