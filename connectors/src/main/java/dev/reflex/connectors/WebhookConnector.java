@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.reflex.schemas.CloudEvents;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
@@ -53,7 +54,9 @@ import io.javalin.http.Context;
 public final class WebhookConnector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookConnector.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> JSON_TYPES = Set.of(ContentTypes.JSON, ContentTypes.CLOUDEVENTS_JSON);
+    /** GitHub's event names: letters, digits and underscores (projects_v2_item, security_and_analysis, ...). */
+    private static final java.util.regex.Pattern GITHUB_EVENT = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
+    private static final Set<String> JSON_TYPES = Set.of(ContentTypes.JSON, ContentTypes.CLOUDEVENTS_JSON, CloudEvents.BATCH_JSON);
 
     /** The port is taken; the message says so in one line. */
     public static final class PortInUseException extends RuntimeException {
@@ -179,14 +182,30 @@ public final class WebhookConnector implements AutoCloseable {
         String contentType = ContentTypes.mediaType(ctx.contentType());
         boolean binaryCloudEvent = ctx.header("ce-specversion") != null;
         if (!binaryCloudEvent && !JSON_TYPES.contains(contentType)) {
-            reply(ctx, 415, "send JSON (Content-Type: application/json or application/cloudevents+json), got '"
-                + (contentType == null ? "no content type" : contentType) + "'");
+            reply(ctx, 415, "send JSON (Content-Type: application/json, application/cloudevents+json or "
+                + CloudEvents.BATCH_JSON + "), got '" + (contentType == null ? "no content type" : contentType) + "'");
             return;
         }
         byte[] body = body(ctx);
         String sourceSecret = config.hmacSecret(source);
         if (sourceSecret != null && !signatureMatches(sourceSecret, body, ctx.header(config.getString(WebhookConfig.HMAC_HEADER_CONFIG)))) {
             reply(ctx, 401, "missing or wrong " + config.getString(WebhookConfig.HMAC_HEADER_CONFIG) + " signature for source " + source);
+            return;
+        }
+        if (binaryCloudEvent) {
+            Map<String, String> attributes = new java.util.TreeMap<>();
+            ctx.headerMap().forEach((name, value) -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("ce-")) {
+                    attributes.put(lower.substring(3), value);
+                }
+            });
+            if (refused(ctx, CloudEvents.violations(attributes))) {
+                return;
+            }
+        }
+        if (CloudEvents.BATCH_JSON.equals(contentType) && !binaryCloudEvent) {
+            acceptBatch(ctx, source, body);
             return;
         }
         String subject = null;
@@ -218,6 +237,9 @@ public final class WebhookConnector implements AutoCloseable {
                 reply(ctx, 400, "expected a JSON object");
                 return;
             }
+            if (ContentTypes.CLOUDEVENTS_JSON.equals(contentType) && !binaryCloudEvent && refused(ctx, CloudEvents.violations(json))) {
+                return;
+            }
             subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
         }
         String topic = names.ingest(source);
@@ -234,6 +256,58 @@ public final class WebhookConnector implements AutoCloseable {
             });
         }
         produce(ctx, topic, List.of(record));
+    }
+
+    /** Answers 400 naming every violation, when there are any. */
+    private static boolean refused(Context ctx, List<String> violations) {
+        if (violations.isEmpty()) {
+            return false;
+        }
+        ObjectNode answer = JSON.createObjectNode().put("error", "invalid CloudEvent: " + String.join("; ", violations));
+        violations.forEach(answer.putArray("violations")::add);
+        ctx.status(400).contentType("application/json").result(answer.toString());
+        return true;
+    }
+
+    /**
+     * CloudEvents batch mode: a JSON array of structured events, each checked and published as a structured event of its
+     * own; one invalid event refuses the whole batch, with the violations of each by its index.
+     */
+    private void acceptBatch(Context ctx, String source, byte[] body) {
+        JsonNode array;
+        try {
+            array = JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            return;
+        }
+        if (array == null || !array.isArray() || array.size() > 1000) {
+            reply(ctx, 400, "a CloudEvents batch must be a JSON array of at most 1000 events");
+            return;
+        }
+        List<String> violations = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            for (String violation : CloudEvents.violations(array.get(i))) {
+                violations.add("event " + i + ": " + violation);
+            }
+        }
+        if (refused(ctx, violations)) {
+            return;
+        }
+        if (array.isEmpty()) {
+            ctx.status(202).contentType("application/json").result(JSON.createObjectNode().put("accepted", 0).toString());
+            return;
+        }
+        String topic = names.ingest(source);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (JsonNode event : array) {
+            String subject = event.path("subject").isTextual() ? event.path("subject").asText() : null;
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
+                subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
+            record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.CLOUDEVENTS_JSON.getBytes(StandardCharsets.UTF_8)));
+            records.add(record);
+        }
+        produce(ctx, topic, records);
     }
 
     /** A JSON array of objects: one event each, all accepted or none answered 202. */
@@ -282,9 +356,12 @@ public final class WebhookConnector implements AutoCloseable {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (JsonNode alert : alerts) {
             String fingerprint = alert.path("fingerprint").asText("");
+            if (fingerprint.isEmpty()) {
+                fingerprint = fingerprint(alert.path("labels"));
+            }
             String status = alert.path("status").asText(payload.path("status").asText("firing"));
-            if (fingerprint.isEmpty() || !(status.equals("firing") || status.equals("resolved"))) {
-                reply(ctx, 400, "every alert needs a fingerprint and a status of firing or resolved");
+            if (!(status.equals("firing") || status.equals("resolved"))) {
+                reply(ctx, 400, "every alert needs a status of firing or resolved");
                 return;
             }
             ObjectNode event = JSON.createObjectNode();
@@ -318,6 +395,30 @@ public final class WebhookConnector implements AutoCloseable {
     }
 
     /**
+     * The fingerprint of an alert that has none (Alertmanager before 0.19 sent none): the first 16 hex digits of the
+     * SHA-256 of its labels sorted by name, each as name, 0xff, value, 0xff. Stable across deliveries and processes,
+     * and the same label set always gives the same fingerprint; it is not Alertmanager's own hash.
+     */
+    static String fingerprint(JsonNode labels) {
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+        if (labels.isObject()) {
+            labels.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sorted.forEach((name, value) -> {
+                sha.update(name.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0xff);
+                sha.update(value.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0xff);
+            });
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    }
+
+    /**
      * GitHub webhooks, verified with X-Hub-Signature-256 (HMAC-SHA256 of the body with the configured secret, compared
      * in constant time): a CloudEvent with the delivery id as id, so redeliveries are recognisable, type
      * {@code github.<event>[.<action>]}, subject the repository, and the payload as data.
@@ -340,7 +441,7 @@ public final class WebhookConnector implements AutoCloseable {
         }
         String kind = ctx.header("X-GitHub-Event");
         String delivery = ctx.header("X-GitHub-Delivery");
-        if (kind == null || delivery == null || !kind.matches("[a-z_]{1,64}")) {
+        if (kind == null || delivery == null || !GITHUB_EVENT.matcher(kind).matches()) {
             reply(ctx, 400, "missing or invalid X-GitHub-Event or X-GitHub-Delivery");
             return;
         }
@@ -355,16 +456,31 @@ public final class WebhookConnector implements AutoCloseable {
             .put("source", "github")
             .put("type", "github." + kind + (action == null ? "" : "." + action))
             .put("datacontenttype", ContentTypes.JSON);
-        String repository = payload.path("repository").path("full_name").asText(null);
-        if (repository != null) {
-            event.put("subject", repository);
+        String subject = githubSubject(payload);
+        if (subject != null) {
+            event.put("subject", subject);
         }
         event.set("data", payload);
         String topic = names.ingest("github");
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-            repository == null ? null : repository.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
+            subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
         record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.CLOUDEVENTS_JSON.getBytes(StandardCharsets.UTF_8)));
         produce(ctx, topic, List.of(record));
+    }
+
+    /**
+     * What a GitHub delivery is about: the repository ({@code owner/name}); for events without one (organization,
+     * installation, sponsorship, marketplace, membership, ...) the organization's login, else the installation
+     * account's login, else the sender's login; none when the payload has none of these.
+     */
+    static String githubSubject(JsonNode payload) {
+        for (JsonNode candidate : List.of(payload.path("repository").path("full_name"), payload.path("organization").path("login"),
+                payload.path("installation").path("account").path("login"), payload.path("sender").path("login"))) {
+            if (candidate.isTextual() && !candidate.asText().isEmpty()) {
+                return candidate.asText();
+            }
+        }
+        return null;
     }
 
     /** Whether {@code signature} is {@code sha256=<hex HMAC-SHA256 of body>} under {@code secret}, compared in constant time. */
