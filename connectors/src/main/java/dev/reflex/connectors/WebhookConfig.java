@@ -18,6 +18,8 @@ public final class WebhookConfig extends AbstractConfig {
     public static final String HTTP_HOST_CONFIG = "http.host";
     public static final String HTTP_PORT_CONFIG = "http.port";
     public static final String MAX_BODY_BYTES_CONFIG = "webhook.max.body.bytes";
+    public static final String READ_TIMEOUT_MS_CONFIG = "webhook.read.timeout.ms";
+    public static final String MIN_BODY_RATE_CONFIG = "webhook.min.body.bytes.per.second";
     public static final String TOKEN_CONFIG = "webhook.token";
     public static final String CREATE_TOPICS_CONFIG = "reflex.topics.create";
     public static final String PRODUCE_TIMEOUT_MS_CONFIG = "webhook.produce.timeout.ms";
@@ -36,6 +38,12 @@ public final class WebhookConfig extends AbstractConfig {
         .define(HTTP_PORT_CONFIG, Type.INT, 8080, ConfigDef.Range.between(0, 65535), Importance.HIGH, "Port to listen on.")
         .define(MAX_BODY_BYTES_CONFIG, Type.INT, 1024 * 1024, ConfigDef.Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM,
             "Largest request body accepted; larger ones are answered 413.")
+        .define(READ_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW,
+            "Time a client has to send a whole request body; a slower one is disconnected, so clients that trickle bytes "
+            + "cannot hold the connector's threads. Also the longest a connection may stay silent.")
+        .define(MIN_BODY_RATE_CONFIG, Type.LONG, 1024L, ConfigDef.Range.atLeast(0), Importance.LOW,
+            "A client that sends its request body slower than this (bytes per second, measured from its first byte) is "
+            + "disconnected at once; 0 turns the check off and leaves only " + READ_TIMEOUT_MS_CONFIG + ".")
         .define(TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH,
             "Bearer token that every request must carry (Authorization: Bearer <token>). Never logged.")
         .define(CREATE_TOPICS_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,

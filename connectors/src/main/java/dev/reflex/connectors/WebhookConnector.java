@@ -101,9 +101,14 @@ public final class WebhookConnector implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
+        long readTimeout = config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG);
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
+            cfg.jetty.modifyHttpConfiguration(http -> {
+                http.setIdleTimeout(readTimeout);
+                http.setMinRequestDataRate(config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG));
+            });
         });
         app.get("/health", this::health);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
@@ -120,6 +125,12 @@ public final class WebhookConnector implements AutoCloseable {
             // the rest of the body is not read: close the connection instead of draining it
             ctx.header("Connection", "close");
             reply(ctx, 413, e.getMessage());
+        });
+        app.exception(BodyNotReceived.class, (e, ctx) -> {
+            LOG.debug("request from {} dropped: {}", ctx.ip(), e.getMessage());
+            metrics.counter("reflex.webhook.bodies.dropped").increment();
+            ctx.header("Connection", "close");
+            reply(ctx, 408, e.getMessage());
         });
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected failure handling {} {}", ctx.method(), ctx.path(), e);
@@ -612,6 +623,9 @@ public final class WebhookConnector implements AutoCloseable {
         if (declared > max) {
             throw new BodyTooLarge(limit);
         }
+        // the whole body within the read timeout: a client trickling bytes is cut off instead of holding a thread
+        java.util.concurrent.ScheduledFuture<?> deadline = DEADLINES.schedule(() -> disconnect(ctx),
+            config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG), TimeUnit.MILLISECONDS);
         try {
             byte[] bytes = ctx.req().getInputStream().readNBytes(max + 1);
             if (bytes.length > max) {
@@ -619,8 +633,36 @@ public final class WebhookConnector implements AutoCloseable {
             }
             ctx.attribute("reflex.body", bytes);
             return bytes;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("could not read the request body", e);
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof BodyTooLarge) {
+                throw (BodyTooLarge) e;
+            }
+            throw new BodyNotReceived("the request body did not arrive within " + config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG)
+                + " ms (webhook.read.timeout.ms) or at " + config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG)
+                + " bytes/s (webhook.min.body.bytes.per.second): " + e.getMessage());
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /** The body could not be read in time, or the client went away: the connection is already closed or closing. */
+    static final class BodyNotReceived extends RuntimeException {
+        BodyNotReceived(String message) {
+            super(message);
+        }
+    }
+
+    private static final java.util.concurrent.ScheduledExecutorService DEADLINES =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "webhook-read-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+
+    private static void disconnect(Context ctx) {
+        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req());
+        if (base != null) {
+            base.getHttpChannel().getEndPoint().close();
         }
     }
 
