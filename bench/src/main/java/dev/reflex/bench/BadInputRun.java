@@ -28,7 +28,7 @@ import dev.reflex.topology.EngineConfig;
 /**
  * Malformed records interleaved with valid ones on an ingest topic, while the engine runs: invalid JSON, wrong field
  * types, invalid UTF-8, 10 MB bodies, Avro with an unknown schema id, truncated Avro, missing required fields and
- * CloudEvents without an id. Every bad record must land on the dead-letter topic with a reason, every good one must
+ * the 25 invalid CloudEvents of the conformance cases. Every bad record must land on the dead-letter topic with a reason, every good one must
  * get its decision, and no stream thread may fail.
  */
 final class BadInputRun {
@@ -62,7 +62,8 @@ final class BadInputRun {
                 action: note
             """);
         ReflexSerdes serdes = cluster.serdes();
-        List<Bad> kinds = kinds(serdes, ingest);
+        List<Bad> kinds = new ArrayList<>(kinds(serdes, ingest));
+        kinds.addAll(invalidCloudEvents());
         Map<String, Object> settings = cluster.engineSettings(names);
         List<String> problems = new ArrayList<>();
         int good = bad;
@@ -139,5 +140,17 @@ final class BadInputRun {
             new Bad("CloudEvent without id", ContentTypes.CLOUDEVENTS_JSON,
                 "{\"specversion\":\"1.0\",\"type\":\"tick\",\"source\":\"bad\"}".getBytes(StandardCharsets.UTF_8)),
             new Bad("not JSON at all", ContentTypes.JSON, new byte[] {0, 1, 2, 3, (byte) 0xFF}));
+    }
+
+    /** The invalid CloudEvents of the conformance cases (examples/events/cloudevents/invalid.json), one kind each. */
+    static List<Bad> invalidCloudEvents() throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Path.of("examples", "events", "cloudevents", "invalid.json");
+        if (!java.nio.file.Files.exists(file)) {
+            file = java.nio.file.Path.of("..").resolve(file);
+        }
+        List<Bad> cases = new ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile()).fields().forEachRemaining(e -> cases.add(
+            new Bad("CloudEvent: " + e.getKey(), ContentTypes.CLOUDEVENTS_JSON, e.getValue().toString().getBytes(StandardCharsets.UTF_8))));
+        return cases;
     }
 }

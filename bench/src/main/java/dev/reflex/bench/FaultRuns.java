@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, broker, registry,
- * actors, bad-input, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
+ * actors, bad-input, poison, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
  * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3.
  */
 public final class FaultRuns {
@@ -29,6 +29,7 @@ public final class FaultRuns {
         RUNS.put("registry", (c, quick) -> RegistryOutageRun.run(c, quick ? 400 : 4_000, Duration.ofSeconds(quick ? 15 : 45)));
         RUNS.put("actors", (c, quick) -> ActorKillRun.run(c, quick ? 600 : 3_000, quick ? 3 : 10));
         RUNS.put("bad-input", (c, quick) -> BadInputRun.run(c, quick ? 2_000 : 10_000, quick ? 2 : 5));
+        RUNS.put("poison", (c, quick) -> PoisonRun.run(c, quick ? 2 : 20));
         RUNS.put("hostile-http", (c, quick) -> HostileHttpRun.run(c, quick ? 2_000 : 10_000, quick ? 100 : 400));
     }
 

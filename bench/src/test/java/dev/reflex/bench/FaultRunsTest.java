@@ -72,7 +72,17 @@ class FaultRunsTest {
         assertThat(report.deadLetters()).isEqualTo(400);
         assertThat(report.threadFailures()).isZero();
         assertThat(report.reasons().values()).anyMatch(r -> r.contains("limit")).anyMatch(r -> r.contains("UTF-8"))
-            .anyMatch(r -> r.contains("does not know")).anyMatch(r -> r.contains("no 'id'"));
+            .anyMatch(r -> r.contains("does not know")).anyMatch(r -> r.contains("'id' is missing"))
+            .anyMatch(r -> r.contains("RFC 3339")).anyMatch(r -> r.contains("extension name"));
+    }
+
+    @Test
+    void garbageOnEveryTopicIsDeadLetteredAndTheNextEventIsActedOnAndReported() throws Exception {
+        PoisonRun.Report report = PoisonRun.run(cluster, 2);
+        System.out.println(report);
+        assertThat(report.problems()).as(report.toString()).isEmpty();
+        assertThat(report.executed()).isEqualTo(2);
+        assertThat(report.logLinesWhileIdle()).isZero();
     }
 
     @Test

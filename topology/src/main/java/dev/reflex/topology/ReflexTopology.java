@@ -16,6 +16,7 @@ import dev.reflex.schemas.Topics;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.topology.internals.ActionTopicExtractor;
+import dev.reflex.topology.internals.DecodeProcessor;
 import dev.reflex.topology.internals.EvaluateProcessor;
 import dev.reflex.topology.internals.NormalizeProcessor;
 import dev.reflex.topology.internals.Normalizer;
@@ -30,6 +31,8 @@ import dev.reflex.topology.internals.TableLoader;
  *
  * <pre>
  * reflex.ingest.*  -> normalize -> reflex.events | reflex.dlq
+ * (reflex.events, reflex.action-results and reflex.register-ops are read as bytes and decoded by decode-* nodes, which
+ *  dead-letter what they cannot read)
  * reflex.action-results -> results-to-events -> reflex.events (source reflex, type action.succeeded / action.failed)
  * reflex.events    -> evaluate  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
  *   (with reflex.evaluate.partitioning=ingest, evaluate takes events straight from normalize and results-to-events)
@@ -46,6 +49,12 @@ public final class ReflexTopology {
     public static final String EVENTS_SINK = "events-sink";
     public static final String RESULTS_SOURCE = "action-results-source";
     public static final String RESULTS_TO_EVENTS = "results-to-events";
+    public static final String DECODE_RESULTS = "decode-action-results";
+    public static final String DECODE_EVENTS = "decode-events";
+    public static final String DECODE_REGISTER_OPS = "decode-register-ops";
+    /** One dead-letter sink per sub-topology: a sink shared by two would merge them into one (and move their tasks). */
+    public static final String EVENTS_DLQ_SINK = "events-dlq-sink";
+    public static final String REGISTER_OPS_DLQ_SINK = "register-ops-dlq-sink";
     public static final String DLQ_SINK = "dlq-sink";
     public static final String EVENTS_SOURCE = "events-source";
     public static final String EVALUATE = "evaluate";
@@ -95,9 +104,13 @@ public final class ReflexTopology {
         String instanceId = config.instanceId();
         String reader = "engine " + instanceId;
         topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, eventChildren, DLQ_SINK, reader), INGEST_SOURCE);
-        topology.addSource(RESULTS_SOURCE, topics.actionResults().keySerde().deserializer(),
-            topics.actionResults().valueSerde().deserializer(), topics.actionResults().name());
-        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(eventChildren), RESULTS_SOURCE);
+        // Reflex's own Avro topics are read as bytes and decoded by a processor, so a bad record is dead-lettered as a
+        // processed record (see DecodeProcessor)
+        topology.addSource(RESULTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+            topics.actionResults().name());
+        topology.addProcessor(DECODE_RESULTS, () -> new DecodeProcessor<>(topics.actionResults().valueSerde().deserializer(),
+            RESULTS_TO_EVENTS, DLQ_SINK, reader), RESULTS_SOURCE);
+        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(eventChildren), DECODE_RESULTS);
         topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
             NORMALIZE, RESULTS_TO_EVENTS);
 
@@ -105,9 +118,12 @@ public final class ReflexTopology {
         if (atIngest) {
             evaluateParents = new String[] {NORMALIZE, RESULTS_TO_EVENTS};
         } else {
-            topology.addSource(EVENTS_SOURCE, topics.events().keySerde().deserializer(), topics.events().valueSerde().deserializer(),
+            topology.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.events().name());
-            evaluateParents = new String[] {EVENTS_SOURCE};
+            topology.addProcessor(DECODE_EVENTS, () -> new DecodeProcessor<>(topics.events().valueSerde().deserializer(),
+                EVALUATE, EVENTS_DLQ_SINK, reader), EVENTS_SOURCE);
+            topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(), DECODE_EVENTS);
+            evaluateParents = new String[] {DECODE_EVENTS};
         }
         long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
         java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
@@ -126,17 +142,22 @@ public final class ReflexTopology {
         topology.addSink(DECISIONS_SINK, topics.decisions().name(), keys,
             (Serializer) topics.decisions().valueSerde().serializer(), EVALUATE);
 
-        topology.addSource(REGISTER_OPS_SOURCE, topics.registerOps().keySerde().deserializer(),
-            topics.registerOps().valueSerde().deserializer(), topics.registerOps().name());
+        topology.addSource(REGISTER_OPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+            topics.registerOps().name());
+        topology.addProcessor(DECODE_REGISTER_OPS, () -> new DecodeProcessor<>(topics.registerOps().valueSerde().deserializer(),
+            APPLY_REGISTER_OPS, REGISTER_OPS_DLQ_SINK, reader), REGISTER_OPS_SOURCE);
+        topology.addSink(REGISTER_OPS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
+            DECODE_REGISTER_OPS);
         java.time.Duration expiryScan = java.time.Duration.ofMillis(config.getLong(EngineConfig.REGISTER_EXPIRY_SCAN_MS_CONFIG));
         topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(REGISTER_VALUES_STORE, REGISTERS_SINK, expiryScan),
-            REGISTER_OPS_SOURCE);
+            DECODE_REGISTER_OPS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTER_VALUES_STORE),
             Serdes.String(), topics.registers().valueSerde()), APPLY_REGISTER_OPS);
         topology.addSink(REGISTERS_SINK, topics.registers().name(), keys, topics.registers().valueSerde().serializer(),
             APPLY_REGISTER_OPS);
 
-        topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(), NORMALIZE);
+        topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
+            NORMALIZE, DECODE_RESULTS);
 
         topology.addGlobalStore(
             Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RULES_STORE), Serdes.String(), topics.rules().valueSerde())

@@ -16,17 +16,13 @@ import dev.reflex.schemas.RawEvent;
 
 class NormalizeTest extends TopologyTestBase {
 
-    /**
-     * At least once here: under exactly_once_v2 the test driver drops records that the deserialization handler sends
-     * outside the processing loop. The engine integration test covers that path on a real broker with exactly_once_v2.
-     */
     @Override
     Map<String, Object> extraConfig() {
         return Map.of(
             "reflex.normalizer.alerts.type", "/kind",
             "reflex.normalizer.alerts.subject", "/target/host",
             "reflex.normalizer.heartbeat.type.default", "heartbeat",
-            EngineConfig.MAX_EVENT_BYTES_CONFIG, 2048, "processing.guarantee", "at_least_once");
+            EngineConfig.MAX_EVENT_BYTES_CONFIG, 2048);
     }
 
     @Test

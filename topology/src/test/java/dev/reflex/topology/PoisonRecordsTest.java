@@ -14,9 +14,8 @@ import dev.reflex.schemas.Action;
 import dev.reflex.schemas.DeadLetter;
 
 /**
- * Records nobody can read on the topics the global stores load: each is dead-lettered with its coordinates and the
- * reason, and the next good record goes through. (The stream threads' topics are covered against the real broker, where
- * Kafka Streams writes the dead letters its handler returns.)
+ * Records nobody can read on each topic the topology reads: each is dead-lettered with its coordinates and the
+ * reason, and the next good record goes through.
  */
 class PoisonRecordsTest extends TopologyTestBase {
     private static final String RULE = """
@@ -88,5 +87,27 @@ class PoisonRecordsTest extends TopologyTestBase {
         assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e2");
         assertThat(globalDeadLetters).hasSize(garbage(id).size() + 1)
             .allSatisfy(letter -> assertThat(letter.getStage()).isEqualTo(ReflexTopology.LOAD_REGISTERS));
+    }
+
+    @Test
+    void unreadableEventsRegisterOperationsAndResultsAreDeadLetteredAndTheNextEventIsDecided() {
+        applyRule(RULE);
+        for (byte[] bad : garbage(knownSchemaId())) {
+            raw(topics.events().name()).pipeInput("k".getBytes(StandardCharsets.UTF_8), bad);
+            raw(topics.registerOps().name()).pipeInput("r".getBytes(StandardCharsets.UTF_8), bad);
+            raw(topics.actionResults().name()).pipeInput("a".getBytes(StandardCharsets.UTF_8), bad);
+        }
+        ingestJson("k8s", "{\"id\":\"e3\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}");
+
+        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e3");
+        List<DeadLetter> letters = values(dlq);
+        assertThat(letters).hasSize(3 * garbage(0).size());
+        assertThat(letters).extracting(DeadLetter::getTopic).containsOnly(topics.events().name(), topics.registerOps().name(),
+            topics.actionResults().name());
+        assertThat(letters).allSatisfy(letter -> {
+            assertThat(letter.getStage()).isEqualTo("deserialize");
+            assertThat(letter.getReader()).isEqualTo("engine test-instance");
+            assertThat(letter.getReason()).isNotBlank();
+        });
     }
 }
