@@ -30,7 +30,7 @@ public final class FaultRuns {
         RUNS.put("actors", (c, quick) -> ActorKillRun.run(c, quick ? 600 : 3_000, quick ? 3 : 10));
         RUNS.put("bad-input", (c, quick) -> BadInputRun.run(c, quick ? 2_000 : 10_000, quick ? 2 : 5));
         RUNS.put("poison", (c, quick) -> PoisonRun.run(c, quick ? 2 : 20));
-        RUNS.put("hostile-http", (c, quick) -> HostileHttpRun.run(c, quick ? 2_000 : 10_000, quick ? 100 : 400));
+        RUNS.put("hostile-http", (c, quick) -> HostileHttpRun.run(c, quick ? 2_000 : 10_000, quick ? 100 : 400, quick ? 200 : 2_000));
     }
 
     public static void main(String[] args) throws Exception {

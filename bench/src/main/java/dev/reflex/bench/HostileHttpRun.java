@@ -51,7 +51,7 @@ final class HostileHttpRun {
         }
     }
 
-    static Report run(FaultCluster cluster, int burst, int slowClients) throws Exception {
+    static Report run(FaultCluster cluster, int burst, int slowClients, int tricklingClients) throws Exception {
         TopicNames names = new TopicNames("h" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".");
         int port = Ports.freePort();
         Child connector = new Child("webhook", cluster.dir.resolve(names.prefix() + "webhook.log"), List.of("connect", "webhook",
@@ -98,6 +98,7 @@ final class HostileHttpRun {
             }
             expect(http, answers, problems, "valid while " + slowClients + " clients stall",
                 post(base + "/events/during-slow", "application/json", "{\"id\":\"during-slow\",\"type\":\"t\"}", Map.of()), 202);
+            trickle(http, base, port, tricklingClients, answers, problems);
             // a burst of valid events from 64 clients at once, while the slow ones still hold their connections
             Set<String> accepted = ConcurrentHashMap.newKeySet();
             AtomicInteger refused = new AtomicInteger();
@@ -173,6 +174,60 @@ final class HostileHttpRun {
     }
 
     /** Streams {@code size} bytes as a chunked body; returns the status, or -1 when the connector closed the connection first. */
+    /**
+     * Clients that send a body one byte a second: each must be disconnected (webhook.read.timeout.ms, the minimum body
+     * rate) and a valid request must be served while they try.
+     */
+    private static void trickle(HttpClient http, String base, int port, int clients, Map<String, String> answers, List<String> problems)
+            throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.getOutputStream().write(("POST /events/trickle HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            sockets.add(socket);
+        }
+        java.util.concurrent.ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor();
+        ticks.scheduleAtFixedRate(() -> {
+            for (Socket socket : sockets) {
+                try {
+                    socket.getOutputStream().write(' ');
+                } catch (java.io.IOException e) {
+                    // disconnected by the connector
+                }
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        try {
+            long started = System.nanoTime();
+            expect(http, answers, problems, "valid while " + clients + " clients trickle a byte a second",
+                post(base + "/events/during-trickle", "application/json", "{\"id\":\"during-trickle\",\"type\":\"t\"}", Map.of()), 202);
+            answers.put("valid request answered while trickling (ms)", String.valueOf((System.nanoTime() - started) / 1_000_000));
+            Thread.sleep(12_000);
+        } finally {
+            ticks.shutdownNow();
+        }
+        int open = 0;
+        for (Socket socket : sockets) {
+            try {
+                socket.setSoTimeout(50);
+                while (socket.getInputStream().read() >= 0) {
+                    // the 408, if it came, then the end
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                open++;
+            } catch (java.io.IOException e) {
+                // reset: disconnected
+            } finally {
+                socket.close();
+            }
+        }
+        answers.put("trickling clients still connected after 12 s", String.valueOf(open));
+        if (open > 0) {
+            problems.add(open + " of " + clients + " trickling clients were still connected after 12 s");
+        }
+    }
+
     private static int chunked(int port, long size) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);

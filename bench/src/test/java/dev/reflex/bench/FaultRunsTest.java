@@ -87,7 +87,7 @@ class FaultRunsTest {
 
     @Test
     void hostileHttpGetsClearRefusalsAndLosesNoAcceptedEvent() throws Exception {
-        HostileHttpRun.Report report = HostileHttpRun.run(cluster, 500, 50);
+        HostileHttpRun.Report report = HostileHttpRun.run(cluster, 500, 50, 100);
         assertThat(report.problems()).isEmpty();
         assertThat(report.answers()).containsEntry("200 MB chunked", "413").containsEntry("wrong signature", "401")
             .containsEntry("text/plain", "415");

@@ -189,7 +189,7 @@ public final class CloudEvents {
         return switch (value.getNodeType()) {
             case ARRAY -> "an array";
             case OBJECT -> "an object";
-            case NUMBER -> value.isIntegralNumber() ? "an integer out of range" : "a non-integer number";
+            case NUMBER -> !value.isIntegralNumber() ? "a non-integer number" : value.canConvertToInt() ? "a number" : "an integer beyond 32 bits";
             case BOOLEAN -> "a boolean";
             case STRING -> "a string";
             default -> "null";

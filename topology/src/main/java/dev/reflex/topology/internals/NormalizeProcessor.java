@@ -14,6 +14,7 @@ import dev.reflex.schemas.Event;
 
 /** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
 public final class NormalizeProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NormalizeProcessor.class);
     private final Normalizer normalizer;
     private final java.util.List<String> eventChildren;
     private final String dlqSink;
@@ -45,6 +46,7 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
                 context.forward(out, child);
             }
         } catch (NormalizationException e) {
+            LOG.warn("dead-lettering record {}-{}@{} at normalize: {}", md.topic(), md.partition(), md.offset(), e.getMessage());
             DeadLetter letter = DeadLetters.of(md.topic(), md.partition(), md.offset(), record.timestamp(), record.key(),
                 record.value(), record.headers(), "normalize", reader, e.getMessage(), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
             context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
