@@ -60,13 +60,8 @@ class PoisonIntegrationTest {
     @TempDir
     Path dir;
 
-    /** Not Avro; empty; an unknown schema id; a known id with a truncated body; a known id claiming a 1.5 GB string. */
     static List<byte[]> garbage(int knownSchemaId) {
-        byte[] header = ByteBuffer.allocate(5).put((byte) 0).putInt(knownSchemaId).array();
-        byte[] hugeClaim = ByteBuffer.allocate(12).put(header)
-            .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2}).array();
-        return List.of("{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8), new byte[0],
-            new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7e, 1, 2, 3}, header, hugeClaim);
+        return dev.reflex.embedded.testing.Garbage.records(knownSchemaId);
     }
 
     @Test

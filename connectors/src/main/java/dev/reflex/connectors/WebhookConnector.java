@@ -254,10 +254,7 @@ public final class WebhookConnector implements AutoCloseable {
             subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
         }
         String topic = names.ingest(source);
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-            subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
-        record.headers().add(new RecordHeader(ContentTypes.HEADER,
-            (contentType == null ? ContentTypes.JSON : contentType).getBytes(StandardCharsets.UTF_8)));
+        ProducerRecord<byte[], byte[]> record = ingestRecord(topic, subject, body, contentType == null ? ContentTypes.JSON : contentType);
         if (binaryCloudEvent) {
             ctx.headerMap().forEach((name, value) -> {
                 String lower = name.toLowerCase(Locale.ROOT);
@@ -313,10 +310,7 @@ public final class WebhookConnector implements AutoCloseable {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (JsonNode event : array) {
             String subject = event.path("subject").isTextual() ? event.path("subject").asText() : null;
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-                subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
-            record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.CLOUDEVENTS_JSON.getBytes(StandardCharsets.UTF_8)));
-            records.add(record);
+            records.add(ingestRecord(topic, subject, event, ContentTypes.CLOUDEVENTS_JSON));
         }
         produce(ctx, topic, records);
     }
@@ -335,10 +329,7 @@ public final class WebhookConnector implements AutoCloseable {
                 return;
             }
             String subject = item.path("subject").isValueNode() ? item.path("subject").asText() : null;
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-                subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), item.toString().getBytes(StandardCharsets.UTF_8));
-            record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
-            records.add(record);
+            records.add(ingestRecord(topic, subject, item, ContentTypes.JSON));
         }
         produce(ctx, topic, records);
     }
@@ -397,10 +388,7 @@ public final class WebhookConnector implements AutoCloseable {
             event.set("receiver", payload.path("receiver"));
             event.set("groupKey", payload.path("groupKey"));
             event.set("externalURL", payload.path("externalURL"));
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, fingerprint.getBytes(StandardCharsets.UTF_8),
-                event.toString().getBytes(StandardCharsets.UTF_8));
-            record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
-            records.add(record);
+            records.add(ingestRecord(topic, fingerprint, event, ContentTypes.JSON));
         }
         produce(ctx, topic, records);
     }
@@ -473,10 +461,7 @@ public final class WebhookConnector implements AutoCloseable {
         }
         event.set("data", payload);
         String topic = names.ingest("github");
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-            subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), event.toString().getBytes(StandardCharsets.UTF_8));
-        record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.CLOUDEVENTS_JSON.getBytes(StandardCharsets.UTF_8)));
-        produce(ctx, topic, List.of(record));
+        produce(ctx, topic, List.of(ingestRecord(topic, subject, event, ContentTypes.CLOUDEVENTS_JSON)));
     }
 
     /**
@@ -522,6 +507,18 @@ public final class WebhookConnector implements AutoCloseable {
             reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
             return null;
         }
+    }
+
+    /** An ingest record keyed by the event's subject (none: the producer spreads them), with its content type. */
+    private static ProducerRecord<byte[], byte[]> ingestRecord(String topic, String subject, byte[] body, String contentType) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
+            subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
+        record.headers().add(new RecordHeader(ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
+        return record;
+    }
+
+    private static ProducerRecord<byte[], byte[]> ingestRecord(String topic, String subject, JsonNode event, String contentType) {
+        return ingestRecord(topic, subject, event.toString().getBytes(StandardCharsets.UTF_8), contentType);
     }
 
     /** Sends the records and answers 202 once Kafka acknowledged all of them, 503 with Retry-After if it did not. */

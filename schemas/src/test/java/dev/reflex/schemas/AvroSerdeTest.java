@@ -29,6 +29,19 @@ class AvroSerdeTest {
     }
 
     @Test
+    void bytesClaimingAHugeStringAreRefusedWithoutAllocatingIt() {
+        // Avro's limits are read when its SystemLimitException class loads; load it first, as other code in a JVM may
+        org.apache.avro.SystemLimitException.checkMaxStringLength(1);
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        byte[] good = serde.serializer().serialize("serde-test.events", event());
+        // the schema id of a real Event, then a first field (specversion, a string) claiming 1.5 GB
+        byte[] bad = java.nio.ByteBuffer.allocate(12).put(good, 0, 5)
+            .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2}).array();
+        assertThatThrownBy(() -> serde.deserializer().deserialize("serde-test.events", bad))
+            .isInstanceOf(SerializationException.class).hasMessageContaining("exceeds maximum allowed");
+    }
+
+    @Test
     void aRecordSurvivesTheWireFormatAndStartsWithMagicByteAndId() {
         AvroSerde<Event> serde = serdes.value(Event.class);
         byte[] bytes = serde.serializer().serialize("serde-test.events", event());

@@ -30,16 +30,8 @@ class PoisonRecordsTest extends TopologyTestBase {
               pod: ${event.subject}
         """;
 
-    /** Bytes of many shapes: not Avro, an unknown schema id, a known id with a truncated body, a body claiming a 1.5 GB string. */
     static List<byte[]> garbage(int knownSchemaId) {
-        byte[] hugeClaim = ByteBuffer.allocate(12).put((byte) 0).putInt(knownSchemaId)
-            .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2}).array();
-        return List.of(
-            "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8),
-            new byte[0],
-            new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7f, 1, 2, 3},
-            new byte[] {0, (byte) (knownSchemaId >>> 24), (byte) (knownSchemaId >>> 16), (byte) (knownSchemaId >>> 8), (byte) knownSchemaId},
-            hugeClaim);
+        return dev.reflex.embedded.testing.Garbage.records(knownSchemaId);
     }
 
     private TestInputTopic<byte[], byte[]> raw(String topic) {

@@ -42,6 +42,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         limit("org.apache.avro.limits.string.maxLength", 64 * 1024 * 1024);
         limit("org.apache.avro.limits.bytes.maxLength", 64 * 1024 * 1024);
         limit("org.apache.avro.limits.collectionItems.maxLength", 1_000_000);
+        // Avro reads these once, when its SystemLimitException class is first loaded, which may have happened before
+        // this class was (any Avro decoding in the JVM); make it read them again.
+        try {
+            java.lang.reflect.Method reset = org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+            reset.setAccessible(true);
+            reset.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AvroSerde.class).warn("could not apply Avro's decoding limits ({}); "
+                + "set them as system properties on the command line", e.toString());
+        }
     }
 
     private static void limit(String property, int value) {

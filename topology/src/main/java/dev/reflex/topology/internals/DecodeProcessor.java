@@ -1,7 +1,6 @@
 package dev.reflex.topology.internals;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -57,8 +56,7 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
         } catch (SerializationException e) {
             String reason = DeadLetters.reason(e);
             LOG.warn("dead-lettering unreadable record {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
-            DeadLetter letter = DeadLetters.of(md.topic(), md.partition(), md.offset(), record.timestamp(), record.key(),
-                record.value(), record.headers(), "deserialize", reader, reason, e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+            DeadLetter letter = RecordDeadLetters.of(context, record, "deserialize", reader, reason, e);
             context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
             return;
         }

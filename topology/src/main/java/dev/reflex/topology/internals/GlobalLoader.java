@@ -1,7 +1,6 @@
 package dev.reflex.topology.internals;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -11,6 +10,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 import dev.reflex.topology.GlobalDeadLetters;
 
@@ -78,13 +78,10 @@ public abstract class GlobalLoader<V> implements Processor<byte[], byte[], Void,
     }
 
     private void deadLetter(Record<byte[], byte[]> record, RuntimeException e) {
-        RecordMetadata md = context.recordMetadata().orElse(null);
-        String topic = md == null ? topic() : md.topic();
-        int partition = md == null ? -1 : md.partition();
-        long offset = md == null ? -1 : md.offset();
-        LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", topic, partition, offset, stage, DeadLetters.reason(e));
-        deadLetters.send(DeadLetters.of(topic, partition, offset, record.timestamp(), record.key(), record.value(),
-            record.headers(), stage, reader, DeadLetters.reason(e), e, Instant.now()));
+        DeadLetter letter = RecordDeadLetters.of(context, record, stage, reader, DeadLetters.reason(e), e);
+        LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
+            stage, letter.getReason());
+        deadLetters.send(letter);
     }
 
     private String topic() {

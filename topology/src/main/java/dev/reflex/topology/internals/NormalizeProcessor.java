@@ -1,6 +1,5 @@
 package dev.reflex.topology.internals;
 
-import java.time.Instant;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -9,7 +8,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import dev.reflex.schemas.DeadLetter;
-import dev.reflex.schemas.DeadLetters;
 import dev.reflex.schemas.Event;
 
 /** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
@@ -47,8 +45,7 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
             }
         } catch (NormalizationException e) {
             LOG.warn("dead-lettering record {}-{}@{} at normalize: {}", md.topic(), md.partition(), md.offset(), e.getMessage());
-            DeadLetter letter = DeadLetters.of(md.topic(), md.partition(), md.offset(), record.timestamp(), record.key(),
-                record.value(), record.headers(), "normalize", reader, e.getMessage(), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+            DeadLetter letter = RecordDeadLetters.of(context, record, "normalize", reader, e.getMessage(), e);
             context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
         }
     }
