@@ -219,39 +219,27 @@ public final class WebhookConnector implements AutoCloseable {
             acceptBatch(ctx, source, body);
             return;
         }
-        String subject = null;
-        if (ContentTypes.JSON.equals(contentType) && !binaryCloudEvent) {
-            JsonNode json;
-            try {
-                json = JSON.readTree(body);
-            } catch (java.io.IOException e) {
-                reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-                return;
-            }
-            if (json != null && json.isArray()) {
-                acceptArray(ctx, source, json);
-                return;
-            }
-        }
+        String subject = binaryCloudEvent ? ctx.header("ce-subject") : null;
         if (contentType != null && contentType.contains("json")) {
-            JsonNode json;
-            try {
-                json = JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                reply(ctx, 400, "invalid JSON: " + e.getOriginalMessage());
-                return;
-            } catch (java.io.IOException e) {
-                reply(ctx, 400, "unreadable body: " + e.getMessage());
+            Optional<JsonNode> parsed = readJson(ctx, body);
+            if (parsed.isEmpty()) {
                 return;
             }
-            if (json == null || !json.isObject()) {
-                reply(ctx, 400, "expected a JSON object");
-                return;
+            JsonNode json = parsed.get();
+            if (!binaryCloudEvent) {
+                if (json.isArray() && ContentTypes.JSON.equals(contentType)) {
+                    acceptArray(ctx, source, json);
+                    return;
+                }
+                if (!json.isObject()) {
+                    reply(ctx, 400, "expected a JSON object");
+                    return;
+                }
+                if (ContentTypes.CLOUDEVENTS_JSON.equals(contentType) && refused(ctx, CloudEvents.violations(json))) {
+                    return;
+                }
+                subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
             }
-            if (ContentTypes.CLOUDEVENTS_JSON.equals(contentType) && !binaryCloudEvent && refused(ctx, CloudEvents.violations(json))) {
-                return;
-            }
-            subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
         }
         String topic = names.ingest(source);
         ProducerRecord<byte[], byte[]> record = ingestRecord(topic, subject, body, contentType == null ? ContentTypes.JSON : contentType);
@@ -282,14 +270,12 @@ public final class WebhookConnector implements AutoCloseable {
      * own; one invalid event refuses the whole batch, with the violations of each by its index.
      */
     private void acceptBatch(Context ctx, String source, byte[] body) {
-        JsonNode array;
-        try {
-            array = JSON.readTree(body);
-        } catch (java.io.IOException e) {
-            reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        Optional<JsonNode> parsed = readJson(ctx, body);
+        if (parsed.isEmpty()) {
             return;
         }
-        if (array == null || !array.isArray() || array.size() > 1000) {
+        JsonNode array = parsed.get();
+        if (!array.isArray() || array.size() > 1000) {
             reply(ctx, 400, "a CloudEvents batch must be a JSON array of at most 1000 events");
             return;
         }
@@ -496,16 +482,26 @@ public final class WebhookConnector implements AutoCloseable {
     }
 
     private JsonNode jsonObject(Context ctx) {
+        Optional<JsonNode> json = readJson(ctx, body(ctx));
+        if (json.isPresent() && !json.get().isObject()) {
+            reply(ctx, 400, "expected a JSON object");
+            return null;
+        }
+        return json.orElse(null);
+    }
+
+    /** The body as JSON; empty after answering 400 with the reason when it is not JSON (or empty). */
+    private static Optional<JsonNode> readJson(Context ctx, byte[] body) {
         try {
-            JsonNode json = JSON.readTree(body(ctx));
-            if (json == null || !json.isObject()) {
-                reply(ctx, 400, "expected a JSON object");
-                return null;
+            JsonNode json = JSON.readTree(body);
+            if (json == null || json.isMissingNode()) {
+                reply(ctx, 400, "invalid JSON: the body is empty");
+                return Optional.empty();
             }
-            return json;
+            return Optional.of(json);
         } catch (java.io.IOException e) {
             reply(ctx, 400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-            return null;
+            return Optional.empty();
         }
     }
 

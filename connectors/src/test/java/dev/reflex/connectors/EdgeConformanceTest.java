@@ -114,6 +114,12 @@ class EdgeConformanceTest {
         Map<String, String> good = Map.of("ce-specversion", "1.0", "ce-id", "b-1", "ce-source", "/ci", "ce-type", "deploy.done",
             "ce-time", "2026-01-31T12:00:00.5+01:00");
         assertThat(post("/events/bin", "application/octet-stream", "\u0001\u0002", good).statusCode()).isEqualTo(202);
+        Map<String, String> withSubject = new HashMap<>(good);
+        withSubject.put("ce-subject", "api");
+        HttpResponse<String> keyed = post("/events/bin", "application/json", "[1,2]", withSubject);
+        assertThat(keyed.statusCode()).as("any JSON value is binary-mode data").isEqualTo(202);
+        assertThat(new String(records(prefix + "ingest.bin", lastOffset(keyed), 1).get(0).key(), StandardCharsets.UTF_8))
+            .as("keyed by ce-subject").isEqualTo("api");
         HttpResponse<String> bad = post("/events/bin", "application/json", "{}", Map.of("ce-specversion", "1.0", "ce-id", "b-2",
             "ce-source", "/ci", "ce-type", "deploy.done", "ce-time", "2018-04-05T18:31Z"));
         assertThat(bad.statusCode()).isEqualTo(400);
