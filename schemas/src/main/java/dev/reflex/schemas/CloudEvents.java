@@ -146,7 +146,7 @@ public final class CloudEvents {
     }
 
     /** Whether {@code text} is an RFC 3339 timestamp with seconds and a valid offset. */
-    public static boolean isTime(String text) {
+    private static boolean isTime(String text) {
         if (!RFC3339.matcher(text).matches()) {
             return false;
         }

@@ -50,7 +50,7 @@ public abstract class GlobalLoader<V> implements Processor<byte[], byte[], Void,
     @Override
     public final void process(Record<byte[], byte[]> record) {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        long giveUp = System.currentTimeMillis() + RETRY_MS;
+        long giveUp = 0;
         for (int attempt = 0; ; attempt++) {
             try {
                 V value = record.value() == null ? null : values.deserialize(topic(), record.value());
@@ -61,7 +61,9 @@ public abstract class GlobalLoader<V> implements Processor<byte[], byte[], Void,
                     deadLetter(record, e);
                     return;
                 }
-                if (System.currentTimeMillis() > giveUp) {
+                if (giveUp == 0) {
+                    giveUp = System.currentTimeMillis() + RETRY_MS;
+                } else if (System.currentTimeMillis() > giveUp) {
                     throw e;
                 }
                 if (attempt % 30 == 0) {

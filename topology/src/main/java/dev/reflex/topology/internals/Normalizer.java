@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.kafka.common.errors.SerializationException;
@@ -43,8 +42,6 @@ public final class Normalizer {
     private static final String CLOUDEVENTS_JSON = ContentTypes.CLOUDEVENTS_JSON;
     private static final String RAW_EVENT_AVRO = ContentTypes.RAW_EVENT_AVRO;
     private static final String CE_PREFIX = "ce_";
-    private static final Set<String> CE_CORE = Set.of(
-        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data", "data_base64", "dataschema");
     /** Trailing content after the JSON value is an error, so the text kept as data is always the value itself. */
     private static final ObjectMapper MAPPER = new ObjectMapper()
         .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -216,7 +213,7 @@ public final class Normalizer {
     private Event cloudEvent(Origin origin, Map<String, String> attributes, String dataContentType, String data, ByteBuffer bytes) {
         Map<String, String> labels = new HashMap<>();
         attributes.forEach((k, v) -> {
-            if (!CE_CORE.contains(k) && !k.equals("severity") && !k.equals("correlationid") && !k.equals("traceparent")) {
+            if (!CloudEvents.CORE.contains(k) && !k.equals("severity") && !k.equals("correlationid") && !k.equals("traceparent")) {
                 labels.put(k, v);
             }
         });
