@@ -49,7 +49,7 @@ class ActorRunnerTest {
             io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics =
                 new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http, metrics).start();
-                 AdminServer adminServer = AdminServer.start("127.0.0.1", 0, metrics, runner::isRunning)) {
+                 dev.reflex.admin.AdminServer adminServer = dev.reflex.admin.AdminServer.start("127.0.0.1", 0, "--admin-port", metrics, runner::isRunning)) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 2);
                 java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();

@@ -22,8 +22,8 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * Malformed records interleaved with valid ones on an ingest topic, while the engine runs: invalid JSON, wrong field

@@ -41,7 +41,7 @@ import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * What the engine benchmarks share: a broker and a registry in this process, the benchmark's workload (500-byte JSON

@@ -22,8 +22,8 @@ import dev.reflex.schemas.Action;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * End-to-end latency of the engine under exactly_once_v2: from the producer's send of an event to its first action

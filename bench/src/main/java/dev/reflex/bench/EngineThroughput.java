@@ -14,8 +14,8 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * Events per second through (a) a pass-through Kafka Streams topology (source, mapValues, sink), the practical ceiling,

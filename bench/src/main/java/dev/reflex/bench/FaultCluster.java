@@ -96,11 +96,11 @@ final class FaultCluster implements AutoCloseable {
     /** Settings of an engine in this process for the application under {@code names}. */
     Map<String, Object> engineSettings(TopicNames names) {
         Map<String, Object> settings = new java.util.HashMap<>();
-        settings.put(dev.reflex.topology.EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        settings.put(dev.reflex.topology.EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
-        settings.put(dev.reflex.topology.EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        settings.put(dev.reflex.topology.EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-        settings.put(dev.reflex.topology.EngineConfig.STATE_DIR_CONFIG, dir.resolve("state-" + names.prefix()).toString());
+        settings.put(dev.reflex.engine.EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        settings.put(dev.reflex.engine.EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+        settings.put(dev.reflex.engine.EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        settings.put(dev.reflex.engine.EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
+        settings.put(dev.reflex.engine.EngineConfig.STATE_DIR_CONFIG, dir.resolve("state-" + names.prefix()).toString());
         return settings;
     }
 

@@ -31,8 +31,8 @@ import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * Garbage on every topic Reflex reads (rules, registers, register-ops, events, action-results, an action topic, the rule

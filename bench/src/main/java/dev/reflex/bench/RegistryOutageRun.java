@@ -28,8 +28,8 @@ import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * The schema registry goes away while the engine runs and records arrive that need it: Avro RawEvents written with a

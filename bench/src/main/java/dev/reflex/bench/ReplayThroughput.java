@@ -20,7 +20,7 @@ import dev.reflex.cli.Main;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleFiles;
 import dev.reflex.rules.RuleIndex;
-import dev.reflex.rules.WhatIf;
+import dev.reflex.audit.WhatIf;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.TopicNames;

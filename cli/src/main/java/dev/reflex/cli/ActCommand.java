@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 
 import dev.reflex.actors.ActorRunner;
-import dev.reflex.actors.AdminServer;
+import dev.reflex.admin.AdminServer;
 import dev.reflex.actors.Executor;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
@@ -61,7 +61,7 @@ final class ActCommand implements Callable<Integer> {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
             groupId != null ? groupId : "reflex-actor-" + system, executor, metrics, consumerSettings(Settings.pairs(process.sets))).start();
-        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, metrics, runner::isRunning);
+        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, runner::isRunning);
         System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             runner.close();

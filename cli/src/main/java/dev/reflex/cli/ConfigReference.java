@@ -9,7 +9,7 @@ import org.apache.kafka.common.config.types.Password;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.ShellExecutor;
 import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.EngineConfig;
 
 /** Generates docs/configuration.md from the settings' declarations, so the reference cannot drift from the code. */
 public final class ConfigReference {

@@ -8,7 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-import dev.reflex.actors.AdminServer;
+import dev.reflex.admin.AdminServer;
 import dev.reflex.connectors.Schedule;
 import dev.reflex.connectors.TimerConnector;
 import dev.reflex.connectors.WebhookConfig;
@@ -109,7 +109,7 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed, metrics).start();
-        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, metrics, timer::isRunning);
+        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, timer::isRunning);
         System.out.println("timer running: " + parsed + "; health and metrics on http://127.0.0.1:" + admin.port());
         return new TimerHandle(timer, admin);
     }

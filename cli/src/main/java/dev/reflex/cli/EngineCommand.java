@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.EngineProcess;
+import dev.reflex.engine.EngineConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,25 +45,14 @@ final class EngineCommand implements Callable<Integer> {
             flags.put(EngineConfig.APPLICATION_ID_CONFIG, applicationId);
         }
         Map<String, Object> settings = new HashMap<>(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), flags));
-        java.util.Optional<EngineApi> api = EngineApi.start(new EngineConfig(settings));
-        Engine engine;
-        try {
-            engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)));
-        } catch (RuntimeException e) {
-            api.ifPresent(EngineApi::close);
-            throw e;
-        }
-        api.ifPresent(a -> a.attach(engine));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            engine.close();
-            api.ifPresent(EngineApi::close);
-        }, "engine-stop"));
-        engine.awaitStopped();
-        if (engine.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+        EngineProcess.logUncaughtFailures();
+        EngineProcess engine = EngineProcess.start(settings);
+        Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "engine-stop"));
+        int exit = engine.awaitExit();
+        if (exit == EngineProcess.EXIT_STREAMS_ERROR) {
             System.err.println("reflex engine: Kafka Streams reached ERROR and stopped processing (the cause is in the log above); "
                 + "exiting so that the engine is restarted");
-            return 1;
         }
-        return 0;
+        return exit;
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 /** The {@code reflex} command. Every error a user can cause ends in one line on standard error and a non-zero exit. */
 @Command(name = "reflex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Event-driven automation on Kafka: when this happens in system A, do that in system B.",
-    subcommands = {DevCommand.class, EngineCommand.class, PublishCommand.class, RulesCommand.class, ConnectCommand.class, ActCommand.class,
+    subcommands = {EngineCommand.class, PublishCommand.class, RulesCommand.class, ConnectCommand.class, ActCommand.class,
         ReplayCommand.class, ExplainCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
@@ -22,20 +22,14 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
-        // Kafka Streams rethrows a stream thread's failure after its handler has dealt with it (the engine logs it,
-        // and replaces the thread); without this the JVM would print the same stack trace again on standard error.
-        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
-            if (thread.getName().contains("StreamThread")) {
-                org.slf4j.LoggerFactory.getLogger(Main.class).debug("stream thread {} ended", thread.getName(), error);
-            } else {
-                org.slf4j.LoggerFactory.getLogger(Main.class).error("thread {} failed", thread.getName(), error);
-            }
-        });
         System.exit(run(System.out, System.err, args));
     }
 
     public static int run(PrintStream out, PrintStream err, String... args) {
         CommandLine commandLine = new CommandLine(new Main());
+        for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
+            commandLine.addSubcommand(plugin.command());
+        }
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setParameterExceptionHandler((e, arguments) -> {

@@ -7,7 +7,7 @@ import java.util.Locale;
  * Progress of a long read: on a terminal a bar redrawn in place with records/s and the time left; otherwise (a pipe,
  * a CI log) a plain line every few seconds. Goes to standard error, so standard output stays the result.
  */
-class Progress {
+class Progress implements dev.reflex.audit.ReadProgress {
     private static final int WIDTH = 30;
 
     private final PrintWriter err;
@@ -35,22 +35,22 @@ class Progress {
     static Progress silent() {
         return new Progress(new PrintWriter(java.io.OutputStream.nullOutputStream()), false, "") {
             @Override
-            void update(long done) {
+            public void update(long done) {
             }
 
             @Override
-            void finish(long done) {
+            public void finish(long done) {
             }
         };
     }
 
-    void start(long total) {
+    public void start(long total) {
         this.total = total;
         this.began = System.nanoTime();
         this.lastShown = began;
     }
 
-    void update(long done) {
+    public void update(long done) {
         long now = System.nanoTime();
         if (now - lastShown < intervalNanos) {
             return;
@@ -66,7 +66,7 @@ class Progress {
         err.flush();
     }
 
-    void finish(long done) {
+    public void finish(long done) {
         if (shown && terminal) {
             err.print("\r" + line(done, System.nanoTime()) + "  ");
             err.println();

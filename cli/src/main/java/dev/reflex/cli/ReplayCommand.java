@@ -10,10 +10,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-import dev.reflex.rules.DecisionReplay;
+import dev.reflex.audit.DecisionReplay;
+import dev.reflex.audit.AuditRun;
+import dev.reflex.audit.HistoryReader;
+import dev.reflex.audit.RuleHistory;
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.WhatIf;
+import dev.reflex.audit.WhatIfRun;
 import dev.reflex.rules.RuleDiff;
-import dev.reflex.rules.RuleHistory;
-import dev.reflex.rules.WhatIf;
 import dev.reflex.schemas.Rule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,73 +87,34 @@ final class ReplayCommand implements Callable<Integer> {
 
     private int audit(HistoryReader reader, DecisionReplay replay, Instant start, Instant end, PrintWriter out, PrintWriter err)
             throws Exception {
-        long began = System.nanoTime();
-        long[] counts = new long[3];
-        // the first decisions in reading order that did not reproduce, whichever worker found them
-        TreeMap<Long, String> different = new TreeMap<>();
-        Map<String, Long> unverifiable = new TreeMap<>();
-        HistoryReader.PairStats stats;
-        try (ParallelReplay<String[]> parallel = new ParallelReplay<>(ParallelReplay.threads(), (event, time, decision) -> {
-            if (decision == null) {
-                return null;
-            }
-            DecisionReplay.Check check = replay.check(event, decision);
-            return switch (check.status()) {
-                case REPRODUCED -> new String[] {"0"};
-                case DIFFERENT -> new String[] {"1", "  " + event.getId() + " (" + event.getSource() + " / " + event.getType()
-                    + ", decided " + decision.getDecidedAt() + " by " + decision.getEngineInstance() + "):" + System.lineSeparator()
-                    + "      " + String.join(System.lineSeparator() + "      ", check.differences())};
-                case UNVERIFIABLE -> new String[] {"2", check.reason()};
-            };
-        }, (sequence, result) -> {
-            if (result == null) {
-                return;
-            }
-            int status = Integer.parseInt(result[0]);
-            counts[status]++;
-            if (status == 1) {
-                different.put(sequence, result[1]);
-                if (different.size() > show) {
-                    different.pollLastEntry();
-                }
-            } else if (status == 2) {
-                unverifiable.merge(result[1], 1L, Long::sum);
-            }
-        })) {
-            stats = reader.pairs(start, end, source, parallel, Progress.forConsole(err, "events"));
-            parallel.finish();
-        }
-        double seconds = (System.nanoTime() - began) / 1e9;
-        long reproduced = counts[DecisionReplay.Status.REPRODUCED.ordinal()];
-        long notReproduced = counts[DecisionReplay.Status.DIFFERENT.ordinal()];
-        long checked = reproduced + notReproduced;
-        if (stats.events == 0 && stats.decisions == 0) {
+        AuditRun.Report report = AuditRun.run(reader, replay, start, end, source, show, Progress.forConsole(err, "events"));
+        HistoryReader.PairStats stats = report.pairs();
+        if (stats.events() == 0 && stats.decisions() == 0) {
             out.println("no recorded events in that range; nothing to check");
             return 0;
         }
+        long checked = report.reproduced() + report.notReproduced();
         out.println(String.format(Locale.ROOT, "%,d events, %,d decisions checked: %,d reproduced, %,d did not%s",
-            stats.events, checked, reproduced, notReproduced, notReproduced == 0 ? "" : ":"));
-        different.values().forEach(out::println);
-        if (notReproduced > different.size()) {
-            out.println(String.format(Locale.ROOT, "  ... and %,d more (--show N prints more)", notReproduced - different.size()));
+            stats.events(), checked, report.reproduced(), report.notReproduced(), report.ok() ? "" : ":"));
+        for (AuditRun.Difference d : report.differences()) {
+            out.println("  " + d.event().getId() + " (" + d.event().getSource() + " / " + d.event().getType() + ", decided "
+                + d.decision().getDecidedAt() + " by " + d.decision().getEngineInstance() + "):");
+            d.differences().forEach(line -> out.println("      " + line));
         }
-        unverifiable.forEach((reason, n) -> out.println(String.format(Locale.ROOT, "not checked: %,d decisions: %s", n, reason)));
+        if (report.notReproduced() > report.differences().size()) {
+            out.println(String.format(Locale.ROOT, "  ... and %,d more (--show N prints more)",
+                report.notReproduced() - report.differences().size()));
+        }
+        report.unverifiable().forEach((reason, n) -> out.println(String.format(Locale.ROOT, "not checked: %,d decisions: %s", n, reason)));
         notes(stats, out);
-        out.println(timing(seconds, stats.events));
-        return notReproduced == 0 ? 0 : EXIT_NOT_REPRODUCED;
+        out.println(timing(report.seconds(), stats.events()));
+        return report.ok() ? 0 : EXIT_NOT_REPRODUCED;
     }
 
     private void whatIf(HistoryReader reader, DecisionReplay replay, List<Rule> proposed, Map<String, Rule> live,
                         Instant start, Instant end, PrintWriter out, PrintWriter err) throws Exception {
-        long began = System.nanoTime();
-        WhatIf whatIf = new WhatIf(WhatIf.index(proposed), replay);
-        HistoryReader.PairStats stats;
-        try (ParallelReplay<WhatIf.Comparison> parallel = new ParallelReplay<>(ParallelReplay.threads(),
-                (event, time, decision) -> whatIf.compare(event, decision, Instant.ofEpochMilli(time)), whatIf::add)) {
-            stats = reader.pairs(start, end, source, parallel, Progress.forConsole(err, "events"));
-            parallel.finish();
-        }
-        double seconds = (System.nanoTime() - began) / 1e9;
+        WhatIfRun.Report report = WhatIfRun.run(reader, replay, proposed, start, end, source, Progress.forConsole(err, "events"));
+        WhatIf whatIf = report.whatIf();
         RuleDiff diff = RuleDiff.between(live, proposed);
         Map<String, String> status = new TreeMap<>();
         diff.added().forEach(r -> status.put(r.getId(), "new"));
@@ -183,8 +148,8 @@ final class ReplayCommand implements Callable<Integer> {
             out.println(String.format(Locale.ROOT, "note: %,d matches kept firing but their recorded actions could not be rebuilt "
                 + "(rule version not in the history); actions not compared", whatIf.actionsNotCompared()));
         }
-        notes(stats, out);
-        out.println(timing(seconds, whatIf.events()));
+        notes(report.pairs(), out);
+        out.println(timing(report.seconds(), whatIf.events()));
     }
 
     /** The time taken, with the rate once there are enough events for it to mean something. */
@@ -200,20 +165,20 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static void notes(HistoryReader.PairStats stats, PrintWriter out) {
-        if (stats.withoutDecision > 0) {
+        if (stats.withoutDecision() > 0) {
             out.println(String.format(Locale.ROOT, "not checked: %,d events without a decision (not decided yet, reflex.decisions.unmatched=none, "
-                + "or the decision is outside the range)", stats.withoutDecision));
+                + "or the decision is outside the range)", stats.withoutDecision()));
         }
-        if (stats.duplicates > 0) {
-            out.println(String.format(Locale.ROOT, "not checked: %,d repeated event ids (duplicates the engine dropped)", stats.duplicates));
+        if (stats.duplicates() > 0) {
+            out.println(String.format(Locale.ROOT, "not checked: %,d repeated event ids (duplicates the engine dropped)", stats.duplicates()));
         }
-        if (stats.decisionsWithoutEvent > 0) {
+        if (stats.decisionsWithoutEvent() > 0) {
             out.println(String.format(Locale.ROOT, "not checked: %,d decisions whose event is outside the range or aged out",
-                stats.decisionsWithoutEvent));
+                stats.decisionsWithoutEvent()));
         }
-        if (stats.unreadable > 0) {
+        if (stats.unreadable() > 0) {
             out.println(String.format(Locale.ROOT, "not checked: %,d unreadable records on %s or %s (listed in the log)",
-                stats.unreadable, "the events topic", "the decisions topic"));
+                stats.unreadable(), "the events topic", "the decisions topic"));
         }
     }
 }

@@ -20,6 +20,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.RulesTopic;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleBook;
@@ -32,9 +35,8 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
-import dev.reflex.topology.internals.FieldMapping;
-import dev.reflex.topology.internals.NormalizationException;
-import dev.reflex.topology.internals.Normalizer;
+import dev.reflex.topology.normalize.NormalizationException;
+import dev.reflex.topology.normalize.Normalizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -164,6 +166,13 @@ final class RulesCommand {
         @Option(names = "--registers", paramLabel = "FILE", description = "Register values as a JSON object of names to values.")
         Path registers;
 
+        @Option(names = "--config", paramLabel = "FILE", description = "The engine's settings file: its reflex.normalizer.* and "
+            + "reflex.max.event.bytes apply, as the engine would apply them (REFLEX_* variables too).")
+        Path config;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An engine setting, as with --config; repeatable.")
+        List<String> sets = new java.util.ArrayList<>();
+
         @Spec
         CommandSpec spec;
 
@@ -214,9 +223,11 @@ final class RulesCommand {
             boolean cloudEvent = json != null && json.has("specversion");
             RecordHeaders headers = new RecordHeaders();
             headers.add(ContentTypes.HEADER, (cloudEvent ? ContentTypes.CLOUDEVENTS_JSON : ContentTypes.JSON).getBytes(StandardCharsets.UTF_8));
-            TopicNames names = new TopicNames(TopicNames.DEFAULT_PREFIX);
-            Normalizer normalizer = new Normalizer(names, Integer.MAX_VALUE, s -> FieldMapping.DEFAULT, bytes -> {
-                throw new IllegalStateException("not used");
+            // the engine's own settings decide how the event is read, as they would in the engine
+            EngineConfig settings = new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)));
+            TopicNames names = settings.topicNames();
+            Normalizer normalizer = new Normalizer(names, settings.maxEventBytes(), settings::fieldMapping, bytes -> {
+                throw new IllegalStateException("a file holds JSON, not an Avro raw event");
             });
             try {
                 return normalizer.normalize(new Normalizer.Origin(names.ingest(source), 0, 0, System.currentTimeMillis()), headers, body);

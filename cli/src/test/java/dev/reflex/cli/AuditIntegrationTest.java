@@ -50,8 +50,12 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.topology.Engine;
-import dev.reflex.topology.EngineConfig;
+import dev.reflex.engine.EngineApiClient;
+import dev.reflex.engine.EngineProcess;
+import dev.reflex.engine.TestEngines;
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.RulesTopic;
+import dev.reflex.engine.EngineConfig;
 
 /**
  * Audit and replay against a real engine's history: events through the webhook, a rule changed half-way, then
@@ -91,8 +95,7 @@ class AuditIntegrationTest {
     private TopicNames names;
     private ReflexSerdes serdes;
     private String bootstrap;
-    private Engine engine;
-    private EngineApi api;
+    private EngineProcess engine;
     private WebhookConnector webhook;
 
     @BeforeAll
@@ -109,9 +112,7 @@ class AuditIntegrationTest {
         Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
         settings.put(EngineConfig.INSTANCE_ID_CONFIG, "audit-engine");
         settings.put(EngineConfig.API_PORT_CONFIG, 0);
-        api = EngineApi.start(new EngineConfig(settings)).orElseThrow();
-        engine = Engine.start(new EngineConfig(api.routedSettings(settings)));
-        api.attach(engine);
+        engine = EngineProcess.start(settings);
         assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
         Map<String, Object> hook = new HashMap<>();
         hook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -144,9 +145,6 @@ class AuditIntegrationTest {
         }
         if (engine != null) {
             engine.close();
-        }
-        if (api != null) {
-            api.close();
         }
     }
 
@@ -201,7 +199,7 @@ class AuditIntegrationTest {
     }
 
     private JsonNode getJson(String path, int status) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(10))
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(engine.apiUrl().orElseThrow() + path)).timeout(Duration.ofSeconds(10))
             .GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(status);
         return new ObjectMapper().readTree(response.body());
@@ -221,7 +219,7 @@ class AuditIntegrationTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         JsonNode register = null;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api.url() + "/api/registers/restarts.pod-1")).GET().build(),
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(engine.apiUrl().orElseThrow() + "/api/registers/restarts.pod-1")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200 && (register = new ObjectMapper().readTree(r.body())).get("value").asText().equals("5")) {
                 break;
@@ -233,13 +231,13 @@ class AuditIntegrationTest {
         assertThat(register.get("servedBy").asText()).endsWith("(owner)");
         getJson("/api/registers/never.set", 404);
 
-        Optional<Decision> decision = EngineApi.Client.decision(api.url(), "e1");
+        Optional<Decision> decision = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "e1");
         assertThat(decision).hasValueSatisfying(d -> {
             assertThat(d.getEventId()).isEqualTo("e1");
             assertThat(d.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
         });
-        assertThat(EngineApi.Client.decision(api.url(), "unknown-id")).isEmpty();
-        assertThat(EngineApi.Client.decision("http://127.0.0.1:1", "e1")).as("engine unreachable").isEmpty();
+        assertThat(EngineApiClient.decision(engine.apiUrl().orElseThrow(), "unknown-id")).isEmpty();
+        assertThat(EngineApiClient.decision("http://127.0.0.1:1", "e1")).as("engine unreachable").isEmpty();
     }
 
     @Test
@@ -254,7 +252,7 @@ class AuditIntegrationTest {
             .contains("registers read: restarts.pod-1 = ");
 
         // an action with a reported result: its outcome is part of the story
-        Decision e0 = EngineApi.Client.decision(api.url(), "e0").orElseThrow();
+        Decision e0 = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "e0").orElseThrow();
         String actionId = e0.getActionIds().get(0);
         try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
@@ -264,7 +262,7 @@ class AuditIntegrationTest {
         }
         // the result comes back as an event (reflex / action.succeeded) and is decided too: 11 events from here on
         awaitDecisions(11);
-        Run json = reflex("explain", "e0", "--json", "--engine-url", api.url());
+        Run json = reflex("explain", "e0", "--json", "--engine-url", engine.apiUrl().orElseThrow());
         assertThat(json.exit()).as(json.err()).isZero();
         JsonNode story = new ObjectMapper().readTree(json.out());
         assertThat(story.get("eventId").asText()).isEqualTo("e0");
@@ -321,12 +319,10 @@ class AuditIntegrationTest {
     @Test
     @Order(5)
     void anAlteredDecisionFailsTheAuditAndIsNamed() throws Exception {
+        // a decision claiming restart fired for an event with 9 restarts, which its rule version says cannot happen
+        Decision genuine = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "e5").orElse(null);
         engine.close();
         engine = null;
-        // a decision claiming restart fired for an event with 9 restarts, which its rule version says cannot happen
-        Decision genuine = EngineApi.Client.decision(api.url(), "e5").orElse(null);
-        api.close();
-        api = null;
         assertThat(genuine).isNotNull();
         Event forged = Event.newBuilder().setId("forged").setSource("k8s").setType("pod.oom").setSubject("pod-1")
             .setTime(Instant.now()).setData("{\"restarts\":9}").build();

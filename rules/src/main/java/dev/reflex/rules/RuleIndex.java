@@ -18,7 +18,7 @@ public final class RuleIndex {
     private final Map<String, Map<String, List<IndexedRule>>> bySourceThenType = new HashMap<>();
     private final int size;
 
-    RuleIndex(Collection<IndexedRule> rules) {
+    public RuleIndex(Collection<IndexedRule> rules) {
         List<IndexedRule> sorted = new ArrayList<>(rules);
         sorted.sort(Comparator.comparing(IndexedRule::id));
         for (IndexedRule rule : sorted) {

@@ -2,28 +2,34 @@ package dev.reflex.topology;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.streams.StreamsConfig;
+import java.time.Duration;
+import java.util.function.Consumer;
+
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.Register;
+import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Topic;
 import dev.reflex.schemas.Topics;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
-import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.topology.internals.ActionTopicExtractor;
 import dev.reflex.topology.internals.DecodeProcessor;
+import dev.reflex.topology.internals.DeduplicateProcessor;
 import dev.reflex.topology.internals.EvaluateProcessor;
 import dev.reflex.topology.internals.NormalizeProcessor;
-import dev.reflex.topology.internals.Normalizer;
+import dev.reflex.topology.internals.Output;
 import dev.reflex.topology.internals.RegisterOpProcessor;
 import dev.reflex.topology.internals.ResultProcessor;
 import dev.reflex.topology.internals.RuleLoader;
 import dev.reflex.topology.internals.TableLoader;
+import dev.reflex.topology.normalize.Normalizer;
 
 /**
  * The engine's topology, a pure function of its configuration: no I/O happens here, so tests drive exactly what
@@ -34,8 +40,8 @@ import dev.reflex.topology.internals.TableLoader;
  * (reflex.events, reflex.action-results and reflex.register-ops are read as bytes and decoded by decode-* nodes, which
  *  dead-letter what they cannot read)
  * reflex.action-results -> results-to-events -> reflex.events (source reflex, type action.succeeded / action.failed)
- * reflex.events    -> evaluate  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
- *   (with reflex.evaluate.partitioning=ingest, evaluate takes events straight from normalize and results-to-events)
+ * reflex.events    -> deduplicate (store seen-events) -> evaluate -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
+ *   (with reflex.evaluate.partitioning=ingest, deduplicate takes events straight from normalize and results-to-events)
  * reflex.register-ops -> apply-register-ops (store register-values) -> reflex.registers
  * reflex.rules     -> global store rules (and the compiled rule book)
  * reflex.registers -> global store registers (read by evaluate)
@@ -57,6 +63,7 @@ public final class ReflexTopology {
     public static final String REGISTER_OPS_DLQ_SINK = "register-ops-dlq-sink";
     public static final String DLQ_SINK = "dlq-sink";
     public static final String EVENTS_SOURCE = "events-source";
+    public static final String DEDUPLICATE = "deduplicate";
     public static final String EVALUATE = "evaluate";
     public static final String ACTIONS_SINK = "actions-sink";
     public static final String REGISTER_OPS_SINK = "register-ops-sink";
@@ -76,65 +83,66 @@ public final class ReflexTopology {
     private ReflexTopology() {
     }
 
-    /** The topology; unreadable records of the rules and registers topics go to {@code deadLetters}. */
-    public static Topology build(EngineConfig config, GlobalDeadLetters deadLetters) {
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
-        return build(config, new Topics(config.topicNames(), serdes), new RuleBook(), new RecentDecisions(0), deadLetters);
-    }
-
-    static Topology build(EngineConfig config, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
-        return build(config, topics, rules, new RecentDecisions(0), deadLetters);
+    /** The topology with no one told of decisions; unreadable records of the rules and registers topics go to {@code deadLetters}. */
+    public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
+        return build(options, topics, rules, decision -> { }, deadLetters);
     }
 
     /**
-     * The topology evaluating with {@code rules} (filled from the rules topic) and keeping recent decisions in
-     * {@code recent}; records of the rules and registers topics that cannot be read go to {@code deadLetters}.
+     * The topology evaluating with {@code rules} (filled from the rules topic) and telling {@code decided} of each
+     * decision it records; records of the rules and registers topics that cannot be read go to {@code deadLetters}.
+     * Processors get typed outputs; every node name and every wire is here.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Topology build(EngineConfig config, Topics topics, RuleBook rules, RecentDecisions recent, GlobalDeadLetters deadLetters) {
-        Topology topology = new Topology(new TopologyConfig(new StreamsConfig(config.streamsProperties())));
+    public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, Consumer<Decision> decided,
+                                 GlobalDeadLetters deadLetters) {
+        Topology topology = new Topology();
         Serializer<String> keys = Serdes.String().serializer();
+        String reader = options.reader();
+        boolean atIngest = options.partitioning() == Partitioning.INGEST;
+        // events made at ingest go to reflex.events and, when evaluated there, straight on to deduplication
+        Output<Event> newEvents = atIngest ? Output.to(EVENTS_SINK, DEDUPLICATE) : Output.to(EVENTS_SINK);
 
-        Normalizer normalizer = new Normalizer(topics.names(), config.maxEventBytes(), config::fieldMapping,
+        Normalizer normalizer = new Normalizer(topics.names(), options.maxEventBytes(), options.fieldMappings(),
             bytes -> topics.serdes().value(RawEvent.class).deserializer().deserialize(topics.names().ingestPrefix() + "*", bytes));
         topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.names().ingestPattern());
-        boolean atIngest = config.evaluatesAtIngest();
-        java.util.List<String> eventChildren = atIngest ? java.util.List.of(EVENTS_SINK, EVALUATE) : java.util.List.of(EVENTS_SINK);
-        String instanceId = config.instanceId();
-        String reader = "engine " + instanceId;
-        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, eventChildren, DLQ_SINK, reader), INGEST_SOURCE);
+        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, reader,
+            new NormalizeProcessor.Outputs(newEvents, Output.to(DLQ_SINK))), INGEST_SOURCE);
         // Reflex's own Avro topics are read as bytes and decoded by a processor, so a bad record is dead-lettered as a
         // processed record (see DecodeProcessor)
         topology.addSource(RESULTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.actionResults().name());
-        topology.addProcessor(DECODE_RESULTS, () -> new DecodeProcessor<>(topics.actionResults().valueSerde().deserializer(),
-            RESULTS_TO_EVENTS, DLQ_SINK, reader), RESULTS_SOURCE);
-        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(eventChildren), DECODE_RESULTS);
+        topology.addProcessor(DECODE_RESULTS, () -> new DecodeProcessor<>(topics.actionResults().valueSerde().deserializer(), reader,
+            new DecodeProcessor.Outputs<ActionResult>(Output.to(RESULTS_TO_EVENTS), Output.to(DLQ_SINK))), RESULTS_SOURCE);
+        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(newEvents), DECODE_RESULTS);
         topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
             NORMALIZE, RESULTS_TO_EVENTS);
 
-        String[] evaluateParents;
+        String[] deduplicateParents;
         if (atIngest) {
-            evaluateParents = new String[] {NORMALIZE, RESULTS_TO_EVENTS};
+            deduplicateParents = new String[] {NORMALIZE, RESULTS_TO_EVENTS};
         } else {
             topology.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.events().name());
-            topology.addProcessor(DECODE_EVENTS, () -> new DecodeProcessor<>(topics.events().valueSerde().deserializer(),
-                EVALUATE, EVENTS_DLQ_SINK, reader), EVENTS_SOURCE);
+            topology.addProcessor(DECODE_EVENTS, () -> new DecodeProcessor<>(topics.events().valueSerde().deserializer(), reader,
+                new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK))), EVENTS_SOURCE);
             topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(), DECODE_EVENTS);
-            evaluateParents = new String[] {DECODE_EVENTS};
+            deduplicateParents = new String[] {DECODE_EVENTS};
         }
-        long slowMicros = config.getLong(EngineConfig.RULE_SLOW_MS_CONFIG) * 1_000;
-        java.time.Duration dedupRetention = java.time.Duration.ofMillis(config.getLong(EngineConfig.DEDUP_RETENTION_MS_CONFIG));
-        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(rules, REGISTERS_STORE, instanceId,
-            ACTIONS_SINK, REGISTER_OPS_SINK, DECISIONS_SINK, slowMicros, SEEN_EVENTS_STORE, dedupRetention,
-            config.getString(EngineConfig.DECISIONS_UNMATCHED_CONFIG), recent), evaluateParents);
+        Duration dedupRetention = options.dedupRetention();
+        topology.addProcessor(DEDUPLICATE, () -> new DeduplicateProcessor(new DeduplicateProcessor.Wiring(SEEN_EVENTS_STORE,
+            dedupRetention, Output.to(EVALUATE))), deduplicateParents);
         // retention at least a minute, so the store is valid even when detection is off (retention 0)
-        java.time.Duration seenRetention = dedupRetention.compareTo(java.time.Duration.ofMinutes(1)) < 0
-            ? java.time.Duration.ofMinutes(1) : dedupRetention;
+        Duration seenRetention = dedupRetention.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : dedupRetention;
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SEEN_EVENTS_STORE, seenRetention,
-            java.time.Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), EVALUATE);
+            Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), DEDUPLICATE);
+
+        EvaluateProcessor.Options evaluate = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
+            options.unmatched(), decided);
+        EvaluateProcessor.Wiring evaluateWiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, Output.<Action>to(ACTIONS_SINK),
+            Output.<RegisterOp>to(REGISTER_OPS_SINK), Output.<Decision>to(DECISIONS_SINK));
+        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(evaluate, evaluateWiring), DEDUPLICATE);
         Topic<String, Action> anyActions = topics.actions("any");
         topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
         topology.addSink(REGISTER_OPS_SINK, topics.registerOps().name(), keys,
@@ -144,13 +152,13 @@ public final class ReflexTopology {
 
         topology.addSource(REGISTER_OPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.registerOps().name());
-        topology.addProcessor(DECODE_REGISTER_OPS, () -> new DecodeProcessor<>(topics.registerOps().valueSerde().deserializer(),
-            APPLY_REGISTER_OPS, REGISTER_OPS_DLQ_SINK, reader), REGISTER_OPS_SOURCE);
+        topology.addProcessor(DECODE_REGISTER_OPS, () -> new DecodeProcessor<>(topics.registerOps().valueSerde().deserializer(), reader,
+            new DecodeProcessor.Outputs<RegisterOp>(Output.to(APPLY_REGISTER_OPS), Output.<DeadLetter>to(REGISTER_OPS_DLQ_SINK))),
+            REGISTER_OPS_SOURCE);
         topology.addSink(REGISTER_OPS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
             DECODE_REGISTER_OPS);
-        java.time.Duration expiryScan = java.time.Duration.ofMillis(config.getLong(EngineConfig.REGISTER_EXPIRY_SCAN_MS_CONFIG));
-        topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(REGISTER_VALUES_STORE, REGISTERS_SINK, expiryScan),
-            DECODE_REGISTER_OPS);
+        topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(options.registerExpiryScan(),
+            new RegisterOpProcessor.Wiring(REGISTER_VALUES_STORE, Output.to(REGISTERS_SINK))), DECODE_REGISTER_OPS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTER_VALUES_STORE),
             Serdes.String(), topics.registers().valueSerde()), APPLY_REGISTER_OPS);
         topology.addSink(REGISTERS_SINK, topics.registers().name(), keys, topics.registers().valueSerde().serializer(),

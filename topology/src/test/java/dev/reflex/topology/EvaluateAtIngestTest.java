@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 /** Every evaluation test again with reflex.evaluate.partitioning=ingest, plus what differs in that mode. */
 class EvaluateAtIngestTest extends EvaluateTest {
     @Override
-    Map<String, Object> extraConfig() {
-        return Map.of(EngineConfig.EVALUATE_PARTITIONING_CONFIG, "ingest");
+    TopologyOptions options() {
+        return super.options().withPartitioning(Partitioning.INGEST);
     }
 
     @Test

@@ -167,10 +167,7 @@ class EvaluateTest extends TopologyTestBase {
      */
     @Test
     void aRuleThatRunsOverItsBudgetIsQuarantined() {
-        driver.close();
-        EngineConfig strict = config().with(java.util.Map.of(EngineConfig.RULE_SLOW_MS_CONFIG, 1L));
-        driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(strict, topics, new dev.reflex.rules.RuleBook(), TopologyTestBase.NO_DEAD_LETTERS),
-            strict.streamsProperties(), NOW);
+        restart(options().withRuleSlowBudget(java.time.Duration.ofMillis(1)));
         rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
         decisions = output(topics.decisions());
         applyRule("""
@@ -265,10 +262,7 @@ class EvaluateTest extends TopologyTestBase {
     @Test
     void eventsThatMatchNothingAreRecordedInFullInSummaryOrNotAtAll() {
         for (String mode : List.of("summary", "none")) {
-            driver.close();
-            EngineConfig config = config().with(Map.of(EngineConfig.DECISIONS_UNMATCHED_CONFIG, mode));
-            driver = new org.apache.kafka.streams.TopologyTestDriver(ReflexTopology.build(config, topics, new dev.reflex.rules.RuleBook(), TopologyTestBase.NO_DEAD_LETTERS),
-                config.streamsProperties(), NOW);
+            restart(options().withUnmatched(UnmatchedDecisions.of(mode)));
             rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
             decisions = output(topics.decisions());
             applyRule(SCALE_OUT);

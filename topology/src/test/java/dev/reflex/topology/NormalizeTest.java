@@ -13,16 +13,16 @@ import org.junit.jupiter.api.Test;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RawEvent;
+import dev.reflex.topology.normalize.FieldMapping;
 
 class NormalizeTest extends TopologyTestBase {
 
     @Override
-    Map<String, Object> extraConfig() {
-        return Map.of(
-            "reflex.normalizer.alerts.type", "/kind",
-            "reflex.normalizer.alerts.subject", "/target/host",
-            "reflex.normalizer.heartbeat.type.default", "heartbeat",
-            EngineConfig.MAX_EVENT_BYTES_CONFIG, 2048);
+    TopologyOptions options() {
+        return super.options().withMaxEventBytes(2048).withFieldMappings(FieldMapping.parse(Map.<String, Object>of(
+            "alerts.type", "/kind",
+            "alerts.subject", "/target/host",
+            "heartbeat.type.default", "heartbeat")));
     }
 
     @Test

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Topics;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.InMemorySchemaRegistry;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
@@ -21,20 +22,18 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 class TopologyDescriptionTest {
     @Test
     void theTopologyMatchesTheCommittedDescription() throws Exception {
-        check(Map.of(), Path.of("src/test/resources/topology.txt"));
+        check(TopologyOptions.defaults("golden"), Path.of("src/test/resources/topology.txt"));
     }
 
     @Test
     void theTopologyEvaluatingAtIngestMatchesTheCommittedDescription() throws Exception {
-        check(Map.of(EngineConfig.EVALUATE_PARTITIONING_CONFIG, "ingest"), Path.of("src/test/resources/topology-evaluate-at-ingest.txt"));
+        check(TopologyOptions.defaults("golden").withPartitioning(Partitioning.INGEST),
+            Path.of("src/test/resources/topology-evaluate-at-ingest.txt"));
     }
 
-    private static void check(Map<String, Object> settings, Path golden) throws Exception {
-        Map<String, Object> all = new java.util.HashMap<>(settings);
-        all.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://127.0.0.1:1");
-        EngineConfig config = new EngineConfig(all);
-        Topics topics = new Topics(config.topicNames(), new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), true));
-        String described = ReflexTopology.build(config, topics, new RuleBook(), TopologyTestBase.NO_DEAD_LETTERS).describe().toString();
+    private static void check(TopologyOptions options, Path golden) throws Exception {
+        Topics topics = new Topics(new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
+        String described = ReflexTopology.build(options, topics, new RuleBook(), TopologyTestBase.NO_DEAD_LETTERS).describe().toString();
         if (Boolean.getBoolean("reflex.golden.update")) {
             Files.writeString(golden, described, StandardCharsets.UTF_8);
         }

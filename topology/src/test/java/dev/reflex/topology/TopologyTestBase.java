@@ -3,14 +3,15 @@ package dev.reflex.topology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.rules.RuleFiles;
 import dev.reflex.schemas.Action;
@@ -29,10 +29,11 @@ import dev.reflex.schemas.Register;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.Topic;
 import dev.reflex.schemas.Topics;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.InMemorySchemaRegistry;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-/** A TopologyTestDriver over the real topology, with a fixed wall clock and the real schema registry. */
+/** A TopologyTestDriver over the real topology, with a fixed wall clock and a schema registry in memory. */
 abstract class TopologyTestBase {
     static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
     /** For tests that expect no unreadable record on the rules or registers topic. */
@@ -54,26 +55,30 @@ abstract class TopologyTestBase {
     /** What the global stores' loaders dead-lettered. */
     final List<DeadLetter> globalDeadLetters = new java.util.ArrayList<>();
 
-    Map<String, Object> extraConfig() {
-        return Map.of();
-    }
-
-    EngineConfig config() {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
-        settings.put(EngineConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
-        settings.put(EngineConfig.STATE_DIR_CONFIG, stateDir.toString());
-        settings.put(EngineConfig.INSTANCE_ID_CONFIG, "test-instance");
-        settings.putAll(extraConfig());
-        return new EngineConfig(settings);
+    /** The options the topology is built with; tests override this or rebuild with {@link #restart}. */
+    TopologyOptions options() {
+        return TopologyOptions.defaults("test-instance");
     }
 
     @BeforeEach
     void startDriver() {
-        EngineConfig config = config();
-        topics = new Topics(config.topicNames(), new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), true));
-        driver = new TopologyTestDriver(ReflexTopology.build(config, topics, new RuleBook(), globalDeadLetters::add), config.streamsProperties(), NOW);
+        topics = new Topics(new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
+        start(options(), globalDeadLetters::add);
+    }
+
+    /** Closes the driver and starts a new one over the topology built with {@code options}. */
+    void restart(TopologyOptions options) {
+        driver.close();
+        start(options, NO_DEAD_LETTERS);
+    }
+
+    private void start(TopologyOptions options, GlobalDeadLetters deadLetters) {
+        Properties streams = new Properties();
+        streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
+        streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        streams.putAll(ProcessingDeadLetters.settings(topics, options.reader()));
+        driver = new TopologyTestDriver(ReflexTopology.build(options, topics, new RuleBook(), deadLetters), streams, NOW);
         events = output(topics.events());
         dlq = output(topics.dlq());
         decisions = output(topics.decisions());

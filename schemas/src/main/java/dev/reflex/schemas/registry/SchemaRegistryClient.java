@@ -25,7 +25,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * (ccompat API), Karapace and Redpanda. Ids and schemas are cached: after the first lookup a serde never
  * calls the registry again for the same schema.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaRegistry {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,6 +54,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers {@code schema} under {@code subject} (idempotent) and returns its id. */
+    @Override
     public int register(String subject, Schema schema) {
         Integer cached = cachedId(subject, schema);
         if (cached != null) {
@@ -73,6 +74,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The id of {@code schema} if it is already registered under {@code subject}, without registering it. */
+    @Override
     public Optional<Integer> lookup(String subject, Schema schema) {
         Integer cached = cachedId(subject, schema);
         if (cached != null) {
@@ -92,6 +94,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The schema with this id, from any subject. */
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {

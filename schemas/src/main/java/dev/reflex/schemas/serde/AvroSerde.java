@@ -21,7 +21,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistry;
 import dev.reflex.schemas.registry.SchemaRegistryException;
 import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
 
@@ -60,14 +60,14 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         }
     }
 
-    private final SchemaRegistryClient registry;
+    private final SchemaRegistry registry;
     private final Schema schema;
     private final boolean isKey;
     private final boolean autoRegister;
     private final SpecificDatumWriter<T> writer;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
-    public AvroSerde(SchemaRegistryClient registry, Class<T> type, boolean isKey, boolean autoRegister) {
+    public AvroSerde(SchemaRegistry registry, Class<T> type, boolean isKey, boolean autoRegister) {
         this.registry = registry;
         this.schema = SpecificData.get().getSchema(type);
         this.isKey = isKey;

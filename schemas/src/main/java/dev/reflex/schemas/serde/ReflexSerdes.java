@@ -5,20 +5,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.avro.specific.SpecificRecord;
 
-import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistry;
 
 /** Hands out one value serde per record type, all sharing one registry client and its caches. */
 public final class ReflexSerdes {
-    private final SchemaRegistryClient registry;
+    private final SchemaRegistry registry;
     private final boolean autoRegister;
     private final Map<Class<?>, AvroSerde<?>> serdes = new ConcurrentHashMap<>();
 
-    public ReflexSerdes(SchemaRegistryClient registry, boolean autoRegister) {
+    public ReflexSerdes(SchemaRegistry registry, boolean autoRegister) {
         this.registry = registry;
         this.autoRegister = autoRegister;
     }
 
-    public SchemaRegistryClient registry() {
+    public SchemaRegistry registry() {
         return registry;
     }
 

@@ -26,15 +26,18 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
     private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
 
     private final Deserializer<V> values;
-    private final String next;
-    private final String dlqSink;
+    private final Outputs<V> outputs;
     private final String reader;
     private ProcessorContext<String, SpecificRecord> context;
 
-    public DecodeProcessor(Deserializer<V> values, String next, String dlqSink, String reader) {
+    /** Where decoded values go, and where the dead letters of records that cannot be read go. */
+    public record Outputs<V>(Output<V> decoded, Output<DeadLetter> deadLetters) {
+    }
+
+    /** {@code reader} is named in the dead letters it writes. */
+    public DecodeProcessor(Deserializer<V> values, String reader, Outputs<V> outputs) {
         this.values = values;
-        this.next = next;
-        this.dlqSink = dlqSink;
+        this.outputs = outputs;
         this.reader = reader;
     }
 
@@ -57,9 +60,9 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
             String reason = DeadLetters.reason(e);
             LOG.warn("dead-lettering unreadable record {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
             DeadLetter letter = RecordDeadLetters.of(context, record, "deserialize", reader, reason, e);
-            context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
+            outputs.deadLetters().forward(context, new Record<>(md.topic(), letter, record.timestamp()));
             return;
         }
-        context.forward(new Record<String, SpecificRecord>(key, value, record.timestamp(), record.headers()), next);
+        outputs.decoded().forward(context, new Record<>(key, value, record.timestamp(), record.headers()));
     }
 }

@@ -9,22 +9,26 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Event;
+import dev.reflex.topology.normalize.NormalizationException;
+import dev.reflex.topology.normalize.Normalizer;
 
 /** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
 public final class NormalizeProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NormalizeProcessor.class);
     private final Normalizer normalizer;
-    private final java.util.List<String> eventChildren;
-    private final String dlqSink;
+    private final Outputs outputs;
     private final String reader;
     private ProcessorContext<String, SpecificRecord> context;
 
-    /** Events go to each of {@code eventChildren} (the events sink, and evaluate when it runs in this sub-topology). */
-    public NormalizeProcessor(Normalizer normalizer, java.util.List<String> eventChildren, String dlqSink, String reader) {
+    /** Where events go (the events sink, and evaluation when it runs in this sub-topology) and where dead letters go. */
+    public record Outputs(Output<Event> events, Output<DeadLetter> deadLetters) {
+    }
+
+    /** {@code reader} is named in the dead letters it writes. */
+    public NormalizeProcessor(Normalizer normalizer, String reader, Outputs outputs) {
         this.reader = reader;
         this.normalizer = normalizer;
-        this.eventChildren = java.util.List.copyOf(eventChildren);
-        this.dlqSink = dlqSink;
+        this.outputs = outputs;
     }
 
     @Override
@@ -39,14 +43,11 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
         try {
             Event event = normalizer.normalize(origin, record.headers(), record.value());
             String key = event.getSubject() != null ? event.getSubject() : event.getId();
-            Record<String, SpecificRecord> out = new Record<>(key, event, record.timestamp());
-            for (String child : eventChildren) {
-                context.forward(out, child);
-            }
+            outputs.events().forward(context, new Record<>(key, event, record.timestamp()));
         } catch (NormalizationException e) {
             LOG.warn("dead-lettering record {}-{}@{} at normalize: {}", md.topic(), md.partition(), md.offset(), e.getMessage());
             DeadLetter letter = RecordDeadLetters.of(context, record, "normalize", reader, e.getMessage(), e);
-            context.forward(new Record<>(md.topic(), letter, record.timestamp()), dlqSink);
+            outputs.deadLetters().forward(context, new Record<>(md.topic(), letter, record.timestamp()));
         }
     }
 }

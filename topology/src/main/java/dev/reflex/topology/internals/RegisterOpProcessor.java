@@ -15,6 +15,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.RegisterOp;
+import dev.reflex.topology.Registers;
 
 /**
  * Applies register operations in order, as the single owner of their keys, and publishes each resulting value to
@@ -22,22 +23,19 @@ import dev.reflex.schemas.RegisterOp;
  * rather than the eventually consistent global table.
  */
 public final class RegisterOpProcessor implements Processor<String, RegisterOp, String, Register> {
-    private final String valuesStore;
-    private final String registersSink;
+    private final Wiring wiring;
     private final Duration expiryScan;
     private ProcessorContext<String, Register> context;
     private KeyValueStore<String, Register> values;
 
-    /** @param expiryScan how often registers whose time to live has passed are deleted */
-    public RegisterOpProcessor(String valuesStore, String registersSink, Duration expiryScan) {
-        this.valuesStore = valuesStore;
-        this.registersSink = registersSink;
-        this.expiryScan = expiryScan;
+    /** The store of register values it owns, and where each new value (null: deleted) goes. */
+    public record Wiring(String valuesStore, Output<Register> values) {
     }
 
-    /** Whether {@code register} holds no value at {@code nowMillis}: absent, or past its time to live. */
-    public static boolean isUnset(Register register, long nowMillis) {
-        return register == null || register.getExpiresAt() != null && register.getExpiresAt().toEpochMilli() <= nowMillis;
+    /** @param expiryScan how often registers whose time to live has passed are deleted */
+    public RegisterOpProcessor(Duration expiryScan, Wiring wiring) {
+        this.wiring = wiring;
+        this.expiryScan = expiryScan;
     }
 
     /** A register operation that cannot be applied; dead-lettered by the processing exception handler. */
@@ -50,7 +48,7 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
     @Override
     public void init(ProcessorContext<String, Register> context) {
         this.context = context;
-        this.values = context.getStateStore(valuesStore);
+        this.values = context.getStateStore(wiring.valuesStore());
         context.schedule(expiryScan, PunctuationType.WALL_CLOCK_TIME, this::deleteExpired);
     }
 
@@ -59,14 +57,14 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
         try (KeyValueIterator<String, Register> all = values.all()) {
             while (all.hasNext()) {
                 KeyValue<String, Register> entry = all.next();
-                if (entry.value != null && isUnset(entry.value, now)) {
+                if (entry.value != null && Registers.isUnset(entry.value, now)) {
                     expired.add(entry.key);
                 }
             }
         }
         for (String name : expired) {
             values.delete(name);
-            context.forward(new Record<String, Register>(name, null, now), registersSink);
+            wiring.values().forward(context, new Record<String, Register>(name, null, now));
         }
     }
 
@@ -79,7 +77,7 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
         String name = op.getName();
         long now = context.currentSystemTimeMs();
         Register current = values.get(name);
-        if (isUnset(current, now)) {
+        if (Registers.isUnset(current, now)) {
             current = null;
         }
         String value = switch (op.getOp()) {
@@ -90,7 +88,7 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
         };
         if (value == null) {
             values.delete(name);
-            context.forward(new Record<String, Register>(name, null, record.timestamp()), registersSink);
+            wiring.values().forward(context, new Record<String, Register>(name, null, record.timestamp()));
             return;
         }
         Instant expiresAt = switch (op.getOp()) {
@@ -106,7 +104,7 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
             .setExpiresAt(expiresAt)
             .build();
         values.put(name, updated);
-        context.forward(new Record<>(name, updated, record.timestamp()), registersSink);
+        wiring.values().forward(context, new Record<>(name, updated, record.timestamp()));
     }
 
     private static long number(String text, String what) {

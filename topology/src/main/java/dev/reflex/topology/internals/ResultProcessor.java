@@ -24,11 +24,12 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
     public static final String SOURCE = "reflex";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final java.util.List<String> eventChildren;
+    private final Output<Event> events;
     private ProcessorContext<String, SpecificRecord> context;
 
-    public ResultProcessor(java.util.List<String> eventChildren) {
-        this.eventChildren = java.util.List.copyOf(eventChildren);
+    /** The events made from results go to {@code events}. */
+    public ResultProcessor(Output<Event> events) {
+        this.events = events;
     }
 
     @Override
@@ -74,9 +75,6 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
             .setCorrelationid(result.getCorrelationid() == null ? result.getEventId() : result.getCorrelationid())
             .build();
         String key = event.getSubject() != null ? event.getSubject() : event.getId();
-        Record<String, SpecificRecord> out = new Record<>(key, event, record.timestamp());
-        for (String child : eventChildren) {
-            context.forward(out, child);
-        }
+        events.forward(context, new Record<>(key, event, record.timestamp()));
     }
 }

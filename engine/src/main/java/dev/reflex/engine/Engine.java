@@ -1,0 +1,226 @@
+package dev.reflex.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.Topics;
+import dev.reflex.topology.DeadLetterProducer;
+import dev.reflex.topology.ProcessingDeadLetters;
+import dev.reflex.topology.ReflexTopology;
+import dev.reflex.topology.Registers;
+import dev.reflex.topology.TopologyOptions;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
+
+/** The engine process: checks what it depends on, creates the fixed topics when allowed, and runs the topology. */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    /** The engine cannot start; the message says what to do. */
+    public static final class StartException extends RuntimeException {
+        public StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final KafkaStreams streams;
+    private final boolean staticMember;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicInteger threadFailures = new java.util.concurrent.atomic.AtomicInteger();
+    private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
+
+    private final dev.reflex.rules.RuleBook rules;
+    private final RecentDecisions recent;
+    private final DeadLetterProducer globalDeadLetters;
+
+    private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent,
+                   DeadLetterProducer globalDeadLetters) {
+        this.globalDeadLetters = globalDeadLetters;
+        this.streams = streams;
+        this.staticMember = staticMember;
+        this.rules = rules;
+        this.recent = recent;
+    }
+
+    /** Starts the engine; throws {@link StartException} with a one-line explanation when Kafka or the registry is unreachable. */
+    public static Engine start(EngineConfig config) {
+        String bootstrap = String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
+            TopicAdmin.requireReachable(admin, bootstrap, 10_000);
+            if (config.getBoolean(EngineConfig.TOPICS_CREATE_CONFIG)) {
+                List<String> created = new TopicAdmin(admin, config.topicPartitions(), config.topicReplicationFactor(), 30_000)
+                    .ensure(config.topicNames().fixed());
+                if (!created.isEmpty()) {
+                    LOG.info("created topics {}", created);
+                }
+            }
+        }
+        try {
+            new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(10)).ping();
+        } catch (SchemaRegistryUnavailableException e) {
+            throw new StartException(e.getMessage() + "; check --schema-registry-url and that the registry is up", e);
+        }
+        dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
+        // kept for the API only: none when it is off
+        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_PORT_CONFIG) < 0 ? 0
+            : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
+        dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
+            new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(bootstrap, config.topicNames(),
+            serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
+        TopologyOptions options = config.topologyOptions();
+        Topics topics = new Topics(config.topicNames(), serdes);
+        java.util.Properties streamsProperties = config.streamsProperties();
+        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader()));
+        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, recent::put, globalDeadLetters),
+            streamsProperties);
+        Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
+            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters);
+        streams.setUncaughtExceptionHandler(error -> {
+            engine.threadFailures.incrementAndGet();
+            long delay = engine.backoff.next(System.currentTimeMillis());
+            if (dev.reflex.schemas.DeadLetters.isRetriable(error)) {
+                // an unreachable registry or broker: expected to pass, so one line instead of a stack trace
+                LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
+                    dev.reflex.schemas.DeadLetters.reason(error), delay);
+            } else {
+                LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
+                    delay, error);
+            }
+            // a failure that repeats (an unreachable registry or broker) is retried with backoff, not in a tight loop;
+            // the wait ends early when the engine is being stopped, so a stop during an outage is not held up
+            long until = System.currentTimeMillis() + delay;
+            try {
+                while (System.currentTimeMillis() < until && streams.state() != KafkaStreams.State.PENDING_SHUTDOWN) {
+                    Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((next, previous) -> {
+            LOG.info("engine state {} -> {}", previous, next);
+            if (next == KafkaStreams.State.RUNNING) {
+                engine.running.countDown();
+            }
+            if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
+                engine.stopped.countDown();
+            }
+        });
+        streams.start();
+        return engine;
+    }
+
+    /** Waits until the engine processes records (rules and registers are loaded by then). */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Blocks until the engine stops. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** How many times a stream thread failed and was replaced since the start (0 in a healthy run). */
+    public int threadFailures() {
+        return threadFailures.get();
+    }
+
+    /** The metrics of the engine's Kafka Streams instance and its clients. */
+    public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
+        return streams.metrics();
+    }
+
+    /**
+     * Registers the engine's meters with {@code registry}: Kafka Streams' own metrics (per thread, task and processor
+     * node, and of its clients), the stream thread replacements, and the rules held.
+     */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams).bindTo(registry);
+        io.micrometer.core.instrument.Gauge.builder("reflex.engine.thread.failures", threadFailures, java.util.concurrent.atomic.AtomicInteger::get)
+            .description("Stream threads that failed and were replaced since the start").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("reflex.engine.rules", rules, r -> r.all().stream().filter(i -> !(i instanceof dev.reflex.rules.QuarantinedRule)).count())
+            .description("Rules this instance evaluates").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("reflex.engine.rules.quarantined", rules, r -> r.all().stream().filter(i -> i instanceof dev.reflex.rules.QuarantinedRule).count())
+            .description("Rules quarantined on this instance (over the evaluation budget, or failing to compile)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("reflex.engine.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+            .description("1 while Kafka Streams is RUNNING").register(registry);
+    }
+
+    /** Every rule this instance holds, compiled or quarantined (every instance holds all of them). */
+    public List<dev.reflex.rules.IndexedRule> rules() {
+        return rules.all();
+    }
+
+    /** A decision this instance made recently, if it still keeps it (reflex.api.decisions.kept). */
+    public java.util.Optional<dev.reflex.schemas.Decision> recentDecision(String eventId) {
+        return recent.get(eventId);
+    }
+
+    /**
+     * The instance that owns register {@code name} (applies its operations), by its API address (application.server);
+     * empty while the group is rebalancing or when no address is configured.
+     */
+    public java.util.Optional<org.apache.kafka.streams.state.HostInfo> registerOwner(String name) {
+        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(ReflexTopology.REGISTER_VALUES_STORE, name,
+            org.apache.kafka.common.serialization.Serdes.String().serializer());
+        if (owner == null || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(owner.activeHost());
+    }
+
+    /**
+     * Register {@code name} as its owner holds it when this instance owns it ({@code owned} true), else as this
+     * instance's replica of the registers topic shows it (committed values, a commit interval behind at most).
+     */
+    public java.util.Optional<dev.reflex.schemas.Register> register(String name, boolean owned) {
+        String store = owned ? ReflexTopology.REGISTER_VALUES_STORE : ReflexTopology.REGISTERS_STORE;
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.Register> values = streams.store(
+            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(store,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.Register>keyValueStore()));
+        dev.reflex.schemas.Register register = values.get(name);
+        if (register == null || Registers.isUnset(register, System.currentTimeMillis())) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(register);
+    }
+
+    /** The API addresses of every instance of this engine's group (application.server of each). */
+    public List<org.apache.kafka.streams.state.HostInfo> instances() {
+        return streams.metadataForAllStreamsClients().stream().map(org.apache.kafka.streams.StreamsMetadata::hostInfo)
+            .filter(h -> h.port() > 0).distinct().toList();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /**
+     * Stops processing and commits. A deliberate stop leaves the consumer group so the other instances (or this one,
+     * restarted) take over at once instead of after the session timeout; with static membership it stays.
+     */
+    @Override
+    public void close() {
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+            staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        globalDeadLetters.close();
+    }
+}

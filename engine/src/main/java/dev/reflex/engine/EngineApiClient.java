@@ -1,0 +1,71 @@
+package dev.reflex.engine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.io.JsonEncoder;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+
+import dev.reflex.schemas.Decision;
+
+/** Asks an engine's API, for commands that can also read the topics. */
+public final class EngineApiClient {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
+
+    private EngineApiClient() {
+    }
+
+    /** The engine's recent decision for {@code eventId}; empty when the API is off, unreachable, or does not keep it. */
+    public static Optional<Decision> decision(String baseUrl, String eventId) {
+        if (baseUrl == null || baseUrl.isBlank() || baseUrl.equals("none")) {
+            return Optional.empty();
+        }
+        try {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "")
+                    + "/api/decisions/" + encode(eventId))).timeout(ASK_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return answer.statusCode() == 200 ? Optional.of(fromJson(answer.body())) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** Percent-encodes all but unreserved characters and '/', which the API's paths take as they are. */
+    public static String encode(String text) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 128 && (Character.isLetterOrDigit(c) || "-._~/:@".indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(String.format("%02X", b & 0xff));
+            }
+        }
+        return out.toString();
+    }
+
+    public static String toJson(Decision decision) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        JsonEncoder encoder = EncoderFactory.get().jsonEncoder(Decision.getClassSchema(), bytes);
+        new SpecificDatumWriter<>(Decision.class).write(decision, encoder);
+        encoder.flush();
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    public static Decision fromJson(String json) throws IOException {
+        return new SpecificDatumReader<>(Decision.class).read(null, DecoderFactory.get().jsonDecoder(Decision.getClassSchema(), json));
+    }
+}

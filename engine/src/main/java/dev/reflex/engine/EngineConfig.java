@@ -1,0 +1,293 @@
+package dev.reflex.engine;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+import dev.reflex.admin.SettingPrefix;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.topology.Partitioning;
+import dev.reflex.topology.TopologyOptions;
+import dev.reflex.topology.UnmatchedDecisions;
+import dev.reflex.topology.normalize.FieldMapping;
+
+/**
+ * The engine's settings, declared once with their documentation; the configuration reference is generated from
+ * {@link #CONFIG}. Settings that Reflex does not declare are passed to Kafka Streams and its clients as they are.
+ */
+public final class EngineConfig extends AbstractConfig {
+    public static final String BOOTSTRAP_SERVERS_CONFIG = StreamsConfig.BOOTSTRAP_SERVERS_CONFIG;
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to connect to, as host:port pairs separated by commas.";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC = "Base URL of a Confluent-compatible schema registry "
+        + "(Confluent, Karapace, Redpanda, or Apicurio's /apis/ccompat/v7).";
+
+    public static final String SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG = "schema.registry.auto.register";
+    private static final String SCHEMA_REGISTRY_AUTO_REGISTER_DOC = "Register Reflex's record schemas on first use. "
+        + "Turn off where schemas are registered by a pipeline; the engine then fails on a schema that is not registered.";
+
+    public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
+    private static final String APPLICATION_ID_DOC = "The consumer group of the engine: instances with the same id share "
+        + "the work. Also prefixes the engine's internal topics.";
+
+    public static final String TOPIC_PREFIX_CONFIG = "reflex.topic.prefix";
+    private static final String TOPIC_PREFIX_DOC = "Prefix of every Reflex topic (reflex.events, reflex.ingest.<source>, "
+        + "reflex.actions.<system>, ...).";
+
+    public static final String INSTANCE_ID_CONFIG = "reflex.instance.id";
+    private static final String INSTANCE_ID_DOC = "Name of this engine instance, recorded in every decision. Empty means host name and process id.";
+
+    public static final String MAX_EVENT_BYTES_CONFIG = "reflex.max.event.bytes";
+    private static final String MAX_EVENT_BYTES_DOC = "Ingest records larger than this go to the dead-letter topic instead of being normalized.";
+
+    public static final String TOPICS_CREATE_CONFIG = "reflex.topics.create";
+    private static final String TOPICS_CREATE_DOC = "Create the fixed Reflex topics (events, rules, registers, register-ops, "
+        + "decisions, dlq, action-results) at start when they are missing. Turn off where topics are managed elsewhere.";
+
+    public static final String TOPIC_PARTITIONS_CONFIG = "reflex.topic.partitions";
+    private static final String TOPIC_PARTITIONS_DOC = "Partitions of topics Reflex creates; -1 uses the broker's num.partitions.";
+
+    public static final String TOPIC_REPLICATION_FACTOR_CONFIG = "reflex.topic.replication.factor";
+    private static final String TOPIC_REPLICATION_FACTOR_DOC = "Replication factor of topics Reflex creates; -1 uses the broker's default.replication.factor.";
+
+    public static final String PROCESSING_GUARANTEE_CONFIG = StreamsConfig.PROCESSING_GUARANTEE_CONFIG;
+    private static final String PROCESSING_GUARANTEE_DOC = "exactly_once_v2: an event leads to its actions, register "
+        + "operations and decision exactly once, also across crashes. at_least_once is faster but may repeat them after a crash.";
+
+    public static final String NUM_STREAM_THREADS_CONFIG = StreamsConfig.NUM_STREAM_THREADS_CONFIG;
+    private static final String NUM_STREAM_THREADS_DOC = "Processing threads in this instance.";
+
+    public static final String COMMIT_INTERVAL_MS_CONFIG = StreamsConfig.COMMIT_INTERVAL_MS_CONFIG;
+    private static final String COMMIT_INTERVAL_MS_DOC = "How often results are committed. With exactly_once_v2 actions become "
+        + "visible to actors only at a commit, so this bounds the added latency; larger values give more throughput.";
+
+    public static final String STATE_DIR_CONFIG = StreamsConfig.STATE_DIR_CONFIG;
+    private static final String STATE_DIR_DOC = "Directory for local state (register values, the registers table).";
+
+    public static final String METADATA_MAX_AGE_MS_CONFIG = "metadata.max.age.ms";
+    private static final String METADATA_MAX_AGE_MS_DOC = "How often topic metadata is refreshed, which bounds how long a new "
+        + "ingest topic (a new source) waits before the engine reads it.";
+
+    public static final String REGISTER_EXPIRY_SCAN_MS_CONFIG = "reflex.register.expiry.scan.ms";
+    private static final String REGISTER_EXPIRY_SCAN_MS_DOC = "How often registers whose time to live (set ... ttl) has passed "
+        + "are deleted from the registers topic. Rules read an expired register as unset at once, whatever this is.";
+
+    public static final String RULE_SLOW_MS_CONFIG = "reflex.rule.slow.ms";
+    private static final String RULE_SLOW_MS_DOC = "A rule whose evaluation of one event takes longer than this is quarantined "
+        + "on this instance (reported in decisions and the log) until a new version is applied. Rules have no loops, so "
+        + "only huge inputs get near it.";
+
+    public static final String DEDUP_RETENTION_MS_CONFIG = "reflex.dedup.retention.ms";
+    private static final String DEDUP_RETENTION_MS_DOC = "An event whose id was seen within this time is dropped as a duplicate "
+        + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for this long: "
+        + "about 50 bytes per event, so 1 hour at 1,000 events/s is about 180 MB. 0 turns duplicate detection off.";
+
+    public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
+    private static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "
+        + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
+
+    public static final String EVALUATE_PARTITIONING_CONFIG = "reflex.evaluate.partitioning";
+    private static final String EVALUATE_PARTITIONING_DOC = "Where events are evaluated. subject: each event is written to "
+        + "reflex.events keyed by its subject and evaluated from there, so all events of one subject are evaluated in order "
+        + "by one instance and duplicate detection sees every copy of an event id, whatever key the producer used. ingest: "
+        + "events are evaluated right after normalization, in the task of their ingest partition (and still written to "
+        + "reflex.events); this saves a Kafka round trip, about half the end-to-end latency under exactly_once_v2 and more "
+        + "throughput, but order per subject and duplicate detection then hold only when producers key ingest records by "
+        + "subject, as Reflex's connectors do.";
+
+    public static final String API_PORT_CONFIG = "reflex.api.port";
+    private static final String API_PORT_DOC = "Port of the engine's read-only HTTP API (rules with versions, register values, recent "
+        + "decisions by event id; used by reflex explain). 0 picks a free port; -1 turns the API off.";
+
+    public static final String API_HOST_CONFIG = "reflex.api.host";
+    private static final String API_HOST_DOC = "Address the API listens on. 0.0.0.0 for every interface (in a container); the "
+        + "API is read-only but shows rule and register contents, so keep it on a private network.";
+
+    public static final String API_ADVERTISED_HOST_CONFIG = "reflex.api.advertised.host";
+    private static final String API_ADVERTISED_HOST_DOC = "Host name other engine instances use to reach this one's API, "
+        + "for requests routed to the instance that owns a key (Kafka Streams application.server). Empty: reflex.api.host, "
+        + "or the machine's host name when that is 0.0.0.0.";
+
+    public static final String API_DECISIONS_KEPT_CONFIG = "reflex.api.decisions.kept";
+    private static final String API_DECISIONS_KEPT_DOC = "How many recent decisions each instance keeps in memory for the API's "
+        + "lookup by event id (about 1 KB each). Older ones are found on reflex.decisions by reflex explain. 0 keeps none.";
+
+    public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
+    private static final String NORMALIZER_DOC = "Where a generic JSON event from <source> keeps an attribute: the attribute is "
+        + "one of id, type, subject, time, severity, correlationid, labels, and the value a JSON pointer (/alert/fingerprint) or "
+        + "a top-level field name; <source>.type.default gives a type to events that carry none. Without settings each "
+        + "attribute is read from the field of its own name, and an event without id gets <topic>-<partition>-<offset>, "
+        + "which a replay reproduces.";
+
+    public static final ConfigDef CONFIG = new ConfigDef()
+        .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+        .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+        .define(SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, SCHEMA_REGISTRY_AUTO_REGISTER_DOC)
+        .define(APPLICATION_ID_CONFIG, Type.STRING, "reflex-engine", new ConfigDef.NonEmptyString(), Importance.HIGH, APPLICATION_ID_DOC)
+        .define(TOPIC_PREFIX_CONFIG, Type.STRING, TopicNames.DEFAULT_PREFIX, Importance.MEDIUM, TOPIC_PREFIX_DOC)
+        .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
+        .define(MAX_EVENT_BYTES_CONFIG, Type.INT, TopologyOptions.DEFAULT_MAX_EVENT_BYTES, ConfigDef.Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM, MAX_EVENT_BYTES_DOC)
+        .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TOPICS_CREATE_DOC)
+        .define(TOPIC_PARTITIONS_CONFIG, Type.INT, -1, ConfigDef.Range.atLeast(-1), Importance.LOW, TOPIC_PARTITIONS_DOC)
+        .define(TOPIC_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Importance.LOW, TOPIC_REPLICATION_FACTOR_DOC)
+        .define(PROCESSING_GUARANTEE_CONFIG, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
+            ConfigDef.ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE), Importance.MEDIUM, PROCESSING_GUARANTEE_DOC)
+        .define(NUM_STREAM_THREADS_CONFIG, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM, NUM_STREAM_THREADS_DOC)
+        .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 100L, ConfigDef.Range.atLeast(0), Importance.MEDIUM, COMMIT_INTERVAL_MS_DOC)
+        .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/reflex-streams", Importance.MEDIUM, STATE_DIR_DOC)
+        .define(METADATA_MAX_AGE_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1000), Importance.LOW, METADATA_MAX_AGE_MS_DOC)
+        .define(REGISTER_EXPIRY_SCAN_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_REGISTER_EXPIRY_SCAN.toMillis(), ConfigDef.Range.atLeast(100), Importance.LOW, REGISTER_EXPIRY_SCAN_MS_DOC)
+        .define(RULE_SLOW_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_RULE_SLOW_BUDGET.toMillis(), ConfigDef.Range.atLeast(1), Importance.LOW, RULE_SLOW_MS_DOC)
+        .define(DECISIONS_UNMATCHED_CONFIG, Type.STRING, UnmatchedDecisions.FULL.setting(), validEnum(UnmatchedDecisions.values()),
+            Importance.MEDIUM, DECISIONS_UNMATCHED_DOC)
+        .define(EVALUATE_PARTITIONING_CONFIG, Type.STRING, Partitioning.SUBJECT.setting(), validEnum(Partitioning.values()),
+            Importance.MEDIUM, EVALUATE_PARTITIONING_DOC)
+        .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_DEDUP_RETENTION.toMillis(), ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC)
+        .define(API_PORT_CONFIG, Type.INT, 8095, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM, API_PORT_DOC)
+        .define(API_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, API_HOST_DOC)
+        .define(API_ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.LOW, API_ADVERTISED_HOST_DOC)
+        .define(API_DECISIONS_KEPT_CONFIG, Type.INT, 10_000, ConfigDef.Range.atLeast(0), Importance.LOW, API_DECISIONS_KEPT_DOC);
+
+    /** The families of settings named by a prefix. */
+    public static final java.util.List<SettingPrefix> PREFIXES = java.util.List.of(
+        new SettingPrefix(NORMALIZER_PREFIX, NORMALIZER_PREFIX + "<source>.<attribute>", NORMALIZER_DOC));
+
+    private static ConfigDef.ValidString validEnum(Enum<?>[] values) {
+        return ConfigDef.ValidString.in(java.util.Arrays.stream(values).map(v -> v.name().toLowerCase(java.util.Locale.ROOT))
+            .toArray(String[]::new));
+    }
+
+    private final Map<String, FieldMapping> mappings;
+
+    /** True when events are evaluated where they are normalized instead of from reflex.events. */
+    public boolean evaluatesAtIngest() {
+        return partitioning() == Partitioning.INGEST;
+    }
+
+    public Partitioning partitioning() {
+        return Partitioning.of(getString(EVALUATE_PARTITIONING_CONFIG));
+    }
+
+    /** What the topology is built with, from these settings. */
+    public TopologyOptions topologyOptions() {
+        return new TopologyOptions(instanceId(), maxEventBytes(), this::fieldMapping, partitioning(),
+            Duration.ofMillis(getLong(RULE_SLOW_MS_CONFIG)), Duration.ofMillis(getLong(DEDUP_RETENTION_MS_CONFIG)),
+            UnmatchedDecisions.of(getString(DECISIONS_UNMATCHED_CONFIG)), Duration.ofMillis(getLong(REGISTER_EXPIRY_SCAN_MS_CONFIG)));
+    }
+
+    public EngineConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        this.mappings = FieldMapping.parse(originalsWithPrefix(NORMALIZER_PREFIX));
+        int replication = getShort(TOPIC_REPLICATION_FACTOR_CONFIG);
+        if (replication == 0 || replication < -1) {
+            throw new ConfigException(TOPIC_REPLICATION_FACTOR_CONFIG, replication, "must be -1 (broker default) or at least 1");
+        }
+        if (getInt(TOPIC_PARTITIONS_CONFIG) == 0) {
+            throw new ConfigException(TOPIC_PARTITIONS_CONFIG, 0, "must be -1 (broker default) or at least 1");
+        }
+    }
+
+    /** The host other instances reach this one's API on. */
+    public String apiAdvertisedHost() {
+        String advertised = getString(API_ADVERTISED_HOST_CONFIG);
+        if (!advertised.isBlank()) {
+            return advertised;
+        }
+        String host = getString(API_HOST_CONFIG);
+        if (!host.equals("0.0.0.0")) {
+            return host;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+
+    public TopicNames topicNames() {
+        return new TopicNames(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    public String schemaRegistryUrl() {
+        return getString(SCHEMA_REGISTRY_URL_CONFIG);
+    }
+
+    public boolean autoRegisterSchemas() {
+        return getBoolean(SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG);
+    }
+
+    public int maxEventBytes() {
+        return getInt(MAX_EVENT_BYTES_CONFIG);
+    }
+
+    public FieldMapping fieldMapping(String source) {
+        return mappings.getOrDefault(source, FieldMapping.DEFAULT);
+    }
+
+    public Optional<Integer> topicPartitions() {
+        int p = getInt(TOPIC_PARTITIONS_CONFIG);
+        return p < 0 ? Optional.empty() : Optional.of(p);
+    }
+
+    public Optional<Short> topicReplicationFactor() {
+        short r = getShort(TOPIC_REPLICATION_FACTOR_CONFIG);
+        return r < 0 ? Optional.empty() : Optional.of(r);
+    }
+
+    public String instanceId() {
+        String configured = getString(INSTANCE_ID_CONFIG);
+        if (!configured.isBlank()) {
+            return configured;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return host + "/" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+
+    /** Everything Kafka Streams needs: Reflex's choices, then whatever the user passed that Reflex does not own. */
+    public Properties streamsProperties() {
+        Properties props = new Properties();
+        for (Map.Entry<String, Object> e : originals().entrySet()) {
+            if (!CONFIG.names().contains(e.getKey()) && !e.getKey().startsWith("reflex.")) {
+                props.put(e.getKey(), e.getValue());
+            }
+        }
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE_CONFIG));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS_CONFIG));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS_CONFIG));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        // No task waits for an empty input partition to order records by time across partitions: the topology joins
+        // nothing, and with waiting on, Kafka Streams 4.3 formats a log text per record for a task whose second input
+        // (reflex.action-results beside an ingest topic) is empty, about 5% of a stream thread's time. Overridable.
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, getLong(METADATA_MAX_AGE_MS_CONFIG));
+        return props;
+    }
+
+    /** A copy with some settings replaced. */
+    public EngineConfig with(Map<String, ?> overrides) {
+        Map<Object, Object> merged = new HashMap<>(originals());
+        merged.putAll(overrides);
+        return new EngineConfig(merged);
+    }
+}

@@ -1,0 +1,159 @@
+package dev.reflex.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reflex.audit.HistoryReader;
+import dev.reflex.audit.ReadProgress;
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
+
+/** Two engine instances in one group: each API answers for every key, asking the instance that owns it. */
+@Tag("integration")
+class EngineApiRoutingTest {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+    }
+
+    @Test
+    void registersAreServedByTheirOwnerAndDecisionsByWhicheverInstanceKeepsThem(@TempDir Path dir) throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        TopicNames names = new TopicNames("ro" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new dev.reflex.schemas.TopicSpec(names.ingest("k8s"), false));
+            new TopicAdmin(admin, java.util.Optional.of(4), java.util.Optional.empty(), 30_000).ensure(specs);
+            Path rules = Files.createDirectories(dir.resolve("rules"));
+            Files.writeString(rules.resolve("last.yaml"), """
+                id: remember-last
+                when:
+                  source: k8s
+                then:
+                  - set: last.${event.subject}
+                    value: ${event.id}
+                """);
+            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+        }
+        List<EngineProcess> apis = new ArrayList<>();
+        List<Engine> engines = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state-" + i));
+            settings.put(EngineConfig.INSTANCE_ID_CONFIG, "engine-" + i);
+            settings.put(EngineConfig.API_PORT_CONFIG, 0);
+            settings.put("consumer.auto.offset.reset", "earliest");
+            EngineProcess process = EngineProcess.start(settings);
+            started.add(process);
+            apis.add(process);
+            engines.add(process.engine());
+        }
+        // both in the group, and the group settled, before asking who owns what
+        long settle = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!(engines.stream().allMatch(e -> e.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING)
+                && engines.get(0).instances().size() == 2 && engines.get(1).instances().size() == 2)) {
+            assertThat(System.nanoTime()).as("both engines running in one group").isLessThan(settle);
+            Thread.sleep(200);
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 40; i++) {
+                String subject = "pod-" + i;
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(names.ingest("k8s"), subject.getBytes(StandardCharsets.UTF_8),
+                    ("{\"id\":\"ev-" + i + "\",\"type\":\"pod.oom\",\"subject\":\"" + subject + "\"}").getBytes(StandardCharsets.UTF_8));
+                record.headers().add(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
+                producer.send(record);
+            }
+        }
+        // every register, asked of the first instance, is answered by its owner, and both instances own some
+        Set<String> servers = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            JsonNode register = awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/registers/last.pod-" + i);
+            assertThat(register.get("value").asText()).isEqualTo("ev-" + i);
+            assertThat(register.get("servedBy").asText()).endsWith("(owner)");
+            servers.add(register.get("servedBy").asText());
+        }
+        assertThat(servers).as("registers owned by both instances").hasSize(2);
+        // every decision, asked of the first instance, is found, on whichever instance made it
+        Set<String> deciders = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            JsonNode decision = awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/decisions/ev-" + i);
+            deciders.add(decision.get("engineInstance").asText());
+        }
+        assertThat(deciders).containsExactlyInAnyOrder("engine-0", "engine-1");
+        assertThat(engines).allSatisfy(e -> assertThat(e.threadFailures()).isZero());
+
+        // metrics: the engine's, Kafka Streams' and the JVM's, in the Prometheus text format on the API's port
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(apis.get(0).apiUrl().orElseThrow() + "/metrics"))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("reflex_engine_running 1.0", "reflex_engine_rules 1.0", "kafka_stream_thread_",
+            "jvm_memory_used_bytes");
+
+        // health: live and ready while running; a stopped engine is neither
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(200);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready")).isEqualTo(200);
+        engines.get(1).close();
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(503);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready")).isEqualTo(503);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health")).isEqualTo(503);
+    }
+
+    private static int status(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** GETs until 200 (the engines may still be rebalancing or processing), for at most 60 s. */
+    private static JsonNode awaitJson(String url) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        HttpResponse<String> response = null;
+        while (System.nanoTime() < deadline) {
+            response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return new ObjectMapper().readTree(response.body());
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(url + " answered " + (response == null ? "nothing" : response.statusCode() + " " + response.body()));
+    }
+}
