@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
@@ -122,21 +123,11 @@ class ActorRunnerTest {
 
     /** Reads results until there are {@code expected}, then a little longer to catch any extra one. */
     private static List<ActionResult> results(String bootstrap, TopicNames names, ReflexSerdes serdes, int expected) {
-        List<ActionResult> read = new ArrayList<>();
-        try (KafkaConsumer<String, ActionResult> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                "group.id", "check-" + UUID.randomUUID(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
-                new StringDeserializer(), serdes.value(ActionResult.class).deserializer())) {
-            consumer.subscribe(List.of(names.actionResults()));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (read.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, ActionResult> r : consumer.poll(Duration.ofMillis(200))) {
-                    read.add(r.value());
-                }
-            }
-            for (int i = 0; i < 5; i++) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
-            }
-        }
-        return read;
+        TopicRecords.readUntil(bootstrap, names.actionResults(), new StringDeserializer(), serdes.value(ActionResult.class).deserializer(),
+            TopicRecords.atLeast(expected), Duration.ofSeconds(60));
+        // read everything again for a second, to catch any result beyond those expected
+        return TopicRecords.readUntil(bootstrap, names.actionResults(), new StringDeserializer(),
+                serdes.value(ActionResult.class).deserializer(), r -> false, Duration.ofSeconds(1))
+            .stream().map(ConsumerRecord::value).toList();
     }
 }

@@ -1,7 +1,5 @@
 package dev.reflex.bench;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,14 +7,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import dev.reflex.cli.Main;
+import dev.reflex.audit.AuditRun;
+import dev.reflex.audit.DecisionReplay;
+import dev.reflex.audit.HistoryReader;
+import dev.reflex.audit.ReadProgress;
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.WhatIfRun;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleFiles;
 import dev.reflex.rules.RuleIndex;
@@ -30,8 +31,9 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 /**
  * How fast {@code reflex replay} re-evaluates recorded history, in both modes. Records a history of EVENTS events of
  * the throughput workload (1,000 rules, 3 matching per event) with their decisions, as the engine writes them (a
- * decision carries its event's record timestamp), then runs {@code reflex replay} as a user would: the audit over the
- * whole range, and a what-if with one rule changed. Prints events/s for each.
+ * decision carries its event's record timestamp), then runs what {@code reflex replay} runs (the audit module's
+ * {@link AuditRun} and {@link WhatIfRun}): the audit over the whole range, and a what-if with one rule changed. Prints
+ * events/s for each.
  *
  * <p>Usage: {@code bench/run-replay [--quick | EVENTS]} (default 1,000,000 events; --quick is 100,000).
  */
@@ -49,9 +51,9 @@ public final class ReplayThroughput {
             // rule-0 tightened: the type-0 events (1 in 333) stop firing it
             Files.writeString(proposed.resolve("rules.yaml"), BenchCluster.rulesYaml().replaceFirst("cpu > 90", "cpu > 98"));
             List<String[]> rows = new ArrayList<>();
-            rows.add(run(cluster, names, "audit", first, last));
-            rows.add(run(cluster, names, "what-if", first, last, "--rules", proposed.toString()));
-            System.out.printf("%n| mode | events | replay events/s (as printed by reflex replay) | wall time incl. start-up |%n|---|---|---|---|%n");
+            rows.add(run(cluster, names, "audit", first, last, null));
+            rows.add(run(cluster, names, "what-if", first, last, proposed));
+            System.out.printf("%n| mode | events | replay events/s (reading and re-evaluating) | wall time incl. reading the rule history |%n|---|---|---|---|%n");
             rows.forEach(r -> System.out.printf("| %s | %s | %s | %s |%n", (Object[]) r));
             System.out.printf("%n%,d recorded events of 500 bytes with their decisions, %d partitions, %,d rules, %d matching per event;"
                 + " reflex replay in this JVM (%s), broker in the same JVM.%n", events, BenchCluster.PARTITIONS, BenchCluster.RULES,
@@ -88,22 +90,31 @@ public final class ReplayThroughput {
         return Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 20, "batch.size", 262_144, "compression.type", "lz4");
     }
 
-    private static String[] run(BenchCluster cluster, TopicNames names, String mode, Instant from, Instant to, String... extra) {
-        List<String> args = new ArrayList<>(List.of("replay", "--from", from.toString(), "--to", to.toString(),
-            "--bootstrap-servers", cluster.bootstrap(), "--schema-registry-url", cluster.registry.url(), "--topic-prefix", names.prefix()));
-        args.addAll(List.of(extra));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.err.println("reflex " + String.join(" ", args));
+    /** Runs an audit (no proposed rules) or a what-if against {@code proposed}, as reflex replay does; one row of the table. */
+    private static String[] run(BenchCluster cluster, TopicNames names, String mode, Instant from, Instant to, Path proposed)
+            throws Exception {
+        System.err.println(mode + " of " + names.events() + " from " + from + " to " + to);
         long began = System.nanoTime();
-        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, args.toArray(String[]::new));
-        double wall = (System.nanoTime() - began) / 1e9;
-        String printed = out.toString(StandardCharsets.UTF_8);
-        System.err.print(printed);
-        if (exit != 0) {
-            throw new IllegalStateException(mode + " exited " + exit + "; the recorded decisions should all reproduce");
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
+        long events;
+        double seconds;
+        try (HistoryReader reader = new HistoryReader(cluster.bootstrap(), names, serdes)) {
+            DecisionReplay replay = new DecisionReplay(reader.ruleHistory());
+            if (proposed == null) {
+                AuditRun.Report report = AuditRun.run(reader, replay, from, to, null, 20, ReadProgress.NONE);
+                if (!report.ok()) {
+                    throw new IllegalStateException(report.notReproduced() + " decisions did not reproduce; the recorded decisions should all");
+                }
+                events = report.pairs().events();
+                seconds = report.seconds();
+            } else {
+                WhatIfRun.Report report = WhatIfRun.run(reader, replay, RulePublisher.load(proposed), from, to, null, ReadProgress.NONE);
+                events = report.whatIf().events();
+                seconds = report.seconds();
+            }
         }
-        Matcher rate = Pattern.compile("([\\d.]+) s, ([\\d,]+) events/s").matcher(printed);
-        Matcher count = Pattern.compile("([\\d,]+) events(,| evaluated)").matcher(printed);
-        return new String[] {mode, count.find() ? count.group(1) : "?", rate.find() ? rate.group(2) : "?", String.format("%.1f s", wall)};
+        double wall = (System.nanoTime() - began) / 1e9;
+        return new String[] {mode, String.format("%,d", events), String.format("%,.0f", events / Math.max(seconds, 1e-3)),
+            String.format("%.1f s", wall)};
     }
 }

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import dev.reflex.schemas.TopicNames;
 
 /**
- * Short versions of the fault runs of {@code bench/run-faults}: the same code and checker, smaller numbers. Real
- * processes are killed with SIGKILL, a real broker and registry are stopped and started again.
+ * Short versions of the fault runs of {@code bench/run-faults}: the same code and checker, the smallest numbers that
+ * still exercise each fault. Real processes are killed with SIGKILL, a real broker and registry are stopped and started
+ * again. The longer runs are {@link LongFaultRunsTest}, in the {@code faults} profile.
  */
 @Tag("integration")
 class FaultRunsTest {
@@ -32,37 +33,37 @@ class FaultRunsTest {
 
     @Test
     void killingEngineInstancesLosesAndDuplicatesNothing() throws Exception {
-        KillRun.Report report = KillRun.run(cluster, 3_000, Duration.ofSeconds(15), Duration.ofSeconds(5));
+        KillRun.Report report = KillRun.run(cluster, 1_000, Duration.ofSeconds(8), Duration.ofSeconds(3));
         assertThat(report.problems()).isEmpty();
         assertThat(report.kills()).isGreaterThanOrEqualTo(2);
-        assertThat(report.decisionsChecked()).isEqualTo(3_000);
-        assertThat(report.actionsChecked()).isEqualTo(1_500);
+        assertThat(report.decisionsChecked()).isEqualTo(1_000);
+        assertThat(report.actionsChecked()).isEqualTo(500);
 
         // the checker notices a missing event: ask it about one more event than was sent
-        KillRun.Report altered = KillRun.check(cluster.bootstrap(), cluster.serdes(), new TopicNames(report.topicPrefix()), 3_001, 0,
+        KillRun.Report altered = KillRun.check(cluster.bootstrap(), cluster.serdes(), new TopicNames(report.topicPrefix()), 1_001, 0,
             new ArrayList<>());
-        assertThat(altered.problems()).contains("event k-3000 has 0 decisions", "event k-3000 should have fired and did not");
+        assertThat(altered.problems()).contains("event k-1000 has 0 decisions", "event k-1000 should have fired and did not");
     }
 
     @Test
     void aBrokerRestartLosesNoAcceptedEvent() throws Exception {
-        BrokerRestartRun.Report report = BrokerRestartRun.run(cluster, Duration.ofSeconds(18), Duration.ofSeconds(6));
+        BrokerRestartRun.Report report = BrokerRestartRun.run(cluster, Duration.ofSeconds(10), Duration.ofSeconds(4));
         assertThat(report.problems()).isEmpty();
         assertThat(report.accepted()).isPositive();
     }
 
     @Test
     void aRegistryOutageIsRetriedNotDeadLettered() throws Exception {
-        RegistryOutageRun.Report report = RegistryOutageRun.run(cluster, 200, Duration.ofSeconds(8));
+        RegistryOutageRun.Report report = RegistryOutageRun.run(cluster, 100, Duration.ofSeconds(4));
         assertThat(report.problems()).isEmpty();
         assertThat(report.deadLetters()).isZero();
     }
 
     @Test
     void anActorKilledMidActionExecutesEachActionAtLeastOnceAndReportsItOnce() throws Exception {
-        ActorKillRun.Report report = ActorKillRun.run(cluster, 300, 2);
+        ActorKillRun.Report report = ActorKillRun.run(cluster, 150, 1);
         assertThat(report.problems()).isEmpty();
-        assertThat(report.kills()).isEqualTo(2);
+        assertThat(report.kills()).isEqualTo(1);
     }
 
     @Test

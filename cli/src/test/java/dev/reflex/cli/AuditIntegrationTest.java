@@ -38,6 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
@@ -169,17 +170,9 @@ class AuditIntegrationTest {
     }
 
     private List<Decision> awaitDecisions(int count) {
-        List<Decision> read = new ArrayList<>();
-        try (KafkaConsumer<String, Decision> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrap, "group.id", "reader-" + UUID.randomUUID(),
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
-                new StringDeserializer(), serdes.value(Decision.class).deserializer())) {
-            consumer.subscribe(List.of(names.decisions()));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (read.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
-            }
-        }
+        List<Decision> read = TopicRecords.readUntil(bootstrap, names.decisions(), new StringDeserializer(),
+            serdes.value(Decision.class).deserializer(), TopicRecords.atLeast(count), Duration.ofSeconds(60))
+            .stream().map(r -> r.value()).toList();
         assertThat(read).as("decisions").hasSize(count);
         return read;
     }

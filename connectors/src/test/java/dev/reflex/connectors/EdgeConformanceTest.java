@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.embedded.testing.TestServices;
 
 /** What the webhook connector accepts at the edge: CloudEvents 1.0 in every mode, GitHub's event names, Alertmanager's alerts. */
@@ -68,19 +69,8 @@ class EdgeConformanceTest {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> records(String topic, long from, int count) {
-        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", TestServices.kafka().bootstrapServers(), "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, from);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (read.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
-        }
-        return read;
+        return TopicRecords.readFrom(TestServices.kafka().bootstrapServers(), new TopicPartition(topic, 0), from,
+            new ByteArrayDeserializer(), new ByteArrayDeserializer(), TopicRecords.atLeast(count), Duration.ofSeconds(20));
     }
 
     private static long lastOffset(HttpResponse<String> accepted) throws Exception {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.embedded.testing.TestServices;
 
 class WebhookConnectorTest {
@@ -69,20 +70,13 @@ class WebhookConnectorTest {
     }
 
     private static ConsumerRecord<byte[], byte[]> recordAt(String topic, long offset) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", TestServices.kafka().bootstrapServers(), "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, offset);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    return r;
-                }
-            }
+        List<ConsumerRecord<byte[], byte[]>> read = TopicRecords.readFrom(TestServices.kafka().bootstrapServers(),
+            new TopicPartition(topic, 0), offset, new ByteArrayDeserializer(), new ByteArrayDeserializer(), TopicRecords.atLeast(1),
+            Duration.ofSeconds(20));
+        if (read.isEmpty()) {
             throw new AssertionError("no record at " + topic + "@" + offset);
         }
+        return read.get(0);
     }
 
     @Test

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.audit.HistoryReader;
 import dev.reflex.audit.ReadProgress;
 import dev.reflex.audit.RulePublisher;
@@ -115,18 +116,7 @@ class EngineIntegrationTest {
     /** Reads a topic from the start with read_committed until {@code done} holds for what was read, or 60 s pass. */
     private <V> List<ConsumerRecord<String, V>> readUntil(String topic, Deserializer<V> values,
                                                            Predicate<List<ConsumerRecord<String, V>>> done) {
-        List<ConsumerRecord<String, V>> read = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrap, "group.id", "reader-" + UUID.randomUUID(),
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
-                new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!done.test(read) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
-        }
-        return read;
+        return TopicRecords.readUntil(bootstrap, topic, new StringDeserializer(), values, done, Duration.ofSeconds(60));
     }
 
     @Test

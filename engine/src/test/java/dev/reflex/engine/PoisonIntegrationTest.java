@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.audit.HistoryReader;
 import dev.reflex.audit.ReadProgress;
 import dev.reflex.audit.RulePublisher;
@@ -214,16 +215,6 @@ class PoisonIntegrationTest {
 
     private static <V> List<ConsumerRecord<String, V>> read(String bootstrap, String topic, Deserializer<V> values,
                                                              Predicate<List<ConsumerRecord<String, V>>> done, Duration limit) {
-        List<ConsumerRecord<String, V>> read = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrap, "group.id", "reader-" + UUID.randomUUID(),
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest"), new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + limit.toNanos();
-            while (!done.test(read) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
-        }
-        return read;
+        return TopicRecords.readUntil(bootstrap, topic, new StringDeserializer(), values, done, limit);
     }
 }

@@ -1,0 +1,95 @@
+package dev.reflex.dev;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+
+/**
+ * The module layering, checked on the compiled classes of every module (this module's class path holds them all):
+ * <pre>
+ * schemas, admin          (depend on no other Reflex module)
+ * rules                   schemas; no Kafka
+ * topology                rules, schemas
+ * engine                  topology, rules, schemas, admin
+ * audit                   rules, schemas
+ * connectors, actors      schemas, admin
+ * cli                     all of the above; no broker, no registry
+ * dev                     cli, embedded
+ * </pre>
+ * and nothing outside the topology reaches into {@code topology.internals}.
+ */
+class LayeringTest {
+    private static JavaClasses reflex;
+
+    @BeforeAll
+    static void importClasses() {
+        reflex = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.reflex");
+    }
+
+    private static void onlyDependsOnReflex(String module, String... allowed) {
+        String[] forbidden = java.util.stream.Stream.of("schemas", "admin", "rules", "topology", "engine", "audit", "connectors",
+                "actors", "cli", "dev", "embedded", "bench")
+            .filter(m -> !m.equals(module) && !java.util.Arrays.asList(allowed).contains(m))
+            .map(m -> "dev.reflex." + m + "..").toArray(String[]::new);
+        noClasses().that().resideInAPackage("dev.reflex." + module + "..")
+            .should().dependOnClassesThat().resideInAnyPackage(forbidden)
+            .because(module + " may use only " + (allowed.length == 0 ? "no other Reflex module" : String.join(", ", allowed)))
+            .check(reflex);
+    }
+
+    @Test
+    void schemasAndAdminStandAlone() {
+        onlyDependsOnReflex("schemas");
+        onlyDependsOnReflex("admin");
+    }
+
+    @Test
+    void theRuleEngineKnowsNothingOfKafka() {
+        onlyDependsOnReflex("rules", "schemas");
+        noClasses().that().resideInAPackage("dev.reflex.rules..").should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+            .check(reflex);
+    }
+
+    @Test
+    void theTopologyKnowsNoProcess() {
+        onlyDependsOnReflex("topology", "rules", "schemas");
+    }
+
+    @Test
+    void topologyInternalsStayInTheTopology() {
+        classes().that().resideInAPackage("dev.reflex.topology.internals..")
+            .should().onlyBeAccessed().byClassesThat().resideInAPackage("dev.reflex.topology..")
+            .check(reflex);
+    }
+
+    @Test
+    void theEngineProcessAndTheAuditAreApart() {
+        onlyDependsOnReflex("engine", "topology", "rules", "schemas", "admin");
+        onlyDependsOnReflex("audit", "rules", "schemas");
+    }
+
+    @Test
+    void connectorsAndActorsUseOnlySchemasAndAdmin() {
+        onlyDependsOnReflex("connectors", "schemas", "admin");
+        onlyDependsOnReflex("actors", "schemas", "admin");
+    }
+
+    @Test
+    void theCommandLineCarriesNoBrokerOrRegistry() {
+        onlyDependsOnReflex("cli", "schemas", "admin", "rules", "topology", "engine", "audit", "connectors", "actors");
+        noClasses().that().resideInAnyPackage("dev.reflex.cli..", "dev.reflex.engine..", "dev.reflex.connectors..", "dev.reflex.actors..")
+            .should().dependOnClassesThat().resideInAnyPackage("kafka.server..", "org.apache.kafka.server..", "io.apicurio..")
+            .check(reflex);
+    }
+
+    @Test
+    void theDevEnvironmentIsALeaf() {
+        onlyDependsOnReflex("dev", "cli", "embedded", "schemas", "admin", "rules", "topology", "engine", "audit", "connectors", "actors");
+    }
+}
