@@ -25,6 +25,16 @@ public final class HttpActorConfig extends AbstractConfig {
     public static final String BASE_URL_CONFIG = "http.base.url";
     public static final String CREDENTIAL_PREFIX = "credential.";
 
+    /** The families of settings named by a prefix. */
+    public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES = java.util.List.of(
+        new dev.reflex.admin.SettingPrefix(CREDENTIAL_PREFIX, CREDENTIAL_PREFIX + "<name>.url.prefix",
+            "The only URLs credential <name> is sent to (required for each credential). An action picks a credential with its "
+                + "credential param; credentials are never taken from events."),
+        new dev.reflex.admin.SettingPrefix(CREDENTIAL_PREFIX, CREDENTIAL_PREFIX + "<name>.header",
+            "The header that carries credential <name> (default Authorization)."),
+        new dev.reflex.admin.SettingPrefix(CREDENTIAL_PREFIX, CREDENTIAL_PREFIX + "<name>.value",
+            "The value of credential <name>; or credential.<name>.value.env, the environment variable that holds it. Never logged."));
+
     public static final ConfigDef CONFIG = new ConfigDef()
         .define(BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM,
             "Prefix for action URLs that start with '/', so rules can say url: /v1/restart and each environment's actor "

@@ -35,6 +35,13 @@ public final class ShellExecutor implements Executor {
     public static final String OUTPUT_MAX_BYTES_CONFIG = "shell.output.max.bytes";
     public static final String COMMAND_PREFIX = "shell.command.";
 
+    /** The families of settings named by a prefix. */
+    public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES = java.util.List.of(
+        new dev.reflex.admin.SettingPrefix(COMMAND_PREFIX, COMMAND_PREFIX + "<name>", "An allow-listed command: a JSON array of "
+            + "arguments ([\"/usr/bin/systemctl\", \"restart\", \"nginx\"]) or words separated by spaces. An action names one with "
+            + "its command param; its other params arrive as environment variables REFLEX_PARAM_<NAME>, with REFLEX_ACTION_ID, "
+            + "REFLEX_TARGET, PATH and LANG and nothing else."));
+
     public static final ConfigDef CONFIG = new ConfigDef()
         .define(TIMEOUT_MS_CONFIG, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
             "A command still running after this long is killed and its action fails.")

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 
 import dev.reflex.actors.ActorRunner;
+import dev.reflex.actors.ActorSettings;
 import dev.reflex.admin.AdminServer;
 import dev.reflex.actors.Executor;
 import dev.reflex.actors.HttpActorConfig;
@@ -60,7 +61,7 @@ final class ActCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
-            groupId != null ? groupId : "reflex-actor-" + system, executor, metrics, consumerSettings(Settings.pairs(process.sets))).start();
+            groupId != null ? groupId : "reflex-actor-" + system, executor, metrics, ActorSettings.consumer(Settings.pairs(process.sets))).start();
         AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, runner::isRunning);
         System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -75,16 +76,5 @@ final class ActCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
-    }
-
-    /** The {@code consumer.*} settings, without the prefix. */
-    static Map<String, String> consumerSettings(Map<String, String> sets) {
-        Map<String, String> consumer = new java.util.HashMap<>();
-        sets.forEach((k, v) -> {
-            if (k.startsWith("consumer.")) {
-                consumer.put(k.substring("consumer.".length()), v);
-            }
-        });
-        return consumer;
     }
 }

@@ -6,8 +6,11 @@ import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.types.Password;
 
+import dev.reflex.actors.ActorSettings;
 import dev.reflex.actors.HttpActorConfig;
+import dev.reflex.admin.SettingPrefix;
 import dev.reflex.actors.ShellExecutor;
+import dev.reflex.connectors.TimerSettings;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.engine.EngineConfig;
 
@@ -24,46 +27,44 @@ public final class ConfigReference {
             .append("(`--set key=value`, and the named flags of each command), in rising order of precedence. ")
             .append("The environment variable is `REFLEX_` plus the name in capitals with `.` and `-` as `_`, ")
             .append("without a leading `reflex.`: `bootstrap.servers` is `REFLEX_BOOTSTRAP_SERVERS`.\n\n");
-        section(md, "Engine (`reflex engine`)", EngineConfig.CONFIG,
+        section(md, "Engine (`reflex engine`)", EngineConfig.CONFIG, EngineConfig.PREFIXES,
             "Settings not listed here are passed to Kafka Streams and its clients unchanged, e.g. "
-                + "`--set replication.factor=3` or `--set producer.compression.type=zstd`.\n\n"
-                + "Generic JSON events find their attributes through per-source settings "
-                + "`reflex.normalizer.<source>.<attribute>`, where the attribute is one of `id`, `type`, `subject`, `time`, "
-                + "`severity`, `correlationid`, `labels` and the value a JSON pointer (`/alert/fingerprint`) or a top-level "
-                + "field name; `reflex.normalizer.<source>.type.default` gives a type to events that carry none. "
-                + "Without settings, each attribute is read from the field of its own name, and an event without `id` "
-                + "gets `<topic>-<partition>-<offset>`, which a replay reproduces.\n");
-        section(md, "Webhook connector (started by `reflex dev`)", WebhookConfig.CONFIG,
+                + "`--set replication.factor=3` or `--set producer.compression.type=zstd`.\n");
+        section(md, "Webhook connector (`reflex connect webhook`, and in `reflex dev`)", WebhookConfig.CONFIG, WebhookConfig.PREFIXES,
             "Endpoints: `POST /events/{source}` (a JSON object or a CloudEvent, structured or binary), `POST /alertmanager` "
                 + "(Alertmanager's webhook: one event per alert), `POST /github` (GitHub webhooks, signature verified), "
                 + "`GET /health`.\n");
-        section(md, "HTTP actor (`reflex act http --system NAME`)", HttpActorConfig.CONFIG,
-            "Credentials are configured here, never taken from events: `credential.<name>.url.prefix` (the only URLs it "
-                + "is sent to), `credential.<name>.header` (default `Authorization`), and `credential.<name>.value` or "
-                + "`credential.<name>.value.env` (an environment variable holding it). An action picks one with its "
-                + "`credential` param. Connection settings (`--bootstrap-servers`, `--schema-registry-url`, `--topic-prefix`) "
-                + "are flags.\n");
-        section(md, "Shell actor (`reflex act shell --system NAME`)", ShellExecutor.CONFIG,
-            "Commands are allow-listed as `shell.command.<name>`: a JSON array of arguments (`[\"/usr/bin/systemctl\", "
-                + "\"restart\", \"nginx\"]`) or words separated by spaces. An action names one with its `command` param; its other "
-                + "params arrive as environment variables `REFLEX_PARAM_<NAME>`, with `REFLEX_ACTION_ID`, `REFLEX_TARGET`, "
-                + "`PATH` and `LANG` and nothing else.\n");
+        section(md, "Timer connector (`reflex connect timer`)", new ConfigDef(), TimerSettings.PREFIXES,
+            "Schedules also come as `--schedule NAME=CRON` flags.\n");
+        section(md, "Every actor (`reflex act KIND --system NAME`)", new ConfigDef(), ActorSettings.PREFIXES,
+            "Connection settings (`--bootstrap-servers`, `--schema-registry-url`, `--topic-prefix`) are flags.\n");
+        section(md, "HTTP actor (`reflex act http --system NAME`)", HttpActorConfig.CONFIG, HttpActorConfig.PREFIXES,
+            "Credentials are configured here, never taken from events.\n");
+        section(md, "Shell actor (`reflex act shell --system NAME`)", ShellExecutor.CONFIG, ShellExecutor.PREFIXES, "");
         return md.toString();
     }
 
-    private static void section(StringBuilder md, String title, ConfigDef def, String intro) {
+    private static void section(StringBuilder md, String title, ConfigDef def, List<SettingPrefix> prefixes, String intro) {
         md.append("## ").append(title).append("\n\n");
         if (!intro.isEmpty()) {
             md.append(intro).append('\n');
         }
-        md.append("| setting | environment | type | default | valid values | description |\n")
-            .append("|---|---|---|---|---|---|\n");
         List<ConfigDef.ConfigKey> keys = def.configKeys().values().stream().toList();
+        if (!keys.isEmpty()) {
+            md.append("| setting | environment | type | default | valid values | description |\n")
+                .append("|---|---|---|---|---|---|\n");
+        }
         for (ConfigDef.ConfigKey key : keys) {
             md.append("| `").append(key.name).append("` | `").append(Settings.environmentVariable(key.name)).append("` | ")
                 .append(key.type.name().toLowerCase()).append(" | ").append(defaultOf(key)).append(" | ")
                 .append(key.validator == null ? "" : escape(key.validator.toString())).append(" | ")
                 .append(escape(key.documentation)).append(" |\n");
+        }
+        if (!prefixes.isEmpty()) {
+            md.append(keys.isEmpty() ? "" : "\n").append("| settings named by a prefix | description |\n").append("|---|---|\n");
+            for (SettingPrefix prefix : prefixes) {
+                md.append("| `").append(prefix.pattern()).append("` | ").append(escape(prefix.documentation())).append(" |\n");
+            }
         }
         md.append('\n');
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import dev.reflex.admin.AdminServer;
 import dev.reflex.connectors.Schedule;
 import dev.reflex.connectors.TimerConnector;
+import dev.reflex.connectors.TimerSettings;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -96,16 +97,18 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     private AutoCloseable timer() throws java.io.IOException {
-        if (schedules.isEmpty()) {
-            throw new Settings.SettingsException("give at least one --schedule NAME=CRON, e.g. --schedule nightly='0 2 * * *'");
-        }
-        Map<String, Schedule> parsed = new TreeMap<>();
+        Map<String, Schedule> parsed = new TreeMap<>(TimerSettings.schedules(
+            Settings.resolve(new org.apache.kafka.common.config.ConfigDef(), process.config, System.getenv(), Settings.pairs(process.sets))));
         for (Map.Entry<String, String> entry : Settings.pairs(schedules).entrySet()) {
             try {
                 parsed.put(entry.getKey(), Schedule.parse(entry.getValue()));
             } catch (IllegalArgumentException e) {
                 throw new Settings.SettingsException("--schedule " + entry.getKey() + ": " + e.getMessage());
             }
+        }
+        if (parsed.isEmpty()) {
+            throw new Settings.SettingsException("give at least one --schedule NAME=CRON, e.g. --schedule nightly='0 2 * * *' "
+                + "(or " + TimerSettings.SCHEDULE_PREFIX + "NAME=CRON in --config or --set)");
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed, metrics).start();

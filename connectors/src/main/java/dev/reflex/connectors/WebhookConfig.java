@@ -28,6 +28,12 @@ public final class WebhookConfig extends AbstractConfig {
     public static final String HMAC_PREFIX = "webhook.hmac.";
     public static final String HMAC_HEADER_CONFIG = "webhook.hmac.header";
 
+    /** The families of settings named by a prefix. */
+    public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES = java.util.List.of(
+        new dev.reflex.admin.SettingPrefix(HMAC_PREFIX, HMAC_PREFIX + "<source>.secret", "The HMAC-SHA256 secret of a source: "
+            + "POST /events/<source> then accepts only requests whose webhook.hmac.header carries sha256=<hex HMAC of the body>. "
+            + "Also REFLEX_WEBHOOK_HMAC_<SOURCE>_SECRET. Never logged."));
+
     public static final ConfigDef CONFIG = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
             "Kafka brokers to connect to, as host:port pairs separated by commas.")
