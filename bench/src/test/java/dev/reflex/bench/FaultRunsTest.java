@@ -33,7 +33,7 @@ class FaultRunsTest {
 
     @Test
     void killingEngineInstancesLosesAndDuplicatesNothing() throws Exception {
-        KillRun.Report report = KillRun.run(cluster, 1_000, Duration.ofSeconds(8), Duration.ofSeconds(3));
+        KillRun.Report report = KillRun.run(cluster, 1_000, Duration.ofSeconds(6), Duration.ofSeconds(2));
         assertThat(report.problems()).isEmpty();
         assertThat(report.kills()).isGreaterThanOrEqualTo(2);
         assertThat(report.decisionsChecked()).isEqualTo(1_000);
