@@ -26,7 +26,7 @@ public final class ActorSettings {
     public static Map<String, String> consumer(Map<String, String> settings) {
         Map<String, String> consumer = new HashMap<>();
         settings.forEach((k, v) -> {
-            if (PREFIXES.get(0).matches(k)) {
+            if (k.startsWith(CONSUMER_PREFIX)) {
                 consumer.put(k.substring(CONSUMER_PREFIX.length()), v);
             }
         });

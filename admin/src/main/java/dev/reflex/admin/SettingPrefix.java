@@ -11,9 +11,4 @@ public record SettingPrefix(String prefix, String pattern, String documentation)
             throw new IllegalArgumentException(pattern + " does not start with " + prefix);
         }
     }
-
-    /** Whether {@code name} belongs to this family. */
-    public boolean matches(String name) {
-        return name.startsWith(prefix);
-    }
 }

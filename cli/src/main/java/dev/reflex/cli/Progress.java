@@ -31,19 +31,6 @@ class Progress implements dev.reflex.audit.ReadProgress {
         return new Progress(err, System.console() != null, what);
     }
 
-    /** A progress that shows nothing, for callers that print their own output. */
-    static Progress silent() {
-        return new Progress(new PrintWriter(java.io.OutputStream.nullOutputStream()), false, "") {
-            @Override
-            public void update(long done) {
-            }
-
-            @Override
-            public void finish(long done) {
-            }
-        };
-    }
-
     public void start(long total) {
         this.total = total;
         this.began = System.nanoTime();

@@ -28,7 +28,7 @@ public final class TimerSettings {
     public static Map<String, Schedule> schedules(Map<String, ?> settings) {
         Map<String, Schedule> schedules = new TreeMap<>();
         settings.forEach((key, value) -> {
-            if (PREFIXES.get(0).matches(key)) {
+            if (key.startsWith(SCHEDULE_PREFIX)) {
                 String name = key.substring(SCHEDULE_PREFIX.length());
                 try {
                     schedules.put(name, Schedule.parse(String.valueOf(value)));

@@ -172,11 +172,6 @@ public final class EngineConfig extends AbstractConfig {
 
     private final Map<String, FieldMapping> mappings;
 
-    /** True when events are evaluated where they are normalized instead of from reflex.events. */
-    public boolean evaluatesAtIngest() {
-        return partitioning() == Partitioning.INGEST;
-    }
-
     public Partitioning partitioning() {
         return Partitioning.of(getString(EVALUATE_PARTITIONING_CONFIG));
     }
