@@ -99,10 +99,6 @@ final class EngineApi implements AutoCloseable {
         this.engine = engine;
     }
 
-    int port() {
-        return app.port();
-    }
-
     String url() {
         return "http://" + self.host() + ":" + self.port();
     }

@@ -28,11 +28,13 @@ public final class EngineProcess implements AutoCloseable {
     private final Engine engine;
     private final Optional<EngineApi> api;
     private final PrometheusMeterRegistry metrics;
+    private final JvmGcMetrics gc;
 
-    private EngineProcess(Engine engine, Optional<EngineApi> api, PrometheusMeterRegistry metrics) {
+    private EngineProcess(Engine engine, Optional<EngineApi> api, PrometheusMeterRegistry metrics, JvmGcMetrics gc) {
         this.engine = engine;
         this.api = api;
         this.metrics = metrics;
+        this.gc = gc;
     }
 
     /** Starts the API (unless reflex.api.port is -1) and the engine with {@code settings}. */
@@ -54,7 +56,7 @@ public final class EngineProcess implements AutoCloseable {
         }
         engine.bindMetrics(metrics);
         api.ifPresent(a -> a.attach(engine));
-        return new EngineProcess(engine, api, metrics);
+        return new EngineProcess(engine, api, metrics, gc);
     }
 
     /**
@@ -100,6 +102,7 @@ public final class EngineProcess implements AutoCloseable {
     public void close() {
         engine.close();
         api.ifPresent(EngineApi::close);
+        gc.close();
         metrics.close();
     }
 }

@@ -1,4 +1,4 @@
-package dev.reflex.engine;
+package dev.reflex.dev;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.reflex.engine.TestEngines;
 import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.audit.HistoryReader;
 import dev.reflex.audit.ReadProgress;
