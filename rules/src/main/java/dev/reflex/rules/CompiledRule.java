@@ -24,12 +24,15 @@ public final class CompiledRule implements IndexedRule {
     private final Expression condition;
     private final List<CompiledAction> actions;
     private final List<CompiledRegisterOp> registerOps;
+    private final CompiledCorrelation correlation;
 
-    private CompiledRule(Rule rule, Expression condition, List<CompiledAction> actions, List<CompiledRegisterOp> registerOps) {
+    private CompiledRule(Rule rule, Expression condition, List<CompiledAction> actions, List<CompiledRegisterOp> registerOps,
+                         CompiledCorrelation correlation) {
         this.rule = rule;
         this.condition = condition;
         this.actions = actions;
         this.registerOps = registerOps;
+        this.correlation = correlation;
     }
 
     /** Checks and compiles {@code rule}; a {@link RuleException} names the field at fault. */
@@ -82,7 +85,35 @@ public final class CompiledRule implements IndexedRule {
             }
             ops.add(new CompiledRegisterOp(r.getOp(), name, value, ttlMs));
         }
-        return new CompiledRule(rule, condition, List.copyOf(actions), List.copyOf(ops));
+        CompiledCorrelation correlation = null;
+        if (rule.getCorrelate() != null) {
+            correlation = CompiledCorrelation.compile(rule);
+        } else {
+            refuseCorrelationVariables(rule);
+        }
+        return new CompiledRule(rule, condition, List.copyOf(actions), List.copyOf(ops), correlation);
+    }
+
+    private static final java.util.regex.Pattern CORRELATION_VARIABLE = java.util.regex.Pattern.compile("\\bcorrelation\\s*\\.");
+
+    /** Outside a correlation rule, {@code correlation.*} has no value: say so now rather than fail on every event. */
+    private static void refuseCorrelationVariables(Rule rule) {
+        String condition = rule.getWhen().getCondition();
+        if (condition != null && CORRELATION_VARIABLE.matcher(condition).find()) {
+            throw new RuleException("when.condition", "reads correlation.*, which only a rule with 'correlate' has");
+        }
+        for (int i = 0; i < rule.getActions().size(); i++) {
+            ActionTemplate a = rule.getActions().get(i);
+            for (Map.Entry<String, String> p : a.getParams().entrySet()) {
+                if (CORRELATION_VARIABLE.matcher(p.getValue()).find()) {
+                    throw new RuleException("actions[" + i + "].params." + p.getKey(),
+                        "reads correlation.*, which only a rule with 'correlate' has");
+                }
+            }
+            if (a.getTarget() != null && CORRELATION_VARIABLE.matcher(a.getTarget()).find()) {
+                throw new RuleException("actions[" + i + "].target", "reads correlation.*, which only a rule with 'correlate' has");
+            }
+        }
     }
 
     private static <T> T compileAt(String field, java.util.function.Supplier<T> compile) {
@@ -108,5 +139,10 @@ public final class CompiledRule implements IndexedRule {
 
     List<CompiledRegisterOp> registerOps() {
         return registerOps;
+    }
+
+    /** The compiled correlate block, or null for a rule that decides on each event alone. */
+    public CompiledCorrelation correlation() {
+        return correlation;
     }
 }

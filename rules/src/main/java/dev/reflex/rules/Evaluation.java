@@ -9,18 +9,27 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.RuleOutcome;
 
-/** What evaluating one event produced: an outcome per rule considered, the actions and register operations, and rules that ran too long. */
+/**
+ * What evaluating one event produced: an outcome per rule considered, the actions and register operations, rules that
+ * ran too long, and what is handed to correlation (one input per correlation rule and part of it the event matched).
+ */
 public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps, List<SlowRule> slowRules,
-                         java.util.Map<String, String> registersRead, long micros) {
+                         java.util.Map<String, String> registersRead, long micros,
+                         List<dev.reflex.schemas.CorrelationInput> correlations) {
+
+    /** What a correlation firing rendered, or the error (field: reason) that stopped it. */
+    public record Rendering(List<Action> actions, List<RegisterOp> registerOps, String error) {
+    }
 
     /** A rule whose evaluation took longer than the budget; the caller quarantines it. */
     public record SlowRule(dev.reflex.schemas.Rule rule, long micros) {
     }
 
 
-    /** Whether any rule matched. */
+    /** Whether any rule matched (or handed the event to correlation). */
     public boolean matchedAny() {
-        return outcomes.stream().anyMatch(o -> o.getOutcome() == dev.reflex.schemas.Outcome.MATCHED);
+        return outcomes.stream().anyMatch(o -> o.getOutcome() == dev.reflex.schemas.Outcome.MATCHED
+            || o.getOutcome() == dev.reflex.schemas.Outcome.CORRELATING);
     }
 
     public Decision toDecision(Event event, String engineInstance, Instant decidedAt) {

@@ -9,7 +9,8 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 import dev.reflex.schemas.Action;
-import dev.reflex.schemas.ActionIds;
+import dev.reflex.schemas.CorrelationInput;
+import dev.reflex.schemas.CorrelationRole;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RegisterOp;
@@ -47,8 +48,9 @@ public final class Evaluator {
         List<Action> actions = new ArrayList<>();
         List<RegisterOp> ops = new ArrayList<>();
         List<Evaluation.SlowRule> slow = new ArrayList<>(0);
+        List<CorrelationInput> correlations = new ArrayList<>(0);
         if (candidates.isEmpty()) {
-            return new Evaluation(outcomes, actions, ops, slow, Map.of(), 0);
+            return new Evaluation(outcomes, actions, ops, slow, Map.of(), 0, correlations);
         }
         long began = System.nanoTime();
         // every register read is recorded with the value seen, so a decision can be explained and replayed
@@ -68,12 +70,14 @@ public final class Evaluator {
                 long started = System.nanoTime();
                 int actionsBefore = actions.size();
                 int opsBefore = ops.size();
-                RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, actions, ops);
+                int correlationsBefore = correlations.size();
+                RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, actions, ops, correlations);
                 long micros = (System.nanoTime() - started) / 1_000;
                 if (micros > slowMicros) {
                     // a slow rule emits nothing: take back what it appended
                     actions.subList(actionsBefore, actions.size()).clear();
                     ops.subList(opsBefore, ops.size()).clear();
+                    correlations.subList(correlationsBefore, correlations.size()).clear();
                     slow.add(new Evaluation.SlowRule(candidate.rule(), micros));
                     outcomes.add(outcome(candidate, Outcome.ERROR, "took " + micros / 1_000 + " ms, over the budget of "
                         + slowMicros / 1_000 + " ms; quarantined"));
@@ -82,7 +86,7 @@ public final class Evaluator {
                 }
             }
         }
-        return new Evaluation(outcomes, actions, ops, slow, read, (System.nanoTime() - began) / 1_000);
+        return new Evaluation(outcomes, actions, ops, slow, read, (System.nanoTime() - began) / 1_000, correlations);
     }
 
     private static Map<String, Object> variables(Event event, Function<String, String> registers, Instant now) {
@@ -116,7 +120,10 @@ public final class Evaluator {
     }
 
     private static RuleOutcome apply(CompiledRule rule, Event event, Map<String, Object> variables, Instant now,
-                                     List<Action> actionsOut, List<RegisterOp> opsOut) {
+                                     List<Action> actionsOut, List<RegisterOp> opsOut, List<CorrelationInput> correlationsOut) {
+        if (rule.correlation() != null) {
+            return correlating(rule, event, variables, correlationsOut);
+        }
         String step = "when.condition";
         try {
             if (rule.condition() != null) {
@@ -130,57 +137,76 @@ public final class Evaluator {
                 }
             }
             // Render everything first, so a rule that fails half-way emits nothing.
-            List<Action> actions = new ArrayList<>(rule.actions().size());
-            for (int i = 0; i < rule.actions().size(); i++) {
-                step = "actions[" + i + "]";
-                CompiledRule.CompiledAction a = rule.actions().get(i);
-                Map<String, String> params = new TreeMap<>();
-                for (Map.Entry<String, Template> p : a.params().entrySet()) {
-                    step = "actions[" + i + "].params." + p.getKey();
-                    params.put(p.getKey(), p.getValue().render(variables));
-                }
-                step = "actions[" + i + "].target";
-                String target = a.target() == null ? event.getSubject() : a.target().render(variables);
-                actions.add(Action.newBuilder()
-                    .setId(ActionIds.of(event.getId(), rule.id(), rule.version(), i))
-                    .setSystem(a.system())
-                    .setAction(a.action())
-                    .setTarget(target)
-                    .setParams(params)
-                    .setEventId(event.getId())
-                    .setEventSource(event.getSource())
-                    .setEventType(event.getType())
-                    .setRuleId(rule.id())
-                    .setRuleVersion(rule.version())
-                    .setCorrelationid(event.getCorrelationid() == null ? event.getId() : event.getCorrelationid())
-                    .setTraceparent(event.getTraceparent())
-                    .setCreatedAt(now)
-                    .build());
-            }
-            List<RegisterOp> ops = new ArrayList<>(rule.registerOps().size());
-            for (int i = 0; i < rule.registerOps().size(); i++) {
-                step = "registers[" + i + "]";
-                CompiledRule.CompiledRegisterOp op = rule.registerOps().get(i);
-                String name = op.name().render(variables);
-                if (name.isBlank()) {
-                    throw new IllegalStateException("the register name rendered empty");
-                }
-                ops.add(RegisterOp.newBuilder()
-                    .setName(name)
-                    .setOp(op.op())
-                    .setValue(op.value() == null ? null : op.value().render(variables))
-                    .setTtlMs(op.ttlMs())
-                    .setEventId(event.getId())
-                    .setRuleId(rule.id())
-                    .setRuleVersion(rule.version())
-                    .build());
-            }
+            ThenRenderer.Rendered rendered = ThenRenderer.render(rule, event, event.getId(), event.getId(), variables, now);
+            List<Action> actions = rendered.actions();
+            List<RegisterOp> ops = rendered.registerOps();
             actionsOut.addAll(actions);
             opsOut.addAll(ops);
             return outcome(rule, Outcome.MATCHED, null);
+        } catch (ThenRenderer.Failed e) {
+            return outcome(rule, Outcome.ERROR, e.step + ": " + Expression.firstLine(e.getMessage()));
         } catch (RuntimeException e) {
             return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         }
+    }
+
+    /**
+     * A correlation rule decides nothing on one event: the event is handed to correlation under its key, once for each
+     * part of the rule it matches (its when, its unless, its after), and correlation's own decision says what came of it.
+     */
+    private static RuleOutcome correlating(CompiledRule rule, Event event, Map<String, Object> variables,
+                                           List<CorrelationInput> out) {
+        CompiledCorrelation c = rule.correlation();
+        String step = "correlate.key";
+        try {
+            boolean whenFits = fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event);
+            boolean unlessFits = c.unless() != null && fits(c.unless().source(), c.unless().type(), event);
+            boolean afterFits = c.after() != null && fits(c.after().source(), c.after().type(), event);
+            if (!whenFits && !unlessFits && !afterFits) {
+                return outcome(rule, Outcome.CONDITION_FALSE, null);
+            }
+            String key = c.keyOf(event, variables);
+            variables.put(CORRELATION, Correlator.variables(key, 0, null, null, null, null));
+            List<CorrelationRole> roles = new ArrayList<>(1);
+            if (whenFits) {
+                step = "when.condition";
+                Object result = rule.condition() == null ? Boolean.TRUE : rule.condition().evaluate(variables);
+                if (!(result instanceof Boolean)) {
+                    return outcome(rule, Outcome.ERROR, "when.condition: evaluated to "
+                        + (result == null ? "null" : result.getClass().getSimpleName() + " " + result) + ", not true or false");
+                }
+                if ((Boolean) result) {
+                    roles.add(CorrelationRole.TRIGGER);
+                }
+            }
+            step = "correlate.unless.condition";
+            if (unlessFits && c.unless().matches(event, variables)) {
+                roles.add(CorrelationRole.UNLESS);
+            }
+            step = "correlate.after.condition";
+            if (afterFits && c.after().matches(event, variables)) {
+                roles.add(CorrelationRole.AFTER);
+            }
+            if (roles.isEmpty()) {
+                return outcome(rule, Outcome.CONDITION_FALSE, null);
+            }
+            for (CorrelationRole role : roles) {
+                out.add(CorrelationInput.newBuilder().setRuleId(rule.id()).setRuleVersion(rule.version()).setRole(role)
+                    .setKey(key).setEvent(event).build());
+            }
+            return outcome(rule, Outcome.CORRELATING, "key '" + key + "' as "
+                + String.join(" and ", roles.stream().map(r -> r.name().toLowerCase()).toList()) + " event");
+        } catch (RuntimeException e) {
+            return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+        } finally {
+            variables.remove(CORRELATION);
+        }
+    }
+
+    private static final String CORRELATION = "correlation";
+
+    private static boolean fits(String source, String type, Event event) {
+        return (source == null || source.equals(event.getSource())) && (type == null || type.equals(event.getType()));
     }
 
     private static RuleOutcome outcome(IndexedRule rule, Outcome outcome, String detail) {

@@ -23,7 +23,7 @@ public final class ExpressionGuard {
     /** The variable that holds the function library; not a name user text can write. */
     static final String FUNCTIONS_VARIABLE = "__fn";
 
-    private static final Set<String> ROOTS = Set.of("event", "registers");
+    private static final Set<String> ROOTS = Set.of("event", "registers", "correlation");
     private static final Set<String> LITERALS = Set.of("true", "false", "null");
     private static final Set<String> FORBIDDEN_PROPERTIES = Set.of("class", "getClass", "classLoader", "declaringClass");
     private static final String[] OPERATORS = {

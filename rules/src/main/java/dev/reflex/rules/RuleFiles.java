@@ -28,6 +28,10 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import dev.reflex.schemas.ActionTemplate;
+import dev.reflex.schemas.Correlate;
+import dev.reflex.schemas.CorrelateCompanion;
+import dev.reflex.schemas.CorrelateCount;
+import dev.reflex.schemas.CorrelateThrottle;
 import dev.reflex.schemas.RegisterOpType;
 import dev.reflex.schemas.RegisterTemplate;
 import dev.reflex.schemas.Rule;
@@ -54,7 +58,9 @@ public final class RuleFiles {
         }
     }
 
-    private static final Set<String> RULE_KEYS = Set.of("id", "description", "enabled", "when", "then");
+    private static final Set<String> RULE_KEYS = Set.of("id", "description", "enabled", "when", "correlate", "then");
+    private static final Set<String> CORRELATE_KEYS = Set.of("key", "count", "throttle", "debounce", "unless", "after", "lateness");
+    private static final Set<String> COMPANION_KEYS = Set.of("source", "type", "condition", "within");
     private static final Set<String> WHEN_KEYS = Set.of("source", "type", "condition", "event");
     private static final Set<String> ACTION_KEYS = Set.of("system", "action", "target", "params");
     private static final Set<String> NAMED_ACTION_KEYS = Set.of("do", "target", "params");
@@ -152,8 +158,14 @@ public final class RuleFiles {
     /** The content hash that is a rule's version: the same content always gives the same version. */
     public static String versionOf(Rule rule) {
         Rule content = Rule.newBuilder(rule).setVersion("").setOrigin(null).setUses(List.of()).build();
+        String text = content.toString();
+        // correlate is the last field: a rule without it hashes as it did before the field existed
+        String noCorrelation = ", \"correlate\": null}";
+        if (content.getCorrelate() == null && text.endsWith(noCorrelation)) {
+            text = text.substring(0, text.length() - noCorrelation.length()) + "}";
+        }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);
@@ -241,6 +253,10 @@ public final class RuleFiles {
                     }
                 }
             }
+            Correlate correlate = null;
+            if (root.containsKey("correlate")) {
+                correlate = correlate(root.get("correlate"));
+            }
             boolean enabled = true;
             if (root.containsKey("enabled")) {
                 String text = scalar(root.get("enabled"), "enabled");
@@ -259,15 +275,87 @@ public final class RuleFiles {
                 .setRegisters(registers)
                 .setOrigin(fileName + ":" + line(document))
                 .setUses(List.copyOf(uses))
+                .setCorrelate(correlate)
                 .build();
             try {
                 CompiledRule.compile(rule);
             } catch (RuleException e) {
-                throw new Located(lines.getOrDefault(e.field(), line(document)),
+                throw new Located(lineOfField(e.field(), line(document)),
                     (e.field().isEmpty() ? "" : thenField(e.field()) + ": ") + e.reason());
             }
             rule.setVersion(versionOf(rule));
             return rule;
+        }
+
+        private Correlate correlate(Node node) {
+            Map<String, Node> fields = mapping(node, "'correlate'", CORRELATE_KEYS);
+            lines.put("correlate", line(node));
+            Correlate.Builder c = Correlate.newBuilder()
+                .setKey(optionalScalar(fields.get("key"), "correlate.key"))
+                .setDebounce(optionalScalar(fields.get("debounce"), "correlate.debounce"))
+                .setLateness(optionalScalar(fields.get("lateness"), "correlate.lateness"));
+            if (fields.containsKey("count")) {
+                Map<String, Node> count = required(fields.get("count"), "'correlate.count'", Set.of("atLeast", "within"));
+                c.setCount(CorrelateCount.newBuilder()
+                    .setAtLeast(integer(count.get("atLeast"), "correlate.count.atLeast"))
+                    .setWithin(scalar(count.get("within"), "correlate.count.within")).build());
+            }
+            if (fields.containsKey("throttle")) {
+                Map<String, Node> throttle = required(fields.get("throttle"), "'correlate.throttle'", Set.of("max", "per"));
+                c.setThrottle(CorrelateThrottle.newBuilder()
+                    .setMax(integer(throttle.get("max"), "correlate.throttle.max"))
+                    .setPer(scalar(throttle.get("per"), "correlate.throttle.per")).build());
+            }
+            c.setUnless(companion(fields.get("unless"), "correlate.unless"));
+            c.setAfter(companion(fields.get("after"), "correlate.after"));
+            return c.build();
+        }
+
+        private CorrelateCompanion companion(Node node, String field) {
+            if (node == null) {
+                return null;
+            }
+            Map<String, Node> fields = mapping(node, "'" + field + "'", COMPANION_KEYS);
+            lines.put(field, line(node));
+            if (!fields.containsKey("within")) {
+                throw new Located(node, "'" + field + "' needs 'within': how long to wait for, or look back at, its event");
+            }
+            return CorrelateCompanion.newBuilder()
+                .setSource(optionalScalar(fields.get("source"), field + ".source"))
+                .setType(optionalScalar(fields.get("type"), field + ".type"))
+                .setCondition(optionalScalar(fields.get("condition"), field + ".condition"))
+                .setWithin(scalar(fields.get("within"), field + ".within")).build();
+        }
+
+        /** A mapping whose fields are all required. */
+        private Map<String, Node> required(Node node, String what, Set<String> keys) {
+            Map<String, Node> fields = mapping(node, what, keys);
+            for (String key : keys.stream().sorted().toList()) {
+                if (!fields.containsKey(key)) {
+                    throw new Located(node, what + " needs '" + key + "' (it takes " + String.join(" and ", keys.stream().sorted().toList()) + ")");
+                }
+            }
+            return fields;
+        }
+
+        private int integer(Node node, String field) {
+            String text = scalar(node, field);
+            try {
+                return Integer.parseInt(text.strip());
+            } catch (NumberFormatException e) {
+                throw new Located(node, "'" + field + "' must be a whole number, not '" + text + "'");
+            }
+        }
+
+        /** The line of a field, or of the nearest enclosing field read (correlate.count for correlate.count.x). */
+        private int lineOfField(String field, int otherwise) {
+            for (String f = field; !f.isEmpty(); f = f.contains(".") ? f.substring(0, f.lastIndexOf('.')) : "") {
+                Integer line = lines.get(f);
+                if (line != null) {
+                    return line;
+                }
+            }
+            return otherwise;
         }
 
         /** Names a field as the user wrote it: actions[1] is the second action in 'then', wherever it stands. */

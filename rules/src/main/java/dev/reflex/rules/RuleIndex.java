@@ -7,6 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.reflex.schemas.Correlate;
+import dev.reflex.schemas.CorrelateCompanion;
+
 /**
  * An immutable index of rules by the event source and type they listen to, so an event is evaluated only against
  * rules that can match it. A rule without a source (or type) sits in the wildcard bucket for that attribute.
@@ -22,14 +25,27 @@ public final class RuleIndex {
         List<IndexedRule> sorted = new ArrayList<>(rules);
         sorted.sort(Comparator.comparing(IndexedRule::id));
         for (IndexedRule rule : sorted) {
-            String source = rule.rule().getWhen().getSource();
-            String type = rule.rule().getWhen().getType();
-            bySourceThenType.computeIfAbsent(source == null ? ANY : source, s -> new HashMap<>())
-                .computeIfAbsent(type == null ? ANY : type, t -> new ArrayList<>())
-                .add(rule);
+            add(rule, rule.rule().getWhen().getSource(), rule.rule().getWhen().getType());
+            // a correlation rule also listens to the events of its unless and after
+            Correlate correlate = rule.rule().getCorrelate();
+            if (correlate != null) {
+                for (CorrelateCompanion companion : new CorrelateCompanion[] {correlate.getUnless(), correlate.getAfter()}) {
+                    if (companion != null) {
+                        add(rule, companion.getSource(), companion.getType());
+                    }
+                }
+            }
         }
         bySourceThenType.values().forEach(byType -> byType.replaceAll((t, bucket) -> List.copyOf(bucket)));
         this.size = sorted.size();
+    }
+
+    private void add(IndexedRule rule, String source, String type) {
+        List<IndexedRule> bucket = bySourceThenType.computeIfAbsent(source == null ? ANY : source, s -> new HashMap<>())
+            .computeIfAbsent(type == null ? ANY : type, t -> new ArrayList<>());
+        if (!bucket.contains(rule)) {
+            bucket.add(rule);
+        }
     }
 
     public int size() {
@@ -59,6 +75,12 @@ public final class RuleIndex {
             }
         }
         found.sort(Comparator.comparing(IndexedRule::id));
+        // a correlation rule may sit in two of the buckets (its when and its unless or after)
+        for (int i = found.size() - 1; i > 0; i--) {
+            if (found.get(i) == found.get(i - 1)) {
+                found.remove(i);
+            }
+        }
         return found;
     }
 }

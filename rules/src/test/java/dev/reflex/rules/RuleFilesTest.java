@@ -49,7 +49,7 @@ class RuleFilesTest {
     @Test
     void structuralMistakesAreReportedWithLines() {
         assertThat(RuleFiles.parse("a.yaml", "id: a\nwhen: {type: x}\nthn: []\n").problems())
-            .singleElement().hasToString("a.yaml:3: unknown field 'thn' in a rule; expected one of description, enabled, id, then, when");
+            .singleElement().hasToString("a.yaml:3: unknown field 'thn' in a rule; expected one of correlate, description, enabled, id, then, when");
         assertThat(RuleFiles.parse("b.yaml", "description: no id\nwhen: {type: x}\n").problems())
             .singleElement().hasToString("b.yaml:1: a rule needs an 'id'");
         assertThat(RuleFiles.parse("c.yaml", "id: c\nwhen: {type: x}\nthen:\n  - system: ops\n").problems())

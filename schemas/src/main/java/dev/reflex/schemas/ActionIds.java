@@ -23,10 +23,15 @@ public final class ActionIds {
 
     /** @param position the action's index in the rule's list of actions */
     public static String of(String eventId, String ruleId, String ruleVersion, int position) {
+        return hash(eventId, ruleId, ruleVersion, Integer.toString(position));
+    }
+
+    /** A 32-hex-digit hash of the parts, in order; the same parts always give the same id. */
+    public static String hash(String... parts) {
         MessageDigest sha256 = SHA256.get();
         sha256.reset();
         // Length-prefixed parts: ("a:b", "c") and ("a", "b:c") must not collide.
-        for (String part : new String[] {eventId, ruleId, ruleVersion, Integer.toString(position)}) {
+        for (String part : parts) {
             byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
             sha256.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16),
                 (byte) (bytes.length >>> 8), (byte) bytes.length});

@@ -45,6 +45,14 @@ public final class TopicNames {
         return prefix + "registers";
     }
 
+    /**
+     * Internal: events that matched a correlation rule, repartitioned by (rule id, correlation key) so one task owns
+     * each key's correlation state. Written and read by the engine only.
+     */
+    public String correlate() {
+        return prefix + "correlate";
+    }
+
     public String registerOps() {
         return prefix + "register-ops";
     }
@@ -100,6 +108,7 @@ public final class TopicNames {
             new TopicSpec(registers(), true),
             new TopicSpec(registerOps(), false),
             new TopicSpec(decisions(), false),
+            new TopicSpec(correlate(), false),
             new TopicSpec(dlq(), false),
             new TopicSpec(actionResults(), false));
     }

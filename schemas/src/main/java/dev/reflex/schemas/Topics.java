@@ -57,7 +57,12 @@ public final class Topics {
         return new Topic<>(names.registerOps(), key(), serdes.value(RegisterOp.class));
     }
 
-    /** Key: event id. */
+    /** Internal. Key: rule id/correlation key. */
+    public Topic<String, CorrelationInput> correlate() {
+        return new Topic<>(names.correlate(), key(), serdes.value(CorrelationInput.class));
+    }
+
+    /** Key: event id (for a correlation deadline's firing, the firing id). */
     public Topic<String, Decision> decisions() {
         return new Topic<>(names.decisions(), key(), serdes.value(Decision.class));
     }

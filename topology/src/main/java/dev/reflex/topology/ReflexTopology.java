@@ -11,6 +11,8 @@ import org.apache.kafka.streams.state.Stores;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.CorrelationInput;
+import dev.reflex.schemas.CorrelationState;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
@@ -20,6 +22,7 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Topic;
 import dev.reflex.schemas.Topics;
 import dev.reflex.topology.internals.ActionTopicExtractor;
+import dev.reflex.topology.internals.CorrelateProcessor;
 import dev.reflex.topology.internals.DecodeProcessor;
 import dev.reflex.topology.internals.DeduplicateProcessor;
 import dev.reflex.topology.internals.EvaluateProcessor;
@@ -42,6 +45,9 @@ import dev.reflex.topology.normalize.Normalizer;
  * reflex.action-results -> results-to-events -> reflex.events (source reflex, type action.succeeded / action.failed)
  * reflex.events    -> deduplicate (store seen-events) -> evaluate -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
  *   (with reflex.evaluate.partitioning=ingest, deduplicate takes events straight from normalize and results-to-events)
+ *   (events that match a correlation rule: evaluate -> reflex.correlate, keyed by rule id/correlation key)
+ * reflex.correlate -> correlate (stores correlation-state, correlation-deadlines; wall-clock punctuator)
+ *                  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
  * reflex.register-ops -> apply-register-ops (store register-values) -> reflex.registers
  * reflex.rules     -> global store rules (and the compiled rule book)
  * reflex.registers -> global store registers (read by evaluate)
@@ -79,8 +85,50 @@ public final class ReflexTopology {
     public static final String LOAD_REGISTERS = "load-registers";
     public static final String REGISTERS_STORE = "registers";
     public static final String SEEN_EVENTS_STORE = "seen-events";
+    public static final String CORRELATE_SINK = "correlate-sink";
+    public static final String CORRELATE_SOURCE = "correlate-source";
+    public static final String DECODE_CORRELATE = "decode-correlate";
+    public static final String CORRELATE = "correlate";
+    public static final String CORRELATE_DLQ_SINK = "correlate-dlq-sink";
+    public static final String CORRELATE_ACTIONS_SINK = "correlate-actions-sink";
+    public static final String CORRELATE_REGISTER_OPS_SINK = "correlate-register-ops-sink";
+    public static final String CORRELATE_DECISIONS_SINK = "correlate-decisions-sink";
+    public static final String CORRELATION_STATE_STORE = "correlation-state";
+    public static final String CORRELATION_DEADLINES_STORE = "correlation-deadlines";
 
     private ReflexTopology() {
+    }
+
+    /**
+     * Correlation in its own sub-topology, reading the internal topic evaluate writes to: keyed by rule and correlation
+     * key, so each key has one owner whatever the events were partitioned by. Its sinks are its own, so its tasks stay apart.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void addCorrelation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
+                                       Consumer<Decision> decided) {
+        Serializer<String> keys = Serdes.String().serializer();
+        topology.addSource(CORRELATE_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+            topics.correlate().name());
+        topology.addProcessor(DECODE_CORRELATE, () -> new DecodeProcessor<>(topics.correlate().valueSerde().deserializer(),
+            options.reader(), new DecodeProcessor.Outputs<CorrelationInput>(Output.to(CORRELATE), Output.<DeadLetter>to(CORRELATE_DLQ_SINK))),
+            CORRELATE_SOURCE);
+        topology.addSink(CORRELATE_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
+            DECODE_CORRELATE);
+        CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), decided);
+        CorrelateProcessor.Wiring wiring = new CorrelateProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
+            REGISTERS_STORE, Output.<Action>to(CORRELATE_ACTIONS_SINK), Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK),
+            Output.<Decision>to(CORRELATE_DECISIONS_SINK));
+        topology.addProcessor(CORRELATE, () -> new CorrelateProcessor(correlate, wiring), DECODE_CORRELATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_STATE_STORE),
+            Serdes.String(), topics.serdes().value(CorrelationState.class)), CORRELATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_DEADLINES_STORE),
+            Serdes.String(), Serdes.String()), CORRELATE);
+        topology.addSink(CORRELATE_ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys,
+            (Serializer) topics.actions("any").valueSerde().serializer(), CORRELATE);
+        topology.addSink(CORRELATE_REGISTER_OPS_SINK, topics.registerOps().name(), keys,
+            (Serializer) topics.registerOps().valueSerde().serializer(), CORRELATE);
+        topology.addSink(CORRELATE_DECISIONS_SINK, topics.decisions().name(), keys,
+            (Serializer) topics.decisions().valueSerde().serializer(), CORRELATE);
     }
 
     /** The topology with no one told of decisions; unreadable records of the rules and registers topics go to {@code deadLetters}. */
@@ -141,7 +189,7 @@ public final class ReflexTopology {
         EvaluateProcessor.Options evaluate = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
             options.unmatched(), decided);
         EvaluateProcessor.Wiring evaluateWiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, Output.<Action>to(ACTIONS_SINK),
-            Output.<RegisterOp>to(REGISTER_OPS_SINK), Output.<Decision>to(DECISIONS_SINK));
+            Output.<RegisterOp>to(REGISTER_OPS_SINK), Output.<Decision>to(DECISIONS_SINK), Output.<CorrelationInput>to(CORRELATE_SINK));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(evaluate, evaluateWiring), DEDUPLICATE);
         Topic<String, Action> anyActions = topics.actions("any");
         topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
@@ -149,6 +197,9 @@ public final class ReflexTopology {
             (Serializer) topics.registerOps().valueSerde().serializer(), EVALUATE);
         topology.addSink(DECISIONS_SINK, topics.decisions().name(), keys,
             (Serializer) topics.decisions().valueSerde().serializer(), EVALUATE);
+
+        topology.addSink(CORRELATE_SINK, topics.correlate().name(), keys, (Serializer) topics.correlate().valueSerde().serializer(),
+            EVALUATE);
 
         topology.addSource(REGISTER_OPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.registerOps().name());
@@ -163,6 +214,9 @@ public final class ReflexTopology {
             Serdes.String(), topics.registers().valueSerde()), APPLY_REGISTER_OPS);
         topology.addSink(REGISTERS_SINK, topics.registers().name(), keys, topics.registers().valueSerde().serializer(),
             APPLY_REGISTER_OPS);
+
+        // after the sub-topologies that were there before it, so their numbers (and task ids) stay as they were
+        addCorrelation(topology, options, topics, rules, decided);
 
         topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
             NORMALIZE, DECODE_RESULTS);

@@ -18,6 +18,7 @@ import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
@@ -26,7 +27,10 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.topology.Registers;
 import dev.reflex.topology.UnmatchedDecisions;
 
-/** Evaluates each event against the rules that can match it; emits actions, register operations and one decision. */
+/**
+ * Evaluates each event against the rules that can match it; emits actions, register operations and one decision, and
+ * hands events that match a correlation rule to correlation, keyed by rule and correlation key.
+ */
 public final class EvaluateProcessor implements Processor<String, Event, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateProcessor.class);
 
@@ -42,7 +46,8 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     }
 
     /** The register values it reads (the global store) and where each kind of record it emits goes. */
-    public record Wiring(String registersStore, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions) {
+    public record Wiring(String registersStore, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
+                         Output<CorrelationInput> correlations) {
     }
 
     private final Options options;
@@ -83,6 +88,10 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         }
         for (RegisterOp op : evaluation.registerOps()) {
             wiring.registerOps().forward(context, new Record<>(op.getName(), op, record.timestamp()));
+        }
+        for (CorrelationInput input : evaluation.correlations()) {
+            wiring.correlations().forward(context, new Record<>(CorrelateProcessor.stateKey(input.getRuleId(), input.getKey()), input,
+                record.timestamp()));
         }
         Decision decision = decision(evaluation, event, now);
         if (decision != null) {
