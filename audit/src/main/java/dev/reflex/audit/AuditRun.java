@@ -11,11 +11,11 @@ import dev.reflex.schemas.Event;
 
 /**
  * An audit of recorded history: every event in a range re-evaluated with the rule versions and register values its
- * decision recorded, on every core, with the decisions that do not reproduce kept in reading order (so what is shown
+ * decision recorded, on every core, and every correlation step re-run from the state it recorded, with the decisions that do not reproduce kept in reading order (so what is shown
  * first does not depend on which core was faster).
  */
 public final class AuditRun {
-    /** A decision that did not reproduce: the event, the decision, and what differs. */
+    /** A decision that did not reproduce: the event (null for a correlation step), the decision, and what differs. */
     public record Difference(Event event, Decision decision, List<String> differences) {
     }
 
@@ -49,27 +49,47 @@ public final class AuditRun {
         Map<String, Long> unverifiable = new TreeMap<>();
         record Checked(Event event, Decision decision, DecisionReplay.Check check) {
         }
+        // results are merged by the workers, one at a time, and by this thread for correlation steps
+        ParallelReplay.Merge<Checked> merge = (sequence, checked) -> {
+            if (checked == null) {
+                return;
+            }
+            DecisionReplay.Check check = checked.check();
+            counts[check.status().ordinal()]++;
+            switch (check.status()) {
+                case DIFFERENT -> {
+                    different.put(sequence, new Difference(checked.event(), checked.decision(), check.differences()));
+                    if (different.size() > show) {
+                        different.pollLastEntry();
+                    }
+                }
+                case UNVERIFIABLE -> unverifiable.merge(check.reason(), 1L, Long::sum);
+                case REPRODUCED -> { }
+            }
+        };
+        CorrelationReplay correlations = new CorrelationReplay(replay.history());
         HistoryReader.PairStats stats;
         try (ParallelReplay<Checked> parallel = new ParallelReplay<>(ParallelReplay.threads(),
-            (event, time, decision) -> decision == null ? null : new Checked(event, decision, replay.check(event, decision)),
-            (sequence, checked) -> {
-                if (checked == null) {
-                    return;
+            (event, time, decision) -> decision == null ? null : new Checked(event, decision, replay.check(event, decision)), merge)) {
+            long[] steps = {0};
+            HistoryReader.PairHandler handler = new HistoryReader.PairHandler() {
+                @Override
+                public void accept(Event event, long eventTime, Decision decision) {
+                    parallel.accept(event, eventTime, decision);
                 }
-                DecisionReplay.Check check = checked.check();
-                counts[check.status().ordinal()]++;
-                switch (check.status()) {
-                    case DIFFERENT -> {
-                        different.put(sequence, new Difference(checked.event(), checked.decision(), check.differences()));
-                        if (different.size() > show) {
-                            different.pollLastEntry();
+
+                @Override
+                public void correlation(Decision decision, long time) {
+                    if (source == null || source.equals(decision.getEventSource())) {
+                        // correlation steps are few and cheap to re-run; shown after the events' decisions
+                        Checked checked = new Checked(null, decision, correlations.check(decision));
+                        synchronized (merge) {
+                            merge.accept(Long.MAX_VALUE / 2 + steps[0]++, checked);
                         }
                     }
-                    case UNVERIFIABLE -> unverifiable.merge(check.reason(), 1L, Long::sum);
-                    case REPRODUCED -> { }
                 }
-            })) {
-            stats = reader.pairs(start, end, source, parallel, progress);
+            };
+            stats = reader.pairs(start, end, source, handler, progress);
             parallel.finish();
         }
         return new Report(stats, counts[DecisionReplay.Status.REPRODUCED.ordinal()], counts[DecisionReplay.Status.DIFFERENT.ordinal()],

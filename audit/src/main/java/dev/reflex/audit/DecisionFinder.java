@@ -10,6 +10,7 @@ import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
+import dev.reflex.rules.CorrelationSteps;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
@@ -31,8 +32,8 @@ public final class DecisionFinder {
     }
 
     /**
-     * The decision of {@code eventId}, from {@code start} on (all retained when null), or null when there is none:
-     * only the decisions partition the event id hashes to is read.
+     * The decision of {@code eventId}, from {@code start} on (all retained when null), with the correlation steps it
+     * caused folded in, or null when there is none: only the decisions partition the event id hashes to is read.
      */
     public static Found<Decision> decision(HistoryReader reader, String eventId, Instant start, ReadProgress progress) {
         String topic = reader.names().decisions();
@@ -54,7 +55,16 @@ public final class DecisionFinder {
             if (eventId.equals(record.key()) && record.value() != null) {
                 Decision decision = reader.read(reader.decisions(), record);
                 if (decision != null) {
-                    found[0] = new Found<>(decision, record.timestamp(), topic);
+                    // the event's correlation steps share its id: fold them into its decision
+                    Found<Decision> was = found[0];
+                    if (was == null) {
+                        found[0] = new Found<>(decision, record.timestamp(), topic);
+                    } else if (CorrelationSteps.isStep(decision)) {
+                        found[0] = new Found<>(CorrelationSteps.merge(was.value(), decision), was.time(), topic);
+                    } else {
+                        found[0] = new Found<>(CorrelationSteps.merge(decision, CorrelationSteps.isStep(was.value()) ? was.value() : null),
+                            record.timestamp(), topic);
+                    }
                 }
             }
             return true;

@@ -105,11 +105,13 @@ public final class DecisionReplay {
             String source = null;
             String type = null;
             Optional<dev.reflex.schemas.Rule> rule = history.version(recorded.getRuleId(), recorded.getRuleVersion());
+            boolean fits = true;
             if (rule.isPresent()) {
                 source = rule.get().getWhen().getSource();
                 type = rule.get().getWhen().getType();
+                fits = fits(source, type, event) || companionFits(rule.get(), event);
             }
-            if (source != null && !source.equals(event.getSource()) || type != null && !type.equals(event.getType())) {
+            if (!fits) {
                 differences.add("rule " + recorded.getRuleId() + " listens to " + (source == null ? "any source" : source) + " / "
                     + (type == null ? "any type" : type) + " and cannot have been considered for this event");
             }
@@ -181,6 +183,17 @@ public final class DecisionReplay {
                 .filter(o -> o.getOutcome() == Outcome.MATCHED).map(RuleOutcome::getRuleId).toList());
         }
         return differences.isEmpty() ? Check.REPRODUCED : new Check(Status.DIFFERENT, differences, null);
+    }
+
+    private static boolean fits(String source, String type, Event event) {
+        return (source == null || source.equals(event.getSource())) && (type == null || type.equals(event.getType()));
+    }
+
+    /** Whether the event is one a correlation rule's unless or after listens to. */
+    private static boolean companionFits(dev.reflex.schemas.Rule rule, Event event) {
+        dev.reflex.schemas.Correlate c = rule.getCorrelate();
+        return c != null && (c.getUnless() != null && fits(c.getUnless().getSource(), c.getUnless().getType(), event)
+            || c.getAfter() != null && fits(c.getAfter().getSource(), c.getAfter().getType(), event));
     }
 
     /** A rule that ran over the time budget: its outcome depends on the machine, not on the rule. */

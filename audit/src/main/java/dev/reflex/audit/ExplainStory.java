@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.reflex.rules.CompiledRule;
+import dev.reflex.rules.Correlator;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.CorrelationOutcome;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
@@ -36,8 +38,8 @@ public final class ExplainStory {
         this.decision = decision;
     }
 
-    /** One rule's part in the story. */
-    public record RuleLine(String id, String version, Outcome outcome, String why) {
+    /** One rule's part in the story; {@code correlation} is the step it recorded, for a correlation rule. */
+    public record RuleLine(String id, String version, Outcome outcome, String why, CorrelationOutcome correlation) {
     }
 
     /** The story of {@code decision} of {@code event} (null when aged out), with rules from {@code history}. */
@@ -68,15 +70,35 @@ public final class ExplainStory {
                         .orElse("(the condition holds when replayed: see 'reflex replay' to audit this decision)");
                 }
             }
-            story.rules.add(new RuleLine(outcome.getRuleId(), outcome.getRuleVersion(), outcome.getOutcome(), why));
+            story.rules.add(new RuleLine(outcome.getRuleId(), outcome.getRuleVersion(), outcome.getOutcome(), why,
+                outcome.getCorrelation()));
         }
         if (event != null && decision.getDetail() == DecisionDetail.FULL && !decision.getActionIds().isEmpty()) {
             DecisionReplay.Replayed replayed = new DecisionReplay(history).replay(event, decision);
             if (replayed.evaluation() != null) {
                 replayed.evaluation().actions().forEach(a -> story.actions.put(a.getId(), a));
             }
+            story.renderFirings(outcomes, history);
         }
         return story;
+    }
+
+    /** The actions of correlation firings the event caused, rendered again from the recorded firing and rule version. */
+    private void renderFirings(List<RuleOutcome> outcomes, RuleHistory history) {
+        for (RuleOutcome outcome : outcomes) {
+            CorrelationOutcome c = outcome.getCorrelation();
+            if (outcome.getOutcome() != Outcome.FIRED || c == null || c.getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE) {
+                continue;
+            }
+            Optional<IndexedRule> rule = history.compiled(outcome.getRuleId(), outcome.getRuleVersion());
+            if (rule.isPresent() && rule.get() instanceof CompiledRule compiled && compiled.correlation() != null) {
+                Correlator.Firing firing = new Correlator.Firing(c.getFiringId(), event, c.getCount(), c.getFirst(), c.getLast(),
+                    c.getArmedAt(), c.getDueAt());
+                Map<String, String> registers = decision.getRegistersRead();
+                Correlator.render(compiled, firing, c.getKey(), event.getId(), registers::get, decision.getDecidedAt())
+                    .actions().forEach(a -> actions.put(a.getId(), a));
+            }
+        }
     }
 
     /** The results of the decision's actions by action id, as found on the results topic. */
@@ -113,6 +135,33 @@ public final class ExplainStory {
         return note;
     }
 
+    private static Map<String, Object> correlationMap(CorrelationOutcome c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", c.getKey());
+        m.put("role", c.getRole().name());
+        m.put("count", c.getCount());
+        m.put("first", time(c.getFirst()));
+        m.put("last", time(c.getLast()));
+        m.put("armedAt", time(c.getArmedAt()));
+        m.put("dueAt", time(c.getDueAt()));
+        m.put("until", time(c.getUntil()));
+        m.put("by", c.getBy());
+        m.put("firingId", c.getFiringId());
+        m.put("lateMs", c.getLateMs());
+        return m;
+    }
+
+    private static String time(Long millis) {
+        return millis == null ? null : java.time.Instant.ofEpochMilli(millis).toString();
+    }
+
+    /** Whether this is the story of a correlation deadline's firing rather than of an event. */
+    public boolean isDeadline() {
+        return decision.getDetail() == DecisionDetail.CORRELATION && !decision.getRules().isEmpty()
+            && decision.getRules().get(0).getCorrelation() != null
+            && decision.getRules().get(0).getCorrelation().getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE;
+    }
+
     /** The story as plain maps and lists, for JSON. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -145,6 +194,9 @@ public final class ExplainStory {
             r.put("version", rule.version());
             r.put("outcome", rule.outcome().name());
             r.put("why", rule.why());
+            if (rule.correlation() != null) {
+                r.put("correlation", correlationMap(rule.correlation()));
+            }
             rs.add(r);
         }
         m.put("rules", rs);

@@ -273,6 +273,12 @@ public final class HistoryReader implements AutoCloseable {
         long unreadable;
         long decisionsWithoutEvent;
         long skippedBySource;
+        long correlationSteps;
+
+        /** Correlation steps read (decisions with detail CORRELATION): handed on alone, not paired with an event. */
+        public long correlationSteps() {
+            return correlationSteps;
+        }
 
         /** Events read in range (of the source, when one was given). */
         public long events() {
@@ -310,6 +316,13 @@ public final class HistoryReader implements AutoCloseable {
     /** Receives each recorded event in range with its decision (null when none was recorded). */
     public interface PairHandler {
         void accept(Event event, long eventTime, Decision decision);
+
+        /**
+         * A correlation step's decision (detail CORRELATION), which records the state it saw and so needs no event; an
+         * event's own decision says it was handed to correlation.
+         */
+        default void correlation(Decision decision, long time) {
+        }
     }
 
     /**
@@ -362,6 +375,9 @@ public final class HistoryReader implements AutoCloseable {
                 Decision decision = read(decisions, record);
                 if (decision == null) {
                     stats.unreadable++;
+                } else if (dev.reflex.rules.CorrelationSteps.isStep(decision)) {
+                    stats.correlationSteps++;
+                    handler.correlation(decision, ts);
                 } else if (source == null || source.equals(decision.getEventSource())) {
                     stats.decisions++;
                     Pending<Event> event = waitingEvents.remove(decision.getEventId());

@@ -46,7 +46,7 @@ final class PoisonRun {
                   int threadFailures, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
-            return String.format("poison: %d rounds, %,d garbage records on 9 topics; %,d log lines (%d while idle for 5 s); "
+            return String.format("poison: %d rounds, %,d garbage records on 10 topics; %,d log lines (%d while idle for 5 s); "
                     + "%d valid events acted on and reported; %d stream thread failures: %s%n    dead letters by topic and reader: %s",
                 rounds, garbage, logLines, logLinesWhileIdle, executed, threadFailures,
                 ok() ? "every following event went through" : problems.size() + " problems: " + problems, deadLetters);
@@ -78,7 +78,7 @@ final class PoisonRun {
         int knownId = ByteBuffer.wrap(serdes.value(DeadLetter.class).serializer().serialize(names.dlq(), dev.reflex.schemas.DeadLetters.of(
             "t", 0, 0, 0, null, null, null, "probe", "bench", "probe", null, java.time.Instant.EPOCH)), 1, 4).getInt();
         List<String> topics = List.of(names.rules(), names.registers(), names.registerOps(), names.events(), names.actionResults(),
-            names.actions("ops"), names.rulesLog(), names.ingest("k8s"), names.decisions());
+            names.actions("ops"), names.rulesLog(), names.ingest("k8s"), names.decisions(), names.correlate());
         AtomicLong logLines = new AtomicLong();
         AbstractAppender counter = countWarnings(logLines);
         List<String> problems = new ArrayList<>();
@@ -148,7 +148,7 @@ final class PoisonRun {
         }
         long perTopic = (long) rounds * garbage(knownId).size();
         // the stream threads' topics: exactly once each, also across the restart
-        for (String topic : List.of(names.registerOps(), names.events(), names.actionResults(), names.ingest("k8s"))) {
+        for (String topic : List.of(names.registerOps(), names.events(), names.actionResults(), names.ingest("k8s"), names.correlate())) {
             long found = deadLetters(letters, names, topic);
             if (found != perTopic) {
                 problems.add(found + " dead letters from " + topic + " for " + perTopic + " bad records");

@@ -98,9 +98,19 @@ final class ExplainCommand implements Callable<Integer> {
         Event event = story.event();
         List<ExplainStory.RuleLine> rules = story.rules();
         String note = story.note();
-        out.println("event " + d.getEventId() + "   " + d.getEventSource() + " / " + d.getEventType()
-            + (d.getSubject() == null ? "" : "   subject " + d.getSubject()));
-        if (event != null) {
+        if (story.isDeadline()) {
+            var c = d.getRules().get(0).getCorrelation();
+            out.println("correlation deadline " + d.getEventId() + "   rule " + d.getRules().get(0).getRuleId() + "   key " + c.getKey());
+            out.println("  armed at " + java.time.Instant.ofEpochMilli(c.getArmedAt()) + " by event " + c.getBy() + ", due at "
+                + java.time.Instant.ofEpochMilli(c.getDueAt()) + ", fired " + c.getLateMs() + " ms after ('reflex explain "
+                + c.getBy() + "' tells that event's story)");
+        } else {
+            out.println("event " + d.getEventId() + "   " + d.getEventSource() + " / " + d.getEventType()
+                + (d.getSubject() == null ? "" : "   subject " + d.getSubject()));
+        }
+        if (story.isDeadline()) {
+            // no event of its own: the wall clock fired it
+        } else if (event != null) {
             out.println("  time " + event.getTime() + (event.getSeverity() == null ? "" : "   severity " + event.getSeverity())
                 + (event.getLabels().isEmpty() ? "" : "   labels " + event.getLabels()));
             if (event.getData() != null) {
@@ -111,7 +121,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         out.println(String.format(Locale.ROOT, "decided %s by %s in %d µs: %d rule(s) considered, %d matched",
             d.getDecidedAt(), d.getEngineInstance(), d.getEvaluationMicros(), d.getRulesConsidered(),
-            rules.stream().filter(r -> r.outcome() == Outcome.MATCHED).count()));
+            rules.stream().filter(r -> r.outcome() == Outcome.MATCHED || r.outcome() == Outcome.FIRED).count()));
         if (note != null) {
             out.println("  " + note);
         }
@@ -122,10 +132,18 @@ final class ExplainCommand implements Callable<Integer> {
                 case DISABLED -> "disabled ";
                 case QUARANTINED -> "QUARANTINED";
                 case ERROR -> "ERROR    ";
+                case CORRELATING -> "correlating";
+                case COUNTED -> "counted  ";
+                case THROTTLED -> "THROTTLED";
+                case ARMED -> "armed    ";
+                case CANCELLED -> "cancelled";
+                case FIRED -> "FIRED    ";
+                case LATE -> "LATE     ";
+                case NOTED -> "noted    ";
             };
             out.println("  " + mark + " " + rule.id() + "  (version " + shortVersion(rule.version()) + ")"
                 + (rule.why() == null ? "" : ": " + rule.why()));
-            if (rule.outcome() == Outcome.MATCHED) {
+            if (rule.outcome() == Outcome.MATCHED || rule.outcome() == Outcome.FIRED) {
                 for (String id : d.getActionIds()) {
                     Action a = story.action(id);
                     if (a != null && !a.getRuleId().equals(rule.id())) {

@@ -18,6 +18,7 @@ import dev.reflex.audit.RulePublisher;
 import dev.reflex.audit.WhatIf;
 import dev.reflex.audit.WhatIfRun;
 import dev.reflex.rules.RuleDiff;
+import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Rule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,11 +95,15 @@ final class ReplayCommand implements Callable<Integer> {
             return 0;
         }
         long checked = report.reproduced() + report.notReproduced();
-        out.println(String.format(Locale.ROOT, "%,d events, %,d decisions checked: %,d reproduced, %,d did not%s",
-            stats.events(), checked, report.reproduced(), report.notReproduced(), report.ok() ? "" : ":"));
+        out.println(String.format(Locale.ROOT, "%,d events, %,d decisions checked%s: %,d reproduced, %,d did not%s",
+            stats.events(), checked, stats.correlationSteps() == 0 ? ""
+                : String.format(Locale.ROOT, " (%,d of them correlation steps, re-run from the state each recorded)", stats.correlationSteps()),
+            report.reproduced(), report.notReproduced(), report.ok() ? "" : ":"));
         for (AuditRun.Difference d : report.differences()) {
-            out.println("  " + d.event().getId() + " (" + d.event().getSource() + " / " + d.event().getType() + ", decided "
-                + d.decision().getDecidedAt() + " by " + d.decision().getEngineInstance() + "):");
+            Decision decision = d.decision();
+            out.println("  " + decision.getEventId() + " (" + decision.getEventSource() + " / " + decision.getEventType()
+                + (d.event() == null ? ", a correlation step" : "") + ", decided " + decision.getDecidedAt() + " by "
+                + decision.getEngineInstance() + "):");
             d.differences().forEach(line -> out.println("      " + line));
         }
         if (report.notReproduced() > report.differences().size()) {

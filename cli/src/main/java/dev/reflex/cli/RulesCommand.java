@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "rules", mixinStandardHelpOptions = true,
     description = "Rules as code: check a directory of rule files, compare it with the live rules, apply it, test it offline.",
     subcommands = {RulesCommand.Validate.class, RulesCommand.Diff.class, RulesCommand.Apply.class, RulesCommand.ListRules.class,
-        RulesCommand.Test.class})
+        RulesTestCommand.class})
 final class RulesCommand {
 
     /** Exit code when rules have problems (validate) or differ (diff --exit-code). */
@@ -146,115 +146,6 @@ final class RulesCommand {
                 out.println(live.size() + " rules");
                 return 0;
             }
-        }
-    }
-
-    @Command(name = "test", mixinStandardHelpOptions = true,
-        description = {"Dry-run the rules under DIR against one event, offline: for every rule, matched or why not, and the",
-            "exact actions and register operations it would emit. Needs no cluster."})
-    static final class Test implements Callable<Integer> {
-        @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
-        Path dir;
-
-        @Option(names = "--event", required = true, paramLabel = "FILE", description = "The event: a JSON object, or a CloudEvent in structured mode.")
-        Path event;
-
-        @Option(names = "--source", paramLabel = "NAME", defaultValue = "test",
-            description = "Source of a plain JSON event, as if published to reflex.ingest.NAME (default: ${DEFAULT-VALUE}).")
-        String source;
-
-        @Option(names = "--registers", paramLabel = "FILE", description = "Register values as a JSON object of names to values.")
-        Path registers;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "The engine's settings file: its reflex.normalizer.* and "
-            + "reflex.max.event.bytes apply, as the engine would apply them (REFLEX_* variables too).")
-        Path config;
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An engine setting, as with --config; repeatable.")
-        List<String> sets = new java.util.ArrayList<>();
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws Exception {
-            List<Rule> rules = RulePublisher.load(dir);
-            Event parsed = readEvent();
-            Map<String, String> values = readRegisters();
-            RuleBook book = new RuleBook();
-            rules.forEach(book::put);
-            Evaluation evaluation = Evaluator.evaluate(parsed, book.index(), values::get, Instant.now());
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("event " + parsed.getId() + ": source=" + parsed.getSource() + " type=" + parsed.getType()
-                + " subject=" + parsed.getSubject());
-            Set<String> considered = evaluation.outcomes().stream().map(RuleOutcome::getRuleId).collect(Collectors.toSet());
-            for (RuleOutcome outcome : evaluation.outcomes()) {
-                out.println("  " + outcome.getRuleId() + "@" + outcome.getRuleVersion() + ": " + outcome.getOutcome()
-                    + (outcome.getDetail() == null ? "" : " - " + outcome.getDetail()));
-                for (Action a : evaluation.actions()) {
-                    if (a.getRuleId().equals(outcome.getRuleId())) {
-                        out.println("      action " + a.getSystem() + "/" + a.getAction() + " target=" + a.getTarget()
-                            + " params=" + new java.util.TreeMap<>(a.getParams()));
-                    }
-                }
-                for (RegisterOp op : evaluation.registerOps()) {
-                    if (op.getRuleId().equals(outcome.getRuleId())) {
-                        out.println("      register " + op.getOp().name().toLowerCase() + " " + op.getName()
-                            + (op.getValue() == null ? "" : " " + op.getValue()));
-                    }
-                }
-            }
-            for (Rule rule : rules) {
-                if (!considered.contains(rule.getId())) {
-                    out.println("  " + rule.getId() + "@" + rule.getVersion() + ": NOT CONSIDERED - listens to " + when(rule));
-                }
-            }
-            return 0;
-        }
-
-        private Event readEvent() throws Exception {
-            byte[] body;
-            try {
-                body = Files.readAllBytes(event);
-            } catch (NoSuchFileException e) {
-                throw new Settings.SettingsException("file not found: " + event);
-            }
-            JsonNode json = new ObjectMapper().readTree(body);
-            boolean cloudEvent = json != null && json.has("specversion");
-            RecordHeaders headers = new RecordHeaders();
-            headers.add(ContentTypes.HEADER, (cloudEvent ? ContentTypes.CLOUDEVENTS_JSON : ContentTypes.JSON).getBytes(StandardCharsets.UTF_8));
-            // the engine's own settings decide how the event is read, as they would in the engine
-            EngineConfig settings = new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)));
-            TopicNames names = settings.topicNames();
-            Normalizer normalizer = new Normalizer(names, settings.maxEventBytes(), settings::fieldMapping, bytes -> {
-                throw new IllegalStateException("a file holds JSON, not an Avro raw event");
-            });
-            try {
-                return normalizer.normalize(new Normalizer.Origin(names.ingest(source), 0, 0, System.currentTimeMillis()), headers, body);
-            } catch (NormalizationException e) {
-                throw new Settings.SettingsException(event + " is not an event the engine would accept: " + e.getMessage());
-            }
-        }
-
-        private Map<String, String> readRegisters() throws Exception {
-            Map<String, String> values = new HashMap<>();
-            if (registers == null) {
-                return values;
-            }
-            JsonNode json;
-            try {
-                json = new ObjectMapper().readTree(Files.readAllBytes(registers));
-            } catch (NoSuchFileException e) {
-                throw new Settings.SettingsException("file not found: " + registers);
-            }
-            if (json == null || !json.isObject()) {
-                throw new Settings.SettingsException(registers + " must hold a JSON object of register names to values");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                values.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
-            }
-            return values;
         }
     }
 

@@ -37,7 +37,7 @@ class RulesCommandTest {
         CliTest.Result result = CliTest.run("rules", "validate", dir.toString());
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err().lines().toList()).containsExactly(
-            dir.resolve("bad.yaml") + ":3: when.condition: unknown name 'System' at column 1: expressions can read only 'event' and 'registers' (and use true, false, null)",
+            dir.resolve("bad.yaml") + ":3: when.condition: unknown name 'System' at column 1: expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation' (and use true, false, null)",
             dir.resolve("bad.yaml") + ":5: rule 'worse' needs a 'when' (source, type and/or condition)",
             "2 problem(s); fix them before applying");
         Files.delete(dir.resolve("bad.yaml"));
@@ -63,6 +63,42 @@ class RulesCommandTest {
             l -> assertThat(l).matches("  restart@[0-9a-f]{12}: MATCHED"),
             l -> assertThat(l).isEqualTo("      action ops/restart target=api-1 params={pod=api-1}"),
             l -> assertThat(l).matches("  other@[0-9a-f]{12}: NOT CONSIDERED - listens to source ci, type build"));
+    }
+
+    @Test
+    void testWithASequenceOfEventsShowsWhatCorrelationMakesOfEachAndFiresDeadlinesByTheEventsClock() {
+        CliTest.Result result = CliTest.run("rules", "test", "../examples/rules", "--events", "../examples/events/restart-failures.jsonl");
+        assertThat(result.err()).isEmpty();
+        assertThat(result.exit()).isZero();
+        assertThat(result.out())
+            .containsPattern("2026-03-01T10:04:00Z event r-2: source=reflex type=action.failed subject=checkout\\R"
+                + "  page-on-repeated-restart-failures@[0-9a-f]{12}: COUNTED - key 'checkout': 2 of 3 within 10m, first at 2026-03-01T10:00:00Z")
+            .containsPattern("page-on-repeated-restart-failures@[0-9a-f]{12}: FIRED - key 'checkout': 3 within 10m, first at "
+                + "2026-03-01T10:00:00Z\\R      action pagerduty/trigger target=checkout params=\\{severity=critical, "
+                + "summary=checkout: 3 failed restarts since 2026-03-01T10:00:00Z\\}")
+            .containsPattern("THROTTLED - key 'checkout': 3 within 10m, first at 2026-03-01T10:09:00Z; throttled until 2026-03-01T10:38:00Z")
+            .endsWith("7 events" + System.lineSeparator());
+
+        CliTest.Result flapping = CliTest.run("rules", "test", "../examples/rules", "--events", "../examples/events/flapping-alert.jsonl");
+        assertThat(flapping.out())
+            .contains("CANCELLED - key '5f0c3e9a': cancelled by event am-2; armed at 2026-03-01T10:00:00Z by am-1")
+            .contains("2026-03-01T10:15:00Z deadline of page-on-persistent-alert, key '5f0c3e9a': FIRED - no 'unless' event within 5m;"
+                + " due at 2026-03-01T10:15:00Z, fired 0ms after")
+            .contains("summary=DiskFull has been firing since 2026-03-01T10:10:00Z")
+            .contains("(after the last event: the clock moves on to 2026-03-01T10:45:00Z to fire the deadlines still armed)")
+            .contains("2026-03-01T10:45:00Z deadline of page-on-persistent-alert, key '5f0c3e9a': THROTTLED");
+    }
+
+    @Test
+    void testWithEventsNamesTheLineThatIsNotAnEvent(@TempDir Path dir) throws Exception {
+        Path events = dir.resolve("events.jsonl");
+        Files.writeString(events, "{\"id\":\"a\",\"type\":\"t\"}\n\n{not json\n");
+        CliTest.Result result = CliTest.run("rules", "test", "../examples/rules", "--events", events.toString());
+        assertThat(result.exit()).isNotZero();
+        assertThat(result.err()).startsWith("error: " + events + ":3 is not JSON: ");
+        CliTest.Result both = CliTest.run("rules", "test", "../examples/rules", "--events", events.toString(), "--event", events.toString());
+        assertThat(both.exit()).isNotZero();
+        assertThat(both.err()).contains("mutually exclusive");
     }
 
     @Test

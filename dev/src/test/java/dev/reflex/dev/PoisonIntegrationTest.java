@@ -94,7 +94,7 @@ class PoisonIntegrationTest {
             ActionResult.newBuilder().setActionId("x").setSystem("ops").setAction("a").setTarget("t").setStatus(ActionStatus.SKIPPED)
                 .setAttempts(0).setDurationMs(0).setEventId("e").setRuleId("r").setFinishedAt(java.time.Instant.EPOCH).build()), 1, 4).getInt();
         List<String> poisoned = List.of(names.rules(), names.registers(), names.registerOps(), names.events(), names.actionResults(),
-            names.actions("ops"), names.rulesLog(), names.ingest("k8s"), names.decisions());
+            names.actions("ops"), names.rulesLog(), names.ingest("k8s"), names.decisions(), names.correlate());
         // before the engine starts: the global stores meet the garbage while restoring
         produceGarbage(bootstrap, poisoned, knownId);
 
@@ -152,6 +152,7 @@ class PoisonIntegrationTest {
             .containsEntry(names.events() + " " + engineReader, 2L * perRound)
             .containsEntry(names.registerOps() + " " + engineReader, 2L * perRound)
             .containsEntry(names.actionResults() + " " + engineReader, 2L * perRound)
+            .containsEntry(names.correlate() + " " + engineReader, 2L * perRound)
             .containsEntry(names.actions("ops") + " actor ops", 2L * perRound)
             .containsEntry(names.actions("ops") + " log actor", 2L * perRound);
         // the global stores: once live, and again for every record each time they are restored (at the restart)

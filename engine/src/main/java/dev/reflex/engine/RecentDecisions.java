@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.reflex.rules.CorrelationSteps;
 import dev.reflex.schemas.Decision;
 
 /**
@@ -27,7 +28,9 @@ public final class RecentDecisions {
     public void put(Decision decision) {
         if (capacity > 0) {
             synchronized (this) {
-                byEventId.put(decision.getEventId(), decision);
+                // a correlation step shares its event's id: the event's story is both
+                byEventId.merge(decision.getEventId(), decision, (was, step) -> CorrelationSteps.isStep(step)
+                    ? CorrelationSteps.merge(was, step) : CorrelationSteps.isStep(was) ? CorrelationSteps.merge(step, was) : step);
             }
         }
     }

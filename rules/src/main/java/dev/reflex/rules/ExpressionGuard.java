@@ -159,7 +159,7 @@ public final class ExpressionGuard {
                 } else if (!ROOTS.contains(name) && !LITERALS.contains(name)) {
                     throw refuse("unknown name '" + name + "' at column " + t.column()
                         + (next != null && next.is("(") ? ": not a function of the rule language (" + String.join(", ", RuleFunctions.NAMES.stream().sorted().toList()) + ")"
-                            : ": expressions can read only 'event' and 'registers' (and use true, false, null)"));
+                            : ": expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation' (and use true, false, null)"));
                 }
             } else if (t.is("(")) {
                 if (previous != null && previous.endsOperand() && previous.kind() != Kind.FUNCTION) {

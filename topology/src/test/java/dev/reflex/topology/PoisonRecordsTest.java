@@ -82,20 +82,31 @@ class PoisonRecordsTest extends TopologyTestBase {
     }
 
     @Test
-    void unreadableEventsRegisterOperationsAndResultsAreDeadLetteredAndTheNextEventIsDecided() {
+    void unreadableEventsRegisterOperationsResultsAndCorrelationInputsAreDeadLetteredAndTheNextEventIsDecided() {
         applyRule(RULE);
         for (byte[] bad : garbage(knownSchemaId())) {
             raw(topics.events().name()).pipeInput("k".getBytes(StandardCharsets.UTF_8), bad);
             raw(topics.registerOps().name()).pipeInput("r".getBytes(StandardCharsets.UTF_8), bad);
             raw(topics.actionResults().name()).pipeInput("a".getBytes(StandardCharsets.UTF_8), bad);
+            raw(topics.correlate().name()).pipeInput("restart/api-3".getBytes(StandardCharsets.UTF_8), bad);
         }
         ingestJson("k8s", "{\"id\":\"e3\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}");
+        applyRule("""
+            id: repeated-oom
+            when: {source: k8s, type: pod.oom}
+            correlate: {count: {atLeast: 2, within: 10m}}
+            then:
+              - {system: ops, action: page}
+            """);
+        ingestJson("k8s", "{\"id\":\"e4\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}");
+        ingestJson("k8s", "{\"id\":\"e5\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}");
 
-        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e3");
+        assertThat(actions("ops").readValuesToList()).extracting(Action::getAction)
+            .containsExactly("restart", "restart", "restart", "page");
         List<DeadLetter> letters = values(dlq);
-        assertThat(letters).hasSize(3 * garbage(0).size());
+        assertThat(letters).hasSize(4 * garbage(0).size());
         assertThat(letters).extracting(DeadLetter::getTopic).containsOnly(topics.events().name(), topics.registerOps().name(),
-            topics.actionResults().name());
+            topics.actionResults().name(), topics.correlate().name());
         assertThat(letters).allSatisfy(letter -> {
             assertThat(letter.getStage()).isEqualTo("deserialize");
             assertThat(letter.getReader()).isEqualTo("engine test-instance");
