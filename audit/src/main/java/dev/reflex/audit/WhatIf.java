@@ -9,11 +9,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.reflex.rules.CompiledRule;
+import dev.reflex.rules.CorrelationSimulator;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.RuleIndex;
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
@@ -84,6 +87,13 @@ public final class WhatIf {
 
     private final RuleIndex proposed;
     private final DecisionReplay recorded;
+    /** The proposed rules that correlate, simulated in reading order from an empty state. */
+    private final RuleIndex correlating;
+    private final CorrelationSimulator simulator;
+    private final Map<String, Set<String>> recordedFirings = new TreeMap<>();
+    private final Map<String, Set<String>> simulatedFirings = new TreeMap<>();
+    private long lastEventTime = Long.MIN_VALUE;
+    private long correlationSteps;
     private final Map<String, RuleChange> changes = new TreeMap<>();
     private long events;
     private long unrecordedReads;
@@ -92,6 +102,82 @@ public final class WhatIf {
     public WhatIf(RuleIndex proposed, DecisionReplay recorded) {
         this.proposed = proposed;
         this.recorded = recorded;
+        Map<String, IndexedRule> byId = new HashMap<>();
+        List<IndexedRule> correlating = new ArrayList<>();
+        proposed.all().forEach(rule -> {
+            byId.put(rule.id(), rule);
+            if (rule instanceof CompiledRule compiled && compiled.correlation() != null) {
+                correlating.add(rule);
+            }
+        });
+        this.correlating = new RuleIndex(correlating);
+        this.simulator = new CorrelationSimulator(byId::get, name -> null);
+    }
+
+    /** Whether any proposed rule correlates, so events must also be {@link #simulate simulated} in reading order. */
+    public boolean correlates() {
+        return correlating.size() > 0;
+    }
+
+    /**
+     * Takes the correlation steps of the proposed rules for one event, in reading order (one thread): state starts
+     * empty at the first event, and the events' own times are the clock (registers read as unset).
+     */
+    public void simulate(Event event, long eventTime) {
+        lastEventTime = Math.max(lastEventTime, eventTime);
+        Evaluation evaluation = Evaluator.evaluate(event, correlating, name -> null, Instant.ofEpochMilli(lastEventTime));
+        for (CorrelationInput input : evaluation.correlations()) {
+            long time = event.getTime() == null ? eventTime : event.getTime().toEpochMilli();
+            simulator.accept(input, time, lastEventTime).forEach(this::simulated);
+        }
+    }
+
+    private void simulated(CorrelationSimulator.Step step) {
+        correlationSteps++;
+        if (step.outcome() == Outcome.FIRED) {
+            simulatedFirings.computeIfAbsent(step.ruleId(), r -> new java.util.TreeSet<>()).add(step.eventId());
+        }
+    }
+
+    /** A recorded correlation step (a decision with detail CORRELATION): its firings are compared with the simulation's. */
+    public synchronized void recorded(Decision step) {
+        for (RuleOutcome outcome : step.getRules()) {
+            if (outcome.getCorrelation() != null && outcome.getCorrelation().getFiringId() != null
+                    && (outcome.getOutcome() == Outcome.FIRED || outcome.getOutcome() == Outcome.ERROR)) {
+                recordedFirings.computeIfAbsent(outcome.getRuleId(), r -> new java.util.TreeSet<>()).add(outcome.getCorrelation().getBy());
+            }
+        }
+    }
+
+    /**
+     * Fires the simulated deadlines due by {@code end} (the end of the replayed range), then counts, per rule, the
+     * events (for a deadline, the event that armed it) whose firing the simulation gained or lost against the recorded
+     * correlation steps.
+     */
+    public synchronized void finishCorrelation(long sequence, Instant end) {
+        simulator.advanceTo(end.toEpochMilli()).forEach(this::simulated);
+        Set<String> rules = new java.util.TreeSet<>(recordedFirings.keySet());
+        rules.addAll(simulatedFirings.keySet());
+        long at = sequence;
+        for (String rule : rules) {
+            Set<String> was = recordedFirings.getOrDefault(rule, Set.of());
+            Set<String> now = simulatedFirings.getOrDefault(rule, Set.of());
+            for (String eventId : now) {
+                if (!was.contains(eventId)) {
+                    change(rule).newlyFire.add(at++, eventId);
+                }
+            }
+            for (String eventId : was) {
+                if (!now.contains(eventId)) {
+                    change(rule).stopFiring.add(at++, eventId);
+                }
+            }
+        }
+    }
+
+    /** Correlation steps the simulation took. */
+    public long correlationSteps() {
+        return correlationSteps;
     }
 
     /** Builds the proposed index from rules as {@code rules apply} would hold them. */

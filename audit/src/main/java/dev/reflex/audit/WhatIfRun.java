@@ -3,6 +3,8 @@ package dev.reflex.audit;
 import java.time.Instant;
 import java.util.List;
 
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Rule;
 
 /** Recorded events evaluated against proposed rules, on every core, compared with what was decided. */
@@ -20,11 +22,29 @@ public final class WhatIfRun {
         long began = System.nanoTime();
         WhatIf whatIf = new WhatIf(WhatIf.index(proposed), replay);
         HistoryReader.PairStats stats;
+        long[] read = {0};
         try (ParallelReplay<WhatIf.Comparison> parallel = new ParallelReplay<>(ParallelReplay.threads(),
                 (event, time, decision) -> whatIf.compare(event, decision, Instant.ofEpochMilli(time)), whatIf::add)) {
-            stats = reader.pairs(start, end, source, parallel, progress);
+            HistoryReader.PairHandler handler = new HistoryReader.PairHandler() {
+                @Override
+                public void accept(Event event, long eventTime, Decision decision) {
+                    read[0]++;
+                    if (whatIf.correlates()) {
+                        // correlation depends on order: simulated here, in reading order
+                        whatIf.simulate(event, eventTime);
+                    }
+                    parallel.accept(event, eventTime, decision);
+                }
+
+                @Override
+                public void correlation(Decision decision, long time) {
+                    whatIf.recorded(decision);
+                }
+            };
+            stats = reader.pairs(start, end, source, handler, progress);
             parallel.finish();
         }
+        whatIf.finishCorrelation(read[0], end != null ? end : Instant.now());
         return new Report(whatIf, stats, (System.nanoTime() - began) / 1e9);
     }
 }

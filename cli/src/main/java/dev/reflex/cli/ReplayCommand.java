@@ -153,6 +153,12 @@ final class ReplayCommand implements Callable<Integer> {
             out.println(String.format(Locale.ROOT, "note: %,d matches kept firing but their recorded actions could not be rebuilt "
                 + "(rule version not in the history); actions not compared", whatIf.actionsNotCompared()));
         }
+        if (whatIf.correlates()) {
+            out.println(String.format(Locale.ROOT, "note: correlation rules were simulated over these events (%,d steps), starting "
+                + "empty at --from, with the events' times as the clock and registers unset; a firing is counted for the event "
+                + "that caused it (for a deadline, the event that armed it). Counts, windows and deadlines begun before --from "
+                + "are not carried in, so firings near the start may differ from what was recorded.", whatIf.correlationSteps()));
+        }
         notes(report.pairs(), out);
         out.println(timing(report.seconds(), whatIf.events()));
     }

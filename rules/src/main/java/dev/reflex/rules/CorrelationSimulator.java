@@ -20,9 +20,12 @@ import dev.reflex.schemas.RegisterOp;
  * due time, before the first event after it. Starts empty.
  */
 public final class CorrelationSimulator {
-    /** One correlation step: what a rule made of an event (or of its deadline), with what it emitted when it fired. */
+    /**
+     * One correlation step: what a rule made of an event (or of its deadline), with what it emitted when it fired.
+     * {@code eventId} is the event the step is about: for a deadline, the event that armed it.
+     */
     public record Step(String ruleId, String key, Instant at, Outcome outcome, String detail, boolean deadline, String causeId,
-                       List<Action> actions, List<RegisterOp> registerOps) {
+                       String eventId, List<Action> actions, List<RegisterOp> registerOps) {
     }
 
     private final Function<String, IndexedRule> rules;
@@ -94,7 +97,7 @@ public final class CorrelationSimulator {
                 ops = rendering.registerOps();
             }
         }
-        return new Step(rule.id(), key, Instant.ofEpochMilli(at), outcome, detail, deadline, causeId, actions, ops);
+        return new Step(rule.id(), key, Instant.ofEpochMilli(at), outcome, detail, deadline, causeId, step.record().getBy(), actions, ops);
     }
 
     private void save(String stateKey, CorrelationState before, CorrelationState after) {

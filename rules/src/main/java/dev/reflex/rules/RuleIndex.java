@@ -20,6 +20,7 @@ public final class RuleIndex {
 
     private final Map<String, Map<String, List<IndexedRule>>> bySourceThenType = new HashMap<>();
     private final int size;
+    private final List<IndexedRule> all;
 
     public RuleIndex(Collection<IndexedRule> rules) {
         List<IndexedRule> sorted = new ArrayList<>(rules);
@@ -38,6 +39,7 @@ public final class RuleIndex {
         }
         bySourceThenType.values().forEach(byType -> byType.replaceAll((t, bucket) -> List.copyOf(bucket)));
         this.size = sorted.size();
+        this.all = List.copyOf(sorted);
     }
 
     private void add(IndexedRule rule, String source, String type) {
@@ -46,6 +48,11 @@ public final class RuleIndex {
         if (!bucket.contains(rule)) {
             bucket.add(rule);
         }
+    }
+
+    /** Every rule in the index, ordered by id. */
+    public List<IndexedRule> all() {
+        return all;
     }
 
     public int size() {

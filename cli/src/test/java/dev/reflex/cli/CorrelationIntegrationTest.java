@@ -1,0 +1,206 @@
+package dev.reflex.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.connectors.WebhookConfig;
+import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.embedded.testing.TopicRecords;
+import dev.reflex.engine.EngineApiClient;
+import dev.reflex.engine.EngineConfig;
+import dev.reflex.engine.EngineProcess;
+import dev.reflex.engine.TestEngines;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.DecisionDetail;
+import dev.reflex.schemas.Outcome;
+import dev.reflex.schemas.RuleOutcome;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+
+/**
+ * Correlation on a real broker, told and audited: a count that fires, a deadline that fires from the wall clock, then
+ * {@code reflex explain} of each, the engine's API, {@code reflex replay} re-running every correlation step from the
+ * state it recorded, and what-if simulating a proposed count.
+ */
+@Tag("integration")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CorrelationIntegrationTest {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String RULES = """
+        id: page-on-failures
+        when: {source: ops, type: restart.failed}
+        correlate:
+          count: {atLeast: 2, within: 10m}
+        then:
+          - {system: oncall, action: page, params: {summary: "${correlation.key}: ${correlation.count} failures"}}
+        ---
+        id: still-firing
+        when: {source: ops, type: alert.firing}
+        correlate:
+          unless: {source: ops, type: alert.resolved, within: 2s}
+        then:
+          - {system: oncall, action: page, params: {summary: "${correlation.key} firing since ${correlation.armedAt}"}}
+        """;
+
+    private Path dir;
+    private TopicNames names;
+    private ReflexSerdes serdes;
+    private String bootstrap;
+    private EngineProcess engine;
+    private WebhookConnector webhook;
+    private String deadlineFiring;
+
+    @BeforeAll
+    void recordAHistory() throws Exception {
+        dir = Files.createTempDirectory("reflex-correlation");
+        bootstrap = TestServices.kafka().bootstrapServers();
+        names = new TopicNames("co" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        Path rules = Files.createDirectories(dir.resolve("rules"));
+        Files.writeString(rules.resolve("rules.yaml"), RULES);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+        }
+        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
+        settings.put(EngineConfig.INSTANCE_ID_CONFIG, "correlation-engine");
+        settings.put(EngineConfig.API_PORT_CONFIG, 0);
+        engine = EngineProcess.start(settings);
+        assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
+        Map<String, Object> hook = new HashMap<>();
+        hook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        hook.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        hook.put(WebhookConfig.HTTP_PORT_CONFIG, 0);
+        webhook = WebhookConnector.start(new WebhookConfig(hook));
+
+        post("f1", "restart.failed", "checkout");
+        post("f2", "restart.failed", "checkout");
+        post("a1", "alert.firing", "disk-full");
+        // three events' own decisions, three correlation steps, and the deadline's firing two seconds later
+        List<Decision> decisions = awaitDecisions(7);
+        Decision fired = decisions.stream().filter(d -> d.getEventType().equals("correlation.deadline")).findFirst().orElseThrow();
+        deadlineFiring = fired.getEventId();
+        assertThat(fired.getRules().get(0).getOutcome()).isEqualTo(Outcome.FIRED);
+        assertThat(fired.getRules().get(0).getCorrelation().getLateMs()).isBetween(0L, 2_000L);
+    }
+
+    @AfterAll
+    void stop() {
+        if (webhook != null) {
+            webhook.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private void post(String id, String type, String subject) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/ops"))
+            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\"}"))
+            .build();
+        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+    }
+
+    private List<Decision> awaitDecisions(int count) {
+        List<Decision> read = TopicRecords.readUntil(bootstrap, names.decisions(), new StringDeserializer(),
+            serdes.value(Decision.class).deserializer(), TopicRecords.atLeast(count), Duration.ofSeconds(60))
+            .stream().map(r -> r.value()).toList();
+        assertThat(read).as("decisions").hasSize(count);
+        return read;
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run reflex(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-servers", bootstrap, "--schema-registry-url", TestServices.registry().url(),
+            "--topic-prefix", names.prefix()));
+        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+            all.toArray(String[]::new));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @Order(1)
+    void explainTellsWhatCorrelationMadeOfEachEventAndOfTheDeadline() {
+        Run first = reflex("explain", "f1", "--engine-url", "none");
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).contains("event f1   ops / restart.failed   subject checkout")
+            .containsPattern("counted   page-on-failures  \\(version [0-9a-f]{12}\\): 1 of 2 within 10m, first at ");
+        Run second = reflex("explain", "f2", "--engine-url", "none");
+        assertThat(second.out()).containsPattern("FIRED     page-on-failures  \\(version [0-9a-f]{12}\\): 2 within 10m")
+            .contains("-> oncall page checkout {summary=checkout: 2 failures}");
+
+        Run deadline = reflex("explain", deadlineFiring, "--engine-url", "none");
+        assertThat(deadline.exit()).as(deadline.err()).isZero();
+        assertThat(deadline.out()).contains("correlation deadline " + deadlineFiring + "   rule still-firing   key disk-full")
+            .contains("by event a1, due at ").contains("('reflex explain a1' tells that event's story)")
+            .containsPattern("FIRED     still-firing  \\(version [0-9a-f]{12}\\): no 'unless' event within 2s; due at ");
+        Run armed = reflex("explain", "a1", "--engine-url", "none");
+        assertThat(armed.out()).containsPattern("armed     still-firing  \\(version [0-9a-f]{12}\\): due at .* unless an 'unless' event");
+    }
+
+    @Test
+    @Order(2)
+    void theEnginesApiFoldsTheCorrelationStepIntoTheEventsDecision() {
+        Decision f2 = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "f2").orElseThrow();
+        assertThat(f2.getDetail()).isEqualTo(DecisionDetail.FULL);
+        assertThat(f2.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.FIRED);
+        assertThat(f2.getActionIds()).hasSize(1);
+    }
+
+    @Test
+    @Order(3)
+    void auditReRunsEveryCorrelationStepFromTheStateItRecorded() {
+        Run run = reflex("replay", "--from", "1h");
+        assertThat(run.exit()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("3 events, 7 decisions checked (4 of them correlation steps, re-run from the state each recorded): "
+            + "7 reproduced, 0 did not");
+    }
+
+    @Test
+    @Order(4)
+    void whatIfSimulatesAProposedCorrelationFromAnEmptyStateAndSaysSo() throws Exception {
+        Path proposed = Files.createDirectories(dir.resolve("proposed"));
+        Files.writeString(proposed.resolve("rules.yaml"), RULES.replace("atLeast: 2", "atLeast: 3"));
+        Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
+        assertThat(run.exit()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).containsPattern("rule page-on-failures \\(changed\\)\\R  would stop firing +1   e\\.g\\. f2\\R")
+            .contains("note: correlation rules were simulated over these events (");
+        // the simulation's clock runs to the end of the range: the deadline armed by a1 fires there too
+        assertThat(run.out()).doesNotContain("rule still-firing");
+    }
+}
