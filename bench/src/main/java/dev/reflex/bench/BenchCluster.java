@@ -110,18 +110,35 @@ final class BenchCluster implements AutoCloseable {
 
     /** Creates a fresh set of engine topics under a new prefix, with the workload's rules published. */
     TopicNames engineTopics() throws Exception {
+        return engineTopics(rulesYaml());
+    }
+
+    /** Creates a fresh set of engine topics under a new prefix, with {@code rules} (YAML) published. */
+    TopicNames engineTopics(String rules) throws Exception {
         String prefix = "b" + UUID.randomUUID().toString().substring(0, 6) + ".";
         TopicNames names = new TopicNames(prefix);
         List<TopicSpec> specs = new ArrayList<>(names.fixed());
         specs.add(new TopicSpec(names.actions(SYSTEM), false));
         specs.add(new TopicSpec(names.ingest("bench"), false));
         createTopics(specs);
-        publishRules(names);
+        publishRules(bootstrap(), registry.url(), names, rules);
         return names;
     }
 
-    void publishRules(TopicNames names) throws Exception {
-        publishRules(bootstrap(), registry.url(), names, rulesYaml());
+    /** The bytes a topic holds on the broker's disk, all partitions. */
+    long topicBytes(String topic) throws Exception {
+        List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id).toList();
+        long bytes = 0;
+        for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+            for (var dir : dirs.values()) {
+                for (var replica : dir.replicaInfos().entrySet()) {
+                    if (replica.getKey().topic().equals(topic)) {
+                        bytes += replica.getValue().size();
+                    }
+                }
+            }
+        }
+        return bytes;
     }
 
     /** The workload's rules as one YAML text: rule-i listens to type-(i / 3) and fires when cpu > 90 and no freeze is on. */

@@ -46,6 +46,14 @@ class FaultRunsTest {
     }
 
     @Test
+    void everyArmedDeadlineFiresExactlyOnceAfterBothEnginesAreKilled() throws Exception {
+        DeadlineKillRun.Report report = DeadlineKillRun.run(cluster, 1_000, Duration.ofSeconds(15));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.fired()).isEqualTo(1_000);
+        assertThat(report.lateP50()).isPositive();
+    }
+
+    @Test
     void aBrokerRestartLosesNoAcceptedEvent() throws Exception {
         BrokerRestartRun.Report report = BrokerRestartRun.run(cluster, Duration.ofSeconds(10), Duration.ofSeconds(4));
         assertThat(report.problems()).isEmpty();

@@ -1,0 +1,184 @@
+package dev.reflex.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
+import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.CorrelationRole;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.DecisionDetail;
+import dev.reflex.schemas.Outcome;
+import dev.reflex.schemas.RuleOutcome;
+import dev.reflex.schemas.TopicNames;
+
+/**
+ * What correlation costs, on an embedded broker with one engine (1 stream thread, exactly_once_v2, default settings):
+ * <ol>
+ *   <li>events/s of a correlation rule ({@code count} per subject) against a plain rule on the same events;</li>
+ *   <li>how late deadlines fire with many armed at once: one {@code unless} per key, none cancelled;</li>
+ *   <li>the correlation state's size per key with many keys: the RocksDB files and the changelog.</li>
+ * </ol>
+ * Usage: {@code bench/run-correlation [--quick]}: 200,000 events, 100,000 deadlines, 1,000,000 keys (about 10 minutes
+ * on 2 cores); --quick is 20,000, 10,000 and 100,000.
+ */
+public final class CorrelationBench {
+    private CorrelationBench() {
+    }
+
+    private static final String PLAIN = """
+        id: plain
+        when: {source: bench, type: failed}
+        then:
+          - {system: ops, action: page, params: {host: "${event.subject}"}}
+        """;
+    private static final String COUNTED = """
+        id: counted
+        when: {source: bench, type: failed}
+        correlate:
+          count: {atLeast: 5, within: 1h}
+        then:
+          - {system: ops, action: page, params: {host: "${event.subject}", n: "${correlation.count}"}}
+        """;
+    private static final String ARMED = """
+        id: armed
+        when: {source: bench, type: failed}
+        correlate:
+          unless: {source: bench, type: recovered, within: WITHIN}
+        then:
+          - {system: ops, action: page, params: {host: "${event.subject}"}}
+        """;
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        int events = quick ? 20_000 : 200_000;
+        int deadlines = quick ? 10_000 : 100_000;
+        int keys = quick ? 100_000 : 1_000_000;
+        try (BenchCluster cluster = BenchCluster.start()) {
+            double plain = rate(cluster, PLAIN, events, 5_000);
+            double counted = rate(cluster, COUNTED, events, 5_000);
+            long[] late = lateness(cluster, deadlines, Duration.ofSeconds(quick ? 20 : 60));
+            double[] size = stateSize(cluster, keys);
+            System.out.printf("%n| workload | figure |%n|---|---|%n");
+            System.out.printf("| plain rule, %,d events (5,000 subjects) | %,.0f events/s |%n", events, plain);
+            System.out.printf("| correlation rule (count 5 within 1h per subject), same events | %,.0f events/s (%.0f%% of plain; %.1f µs more per event) |%n",
+                counted, 100 * counted / plain, (1e6 / counted) - (1e6 / plain));
+            System.out.printf("| %,d deadlines armed at once (unless, none cancelled): how late each fired | p50 %,d ms, p99 %,d ms, max %,d ms |%n",
+                deadlines, late[0], late[1], late[2]);
+            System.out.printf("| %,d keys (count 2 within 1h, one event each): state | RocksDB %,.0f bytes/key (%,.0f MB per 1,000,000 keys); changelog %,.0f bytes/key |%n",
+                keys, size[0], size[0], size[1]);
+            System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms 100, deadline check every 500 ms.%n");
+        }
+    }
+
+    private static TopicNames engine(BenchCluster cluster, String rules) throws Exception {
+        TopicNames names = cluster.engineTopics(rules);
+        return names;
+    }
+
+    private static void produce(BenchCluster cluster, String topic, int events, int subjects, String idPrefix) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
+                "linger.ms", 20, "batch.size", 262_144), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < events; i++) {
+                String subject = "host-" + (i % subjects);
+                producer.send(BenchCluster.ingestRecord(topic, subject, ContentTypes.JSON, ("{\"id\":\"" + idPrefix + i
+                    + "\",\"type\":\"failed\",\"subject\":\"" + subject + "\"}").getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Events/s of an engine with {@code rules} over {@code events} pre-produced events, start-up included. */
+    private static double rate(BenchCluster cluster, String rules, int events, int subjects) throws Exception {
+        TopicNames names = engine(cluster, rules);
+        String ingest = names.ingest("bench");
+        produce(cluster, ingest, events, subjects, "e-");
+        long start = System.nanoTime();
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100)))) {
+            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, "subject"));
+            inputs.add(names.correlate());
+            cluster.awaitConsumed(names.prefix() + "engine", inputs);
+            double rate = events / ((System.nanoTime() - start) / 1e9);
+            System.err.printf("%s: %,.0f events/s%n", rules.lines().findFirst().orElse(""), rate);
+            return rate;
+        }
+    }
+
+    /** p50, p99 and max of how late {@code count} deadlines fired, all armed within seconds of each other. */
+    private static long[] lateness(BenchCluster cluster, int count, Duration within) throws Exception {
+        TopicNames names = engine(cluster, ARMED.replace("WITHIN", within.toSeconds() + "s"));
+        String ingest = names.ingest("bench");
+        produce(cluster, ingest, count, count, "d-");
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100)))) {
+            System.err.printf("arming %,d deadlines %s ahead...%n", count, within);
+            long until = System.currentTimeMillis() + within.toMillis() + Duration.ofMinutes(10).toMillis();
+            List<RuleOutcome> fired = List.of();
+            while (System.currentTimeMillis() < until) {
+                Thread.sleep(2_000);
+                fired = firings(cluster, names);
+                if (fired.size() >= count) {
+                    break;
+                }
+            }
+            if (fired.size() < count) {
+                throw new IllegalStateException(fired.size() + " of " + count + " deadlines fired");
+            }
+            long[] late = fired.stream().mapToLong(o -> o.getCorrelation().getLateMs()).sorted().toArray();
+            return new long[] {late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]};
+        }
+    }
+
+    private static List<RuleOutcome> firings(BenchCluster cluster, TopicNames names) {
+        List<RuleOutcome> fired = new ArrayList<>();
+        for (ConsumerRecord<byte[], Decision> r : TopicReader.readCommitted(cluster.bootstrap(), names.decisions(),
+                new dev.reflex.schemas.serde.ReflexSerdes(new dev.reflex.schemas.registry.SchemaRegistryClient(cluster.registry.url()), true)
+                    .value(Decision.class).deserializer())) {
+            if (r.value().getDetail() == DecisionDetail.CORRELATION) {
+                for (RuleOutcome o : r.value().getRules()) {
+                    if (o.getOutcome() == Outcome.FIRED && o.getCorrelation().getRole() == CorrelationRole.DEADLINE) {
+                        fired.add(o);
+                    }
+                }
+            }
+        }
+        return fired;
+    }
+
+    /** Bytes per key of the correlation state: its RocksDB files (flushed) and its changelog topic. */
+    private static double[] stateSize(BenchCluster cluster, int keys) throws Exception {
+        String counted = COUNTED.replace("atLeast: 5", "atLeast: 2");
+        TopicNames names = engine(cluster, counted);
+        String ingest = names.ingest("bench");
+        produce(cluster, ingest, keys, keys, "k-");
+        Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100);
+        Path stateDir = Path.of((String) settings.get(EngineConfig.STATE_DIR_CONFIG));
+        try (Engine engine = Engine.start(new EngineConfig(settings))) {
+            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, "subject"));
+            inputs.add(names.correlate());
+            cluster.awaitConsumed(names.prefix() + "engine", inputs);
+        }
+        // closed: the stores are flushed and compacted files are on disk
+        long rocks = 0;
+        try (Stream<Path> files = Files.walk(stateDir)) {
+            for (Path p : files.filter(Files::isRegularFile).filter(p -> p.toString().contains("correlation-state")).toList()) {
+                rocks += Files.size(p);
+            }
+        }
+        String changelog = names.prefix() + "engine-" + "correlation-state-changelog";
+        long logBytes = cluster.topicBytes(changelog);
+        return new double[] {rocks / (double) keys, logBytes / (double) keys};
+    }
+}
