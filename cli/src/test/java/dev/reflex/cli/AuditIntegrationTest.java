@@ -2,18 +2,14 @@ package dev.reflex.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +17,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +32,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
@@ -98,6 +91,7 @@ class AuditIntegrationTest {
     private String bootstrap;
     private EngineProcess engine;
     private WebhookConnector webhook;
+    private ClusterCli cli;
 
     @BeforeAll
     void recordAHistory() throws Exception {
@@ -105,6 +99,7 @@ class AuditIntegrationTest {
         bootstrap = TestServices.kafka().bootstrapServers();
         names = new TopicNames("au" + UUID.randomUUID().toString().substring(0, 8) + ".");
         serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        cli = new ClusterCli(names, serdes);
         Path rules = Files.createDirectories(dir.resolve("rules"));
         Files.writeString(rules.resolve("restart.yaml"), RESTART.replace("LIMIT", "3"));
         Files.writeString(rules.resolve("notice.yaml"), NOTICE);
@@ -170,25 +165,11 @@ class AuditIntegrationTest {
     }
 
     private List<Decision> awaitDecisions(int count) {
-        List<Decision> read = TopicRecords.readUntil(bootstrap, names.decisions(), new StringDeserializer(),
-            serdes.value(Decision.class).deserializer(), TopicRecords.atLeast(count), Duration.ofSeconds(60))
-            .stream().map(r -> r.value()).toList();
-        assertThat(read).as("decisions").hasSize(count);
-        return read;
+        return cli.awaitDecisions(count);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private Run reflex(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", bootstrap, "--schema-registry-url", TestServices.registry().url(),
-            "--topic-prefix", names.prefix()));
-        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-            all.toArray(String[]::new));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private ClusterCli.Run reflex(String... args) {
+        return cli.run(args);
     }
 
     private JsonNode getJson(String path, int status) throws Exception {
@@ -236,7 +217,7 @@ class AuditIntegrationTest {
     @Test
     @Order(2)
     void explainNamesTheFailingSubConditionWithTheValueItSaw() throws Exception {
-        Run run = reflex("explain", "e4", "--engine-url", "none");
+        ClusterCli.Run run = reflex("explain", "e4", "--engine-url", "none");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out())
             .contains("event e4   k8s / pod.oom   subject pod-1")
@@ -255,7 +236,7 @@ class AuditIntegrationTest {
         }
         // the result comes back as an event (reflex / action.succeeded) and is decided too: 11 events from here on
         awaitDecisions(11);
-        Run json = reflex("explain", "e0", "--json", "--engine-url", engine.apiUrl().orElseThrow());
+        ClusterCli.Run json = reflex("explain", "e0", "--json", "--engine-url", engine.apiUrl().orElseThrow());
         assertThat(json.exit()).as(json.err()).isZero();
         JsonNode story = new ObjectMapper().readTree(json.out());
         assertThat(story.get("eventId").asText()).isEqualTo("e0");
@@ -270,7 +251,7 @@ class AuditIntegrationTest {
         assertThat(action.get("result").get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(action.get("result").get("attempts").asInt()).isEqualTo(2);
 
-        Run unknown = reflex("explain", "no-such-event", "--engine-url", "none");
+        ClusterCli.Run unknown = reflex("explain", "no-such-event", "--engine-url", "none");
         assertThat(unknown.exit()).isEqualTo(ExplainCommand.EXIT_NOT_FOUND);
         assertThat(unknown.err()).contains("no decision for event 'no-such-event'", "unknown, or its decision has aged out");
     }
@@ -278,7 +259,7 @@ class AuditIntegrationTest {
     @Test
     @Order(3)
     void auditReproducesEveryRecordedDecision() {
-        Run run = reflex("replay", "--from", "1h");
+        ClusterCli.Run run = reflex("replay", "--from", "1h");
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("11 events, 11 decisions checked: 11 reproduced, 0 did not");
     }
@@ -299,7 +280,7 @@ class AuditIntegrationTest {
               - system: chat
                 action: page
             """);
-        Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
+        ClusterCli.Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         String out = run.out();
         assertThat(out).contains("11 events evaluated; live rules: 1 added, 1 changed, 0 removed");
@@ -329,7 +310,7 @@ class AuditIntegrationTest {
             events.send(new ProducerRecord<>(names.events(), null, now, "pod-1", forged)).get();
             decisions.send(new ProducerRecord<>(names.decisions(), null, now, "forged", altered)).get();
         }
-        Run run = reflex("replay", "--from", "1h");
+        ClusterCli.Run run = reflex("replay", "--from", "1h");
         assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ReplayCommand.EXIT_NOT_REPRODUCED);
         assertThat(run.out()).contains("12 events, 12 decisions checked: 11 reproduced, 1 did not:")
             .contains("forged (k8s / pod.oom")

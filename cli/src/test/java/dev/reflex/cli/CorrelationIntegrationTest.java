@@ -2,24 +2,19 @@ package dev.reflex.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,7 +28,6 @@ import dev.reflex.audit.RulePublisher;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
-import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.engine.EngineApiClient;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.engine.EngineProcess;
@@ -78,6 +72,7 @@ class CorrelationIntegrationTest {
     private String bootstrap;
     private EngineProcess engine;
     private WebhookConnector webhook;
+    private ClusterCli cli;
     private String deadlineFiring;
 
     @BeforeAll
@@ -86,6 +81,7 @@ class CorrelationIntegrationTest {
         bootstrap = TestServices.kafka().bootstrapServers();
         names = new TopicNames("co" + UUID.randomUUID().toString().substring(0, 8) + ".");
         serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        cli = new ClusterCli(names, serdes);
         Path rules = Files.createDirectories(dir.resolve("rules"));
         Files.writeString(rules.resolve("rules.yaml"), RULES);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -132,44 +128,30 @@ class CorrelationIntegrationTest {
     }
 
     private List<Decision> awaitDecisions(int count) {
-        List<Decision> read = TopicRecords.readUntil(bootstrap, names.decisions(), new StringDeserializer(),
-            serdes.value(Decision.class).deserializer(), TopicRecords.atLeast(count), Duration.ofSeconds(60))
-            .stream().map(r -> r.value()).toList();
-        assertThat(read).as("decisions").hasSize(count);
-        return read;
+        return cli.awaitDecisions(count);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private Run reflex(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", bootstrap, "--schema-registry-url", TestServices.registry().url(),
-            "--topic-prefix", names.prefix()));
-        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-            all.toArray(String[]::new));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private ClusterCli.Run reflex(String... args) {
+        return cli.run(args);
     }
 
     @Test
     @Order(1)
     void explainTellsWhatCorrelationMadeOfEachEventAndOfTheDeadline() {
-        Run first = reflex("explain", "f1", "--engine-url", "none");
+        ClusterCli.Run first = reflex("explain", "f1", "--engine-url", "none");
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.out()).contains("event f1   ops / restart.failed   subject checkout")
             .containsPattern("counted   page-on-failures  \\(version [0-9a-f]{12}\\): 1 of 2 within 10m, first at ");
-        Run second = reflex("explain", "f2", "--engine-url", "none");
+        ClusterCli.Run second = reflex("explain", "f2", "--engine-url", "none");
         assertThat(second.out()).containsPattern("FIRED     page-on-failures  \\(version [0-9a-f]{12}\\): 2 within 10m")
             .contains("-> oncall page checkout {summary=checkout: 2 failures}");
 
-        Run deadline = reflex("explain", deadlineFiring, "--engine-url", "none");
+        ClusterCli.Run deadline = reflex("explain", deadlineFiring, "--engine-url", "none");
         assertThat(deadline.exit()).as(deadline.err()).isZero();
         assertThat(deadline.out()).contains("correlation deadline " + deadlineFiring + "   rule still-firing   key disk-full")
             .contains("by event a1, due at ").contains("('reflex explain a1' tells that event's story)")
             .containsPattern("FIRED     still-firing  \\(version [0-9a-f]{12}\\): no 'unless' event within 2s; due at ");
-        Run armed = reflex("explain", "a1", "--engine-url", "none");
+        ClusterCli.Run armed = reflex("explain", "a1", "--engine-url", "none");
         assertThat(armed.out()).containsPattern("armed     still-firing  \\(version [0-9a-f]{12}\\): due at .* unless an 'unless' event");
     }
 
@@ -185,7 +167,7 @@ class CorrelationIntegrationTest {
     @Test
     @Order(3)
     void auditReRunsEveryCorrelationStepFromTheStateItRecorded() {
-        Run run = reflex("replay", "--from", "1h");
+        ClusterCli.Run run = reflex("replay", "--from", "1h");
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("3 events, 7 decisions checked (4 of them correlation steps, re-run from the state each recorded): "
             + "7 reproduced, 0 did not");
@@ -196,7 +178,7 @@ class CorrelationIntegrationTest {
     void whatIfSimulatesAProposedCorrelationFromAnEmptyStateAndSaysSo() throws Exception {
         Path proposed = Files.createDirectories(dir.resolve("proposed"));
         Files.writeString(proposed.resolve("rules.yaml"), RULES.replace("atLeast: 2", "atLeast: 3"));
-        Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
+        ClusterCli.Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).containsPattern("rule page-on-failures \\(changed\\)\\R  would stop firing +1   e\\.g\\. f2\\R")
             .contains("note: correlation rules were simulated over these events (");

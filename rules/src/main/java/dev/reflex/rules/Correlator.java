@@ -111,6 +111,14 @@ public final class Correlator {
         long last = eventTime;
         String firingId;
         if (c.counts()) {
+            if (eventTime < s.getNewest() - c.countWithinMs()) {
+                // within the lateness, but older than the window that ends at the newest event: nothing to count it with
+                long late = s.getNewest() - eventTime;
+                record.setLateMs(late);
+                return new Step(expiring(s, c, now), Outcome.LATE, "event time " + at(eventTime) + " is " + words(late)
+                    + " behind the newest event for the key, before the " + words(c.countWithinMs()) + " window; not counted",
+                    record.build(), null);
+            }
             List<Long> counted = new ArrayList<>(s.getCounted());
             counted.add(eventTime);
             Collections.sort(counted);

@@ -119,7 +119,13 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
     /** Fires due deadlines, and drops the state of removed rules and of idle keys. */
     private void tick(long now) {
         for (CorrelationDeadlines.Due due : deadlines.due(now, DEADLINES_PER_TICK)) {
-            fireDeadline(due, now);
+            try {
+                fireDeadline(due, now);
+            } catch (RuntimeException e) {
+                // one key's state must not stop every other deadline: drop this one, loudly, with a decision saying so
+                LOG.error("correlation deadline of {} due at {} could not be fired; dropped", due.stateKey(), Instant.ofEpochMilli(due.dueAt()), e);
+                dropFailed(due, now, e);
+            }
         }
         RuleIndex index = options.rules().index();
         if (index != swept) {
@@ -157,6 +163,21 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
         }
         String id = step.record().getFiringId();
         record(id, state.getPending(), key, outcome.build(), fire, now);
+    }
+
+    private void dropFailed(CorrelationDeadlines.Due due, long now, RuntimeException e) {
+        deadlines.forget(due);
+        CorrelationState state = states.get(due.stateKey());
+        if (state != null) {
+            states.delete(due.stateKey());
+        }
+        String ruleId = due.stateKey().substring(0, Math.max(0, due.stateKey().indexOf('/')));
+        String key = due.stateKey().substring(ruleId.length() + 1);
+        RuleOutcome outcome = RuleOutcome.newBuilder().setRuleId(ruleId).setRuleVersion(options.rules().get(ruleId)
+                .map(IndexedRule::version).orElse("")).setOutcome(Outcome.ERROR)
+            .setDetail("the deadline due at " + Instant.ofEpochMilli(due.dueAt()) + " could not be fired and was dropped with the key's state: "
+                + e).build();
+        record("deadline-error-" + due.stateKey() + "-" + due.dueAt(), null, key, outcome, null, now);
     }
 
     /** A firing to render: its rule, the firing, and the event id that caused it (null: the deadline, its firing id). */
