@@ -157,7 +157,13 @@ class CorrelationIntegrationTest {
 
     @Test
     @Order(2)
-    void theEnginesApiFoldsTheCorrelationStepIntoTheEventsDecision() {
+    void theEnginesApiFoldsTheCorrelationStepIntoTheEventsDecisionAndShowsWhatARuleCorrelates() throws Exception {
+        HttpResponse<String> rules = HTTP.send(HttpRequest.newBuilder(URI.create(engine.apiUrl().orElseThrow() + "/api/rules/page-on-failures"))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(rules.statusCode()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode rule = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rules.body());
+        assertThat(rule.get("correlate").get("count").get("atLeast").asInt()).isEqualTo(2);
+        assertThat(rule.get("correlate").get("count").get("within").asText()).isEqualTo("10m");
         Decision f2 = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "f2").orElseThrow();
         assertThat(f2.getDetail()).isEqualTo(DecisionDetail.FULL);
         assertThat(f2.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.FIRED);

@@ -151,8 +151,37 @@ final class EngineApi implements AutoCloseable {
         m.put("source", r.getWhen().getSource());
         m.put("type", r.getWhen().getType());
         m.put("condition", r.getWhen().getCondition());
+        if (r.getCorrelate() != null) {
+            m.put("correlate", correlate(r.getCorrelate()));
+        }
         m.put("origin", r.getOrigin());
         m.put("description", r.getDescription());
+        return m;
+    }
+
+    /** A rule's correlate block as rule files write it; absent parts left out. */
+    private static Map<String, Object> correlate(dev.reflex.schemas.Correlate c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", c.getKey());
+        if (c.getCount() != null) {
+            m.put("count", Map.of("atLeast", c.getCount().getAtLeast(), "within", c.getCount().getWithin()));
+        }
+        if (c.getThrottle() != null) {
+            m.put("throttle", Map.of("max", c.getThrottle().getMax(), "per", c.getThrottle().getPer()));
+        }
+        m.put("debounce", c.getDebounce());
+        for (var companion : new Object[][] {{"unless", c.getUnless()}, {"after", c.getAfter()}}) {
+            if (companion[1] instanceof dev.reflex.schemas.CorrelateCompanion cc) {
+                Map<String, Object> w = new LinkedHashMap<>();
+                w.put("source", cc.getSource());
+                w.put("type", cc.getType());
+                w.put("condition", cc.getCondition());
+                w.put("within", cc.getWithin());
+                m.put((String) companion[0], w);
+            }
+        }
+        m.put("lateness", c.getLateness());
+        m.values().removeIf(java.util.Objects::isNull);
         return m;
     }
 
