@@ -37,7 +37,7 @@ class RulesCommandTest {
         CliTest.Result result = CliTest.run("rules", "validate", dir.toString());
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err().lines().toList()).containsExactly(
-            dir.resolve("bad.yaml") + ":3: when.condition: unknown name 'System' at column 1: expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation' (and use true, false, null)",
+            dir.resolve("bad.yaml") + ":3: when.condition: unknown name 'System' at column 1: expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)",
             dir.resolve("bad.yaml") + ":5: rule 'worse' needs a 'when' (source, type and/or condition)",
             "2 problem(s); fix them before applying");
         Files.delete(dir.resolve("bad.yaml"));

@@ -3,6 +3,7 @@ package dev.reflex.rules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import dev.reflex.schemas.ActionTemplate;
@@ -25,14 +26,16 @@ public final class CompiledRule implements IndexedRule {
     private final List<CompiledAction> actions;
     private final List<CompiledRegisterOp> registerOps;
     private final CompiledCorrelation correlation;
+    private final CompiledFlow flow;
 
     private CompiledRule(Rule rule, Expression condition, List<CompiledAction> actions, List<CompiledRegisterOp> registerOps,
-                         CompiledCorrelation correlation) {
+                         CompiledCorrelation correlation, CompiledFlow flow) {
         this.rule = rule;
         this.condition = condition;
         this.actions = actions;
         this.registerOps = registerOps;
         this.correlation = correlation;
+        this.flow = flow;
     }
 
     /** Checks and compiles {@code rule}; a {@link RuleException} names the field at fault. */
@@ -86,32 +89,51 @@ public final class CompiledRule implements IndexedRule {
             ops.add(new CompiledRegisterOp(r.getOp(), name, value, ttlMs));
         }
         CompiledCorrelation correlation = null;
-        if (rule.getCorrelate() != null) {
-            correlation = CompiledCorrelation.compile(rule);
+        CompiledFlow flow = null;
+        if (rule.getFlow() != null) {
+            if (rule.getCorrelate() != null || !rule.getActions().isEmpty() || !rule.getRegisters().isEmpty()) {
+                throw new RuleException("flow", "a flow has steps, not then or correlate");
+            }
+            flow = CompiledFlow.compile(rule);
         } else {
-            refuseCorrelationVariables(rule);
+            if (rule.getCorrelate() != null) {
+                correlation = CompiledCorrelation.compile(rule);
+            }
+            refuseVariables(correlation != null, condition, actions, ops);
         }
-        return new CompiledRule(rule, condition, List.copyOf(actions), List.copyOf(ops), correlation);
+        return new CompiledRule(rule, condition, List.copyOf(actions), List.copyOf(ops), correlation, flow);
     }
 
-    private static final java.util.regex.Pattern CORRELATION_VARIABLE = java.util.regex.Pattern.compile("\\bcorrelation\\s*\\.");
+    private static final Set<String> FLOW_ONLY = Set.of("context", "result", "item", "loop");
 
-    /** Outside a correlation rule, {@code correlation.*} has no value: say so now rather than fail on every event. */
-    private static void refuseCorrelationVariables(Rule rule) {
-        String condition = rule.getWhen().getCondition();
-        if (condition != null && CORRELATION_VARIABLE.matcher(condition).find()) {
-            throw new RuleException("when.condition", "reads correlation.*, which only a rule with 'correlate' has");
-        }
-        for (int i = 0; i < rule.getActions().size(); i++) {
-            ActionTemplate a = rule.getActions().get(i);
-            for (Map.Entry<String, String> p : a.getParams().entrySet()) {
-                if (CORRELATION_VARIABLE.matcher(p.getValue()).find()) {
-                    throw new RuleException("actions[" + i + "].params." + p.getKey(),
-                        "reads correlation.*, which only a rule with 'correlate' has");
-                }
+    /** Outside a correlation rule or a flow, their variables do not exist: say so now rather than fail on every event. */
+    private static void refuseVariables(boolean correlates, Expression condition, List<CompiledAction> actions,
+                                        List<CompiledRegisterOp> ops) {
+        refuse(correlates, "when.condition", condition == null ? Set.of() : condition.roots());
+        for (int i = 0; i < actions.size(); i++) {
+            CompiledAction a = actions.get(i);
+            for (Map.Entry<String, Template> p : a.params().entrySet()) {
+                refuse(correlates, "actions[" + i + "].params." + p.getKey(), p.getValue().roots());
             }
-            if (a.getTarget() != null && CORRELATION_VARIABLE.matcher(a.getTarget()).find()) {
-                throw new RuleException("actions[" + i + "].target", "reads correlation.*, which only a rule with 'correlate' has");
+            if (a.target() != null) {
+                refuse(correlates, "actions[" + i + "].target", a.target().roots());
+            }
+        }
+        for (int i = 0; i < ops.size(); i++) {
+            refuse(correlates, "registers[" + i + "]", ops.get(i).name().roots());
+            if (ops.get(i).value() != null) {
+                refuse(correlates, "registers[" + i + "].value", ops.get(i).value().roots());
+            }
+        }
+    }
+
+    private static void refuse(boolean correlates, String field, Set<String> roots) {
+        if (!correlates && roots.contains("correlation")) {
+            throw new RuleException(field, "reads correlation.*, which only a rule with 'correlate' has");
+        }
+        for (String root : roots) {
+            if (FLOW_ONLY.contains(root)) {
+                throw new RuleException(field, "reads '" + root + "', which only a flow has");
             }
         }
     }
@@ -139,6 +161,11 @@ public final class CompiledRule implements IndexedRule {
 
     List<CompiledRegisterOp> registerOps() {
         return registerOps;
+    }
+
+    /** The compiled flow, or null for a rule. */
+    public CompiledFlow flow() {
+        return flow;
     }
 
     /** The compiled correlate block, or null for a rule that decides on each event alone. */

@@ -72,7 +72,7 @@ public final class Correlator {
             case AFTER -> after(c, s, record, event, eventTime, now);
             case UNLESS -> unless(c, s, record, event, now);
             case TRIGGER -> trigger(rule, s, record, key, event, eventTime, now);
-            case DEADLINE -> throw new IllegalArgumentException("a deadline is not an event; use onDeadline");
+            default -> throw new IllegalArgumentException(role + " is not a correlation event's role");
         };
     }
 

@@ -64,7 +64,7 @@ public final class Evaluator {
         for (IndexedRule candidate : candidates) {
             if (candidate instanceof QuarantinedRule quarantined) {
                 outcomes.add(outcome(candidate, Outcome.QUARANTINED, quarantined.reason()));
-            } else if (!candidate.rule().getEnabled()) {
+            } else if (!candidate.rule().getEnabled() && !(candidate instanceof CompiledRule c && c.flow() != null)) {
                 outcomes.add(outcome(candidate, Outcome.DISABLED, null));
             } else {
                 long started = System.nanoTime();
@@ -123,6 +123,9 @@ public final class Evaluator {
                                      List<Action> actionsOut, List<RegisterOp> opsOut, List<CorrelationInput> correlationsOut) {
         if (rule.correlation() != null) {
             return correlating(rule, event, variables, correlationsOut);
+        }
+        if (rule.flow() != null) {
+            return flowing(rule, event, variables, correlationsOut);
         }
         String step = "when.condition";
         try {
@@ -204,6 +207,64 @@ public final class Evaluator {
     }
 
     private static final String CORRELATION = "correlation";
+
+    /**
+     * A flow decides nothing here either: an event that starts it, that one of its wait steps listens to, or that is the
+     * result of one of its actions is handed to its instance, keyed by flow id and key, where the flow runs.
+     */
+    private static RuleOutcome flowing(CompiledRule rule, Event event, Map<String, Object> variables, List<CorrelationInput> out) {
+        CompiledFlow flow = rule.flow();
+        String step = "start.when.condition";
+        try {
+            Map<CorrelationRole, List<String>> inputs = new java.util.LinkedHashMap<>();
+            // a disabled flow starts no new run; its running ones still get their events and results
+            if (rule.rule().getEnabled() && fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event)) {
+                Object result = rule.condition() == null ? Boolean.TRUE : rule.condition().evaluate(variables);
+                if (!(result instanceof Boolean)) {
+                    return outcome(rule, Outcome.ERROR, step + ": evaluated to " + result + ", not true or false");
+                }
+                if ((Boolean) result) {
+                    step = "start.key";
+                    inputs.computeIfAbsent(CorrelationRole.START, r -> new ArrayList<>()).add(flowKey(flow.key, event, variables));
+                }
+            }
+            for (CompiledFlow.Step wait : flow.steps.values()) {
+                if (wait.kind() == CompiledFlow.Kind.WAIT && wait.waitFor().fits(event)) {
+                    step = wait.id() + ".wait.key";
+                    String key = flowKey(wait.waitKey(), event, variables);
+                    List<String> keys = inputs.computeIfAbsent(CorrelationRole.WAIT, r -> new ArrayList<>());
+                    if (!keys.contains(key)) {
+                        keys.add(key);
+                    }
+                }
+            }
+            String[] addressed = "reflex".equals(event.getSource()) ? FlowRunner.addressed(event.getCorrelationid()) : null;
+            if (addressed != null && addressed[0].equals(rule.id())
+                    && ("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()))) {
+                inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>()).add(addressed[1]);
+            }
+            if (inputs.isEmpty()) {
+                return outcome(rule, Outcome.CONDITION_FALSE, null);
+            }
+            List<String> words = new ArrayList<>();
+            inputs.forEach((role, keys) -> keys.forEach(key -> {
+                out.add(CorrelationInput.newBuilder().setRuleId(rule.id()).setRuleVersion(rule.version()).setRole(role)
+                    .setKey(key).setEvent(event).build());
+                words.add("key '" + key + "' as " + role.name().toLowerCase() + " event");
+            }));
+            return outcome(rule, Outcome.CORRELATING, "flow: " + String.join(", ", words));
+        } catch (RuntimeException e) {
+            return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+    }
+
+    private static String flowKey(Template key, Event event, Map<String, Object> variables) {
+        String rendered = key == null ? (event.getSubject() != null ? event.getSubject() : event.getId()) : key.render(variables);
+        if (rendered == null || rendered.isBlank()) {
+            throw new IllegalStateException("the key rendered empty");
+        }
+        return rendered;
+    }
 
     private static boolean fits(String source, String type, Event event) {
         return (source == null || source.equals(event.getSource())) && (type == null || type.equals(event.getType()));

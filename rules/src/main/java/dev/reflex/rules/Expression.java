@@ -12,10 +12,17 @@ import org.mvel2.optimizers.OptimizerFactory;
 final class Expression {
     private final String source;
     private final Serializable compiled;
+    private final java.util.Set<String> roots;
 
     private Expression(String source, Serializable compiled) {
         this.source = source;
         this.compiled = compiled;
+        this.roots = ExpressionGuard.roots(source);
+    }
+
+    /** The variables it reads. */
+    java.util.Set<String> roots() {
+        return roots;
     }
 
     /** Compiles with a class loader that can load nothing: expressions have no business with classes. */

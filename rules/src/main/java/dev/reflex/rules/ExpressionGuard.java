@@ -23,7 +23,7 @@ public final class ExpressionGuard {
     /** The variable that holds the function library; not a name user text can write. */
     static final String FUNCTIONS_VARIABLE = "__fn";
 
-    private static final Set<String> ROOTS = Set.of("event", "registers", "correlation");
+    private static final Set<String> ROOTS = Set.of("event", "registers", "correlation", "context", "result", "item", "loop");
     private static final Set<String> LITERALS = Set.of("true", "false", "null");
     private static final Set<String> FORBIDDEN_PROPERTIES = Set.of("class", "getClass", "classLoader", "declaringClass");
     private static final String[] OPERATORS = {
@@ -51,6 +51,21 @@ public final class ExpressionGuard {
     /** Throws a {@link RuleException} (field left empty) unless {@code source} is inside the subset. */
     public static void check(String source) {
         admit(source);
+    }
+
+    /** The variables an admitted expression reads (event, registers, correlation, context, ...). */
+    static Set<String> roots(String source) {
+        List<Token> tokens = tokenize(source);
+        Set<String> roots = new java.util.TreeSet<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            Token t = tokens.get(i);
+            Token previous = i == 0 ? null : tokens.get(i - 1);
+            boolean afterDot = previous != null && (previous.is(".") || previous.is(".?"));
+            if (t.kind() == Kind.NAME && !afterDot && ROOTS.contains(t.text())) {
+                roots.add(t.text());
+            }
+        }
+        return roots;
     }
 
     /** Checks {@code source} and returns the text to hand to MVEL. */
@@ -159,7 +174,7 @@ public final class ExpressionGuard {
                 } else if (!ROOTS.contains(name) && !LITERALS.contains(name)) {
                     throw refuse("unknown name '" + name + "' at column " + t.column()
                         + (next != null && next.is("(") ? ": not a function of the rule language (" + String.join(", ", RuleFunctions.NAMES.stream().sorted().toList()) + ")"
-                            : ": expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation' (and use true, false, null)"));
+                            : ": expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)"));
                 }
             } else if (t.is("(")) {
                 if (previous != null && previous.endsOperand() && previous.kind() != Kind.FUNCTION) {

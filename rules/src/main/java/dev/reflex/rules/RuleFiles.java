@@ -38,7 +38,7 @@ import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleTrigger;
 
 /**
- * Reads rules from YAML files (one rule per YAML document; {@code ---} separates several in one file), checks
+ * Reads rules and flows ({@code kind: flow}, see {@link FlowReader}) from YAML files (one per YAML document; {@code ---} separates several in one file), checks
  * and compiles each, and reports every problem as {@code file:line: reason}. A rule's version is the hash of its
  * content, so an unchanged rule keeps its version.
  */
@@ -141,8 +141,18 @@ public final class RuleFiles {
                     continue;
                 }
                 try {
-                    rules.add(new DocumentReader(fileName, systems).read(document));
+                    String kind = kindOf(document);
+                    if (kind == null) {
+                        rules.add(new DocumentReader(fileName, systems).read(document));
+                    } else if (kind.equals("flow")) {
+                        rules.add(new FlowReader().read(document, fileName + ":" + (document.getStartMark().getLine() + 1), systems));
+                    } else {
+                        problems.add(new Problem(fileName, document.getStartMark().getLine() + 1,
+                            "kind '" + kind + "' is not known; a document is a rule (no kind) or a flow (kind: flow)"));
+                    }
                 } catch (Located e) {
+                    problems.add(new Problem(fileName, e.line, e.getMessage()));
+                } catch (FlowReader.Problem e) {
                     problems.add(new Problem(fileName, e.line, e.getMessage()));
                 }
             }
@@ -155,14 +165,28 @@ public final class RuleFiles {
         return new Loaded(rules, problems);
     }
 
+    /** The document's {@code kind}, or null when it has none (a rule). */
+    private static String kindOf(Node document) {
+        if (document instanceof MappingNode map) {
+            for (NodeTuple tuple : map.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals("kind")
+                        && tuple.getValueNode() instanceof ScalarNode value) {
+                    return value.getValue();
+                }
+            }
+        }
+        return null;
+    }
+
     /** The content hash that is a rule's version: the same content always gives the same version. */
     public static String versionOf(Rule rule) {
         Rule content = Rule.newBuilder(rule).setVersion("").setOrigin(null).setUses(List.of()).build();
         String text = content.toString();
-        // correlate is the last field: a rule without it hashes as it did before the field existed
-        String noCorrelation = ", \"correlate\": null}";
-        if (content.getCorrelate() == null && text.endsWith(noCorrelation)) {
-            text = text.substring(0, text.length() - noCorrelation.length()) + "}";
+        // fields added later are last: a rule without them hashes as it did before they existed
+        for (String absent : new String[] {", \"flow\": null}", ", \"correlate\": null}"}) {
+            if (text.endsWith(absent)) {
+                text = text.substring(0, text.length() - absent.length()) + "}";
+            }
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));

@@ -28,6 +28,16 @@ public final class RuleIndex {
         for (IndexedRule rule : sorted) {
             add(rule, rule.rule().getWhen().getSource(), rule.rule().getWhen().getType());
             // a correlation rule also listens to the events of its unless and after
+            // a flow also listens to the events its wait steps wait for, and to the results of its actions
+            if (rule instanceof CompiledRule compiled && compiled.flow() != null) {
+                for (String[] trigger : compiled.flow().waitTriggers()) {
+                    add(rule, trigger[0], trigger[1]);
+                }
+                if (compiled.flow().acts()) {
+                    add(rule, "reflex", "action.succeeded");
+                    add(rule, "reflex", "action.failed");
+                }
+            }
             Correlate correlate = rule.rule().getCorrelate();
             if (correlate != null) {
                 for (CorrelateCompanion companion : new CorrelateCompanion[] {correlate.getUnless(), correlate.getAfter()}) {

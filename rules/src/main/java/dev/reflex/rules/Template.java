@@ -69,6 +69,17 @@ final class Template {
         return -1;
     }
 
+    /** The variables its expressions read. */
+    java.util.Set<String> roots() {
+        java.util.Set<String> roots = new java.util.TreeSet<>();
+        for (Object part : parts) {
+            if (part instanceof Expression expression) {
+                roots.addAll(expression.roots());
+            }
+        }
+        return roots;
+    }
+
     String render(Map<String, Object> variables) {
         StringBuilder out = new StringBuilder();
         for (Object part : parts) {

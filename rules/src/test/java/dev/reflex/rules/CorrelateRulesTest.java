@@ -73,9 +73,9 @@ class CorrelateRulesTest {
     void aRuleWithoutCorrelateKeepsTheVersionItHadBeforeCorrelationExisted() {
         Rule rule = RuleFiles.parse("p.yaml", "id: p\nwhen: {type: t}\n").rules().get(0);
         String text = Rule.newBuilder(rule).setVersion("").setOrigin(null).setUses(java.util.List.of()).build().toString();
-        assertThat(text).endsWith(", \"correlate\": null}");
-        // the hash of the record as it was written before the correlate field was added
-        String before = text.substring(0, text.length() - ", \"correlate\": null}".length()) + "}";
+        assertThat(text).endsWith(", \"correlate\": null, \"flow\": null}");
+        // the hash of the record as it was written before the correlate and flow fields were added
+        String before = text.substring(0, text.length() - ", \"correlate\": null, \"flow\": null}".length()) + "}";
         assertThat(rule.getVersion()).isEqualTo(sha(before));
     }
 

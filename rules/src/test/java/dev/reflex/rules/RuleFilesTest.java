@@ -22,7 +22,7 @@ class RuleFilesTest {
         assertThat(loaded.rules()).isEmpty();
         assertThat(loaded.problems()).singleElement().hasToString(
             "rules/bad.yaml:5: when.condition: unknown name 'Runtime' at column 1: "
-                + "expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation' (and use true, false, null)");
+                + "expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)");
     }
 
     @Test

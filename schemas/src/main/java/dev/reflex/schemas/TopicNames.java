@@ -53,6 +53,11 @@ public final class TopicNames {
         return prefix + "correlate";
     }
 
+    /** Every transition of every flow instance, keyed by flow id/key: the flows' history. */
+    public String flows() {
+        return prefix + "flows";
+    }
+
     public String registerOps() {
         return prefix + "register-ops";
     }
@@ -109,6 +114,7 @@ public final class TopicNames {
             new TopicSpec(registerOps(), false),
             new TopicSpec(decisions(), false),
             new TopicSpec(correlate(), false),
+            new TopicSpec(flows(), false),
             new TopicSpec(dlq(), false),
             new TopicSpec(actionResults(), false));
     }

@@ -62,6 +62,11 @@ public final class Topics {
         return new Topic<>(names.correlate(), key(), serdes.value(CorrelationInput.class));
     }
 
+    /** Key: flow id/key. */
+    public Topic<String, FlowTransition> flows() {
+        return new Topic<>(names.flows(), key(), serdes.value(FlowTransition.class));
+    }
+
     /** Key: event id (for a correlation deadline's firing, the firing id). */
     public Topic<String, Decision> decisions() {
         return new Topic<>(names.decisions(), key(), serdes.value(Decision.class));
