@@ -16,6 +16,8 @@ import dev.reflex.schemas.CorrelationState;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
+import dev.reflex.schemas.FlowInstance;
+import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.RegisterOp;
@@ -46,8 +48,9 @@ import dev.reflex.topology.normalize.Normalizer;
  * reflex.events    -> deduplicate (store seen-events) -> evaluate -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
  *   (with reflex.evaluate.partitioning=ingest, deduplicate takes events straight from normalize and results-to-events)
  *   (events that match a correlation rule: evaluate -> reflex.correlate, keyed by rule id/correlation key)
- * reflex.correlate -> correlate (stores correlation-state, correlation-deadlines; wall-clock punctuator)
- *                  -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
+ *   (and events that start a flow, that a flow's wait step listens to, or that are a flow action's result)
+ * reflex.correlate -> correlate (stores correlation-state, correlation-deadlines, flow-instances, flow-versions;
+ *                     wall-clock punctuator) -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions | reflex.flows
  * reflex.register-ops -> apply-register-ops (store register-values) -> reflex.registers
  * reflex.rules     -> global store rules (and the compiled rule book)
  * reflex.registers -> global store registers (read by evaluate)
@@ -95,6 +98,9 @@ public final class ReflexTopology {
     public static final String CORRELATE_DECISIONS_SINK = "correlate-decisions-sink";
     public static final String CORRELATION_STATE_STORE = "correlation-state";
     public static final String CORRELATION_DEADLINES_STORE = "correlation-deadlines";
+    public static final String FLOW_INSTANCES_STORE = "flow-instances";
+    public static final String FLOW_VERSIONS_STORE = "flow-versions";
+    public static final String CORRELATE_FLOWS_SINK = "correlate-flows-sink";
 
     private ReflexTopology() {
     }
@@ -116,13 +122,19 @@ public final class ReflexTopology {
             DECODE_CORRELATE);
         CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), decided);
         CorrelateProcessor.Wiring wiring = new CorrelateProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
-            REGISTERS_STORE, Output.<Action>to(CORRELATE_ACTIONS_SINK), Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK),
-            Output.<Decision>to(CORRELATE_DECISIONS_SINK));
+            FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, Output.<Action>to(CORRELATE_ACTIONS_SINK),
+            Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK), Output.<Decision>to(CORRELATE_DECISIONS_SINK),
+            Output.<FlowTransition>to(CORRELATE_FLOWS_SINK));
         topology.addProcessor(CORRELATE, () -> new CorrelateProcessor(correlate, wiring), DECODE_CORRELATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_STATE_STORE),
             Serdes.String(), topics.serdes().value(CorrelationState.class)), CORRELATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_DEADLINES_STORE),
             Serdes.String(), Serdes.String()), CORRELATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FLOW_INSTANCES_STORE),
+            Serdes.String(), topics.serdes().value(FlowInstance.class)), CORRELATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FLOW_VERSIONS_STORE),
+            Serdes.String(), topics.rules().valueSerde()), CORRELATE);
+        topology.addSink(CORRELATE_FLOWS_SINK, topics.flows().name(), keys, (Serializer) topics.flows().valueSerde().serializer(), CORRELATE);
         topology.addSink(CORRELATE_ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys,
             (Serializer) topics.actions("any").valueSerde().serializer(), CORRELATE);
         topology.addSink(CORRELATE_REGISTER_OPS_SINK, topics.registerOps().name(), keys,

@@ -34,6 +34,7 @@ import dev.reflex.schemas.CorrelationState;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
+import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.RegisterOp;
@@ -41,14 +42,17 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.topology.Registers;
 
 /**
- * Correlation: events that matched a correlation rule arrive keyed by {@code rule id/correlation key}, so this task owns
- * every key it sees. Each key's state is in a changelogged store; armed deadlines are in a changelogged timer index,
+ * Correlation and flows: events that matched a correlation rule or concern a flow arrive keyed by {@code rule id/key}, so
+ * this task owns every key it sees; flow inputs go to the {@link FlowKeeper}, which shares the timer index. Each key's state is in a changelogged store; armed deadlines are in a changelogged timer index,
  * fired by a wall-clock punctuator. State, timers, actions and decisions change in the task's transaction. Each step is
  * recorded as a decision (detail CORRELATION) with the state it saw, keyed by the event id, or by the firing id for a
  * deadline.
  */
 public final class CorrelateProcessor implements Processor<String, CorrelationInput, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(CorrelateProcessor.class);
+    private static final java.util.Set<dev.reflex.schemas.CorrelationRole> FLOW_ROLES = java.util.EnumSet.of(
+        dev.reflex.schemas.CorrelationRole.START, dev.reflex.schemas.CorrelationRole.WAIT, dev.reflex.schemas.CorrelationRole.RESULT,
+        dev.reflex.schemas.CorrelationRole.SIGNAL, dev.reflex.schemas.CorrelationRole.CANCEL);
     /** How often due deadlines are looked for: a deadline fires within this (plus the time to process a batch) of its time. */
     public static final Duration TICK = Duration.ofMillis(500);
     /** Most deadlines fired per tick, so a backlog after an outage cannot hold the thread past its transaction. */
@@ -60,9 +64,13 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
     public record Options(RuleBook rules, String instanceId, Consumer<Decision> decided) {
     }
 
-    /** The state store, the deadline index, the register values (global store), and where each kind of record goes. */
-    public record Wiring(String stateStore, String deadlineStore, String registersStore, Output<Action> actions,
-                         Output<RegisterOp> registerOps, Output<Decision> decisions) {
+    /**
+     * The correlation state store, the deadline index (shared with flows), the flow instance and flow version stores, the
+     * register values (global store), and where each kind of record goes.
+     */
+    public record Wiring(String stateStore, String deadlineStore, String flowInstancesStore, String flowVersionsStore,
+                         String registersStore, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
+                         Output<FlowTransition> flows) {
     }
 
     private final Options options;
@@ -71,6 +79,7 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
     private KeyValueStore<String, CorrelationState> states;
     private CorrelationDeadlines deadlines;
     private KeyValueStore<String, Register> registers;
+    private FlowKeeper flows;
     private RuleIndex swept;
     private final Map<String, String> shapes = new HashMap<>();
     private String sweepFrom;
@@ -86,6 +95,10 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
         this.states = context.getStateStore(wiring.stateStore());
         this.deadlines = new CorrelationDeadlines(context.getStateStore(wiring.deadlineStore()));
         this.registers = context.getStateStore(wiring.registersStore());
+        this.flows = new FlowKeeper(context, context.getStateStore(wiring.flowInstancesStore()), context.getStateStore(wiring.flowVersionsStore()),
+            deadlines, options.rules(), name -> registerValue(name, context.currentSystemTimeMs()),
+            new FlowKeeper.Outputs(wiring.actions(), wiring.registerOps(), wiring.decisions(), wiring.flows()),
+            options.instanceId(), options.decided());
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -98,6 +111,10 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
         long now = context.currentSystemTimeMs();
         Event event = input.getEvent();
         String stateKey = stateKey(input.getRuleId(), input.getKey());
+        if (FLOW_ROLES.contains(input.getRole())) {
+            flows.input(input.getRuleId(), input.getKey(), input.getRole(), event, now);
+            return;
+        }
         IndexedRule rule = options.rules().get(input.getRuleId()).orElse(null);
         RuleOutcome.Builder outcome = RuleOutcome.newBuilder().setRuleId(input.getRuleId()).setRuleVersion(input.getRuleVersion());
         if (!(rule instanceof CompiledRule compiled) || compiled.correlation() == null || !rule.rule().getEnabled()) {
@@ -130,12 +147,18 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
         RuleIndex index = options.rules().index();
         if (index != swept) {
             dropChangedRules();
+            flows.cancelRemoved(now);
             swept = index;
         }
         sweep(now);
+        flows.sweep(now, SWEEP_PER_TICK);
     }
 
     private void fireDeadline(CorrelationDeadlines.Due due, long now) {
+        if (flows.holds(due.stateKey())) {
+            flows.timer(due, now);
+            return;
+        }
         CorrelationState state = states.get(due.stateKey());
         if (state == null || state.getDueAt() == null || state.getDueAt() != due.dueAt()) {
             deadlines.forget(due);

@@ -32,6 +32,20 @@ final class CorrelationDeadlines {
         }
     }
 
+    /** Moves {@code stateKey}'s timers (several, for a flow instance) from {@code before} to {@code after}. */
+    void moveAll(String stateKey, java.util.Collection<Long> before, java.util.Collection<Long> after) {
+        for (Long due : before) {
+            if (!after.contains(due)) {
+                store.delete(entry(due, stateKey));
+            }
+        }
+        for (Long due : after) {
+            if (!before.contains(due)) {
+                store.put(entry(due, stateKey), stateKey);
+            }
+        }
+    }
+
     /** A deadline due by {@code now}: its due time and the key whose state holds it. */
     record Due(long dueAt, String stateKey) {
     }
