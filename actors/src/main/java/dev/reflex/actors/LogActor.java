@@ -35,7 +35,7 @@ public final class LogActor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogActor.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> deadLetters;
+    private final KafkaProducer<String, byte[]> producer;
     private final ActionDecoder decoder;
     private final TopicNames names;
     private final PrintStream out;
@@ -48,13 +48,26 @@ public final class LogActor implements AutoCloseable {
         this.out = out;
         this.consumer = ActionConsumers.create(bootstrapServers, groupId, 500);
         this.decoder = new ActionDecoder(names, serdes, "log actor");
-        this.deadLetters = new KafkaProducer<>(Map.of(
+        this.producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
             ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
             new StringSerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::run, "log-actor");
+    }
+
+    private java.util.function.Predicate<String> reports = system -> false;
+    private org.apache.kafka.common.serialization.Serializer<dev.reflex.schemas.ActionResult> results;
+
+    /**
+     * Also reports each printed action of a system {@code systems} accepts as succeeded, as an actor would: for
+     * {@code reflex dev}, where the log actor stands in for every system without a real actor, so flows move on.
+     */
+    public LogActor reportingFor(java.util.function.Predicate<String> systems, ReflexSerdes serdes) {
+        this.reports = systems;
+        this.results = serdes.value(dev.reflex.schemas.ActionResult.class).serializer();
+        return this;
     }
 
     public LogActor start() {
@@ -87,7 +100,7 @@ public final class LogActor implements AutoCloseable {
             LOG.error("the log actor stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
-            deadLetters.close(Duration.ofSeconds(5));
+            producer.close(Duration.ofSeconds(5));
             done.countDown();
         }
     }
@@ -97,10 +110,20 @@ public final class LogActor implements AutoCloseable {
         try {
             ActionDecoder.Decoded decoded = decoder.decode(record);
             if (decoded.action() != null) {
-                out.println(format(decoded.action()));
+                Action action = decoded.action();
+                if (reports.test(action.getSystem())) {
+                    dev.reflex.schemas.ActionResult result = dev.reflex.schemas.ActionResult.newBuilder().setActionId(action.getId())
+                        .setSystem(action.getSystem()).setAction(action.getAction()).setTarget(action.getTarget())
+                        .setStatus(dev.reflex.schemas.ActionStatus.SUCCEEDED).setAttempts(1).setOutput("printed by the log actor")
+                        .setEventId(action.getEventId()).setRuleId(action.getRuleId()).setCorrelationid(action.getCorrelationid())
+                        .setFinishedAt(java.time.Instant.now()).build();
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(names.actionResults(), action.getId(),
+                        results.serialize(names.actionResults(), result))).get(30, TimeUnit.SECONDS);
+                }
+                out.println(format(action));
                 return true;
             }
-            deadLetters.send(decoded.deadLetter()).get(30, TimeUnit.SECONDS);
+            producer.send(decoded.deadLetter()).get(30, TimeUnit.SECONDS);
             out.println("[dead letter] " + record.topic() + "-" + record.partition() + "@" + record.offset()
                 + " is no action; sent to " + names.dlq());
             return true;

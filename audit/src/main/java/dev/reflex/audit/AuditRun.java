@@ -68,6 +68,7 @@ public final class AuditRun {
             }
         };
         CorrelationReplay correlations = new CorrelationReplay(replay.history());
+        FlowReplay flows = new FlowReplay(replay.history());
         HistoryReader.PairStats stats;
         try (ParallelReplay<Checked> parallel = new ParallelReplay<>(ParallelReplay.threads(),
             (event, time, decision) -> decision == null ? null : new Checked(event, decision, replay.check(event, decision)), merge)) {
@@ -82,7 +83,8 @@ public final class AuditRun {
                 public void correlation(Decision decision, long time) {
                     if (source == null || source.equals(decision.getEventSource())) {
                         // correlation steps are few and cheap to re-run; shown after the events' decisions
-                        Checked checked = new Checked(null, decision, correlations.check(decision));
+                        Checked checked = new Checked(null, decision, decision.getDetail() == dev.reflex.schemas.DecisionDetail.FLOW
+                            ? flows.check(decision) : correlations.check(decision));
                         synchronized (merge) {
                             merge.accept(Long.MAX_VALUE / 2 + steps[0]++, checked);
                         }

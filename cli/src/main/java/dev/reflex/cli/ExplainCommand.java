@@ -140,6 +140,8 @@ final class ExplainCommand implements Callable<Integer> {
                 case FIRED -> "FIRED    ";
                 case LATE -> "LATE     ";
                 case NOTED -> "noted    ";
+                case ADVANCED -> "ADVANCED ";
+                case IGNORED -> "ignored  ";
             };
             out.println("  " + mark + " " + rule.id() + "  (version " + shortVersion(rule.version()) + ")"
                 + (rule.why() == null ? "" : ": " + rule.why()));

@@ -15,27 +15,21 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.reflex.audit.RulePublisher;
-import dev.reflex.engine.EngineConfig;
 import dev.reflex.rules.CorrelationSimulator;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Action;
-import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
-import dev.reflex.schemas.TopicNames;
-import dev.reflex.topology.normalize.NormalizationException;
-import dev.reflex.topology.normalize.Normalizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,7 +75,6 @@ final class RulesTestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private TopicNames names;
 
     @Override
     public Integer call() throws Exception {
@@ -91,9 +84,9 @@ final class RulesTestCommand implements Callable<Integer> {
         rules.forEach(book::put);
         PrintWriter out = spec.commandLine().getOut();
         CorrelationSimulator correlation = new CorrelationSimulator(id -> book.get(id).orElse(null), values::get);
-        Normalizer normalizer = normalizer();
+        EventFiles files = new EventFiles(config, sets, source);
         if (input.event != null) {
-            Event parsed = readEvent(normalizer, read(input.event), System.currentTimeMillis(), input.event.toString());
+            Event parsed = files.read(input.event);
             long now = System.currentTimeMillis();
             Evaluation evaluation = Evaluator.evaluate(parsed, book.index(), values::get, Instant.ofEpochMilli(now));
             out.println("event " + parsed.getId() + ": source=" + parsed.getSource() + " type=" + parsed.getType()
@@ -107,7 +100,7 @@ final class RulesTestCommand implements Callable<Integer> {
             }
             return 0;
         }
-        List<String> lines = Files.readAllLines(checked(input.events), StandardCharsets.UTF_8);
+        List<String> lines = EventFiles.lines(input.events);
         long clock = Long.MIN_VALUE;
         int count = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -115,7 +108,7 @@ final class RulesTestCommand implements Callable<Integer> {
                 continue;
             }
             String where = input.events + ":" + (i + 1);
-            Event event = readEvent(normalizer, lines.get(i).getBytes(StandardCharsets.UTF_8),
+            Event event = files.read(lines.get(i).getBytes(StandardCharsets.UTF_8),
                 clock == Long.MIN_VALUE ? System.currentTimeMillis() : clock, where);
             long time = event.getTime().toEpochMilli();
             if (clock != Long.MIN_VALUE && time < clock) {
@@ -183,44 +176,6 @@ final class RulesTestCommand implements Callable<Integer> {
         for (RegisterOp op : ops) {
             out.println("      register " + op.getOp().name().toLowerCase() + " " + op.getName()
                 + (op.getValue() == null ? "" : " " + op.getValue()));
-        }
-    }
-
-    private Normalizer normalizer() {
-        // the engine's own settings decide how an event is read, as they would in the engine
-        EngineConfig settings = new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)));
-        names = settings.topicNames();
-        return new Normalizer(names, settings.maxEventBytes(), settings::fieldMapping, bytes -> {
-            throw new IllegalStateException("a file holds JSON, not an Avro raw event");
-        });
-    }
-
-    private static Path checked(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new Settings.SettingsException("file not found: " + file);
-        }
-        return file;
-    }
-
-    private static byte[] read(Path file) throws Exception {
-        return Files.readAllBytes(checked(file));
-    }
-
-    /** @param timestamp the time an event without one gets, as a record's timestamp would give it */
-    private Event readEvent(Normalizer normalizer, byte[] body, long timestamp, String where) throws Exception {
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new Settings.SettingsException(where + " is not JSON: " + e.getOriginalMessage());
-        }
-        boolean cloudEvent = json != null && json.has("specversion");
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(ContentTypes.HEADER, (cloudEvent ? ContentTypes.CLOUDEVENTS_JSON : ContentTypes.JSON).getBytes(StandardCharsets.UTF_8));
-        try {
-            return normalizer.normalize(new Normalizer.Origin(names.ingest(source), 0, 0, timestamp), headers, body);
-        } catch (NormalizationException e) {
-            throw new Settings.SettingsException(where + " is not an event the engine would accept: " + e.getMessage());
         }
     }
 

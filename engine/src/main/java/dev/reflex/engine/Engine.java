@@ -187,6 +187,24 @@ public final class Engine implements AutoCloseable {
         return java.util.Optional.of(owner.activeHost());
     }
 
+    /** The instance that owns flow instance {@code stateKey} (flow id/key), when known. */
+    public java.util.Optional<org.apache.kafka.streams.state.HostInfo> flowOwner(String stateKey) {
+        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(ReflexTopology.FLOW_INSTANCES_STORE, stateKey,
+            org.apache.kafka.common.serialization.Serdes.String().serializer());
+        if (owner == null || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(owner.activeHost());
+    }
+
+    /** Flow instance {@code stateKey} (flow id/key) from this instance's store, when it is here. */
+    public java.util.Optional<dev.reflex.schemas.FlowInstance> flowInstance(String stateKey) {
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store = streams.store(
+            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(ReflexTopology.FLOW_INSTANCES_STORE,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
+        return java.util.Optional.ofNullable(store.get(stateKey));
+    }
+
     /**
      * Register {@code name} as its owner holds it when this instance owns it ({@code owned} true), else as this
      * instance's replica of the registers topic shows it (committed values, a commit interval behind at most).

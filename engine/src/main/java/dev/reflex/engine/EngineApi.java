@@ -33,6 +33,7 @@ import io.javalin.http.Context;
  * <li>{@code GET /api/rules}, {@code GET /api/rules/ID}: rules with versions, active or quarantined with the reason;</li>
  * <li>{@code GET /api/registers/NAME}: a register's value, asked of the instance that owns it;</li>
  * <li>{@code GET /api/decisions/EVENT_ID}: a recent decision, from whichever instance keeps it;</li>
+ * <li>{@code GET /api/flows/FLOW/KEY}: a flow instance's current state, asked of the instance that owns it;</li>
  * <li>{@code GET /api/health/ready} (also {@code /api/health}): 200 only while Kafka Streams is RUNNING, which it
  * reaches once the global stores (rules, registers) are loaded; 503 otherwise;</li>
  * <li>{@code GET /api/health/live}: 200 while the engine is starting, rebalancing or running; 503 once Kafka Streams is
@@ -60,6 +61,7 @@ final class EngineApi implements AutoCloseable {
         app.get("/api/rules/{id}", this::oneRule);
         app.get("/api/registers/<name>", this::register);
         app.get("/api/decisions/<id>", this::decision);
+        app.get("/api/flows/{flow}/<key>", this::flow);
         app.exception(InvalidStateStoreException.class, (e, ctx) ->
             json(ctx, 503, Map.of("error", "the engine's state is not queryable right now (starting or rebalancing); retry shortly")));
         app.exception(NotReady.class, (e, ctx) -> json(ctx, 503, Map.of("error", "the engine is not started yet")));
@@ -211,6 +213,24 @@ final class EngineApi implements AutoCloseable {
         m.put("ruleId", r.getRuleId());
         m.put("servedBy", self.host() + ":" + self.port() + (owned ? " (owner)" : " (replica)"));
         json(ctx, 200, m);
+    }
+
+    private void flow(Context ctx) throws IOException, InterruptedException {
+        String stateKey = ctx.pathParam("flow") + "/" + ctx.pathParam("key");
+        Engine e = engine();
+        Optional<HostInfo> owner = e.flowOwner(stateKey);
+        if (ctx.queryParam("local") == null && owner.isPresent() && !owner.get().equals(self)) {
+            relay(ctx, ask(owner.get(), "/api/flows/" + EngineApiClient.encode(ctx.pathParam("flow")) + "/"
+                + EngineApiClient.encode(ctx.pathParam("key"))));
+            return;
+        }
+        Optional<dev.reflex.schemas.FlowInstance> instance = e.flowInstance(stateKey);
+        if (instance.isEmpty()) {
+            json(ctx, 404, Map.of("error", "no instance of flow '" + ctx.pathParam("flow") + "' for key '" + ctx.pathParam("key")
+                + "' (never started, or finished more than a day ago)"));
+            return;
+        }
+        ctx.status(200).contentType("application/json").result(EngineApiClient.toJson(instance.get()));
     }
 
     private void decision(Context ctx) throws IOException, InterruptedException {

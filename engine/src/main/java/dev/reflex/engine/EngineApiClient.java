@@ -57,15 +57,37 @@ public final class EngineApiClient {
         return out.toString();
     }
 
-    public static String toJson(Decision decision) throws IOException {
+    /** An Avro record in Avro's JSON encoding, which {@link #fromJson} reads back exactly. */
+    public static <T extends org.apache.avro.specific.SpecificRecord> String toJson(T record) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JsonEncoder encoder = EncoderFactory.get().jsonEncoder(Decision.getClassSchema(), bytes);
-        new SpecificDatumWriter<>(Decision.class).write(decision, encoder);
+        JsonEncoder encoder = EncoderFactory.get().jsonEncoder(record.getSchema(), bytes);
+        new SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
         encoder.flush();
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
     public static Decision fromJson(String json) throws IOException {
         return new SpecificDatumReader<>(Decision.class).read(null, DecoderFactory.get().jsonDecoder(Decision.getClassSchema(), json));
+    }
+
+    /**
+     * The current state of flow {@code flowId}'s instance for {@code key}, as the engine that owns it holds it; empty when
+     * there is none (or it finished over a day ago), or the API is off or unreachable.
+     */
+    public static Optional<dev.reflex.schemas.FlowInstance> flow(String baseUrl, String flowId, String key) {
+        if (baseUrl == null || baseUrl.isBlank() || baseUrl.equals("none")) {
+            return Optional.empty();
+        }
+        try {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "")
+                    + "/api/flows/" + encode(flowId) + "/" + encode(key))).timeout(ASK_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return answer.statusCode() == 200 ? Optional.of(new SpecificDatumReader<>(dev.reflex.schemas.FlowInstance.class).read(null,
+                DecoderFactory.get().jsonDecoder(dev.reflex.schemas.FlowInstance.getClassSchema(), answer.body()))) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 }

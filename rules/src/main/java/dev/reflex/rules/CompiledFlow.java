@@ -17,7 +17,8 @@ import dev.reflex.schemas.RuleTrigger;
 /**
  * A flow definition, checked and compiled: its steps by id, each in a scope (the main list, a parallel branch, a
  * forEach body), with where each outcome goes. Step ids are unique across the flow; {@code next} targets a step of the
- * same scope, {@code end} (the end of the scope: the flow, the branch or the iteration) or {@code fail}.
+ * same list, {@code end} (the instance ends) or {@code fail} (it fails). Past the last step of a list, a branch joins,
+ * an iteration moves to the next item, and the main list ends the instance.
  */
 public final class CompiledFlow {
     public enum Kind { DO, WAIT, SET, SWITCH, PARALLEL, FOR_EACH }

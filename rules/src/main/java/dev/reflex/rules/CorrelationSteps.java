@@ -18,9 +18,9 @@ public final class CorrelationSteps {
     private CorrelationSteps() {
     }
 
-    /** Whether {@code decision} records one correlation step. */
+    /** Whether {@code decision} records one correlation step or one flow input. */
     public static boolean isStep(Decision decision) {
-        return decision.getDetail() == DecisionDetail.CORRELATION;
+        return decision.getDetail() == DecisionDetail.CORRELATION || decision.getDetail() == DecisionDetail.FLOW;
     }
 
     /**

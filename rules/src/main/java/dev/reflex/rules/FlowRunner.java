@@ -244,7 +244,7 @@ public final class FlowRunner {
             }
         }
         transition(TransitionKind.IGNORED, null, null, "result of action " + actionId + ", which no step of run " + instance.getRun()
-            + " waits for (a late result after a timeout or a retry, or of an earlier run)");
+            + " waits for (a late result after a timeout or a retry, or the result of an action a rule took on this flow's events)");
     }
 
     private void timers() {
@@ -417,7 +417,15 @@ public final class FlowRunner {
             fail("step " + from.id() + " led to fail");
             return false;
         }
-        if (target == null || CompiledFlow.END.equals(target)) {
+        if (CompiledFlow.END.equals(target)) {
+            // end finishes the instance, from any list (a branch, a loop)
+            instance.getThreads().clear();
+            instance.setStatus(FlowStatus.ENDED);
+            instance.setOutcome("ended at " + from.id());
+            transition(TransitionKind.ENDED, t, from.id(), "run " + instance.getRun() + " ended");
+            return false;
+        }
+        if (target == null) {
             return endOfScope(t, from.scope());
         }
         t.setStep(target);

@@ -90,7 +90,7 @@ class FlowRunnerTest {
             "waiting healthy: for monitoring / service.healthy until 2026-03-01T10:15:00Z",
             "ignored: no step of run 1 waits for event h0",
             "result healthy: event h1 (monitoring / service.healthy) came",
-            "ended: run 1 ended");
+            "ended healthy: run 1 ended");
         assertThat(actions).isEmpty();
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.ENDED);
     }

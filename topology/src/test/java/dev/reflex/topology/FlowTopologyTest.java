@@ -99,7 +99,7 @@ class FlowTopologyTest extends TopologyTestBase {
         send("reflex", "action.succeeded", "checkout", "{\"actionId\":\"someone-else\"}");
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.RUNNING);
         result(rollbacks.get(0), ActionStatus.SUCCEEDED);
-        assertThat(transitions(flows)).containsExactly("result rollback: succeeded on attempt 1", "ended: run 1 ended");
+        assertThat(transitions(flows)).containsExactly("result rollback: succeeded on attempt 1", "ended rollback: run 1 ended");
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.ENDED);
 
         List<Decision> steps = values(decisions).stream().filter(d -> d.getDetail() == DecisionDetail.FLOW).toList();

@@ -104,11 +104,12 @@ final class FlowKeeper {
         CompiledFlow current = current(flowId);
         String stateKey = CorrelateProcessor.stateKey(flowId, key);
         FlowInstance before = instances.get(stateKey);
+        FlowRunner.Input input = new FlowRunner.Input(role, event, role == CorrelationRole.CANCEL ? reason(event) : null);
         if (current == null && (before == null || version(before) == null)) {
-            record(flowId, "", key, role, before, event.getId(), event, List.of(), List.of(), List.of(), "the flow was removed before this input");
+            record(flowId, "", new Step(key, input, before, 0, now, Map.of()), event.getId(), event, List.of(), List.of(), List.of(),
+                "the flow was removed before this input");
             return;
         }
-        FlowRunner.Input input = new FlowRunner.Input(role, event, role == CorrelationRole.CANCEL ? reason(event) : null);
         apply(current != null ? current : version(before), stateKey, key, before, input, event.getId(), event, now);
     }
 
@@ -169,12 +170,20 @@ final class FlowKeeper {
                        Event event, long now) {
         CompiledFlow current = current(flow.id());
         FlowRunner.Result result;
+        int runs = running.getOrDefault(flow.id(), 0);
+        Map<String, String> read = new java.util.TreeMap<>();
+        Function<String, String> recording = name -> {
+            String value = registers.apply(name);
+            read.putIfAbsent(name, value);
+            return value;
+        };
+        Step step = new Step(key, input, before, runs, now, read);
         try {
-            result = FlowRunner.apply(current != null ? current : flow, v -> version(flow.id() + "@" + v), before, key, input, registers, now,
-                running.getOrDefault(flow.id(), 0), cause);
+            result = FlowRunner.apply(current != null ? current : flow, v -> version(flow.id() + "@" + v), before, key, input, recording, now,
+                runs, cause);
         } catch (RuntimeException e) {
             LOG.error("flow {} key {}: the input could not be applied; the instance is left as it was", flow.id(), key, e);
-            record(flow.id(), flow.version(), key, input.role(), before, cause, event, List.of(), List.of(), List.of(), "error: " + e);
+            record(flow.id(), flow.version(), step, cause, event, List.of(), List.of(), List.of(), "error: " + e);
             return;
         }
         FlowInstance after = result.instance();
@@ -195,25 +204,33 @@ final class FlowKeeper {
         for (RegisterOp op : result.registerOps()) {
             outputs.registerOps().forward(context, new Record<>(op.getName(), op, ts));
         }
-        record(flow.id(), after != null ? after.getVersion() : flow.version(), key, input.role(), before, cause, event, result.transitions(),
-            result.actions(), result.registerOps(), null);
+        record(flow.id(), after != null ? after.getVersion() : (current != null ? current : flow).version(), step, cause, event,
+            result.transitions(), result.actions(), result.registerOps(), null);
     }
 
-    private void record(String flowId, String version, String key, CorrelationRole role, FlowInstance before, String cause, Event event,
+    /** What one input met: recorded with its decision so an audit can take the step again. */
+    private record Step(String key, FlowRunner.Input input, FlowInstance before, int running, long now, Map<String, String> read) {
+    }
+
+    private void record(String flowId, String version, Step step, String cause, Event event,
                         List<FlowTransition> transitions, List<Action> actions, List<RegisterOp> ops, String error) {
+        String key = step.key();
+        CorrelationRole role = step.input().role();
         List<String> words = transitions.stream().map(FlowRunner::words).toList();
         boolean moved = transitions.stream().anyMatch(t -> t.getKind() != dev.reflex.schemas.TransitionKind.IGNORED);
         RuleOutcome outcome = RuleOutcome.newBuilder().setRuleId(flowId).setRuleVersion(version)
             .setOutcome(error != null ? dev.reflex.schemas.Outcome.ERROR : moved ? dev.reflex.schemas.Outcome.ADVANCED : dev.reflex.schemas.Outcome.IGNORED)
             .setDetail(error != null ? error : String.join("; ", words))
-            .setFlow(FlowStep.newBuilder().setKey(key).setRole(role).setSeen(before).setTransitions(words).build())
+            .setFlow(FlowStep.newBuilder().setKey(key).setRole(role).setSeen(step.before()).setInput(step.input().event())
+                .setReason(step.input().reason()).setRunning(step.running()).setTransitions(words).build())
             .build();
         Decision decision = Decision.newBuilder()
             .setEventId(cause)
             .setEventSource(event == null ? "reflex" : event.getSource())
             .setEventType(event == null ? "flow." + role.name().toLowerCase() : event.getType())
             .setSubject(event == null ? key : event.getSubject())
-            .setDecidedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+            .setDecidedAt(Instant.ofEpochMilli(step.now()))
+            .setRegistersRead(step.read())
             .setEngineInstance(instanceId)
             .setRules(List.of(outcome))
             .setRulesConsidered(1)
@@ -221,7 +238,7 @@ final class FlowKeeper {
             .setRegisterOps(ops.stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList())
             .setDetail(DecisionDetail.FLOW)
             .build();
-        outputs.decisions().forward(context, new Record<>(cause, decision, context.currentSystemTimeMs()));
+        outputs.decisions().forward(context, new Record<>(cause, decision, step.now()));
         decided.accept(decision);
     }
 
