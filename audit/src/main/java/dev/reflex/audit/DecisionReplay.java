@@ -174,9 +174,9 @@ public final class DecisionReplay {
             return new Check(Status.UNVERIFIABLE, List.of(), "a summary decision keeps no register values, and the rules read registers");
         }
         List<String> differences = new ArrayList<>();
-        if (candidates.size() != decision.getRulesConsidered()) {
+        if (evaluation.outcomes().size() != decision.getRulesConsidered()) {
             differences.add("recorded " + decision.getRulesConsidered() + " rules considered; the rules applied at " + at
-                + " give " + candidates.size());
+                + " give " + evaluation.outcomes().size());
         }
         if (evaluation.matchedAny()) {
             differences.add("recorded no match; replayed matches " + evaluation.outcomes().stream()
@@ -189,11 +189,24 @@ public final class DecisionReplay {
         return (source == null || source.equals(event.getSource())) && (type == null || type.equals(event.getType()));
     }
 
-    /** Whether the event is one a correlation rule's unless or after listens to. */
-    private static boolean companionFits(dev.reflex.schemas.Rule rule, Event event) {
+    /**
+     * Whether the event is one a correlation rule's unless or after listens to, or one a flow's wait steps listen to, or a
+     * flow action's result.
+     */
+    private boolean companionFits(dev.reflex.schemas.Rule rule, Event event) {
         dev.reflex.schemas.Correlate c = rule.getCorrelate();
-        return c != null && (c.getUnless() != null && fits(c.getUnless().getSource(), c.getUnless().getType(), event)
-            || c.getAfter() != null && fits(c.getAfter().getSource(), c.getAfter().getType(), event));
+        if (c != null) {
+            return c.getUnless() != null && fits(c.getUnless().getSource(), c.getUnless().getType(), event)
+                || c.getAfter() != null && fits(c.getAfter().getSource(), c.getAfter().getType(), event);
+        }
+        if (rule.getFlow() != null && history.compiled(rule.getId(), rule.getVersion()).orElse(null)
+                instanceof dev.reflex.rules.CompiledRule compiled && compiled.flow() != null) {
+            if (compiled.flow().acts() && fits("reflex", "action.succeeded", event) || compiled.flow().acts() && fits("reflex", "action.failed", event)) {
+                return true;
+            }
+            return compiled.flow().waitTriggers().stream().anyMatch(t -> fits(t[0], t[1], event));
+        }
+        return false;
     }
 
     /** A rule that ran over the time budget: its outcome depends on the machine, not on the rule. */

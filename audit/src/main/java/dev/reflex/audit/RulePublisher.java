@@ -70,6 +70,10 @@ public final class RulePublisher {
                 for (ActionTemplate action : rule.getActions()) {
                     topics.add(names.actions(action.getSystem()));
                 }
+                if (rule.getFlow() != null) {
+                    // a flow's do steps act on systems too
+                    dev.reflex.rules.CompiledRule.compile(rule).flow().systems().forEach(system -> topics.add(names.actions(system)));
+                }
                 if (rule.getWhen().getSource() != null && TopicNames.isValidPart(rule.getWhen().getSource())) {
                     topics.add(names.ingest(rule.getWhen().getSource()));
                 }

@@ -97,7 +97,7 @@ final class ReplayCommand implements Callable<Integer> {
         long checked = report.reproduced() + report.notReproduced();
         out.println(String.format(Locale.ROOT, "%,d events, %,d decisions checked%s: %,d reproduced, %,d did not%s",
             stats.events(), checked, stats.correlationSteps() == 0 ? ""
-                : String.format(Locale.ROOT, " (%,d of them correlation steps, re-run from the state each recorded)", stats.correlationSteps()),
+                : String.format(Locale.ROOT, " (%,d of them correlation and flow steps, re-run from the state each recorded)", stats.correlationSteps()),
             report.reproduced(), report.notReproduced(), report.ok() ? "" : ":"));
         for (AuditRun.Difference d : report.differences()) {
             Decision decision = d.decision();

@@ -175,7 +175,7 @@ class CorrelationIntegrationTest {
     void auditReRunsEveryCorrelationStepFromTheStateItRecorded() {
         ClusterCli.Run run = reflex("replay", "--from", "1h");
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).contains("3 events, 7 decisions checked (4 of them correlation steps, re-run from the state each recorded): "
+        assertThat(run.out()).contains("3 events, 7 decisions checked (4 of them correlation and flow steps, re-run from the state each recorded): "
             + "7 reproduced, 0 did not");
     }
 

@@ -90,6 +90,26 @@ class RulesCommandTest {
     }
 
     @Test
+    void flowsTestRunsAFlowOfflineWithCannedResultsToItsEnd() {
+        CliTest.Result result = CliTest.run("flows", "test", "../examples/rules", "--events", "../examples/events/flows/deploy-guard.jsonl",
+            "--results", "../examples/events/flows/deploy-guard-results.json");
+        assertThat(result.err()).isEmpty();
+        assertThat(result.out())
+            .contains("ignored: no step of run 1 waits for event healthy-41")
+            .contains("timed out healthy: no event within 15m (0 ms late)")
+            .contains("retry scheduled rollback: attempt 2 failed; attempt 3 of 3 in 1m")
+            .contains("action oncall/page target=checkout params={summary=rollback of checkout to 41 failed}")
+            .endsWith("deploy-guard/checkout: run 1 ended" + System.lineSeparator());
+        CliTest.Result ladder = CliTest.run("flows", "test", "../examples/rules", "--events", "../examples/events/flows/escalation-ladder.jsonl",
+            "--results", "../examples/events/flows/escalation-ladder-results.json");
+        assertThat(ladder.out()).contains("action oncall/page target=secondary params={summary=incident INC-7, step 1}")
+            .contains("ended acknowledged: run 1 ended").doesNotContain("target=manager");
+        CliTest.Result bad = CliTest.run("flows", "test", "../examples/rules", "--events", "../examples/events/flows/deploy-guard.jsonl",
+            "--results", "../examples/events/flows/deploy-guard.jsonl");
+        assertThat(bad.exit()).isNotZero();
+    }
+
+    @Test
     void testWithEventsNamesTheLineThatIsNotAnEvent(@TempDir Path dir) throws Exception {
         Path events = dir.resolve("events.jsonl");
         Files.writeString(events, "{\"id\":\"a\",\"type\":\"t\"}\n\n{not json\n");

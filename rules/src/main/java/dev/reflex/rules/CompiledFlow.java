@@ -533,6 +533,13 @@ public final class CompiledFlow {
         return triggers;
     }
 
+    /** The systems the flow's do steps act on. */
+    public java.util.SortedSet<String> systems() {
+        java.util.SortedSet<String> systems = new java.util.TreeSet<>();
+        steps.values().stream().filter(s -> s.kind() == Kind.DO).forEach(s -> systems.add(s.system()));
+        return systems;
+    }
+
     /** Whether the flow has do steps, whose results come back as events. */
     public boolean acts() {
         return steps.values().stream().anyMatch(s -> s.kind() == Kind.DO);

@@ -81,7 +81,7 @@ public final class Evaluator {
                     slow.add(new Evaluation.SlowRule(candidate.rule(), micros));
                     outcomes.add(outcome(candidate, Outcome.ERROR, "took " + micros / 1_000 + " ms, over the budget of "
                         + slowMicros / 1_000 + " ms; quarantined"));
-                } else {
+                } else if (outcome != null) {
                     outcomes.add(outcome);
                 }
             }
@@ -244,7 +244,10 @@ public final class Evaluator {
                 inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>()).add(addressed[1]);
             }
             if (inputs.isEmpty()) {
-                return outcome(rule, Outcome.CONDITION_FALSE, null);
+                // an action result that is not this flow's: the flow was never in question (null: not recorded)
+                boolean listens = fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event)
+                    || flow.steps.values().stream().anyMatch(w -> w.kind() == CompiledFlow.Kind.WAIT && w.waitFor().fits(event));
+                return listens ? outcome(rule, Outcome.CONDITION_FALSE, null) : null;
             }
             List<String> words = new ArrayList<>();
             inputs.forEach((role, keys) -> keys.forEach(key -> {
