@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, deadlines, broker, registry,
+ * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, deadlines, flows, broker, registry,
  * actors, bad-input, poison, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
  * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3.
  */
@@ -26,6 +26,7 @@ public final class FaultRuns {
         RUNS.put("kill", (c, quick) -> KillRun.run(c, quick ? 20_000 : 200_000, Duration.ofSeconds(quick ? 30 : 120),
             Duration.ofSeconds(quick ? 6 : 8)));
         RUNS.put("deadlines", (c, quick) -> DeadlineKillRun.run(c, quick ? 1_000 : 10_000, Duration.ofSeconds(quick ? 30 : 60)));
+        RUNS.put("flows", (c, quick) -> FlowKillRun.run(c, quick ? 50 : 500));
         RUNS.put("broker", (c, quick) -> BrokerRestartRun.run(c, Duration.ofSeconds(quick ? 30 : 90), Duration.ofSeconds(quick ? 10 : 20)));
         RUNS.put("registry", (c, quick) -> RegistryOutageRun.run(c, quick ? 400 : 4_000, Duration.ofSeconds(quick ? 15 : 45)));
         RUNS.put("actors", (c, quick) -> ActorKillRun.run(c, quick ? 600 : 3_000, quick ? 3 : 10));

@@ -54,6 +54,15 @@ class FaultRunsTest {
     }
 
     @Test
+    void flowInstancesEndAsWithoutKillsWhenTheEngineIsKilledWhileTheyWaitActAndBackOff() throws Exception {
+        FlowKillRun.Report report = FlowKillRun.run(cluster, 20);
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.kills()).isEqualTo(3);
+        assertThat(report.ended()).isEqualTo(20);
+        assertThat(report.calls()).isEqualTo(60);
+    }
+
+    @Test
     void aBrokerRestartLosesNoAcceptedEvent() throws Exception {
         BrokerRestartRun.Report report = BrokerRestartRun.run(cluster, Duration.ofSeconds(10), Duration.ofSeconds(4));
         assertThat(report.problems()).isEmpty();
