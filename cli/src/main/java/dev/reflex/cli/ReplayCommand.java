@@ -153,6 +153,11 @@ final class ReplayCommand implements Callable<Integer> {
             out.println(String.format(Locale.ROOT, "note: %,d matches kept firing but their recorded actions could not be rebuilt "
                 + "(rule version not in the history); actions not compared", whatIf.actionsNotCompared()));
         }
+        if (proposed.stream().anyMatch(r -> r.getFlow() != null)) {
+            out.println("note: flows are not simulated by what-if (a proposed flow's path depends on results of actions that were never"
+                + " taken); try one with 'reflex flows test' and canned results. The audit ('reflex replay' without --rules) checks"
+                + " recorded flow transitions.");
+        }
         if (whatIf.correlates()) {
             out.println(String.format(Locale.ROOT, "note: correlation rules were simulated over these events (%,d steps), starting "
                 + "empty at --from, with the events' times as the clock and registers unset; a firing is counted for the event "

@@ -197,6 +197,21 @@ public final class Engine implements AutoCloseable {
         return java.util.Optional.of(owner.activeHost());
     }
 
+    /** How many flow instances this engine's stores hold (running and recently finished); throws while they restore. */
+    public long flowInstances() {
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store = streams.store(
+            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(ReflexTopology.FLOW_INSTANCES_STORE,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
+        long n = 0;
+        try (var it = store.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Flow instance {@code stateKey} (flow id/key) from this instance's store, when it is here. */
     public java.util.Optional<dev.reflex.schemas.FlowInstance> flowInstance(String stateKey) {
         org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store = streams.store(

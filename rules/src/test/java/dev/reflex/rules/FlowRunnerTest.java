@@ -223,6 +223,23 @@ class FlowRunnerTest {
     }
 
     @Test
+    void aStartOverTheRunningCapIsDroppedAndRecorded() {
+        load("""
+            kind: flow
+            id: capped
+            start: {when: {source: s, type: go}}
+            limits: {running: 2}
+            steps:
+              - {id: w, wait: {for: {source: s, type: never}, timeout: 1h}}
+            """, Map.of());
+        send("g1", "s", "go", "a", T0, null);
+        send("g2", "s", "go", "b", T0, null);
+        send("g3", "s", "go", "c", T0, null);
+        assertThat(log).contains("guard: 2 runs of capped are going here, the limit (limits.running); this start is dropped");
+        assertThat(instance("capped/c")).isNull();
+    }
+
+    @Test
     void flowDocumentsAreCheckedWithTheLineAndTheReason() {
         assertThat(problems("kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, wait: {for: {type: x}}}\n"))
             .containsExactly("f.yaml:5: steps[0].wait: a wait needs a 'timeout': a flow must not wait forever");
