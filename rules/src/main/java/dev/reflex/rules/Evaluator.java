@@ -239,8 +239,11 @@ public final class Evaluator {
                 }
             }
             String[] addressed = "reflex".equals(event.getSource()) ? FlowRunner.addressed(event.getCorrelationid()) : null;
+            // the flow's own action's result: its correlation id names the instance, and the result names the flow as
+            // the rule that acted (a rule reacting to the flow's events inherits the correlation id, not the rule id)
             if (addressed != null && addressed[0].equals(rule.id())
-                    && ("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()))) {
+                    && ("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()))
+                    && rule.id().equals(resultRuleId(variables))) {
                 inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>()).add(addressed[1]);
             }
             if (inputs.isEmpty()) {
@@ -259,6 +262,12 @@ public final class Evaluator {
         } catch (RuntimeException e) {
             return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         }
+    }
+
+    private static Object resultRuleId(Map<String, Object> variables) {
+        Object event = variables.get("event");
+        Object data = event instanceof Map<?, ?> e ? e.get("data") : null;
+        return data instanceof Map<?, ?> d ? String.valueOf(d.get("ruleId")) : null;
     }
 
     private static String flowKey(Template key, Event event, Map<String, Object> variables) {
