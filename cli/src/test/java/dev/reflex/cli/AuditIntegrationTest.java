@@ -14,9 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -32,9 +30,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
-import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.Decision;
@@ -42,14 +37,9 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.engine.EngineApiClient;
-import dev.reflex.engine.EngineProcess;
-import dev.reflex.engine.TestEngines;
-import dev.reflex.audit.RulePublisher;
 import dev.reflex.audit.RulesTopic;
-import dev.reflex.engine.EngineConfig;
 
 /**
  * Audit and replay against a real engine's history: events through the webhook, a rule changed half-way, then
@@ -85,36 +75,22 @@ class AuditIntegrationTest {
               text: "${event.subject} restarted often"
         """;
 
+    private EngineUnderTest it;
     private Path dir;
     private TopicNames names;
     private ReflexSerdes serdes;
     private String bootstrap;
-    private EngineProcess engine;
-    private WebhookConnector webhook;
     private ClusterCli cli;
 
     @BeforeAll
     void recordAHistory() throws Exception {
-        dir = Files.createTempDirectory("reflex-audit");
-        bootstrap = TestServices.kafka().bootstrapServers();
-        names = new TopicNames("au" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
-        cli = new ClusterCli(names, serdes);
-        Path rules = Files.createDirectories(dir.resolve("rules"));
-        Files.writeString(rules.resolve("restart.yaml"), RESTART.replace("LIMIT", "3"));
-        Files.writeString(rules.resolve("notice.yaml"), NOTICE);
-        apply(rules);
-
-        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
-        settings.put(EngineConfig.INSTANCE_ID_CONFIG, "audit-engine");
-        settings.put(EngineConfig.API_PORT_CONFIG, 0);
-        engine = EngineProcess.start(settings);
-        assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
-        Map<String, Object> hook = new HashMap<>();
-        hook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        hook.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        hook.put(WebhookConfig.HTTP_PORT_CONFIG, 0);
-        webhook = WebhookConnector.start(new WebhookConfig(hook));
+        it = new EngineUnderTest("au", "audit-engine", Map.of("restart.yaml", RESTART.replace("LIMIT", "3"), "notice.yaml", NOTICE));
+        dir = it.dir;
+        names = it.names;
+        serdes = it.serdes;
+        bootstrap = it.bootstrap;
+        cli = it.cli;
+        Path rules = it.rules;
 
         // e0..e5 under restart < 3; then the rule becomes restart < 2 and f0..f3 follow. One subject, one partition: one order.
         for (int i = 0; i < 6; i++) {
@@ -122,7 +98,7 @@ class AuditIntegrationTest {
         }
         awaitDecisions(6);
         Files.writeString(rules.resolve("restart.yaml"), RESTART.replace("LIMIT", "2"));
-        apply(rules);
+        it.apply();
         String v2 = live().get("restart");
         for (int i = 0; i < 4; i++) {
             // the engine picks a rule change up from the topic: wait until f-events are decided with the new version
@@ -136,17 +112,8 @@ class AuditIntegrationTest {
 
     @AfterAll
     void stop() {
-        if (webhook != null) {
-            webhook.close();
-        }
-        if (engine != null) {
-            engine.close();
-        }
-    }
-
-    private void apply(Path rules) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+        if (it != null) {
+            it.close();
         }
     }
 
@@ -157,11 +124,7 @@ class AuditIntegrationTest {
     }
 
     private void post(String id, int restarts) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/k8s"))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"pod-1\",\"restarts\":"
-                + restarts + "}")).build();
-        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+        it.post("k8s", "{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"pod-1\",\"restarts\":" + restarts + "}");
     }
 
     private List<Decision> awaitDecisions(int count) {
@@ -173,7 +136,7 @@ class AuditIntegrationTest {
     }
 
     private JsonNode getJson(String path, int status) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(engine.apiUrl().orElseThrow() + path)).timeout(Duration.ofSeconds(10))
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(it.apiUrl() + path)).timeout(Duration.ofSeconds(10))
             .GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(status);
         return new ObjectMapper().readTree(response.body());
@@ -193,7 +156,7 @@ class AuditIntegrationTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         JsonNode register = null;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(engine.apiUrl().orElseThrow() + "/api/registers/restarts.pod-1")).GET().build(),
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(it.apiUrl() + "/api/registers/restarts.pod-1")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200 && (register = new ObjectMapper().readTree(r.body())).get("value").asText().equals("5")) {
                 break;
@@ -205,12 +168,12 @@ class AuditIntegrationTest {
         assertThat(register.get("servedBy").asText()).endsWith("(owner)");
         getJson("/api/registers/never.set", 404);
 
-        Optional<Decision> decision = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "e1");
+        Optional<Decision> decision = EngineApiClient.decision(it.apiUrl(), "e1");
         assertThat(decision).hasValueSatisfying(d -> {
             assertThat(d.getEventId()).isEqualTo("e1");
             assertThat(d.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
         });
-        assertThat(EngineApiClient.decision(engine.apiUrl().orElseThrow(), "unknown-id")).isEmpty();
+        assertThat(EngineApiClient.decision(it.apiUrl(), "unknown-id")).isEmpty();
         assertThat(EngineApiClient.decision("http://127.0.0.1:1", "e1")).as("engine unreachable").isEmpty();
     }
 
@@ -226,7 +189,7 @@ class AuditIntegrationTest {
             .contains("registers read: restarts.pod-1 = ");
 
         // an action with a reported result: its outcome is part of the story
-        Decision e0 = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "e0").orElseThrow();
+        Decision e0 = EngineApiClient.decision(it.apiUrl(), "e0").orElseThrow();
         String actionId = e0.getActionIds().get(0);
         try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
@@ -236,7 +199,7 @@ class AuditIntegrationTest {
         }
         // the result comes back as an event (reflex / action.succeeded) and is decided too: 11 events from here on
         awaitDecisions(11);
-        ClusterCli.Run json = reflex("explain", "e0", "--json", "--engine-url", engine.apiUrl().orElseThrow());
+        ClusterCli.Run json = reflex("explain", "e0", "--json", "--engine-url", it.apiUrl());
         assertThat(json.exit()).as(json.err()).isZero();
         JsonNode story = new ObjectMapper().readTree(json.out());
         assertThat(story.get("eventId").asText()).isEqualTo("e0");
@@ -294,9 +257,8 @@ class AuditIntegrationTest {
     @Order(5)
     void anAlteredDecisionFailsTheAuditAndIsNamed() throws Exception {
         // a decision claiming restart fired for an event with 9 restarts, which its rule version says cannot happen
-        Decision genuine = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "e5").orElse(null);
-        engine.close();
-        engine = null;
+        Decision genuine = EngineApiClient.decision(it.apiUrl(), "e5").orElse(null);
+        it.stopEngine();
         assertThat(genuine).isNotNull();
         Event forged = Event.newBuilder().setId("forged").setSource("k8s").setType("pod.oom").setSubject("pod-1")
             .setTime(Instant.now()).setData("{\"restarts\":9}").build();

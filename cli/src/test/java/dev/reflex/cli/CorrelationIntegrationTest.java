@@ -9,12 +9,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,21 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
-import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.engine.EngineApiClient;
-import dev.reflex.engine.EngineConfig;
-import dev.reflex.engine.EngineProcess;
-import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
-import dev.reflex.schemas.TopicNames;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
-import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
  * Correlation on a real broker, told and audited: a count that fires, a deadline that fires from the wall clock, then
@@ -66,38 +53,12 @@ class CorrelationIntegrationTest {
           - {system: oncall, action: page, params: {summary: "${correlation.key} firing since ${correlation.armedAt}"}}
         """;
 
-    private Path dir;
-    private TopicNames names;
-    private ReflexSerdes serdes;
-    private String bootstrap;
-    private EngineProcess engine;
-    private WebhookConnector webhook;
-    private ClusterCli cli;
+    private EngineUnderTest it;
     private String deadlineFiring;
 
     @BeforeAll
     void recordAHistory() throws Exception {
-        dir = Files.createTempDirectory("reflex-correlation");
-        bootstrap = TestServices.kafka().bootstrapServers();
-        names = new TopicNames("co" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
-        cli = new ClusterCli(names, serdes);
-        Path rules = Files.createDirectories(dir.resolve("rules"));
-        Files.writeString(rules.resolve("rules.yaml"), RULES);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
-        }
-        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
-        settings.put(EngineConfig.INSTANCE_ID_CONFIG, "correlation-engine");
-        settings.put(EngineConfig.API_PORT_CONFIG, 0);
-        engine = EngineProcess.start(settings);
-        assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
-        Map<String, Object> hook = new HashMap<>();
-        hook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        hook.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        hook.put(WebhookConfig.HTTP_PORT_CONFIG, 0);
-        webhook = WebhookConnector.start(new WebhookConfig(hook));
-
+        it = new EngineUnderTest("co", "correlation-engine", Map.of("rules.yaml", RULES));
         post("f1", "restart.failed", "checkout");
         post("f2", "restart.failed", "checkout");
         post("a1", "alert.firing", "disk-full");
@@ -111,28 +72,21 @@ class CorrelationIntegrationTest {
 
     @AfterAll
     void stop() {
-        if (webhook != null) {
-            webhook.close();
-        }
-        if (engine != null) {
-            engine.close();
+        if (it != null) {
+            it.close();
         }
     }
 
     private void post(String id, String type, String subject) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/ops"))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\"}"))
-            .build();
-        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+        it.post("ops", "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\"}");
     }
 
     private List<Decision> awaitDecisions(int count) {
-        return cli.awaitDecisions(count);
+        return it.cli.awaitDecisions(count);
     }
 
     private ClusterCli.Run reflex(String... args) {
-        return cli.run(args);
+        return it.cli.run(args);
     }
 
     @Test
@@ -158,13 +112,13 @@ class CorrelationIntegrationTest {
     @Test
     @Order(2)
     void theEnginesApiFoldsTheCorrelationStepIntoTheEventsDecisionAndShowsWhatARuleCorrelates() throws Exception {
-        HttpResponse<String> rules = HTTP.send(HttpRequest.newBuilder(URI.create(engine.apiUrl().orElseThrow() + "/api/rules/page-on-failures"))
+        HttpResponse<String> rules = HTTP.send(HttpRequest.newBuilder(URI.create(it.apiUrl() + "/api/rules/page-on-failures"))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(rules.statusCode()).isEqualTo(200);
         com.fasterxml.jackson.databind.JsonNode rule = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rules.body());
         assertThat(rule.get("correlate").get("count").get("atLeast").asInt()).isEqualTo(2);
         assertThat(rule.get("correlate").get("count").get("within").asText()).isEqualTo("10m");
-        Decision f2 = EngineApiClient.decision(engine.apiUrl().orElseThrow(), "f2").orElseThrow();
+        Decision f2 = EngineApiClient.decision(it.apiUrl(), "f2").orElseThrow();
         assertThat(f2.getDetail()).isEqualTo(DecisionDetail.FULL);
         assertThat(f2.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.FIRED);
         assertThat(f2.getActionIds()).hasSize(1);
@@ -182,7 +136,7 @@ class CorrelationIntegrationTest {
     @Test
     @Order(4)
     void whatIfSimulatesAProposedCorrelationFromAnEmptyStateAndSaysSo() throws Exception {
-        Path proposed = Files.createDirectories(dir.resolve("proposed"));
+        Path proposed = Files.createDirectories(it.dir.resolve("proposed"));
         Files.writeString(proposed.resolve("rules.yaml"), RULES.replace("atLeast: 2", "atLeast: 3"));
         ClusterCli.Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();

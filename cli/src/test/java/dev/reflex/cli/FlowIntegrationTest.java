@@ -2,20 +2,13 @@ package dev.reflex.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -29,21 +22,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
-import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.embedded.testing.TopicRecords;
-import dev.reflex.engine.EngineConfig;
-import dev.reflex.engine.EngineProcess;
-import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TransitionKind;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
@@ -55,7 +40,6 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlowIntegrationTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String FLOW = """
         kind: flow
         id: gate
@@ -71,52 +55,30 @@ class FlowIntegrationTest {
             set: {context: {applied: "yes"}}
         """;
 
-    private Path dir;
+    private EngineUnderTest it;
+    private ClusterCli cli;
+    private String bootstrap;
     private TopicNames names;
     private ReflexSerdes serdes;
-    private String bootstrap;
-    private EngineProcess engine;
-    private WebhookConnector webhook;
-    private ClusterCli cli;
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("reflex-flows");
-        bootstrap = TestServices.kafka().bootstrapServers();
-        names = new TopicNames("fl" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
-        cli = new ClusterCli(names, serdes);
-        Path rules = Files.createDirectories(dir.resolve("rules"));
-        Files.writeString(rules.resolve("gate.yaml"), FLOW);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
-        }
-        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
-        settings.put(EngineConfig.INSTANCE_ID_CONFIG, "flow-engine");
-        settings.put(EngineConfig.API_PORT_CONFIG, 0);
-        engine = EngineProcess.start(settings);
-        assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
-        Map<String, Object> hook = new HashMap<>();
-        hook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        hook.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        hook.put(WebhookConfig.HTTP_PORT_CONFIG, 0);
-        webhook = WebhookConnector.start(new WebhookConfig(hook));
+        it = new EngineUnderTest("fl", "flow-engine", Map.of("gate.yaml", FLOW));
+        cli = it.cli;
+        bootstrap = it.bootstrap;
+        names = it.names;
+        serdes = it.serdes;
     }
 
     @AfterAll
     void stop() {
-        if (webhook != null) {
-            webhook.close();
-        }
-        if (engine != null) {
-            engine.close();
+        if (it != null) {
+            it.close();
         }
     }
 
     private void post(String source, String json) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/" + source))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
-        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+        it.post(source, json);
     }
 
     private List<FlowTransition> awaitTransitions(int count) {
@@ -139,7 +101,7 @@ class FlowIntegrationTest {
         assertThat(list.out()).containsPattern("gate +CHG-1 +1 running .*waiting approval")
             .containsPattern("gate +CHG-2 +1 running");
 
-        Path approval = dir.resolve("approve.json");
+        Path approval = it.dir.resolve("approve.json");
         Files.writeString(approval, "{\"specversion\":\"1.0\",\"id\":\"ok-1\",\"source\":\"chat\",\"type\":\"change.approved\","
             + "\"subject\":\"CHG-1\",\"data\":{\"by\":\"maria\"}}");
         ClusterCli.Run signal = cli.run("flows", "signal", "gate", "CHG-1", "--event", approval.toString());
@@ -172,7 +134,7 @@ class FlowIntegrationTest {
     @Test
     @Order(2)
     void showTellsTheStateFromTheEngineAndTheHistoryFromTheTopic() {
-        ClusterCli.Run show = cli.run("flows", "show", "gate", "CHG-1", "--engine-url", engine.apiUrl().orElseThrow());
+        ClusterCli.Run show = cli.run("flows", "show", "gate", "CHG-1", "--engine-url", it.apiUrl());
         assertThat(show.exit()).as(show.err()).isZero();
         assertThat(show.out()).contains("flow gate   key CHG-1", "run 1 ended", "context.applied = \"yes\"",
             "run 1  waiting approval: for chat / change.approved until", "run 1  result approval: event ok-1 (chat / change.approved) came",
