@@ -179,7 +179,12 @@ public final class Engine implements AutoCloseable {
      * empty while the group is rebalancing or when no address is configured.
      */
     public java.util.Optional<org.apache.kafka.streams.state.HostInfo> registerOwner(String name) {
-        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(ReflexTopology.REGISTER_VALUES_STORE, name,
+        return owner(ReflexTopology.REGISTER_VALUES_STORE, name);
+    }
+
+    /** The instance whose task holds {@code key} in {@code store}, by its API address; empty when not known. */
+    private java.util.Optional<org.apache.kafka.streams.state.HostInfo> owner(String store, String key) {
+        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(store, key,
             org.apache.kafka.common.serialization.Serdes.String().serializer());
         if (owner == null || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
             return java.util.Optional.empty();
@@ -189,12 +194,7 @@ public final class Engine implements AutoCloseable {
 
     /** The instance that owns flow instance {@code stateKey} (flow id/key), when known. */
     public java.util.Optional<org.apache.kafka.streams.state.HostInfo> flowOwner(String stateKey) {
-        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(ReflexTopology.FLOW_INSTANCES_STORE, stateKey,
-            org.apache.kafka.common.serialization.Serdes.String().serializer());
-        if (owner == null || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.of(owner.activeHost());
+        return owner(ReflexTopology.FLOW_INSTANCES_STORE, stateKey);
     }
 
     /** How many flow instances this engine's stores hold (running and recently finished); throws while they restore. */
