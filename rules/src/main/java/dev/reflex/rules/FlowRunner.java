@@ -3,7 +3,6 @@ package dev.reflex.rules;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -221,7 +220,7 @@ public final class FlowRunner {
 
     private void resultOf() {
         Event event = input.event();
-        JsonNode data = data(event);
+        JsonNode data = FlowVariables.data(event);
         String actionId = data.path("actionId").asText(null);
         for (FlowThread t : instance.getThreads()) {
             if (t.getPhase() == FlowPhase.ACTING && actionId != null && actionId.equals(t.getActionId())) {
@@ -446,7 +445,7 @@ public final class FlowRunner {
         CompiledFlow.Step owner = flow.step(scope.endsWith("]") ? scope.substring(0, scope.lastIndexOf('[')) : scope);
         if (owner.kind() == CompiledFlow.Kind.FOR_EACH) {
             int index = t.getLoops().get(owner.id()) + 1;
-            List<?> list = list(t.getItems().get(owner.id()));
+            List<?> list = FlowVariables.list(t.getItems().get(owner.id()));
             if (index < list.size()) {
                 t.getLoops().put(owner.id(), index);
                 t.setStep(flow.first(owner.body()));
@@ -515,62 +514,7 @@ public final class FlowRunner {
     }
 
     private Map<String, Object> vars(FlowThread t) {
-        Map<String, Object> vars = new HashMap<>(8);
-        vars.put("event", input.event() == null ? null : EventView.of(input.event()));
-        vars.put("registers", ReadOnlyViews.registers(registers));
-        vars.put(ExpressionGuard.FUNCTIONS_VARIABLE, new RuleFunctions(now));
-        Map<String, Object> context = new LinkedHashMap<>();
-        instance.getContext().forEach((k, v) -> context.put(k, parse(v)));
-        context.put("key", instance.getKey());
-        vars.put("context", ReadOnlyViews.map(context));
-        vars.put("result", t == null || t.getLastResult() == null ? null : parse(t.getLastResult()));
-        String loop = t == null ? null : innermostLoop(t);
-        if (loop != null) {
-            int index = t.getLoops().get(loop);
-            vars.put("item", ReadOnlyViews.json(JSON.valueToTree(list(t.getItems().get(loop)).get(index))));
-            vars.put("loop", ReadOnlyViews.map(Map.of("index", (Object) index)));
-        } else {
-            vars.put("item", null);
-            vars.put("loop", null);
-        }
-        return vars;
-    }
-
-    /** The forEach whose body the thread's step is in, nearest first. */
-    private String innermostLoop(FlowThread t) {
-        String scope = flow.step(t.getStep()).scope();
-        while (!scope.equals(CompiledFlow.MAIN)) {
-            CompiledFlow.Step owner = flow.step(scope.endsWith("]") ? scope.substring(0, scope.lastIndexOf('[')) : scope);
-            if (owner.kind() == CompiledFlow.Kind.FOR_EACH && t.getLoops().containsKey(owner.id())) {
-                return owner.id();
-            }
-            scope = owner.scope();
-        }
-        return null;
-    }
-
-    private static Object parse(String json) {
-        try {
-            return ReadOnlyViews.json(JSON.readTree(json));
-        } catch (java.io.IOException e) {
-            return json;
-        }
-    }
-
-    private static List<?> list(String json) {
-        try {
-            return JSON.readValue(json, List.class);
-        } catch (java.io.IOException e) {
-            return List.of();
-        }
-    }
-
-    private static JsonNode data(Event event) {
-        try {
-            return event.getData() == null ? JSON.createObjectNode() : JSON.readTree(event.getData());
-        } catch (java.io.IOException e) {
-            return JSON.createObjectNode();
-        }
+        return FlowVariables.of(flow, instance, t, input.event(), registers, now);
     }
 
     private FlowTransition transition(TransitionKind kind, FlowThread t, String step, String detail) {
