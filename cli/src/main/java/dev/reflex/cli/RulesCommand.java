@@ -125,7 +125,7 @@ final class RulesCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live rules with their versions.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live rules and flows with their versions.")
     static final class ListRules implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -141,9 +141,11 @@ final class RulesCommand {
                 out.printf("%-40s %-12s %-8s %-40s %s%n", "ID", "VERSION", "ENABLED", "WHEN", "ORIGIN");
                 for (Rule rule : live.values()) {
                     out.printf("%-40s %-12s %-8s %-40s %s%n", rule.getId(), rule.getVersion(), rule.getEnabled(),
-                        when(rule), rule.getOrigin() == null ? "" : rule.getOrigin());
+                        (rule.getFlow() != null ? "flow, starts on " : rule.getCorrelate() != null ? "correlates " : "") + when(rule),
+                        rule.getOrigin() == null ? "" : rule.getOrigin());
                 }
-                out.println(live.size() + " rules");
+                long flows = live.values().stream().filter(r -> r.getFlow() != null).count();
+                out.println((live.size() - flows) + " rules" + (flows == 0 ? "" : ", " + flows + " flows"));
                 return 0;
             }
         }

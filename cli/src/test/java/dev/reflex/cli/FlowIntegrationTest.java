@@ -141,6 +141,9 @@ class FlowIntegrationTest {
             "run 1  step started apply: deployer apply CHG-1 (attempt 1)", "run 1  ended: run 1 ended");
         ClusterCli.Run cancelled = cli.run("flows", "show", "gate", "CHG-2", "--engine-url", "none");
         assertThat(cancelled.out()).contains("cancelled: withdrawn");
+        ClusterCli.Run rules = cli.run("rules", "list");
+        assertThat(rules.out()).containsPattern("gate +[0-9a-f]{12} +true +flow, starts on source ops, type change.requested")
+            .contains("0 rules, 1 flows");
         ClusterCli.Run all = cli.run("flows", "list", "--all");
         assertThat(all.out()).containsPattern("gate +CHG-1 +1 ended").containsPattern("gate +CHG-2 +1 cancelled");
     }

@@ -144,6 +144,7 @@ final class EngineApi implements AutoCloseable {
         Rule r = indexed.rule();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.getId());
+        m.put("kind", r.getFlow() != null ? "flow" : "rule");
         m.put("version", r.getVersion());
         m.put("enabled", r.getEnabled());
         m.put("status", indexed instanceof QuarantinedRule ? "quarantined" : "active");
