@@ -182,7 +182,15 @@ final class FlowKeeper {
             result = FlowRunner.apply(current != null ? current : flow, v -> version(flow.id() + "@" + v), before, key, input, recording, now,
                 runs, cause);
         } catch (RuntimeException e) {
-            LOG.error("flow {} key {}: the input could not be applied; the instance is left as it was", flow.id(), key, e);
+            // a bug, not a flow's mistake (those are transitions): fail the instance, so its timers cannot fail again and again
+            LOG.error("flow {} key {}: the input could not be applied; the instance is failed", flow.id(), key, e);
+            if (before != null && before.getStatus() == FlowStatus.RUNNING) {
+                FlowInstance failed = FlowInstance.newBuilder(before).setStatus(FlowStatus.FAILED).setThreads(new ArrayList<>())
+                    .setOutcome("failed: the engine could not apply an input: " + e).setUpdatedAt(now).build();
+                instances.put(stateKey, failed);
+                deadlines.moveAll(stateKey, dues(before), List.of());
+                count(before, -1);
+            }
             record(flow.id(), flow.version(), step, cause, event, List.of(), List.of(), List.of(), "error: " + e);
             return;
         }
