@@ -271,10 +271,15 @@ public final class FlowRunner {
     }
 
     private void cancel(String reason) {
-        instance.setStatus(FlowStatus.CANCELLED);
+        finish(FlowStatus.CANCELLED, TransitionKind.CANCELLED, reason);
+    }
+
+    /** The run is over: no thread goes on. */
+    private void finish(FlowStatus status, TransitionKind kind, String why) {
+        instance.setStatus(status);
         instance.getThreads().clear();
-        instance.setOutcome("cancelled: " + reason);
-        transition(TransitionKind.CANCELLED, null, null, reason);
+        instance.setOutcome(status.name().toLowerCase(java.util.Locale.ROOT) + ": " + why);
+        transition(kind, null, null, why);
     }
 
     // ---- running threads
@@ -483,14 +488,10 @@ public final class FlowRunner {
     }
 
     private void fail(String why) {
-        instance.setStatus(FlowStatus.FAILED);
-        instance.getThreads().clear();
-        instance.setOutcome("failed: " + why);
-        transition(TransitionKind.FAILED, null, null, why);
+        finish(FlowStatus.FAILED, TransitionKind.FAILED, why);
     }
 
     private void guard(String why) {
-
         transition(TransitionKind.GUARD, null, null, why);
         fail(why);
     }

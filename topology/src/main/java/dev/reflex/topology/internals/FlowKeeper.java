@@ -128,13 +128,19 @@ final class FlowKeeper {
 
     /** Cancels the running instances of flows that are no longer in the rule book. */
     void cancelRemoved(long now) {
+        // only flows with runs going here and no longer in the rule book: their keys are one prefix scan each
+        List<String> removed = running.entrySet().stream().filter(e -> e.getValue() > 0 && current(e.getKey()) == null)
+            .map(Map.Entry::getKey).toList();
         List<KeyValue<String, FlowInstance>> orphans = new ArrayList<>();
-        try (KeyValueIterator<String, FlowInstance> it = instances.all()) {
-            it.forEachRemaining(kv -> {
-                if (kv.value.getStatus() == FlowStatus.RUNNING && current(kv.value.getFlowId()) == null) {
-                    orphans.add(kv);
-                }
-            });
+        for (String flowId : removed) {
+            try (KeyValueIterator<String, FlowInstance> it = instances.prefixScan(flowId + "/",
+                    org.apache.kafka.common.serialization.Serdes.String().serializer())) {
+                it.forEachRemaining(kv -> {
+                    if (kv.value.getStatus() == FlowStatus.RUNNING) {
+                        orphans.add(kv);
+                    }
+                });
+            }
         }
         for (KeyValue<String, FlowInstance> orphan : orphans) {
             CompiledFlow flow = version(orphan.value);
