@@ -48,8 +48,8 @@ public final class WebhookConfig extends AbstractConfig {
             "Time a client has to send a whole request body; a slower one is disconnected, so clients that trickle bytes "
             + "cannot hold the connector's threads. Also the longest a connection may stay silent.")
         .define(MIN_BODY_RATE_CONFIG, Type.LONG, 1024L, ConfigDef.Range.atLeast(0), Importance.LOW,
-            "A client that sends its request body slower than this (bytes per second, measured from its first byte) is "
-            + "disconnected at once; 0 turns the check off and leaves only " + READ_TIMEOUT_MS_CONFIG + ".")
+            "A client that sends its request body slower than this (bytes per second, checked every second after a "
+            + "one-second grace, so a short pause of the server never refuses a small body) is disconnected; 0 turns the check off and leaves only " + READ_TIMEOUT_MS_CONFIG + ".")
         .define(TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH,
             "Bearer token that every request must carry (Authorization: Bearer <token>). Never logged.")
         .define(CREATE_TOPICS_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,

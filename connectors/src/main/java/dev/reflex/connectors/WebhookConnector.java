@@ -73,6 +73,7 @@ public final class WebhookConnector implements AutoCloseable {
     private final Javalin app;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final KafkaClientMetrics producerMetrics;
+    private final RequestBodies bodies;
     /** Why the last attempt to publish failed, until one succeeds again; health reports it. */
     private volatile String kafkaProblem;
 
@@ -102,12 +103,13 @@ public final class WebhookConnector implements AutoCloseable {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
         long readTimeout = config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG);
+        this.bodies = new RequestBodies(config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG), readTimeout,
+            config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG));
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
             cfg.jetty.modifyHttpConfiguration(http -> {
                 http.setIdleTimeout(readTimeout);
-                http.setMinRequestDataRate(config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG));
             });
         });
         app.get("/health", this::health);
@@ -121,12 +123,12 @@ public final class WebhookConnector implements AutoCloseable {
         app.post("/events/{source}", this::accept);
         app.post("/alertmanager", this::alertmanager);
         app.post("/github", this::github);
-        app.exception(BodyTooLarge.class, (e, ctx) -> {
+        app.exception(RequestBodies.TooLarge.class, (e, ctx) -> {
             // the rest of the body is not read: close the connection instead of draining it
             ctx.header("Connection", "close");
             reply(ctx, 413, e.getMessage());
         });
-        app.exception(BodyNotReceived.class, (e, ctx) -> {
+        app.exception(RequestBodies.NotReceived.class, (e, ctx) -> {
             LOG.debug("request from {} dropped: {}", ctx.ip(), e.getMessage());
             metrics.counter("reflex.webhook.bodies.dropped").increment();
             ctx.header("Connection", "close");
@@ -197,7 +199,7 @@ public final class WebhookConnector implements AutoCloseable {
                 + CloudEvents.BATCH_JSON + "), got '" + (contentType == null ? "no content type" : contentType) + "'");
             return;
         }
-        byte[] body = body(ctx);
+        byte[] body = bodies.read(ctx);
         String sourceSecret = config.hmacSecret(source);
         if (sourceSecret != null && !signatureMatches(sourceSecret, body, ctx.header(config.getString(WebhookConfig.HMAC_HEADER_CONFIG)))) {
             reply(ctx, 401, "missing or wrong " + config.getString(WebhookConfig.HMAC_HEADER_CONFIG) + " signature for source " + source);
@@ -414,7 +416,7 @@ public final class WebhookConnector implements AutoCloseable {
             reply(ctx, 404, "the GitHub endpoint is off; set github.webhook.secret to turn it on");
             return;
         }
-        byte[] body = body(ctx);
+        byte[] body = bodies.read(ctx);
         String signature = ctx.header("X-Hub-Signature-256");
         if (signature == null || !signature.startsWith("sha256=")) {
             reply(ctx, 401, "missing X-Hub-Signature-256");
@@ -482,7 +484,7 @@ public final class WebhookConnector implements AutoCloseable {
     }
 
     private JsonNode jsonObject(Context ctx) {
-        Optional<JsonNode> json = readJson(ctx, body(ctx));
+        Optional<JsonNode> json = readJson(ctx, bodies.read(ctx));
         if (json.isPresent() && !json.get().isObject()) {
             reply(ctx, 400, "expected a JSON object");
             return null;
@@ -592,71 +594,6 @@ public final class WebhookConnector implements AutoCloseable {
         }
         return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
             header.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A body over {@code webhook.max.body.bytes}, declared or found while reading. */
-    static final class BodyTooLarge extends RuntimeException {
-        BodyTooLarge(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * The request body, read up to the limit and no further: a chunked body of any size costs at most the limit in
-     * memory (reading it whole first, as the framework would, lets one request exhaust the heap).
-     */
-    private byte[] body(Context ctx) {
-        byte[] read = ctx.attribute("reflex.body");
-        if (read != null) {
-            return read;
-        }
-        int max = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
-        long declared = ctx.req().getContentLengthLong();
-        String limit = "the body is larger than " + max + " bytes (webhook.max.body.bytes); split it or raise the limit";
-        if (declared > max) {
-            throw new BodyTooLarge(limit);
-        }
-        // the whole body within the read timeout: a client trickling bytes is cut off instead of holding a thread
-        java.util.concurrent.ScheduledFuture<?> deadline = DEADLINES.schedule(() -> disconnect(ctx),
-            config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG), TimeUnit.MILLISECONDS);
-        try {
-            byte[] bytes = ctx.req().getInputStream().readNBytes(max + 1);
-            if (bytes.length > max) {
-                throw new BodyTooLarge(limit);
-            }
-            ctx.attribute("reflex.body", bytes);
-            return bytes;
-        } catch (java.io.IOException | RuntimeException e) {
-            if (e instanceof BodyTooLarge) {
-                throw (BodyTooLarge) e;
-            }
-            throw new BodyNotReceived("the request body did not arrive within " + config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG)
-                + " ms (webhook.read.timeout.ms) or at " + config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG)
-                + " bytes/s (webhook.min.body.bytes.per.second): " + e.getMessage());
-        } finally {
-            deadline.cancel(false);
-        }
-    }
-
-    /** The body could not be read in time, or the client went away: the connection is already closed or closing. */
-    static final class BodyNotReceived extends RuntimeException {
-        BodyNotReceived(String message) {
-            super(message);
-        }
-    }
-
-    private static final java.util.concurrent.ScheduledExecutorService DEADLINES =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "webhook-read-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
-
-    private static void disconnect(Context ctx) {
-        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req());
-        if (base != null) {
-            base.getHttpChannel().getEndPoint().close();
-        }
     }
 
     private static void reply(Context ctx, int status, String error) {
