@@ -57,6 +57,11 @@ public final class Engine implements AutoCloseable {
 
     /** Starts the engine; throws {@link StartException} with a one-line explanation when Kafka or the registry is unreachable. */
     public static Engine start(EngineConfig config) {
+        return start(config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** Starts the engine, counting Reflex's own meters ({@link EngineMetrics}) in {@code registry} from the first record. */
+    public static Engine start(EngineConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
         String bootstrap = String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS_CONFIG));
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -87,8 +92,11 @@ public final class Engine implements AutoCloseable {
         TopologyOptions options = config.topologyOptions();
         Topics topics = new Topics(config.topicNames(), serdes);
         java.util.Properties streamsProperties = config.streamsProperties();
-        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader()));
-        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, recent::put, globalDeadLetters),
+        EngineMetrics meters = new EngineMetrics(registry);
+        dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
+            dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
+        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
+        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters),
             streamsProperties);
         Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
             || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters);
@@ -150,7 +158,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Registers the engine's meters with {@code registry}: Kafka Streams' own metrics (per thread, task and processor
-     * node, and of its clients), the stream thread replacements, and the rules held.
+     * node, and of its clients), the stream thread replacements, and the
+     * rules held.
      */
     public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
         new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams).bindTo(registry);

@@ -48,7 +48,7 @@ public final class EngineProcess implements AutoCloseable {
         Optional<EngineApi> api = EngineApi.start(new EngineConfig(settings), metrics);
         Engine engine;
         try {
-            engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)));
+            engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)), metrics);
         } catch (RuntimeException e) {
             api.ifPresent(EngineApi::close);
             gc.close();

@@ -102,6 +102,8 @@ class EngineApiRoutingTest {
                 record.headers().add(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
                 producer.send(record);
             }
+            // one unreadable record, for the dead-letter meter
+            producer.send(new ProducerRecord<>(names.ingest("k8s"), "not json at all".getBytes(StandardCharsets.UTF_8)));
         }
         // every register, asked of the first instance, is answered by its owner, and both instances own some
         Set<String> servers = new HashSet<>();
@@ -127,6 +129,22 @@ class EngineApiRoutingTest {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("reflex_engine_running 1.0", "reflex_engine_rules 1.0", "kafka_stream_thread_",
             "jvm_memory_used_bytes");
+        // Reflex's own series, summed over both instances: 40 events in, 40 matches of the rule, each timed
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, Double> sums = Map.of();
+        List<String> wanted = List.of("reflex_events_in_total{source=\"k8s\"}", "reflex_decisions_total{outcome=\"matched\"}",
+            "reflex_rule_matches_total{rule=\"remember-last\"}", "reflex_evaluation_seconds_count",
+            "reflex_decision_lag_seconds_count", "reflex_dead_letters_total{stage=\"normalize\",topic=\"" + names.ingest("k8s") + "\"}");
+        while (System.nanoTime() < deadline) {
+            sums = MetricSums.of(List.of(scrape(apis.get(0)), scrape(apis.get(1))), wanted);
+            if (sums.getOrDefault(wanted.get(5), 0.0) >= 1) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(sums).containsEntry(wanted.get(0), 40.0).containsEntry(wanted.get(1), 40.0).containsEntry(wanted.get(2), 40.0)
+            .containsEntry(wanted.get(3), 40.0).containsEntry(wanted.get(4), 40.0).containsEntry(wanted.get(5), 1.0);
+        assertThat(scrape(apis.get(0))).contains("reflex_evaluation_seconds_bucket{le=", "reflex_decision_lag_seconds_bucket{le=");
 
         // health: live and ready while running; a stopped engine is neither
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(200);
@@ -135,6 +153,11 @@ class EngineApiRoutingTest {
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(503);
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready")).isEqualTo(503);
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health")).isEqualTo(503);
+    }
+
+    private static String scrape(EngineProcess process) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(process.apiUrl().orElseThrow() + "/metrics"))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static int status(String url) throws Exception {

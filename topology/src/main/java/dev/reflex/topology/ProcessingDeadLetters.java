@@ -39,12 +39,15 @@ public final class ProcessingDeadLetters implements ProcessingExceptionHandler {
 
     private Sink sink;
 
-    /** The Kafka Streams settings that install this handler, writing with {@code topics}' serdes as {@code reader}. */
-    public static Map<String, Object> settings(Topics topics, String reader) {
+    /**
+     * The Kafka Streams settings that install this handler, writing with {@code topics}' serdes as {@code reader} and
+     * telling {@code listener} of each letter.
+     */
+    public static Map<String, Object> settings(Topics topics, String reader, ProcessingListener listener) {
         return Map.of(
             StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetters.class,
             StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true,
-            SINK_CONFIG, new Sink(topics.dlq().name(), topics.dlq().valueSerde().serializer(), reader));
+            SINK_CONFIG, new Sink(topics.dlq().name(), listener.observing(topics.dlq().valueSerde().serializer()), reader));
     }
 
     @Override

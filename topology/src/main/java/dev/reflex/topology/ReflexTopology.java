@@ -3,7 +3,6 @@ package dev.reflex.topology;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import java.time.Duration;
-import java.util.function.Consumer;
 
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -111,16 +110,16 @@ public final class ReflexTopology {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void addCorrelation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
-                                       Consumer<Decision> decided) {
+                                       ProcessingListener listener) {
         Serializer<String> keys = Serdes.String().serializer();
         topology.addSource(CORRELATE_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.correlate().name());
         topology.addProcessor(DECODE_CORRELATE, () -> new DecodeProcessor<>(topics.correlate().valueSerde().deserializer(),
             options.reader(), new DecodeProcessor.Outputs<CorrelationInput>(Output.to(CORRELATE), Output.<DeadLetter>to(CORRELATE_DLQ_SINK))),
             CORRELATE_SOURCE);
-        topology.addSink(CORRELATE_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
+        topology.addSink(CORRELATE_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
             DECODE_CORRELATE);
-        CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), decided);
+        CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), listener);
         CorrelateProcessor.Wiring wiring = new CorrelateProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
             FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, Output.<Action>to(CORRELATE_ACTIONS_SINK),
             Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK), Output.<Decision>to(CORRELATE_DECISIONS_SINK),
@@ -143,19 +142,24 @@ public final class ReflexTopology {
             (Serializer) topics.decisions().valueSerde().serializer(), CORRELATE);
     }
 
-    /** The topology with no one told of decisions; unreadable records of the rules and registers topics go to {@code deadLetters}. */
+    /** The topology with no one listening; unreadable records of the rules and registers topics go to {@code deadLetters}. */
     public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
-        return build(options, topics, rules, decision -> { }, deadLetters);
+        return build(options, topics, rules, ProcessingListener.NONE, deadLetters);
     }
 
     /**
-     * The topology evaluating with {@code rules} (filled from the rules topic) and telling {@code decided} of each
-     * decision it records; records of the rules and registers topics that cannot be read go to {@code deadLetters}.
+     * The topology evaluating with {@code rules} (filled from the rules topic) and telling {@code listener} of the
+     * events it makes, the decisions it records and the records it dead-letters; records of the rules and registers
+     * topics that cannot be read go to {@code deadLetters}.
      * Processors get typed outputs; every node name and every wire is here.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, Consumer<Decision> decided,
-                                 GlobalDeadLetters deadLetters) {
+    public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, ProcessingListener listener,
+                                 GlobalDeadLetters globalDeadLetters) {
+        GlobalDeadLetters deadLetters = letter -> {
+            globalDeadLetters.send(letter);
+            listener.deadLettered(letter);
+        };
         Topology topology = new Topology();
         Serializer<String> keys = Serdes.String().serializer();
         String reader = options.reader();
@@ -167,7 +171,7 @@ public final class ReflexTopology {
             bytes -> topics.serdes().value(RawEvent.class).deserializer().deserialize(topics.names().ingestPrefix() + "*", bytes));
         topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.names().ingestPattern());
-        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, reader,
+        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, reader, listener,
             new NormalizeProcessor.Outputs(newEvents, Output.to(DLQ_SINK))), INGEST_SOURCE);
         // Reflex's own Avro topics are read as bytes and decoded by a processor, so a bad record is dead-lettered as a
         // processed record (see DecodeProcessor)
@@ -175,7 +179,7 @@ public final class ReflexTopology {
             topics.actionResults().name());
         topology.addProcessor(DECODE_RESULTS, () -> new DecodeProcessor<>(topics.actionResults().valueSerde().deserializer(), reader,
             new DecodeProcessor.Outputs<ActionResult>(Output.to(RESULTS_TO_EVENTS), Output.to(DLQ_SINK))), RESULTS_SOURCE);
-        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(newEvents), DECODE_RESULTS);
+        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(newEvents, listener), DECODE_RESULTS);
         topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
             NORMALIZE, RESULTS_TO_EVENTS);
 
@@ -187,7 +191,7 @@ public final class ReflexTopology {
                 topics.events().name());
             topology.addProcessor(DECODE_EVENTS, () -> new DecodeProcessor<>(topics.events().valueSerde().deserializer(), reader,
                 new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK))), EVENTS_SOURCE);
-            topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(), DECODE_EVENTS);
+            topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()), DECODE_EVENTS);
             deduplicateParents = new String[] {DECODE_EVENTS};
         }
         Duration dedupRetention = options.dedupRetention();
@@ -199,7 +203,7 @@ public final class ReflexTopology {
             Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), DEDUPLICATE);
 
         EvaluateProcessor.Options evaluate = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
-            options.unmatched(), decided);
+            options.unmatched(), listener);
         EvaluateProcessor.Wiring evaluateWiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, Output.<Action>to(ACTIONS_SINK),
             Output.<RegisterOp>to(REGISTER_OPS_SINK), Output.<Decision>to(DECISIONS_SINK), Output.<CorrelationInput>to(CORRELATE_SINK));
         topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(evaluate, evaluateWiring), DEDUPLICATE);
@@ -218,7 +222,7 @@ public final class ReflexTopology {
         topology.addProcessor(DECODE_REGISTER_OPS, () -> new DecodeProcessor<>(topics.registerOps().valueSerde().deserializer(), reader,
             new DecodeProcessor.Outputs<RegisterOp>(Output.to(APPLY_REGISTER_OPS), Output.<DeadLetter>to(REGISTER_OPS_DLQ_SINK))),
             REGISTER_OPS_SOURCE);
-        topology.addSink(REGISTER_OPS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
+        topology.addSink(REGISTER_OPS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
             DECODE_REGISTER_OPS);
         topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(options.registerExpiryScan(),
             new RegisterOpProcessor.Wiring(REGISTER_VALUES_STORE, Output.to(REGISTERS_SINK))), DECODE_REGISTER_OPS);
@@ -228,9 +232,9 @@ public final class ReflexTopology {
             APPLY_REGISTER_OPS);
 
         // after the sub-topologies that were there before it, so their numbers (and task ids) stay as they were
-        addCorrelation(topology, options, topics, rules, decided);
+        addCorrelation(topology, options, topics, rules, listener);
 
-        topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) topics.dlq().valueSerde().serializer(),
+        topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
             NORMALIZE, DECODE_RESULTS);
 
         topology.addGlobalStore(

@@ -77,7 +77,7 @@ abstract class TopologyTestBase {
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        streams.putAll(ProcessingDeadLetters.settings(topics, options.reader()));
+        streams.putAll(ProcessingDeadLetters.settings(topics, options.reader(), ProcessingListener.NONE));
         driver = new TopologyTestDriver(ReflexTopology.build(options, topics, new RuleBook(), deadLetters), streams, NOW);
         events = output(topics.events());
         dlq = output(topics.dlq());

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -63,7 +62,7 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
     static final int FLOW_SWEEP_PER_TICK = 500;
 
     /** The rule book, the instance named in decisions, and who is told of each decision. */
-    public record Options(RuleBook rules, String instanceId, Consumer<Decision> decided) {
+    public record Options(RuleBook rules, String instanceId, dev.reflex.topology.ProcessingListener listener) {
     }
 
     /**
@@ -100,7 +99,7 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
         this.flows = new FlowKeeper(context, context.getStateStore(wiring.flowInstancesStore()), context.getStateStore(wiring.flowVersionsStore()),
             deadlines, options.rules(), name -> registerValue(name, context.currentSystemTimeMs()),
             new FlowKeeper.Outputs(wiring.actions(), wiring.registerOps(), wiring.decisions(), wiring.flows()),
-            options.instanceId(), options.decided());
+            options.instanceId(), options.listener());
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -258,7 +257,7 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
             .setDetail(DecisionDetail.CORRELATION)
             .build();
         wiring.decisions().forward(context, new Record<>(id, decision, ts));
-        options.decided().accept(decision);
+        options.listener().decided(decision, deadline ? null : event.getTime());
     }
 
     /** Stores the key's new state (null: drops it) and moves its deadline in the timer index. */

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -39,10 +38,10 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
      * @param instanceId named in each decision
      * @param slowBudget the evaluation time over which a rule is quarantined
      * @param unmatched  what is recorded for an event no rule matched
-     * @param decided    told of each decision recorded (the engine keeps recent ones for its API)
+     * @param listener   told of each evaluation and decision recorded (the engine counts them and keeps recent ones)
      */
     public record Options(RuleBook rules, String instanceId, Duration slowBudget, UnmatchedDecisions unmatched,
-                          Consumer<Decision> decided) {
+                          dev.reflex.topology.ProcessingListener listener) {
     }
 
     /** The register values it reads (the global store) and where each kind of record it emits goes. */
@@ -76,6 +75,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         Evaluation evaluation = Evaluator.evaluate(event, options.rules().index(), this::registerValue, now, slowMicros);
+        options.listener().evaluated(event, evaluation.micros());
         for (Evaluation.SlowRule slow : evaluation.slowRules()) {
             String reason = "evaluation took " + slow.micros() / 1_000 + " ms on event " + event.getId()
                 + ", over the budget of " + slowMicros / 1_000 + " ms (reflex.rule.slow.ms); apply a new version to lift this";
@@ -96,7 +96,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
         Decision decision = decision(evaluation, event, now);
         if (decision != null) {
             wiring.decisions().forward(context, new Record<>(event.getId(), decision, record.timestamp()));
-            options.decided().accept(decision);
+            options.listener().decided(decision, event.getTime());
         }
     }
 

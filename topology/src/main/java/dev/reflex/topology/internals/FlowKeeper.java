@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -60,7 +59,7 @@ final class FlowKeeper {
     private final Function<String, String> registers;
     private final Outputs outputs;
     private final String instanceId;
-    private final Consumer<Decision> decided;
+    private final dev.reflex.topology.ProcessingListener listener;
     private final Map<String, CompiledFlow> compiled = new HashMap<>();
     private final Map<String, Integer> running = new HashMap<>();
     private final java.util.Set<String> remembered = new java.util.HashSet<>();
@@ -68,7 +67,7 @@ final class FlowKeeper {
 
     FlowKeeper(ProcessorContext<String, SpecificRecord> context, KeyValueStore<String, FlowInstance> instances,
                KeyValueStore<String, Rule> versions, CorrelationDeadlines deadlines, RuleBook rules, Function<String, String> registers,
-               Outputs outputs, String instanceId, Consumer<Decision> decided) {
+               Outputs outputs, String instanceId, dev.reflex.topology.ProcessingListener listener) {
         this.context = context;
         this.instances = instances;
         this.versions = versions;
@@ -77,7 +76,7 @@ final class FlowKeeper {
         this.registers = registers;
         this.outputs = outputs;
         this.instanceId = instanceId;
-        this.decided = decided;
+        this.listener = listener;
         // the running counts are derived from the restored store, so they survive a restart
         try (KeyValueIterator<String, FlowInstance> it = instances.all()) {
             it.forEachRemaining(kv -> {
@@ -253,7 +252,7 @@ final class FlowKeeper {
             .setDetail(DecisionDetail.FLOW)
             .build();
         outputs.decisions().forward(context, new Record<>(cause, decision, step.now()));
-        decided.accept(decision);
+        listener.decided(decision, event == null ? null : event.getTime());
     }
 
     /** Keeps the definition of the version an instance runs, so it can run on after a newer one is applied. */

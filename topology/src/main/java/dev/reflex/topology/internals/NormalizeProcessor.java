@@ -18,6 +18,7 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
     private final Normalizer normalizer;
     private final Outputs outputs;
     private final String reader;
+    private final dev.reflex.topology.ProcessingListener listener;
     private ProcessorContext<String, SpecificRecord> context;
 
     /** Where events go (the events sink, and evaluation when it runs in this sub-topology) and where dead letters go. */
@@ -25,7 +26,8 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
     }
 
     /** {@code reader} is named in the dead letters it writes. */
-    public NormalizeProcessor(Normalizer normalizer, String reader, Outputs outputs) {
+    public NormalizeProcessor(Normalizer normalizer, String reader, dev.reflex.topology.ProcessingListener listener, Outputs outputs) {
+        this.listener = listener;
         this.reader = reader;
         this.normalizer = normalizer;
         this.outputs = outputs;
@@ -43,6 +45,7 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
         try {
             Event event = normalizer.normalize(origin, record.headers(), record.value());
             String key = event.getSubject() != null ? event.getSubject() : event.getId();
+            listener.normalized(event);
             outputs.events().forward(context, new Record<>(key, event, record.timestamp()));
         } catch (NormalizationException e) {
             LOG.warn("dead-lettering record {}-{}@{} at normalize: {}", md.topic(), md.partition(), md.offset(), e.getMessage());

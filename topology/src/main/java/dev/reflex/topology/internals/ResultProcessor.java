@@ -25,11 +25,13 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Output<Event> events;
+    private final dev.reflex.topology.ProcessingListener listener;
     private ProcessorContext<String, SpecificRecord> context;
 
-    /** The events made from results go to {@code events}. */
-    public ResultProcessor(Output<Event> events) {
+    /** The events made from results go to {@code events}; {@code listener} is told of each. */
+    public ResultProcessor(Output<Event> events, dev.reflex.topology.ProcessingListener listener) {
         this.events = events;
+        this.listener = listener;
     }
 
     @Override
@@ -75,6 +77,7 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
             .setCorrelationid(result.getCorrelationid() == null ? result.getEventId() : result.getCorrelationid())
             .build();
         String key = event.getSubject() != null ? event.getSubject() : event.getId();
+        listener.normalized(event);
         events.forward(context, new Record<>(key, event, record.timestamp()));
     }
 }

@@ -1,0 +1,102 @@
+package dev.reflex.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.Outcome;
+import dev.reflex.schemas.RuleOutcome;
+import dev.reflex.topology.ProcessingListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Reflex's own meters, counted from what the topology tells its {@link ProcessingListener}: events in by source,
+ * decisions by outcome, matches and errors by rule, evaluation time, dead letters by stage and topic, and the lag from
+ * an event's time to its decision. Meters are made in the registry given as they are first needed.
+ *
+ * <p>Tags taken from data (sources, rule ids, topics) are bounded: after {@value #MAX_TAG_VALUES} distinct values of
+ * one tag, further ones are counted under {@value #OTHER}, so a flood of new sources or rules cannot grow the scrape
+ * without limit.
+ */
+final class EngineMetrics implements ProcessingListener {
+    static final int MAX_TAG_VALUES = 200;
+    static final String OTHER = "_other";
+
+    private final MeterRegistry registry;
+    private final Set<String> sources = ConcurrentHashMap.newKeySet();
+    private final Set<String> rules = ConcurrentHashMap.newKeySet();
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private final Timer evaluation;
+    private final Timer lag;
+
+    EngineMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.evaluation = Timer.builder("reflex.evaluation")
+        .description("Time to evaluate one event against the rules that could match it")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(1))
+        .register(registry);
+        this.lag = Timer.builder("reflex.decision.lag")
+        .description("From an event's own time to the decision about it (event-time lag: includes the producer's delay)")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
+        .register(registry);
+    }
+
+    @Override
+    public void normalized(Event event) {
+        Counter.builder("reflex.events.in").description("Events made from ingest records and action results, by source")
+            .tag("source", bounded(sources, event.getSource())).register(registry).increment();
+    }
+
+    @Override
+    public void evaluated(Event event, long micros) {
+        evaluation.record(Duration.ofNanos(micros * 1_000));
+    }
+
+    @Override
+    public void decided(Decision decision, Instant eventTime) {
+        if (decision.getRules().isEmpty()) {
+            decisions("none");
+        }
+        for (RuleOutcome outcome : decision.getRules()) {
+            decisions(outcome.getOutcome().name().toLowerCase(Locale.ROOT));
+            if (outcome.getOutcome() == Outcome.MATCHED || outcome.getOutcome() == Outcome.FIRED) {
+                Counter.builder("reflex.rule.matches").description("Rules that acted on an event or fired a correlation, by rule")
+                    .tag("rule", bounded(rules, outcome.getRuleId())).register(registry).increment();
+            } else if (outcome.getOutcome() == Outcome.ERROR) {
+                Counter.builder("reflex.rule.errors").description("Rules that failed on an event (see the decision's detail), by rule")
+                    .tag("rule", bounded(rules, outcome.getRuleId())).register(registry).increment();
+            }
+        }
+        if (eventTime != null) {
+            lag.record(Duration.ofMillis(Math.max(0, decision.getDecidedAt().toEpochMilli() - eventTime.toEpochMilli())));
+        }
+    }
+
+    @Override
+    public void deadLettered(DeadLetter letter) {
+        Counter.builder("reflex.dead.letters").description("Records written to the dead-letter topic, by stage and the topic read")
+            .tag("stage", letter.getStage()).tag("topic", bounded(topics, letter.getTopic())).register(registry).increment();
+    }
+
+    private void decisions(String outcome) {
+        Counter.builder("reflex.decisions").description("Rule outcomes recorded in decisions (none: a decision with no rule considered)")
+            .tag("outcome", outcome).register(registry).increment();
+    }
+
+    private static String bounded(Set<String> seen, String value) {
+        if (value == null) {
+            return "";
+        }
+        if (seen.contains(value) || seen.size() < MAX_TAG_VALUES && seen.add(value)) {
+            return value;
+        }
+        return OTHER;
+    }
+}
