@@ -55,6 +55,10 @@ final class ExplainCommand implements Callable<Integer> {
             + "'none' reads the topics only.")
     String engineUrl;
 
+    @Option(names = "--engine-token", paramLabel = "TOKEN", defaultValue = "${env:REFLEX_API_TOKEN}",
+        description = "The engine API's bearer token (reflex.api.token), when it has one (default: REFLEX_API_TOKEN).")
+    String engineToken;
+
     @Mixin
     ConnectionOptions connection;
 
@@ -68,7 +72,7 @@ final class ExplainCommand implements Callable<Integer> {
         Instant start = since == null ? null : Times.parse(since, Instant.now(), "--since");
         connection.admin().close();
         try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
-            Found<Decision> found = EngineApiClient.decision(engineUrl, eventId)
+            Found<Decision> found = EngineApiClient.decision(engineUrl, engineToken, eventId)
                 .map(d -> new Found<>(d, d.getDecidedAt().toEpochMilli(), API))
                 .orElseGet(() -> DecisionFinder.decision(reader, eventId, start, Progress.forConsole(err, "decisions searched")));
             if (found == null) {

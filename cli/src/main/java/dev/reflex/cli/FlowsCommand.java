@@ -102,6 +102,10 @@ final class FlowsCommand {
             description = "The engine's API, asked for the current state (default: ${DEFAULT-VALUE}); 'none' skips it.")
         String engineUrl;
 
+        @Option(names = "--engine-token", paramLabel = "TOKEN", defaultValue = "${env:REFLEX_API_TOKEN}",
+            description = "The engine API's bearer token (reflex.api.token), when it has one (default: REFLEX_API_TOKEN).")
+        String engineToken;
+
         @Mixin
         ConnectionOptions connection;
 
@@ -112,7 +116,7 @@ final class FlowsCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             connection.admin().close();
-            Optional<FlowInstance> now = EngineApiClient.flow(engineUrl, flow, key);
+            Optional<FlowInstance> now = EngineApiClient.flow(engineUrl, engineToken, flow, key);
             out.println("flow " + flow + "   key " + key);
             if (now.isPresent()) {
                 FlowInstance i = now.get();

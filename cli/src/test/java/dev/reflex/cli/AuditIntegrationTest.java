@@ -168,13 +168,13 @@ class AuditIntegrationTest {
         assertThat(register.get("servedBy").asText()).endsWith("(owner)");
         getJson("/api/registers/never.set", 404);
 
-        Optional<Decision> decision = EngineApiClient.decision(it.apiUrl(), "e1");
+        Optional<Decision> decision = EngineApiClient.decision(it.apiUrl(), null, "e1");
         assertThat(decision).hasValueSatisfying(d -> {
             assertThat(d.getEventId()).isEqualTo("e1");
             assertThat(d.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
         });
-        assertThat(EngineApiClient.decision(it.apiUrl(), "unknown-id")).isEmpty();
-        assertThat(EngineApiClient.decision("http://127.0.0.1:1", "e1")).as("engine unreachable").isEmpty();
+        assertThat(EngineApiClient.decision(it.apiUrl(), null, "unknown-id")).isEmpty();
+        assertThat(EngineApiClient.decision("http://127.0.0.1:1", null, "e1")).as("engine unreachable").isEmpty();
     }
 
     @Test
@@ -189,7 +189,7 @@ class AuditIntegrationTest {
             .contains("registers read: restarts.pod-1 = ");
 
         // an action with a reported result: its outcome is part of the story
-        Decision e0 = EngineApiClient.decision(it.apiUrl(), "e0").orElseThrow();
+        Decision e0 = EngineApiClient.decision(it.apiUrl(), null, "e0").orElseThrow();
         String actionId = e0.getActionIds().get(0);
         try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
@@ -257,7 +257,7 @@ class AuditIntegrationTest {
     @Order(5)
     void anAlteredDecisionFailsTheAuditAndIsNamed() throws Exception {
         // a decision claiming restart fired for an event with 9 restarts, which its rule version says cannot happen
-        Decision genuine = EngineApiClient.decision(it.apiUrl(), "e5").orElse(null);
+        Decision genuine = EngineApiClient.decision(it.apiUrl(), null, "e5").orElse(null);
         it.stopEngine();
         assertThat(genuine).isNotNull();
         Event forged = Event.newBuilder().setId("forged").setSource("k8s").setType("pod.oom").setSubject("pod-1")

@@ -118,7 +118,7 @@ class CorrelationIntegrationTest {
         com.fasterxml.jackson.databind.JsonNode rule = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rules.body());
         assertThat(rule.get("correlate").get("count").get("atLeast").asInt()).isEqualTo(2);
         assertThat(rule.get("correlate").get("count").get("within").asText()).isEqualTo("10m");
-        Decision f2 = EngineApiClient.decision(it.apiUrl(), "f2").orElseThrow();
+        Decision f2 = EngineApiClient.decision(it.apiUrl(), null, "f2").orElseThrow();
         assertThat(f2.getDetail()).isEqualTo(DecisionDetail.FULL);
         assertThat(f2.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.FIRED);
         assertThat(f2.getActionIds()).hasSize(1);

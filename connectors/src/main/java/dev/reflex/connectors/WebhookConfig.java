@@ -73,8 +73,7 @@ public final class WebhookConfig extends AbstractConfig {
         super(CONFIG, originals, false);
         this.environment = environment;
         String host = getString(HTTP_HOST_CONFIG);
-        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
-        if (!loopback && token() == null) {
+        if (!dev.reflex.admin.BearerTokens.isLoopback(host) && token() == null) {
             throw new ConfigException(TOKEN_CONFIG, "(unset)", "listening on " + host
                 + " needs a token so that only your senders can publish events; set webhook.token (or REFLEX_WEBHOOK_TOKEN)");
         }

@@ -2,7 +2,6 @@ package dev.reflex.connectors;
 
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -584,16 +583,7 @@ public final class WebhookConnector implements AutoCloseable {
     }
 
     private boolean authorized(Context ctx) {
-        String token = config.token();
-        if (token == null) {
-            return true;
-        }
-        String header = ctx.header("Authorization");
-        if (header == null || !header.startsWith("Bearer ")) {
-            return false;
-        }
-        return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-            header.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
+        return dev.reflex.admin.BearerTokens.admits(config.token(), ctx.header("Authorization"));
     }
 
     private static void reply(Context ctx, int status, String error) {

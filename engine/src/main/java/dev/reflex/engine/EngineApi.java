@@ -40,7 +40,8 @@ import io.javalin.http.Context;
  * in ERROR or stopped, so an orchestrator restarts the process;</li>
  * <li>{@code GET /metrics}: the engine's meters in the Prometheus text format (see {@link Engine#bindMetrics}).</li>
  * </ul>
- * Nothing here writes. Requests routed on to another instance carry {@code ?local=true} so they go no further.
+ * Nothing here writes. Requests routed on to another instance carry {@code ?local=true} so they go no further. With
+ * {@code reflex.api.token} set, the {@code /api/} routes but health require it as a bearer token (instances pass it on).
  */
 final class EngineApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineApi.class);
@@ -50,9 +51,18 @@ final class EngineApi implements AutoCloseable {
     private final Javalin app;
     private volatile Engine engine;
     private HostInfo self;
+    private final String token;
 
-    private EngineApi(PrometheusMeterRegistry metrics) {
+    private EngineApi(PrometheusMeterRegistry metrics, String token) {
+        this.token = token;
         app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
+        app.before("/api/*", ctx -> {
+            if (!ctx.path().startsWith("/api/health") && !dev.reflex.admin.BearerTokens.admits(token, ctx.header("Authorization"))) {
+                ctx.header("WWW-Authenticate", "Bearer");
+                json(ctx, 401, Map.of("error", "this engine's API needs its token: Authorization: Bearer <reflex.api.token>"));
+                ctx.skipRemainingHandlers();
+            }
+        });
         AdminServer.metricsRoute(app, metrics);
         app.get("/api/health", this::ready);
         app.get("/api/health/ready", this::ready);
@@ -83,7 +93,7 @@ final class EngineApi implements AutoCloseable {
         if (port < 0) {
             return Optional.empty();
         }
-        EngineApi api = new EngineApi(metrics);
+        EngineApi api = new EngineApi(metrics, config.apiToken());
         AdminServer.start(api.app, config.getString(EngineConfig.API_HOST_CONFIG), port, EngineConfig.API_PORT_CONFIG
             + " (-1 turns the API off)");
         api.self = new HostInfo(config.apiAdvertisedHost(), api.app.port());
@@ -256,11 +266,15 @@ final class EngineApi implements AutoCloseable {
         json(ctx, 404, Map.of("error", "no recent decision for event '" + id + "' on the engine; 'reflex explain' reads older ones from the topic"));
     }
 
-    private static HttpResponse<String> ask(HostInfo host, String path) throws InterruptedException {
+    private HttpResponse<String> ask(HostInfo host, String path) throws InterruptedException {
         String sep = path.contains("?") ? "&" : "?";
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path + sep + "local=true"))
-                .timeout(ASK_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path + sep
+                + "local=true")).timeout(ASK_TIMEOUT).GET();
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             LOG.warn("engine instance {}:{} did not answer: {}", host.host(), host.port(), e.getMessage());
             return null;

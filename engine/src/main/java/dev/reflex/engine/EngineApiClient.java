@@ -18,8 +18,19 @@ import org.apache.avro.specific.SpecificDatumWriter;
 
 import dev.reflex.schemas.Decision;
 
-/** Asks an engine's API, for commands that can also read the topics. */
+/**
+ * Asks an engine's API, for commands that can also read the topics. {@code token} is the API's bearer token
+ * ({@code reflex.api.token}), null when it has none; an engine that refuses the token is an {@link Unauthorized}.
+ */
 public final class EngineApiClient {
+    /** The engine answered 401: its API needs a token, or another one. */
+    public static final class Unauthorized extends RuntimeException {
+        Unauthorized(String url) {
+            super("the engine API at " + url + " refused the request: it needs its token (reflex.api.token); pass --engine-token "
+                + "or set REFLEX_API_TOKEN");
+        }
+    }
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
 
@@ -27,13 +38,12 @@ public final class EngineApiClient {
     }
 
     /** The engine's recent decision for {@code eventId}; empty when the API is off, unreachable, or does not keep it. */
-    public static Optional<Decision> decision(String baseUrl, String eventId) {
+    public static Optional<Decision> decision(String baseUrl, String token, String eventId) {
         if (baseUrl == null || baseUrl.isBlank() || baseUrl.equals("none")) {
             return Optional.empty();
         }
         try {
-            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "")
-                    + "/api/decisions/" + encode(eventId))).timeout(ASK_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = get(baseUrl, token, "/api/decisions/" + encode(eventId));
             return answer.statusCode() == 200 ? Optional.of(fromJson(answer.body())) : Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
@@ -74,13 +84,12 @@ public final class EngineApiClient {
      * The current state of flow {@code flowId}'s instance for {@code key}, as the engine that owns it holds it; empty when
      * there is none (or it finished over a day ago), or the API is off or unreachable.
      */
-    public static Optional<dev.reflex.schemas.FlowInstance> flow(String baseUrl, String flowId, String key) {
+    public static Optional<dev.reflex.schemas.FlowInstance> flow(String baseUrl, String token, String flowId, String key) {
         if (baseUrl == null || baseUrl.isBlank() || baseUrl.equals("none")) {
             return Optional.empty();
         }
         try {
-            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "")
-                    + "/api/flows/" + encode(flowId) + "/" + encode(key))).timeout(ASK_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = get(baseUrl, token, "/api/flows/" + encode(flowId) + "/" + encode(key));
             return answer.statusCode() == 200 ? Optional.of(new SpecificDatumReader<>(dev.reflex.schemas.FlowInstance.class).read(null,
                 DecoderFactory.get().jsonDecoder(dev.reflex.schemas.FlowInstance.getClassSchema(), answer.body()))) : Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
@@ -89,5 +98,18 @@ public final class EngineApiClient {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    private static HttpResponse<String> get(String baseUrl, String token, String path) throws IOException, InterruptedException {
+        String url = baseUrl.replaceAll("/+$", "");
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path)).timeout(ASK_TIMEOUT).GET();
+        if (token != null && !token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> answer = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() == 401) {
+            throw new Unauthorized(url);
+        }
+        return answer;
     }
 }

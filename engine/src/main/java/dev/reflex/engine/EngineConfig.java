@@ -113,8 +113,14 @@ public final class EngineConfig extends AbstractConfig {
         + "decisions by event id; used by reflex explain). 0 picks a free port; -1 turns the API off.";
 
     public static final String API_HOST_CONFIG = "reflex.api.host";
-    private static final String API_HOST_DOC = "Address the API listens on. 0.0.0.0 for every interface (in a container); the "
-        + "API is read-only but shows rule and register contents, so keep it on a private network.";
+    private static final String API_HOST_DOC = "Address the API listens on. 0.0.0.0 for every interface (in a container), "
+        + "which requires reflex.api.token: the API is read-only but shows rule and register contents.";
+
+    public static final String API_TOKEN_CONFIG = "reflex.api.token";
+    private static final String API_TOKEN_DOC = "Bearer token the API's data routes (/api/rules, /api/registers, /api/decisions, "
+        + "/api/flows) require (Authorization: Bearer <token>); the engine instances send it to each other, and reflex explain "
+        + "and reflex flows send it when given --engine-token or REFLEX_API_TOKEN. Health and /metrics stay open for probes "
+        + "and scrapers. Required when reflex.api.host is not a loopback address. Never logged.";
 
     public static final String API_ADVERTISED_HOST_CONFIG = "reflex.api.advertised.host";
     private static final String API_ADVERTISED_HOST_DOC = "Host name other engine instances use to reach this one's API, "
@@ -158,6 +164,7 @@ public final class EngineConfig extends AbstractConfig {
         .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_DEDUP_RETENTION.toMillis(), ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC)
         .define(API_PORT_CONFIG, Type.INT, 8095, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM, API_PORT_DOC)
         .define(API_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, API_HOST_DOC)
+        .define(API_TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH, API_TOKEN_DOC)
         .define(API_ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.LOW, API_ADVERTISED_HOST_DOC)
         .define(API_DECISIONS_KEPT_CONFIG, Type.INT, 10_000, ConfigDef.Range.atLeast(0), Importance.LOW, API_DECISIONS_KEPT_DOC);
 
@@ -193,6 +200,17 @@ public final class EngineConfig extends AbstractConfig {
         if (getInt(TOPIC_PARTITIONS_CONFIG) == 0) {
             throw new ConfigException(TOPIC_PARTITIONS_CONFIG, 0, "must be -1 (broker default) or at least 1");
         }
+        String host = getString(API_HOST_CONFIG);
+        if (getInt(API_PORT_CONFIG) >= 0 && !dev.reflex.admin.BearerTokens.isLoopback(host) && apiToken() == null) {
+            throw new ConfigException(API_TOKEN_CONFIG, "(unset)", "the API listening on " + host
+                + " needs a token, as it shows rules, registers and decisions; set reflex.api.token (or REFLEX_API_TOKEN)");
+        }
+    }
+
+    /** The token the API requires; null when none is set. */
+    public String apiToken() {
+        org.apache.kafka.common.config.types.Password token = getPassword(API_TOKEN_CONFIG);
+        return token == null || token.value().isEmpty() ? null : token.value();
     }
 
     /** The host other instances reach this one's API on. */

@@ -41,10 +41,14 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
 
-/** Two engine instances in one group: each API answers for every key, asking the instance that owns it. */
+/**
+ * Two engine instances in one group: each API answers for every key, asking the instance that owns it (passing the
+ * API's token on), and counts what it does on /metrics.
+ */
 @Tag("integration")
 class EngineApiRoutingTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String TOKEN = "api-" + UUID.randomUUID();
     private final List<AutoCloseable> started = new ArrayList<>();
 
     @AfterEach
@@ -80,6 +84,7 @@ class EngineApiRoutingTest {
             Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state-" + i));
             settings.put(EngineConfig.INSTANCE_ID_CONFIG, "engine-" + i);
             settings.put(EngineConfig.API_PORT_CONFIG, 0);
+            settings.put(EngineConfig.API_TOKEN_CONFIG, TOKEN);
             settings.put("consumer.auto.offset.reset", "earliest");
             EngineProcess process = EngineProcess.start(settings);
             started.add(process);
@@ -146,8 +151,19 @@ class EngineApiRoutingTest {
             .containsEntry(wanted.get(3), 40.0).containsEntry(wanted.get(4), 40.0).containsEntry(wanted.get(5), 1.0);
         assertThat(scrape(apis.get(0))).contains("reflex_evaluation_seconds_bucket{le=", "reflex_decision_lag_seconds_bucket{le=");
 
+        // the data routes need the token, on either instance; health and metrics do not
+        String first = apis.get(0).apiUrl().orElseThrow();
+        assertThat(status(first + "/api/rules")).isEqualTo(401);
+        assertThat(status(first + "/api/registers/last.pod-1")).isEqualTo(401);
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(first + "/api/decisions/ev-1")).header("Authorization", "Bearer wrong")
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        assertThat(EngineApiClient.decision(first, TOKEN, "ev-1")).isPresent();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EngineApiClient.decision(first, null, "ev-1"))
+            .isInstanceOf(EngineApiClient.Unauthorized.class).hasMessageContaining("--engine-token");
+
         // health: live and ready while running; a stopped engine is neither
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(200);
+        assertThat(status(first + "/metrics")).isEqualTo(200);
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready")).isEqualTo(200);
         engines.get(1).close();
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(503);
@@ -170,8 +186,8 @@ class EngineApiRoutingTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         HttpResponse<String> response = null;
         while (System.nanoTime() < deadline) {
-            response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+            response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 return new ObjectMapper().readTree(response.body());
             }

@@ -1,0 +1,23 @@
+package dev.reflex.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+/** The API may listen beyond loopback only with a token. */
+class EngineConfigTest {
+    @Test
+    void anApiBeyondLoopbackWithoutATokenIsRefusedWithWhatToSet() {
+        assertThatThrownBy(() -> new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0")))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("reflex.api.token").hasMessageContaining("REFLEX_API_TOKEN");
+        assertThat(new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0", EngineConfig.API_TOKEN_CONFIG, "t")).apiToken())
+            .isEqualTo("t");
+        assertThat(new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0", EngineConfig.API_PORT_CONFIG, -1)).apiToken())
+            .as("no API, no token needed").isNull();
+        assertThat(new EngineConfig(Map.of()).apiToken()).isNull();
+    }
+}
