@@ -21,16 +21,15 @@ final class ActionConsumers {
     private ActionConsumers() {
     }
 
-    static KafkaConsumer<String, byte[]> create(String bootstrapServers, String groupId, int maxPollRecords) {
-        return create(bootstrapServers, groupId, maxPollRecords, Map.of());
+    static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords) {
+        return create(kafka, groupId, maxPollRecords, Map.of());
     }
 
     /** As above, with Kafka consumer settings (for example session.timeout.ms) on top; the ones above win. */
-    static KafkaConsumer<String, byte[]> create(String bootstrapServers, String groupId, int maxPollRecords,
+    static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords,
                                                 Map<String, ?> overrides) {
-        Map<String, Object> settings = new java.util.HashMap<>(overrides);
+        Map<String, Object> settings = kafka.client(overrides);
         settings.putAll(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
             ConsumerConfig.GROUP_ID_CONFIG, groupId,
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,

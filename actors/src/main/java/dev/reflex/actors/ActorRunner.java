@@ -51,7 +51,7 @@ public final class ActorRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActorRunner.class);
     private static final int REMEMBERED_RESULTS = 1_000_000;
 
-    private final String bootstrapServers;
+    private final dev.reflex.schemas.KafkaConnection kafka;
     private final TopicNames names;
     private final ReflexSerdes serdes;
     private final String system;
@@ -72,28 +72,29 @@ public final class ActorRunner implements AutoCloseable {
     private volatile String failure;
     private final org.apache.kafka.common.serialization.Serializer<ActionResult> results;
 
-    public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor) {
-        this(bootstrapServers, names, serdes, system, groupId, executor, new SimpleMeterRegistry());
+    public ActorRunner(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes, String system, String groupId,
+                       Executor executor) {
+        this(kafka, names, serdes, system, groupId, executor, new SimpleMeterRegistry());
     }
 
     /** As above, counting actions ({@code reflex.actor.actions} by status) and timing them in {@code metrics}. */
-    public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor,
-                       MeterRegistry metrics) {
-        this(bootstrapServers, names, serdes, system, groupId, executor, metrics, Map.of());
+    public ActorRunner(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes, String system, String groupId,
+                       Executor executor, MeterRegistry metrics) {
+        this(kafka, names, serdes, system, groupId, executor, metrics, Map.of());
     }
 
     /** As above, with Kafka consumer settings for the action consumer (for example session.timeout.ms). */
-    public ActorRunner(String bootstrapServers, TopicNames names, ReflexSerdes serdes, String system, String groupId, Executor executor,
-                       MeterRegistry metrics, Map<String, ?> consumerSettings) {
+    public ActorRunner(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes, String system, String groupId,
+                       Executor executor, MeterRegistry metrics, Map<String, ?> consumerSettings) {
         this.metrics = metrics;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.names = names;
         this.serdes = serdes;
         this.system = system;
         this.executor = executor;
         this.results = serdes.value(ActionResult.class).serializer();
         // few records per poll: slow actions must not hold many others past max.poll.interval.ms
-        this.consumer = ActionConsumers.create(bootstrapServers, groupId, 10, consumerSettings);
+        this.consumer = ActionConsumers.create(kafka, groupId, 10, consumerSettings);
         this.decoder = new ActionDecoder(names, serdes, "actor " + system);
         this.thread = new Thread(this::run, "actor-" + system);
     }
@@ -124,9 +125,8 @@ public final class ActorRunner implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "reflex-actor-" + system + "-" + UUID.randomUUID(),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.client(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, names.actorTransactionalIdPrefix(system) + UUID.randomUUID(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000),
                 new StringSerializer(), new ByteArraySerializer())) {
             loadCompleted();
@@ -234,8 +234,7 @@ public final class ActorRunner implements AutoCloseable {
     /** The ids of this system's actions that already have a result, so a redelivered one is not done again. */
     private void loadCompleted() {
         org.apache.kafka.common.serialization.Deserializer<ActionResult> reader = serdes.value(ActionResult.class).deserializer();
-        try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(kafka.client(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 new StringDeserializer(), new ByteArrayDeserializer())) {

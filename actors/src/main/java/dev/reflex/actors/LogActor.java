@@ -43,13 +43,12 @@ public final class LogActor implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final Thread thread;
 
-    public LogActor(String bootstrapServers, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
+    public LogActor(dev.reflex.schemas.KafkaConnection kafka, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
         this.names = names;
         this.out = out;
-        this.consumer = ActionConsumers.create(bootstrapServers, groupId, 500);
+        this.consumer = ActionConsumers.create(kafka, groupId, 500);
         this.decoder = new ActionDecoder(names, serdes, "log actor");
-        this.producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.producer = new KafkaProducer<>(kafka.client(
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
             ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),

@@ -49,7 +49,7 @@ class ActorRunnerTest {
 
             io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics =
                 new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-            try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http, metrics).start();
+            try (ActorRunner runner = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "actor-test", http, metrics).start();
                  dev.reflex.admin.AdminServer adminServer = dev.reflex.admin.AdminServer.start("127.0.0.1", 0, "--admin-port", metrics, runner::isRunning)) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 2);
@@ -69,7 +69,7 @@ class ActorRunnerTest {
             }
             // the same action delivered again (a replay, a duplicate) and a new one, to a new actor process
             send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-3", server.url("/restart")));
-            try (ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "actor-test", http).start()) {
+            try (ActorRunner runner = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "actor-test", http).start()) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 3);
                 assertThat(results).extracting(ActionResult::getActionId).containsExactly("a-1", "a-2", "a-3");
@@ -99,7 +99,7 @@ class ActorRunnerTest {
             return Execution.succeeded(1, null, null, "done");
         };
         send(bootstrap, names, serdes, action("slow-1", "http://unused/"));
-        ActorRunner runner = new ActorRunner(bootstrap, names, serdes, "ops", "graceful-test", slow).start();
+        ActorRunner runner = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "graceful-test", slow).start();
         assertThat(started.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         runner.close();
         assertThat(results(bootstrap, names, serdes, 1)).extracting(ActionResult::getActionId, ActionResult::getStatus)

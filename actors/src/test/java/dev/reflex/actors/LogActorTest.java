@@ -57,7 +57,7 @@ class LogActorTest {
         }
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (LogActor actor = new LogActor(bootstrap, "log-actor-test", names, serdes, out).start()) {
+        try (LogActor actor = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), "log-actor-test", names, serdes, out).start()) {
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (System.nanoTime() < deadline && buffer.toString(StandardCharsets.UTF_8).lines().count() < 2) {
                 Thread.sleep(100);

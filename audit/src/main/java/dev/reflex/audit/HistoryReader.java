@@ -43,14 +43,13 @@ public final class HistoryReader implements AutoCloseable {
     private final Deserializer<Rule> rules;
     private final KafkaConsumer<String, byte[]> consumer;
 
-    public HistoryReader(String bootstrapServers, TopicNames names, ReflexSerdes serdes) {
+    public HistoryReader(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes) {
         this.names = names;
         this.serdes = serdes;
         this.events = serdes.value(Event.class).deserializer();
         this.decisions = serdes.value(Decision.class).deserializer();
         this.rules = serdes.value(Rule.class).deserializer();
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> config = kafka.client();
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // reading must never create a topic, even on brokers that allow auto-creation

@@ -60,10 +60,10 @@ public final class RulePublisher {
      * for rules no longer there, in one transaction, after creating the topics the rules need. Applying the same
      * directory twice changes nothing the second time. Returns what changed; with {@code dryRun}, what would.
      */
-    public static RuleDiff apply(Path dir, String bootstrapServers, Admin admin, TopicNames names, ReflexSerdes serdes,
+    public static RuleDiff apply(Path dir, dev.reflex.schemas.KafkaConnection kafka, Admin admin, TopicNames names, ReflexSerdes serdes,
                                  boolean dryRun) throws IOException {
         List<Rule> rules = load(dir);
-        RulesTopic topic = new RulesTopic(bootstrapServers, names, serdes);
+        RulesTopic topic = new RulesTopic(kafka, names, serdes);
         if (!dryRun) {
             Set<String> topics = new TreeSet<>();
             for (Rule rule : rules) {

@@ -17,28 +17,27 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 
 /** The live rules: the compacted rules topic read to its end, and changes written to it in one transaction. */
 public final class RulesTopic {
-    private final String bootstrapServers;
+    private final dev.reflex.schemas.KafkaConnection kafka;
     private final TopicNames names;
     private final ReflexSerdes serdes;
 
-    public RulesTopic(String bootstrapServers, TopicNames names, ReflexSerdes serdes) {
-        this.bootstrapServers = bootstrapServers;
+    public RulesTopic(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes) {
+        this.kafka = kafka;
         this.names = names;
         this.serdes = serdes;
     }
 
     /** Every live rule by id, as an engine would hold them (committed records only; a tombstone removes). */
     public Map<String, Rule> read() {
-        try (HistoryReader reader = new HistoryReader(bootstrapServers, names, serdes)) {
+        try (HistoryReader reader = new HistoryReader(kafka, names, serdes)) {
             return reader.liveRules();
         }
     }
 
     /** Writes the diff's added and changed rules and tombstones for removed ones, all or nothing. */
     public void write(RuleDiff diff) {
-        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "reflex-rules-apply-" + UUID.randomUUID(),
+        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(kafka.client(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, names.rulesApplyTransactionalIdPrefix() + UUID.randomUUID(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),
                 new StringSerializer(), serdes.value(Rule.class).serializer())) {
             producer.initTransactions();

@@ -65,7 +65,7 @@ final class BrokerRestartRun {
              WebhookConnector connector = WebhookConnector.start(new WebhookConfig(Map.of(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
                  cluster.bootstrap(), WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix(), WebhookConfig.HTTP_PORT_CONFIG, 0,
                  WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG, 2_000)));
-             ActorRunner actor = new ActorRunner(cluster.bootstrap(), names, serdes, "svc", names.prefix() + "actor",
+             ActorRunner actor = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names, serdes, "svc", names.prefix() + "actor",
                  new HttpExecutor(new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), Map.of()))).start()) {
             engine.awaitRunning(Duration.ofMinutes(1));
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -90,11 +90,11 @@ final class PoisonRun {
         Engine engine = Engine.start(new EngineConfig(settings));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap()),
                  new ByteArraySerializer(), new ByteArraySerializer());
-             ActorRunner actor = new ActorRunner(cluster.bootstrap(), names, serdes, "ops", names.prefix() + "actor", action -> {
+             ActorRunner actor = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names, serdes, "ops", names.prefix() + "actor", action -> {
                  executed.add(action.getEventId());
                  return Execution.succeeded(1, null, null, "done");
              }).start();
-             LogActor log = new LogActor(cluster.bootstrap(), names.prefix() + "log", names, serdes,
+             LogActor log = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names.prefix() + "log", names, serdes,
                  new PrintStream(OutputStream.nullOutputStream())).start()) {
             engine.awaitRunning(Duration.ofSeconds(60));
             for (int round = 0; round < rounds; round++) {

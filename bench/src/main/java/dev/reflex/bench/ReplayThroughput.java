@@ -98,7 +98,7 @@ public final class ReplayThroughput {
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
         long events;
         double seconds;
-        try (HistoryReader reader = new HistoryReader(cluster.bootstrap(), names, serdes)) {
+        try (HistoryReader reader = new HistoryReader(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names, serdes)) {
             DecisionReplay replay = new DecisionReplay(reader.ruleHistory());
             if (proposed == null) {
                 AuditRun.Report report = AuditRun.run(reader, replay, from, to, null, 20, ReadProgress.NONE);

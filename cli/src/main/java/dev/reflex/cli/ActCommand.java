@@ -56,11 +56,11 @@ final class ActCommand implements Callable<Integer> {
             case "log" -> new LogExecutor(System.out);
             default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };
-        try (Admin admin = connection.admin()) {
+        try (Admin admin = ConnectionOptions.admin(connection.kafka(process))) {
             // fails here, in one line, when Kafka is unreachable
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ActorRunner runner = new ActorRunner(connection.bootstrapServers, connection.names(), connection.serdes(), system,
+        ActorRunner runner = new ActorRunner(connection.kafka(process), connection.names(), connection.serdes(), system,
             groupId != null ? groupId : "reflex-actor-" + system, executor, metrics, ActorSettings.consumer(Settings.pairs(process.sets))).start();
         AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, runner::isRunning);
         System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());

@@ -81,7 +81,7 @@ final class ConnectCommand implements Callable<Integer> {
 
     private WebhookConnector webhook() {
         Map<String, String> flags = new HashMap<>(Settings.pairs(process.sets));
-        flags.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
+        flags.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, connection.kafka().bootstrapServers());
         flags.put(WebhookConfig.TOPIC_PREFIX_CONFIG, connection.prefix);
         if (httpHost != null) {
             flags.put(WebhookConfig.HTTP_HOST_CONFIG, httpHost);
@@ -89,7 +89,9 @@ final class ConnectCommand implements Callable<Integer> {
         if (httpPort != null) {
             flags.put(WebhookConfig.HTTP_PORT_CONFIG, httpPort.toString());
         }
-        WebhookConfig settings = new WebhookConfig(Settings.resolve(WebhookConfig.CONFIG, process.config, System.getenv(), flags));
+        Map<String, Object> resolved = Settings.resolve(WebhookConfig.CONFIG, process.config, System.getenv(), flags);
+        connection.kafka().security().forEach(resolved::putIfAbsent);
+        WebhookConfig settings = new WebhookConfig(resolved);
         WebhookConnector connector = WebhookConnector.start(settings);
         System.out.println("webhook connector listening on http://" + settings.getString(WebhookConfig.HTTP_HOST_CONFIG) + ":"
             + connector.port() + " (POST /events/{source}, /alertmanager, /github)");
@@ -111,7 +113,7 @@ final class ConnectCommand implements Callable<Integer> {
                 + "(or " + TimerSettings.SCHEDULE_PREFIX + "NAME=CRON in --config or --set)");
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        TimerConnector timer = new TimerConnector(connection.bootstrapServers, connection.names(), parsed, metrics).start();
+        TimerConnector timer = new TimerConnector(connection.kafka(process), connection.names(), parsed, metrics).start();
         AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, timer::isRunning);
         System.out.println("timer running: " + parsed + "; health and metrics on http://127.0.0.1:" + admin.port());
         return new TimerHandle(timer, admin);

@@ -9,13 +9,13 @@ import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where a command finds Kafka and the registry; defaults from REFLEX_* variables, then the ones reflex dev uses. */
 final class ConnectionOptions {
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", defaultValue = "${env:REFLEX_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-        description = "Kafka brokers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafkaOptions;
 
     @Option(names = "--schema-registry-url", paramLabel = "URL",
         defaultValue = "${env:REFLEX_SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081/apis/ccompat/v7}",
@@ -34,13 +34,29 @@ final class ConnectionOptions {
         return new ReflexSerdes(new SchemaRegistryClient(schemaRegistryUrl), true);
     }
 
+    /** The brokers and security settings. */
+    dev.reflex.schemas.KafkaConnection kafka() {
+        return kafkaOptions.kafka();
+    }
+
+    /** The brokers and security settings, with a process's own settings ({@code --config}, {@code --set}) over them. */
+    dev.reflex.schemas.KafkaConnection kafka(ProcessOptions process) {
+        return kafkaOptions.kafka(Settings.resolve(dev.reflex.schemas.KafkaConnection.SECURITY, process.config, System.getenv(),
+            Settings.pairs(process.sets)));
+    }
+
     /** An admin client for a cluster that answered, or the one-line error. */
     Admin admin() {
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        return admin(kafka());
+    }
+
+    /** An admin client on {@code kafka} for a cluster that answered, or the one-line error. */
+    static Admin admin(dev.reflex.schemas.KafkaConnection kafka) {
+        Admin admin = Admin.create(kafka.client(
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
             AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000));
         try {
-            TopicAdmin.requireReachable(admin, bootstrapServers, 10_000);
+            TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
         } catch (RuntimeException e) {
             admin.close();
             throw e;

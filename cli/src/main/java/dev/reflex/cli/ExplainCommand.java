@@ -71,7 +71,7 @@ final class ExplainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Instant start = since == null ? null : Times.parse(since, Instant.now(), "--since");
         connection.admin().close();
-        try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
+        try (HistoryReader reader = new HistoryReader(connection.kafka(), connection.names(), connection.serdes())) {
             Found<Decision> found = EngineApiClient.decision(engineUrl, engineToken, eventId)
                 .map(d -> new Found<>(d, d.getDecidedAt().toEpochMilli(), API))
                 .orElseGet(() -> DecisionFinder.decision(reader, eventId, start, Progress.forConsole(err, "decisions searched")));

@@ -72,7 +72,7 @@ final class FlowsCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             connection.admin().close();
-            try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
+            try (HistoryReader reader = new HistoryReader(connection.kafka(), connection.names(), connection.serdes())) {
                 Map<String, FlowHistory.Seen> seen = FlowHistory.instances(reader, Times.parse(since, Instant.now(), "--since"));
                 List<FlowHistory.Seen> shown = seen.values().stream().filter(s -> all || s.status().equals("running")).toList();
                 if (shown.isEmpty()) {
@@ -136,7 +136,7 @@ final class FlowsCommand {
             } else {
                 out.println("  (no current state from the engine: it is not reachable at " + engineUrl + ", or has no such instance)");
             }
-            try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
+            try (HistoryReader reader = new HistoryReader(connection.kafka(), connection.names(), connection.serdes())) {
                 List<FlowTransition> history = FlowHistory.of(reader, flow, key, Times.parse(since, Instant.now(), "--since"));
                 out.println("history (" + history.size() + " transitions since " + since + "):");
                 for (FlowTransition t : history) {
@@ -151,7 +151,7 @@ final class FlowsCommand {
     /** Sends one input straight to a flow instance, on the engine's internal topic keyed by flow id/key. */
     static void send(ConnectionOptions connection, String flow, String key, CorrelationRole role, Event event) throws Exception {
         connection.admin().close();
-        try (KafkaProducer<String, CorrelationInput> producer = new KafkaProducer<>(Map.of("bootstrap.servers", connection.bootstrapServers,
+        try (KafkaProducer<String, CorrelationInput> producer = new KafkaProducer<>(connection.kafka().client(
                 "acks", "all", "enable.idempotence", true), new StringSerializer(), connection.serdes().value(CorrelationInput.class).serializer())) {
             producer.send(new ProducerRecord<>(connection.names().correlate(), flow + "/" + key, CorrelationInput.newBuilder()
                 .setRuleId(flow).setRuleVersion("").setRole(role).setKey(key).setEvent(event).build())).get();

@@ -42,9 +42,8 @@ final class PublishCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "JSON file with one event, or - for standard input.")
     String file;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", defaultValue = "${env:REFLEX_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-        description = "Kafka brokers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafkaOptions;
 
     @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:REFLEX_TOPIC_PREFIX:-reflex.}",
         description = "Prefix of Reflex topics (default: ${DEFAULT-VALUE}).")
@@ -74,12 +73,12 @@ final class PublishCommand implements Callable<Integer> {
             throw new Settings.SettingsException(file + " must hold one JSON object");
         }
         String topic = names.ingest(source);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            TopicAdmin.requireReachable(admin, bootstrapServers, 10_000);
+        dev.reflex.schemas.KafkaConnection kafka = kafkaOptions.kafka();
+        try (Admin admin = Admin.create(kafka.client())) {
+            TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000).ensure(List.of(new TopicSpec(topic, false)));
         }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.client(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),

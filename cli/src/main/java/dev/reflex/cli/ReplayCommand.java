@@ -71,7 +71,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         List<Rule> proposed = rules == null ? null : RulePublisher.load(rules);
         connection.admin().close();
-        try (HistoryReader reader = new HistoryReader(connection.bootstrapServers, connection.names(), connection.serdes())) {
+        try (HistoryReader reader = new HistoryReader(connection.kafka(), connection.names(), connection.serdes())) {
             RuleHistory history = reader.ruleHistory();
             String range = connection.names().events() + " from " + start + " to " + end + (source == null ? "" : ", source " + source);
             if (proposed == null) {

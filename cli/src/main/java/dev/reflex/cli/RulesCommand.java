@@ -136,7 +136,7 @@ final class RulesCommand {
         @Override
         public Integer call() throws Exception {
             try (Admin admin = connection.admin()) {
-                Map<String, Rule> live = new RulesTopic(connection.bootstrapServers, connection.names(), connection.serdes()).read();
+                Map<String, Rule> live = new RulesTopic(connection.kafka(), connection.names(), connection.serdes()).read();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-40s %-12s %-8s %-40s %s%n", "ID", "VERSION", "ENABLED", "WHEN", "ORIGIN");
                 for (Rule rule : live.values()) {
@@ -154,7 +154,7 @@ final class RulesCommand {
     /** Applies (or, with {@code dryRun}, only compares) and prints one line per change. */
     static RuleDiff applyAndPrint(Path dir, ConnectionOptions connection, CommandSpec spec, boolean dryRun) throws Exception {
         try (Admin admin = connection.admin()) {
-            RuleDiff diff = RulePublisher.apply(dir, connection.bootstrapServers, admin, connection.names(), connection.serdes(), dryRun);
+            RuleDiff diff = RulePublisher.apply(dir, connection.kafka(), admin, connection.names(), connection.serdes(), dryRun);
             diff.lines().forEach(spec.commandLine().getOut()::println);
             return diff;
         }

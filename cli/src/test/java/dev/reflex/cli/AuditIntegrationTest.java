@@ -119,7 +119,7 @@ class AuditIntegrationTest {
 
     private Map<String, String> live() {
         Map<String, String> versions = new HashMap<>();
-        new RulesTopic(bootstrap, names, serdes).read().forEach((id, rule) -> versions.put(id, rule.getVersion()));
+        new RulesTopic(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes).read().forEach((id, rule) -> versions.put(id, rule.getVersion()));
         return versions;
     }
 

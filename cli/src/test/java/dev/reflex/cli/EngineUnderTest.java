@@ -69,7 +69,7 @@ final class EngineUnderTest implements AutoCloseable {
     /** Applies the rules directory as it is now, as {@code reflex rules apply} does. */
     void apply() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
     }
 

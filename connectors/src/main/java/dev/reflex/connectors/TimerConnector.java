@@ -47,12 +47,12 @@ public final class TimerConnector implements AutoCloseable {
 
     private final MeterRegistry metrics;
 
-    public TimerConnector(String bootstrapServers, TopicNames names, Map<String, Schedule> schedules) {
-        this(bootstrapServers, names, schedules, new SimpleMeterRegistry());
+    public TimerConnector(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Map<String, Schedule> schedules) {
+        this(kafka, names, schedules, new SimpleMeterRegistry());
     }
 
     /** @param schedules by name (letters, digits, '.', '_', '-'); ticks are counted in {@code metrics} */
-    public TimerConnector(String bootstrapServers, TopicNames names, Map<String, Schedule> schedules, MeterRegistry metrics) {
+    public TimerConnector(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Map<String, Schedule> schedules, MeterRegistry metrics) {
         this.metrics = metrics;
         if (schedules.isEmpty()) {
             throw new IllegalArgumentException("no schedules: give at least one as NAME=CRON or NAME=@every 1m");
@@ -64,13 +64,12 @@ public final class TimerConnector implements AutoCloseable {
         });
         this.schedules = new TreeMap<>(schedules);
         this.topic = names.ingest("timer");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (Admin admin = Admin.create(kafka.client(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
-            TopicAdmin.requireReachable(admin, bootstrapServers, 10_000);
+            TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000).ensure(List.of(new TopicSpec(topic, false)));
         }
-        this.producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.producer = new KafkaProducer<>(kafka.client(
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
             new ByteArraySerializer(), new ByteArraySerializer());

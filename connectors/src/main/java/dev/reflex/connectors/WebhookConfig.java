@@ -79,6 +79,15 @@ public final class WebhookConfig extends AbstractConfig {
         }
     }
 
+    static {
+        dev.reflex.schemas.KafkaConnection.define(CONFIG);
+    }
+
+    /** The brokers and the security settings given. */
+    public dev.reflex.schemas.KafkaConnection kafka() {
+        return dev.reflex.schemas.KafkaConnection.of(bootstrapServers(), originals());
+    }
+
     public String bootstrapServers() {
         return String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG));
     }

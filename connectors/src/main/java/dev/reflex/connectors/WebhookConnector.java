@@ -2,6 +2,7 @@ package dev.reflex.connectors;
 
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -79,13 +80,11 @@ public final class WebhookConnector implements AutoCloseable {
     private WebhookConnector(WebhookConfig config) {
         this.config = config;
         this.names = config.topicNames();
-        this.admin = Admin.create(Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+        this.admin = Admin.create(config.kafka().client(
             AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
         long timeout = config.getLong(WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG);
-        this.producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+        this.producer = new KafkaProducer<>(config.kafka().client(
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
             ProducerConfig.LINGER_MS_CONFIG, 1,
@@ -143,7 +142,7 @@ public final class WebhookConnector implements AutoCloseable {
     public static WebhookConnector start(WebhookConfig config) {
         WebhookConnector connector = new WebhookConnector(config);
         try {
-            TopicAdmin.requireReachable(connector.admin, config.bootstrapServers(), 10_000);
+            TopicAdmin.requireReachable(connector.admin, config.kafka().toString(), 10_000);
             connector.app.start(config.getString(WebhookConfig.HTTP_HOST_CONFIG), config.getInt(WebhookConfig.HTTP_PORT_CONFIG));
         } catch (RuntimeException e) {
             connector.close();

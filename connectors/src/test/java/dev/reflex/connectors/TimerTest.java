@@ -46,8 +46,8 @@ class TimerTest {
         String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("tm" + UUID.randomUUID().toString().substring(0, 8) + ".");
         List<String> ids = new ArrayList<>();
-        try (TimerConnector a = new TimerConnector(bootstrap, names, Map.of("heartbeat", Schedule.parse("@every 1s"))).start();
-             TimerConnector b = new TimerConnector(bootstrap, names, Map.of("heartbeat", Schedule.parse("@every 1s"))).start();
+        try (TimerConnector a = new TimerConnector(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, Map.of("heartbeat", Schedule.parse("@every 1s"))).start();
+             TimerConnector b = new TimerConnector(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, Map.of("heartbeat", Schedule.parse("@every 1s"))).start();
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
                  "group.id", "timer-test", "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(names.ingest("timer")));

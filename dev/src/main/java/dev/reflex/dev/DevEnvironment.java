@@ -100,7 +100,7 @@ public final class DevEnvironment implements AutoCloseable {
         String summary;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             if (o.rulesDir() != null && Files.exists(o.rulesDir())) {
-                RuleDiff diff = RulePublisher.apply(o.rulesDir(), kafka.bootstrapServers(), admin, names, serdes, false);
+                RuleDiff diff = RulePublisher.apply(o.rulesDir(), dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), admin, names, serdes, false);
                 int live = diff.added().size() + diff.changed().size() + diff.unchanged().size();
                 summary = live + " rules from " + o.rulesDir() + (diff.isEmpty() ? ""
                     : " (" + diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed)");
@@ -143,7 +143,7 @@ public final class DevEnvironment implements AutoCloseable {
 
         t = step(6, "log actor");
         // the log actor stands in for every system but the HTTP actor's, and reports what it prints as done, so flows move on
-        LogActor actor = new LogActor(kafka.bootstrapServers(), "reflex-dev-log-actor", names, serdes, out)
+        LogActor actor = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), "reflex-dev-log-actor", names, serdes, out)
             .reportingFor(system -> !system.equals(DEMO_SYSTEM), serdes).start();
         started.push(actor);
         done(t, "printing every action below");
@@ -152,7 +152,7 @@ public final class DevEnvironment implements AutoCloseable {
         DemoService service = DemoService.start(out);
         started.push(service);
         HttpActorConfig httpSettings = new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), environment);
-        ActorRunner http = new ActorRunner(kafka.bootstrapServers(), names, serdes, DEMO_SYSTEM, "reflex-dev-actor-" + DEMO_SYSTEM,
+        ActorRunner http = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), names, serdes, DEMO_SYSTEM, "reflex-dev-actor-" + DEMO_SYSTEM,
             new HttpExecutor(httpSettings)).start();
         started.push(http);
         if (!http.awaitReady(Duration.ofSeconds(60))) {

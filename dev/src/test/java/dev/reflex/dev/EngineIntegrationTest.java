@@ -81,7 +81,7 @@ class EngineIntegrationTest {
                   pod: ${event.subject}
             """);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         engine = startEngine();
         Map<String, Object> hook = new HashMap<>();
@@ -153,7 +153,7 @@ class EngineIntegrationTest {
             .replace("restarts < 3", "restarts < 10"));
         String newVersion;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            var diff = RulePublisher.apply(dir.resolve("rules"), bootstrap, admin, names, serdes, false);
+            var diff = RulePublisher.apply(dir.resolve("rules"), dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
             newVersion = diff.changed().get(0).next().getVersion();
         }
         // probe with events until the engine decides with the new version; then the rule must have fired for that probe

@@ -88,7 +88,7 @@ class PoisonIntegrationTest {
                   pod: ${event.subject}
             """);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         int knownId = ByteBuffer.wrap(serdes.value(ActionResult.class).serializer().serialize(names.actionResults(),
             ActionResult.newBuilder().setActionId("x").setSystem("ops").setAction("a").setTarget("t").setStatus(ActionStatus.SKIPPED)
@@ -104,12 +104,12 @@ class PoisonIntegrationTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Engine engine = Engine.start(new EngineConfig(settings));
         try (WebhookConnector webhook = webhook(bootstrap, names);
-             ActorRunner actor = new ActorRunner(bootstrap, names, serdes, "ops", names.prefix() + "actor",
+             ActorRunner actor = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", names.prefix() + "actor",
                  action -> {
                      executed.add(action.getEventId());
                      return Execution.succeeded(1, null, null, "done");
                  }).start();
-             LogActor log = new LogActor(bootstrap, names.prefix() + "log", names, serdes,
+             LogActor log = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names.prefix() + "log", names, serdes,
                  new PrintStream(printed, true, StandardCharsets.UTF_8)).start()) {
             assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running over garbage").isTrue();
             assertThat(actor.awaitReady(Duration.ofSeconds(60))).isTrue();
@@ -164,7 +164,7 @@ class PoisonIntegrationTest {
         });
 
         // the history readers (replay, explain, rules diff) skip what they cannot read
-        try (HistoryReader history = new HistoryReader(bootstrap, names, serdes)) {
+        try (HistoryReader history = new HistoryReader(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes)) {
             assertThat(history.liveRules()).containsOnlyKeys("restart");
             assertThat(history.ruleHistory().version("restart", history.liveRules().get("restart").getVersion())).isPresent();
             HistoryReader.PairStats stats = history.pairs(null, null, null, (event, time, decision) -> { }, ReadProgress.NONE);

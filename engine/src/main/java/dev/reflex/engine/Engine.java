@@ -62,12 +62,11 @@ public final class Engine implements AutoCloseable {
 
     /** Starts the engine, counting Reflex's own meters ({@link EngineMetrics}) in {@code registry} from the first record. */
     public static Engine start(EngineConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
-        String bootstrap = String.join(",", config.getList(EngineConfig.BOOTSTRAP_SERVERS_CONFIG));
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        dev.reflex.schemas.KafkaConnection kafka = config.kafka();
+        try (Admin admin = Admin.create(kafka.client(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
-            TopicAdmin.requireReachable(admin, bootstrap, 10_000);
+            TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
             if (config.getBoolean(EngineConfig.TOPICS_CREATE_CONFIG)) {
                 List<String> created = new TopicAdmin(admin, config.topicPartitions(), config.topicReplicationFactor(), 30_000)
                     .ensure(config.topicNames().fixed());
@@ -87,7 +86,7 @@ public final class Engine implements AutoCloseable {
             : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
         dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
             new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
-        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(bootstrap, config.topicNames(),
+        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(kafka, config.topicNames(),
             serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
         TopologyOptions options = config.topologyOptions();
         Topics topics = new Topics(config.topicNames(), serdes);

@@ -168,6 +168,10 @@ public final class EngineConfig extends AbstractConfig {
         .define(API_ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.LOW, API_ADVERTISED_HOST_DOC)
         .define(API_DECISIONS_KEPT_CONFIG, Type.INT, 10_000, ConfigDef.Range.atLeast(0), Importance.LOW, API_DECISIONS_KEPT_DOC);
 
+    static {
+        dev.reflex.schemas.KafkaConnection.define(CONFIG);
+    }
+
     /** The families of settings named by a prefix. */
     public static final java.util.List<SettingPrefix> PREFIXES = java.util.List.of(
         new SettingPrefix(NORMALIZER_PREFIX, NORMALIZER_PREFIX + "<source>.<attribute>", NORMALIZER_DOC));
@@ -211,6 +215,11 @@ public final class EngineConfig extends AbstractConfig {
     public String apiToken() {
         org.apache.kafka.common.config.types.Password token = getPassword(API_TOKEN_CONFIG);
         return token == null || token.value().isEmpty() ? null : token.value();
+    }
+
+    /** The brokers and the security settings given. */
+    public dev.reflex.schemas.KafkaConnection kafka() {
+        return dev.reflex.schemas.KafkaConnection.of(String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)), originals());
     }
 
     /** The host other instances reach this one's API on. */
@@ -282,7 +291,7 @@ public final class EngineConfig extends AbstractConfig {
                 props.put(e.getKey(), e.getValue());
             }
         }
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
+        props.putAll(kafka().client());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE_CONFIG));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS_CONFIG));

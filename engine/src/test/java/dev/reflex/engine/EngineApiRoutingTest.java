@@ -76,7 +76,7 @@ class EngineApiRoutingTest {
                   - set: last.${event.subject}
                     value: ${event.id}
                 """);
-            RulePublisher.apply(rules, bootstrap, admin, names, serdes, false);
+            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         List<EngineProcess> apis = new ArrayList<>();
         List<Engine> engines = new ArrayList<>();

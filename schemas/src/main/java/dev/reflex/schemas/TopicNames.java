@@ -25,6 +25,16 @@ public final class TopicNames {
         return prefix;
     }
 
+    /** The start of every transactional id of system {@code system}'s actors (each adds a random suffix), for ACLs. */
+    public String actorTransactionalIdPrefix(String system) {
+        return prefix + "actor-" + system + "-";
+    }
+
+    /** The start of the transactional id of each {@code reflex rules apply} (a random suffix follows), for ACLs. */
+    public String rulesApplyTransactionalIdPrefix() {
+        return prefix + "rules-apply-";
+    }
+
     public String events() {
         return prefix + "events";
     }

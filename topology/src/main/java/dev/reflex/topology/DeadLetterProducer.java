@@ -27,11 +27,10 @@ public final class DeadLetterProducer implements GlobalDeadLetters, AutoCloseabl
     private final TopicNames names;
     private final Serializer<DeadLetter> serializer;
 
-    public DeadLetterProducer(String bootstrapServers, TopicNames names, Serializer<DeadLetter> serializer) {
+    public DeadLetterProducer(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Serializer<DeadLetter> serializer) {
         this.names = names;
         this.serializer = serializer;
-        this.producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.producer = new KafkaProducer<>(kafka.client(
             ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
             ProducerConfig.CLIENT_ID_CONFIG, "reflex-dead-letters-" + names.prefix()),
