@@ -48,6 +48,14 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param controllerPort the controller port on 127.0.0.1, 0 for any free port
      */
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration timeout) {
+        return start(dataDir, port, controllerPort, timeout, Map.of());
+    }
+
+    /**
+     * As above, with broker settings over the defaults: more listeners (keep PLAINTEXT on the client port, which
+     * {@link #bootstrapServers} names), an authorizer, SASL and TLS, for a cluster secured as in production.
+     */
+    public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration timeout, Map<String, String> overrides) {
         int clientPort = port == 0 ? Ports.freePort() : port;
         int quorumPort = controllerPort == 0 ? Ports.freePort() : controllerPort;
         Ports.requireFree(clientPort, "Kafka");
@@ -56,6 +64,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("log");
             Properties props = serverProperties(logDir, clientPort, quorumPort);
+            props.putAll(overrides);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(dataDir, props);
             }

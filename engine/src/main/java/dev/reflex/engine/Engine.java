@@ -74,6 +74,9 @@ public final class Engine implements AutoCloseable {
                     LOG.info("created topics {}", created);
                 }
             }
+        } catch (TopicAdmin.NotAuthorizedException e) {
+            throw new StartException(e.getMessage() + " (reflex acls --component engine --application-id "
+                + config.getString(EngineConfig.APPLICATION_ID_CONFIG) + " --principal <principal>)", e);
         }
         try {
             new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(10)).ping();
@@ -106,6 +109,10 @@ public final class Engine implements AutoCloseable {
                 // an unreachable registry or broker: expected to pass, so one line instead of a stack trace
                 LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
                     dev.reflex.schemas.DeadLetters.reason(error), delay);
+            } else if (notAuthorized(error)) {
+                LOG.error("the engine's principal is not authorized ({}); retrying in {} ms. 'reflex acls --component engine "
+                    + "--application-id {} --principal <principal>' prints the ACLs it needs", error.getMessage(), delay,
+                    config.getString(EngineConfig.APPLICATION_ID_CONFIG));
             } else {
                 LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
                     delay, error);
@@ -133,6 +140,15 @@ public final class Engine implements AutoCloseable {
         });
         streams.start();
         return engine;
+    }
+
+    private static boolean notAuthorized(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits until the engine processes records (rules and registers are loaded by then). */

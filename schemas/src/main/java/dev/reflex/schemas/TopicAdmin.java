@@ -39,6 +39,10 @@ public final class TopicAdmin {
             super("cannot reach Kafka at " + bootstrapServers + " within " + (timeoutMs / 1000) + " s; check "
                 + "--bootstrap-servers and that the brokers are up", cause);
         }
+
+        KafkaUnreachableException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** Fails with {@link KafkaUnreachableException} unless the cluster answers within the timeout. */
@@ -49,12 +53,28 @@ public final class TopicAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                throw new KafkaUnreachableException("Kafka at " + bootstrapServers + " refused the login (" + e.getCause().getMessage()
+                    + "); check security.protocol, sasl.mechanism and the credentials in sasl.jaas.config", e.getCause());
+            }
+            throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
+        } catch (TimeoutException e) {
             throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
         }
     }
 
-    /** Creates whichever of {@code specs} do not exist yet and returns their names. */
+    /** The principal may not create (or see) a topic it needs; the message says which and where to look. */
+    public static final class NotAuthorizedException extends RuntimeException {
+        public NotAuthorizedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Creates whichever of {@code specs} do not exist yet and returns their names; a topic the principal may neither
+     * see nor create is a {@link NotAuthorizedException}.
+     */
     public List<String> ensure(Collection<TopicSpec> specs) {
         try {
             Set<String> existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -80,6 +100,11 @@ public final class TopicAdmin {
                     entry.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
                     created.add(entry.getKey());
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                        throw new NotAuthorizedException("not authorized to create topic " + entry.getKey() + " (it is missing, or "
+                            + "this principal may not see it): create it, or allow the principal what 'reflex acls' prints for "
+                            + "this component", e.getCause());
+                    }
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e.getCause());
                     }
