@@ -1,6 +1,8 @@
 package dev.reflex.cli;
 
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -32,8 +34,9 @@ final class ActCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KIND", description = "The kind of actor: http, shell or log.")
     String kind;
 
-    @Option(names = "--system", required = true, paramLabel = "NAME", description = "The system whose actions to do.")
-    String system;
+    @Option(names = "--system", required = true, split = ",", paramLabel = "NAME",
+        description = "The system whose actions to do; several as a,b,c (or repeated), each with its own consumer group.")
+    List<String> systems;
 
     @Option(names = "--group-id", paramLabel = "ID", description = "Consumer group (default: reflex-actor-<system>).")
     String groupId;
@@ -46,8 +49,13 @@ final class ActCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!TopicNames.isValidPart(system)) {
-            throw new Settings.SettingsException("invalid system name '" + system + "'");
+        for (String system : systems) {
+            if (!TopicNames.isValidPart(system)) {
+                throw new Settings.SettingsException("invalid system name '" + system + "'");
+            }
+        }
+        if (groupId != null && systems.size() > 1) {
+            throw new Settings.SettingsException("--group-id is for one --system; with several, each uses reflex-actor-<system>");
         }
         Executor executor = switch (kind) {
             case "http" -> new HttpExecutor(new HttpActorConfig(
@@ -60,18 +68,39 @@ final class ActCommand implements Callable<Integer> {
             // fails here, in one line, when Kafka is unreachable
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ActorRunner runner = new ActorRunner(connection.kafka(process), connection.names(), connection.serdes(), system,
-            groupId != null ? groupId : "reflex-actor-" + system, executor, metrics, ActorSettings.consumer(Settings.pairs(process.sets))).start();
-        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, runner::isRunning);
-        System.out.println(kind + " actor for " + system + " running; health and metrics on http://127.0.0.1:" + admin.port());
+        List<ActorRunner> runners = new ArrayList<>();
+        for (String system : systems) {
+            runners.add(new ActorRunner(connection.kafka(process), connection.names(), connection.serdes(), system,
+                groupId != null ? groupId : "reflex-actor-" + system, executor, metrics,
+                ActorSettings.consumer(Settings.pairs(process.sets))).start());
+        }
+        AdminServer admin = AdminServer.start(process.adminHost, process.adminPort, "--admin-port", metrics,
+            () -> runners.stream().allMatch(ActorRunner::isRunning));
+        System.out.println(kind + " actor for " + String.join(", ", systems) + " running; health and metrics on http://"
+            + process.adminHost + ":" + admin.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            runner.close();
+            runners.forEach(ActorRunner::close);
             admin.close();
         }, "actor-stop"));
-        runner.awaitStopped();
-        if (runner.failure().isPresent()) {
-            System.err.println("reflex act: the actor for " + system + " stopped (" + runner.failure().get()
-                + "); exiting so that it is restarted");
+        // the process ends when any of its actors stops: closed on shutdown, or failed and to be restarted
+        java.util.concurrent.CountDownLatch anyStopped = new java.util.concurrent.CountDownLatch(1);
+        for (ActorRunner runner : runners) {
+            Thread watch = new Thread(() -> {
+                try {
+                    runner.awaitStopped();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                anyStopped.countDown();
+            }, "actor-watch");
+            watch.setDaemon(true);
+            watch.start();
+        }
+        anyStopped.await();
+        java.util.Optional<String> failure = runners.stream().map(ActorRunner::failure).flatMap(java.util.Optional::stream).findFirst();
+        if (failure.isPresent()) {
+            System.err.println("reflex act: an actor stopped (" + failure.get() + "); exiting so that it is restarted");
+            runners.forEach(ActorRunner::close);
             admin.close();
             return 1;
         }

@@ -114,8 +114,8 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TimerConnector timer = new TimerConnector(connection.kafka(process), connection.names(), parsed, metrics).start();
-        AdminServer admin = AdminServer.start("127.0.0.1", process.adminPort, "--admin-port", metrics, timer::isRunning);
-        System.out.println("timer running: " + parsed + "; health and metrics on http://127.0.0.1:" + admin.port());
+        AdminServer admin = AdminServer.start(process.adminHost, process.adminPort, "--admin-port", metrics, timer::isRunning);
+        System.out.println("timer running: " + parsed + "; health and metrics on http://" + process.adminHost + ":" + admin.port());
         return new TimerHandle(timer, admin);
     }
 }

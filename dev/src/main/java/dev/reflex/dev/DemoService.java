@@ -26,7 +26,12 @@ final class DemoService implements AutoCloseable {
     }
 
     static DemoService start(PrintStream out) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        return start(out, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** Listens on {@code address}: {@code reflex demo-service} runs it on its own, as the compose file's stand-in service. */
+    static DemoService start(PrintStream out, InetSocketAddress address) throws IOException {
+        HttpServer server = HttpServer.create(address, 0);
         server.createContext("/services/", exchange -> {
             Matcher m = RESTART.matcher(exchange.getRequestURI().getPath());
             exchange.getRequestBody().readAllBytes();
@@ -34,6 +39,7 @@ final class DemoService implements AutoCloseable {
             if (ok) {
                 out.println("[service-manager] restarted " + m.group(1) + " (Idempotency-Key "
                     + exchange.getRequestHeaders().getFirst("Idempotency-Key") + ")");
+                out.flush();
             }
             byte[] answer = (ok ? "{\"restarted\":\"" + m.group(1) + "\"}" : "{\"error\":\"not found\"}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");

@@ -174,6 +174,14 @@ public final class ApicurioRegistry implements AutoCloseable {
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
+    /**
+     * The runner jar of the distribution, unpacked into the cache once; its directory holds the whole registry (the
+     * image tests build a stand-in registry image from it).
+     */
+    public static Path distribution() throws IOException {
+        return runnerJar();
+    }
+
     /** Unpacks the distribution into the cache once and returns its runner jar. */
     static Path runnerJar() throws IOException {
         Properties props = new Properties();

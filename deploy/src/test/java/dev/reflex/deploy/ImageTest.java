@@ -1,0 +1,42 @@
+package dev.reflex.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The production image: runs as a non-root user on a read-only root filesystem, and carries no broker or registry. */
+@Tag("docker")
+class ImageTest {
+    @BeforeAll
+    static void build() throws Exception {
+        Docker.requireOrSkip();
+        Images.build();
+    }
+
+    @Test
+    void runsAsANonRootUserOnAReadOnlyRootFilesystem() {
+        assertThat(Docker.run(Duration.ofSeconds(30), "docker", "image", "inspect", "-f", "{{.Config.User}}", Images.REFLEX)
+            .orThrow("inspect").output().strip()).isEqualTo("10001:10001");
+        Docker.Result version = Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp",
+            Images.REFLEX, "--version");
+        assertThat(version.exit()).as(version.output()).isZero();
+        assertThat(version.output()).contains("reflex ");
+        Docker.Result id = Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", "--read-only", "--entrypoint", "id", Images.REFLEX, "-u");
+        assertThat(id.output().strip()).isEqualTo("10001");
+    }
+
+    @Test
+    void theProductionImageHasNoBrokerNoRegistryAndNoDevCommand() {
+        String libs = Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", "--entrypoint", "ls", Images.REFLEX, "/opt/reflex/lib")
+            .orThrow("ls").output();
+        assertThat(libs).contains("kafka-streams-", "kafka-clients-").doesNotContain("kafka_2.13-", "kafka-server-", "apicurio");
+        Docker.Result dev = Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", Images.REFLEX, "dev");
+        assertThat(dev.exit()).as(dev.output()).isNotZero();
+        assertThat(dev.output()).contains("Unmatched argument at index 0: 'dev'");
+        assertThat(Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", Images.DEMO, "dev", "--help").exit()).isZero();
+    }
+}
