@@ -205,7 +205,9 @@ public final class ActorRunner implements AutoCloseable {
                 .build();
             producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), results.serialize(names.actionResults(), result)));
             metrics.counter("reflex.actor.actions", "system", system, "status", execution.status().name()).increment();
-            metrics.timer("reflex.actor.execution", "system", system).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            io.micrometer.core.instrument.Timer.builder("reflex.actor.execution").tag("system", system)
+                .description("Time to do one action, retries included").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(metrics).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             LOG.info("action {} {}/{} target={} {} after {} attempt(s)", action.getId(), action.getSystem(), action.getAction(),
                 action.getTarget(), execution.status(), execution.attempts());
         } else {

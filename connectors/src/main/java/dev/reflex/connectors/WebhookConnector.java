@@ -542,7 +542,9 @@ public final class WebhookConnector implements AutoCloseable {
             acks.add(acked);
         }
         ctx.future(() -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
-            metrics.timer("reflex.webhook.ack", "outcome", error == null ? "acknowledged" : "failed")
+            io.micrometer.core.instrument.Timer.builder("reflex.webhook.ack").tag("outcome", error == null ? "acknowledged" : "failed")
+                .description("From a request's arrival to Kafka's acknowledgement of its event").publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofSeconds(30)).register(metrics)
                 .record(System.nanoTime() - sendStarted, java.util.concurrent.TimeUnit.NANOSECONDS);
             kafkaProblem = error == null ? null : "Kafka did not acknowledge the last event: " + error.getMessage();
             if (error == null) {

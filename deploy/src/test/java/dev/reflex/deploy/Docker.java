@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The docker and compose command lines, run with a time limit. Tests that need Docker call {@link #requireOrSkip}:
- * without a Docker engine they are skipped with the reason, unless REFLEX_REQUIRE_DOCKER=1 (as .ci/run sets), when
+ * without a Docker engine they are skipped with the reason, unless REFLEX_NO_SKIP=1 (as .ci/run sets), when
  * they fail instead, so CI cannot pass by skipping them.
  */
 final class Docker {
@@ -43,8 +43,8 @@ final class Docker {
             return;
         }
         String reason = "no Docker engine answers 'docker info' (" + info.output().strip() + ")";
-        if ("1".equals(System.getenv("REFLEX_REQUIRE_DOCKER"))) {
-            throw new IllegalStateException(reason + ", and REFLEX_REQUIRE_DOCKER=1 says these tests must run");
+        if ("1".equals(System.getenv("REFLEX_NO_SKIP"))) {
+            throw new IllegalStateException(reason + ", and REFLEX_NO_SKIP=1 says these tests must run");
         }
         Assumptions.abort(reason + "; the image and compose tests are skipped");
     }

@@ -90,6 +90,32 @@ final class EngineMetrics implements ProcessingListener {
             .tag("outcome", outcome).register(registry).increment();
     }
 
+    /**
+     * Kafka Streams names a state store's tag by the store's kind ({@code rocksdb.state.id}, {@code in.memory.state.id},
+     * ...), so one metric name gets different tag keys, which Prometheus refuses: all but the first kind's series would
+     * be dropped. This filter gives them one key, {@code state.id}, and the kind as {@code store.type}.
+     */
+    static io.micrometer.core.instrument.config.MeterFilter stateStoreTags() {
+        return new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+                if (!id.getName().startsWith("kafka.stream.state")) {
+                    return id;
+                }
+                java.util.List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
+                for (io.micrometer.core.instrument.Tag tag : id.getTagsAsIterable()) {
+                    if (tag.getKey().endsWith(".state.id")) {
+                        tags.add(io.micrometer.core.instrument.Tag.of("state.id", tag.getValue()));
+                        tags.add(io.micrometer.core.instrument.Tag.of("store.type", tag.getKey().substring(0, tag.getKey().length() - ".state.id".length())));
+                    } else {
+                        tags.add(tag);
+                    }
+                }
+                return id.replaceTags(tags);
+            }
+        };
+    }
+
     private static String bounded(Set<String> seen, String value) {
         if (value == null) {
             return "";

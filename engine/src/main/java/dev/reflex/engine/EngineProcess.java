@@ -40,6 +40,7 @@ public final class EngineProcess implements AutoCloseable {
     /** Starts the API (unless reflex.api.port is -1) and the engine with {@code settings}. */
     public static EngineProcess start(Map<String, Object> settings) {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.config().meterFilter(EngineMetrics.stateStoreTags());
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);

@@ -51,6 +51,15 @@ class EngineMetricsTest {
             .containsEntry("reflex_events_in_total{source=\"_other\"}", 50.0);
     }
 
+    @Test
+    void stateStoreMetricsOfEveryStoreKindReachTheScrape() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(EngineMetrics.stateStoreTags());
+        registry.gauge("kafka.stream.state.all.latency.avg", List.of(io.micrometer.core.instrument.Tag.of("rocksdb.state.id", "seen-events")), 1.0);
+        registry.gauge("kafka.stream.state.all.latency.avg", List.of(io.micrometer.core.instrument.Tag.of("in.memory.state.id", "rules")), 2.0);
+        assertThat(registry.scrape()).contains("state_id=\"seen-events\",store_type=\"rocksdb\"", "state_id=\"rules\",store_type=\"in.memory\"");
+    }
+
     private static RuleOutcome outcome(String rule, Outcome outcome) {
         return RuleOutcome.newBuilder().setRuleId(rule).setRuleVersion("v1").setOutcome(outcome).setDetail("").build();
     }
