@@ -33,11 +33,36 @@ class CliTest {
         assertThat(help.out()).contains("engine", "publish", "rules");
         assertThat(help.out()).as("reflex dev comes with the dev artifact only").doesNotContain("  dev ");
         for (String command : new String[] {"engine", "publish", "connect", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test",
-            "replay", "explain"}) {
+            "replay", "explain", "flows", "acls"}) {
             Result sub = run((command + " --help").split(" "));
             assertThat(sub.exit()).as(command).isZero();
             assertThat(sub.out()).as(command).contains("Usage: reflex " + command);
         }
+    }
+
+    @Test
+    void aclsArePrintedPerComponentAndBadFlagsAreOneLine() {
+        Result actor = run("acls", "--component", "actor", "--system", "pagerduty", "--principal", "User:pd", "--topic-prefix", "acme.");
+        assertThat(actor.exit()).as(actor.err()).isZero();
+        assertThat(actor.out().lines()).containsExactly(
+            "ALLOW User:pd READ TOPIC acme.actions.pagerduty (LITERAL)",
+            "ALLOW User:pd READ TOPIC acme.action-results (LITERAL)",
+            "ALLOW User:pd WRITE TOPIC acme.action-results (LITERAL)",
+            "ALLOW User:pd READ GROUP reflex-actor-pagerduty (LITERAL)",
+            "ALLOW User:pd WRITE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)",
+            "ALLOW User:pd DESCRIBE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)");
+        Result commands = run("acls", "--component", "connector", "--principal", "User:c", "--format", "kafka-acls");
+        assertThat(commands.out()).contains("kafka-acls.sh --add --allow-principal 'User:c' --operation Write --topic 'reflex.ingest.' "
+            + "--resource-pattern-type prefixed");
+        Result engine = run("acls", "--component", "engine", "--principal", "User:e", "--application-id", "prod-engine");
+        assertThat(engine.out()).contains("ALLOW User:e READ GROUP prod-engine (LITERAL)", "ALLOW User:e CREATE TOPIC prod-engine (PREFIXED)")
+            .doesNotContain("WRITE TOPIC reflex.rules ");
+        assertThat(run("acls", "--component", "actor", "--principal", "User:a").err().strip())
+            .isEqualTo("error: --component actor needs --system NAME");
+        assertThat(run("acls", "--component", "broker", "--principal", "User:a").err().strip())
+            .isEqualTo("error: unknown component 'broker'; one of engine, connector, actor, rules");
+        assertThat(run("acls", "--component", "rules", "--principal", "ci").err().strip())
+            .isEqualTo("error: --principal needs a type, e.g. User:ci");
     }
 
     @Test

@@ -19,7 +19,8 @@ import org.apache.kafka.common.config.types.Password;
  * {@code sasl.*} and {@code ssl.*} Kafka client setting; the common ones are defined (so they have environment
  * variables and documentation), the rest pass through from a settings file or {@code --set} as they are.
  *
- * <p>{@link #toString} names the brokers, protocol and mechanism only: secrets in the settings are never printed.
+ * <p>{@link #toString} names the brokers, and the protocol and mechanism when any security setting is given: secrets
+ * in the settings are never printed.
  */
 public final class KafkaConnection {
     private static final String PASS_THROUGH = " Any other sasl.* or ssl.* Kafka client setting is passed to every client as given.";
@@ -107,6 +108,9 @@ public final class KafkaConnection {
 
     @Override
     public String toString() {
+        if (security.isEmpty()) {
+            return bootstrapServers;
+        }
         Object protocol = security.getOrDefault(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT");
         Object mechanism = security.get(SaslConfigs.SASL_MECHANISM);
         return bootstrapServers + " (" + protocol + (mechanism == null ? "" : " " + mechanism) + ")";
