@@ -3,6 +3,7 @@ package dev.reflex.engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,6 +34,11 @@ final class EngineMetrics implements ProcessingListener {
     private final Set<String> sources = ConcurrentHashMap.newKeySet();
     private final Set<String> rules = ConcurrentHashMap.newKeySet();
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    // the counters by tag value, so the per-event path is one map lookup
+    private final Map<String, Counter> eventsIn = new ConcurrentHashMap<>();
+    private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+    private final Map<String, Counter> matches = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final Timer evaluation;
     private final Timer lag;
 
@@ -50,8 +56,9 @@ final class EngineMetrics implements ProcessingListener {
 
     @Override
     public void normalized(Event event) {
-        Counter.builder("reflex.events.in").description("Events made from ingest records and action results, by source")
-            .tag("source", bounded(sources, event.getSource())).register(registry).increment();
+        eventsIn.computeIfAbsent(bounded(sources, event.getSource()), source -> Counter.builder("reflex.events.in")
+            .description("Events made from ingest records and action results, by source").tag("source", source).register(registry))
+            .increment();
     }
 
     @Override
@@ -67,11 +74,13 @@ final class EngineMetrics implements ProcessingListener {
         for (RuleOutcome outcome : decision.getRules()) {
             decisions(outcome.getOutcome().name().toLowerCase(Locale.ROOT));
             if (outcome.getOutcome() == Outcome.MATCHED || outcome.getOutcome() == Outcome.FIRED) {
-                Counter.builder("reflex.rule.matches").description("Rules that acted on an event or fired a correlation, by rule")
-                    .tag("rule", bounded(rules, outcome.getRuleId())).register(registry).increment();
+                matches.computeIfAbsent(bounded(rules, outcome.getRuleId()), rule -> Counter.builder("reflex.rule.matches")
+                    .description("Rules that acted on an event or fired a correlation, by rule").tag("rule", rule).register(registry))
+                    .increment();
             } else if (outcome.getOutcome() == Outcome.ERROR) {
-                Counter.builder("reflex.rule.errors").description("Rules that failed on an event (see the decision's detail), by rule")
-                    .tag("rule", bounded(rules, outcome.getRuleId())).register(registry).increment();
+                errors.computeIfAbsent(bounded(rules, outcome.getRuleId()), rule -> Counter.builder("reflex.rule.errors")
+                    .description("Rules that failed on an event (see the decision's detail), by rule").tag("rule", rule).register(registry))
+                    .increment();
             }
         }
         if (eventTime != null) {
@@ -86,8 +95,9 @@ final class EngineMetrics implements ProcessingListener {
     }
 
     private void decisions(String outcome) {
-        Counter.builder("reflex.decisions").description("Rule outcomes recorded in decisions (none: a decision with no rule considered)")
-            .tag("outcome", outcome).register(registry).increment();
+        decisions.computeIfAbsent(outcome, o -> Counter.builder("reflex.decisions")
+            .description("Rule outcomes recorded in decisions (none: a decision with no rule considered)").tag("outcome", o)
+            .register(registry)).increment();
     }
 
     /**
