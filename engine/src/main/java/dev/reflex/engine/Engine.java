@@ -173,8 +173,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Registers the engine's meters with {@code registry}: Kafka Streams' own metrics (per thread, task and processor
-     * node, and of its clients), the stream thread replacements, and the
-     * rules held.
+     * node, and of its clients), the stream thread replacements, and the rules held.
      */
     public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
         new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams).bindTo(registry);
