@@ -64,6 +64,16 @@ class ComposeTest {
 
     @Test
     void theTourRunsAndAKilledEngineIsTakenOverWithNothingLost() throws Exception {
+        try {
+            tourAndTakeOver();
+        } catch (AssertionError e) {
+            // what each container said, for whoever reads the failure
+            throw new AssertionError(e.getMessage() + "\n--- compose logs ---\n" + compose(Duration.ofSeconds(60), "logs", "--no-color",
+                "--tail=40").output(), e);
+        }
+    }
+
+    private void tourAndTakeOver() throws Exception {
         String webhook = "http://127.0.0.1:" + ENV.get("REFLEX_HTTP_PORT");
         awaitHealthy(webhook + "/health", Duration.ofMinutes(3));
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient("http://127.0.0.1:" + ENV.get("REFLEX_REGISTRY_PORT")
@@ -101,7 +111,7 @@ class ComposeTest {
     private static List<Decision> decisions(String kafka, TopicNames names, ReflexSerdes serdes,
                                             java.util.function.Predicate<List<Decision>> enough) {
         return TopicRecords.readUntil(kafka, names.decisions(), new StringDeserializer(), serdes.value(Decision.class).deserializer(),
-            records -> enough.test(records.stream().map(r -> r.value()).toList()), Duration.ofMinutes(2))
+            records -> enough.test(records.stream().map(r -> r.value()).toList()), Duration.ofMinutes(4))
             .stream().map(r -> r.value()).toList();
     }
 
