@@ -51,8 +51,15 @@ public final class RuleFiles {
         }
     }
 
-    /** The rules read, and every problem found; rules with problems are not among the rules. */
-    public record Loaded(List<Rule> rules, List<Problem> problems) {
+    /**
+     * The rules read, the systems catalog of the directory's {@code systems/} files, and every problem found; rules
+     * with problems are not among the rules.
+     */
+    public record Loaded(List<Rule> rules, List<Problem> problems, SystemCatalog catalog) {
+        public Loaded(List<Rule> rules, List<Problem> problems) {
+            this(rules, problems, SystemCatalog.EMPTY);
+        }
+
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -109,7 +116,7 @@ public final class RuleFiles {
                 }
             }
         }
-        return new Loaded(rules, problems);
+        return new Loaded(rules, problems, systems.catalog());
     }
 
     private static int lineOf(String origin) {

@@ -43,18 +43,26 @@ public final class Systems {
                               String definedAt) {
     }
 
-    public static final Systems NONE = new Systems(Map.of(), Map.of());
+    public static final Systems NONE = new Systems(Map.of(), Map.of(), SystemCatalog.EMPTY);
 
-    private static final Set<String> SYSTEM_KEYS = Set.of("system", "description", "labels", "events", "actions");
+    private static final Set<String> SYSTEM_KEYS = Set.of("system", "description", "labels", "events", "actions", "includes", "match",
+        "mask");
     private static final Set<String> EVENT_KEYS = Set.of("extends", "description", "source", "type", "condition");
     private static final Set<String> ACTION_KEYS = Set.of("extends", "description", "system", "action", "target", "params");
 
     private final Map<String, NamedEvent> events;
     private final Map<String, NamedAction> actions;
+    private final SystemCatalog catalog;
 
-    private Systems(Map<String, NamedEvent> events, Map<String, NamedAction> actions) {
+    private Systems(Map<String, NamedEvent> events, Map<String, NamedAction> actions, SystemCatalog catalog) {
         this.events = events;
         this.actions = actions;
+        this.catalog = catalog;
+    }
+
+    /** The systems themselves: how they nest and which events belong to each. */
+    public SystemCatalog catalog() {
+        return catalog;
     }
 
     public NamedEvent event(String name) {
@@ -77,12 +85,13 @@ public final class Systems {
     public static Loaded load(Path dir) throws IOException {
         List<RuleFiles.Problem> problems = new ArrayList<>();
         Map<String, Raw> raw = new LinkedHashMap<>();
+        Map<String, SystemEntries.Entry> entries = new LinkedHashMap<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList();
         }
         for (Path file : files) {
-            read(file.toString(), Files.readString(file, StandardCharsets.UTF_8), raw, problems);
+            read(file.toString(), Files.readString(file, StandardCharsets.UTF_8), raw, entries, problems);
         }
         Map<String, NamedEvent> events = new TreeMap<>();
         Map<String, NamedAction> actions = new TreeMap<>();
@@ -97,7 +106,7 @@ public final class Systems {
                 problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
             }
         }
-        return new Loaded(new Systems(events, actions), problems);
+        return new Loaded(new Systems(events, actions, SystemEntries.catalog(entries, problems)), problems);
     }
 
     /** The systems read, and every problem found. */
@@ -108,7 +117,7 @@ public final class Systems {
                        Map<String, String> labels, String file, int line) {
     }
 
-    private static final class ProblemAt extends RuntimeException {
+    static final class ProblemAt extends RuntimeException {
         final String file;
         final int line;
 
@@ -170,7 +179,8 @@ public final class Systems {
         return fields;
     }
 
-    private static void read(String file, String text, Map<String, Raw> out, List<RuleFiles.Problem> problems) {
+    private static void read(String file, String text, Map<String, Raw> out, Map<String, SystemEntries.Entry> entries,
+                             List<RuleFiles.Problem> problems) {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(10);
         options.setAllowDuplicateKeys(false);
@@ -181,7 +191,7 @@ public final class Systems {
                     continue;
                 }
                 try {
-                    readSystem(file, document, out, problems);
+                    readSystem(file, document, out, entries, problems);
                 } catch (ProblemAt e) {
                     problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
                 }
@@ -192,7 +202,8 @@ public final class Systems {
         }
     }
 
-    private static void readSystem(String file, Node document, Map<String, Raw> out, List<RuleFiles.Problem> problems) {
+    private static void readSystem(String file, Node document, Map<String, Raw> out, Map<String, SystemEntries.Entry> entries,
+                                   List<RuleFiles.Problem> problems) {
         Map<String, Node> fields = mapping(file, document, "a system", SYSTEM_KEYS);
         Node nameNode = fields.get("system");
         if (nameNode == null) {
@@ -203,6 +214,8 @@ public final class Systems {
             throw new ProblemAt(file, line(nameNode), "system name '" + system + "' must be letters, digits, '_' or '-'");
         }
         Map<String, String> labels = fields.containsKey("labels") ? scalars(file, fields.get("labels"), "labels") : Map.of();
+        SystemEntries.read(file, system, line(nameNode), fields, labels, entries.computeIfAbsent(system,
+            name -> new SystemEntries.Entry(name, file, line(nameNode))));
         for (String kind : List.of("events", "actions")) {
             if (!fields.containsKey(kind)) {
                 continue;
@@ -257,7 +270,7 @@ public final class Systems {
         }
     }
 
-    private static Map<String, Node> mapping(String file, Node node, String what, Set<String> allowed) {
+    static Map<String, Node> mapping(String file, Node node, String what, Set<String> allowed) {
         if (!(node instanceof MappingNode map)) {
             throw new ProblemAt(file, line(node), what + " must be a mapping of fields");
         }
@@ -275,7 +288,7 @@ public final class Systems {
         return fields;
     }
 
-    private static Map<String, String> scalars(String file, Node node, String what) {
+    static Map<String, String> scalars(String file, Node node, String what) {
         Map<String, String> values = new TreeMap<>();
         for (Map.Entry<String, Node> e : mapping(file, node, what, null).entrySet()) {
             values.put(e.getKey(), scalar(file, e.getValue(), what + "." + e.getKey()));
@@ -283,14 +296,14 @@ public final class Systems {
         return values;
     }
 
-    private static String scalar(String file, Node node, String what) {
+    static String scalar(String file, Node node, String what) {
         if (!(node instanceof ScalarNode scalar)) {
             throw new ProblemAt(file, line(node), "'" + what + "' must be a single value");
         }
         return scalar.getValue();
     }
 
-    private static int line(Node node) {
+    static int line(Node node) {
         return node.getStartMark().getLine() + 1;
     }
 }
