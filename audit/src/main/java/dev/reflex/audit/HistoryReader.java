@@ -124,6 +124,24 @@ public final class HistoryReader implements AutoCloseable {
         return live;
     }
 
+    /** Every live system of the catalog by name (committed records only; a tombstone removes). */
+    public Map<String, dev.reflex.schemas.SystemDef> liveSystems() {
+        org.apache.kafka.common.serialization.Deserializer<dev.reflex.schemas.SystemDef> systems =
+            serdes.value(dev.reflex.schemas.SystemDef.class).deserializer();
+        Map<String, dev.reflex.schemas.SystemDef> live = new java.util.TreeMap<>();
+        scan(partitions(names.systems()), null, record -> {
+            if (record.value() == null) {
+                live.remove(record.key());
+            } else {
+                dev.reflex.schemas.SystemDef system = read(systems, record);
+                if (system != null) {
+                    live.put(record.key(), system);
+                }
+            }
+        });
+        return live;
+    }
+
     /** The partitions of {@code topic}; none when it does not exist. */
     public List<TopicPartition> partitions(String topic) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));

@@ -45,6 +45,11 @@ public final class RulePublisher {
 
     /** Reads and checks every rule under {@code dir}; throws {@link InvalidRulesException} listing every problem. */
     public static List<Rule> load(Path dir) throws IOException {
+        return loadAll(dir).rules();
+    }
+
+    /** The rules and the systems catalog under {@code dir}, checked; throws {@link InvalidRulesException} listing every problem. */
+    public static RuleFiles.Loaded loadAll(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException("rules directory not found: " + dir);
         }
@@ -52,17 +57,18 @@ public final class RulePublisher {
         if (!loaded.ok()) {
             throw new InvalidRulesException(loaded.problems());
         }
-        return loaded.rules();
+        return loaded;
     }
 
     /**
-     * Makes the rules topic hold exactly the rules under {@code dir}: publishes added and changed rules and tombstones
-     * for rules no longer there, in one transaction, after creating the topics the rules need. Applying the same
+     * Makes the rules topic hold exactly the rules under {@code dir}, and the systems topic exactly its systems catalog:
+     * publishes added and changed ones and tombstones for those no longer there, in one transaction, after creating the topics the rules need. Applying the same
      * directory twice changes nothing the second time. Returns what changed; with {@code dryRun}, what would.
      */
     public static RuleDiff apply(Path dir, dev.reflex.schemas.KafkaConnection kafka, Admin admin, TopicNames names, ReflexSerdes serdes,
                                  boolean dryRun) throws IOException {
-        List<Rule> rules = load(dir);
+        RuleFiles.Loaded loaded = loadAll(dir);
+        List<Rule> rules = loaded.rules();
         RulesTopic topic = new RulesTopic(kafka, names, serdes);
         if (!dryRun) {
             Set<String> topics = new TreeSet<>();
@@ -82,7 +88,8 @@ public final class RulePublisher {
             topics.forEach(t -> specs.add(new TopicSpec(t, false)));
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(specs);
         }
-        RuleDiff diff = RuleDiff.between(topic.read(), rules);
+        RuleDiff diff = RuleDiff.between(topic.read(), rules)
+            .withSystems(dev.reflex.rules.SystemDiff.between(topic.readSystems(), loaded.catalog().systems().values()));
         if (!dryRun && !diff.isEmpty()) {
             topic.write(diff);
         }

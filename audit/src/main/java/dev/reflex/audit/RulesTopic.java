@@ -15,7 +15,10 @@ import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-/** The live rules: the compacted rules topic read to its end, and changes written to it in one transaction. */
+/**
+ * The live rules and systems: the compacted rules and systems topics read to their end, and changes written to them
+ * (and to the rule log) in one transaction.
+ */
 public final class RulesTopic {
     private final dev.reflex.schemas.KafkaConnection kafka;
     private final TopicNames names;
@@ -34,26 +37,46 @@ public final class RulesTopic {
         }
     }
 
-    /** Writes the diff's added and changed rules and tombstones for removed ones, all or nothing. */
+    /** Every live system of the catalog by name. */
+    public Map<String, dev.reflex.schemas.SystemDef> readSystems() {
+        try (HistoryReader reader = new HistoryReader(kafka, names, serdes)) {
+            return reader.liveSystems();
+        }
+    }
+
+    /** Writes the diff's added and changed rules and systems and tombstones for removed ones, all or nothing. */
     public void write(RuleDiff diff) {
-        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(kafka.client(
+        org.apache.kafka.common.serialization.Serializer<dev.reflex.schemas.SystemDef> systems =
+            serdes.value(dev.reflex.schemas.SystemDef.class).serializer();
+        org.apache.kafka.common.serialization.Serializer<Rule> rules = serdes.value(Rule.class).serializer();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.client(
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, names.rulesApplyTransactionalIdPrefix() + UUID.randomUUID(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),
-                new StringSerializer(), serdes.value(Rule.class).serializer())) {
+                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             try {
                 // the rule log gets the same records in the same transaction: history and live rules never disagree
                 for (String topic : List.of(names.rules(), names.rulesLog())) {
                     for (Rule rule : diff.added()) {
-                        producer.send(new ProducerRecord<>(topic, rule.getId(), rule));
+                        producer.send(new ProducerRecord<>(topic, rule.getId(), rules.serialize(topic, rule)));
                     }
                     for (RuleDiff.Change change : diff.changed()) {
-                        producer.send(new ProducerRecord<>(topic, change.next().getId(), change.next()));
+                        producer.send(new ProducerRecord<>(topic, change.next().getId(), rules.serialize(topic, change.next())));
                     }
                     for (Rule rule : diff.removed()) {
                         producer.send(new ProducerRecord<>(topic, rule.getId(), null));
                     }
+                }
+                String topic = names.systems();
+                for (dev.reflex.schemas.SystemDef system : diff.systems().added()) {
+                    producer.send(new ProducerRecord<>(topic, system.getName(), systems.serialize(topic, system)));
+                }
+                for (dev.reflex.rules.SystemDiff.Change change : diff.systems().changed()) {
+                    producer.send(new ProducerRecord<>(topic, change.next().getName(), systems.serialize(topic, change.next())));
+                }
+                for (dev.reflex.schemas.SystemDef system : diff.systems().removed()) {
+                    producer.send(new ProducerRecord<>(topic, system.getName(), null));
                 }
                 producer.commitTransaction();
             } catch (KafkaException e) {

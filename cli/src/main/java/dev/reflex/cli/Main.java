@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "reflex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Event-driven automation on Kafka: when this happens in system A, do that in system B.",
     subcommands = {EngineCommand.class, PublishCommand.class, RulesCommand.class, ConnectCommand.class, ActCommand.class,
-        ReplayCommand.class, ExplainCommand.class, FlowsCommand.class, AclsCommand.class,
+        ReplayCommand.class, ExplainCommand.class, FlowsCommand.class, SystemsCommand.class, AclsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_ERROR = 1;

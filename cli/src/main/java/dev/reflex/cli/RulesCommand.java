@@ -166,6 +166,9 @@ final class RulesCommand {
     }
 
     static String summary(RuleDiff diff) {
-        return diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed";
+        dev.reflex.rules.SystemDiff systems = diff.systems();
+        return diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed"
+            + (systems.isEmpty() ? "" : "; systems: " + systems.added().size() + " added, " + systems.changed().size() + " changed, "
+                + systems.removed().size() + " removed");
     }
 }

@@ -33,7 +33,7 @@ class CliTest {
         assertThat(help.out()).contains("engine", "publish", "rules");
         assertThat(help.out()).as("reflex dev comes with the dev artifact only").doesNotContain("  dev ");
         for (String command : new String[] {"engine", "publish", "connect", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test",
-            "replay", "explain", "flows", "acls"}) {
+            "replay", "explain", "flows", "acls", "systems", "systems list", "systems of"}) {
             Result sub = run((command + " --help").split(" "));
             assertThat(sub.exit()).as(command).isZero();
             assertThat(sub.out()).as(command).contains("Usage: reflex " + command);

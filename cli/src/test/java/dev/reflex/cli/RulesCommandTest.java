@@ -153,6 +153,47 @@ class RulesCommandTest {
         assertThat(CliTest.run(concat(new String[] {"rules", "diff", dir.toString(), "--exit-code"}, connection)).exit()).isZero();
     }
 
+    @Test
+    void systemsOfTellsWhichSystemsAnEventBelongsToUpTheTree(@TempDir Path dir) throws Exception {
+        Path event = Files.writeString(dir.resolve("pg.json"), "{\"id\":\"e1\",\"type\":\"pg.replication.lag\",\"subject\":\"pg-2\"}");
+        Path other = Files.writeString(dir.resolve("other.json"), "{\"id\":\"e2\",\"type\":\"disk.full\",\"subject\":\"batch-1\"}");
+        CliTest.Result of = CliTest.run("systems", "of", "../examples/rules", "--source", "monitoring", "--event", event.toString(),
+            "--event", other.toString());
+        assertThat(of.exit()).as(of.err()).isZero();
+        assertThat(of.out().lines()).containsExactly(
+            event + " (monitoring pg.replication.lag pg-2): checkout, postgres, shop, storage",
+            other + " (monitoring disk.full batch-1): no system");
+    }
+
+    @Test
+    @Tag("integration")
+    void applyPublishesTheSystemsCatalogAndSystemsListShowsTheTree(@TempDir Path dir) throws Exception {
+        String[] connection = {"--bootstrap-servers", TestServices.kafka().bootstrapServers(), "--schema-registry-url",
+            TestServices.registry().url(), "--topic-prefix", "sy" + UUID.randomUUID().toString().substring(0, 8) + "."};
+        write(dir, "one", 3);
+        Files.createDirectories(dir.resolve("systems"));
+        Files.writeString(dir.resolve("systems/catalog.yaml"), "system: shop\nincludes: [checkout, payments]\n---\n"
+            + "system: checkout\nmatch: {source: k8s, subject: 'checkout-*'}\n---\nsystem: payments\nmatch: {source: stripe}\n");
+        CliTest.Result first = CliTest.run(concat(new String[] {"rules", "apply", dir.toString()}, connection));
+        assertThat(first.err()).isEmpty();
+        assertThat(first.out()).contains("+ one ", "+ system checkout ", "+ system shop ",
+            "applied: 1 added, 0 changed, 0 removed; systems: 3 added, 0 changed, 0 removed");
+        CliTest.Result list = CliTest.run(concat(new String[] {"systems", "list"}, connection));
+        assertThat(list.out().lines()).satisfiesExactly(
+            l -> assertThat(l).matches("shop [0-9a-f]{12}"),
+            l -> assertThat(l).matches("├─ checkout [0-9a-f]{12}  \\[source k8s, subject checkout-\\*\\]"),
+            l -> assertThat(l).matches("└─ payments [0-9a-f]{12}  \\[source stripe\\]"),
+            l -> assertThat(l).isEqualTo("3 systems"));
+
+        Files.writeString(dir.resolve("systems/catalog.yaml"), "system: shop\nincludes: [checkout]\n---\n"
+            + "system: checkout\nmatch: {source: k8s, subject: 'checkout-*'}\n");
+        assertThat(CliTest.run(concat(new String[] {"rules", "apply", dir.toString()}, connection)).out())
+            .contains("- system payments ", "~ system shop ", "systems: 0 added, 1 changed, 1 removed");
+        assertThat(CliTest.run(concat(new String[] {"systems", "list"}, connection)).out()).doesNotContain("payments").contains("2 systems");
+        assertThat(CliTest.run(concat(new String[] {"rules", "apply", dir.toString()}, connection)).out().strip())
+            .isEqualTo("no changes; 1 rules already live");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -8,8 +8,19 @@ import java.util.TreeMap;
 
 import dev.reflex.schemas.Rule;
 
-/** What applying a set of rules would change on the rules topic: by id, with versions. */
-public record RuleDiff(List<Rule> added, List<Change> changed, List<Rule> removed, List<Rule> unchanged) {
+/**
+ * What applying a rules directory would change: the rules on the rules topic, by id, with versions, and the systems
+ * of its catalog on the systems topic.
+ */
+public record RuleDiff(List<Rule> added, List<Change> changed, List<Rule> removed, List<Rule> unchanged, SystemDiff systems) {
+    public RuleDiff(List<Rule> added, List<Change> changed, List<Rule> removed, List<Rule> unchanged) {
+        this(added, changed, removed, unchanged, SystemDiff.NONE);
+    }
+
+    /** This diff with the catalog's changes. */
+    public RuleDiff withSystems(SystemDiff next) {
+        return new RuleDiff(added, changed, removed, unchanged, next);
+    }
 
     /** A rule whose content differs: the live version and the one that would replace it. */
     public record Change(Rule live, Rule next) {
@@ -34,7 +45,7 @@ public record RuleDiff(List<Rule> added, List<Change> changed, List<Rule> remove
     }
 
     public boolean isEmpty() {
-        return added.isEmpty() && changed.isEmpty() && removed.isEmpty();
+        return added.isEmpty() && changed.isEmpty() && removed.isEmpty() && systems.isEmpty();
     }
 
     /** One line per change: {@code + id version}, {@code ~ id old -> new}, {@code - id version}. */
@@ -43,6 +54,7 @@ public record RuleDiff(List<Rule> added, List<Change> changed, List<Rule> remove
         added.forEach(r -> lines.add("+ " + r.getId() + " " + r.getVersion() + origin(r)));
         changed.forEach(c -> lines.add("~ " + c.next().getId() + " " + c.live().getVersion() + " -> " + c.next().getVersion() + origin(c.next())));
         removed.forEach(r -> lines.add("- " + r.getId() + " " + r.getVersion()));
+        lines.addAll(systems.lines());
         return lines;
     }
 

@@ -24,7 +24,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * <li>connector (webhook and timer): writes and creates the ingest topics, nothing else;</li>
  * <li>actor of one system: reads that system's actions topic only, reads and writes action results, with its own
  * consumer group and transactional ids;</li>
- * <li>rules (the job that runs {@code reflex rules apply}): reads and writes the rules topic and its log, creates the
+ * <li>rules (the job that runs {@code reflex rules apply}): reads and writes the rules topic, its log and the systems
+ * topic, creates the
  * fixed topics and the actions and ingest topics the rules name, with its own transactional ids.</li>
  * </ul>
  */
@@ -93,7 +94,7 @@ public final class ComponentAcls {
     /** The ACLs of whoever runs {@code reflex rules apply} (a CI job, the chart's hook). */
     public static List<AclBinding> rules(TopicNames names, String principal) {
         ComponentAcls acls = new ComponentAcls(principal);
-        for (String topic : List.of(names.rules(), names.rulesLog())) {
+        for (String topic : List.of(names.rules(), names.rulesLog(), names.systems())) {
             acls.allow(ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
         }
         acls.createFixedTopics(names);

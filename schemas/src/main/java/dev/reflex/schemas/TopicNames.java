@@ -47,6 +47,11 @@ public final class TopicNames {
      * Every rule version ever applied, in order, never compacted: the history that lets an old decision be re-evaluated
      * with exactly the rules it used. A removal is a record with the rule id as key and no value.
      */
+    /** The systems catalog, compacted, keyed by system name (applied with the rules). */
+    public String systems() {
+        return prefix + "systems";
+    }
+
     public String rulesLog() {
         return prefix + "rules.log";
     }
@@ -120,6 +125,7 @@ public final class TopicNames {
             new TopicSpec(events(), false),
             new TopicSpec(rules(), true),
             new TopicSpec(rulesLog(), false, RULES_LOG_RETENTION_MS),
+            new TopicSpec(systems(), true),
             new TopicSpec(registers(), true),
             new TopicSpec(registerOps(), false),
             new TopicSpec(decisions(), false),
