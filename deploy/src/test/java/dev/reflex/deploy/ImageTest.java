@@ -8,7 +8,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The production image: runs as a non-root user on a read-only root filesystem, and carries no broker or registry. */
+/**
+ * The production image: runs as a non-root user on a read-only root filesystem, sizes its heap by the container's
+ * memory limit, and carries no broker or registry.
+ */
 @Tag("docker")
 class ImageTest {
     @BeforeAll
@@ -27,6 +30,15 @@ class ImageTest {
         assertThat(version.output()).contains("reflex ");
         Docker.Result id = Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", "--read-only", "--entrypoint", "id", Images.REFLEX, "-u");
         assertThat(id.output().strip()).isEqualTo("10001");
+    }
+
+    @Test
+    void theHeapFollowsTheContainersMemoryLimit() {
+        Docker.Result flags = Docker.run(Duration.ofMinutes(1), "docker", "run", "--rm", "-m", "512m", "-e",
+            "JAVA_TOOL_OPTIONS=-XX:+PrintFlagsFinal", Images.REFLEX, "--version");
+        assertThat(flags.exit()).as(flags.output()).isZero();
+        // 75% of 512 MiB
+        assertThat(flags.output()).containsPattern("MaxHeapSize\\s+= 402653184\\s");
     }
 
     @Test
