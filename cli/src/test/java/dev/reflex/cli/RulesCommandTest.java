@@ -178,6 +178,13 @@ class RulesCommandTest {
         assertThat(first.err()).isEmpty();
         assertThat(first.out()).contains("+ one ", "+ system checkout ", "+ system shop ",
             "applied: 1 added, 0 changed, 0 removed; systems: 3 added, 0 changed, 0 removed");
+        // a record nobody can read on the systems topic is skipped, and the catalog is still read
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                java.util.Map.of("bootstrap.servers", TestServices.kafka().bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(connection[5] + "systems", "junk".getBytes(),
+                new byte[] {0, 0, 0, 0, 42, 1, 2})).get();
+        }
         CliTest.Result list = CliTest.run(concat(new String[] {"systems", "list"}, connection));
         assertThat(list.out().lines()).satisfiesExactly(
             l -> assertThat(l).matches("shop [0-9a-f]{12}"),
