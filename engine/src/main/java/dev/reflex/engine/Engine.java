@@ -63,6 +63,45 @@ public final class Engine implements AutoCloseable {
     /** Starts the engine, counting Reflex's own meters ({@link EngineMetrics}) in {@code registry} from the first record. */
     public static Engine start(EngineConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
         dev.reflex.schemas.KafkaConnection kafka = config.kafka();
+        checkServices(config, kafka);
+        dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
+        // kept for the API only: none when it is off
+        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_PORT_CONFIG) < 0 ? 0
+            : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
+        dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
+            new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(kafka, config.topicNames(),
+            serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
+        TopologyOptions options = config.topologyOptions();
+        Topics topics = new Topics(config.topicNames(), serdes);
+        java.util.Properties streamsProperties = config.streamsProperties();
+        EngineMetrics meters = new EngineMetrics(registry);
+        dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
+            dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
+        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
+        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters),
+            streamsProperties);
+        Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
+            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters);
+        streams.setUncaughtExceptionHandler(error -> engine.threadFailed(error, config));
+        streams.setStateListener((next, previous) -> {
+            LOG.info("engine state {} -> {}", previous, next);
+            if (next == KafkaStreams.State.RUNNING) {
+                engine.running.countDown();
+            }
+            if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
+                engine.stopped.countDown();
+            }
+        });
+        streams.start();
+        return engine;
+    }
+
+    /**
+     * Kafka answers and lets this principal create the fixed topics (when it creates them), and the registry answers;
+     * otherwise a {@link StartException} in one line.
+     */
+    private static void checkServices(EngineConfig config, dev.reflex.schemas.KafkaConnection kafka) {
         try (Admin admin = Admin.create(kafka.client(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
@@ -83,63 +122,36 @@ public final class Engine implements AutoCloseable {
         } catch (SchemaRegistryUnavailableException e) {
             throw new StartException(e.getMessage() + "; check --schema-registry-url and that the registry is up", e);
         }
-        dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
-        // kept for the API only: none when it is off
-        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_PORT_CONFIG) < 0 ? 0
-            : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
-        dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
-            new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
-        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(kafka, config.topicNames(),
-            serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
-        TopologyOptions options = config.topologyOptions();
-        Topics topics = new Topics(config.topicNames(), serdes);
-        java.util.Properties streamsProperties = config.streamsProperties();
-        EngineMetrics meters = new EngineMetrics(registry);
-        dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
-            dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
-        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
-        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters),
-            streamsProperties);
-        Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
-            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters);
-        streams.setUncaughtExceptionHandler(error -> {
-            engine.threadFailures.incrementAndGet();
-            long delay = engine.backoff.next(System.currentTimeMillis());
-            if (dev.reflex.schemas.DeadLetters.isRetriable(error)) {
-                // an unreachable registry or broker: expected to pass, so one line instead of a stack trace
-                LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
-                    dev.reflex.schemas.DeadLetters.reason(error), delay);
-            } else if (notAuthorized(error)) {
-                LOG.error("the engine's principal is not authorized ({}); retrying in {} ms. 'reflex acls --component engine "
-                    + "--application-id {} --principal <principal>' prints the ACLs it needs", error.getMessage(), delay,
-                    config.getString(EngineConfig.APPLICATION_ID_CONFIG));
-            } else {
-                LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
-                    delay, error);
+    }
+
+    /**
+     * A stream thread died: say why in one line when the cause is known (an outage, missing ACLs), wait with backoff so
+     * a repeating failure is not retried in a tight loop (ending early when the engine is being stopped), then replace
+     * the thread, which processes again from the last commit.
+     */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(Throwable error, EngineConfig config) {
+        threadFailures.incrementAndGet();
+        long delay = backoff.next(System.currentTimeMillis());
+        if (dev.reflex.schemas.DeadLetters.isRetriable(error)) {
+            LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
+                dev.reflex.schemas.DeadLetters.reason(error), delay);
+        } else if (notAuthorized(error)) {
+            LOG.error("the engine's principal is not authorized ({}); retrying in {} ms. 'reflex acls --component engine "
+                + "--application-id {} --principal <principal>' prints the ACLs it needs", error.getMessage(), delay,
+                config.getString(EngineConfig.APPLICATION_ID_CONFIG));
+        } else {
+            LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
+                delay, error);
+        }
+        long until = System.currentTimeMillis() + delay;
+        try {
+            while (System.currentTimeMillis() < until && streams.state() != KafkaStreams.State.PENDING_SHUTDOWN) {
+                Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
             }
-            // a failure that repeats (an unreachable registry or broker) is retried with backoff, not in a tight loop;
-            // the wait ends early when the engine is being stopped, so a stop during an outage is not held up
-            long until = System.currentTimeMillis() + delay;
-            try {
-                while (System.currentTimeMillis() < until && streams.state() != KafkaStreams.State.PENDING_SHUTDOWN) {
-                    Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.setStateListener((next, previous) -> {
-            LOG.info("engine state {} -> {}", previous, next);
-            if (next == KafkaStreams.State.RUNNING) {
-                engine.running.countDown();
-            }
-            if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
-                engine.stopped.countDown();
-            }
-        });
-        streams.start();
-        return engine;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
     private static boolean notAuthorized(Throwable error) {
