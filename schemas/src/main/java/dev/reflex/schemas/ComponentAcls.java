@@ -25,8 +25,7 @@ import org.apache.kafka.common.resource.ResourceType;
  * <li>actor of one system: reads that system's actions topic only, reads and writes action results, with its own
  * consumer group and transactional ids;</li>
  * <li>rules (the job that runs {@code reflex rules apply}): reads and writes the rules topic, its log and the systems
- * topic, creates the
- * fixed topics and the actions and ingest topics the rules name, with its own transactional ids.</li>
+ * topic, creates the fixed topics and the actions and ingest topics the rules name, with its own transactional ids.</li>
  * </ul>
  */
 public final class ComponentAcls {
