@@ -50,14 +50,8 @@ final class ExplainCommand implements Callable<Integer> {
         description = "Look for the decision from this time on (faster on long histories): " + Times.HELP + ". Default: all retained.")
     String since;
 
-    @Option(names = "--engine-url", paramLabel = "URL", defaultValue = "${env:REFLEX_ENGINE_URL:-http://127.0.0.1:8095}",
-        description = "The engine's read-only API, asked first for the decision when reachable (default: ${DEFAULT-VALUE}); "
-            + "'none' reads the topics only.")
-    String engineUrl;
-
-    @Option(names = "--engine-token", paramLabel = "TOKEN", defaultValue = "${env:REFLEX_API_TOKEN}",
-        description = "The engine API's bearer token (reflex.api.token), when it has one (default: REFLEX_API_TOKEN).")
-    String engineToken;
+    @Mixin
+    EngineApiOptions engine;
 
     @Mixin
     ConnectionOptions connection;
@@ -72,7 +66,7 @@ final class ExplainCommand implements Callable<Integer> {
         Instant start = since == null ? null : Times.parse(since, Instant.now(), "--since");
         connection.admin().close();
         try (HistoryReader reader = new HistoryReader(connection.kafka(), connection.names(), connection.serdes())) {
-            Found<Decision> found = EngineApiClient.decision(engineUrl, engineToken, eventId)
+            Found<Decision> found = EngineApiClient.decision(engine.url, engine.token, eventId)
                 .map(d -> new Found<>(d, d.getDecidedAt().toEpochMilli(), API))
                 .orElseGet(() -> DecisionFinder.decision(reader, eventId, start, Progress.forConsole(err, "decisions searched")));
             if (found == null) {

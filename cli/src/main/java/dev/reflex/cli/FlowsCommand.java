@@ -50,7 +50,6 @@ import picocli.CommandLine.Spec;
     subcommands = {FlowsCommand.ListFlows.class, FlowsCommand.Show.class, FlowsCommand.Cancel.class, FlowsCommand.Signal.class,
         FlowsCommand.Test.class})
 final class FlowsCommand {
-    static final String ENGINE_URL = "${env:REFLEX_ENGINE_URL:-http://127.0.0.1:8095}";
 
     @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Flow instances with a transition on reflex.flows in the range: flow, key, run, status, last transition.")
@@ -98,13 +97,8 @@ final class FlowsCommand {
         @Option(names = "--since", paramLabel = "TIME", defaultValue = "7d", description = "History from: " + Times.HELP + " (default: ${DEFAULT-VALUE}).")
         String since;
 
-        @Option(names = "--engine-url", paramLabel = "URL", defaultValue = ENGINE_URL,
-            description = "The engine's API, asked for the current state (default: ${DEFAULT-VALUE}); 'none' skips it.")
-        String engineUrl;
-
-        @Option(names = "--engine-token", paramLabel = "TOKEN", defaultValue = "${env:REFLEX_API_TOKEN}",
-            description = "The engine API's bearer token (reflex.api.token), when it has one (default: REFLEX_API_TOKEN).")
-        String engineToken;
+        @Mixin
+        EngineApiOptions engine;
 
         @Mixin
         ConnectionOptions connection;
@@ -116,7 +110,7 @@ final class FlowsCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             connection.admin().close();
-            Optional<FlowInstance> now = EngineApiClient.flow(engineUrl, engineToken, flow, key);
+            Optional<FlowInstance> now = EngineApiClient.flow(engine.url, engine.token, flow, key);
             out.println("flow " + flow + "   key " + key);
             if (now.isPresent()) {
                 FlowInstance i = now.get();
@@ -134,7 +128,7 @@ final class FlowsCommand {
                     out.println("  " + i.getQueue().size() + " start(s) queued");
                 }
             } else {
-                out.println("  (no current state from the engine: it is not reachable at " + engineUrl + ", or has no such instance)");
+                out.println("  (no current state from the engine: it is not reachable at " + engine.url + ", or has no such instance)");
             }
             try (HistoryReader reader = new HistoryReader(connection.kafka(), connection.names(), connection.serdes())) {
                 List<FlowTransition> history = FlowHistory.of(reader, flow, key, Times.parse(since, Instant.now(), "--since"));
