@@ -3,7 +3,6 @@ package dev.reflex.connectors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,18 +15,15 @@ import io.javalin.http.Context;
  * of any size costs at most the limit in memory, and a client trickling bytes is disconnected instead of holding one
  * of the connector's threads.
  *
- * <p>The rate is checked once a second on the bytes received so far, after a one-second grace: a small body is never
+ * <p>One watch per request checks, once a second, the time limit and the rate. The rate counts the bytes received so
+ * far, after a one-second grace: a small body is never
  * refused because the server itself paused (a collection, a busy core) between its first byte and its last, which a
  * rate measured from the first byte on every read would do.
  */
 final class RequestBodies {
     static final long GRACE_MS = 1_000;
     private static final String ATTRIBUTE = "reflex.body";
-    private static final ScheduledExecutorService WATCHES = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "webhook-body-watch");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService WATCHES = watches();
 
     private final int maxBytes;
     private final long timeoutMs;
@@ -51,12 +47,14 @@ final class RequestBodies {
         }
         AtomicLong received = new AtomicLong();
         long start = System.nanoTime();
+        // one check a second (or at the timeout, when shorter) for both the rate and the time limit
+        long period = Math.min(timeoutMs, GRACE_MS);
         ScheduledFuture<?> watch = WATCHES.scheduleAtFixedRate(() -> {
-            if (tooSlow(received.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))) {
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            if (elapsedMs >= timeoutMs || tooSlow(received.get(), elapsedMs)) {
                 disconnect(ctx);
             }
-        }, Math.min(timeoutMs, GRACE_MS), Math.min(timeoutMs, GRACE_MS), TimeUnit.MILLISECONDS);
-        ScheduledFuture<?> deadline = WATCHES.schedule(() -> disconnect(ctx), timeoutMs, TimeUnit.MILLISECONDS);
+        }, period, period, TimeUnit.MILLISECONDS);
         try {
             InputStream in = ctx.req().getInputStream();
             ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.max(0, Math.min(ctx.req().getContentLengthLong(), maxBytes)));
@@ -79,8 +77,18 @@ final class RequestBodies {
                 + minBytesPerSecond + " bytes/s (webhook.min.body.bytes.per.second): " + e.getMessage());
         } finally {
             watch.cancel(false);
-            deadline.cancel(false);
         }
+    }
+
+    private static ScheduledExecutorService watches() {
+        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "webhook-body-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        // a body read in time cancels its watch: drop it from the queue at once rather than at its next run
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     /** Whether {@code received} bytes after {@code elapsedMs} fall below the minimum rate, counted after the grace. */

@@ -45,7 +45,7 @@ public final class WebhookConfig extends AbstractConfig {
         .define(MAX_BODY_BYTES_CONFIG, Type.INT, 1024 * 1024, ConfigDef.Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM,
             "Largest request body accepted; larger ones are answered 413.")
         .define(READ_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100), Importance.LOW,
-            "Time a client has to send a whole request body; a slower one is disconnected, so clients that trickle bytes "
+            "Time a client has to send a whole request body (checked every second); a slower one is disconnected, so clients that trickle bytes "
             + "cannot hold the connector's threads. Also the longest a connection may stay silent.")
         .define(MIN_BODY_RATE_CONFIG, Type.LONG, 1024L, ConfigDef.Range.atLeast(0), Importance.LOW,
             "A client that sends its request body slower than this (bytes per second, checked every second after a "
