@@ -1,10 +1,8 @@
 package dev.reflex.rules;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import dev.reflex.schemas.Rule;
 
@@ -27,21 +25,8 @@ public record RuleDiff(List<Rule> added, List<Change> changed, List<Rule> remove
     }
 
     public static RuleDiff between(Map<String, Rule> live, List<Rule> local) {
-        Map<String, Rule> remaining = new TreeMap<>(live);
-        List<Rule> added = new ArrayList<>();
-        List<Change> changed = new ArrayList<>();
-        List<Rule> unchanged = new ArrayList<>();
-        for (Rule rule : local.stream().sorted(Comparator.comparing(Rule::getId)).toList()) {
-            Rule current = remaining.remove(rule.getId());
-            if (current == null) {
-                added.add(rule);
-            } else if (!current.getVersion().equals(rule.getVersion())) {
-                changed.add(new Change(current, rule));
-            } else {
-                unchanged.add(rule);
-            }
-        }
-        return new RuleDiff(added, changed, new ArrayList<>(remaining.values()), unchanged);
+        VersionedDiff.Parts<Rule, Change> parts = VersionedDiff.between(live, local, Rule::getId, Rule::getVersion, Change::new);
+        return new RuleDiff(parts.added(), parts.changed(), parts.removed(), parts.unchanged());
     }
 
     public boolean isEmpty() {

@@ -2,10 +2,8 @@ package dev.reflex.rules;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import dev.reflex.schemas.SystemDef;
 
@@ -18,21 +16,9 @@ public record SystemDiff(List<SystemDef> added, List<Change> changed, List<Syste
     }
 
     public static SystemDiff between(Map<String, SystemDef> live, Collection<SystemDef> local) {
-        Map<String, SystemDef> remaining = new TreeMap<>(live);
-        List<SystemDef> added = new ArrayList<>();
-        List<Change> changed = new ArrayList<>();
-        List<SystemDef> unchanged = new ArrayList<>();
-        for (SystemDef system : local.stream().sorted(Comparator.comparing(SystemDef::getName)).toList()) {
-            SystemDef current = remaining.remove(system.getName());
-            if (current == null) {
-                added.add(system);
-            } else if (!current.getVersion().equals(system.getVersion())) {
-                changed.add(new Change(current, system));
-            } else {
-                unchanged.add(system);
-            }
-        }
-        return new SystemDiff(added, changed, new ArrayList<>(remaining.values()), unchanged);
+        VersionedDiff.Parts<SystemDef, Change> parts = VersionedDiff.between(live, local, SystemDef::getName, SystemDef::getVersion,
+            Change::new);
+        return new SystemDiff(parts.added(), parts.changed(), parts.removed(), parts.unchanged());
     }
 
     public boolean isEmpty() {
