@@ -522,7 +522,8 @@ public final class FlowRunner {
         FlowTransition transition = FlowTransition.newBuilder().setFlowId(flow.id)
             .setVersion(instance == null ? flow.version : instance.getVersion()).setKey(instance == null ? "" : instance.getKey())
             .setRun(instance == null ? 0 : instance.getRun()).setKind(kind).setStep(step).setThread(t == null ? null : t.getId())
-            .setAttempt(t == null ? 0 : t.getAttempt()).setDetail(detail).setEventId(cause).setAt(Instant.ofEpochMilli(now)).build();
+            .setAttempt(t == null ? 0 : t.getAttempt()).setDetail(detail).setEventId(cause)
+            .setStartedBy(instance == null ? null : instance.getStartedBy()).setAt(Instant.ofEpochMilli(now)).build();
         transitions.add(transition);
         return transition;
     }

@@ -25,6 +25,8 @@ import dev.reflex.schemas.SystemMatch;
  */
 public final class SystemCatalog {
     public static final SystemCatalog EMPTY = new SystemCatalog(Map.of());
+    /** Compiled globs, shared: catalogs are rebuilt on every change, their patterns mostly stay. */
+    private static final Map<String, Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Map<String, SystemDef> systems;
     private final Map<String, SortedSet<String>> includedBy = new TreeMap<>();
@@ -70,13 +72,33 @@ public final class SystemCatalog {
      * them, transitively.
      */
     public SortedSet<String> systemsOf(String source, String type, String subject, Map<String, String> labels) {
-        SortedSet<String> found = new TreeSet<>();
-        Deque<String> todo = new ArrayDeque<>();
+        List<String> matched = new ArrayList<>();
         for (SystemDef system : systems.values()) {
             if (system.getMatch().stream().anyMatch(m -> matches(m, source, type, subject, labels))) {
-                todo.add(system.getName());
+                matched.add(system.getName());
             }
         }
+        return withAggregates(matched);
+    }
+
+    /**
+     * The systems a rule whose trigger is {@code source} and {@code type} (either null for any) may see events of: those
+     * with a match entry the trigger can meet, whatever the subject and labels, and every system including one of them.
+     */
+    public SortedSet<String> systemsSeenBy(String source, String type) {
+        List<String> matched = new ArrayList<>();
+        for (SystemDef system : systems.values()) {
+            if (system.getMatch().stream().anyMatch(m -> (source == null || glob(m.getSource(), source))
+                    && (type == null || glob(m.getType(), type)))) {
+                matched.add(system.getName());
+            }
+        }
+        return withAggregates(matched);
+    }
+
+    private SortedSet<String> withAggregates(List<String> matched) {
+        SortedSet<String> found = new TreeSet<>();
+        Deque<String> todo = new ArrayDeque<>(matched);
         while (!todo.isEmpty()) {
             String system = todo.pop();
             if (found.add(system)) {
@@ -127,12 +149,18 @@ public final class SystemCatalog {
         if (pattern.indexOf('*') < 0) {
             return pattern.equals(value);
         }
+        if (GLOBS.size() > 10_000) {
+            GLOBS.clear();
+        }
+        return GLOBS.computeIfAbsent(pattern, SystemCatalog::compileGlob).matcher(value).matches();
+    }
+
+    private static Pattern compileGlob(String pattern) {
         List<String> parts = new ArrayList<>();
         for (String part : pattern.split("\\*", -1)) {
             parts.add(Pattern.quote(part));
         }
-        String expression = String.join(".*", parts);
-        return Pattern.compile(expression, Pattern.DOTALL).matcher(value).matches();
+        return Pattern.compile(String.join(".*", parts), Pattern.DOTALL);
     }
 
     /**

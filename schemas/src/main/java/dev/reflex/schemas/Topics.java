@@ -43,6 +43,10 @@ public final class Topics {
     }
 
     /** Never compacted, kept forever by default. Key: rule id; no value: the rule was removed. */
+    public Topic<String, SystemDef> systems() {
+        return new Topic<>(names.systems(), key(), serdes.value(SystemDef.class));
+    }
+
     public Topic<String, Rule> rulesLog() {
         return new Topic<>(names.rulesLog(), key(), serdes.value(Rule.class));
     }

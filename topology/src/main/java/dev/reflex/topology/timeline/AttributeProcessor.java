@@ -1,0 +1,259 @@
+package dev.reflex.topology.timeline;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import dev.reflex.rules.SystemCatalog;
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.DeadLetters;
+import dev.reflex.topology.GlobalDeadLetters;
+import dev.reflex.topology.timeline.TimelineEntry.Kind;
+
+/**
+ * Puts each input on the timelines of its systems. Inputs arrive keyed by event id, so an event's story, its decisions,
+ * results and flow transitions meet in one task: the event is attributed with the catalog (the systems it matches and
+ * their aggregates, plus {@link TimelineTopology#ALL}), and what came of it goes to the same systems. What arrives
+ * before its event waits in a changelogged store and, when the event has not come after {@code pendingWait}, is
+ * attributed by its own attributes. Everything is masked with the masks of its systems before it is stored.
+ */
+final class AttributeProcessor implements Processor<String, byte[], Void, Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(AttributeProcessor.class);
+    private static final TypeReference<List<Pending>> PENDING = new TypeReference<>() { };
+
+    /** An input waiting for its event, and since when (wall clock). */
+    record Pending(TimelineInput input, long since) {
+    }
+
+    private final Supplier<SystemCatalog> catalog;
+    private final Duration pendingWait;
+    private final GlobalDeadLetters deadLetters;
+    private final String reader;
+    private final TimelineListener listener;
+    private ProcessorContext<Void, Void> context;
+    private WindowStore<String, byte[]> timeline;
+    private WindowStore<String, String> recurrence;
+    private WindowStore<String, byte[]> stories;
+    private KeyValueStore<String, byte[]> pending;
+
+    AttributeProcessor(Supplier<SystemCatalog> catalog, Duration pendingWait, GlobalDeadLetters deadLetters, String reader,
+                       TimelineListener listener) {
+        this.catalog = catalog;
+        this.pendingWait = pendingWait;
+        this.deadLetters = deadLetters;
+        this.reader = reader;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
+        timeline = context.getStateStore(TimelineTopology.TIMELINE_STORE);
+        recurrence = context.getStateStore(TimelineTopology.RECURRENCE_STORE);
+        stories = context.getStateStore(TimelineTopology.STORIES_STORE);
+        pending = context.getStateStore(TimelineTopology.PENDING_STORE);
+        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::attributeOverdue);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        TimelineInput input;
+        try {
+            if (record.key() == null) {
+                throw new IllegalArgumentException("a timeline input without key: the key is the event id");
+            }
+            input = TimelineInput.fromJson(record.value());
+        } catch (IllegalArgumentException e) {
+            deadLetter(record, e);
+            return;
+        }
+        String key = record.key();
+        switch (input.entry().kind()) {
+            case EVENT -> event(key, input);
+            case RULE -> put(input.entry(), input.match() == null ? new TreeSet<>()
+                : catalog.get().systemsSeenBy(input.match().source(), input.match().type()));
+            default -> attach(key, input);
+        }
+    }
+
+    private void event(String eventId, TimelineInput input) {
+        TimelineInput.Match m = input.match();
+        SortedSet<String> systems = catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
+        Masks masks = masksOf(systems);
+        TimelineEntry event = withSummary(masks.apply(input.entry()));
+        EventStory before = story(eventId);
+        List<String> on = withAll(systems);
+        EventStory story = new EventStory(eventId, event.time(), on, new ArrayList<>(masksNames(systems)), event.withSystems(on),
+            before == null ? List.of() : before.entries(), before == null ? 0 : before.dropped());
+        stories.put(eventId, story.toJson(), event.time());
+        if (input.listed()) {
+            put(event, systems);
+            for (String system : on) {
+                recurrence.put(recurrenceKey(system, event.type(), event.subject()), eventId, event.time());
+            }
+        }
+        byte[] waiting = pending.delete(eventId);
+        if (waiting != null) {
+            for (Pending p : pendings(waiting)) {
+                attach(eventId, p.input());
+            }
+        }
+    }
+
+    private void attach(String eventId, TimelineInput input) {
+        EventStory story = story(eventId);
+        if (story == null) {
+            List<Pending> waiting = new ArrayList<>(pendings(pending.get(eventId)));
+            waiting.add(new Pending(input, context.currentSystemTimeMs()));
+            pending.put(eventId, toJson(waiting));
+            return;
+        }
+        SortedSet<String> systems = new TreeSet<>(story.systems());
+        systems.remove(TimelineTopology.ALL);
+        if (input.entry().kind() == Kind.RESULT && input.match() != null) {
+            TimelineInput.Match m = input.match();
+            systems.addAll(catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels()));
+        }
+        TimelineEntry entry = masksOf(systems).apply(input.entry());
+        if (input.listed()) {
+            put(entry, systems);
+        }
+        stories.put(eventId, story.with(entry.withSystems(withAll(systems))).toJson(), story.time());
+    }
+
+    /** Inputs whose event did not come within the wait, attributed by their own attributes (the trigger's, for a flow's). */
+    private void attributeOverdue(long now) {
+        List<KeyValue<String, byte[]>> due = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                due.add(it.next());
+            }
+        }
+        for (KeyValue<String, byte[]> kv : due) {
+            List<Pending> waiting = pendings(kv.value);
+            List<Pending> still = new ArrayList<>();
+            for (Pending p : waiting) {
+                if (now - p.since() < pendingWait.toMillis()) {
+                    still.add(p);
+                    continue;
+                }
+                TimelineInput.Match m = p.input().match();
+                SortedSet<String> systems = m == null ? new TreeSet<>()
+                    : catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
+                if (p.input().listed()) {
+                    put(masksOf(systems).apply(p.input().entry()), systems);
+                }
+            }
+            if (still.isEmpty()) {
+                pending.delete(kv.key);
+            } else if (still.size() != waiting.size()) {
+                pending.put(kv.key, toJson(still));
+            }
+        }
+    }
+
+    /** Stores the entry, as listed, on each of {@code systems} and on {@link TimelineTopology#ALL}. */
+    private void put(TimelineEntry entry, SortedSet<String> systems) {
+        List<String> on = withAll(systems);
+        byte[] listed = entry.listed(on).toJson();
+        for (String system : on) {
+            timeline.put(system, listed, entry.time());
+        }
+        listener.recorded(entry.listed(on));
+    }
+
+    private static List<String> withAll(SortedSet<String> systems) {
+        List<String> on = new ArrayList<>(systems);
+        on.remove(TimelineTopology.ALL);
+        on.add(TimelineTopology.ALL);
+        return on;
+    }
+
+    private Masks masksOf(SortedSet<String> systems) {
+        return Masks.of(masksNames(systems));
+    }
+
+    private SortedSet<String> masksNames(SortedSet<String> systems) {
+        SortedSet<String> names = new TreeSet<>();
+        SystemCatalog c = catalog.get();
+        for (String system : systems) {
+            names.addAll(c.masked(system));
+        }
+        return names;
+    }
+
+    private static TimelineEntry withSummary(TimelineEntry event) {
+        if (event.summary() != null) {
+            return event;
+        }
+        String data = event.data() == null ? "" : event.data().replaceAll("\\s+", " ");
+        String summary = data.length() > 160 ? data.substring(0, 157) + "..." : data;
+        return event.masked(summary, event.data(), event.detail());
+    }
+
+    private EventStory story(String eventId) {
+        byte[] latest = null;
+        try (WindowStoreIterator<byte[]> it = stories.fetch(eventId, 0, Long.MAX_VALUE)) {
+            while (it.hasNext()) {
+                latest = it.next().value;
+            }
+        }
+        return latest == null ? null : EventStory.fromJson(latest);
+    }
+
+    static String recurrenceKey(String system, String type, String subject) {
+        return system + '\u0000' + type + '\u0000' + (subject == null ? "" : subject);
+    }
+
+    private static List<Pending> pendings(byte[] json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            return TimelineEntry.json().readValue(json, PENDING);
+        } catch (java.io.IOException e) {
+            LOG.warn("dropping unreadable pending timeline inputs: {}", e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static byte[] toJson(List<Pending> waiting) {
+        try {
+            return TimelineEntry.json().writeValueAsBytes(waiting);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void deadLetter(Record<String, byte[]> record, RuntimeException e) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        DeadLetter letter = DeadLetters.of(md == null ? "timeline" : md.topic(), md == null ? -1 : md.partition(),
+            md == null ? -1 : md.offset(), record.timestamp(),
+            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(), record.headers(),
+            "timeline-attribute", reader, DeadLetters.reason(e), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        LOG.warn("dead-lettering unreadable timeline input {}-{}@{}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
+            letter.getReason());
+        deadLetters.send(letter);
+    }
+}

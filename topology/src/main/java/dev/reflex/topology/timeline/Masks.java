@@ -1,0 +1,119 @@
+package dev.reflex.topology.timeline;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Hides the parameters systems mark secret ({@code mask: [token, password]}): a JSON field of that name at any depth,
+ * a label, a register read, and {@code name=value} or {@code name: value} in text. Applied before an entry is stored,
+ * so the timeline never holds what it must not show.
+ */
+public final class Masks {
+    public static final String HIDDEN = "\u2022\u2022\u2022\u2022";
+
+    private final Set<String> names;
+    private final Pattern inText;
+
+    private Masks(Set<String> names) {
+        this.names = names;
+        this.inText = names.isEmpty() ? null : Pattern.compile("(?i)(\\b(?:" + names.stream().map(Pattern::quote)
+            .collect(Collectors.joining("|")) + ")[\"']?\\s*[:=]\\s*[\"']?)[^\\s\"',&;}]+");
+    }
+
+    public static Masks of(Collection<String> names) {
+        Set<String> lower = new TreeSet<>();
+        names.forEach(n -> lower.add(n.toLowerCase(Locale.ROOT)));
+        return new Masks(lower);
+    }
+
+    public boolean isEmpty() {
+        return names.isEmpty();
+    }
+
+    /** The entry with its summary, data and detail masked. */
+    public TimelineEntry apply(TimelineEntry entry) {
+        if (names.isEmpty()) {
+            return entry;
+        }
+        return entry.masked(text(entry.summary()), data(entry.data()), entry.detail() == null ? null : map(entry.detail()));
+    }
+
+    String text(String text) {
+        return text == null || inText == null ? text : inText.matcher(text).replaceAll("$1" + HIDDEN);
+    }
+
+    private String data(String data) {
+        if (data == null) {
+            return null;
+        }
+        try {
+            JsonNode tree = TimelineEntry.json().readTree(data);
+            if (tree != null && tree.isContainerNode()) {
+                node(tree);
+                return TimelineEntry.json().writeValueAsString(tree);
+            }
+        } catch (java.io.IOException notJson) {
+            // masked as text below
+        }
+        return text(data);
+    }
+
+    private void node(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (hides(field.getKey())) {
+                    field.setValue(object.textNode(HIDDEN));
+                } else if (field.getValue().isTextual()) {
+                    field.setValue(object.textNode(text(field.getValue().asText())));
+                } else {
+                    node(field.getValue());
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (array.get(i).isTextual()) {
+                    array.set(i, array.textNode(text(array.get(i).asText())));
+                } else {
+                    node(array.get(i));
+                }
+            }
+        }
+    }
+
+    private Map<String, Object> map(Map<String, Object> map) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> out.put(k, hides(k) ? HIDDEN : value(v)));
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object value(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            return map((Map<String, Object>) m);
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>();
+            list.forEach(item -> out.add(value(item)));
+            return out;
+        }
+        return v instanceof String s ? text(s) : v;
+    }
+
+    private boolean hides(String name) {
+        return name != null && names.contains(name.toLowerCase(Locale.ROOT));
+    }
+}

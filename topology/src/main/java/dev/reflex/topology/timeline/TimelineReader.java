@@ -1,0 +1,162 @@
+package dev.reflex.topology.timeline;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * Reads the timeline's stores, one {@link Partition} per task: a system's entries newest first (each partition's
+ * backward fetch, merged), an event's story, and the earlier events of a type and subject on a system.
+ */
+public final class TimelineReader {
+    /** Most entries one query returns. */
+    public static final int MAX_LIMIT = 10_000;
+    /** Most entries one query looks at in one partition when it filters by text; past it the page says {@code partial}. */
+    public static final int MAX_SCANNED = 1_000_000;
+    /** Newest first; among entries of one millisecond, by id. */
+    public static final Comparator<TimelineEntry> NEWEST_FIRST = Comparator.comparingLong(TimelineEntry::time).reversed()
+        .thenComparing(TimelineEntry::id);
+
+    /** The three stores of one task. */
+    public record Partition(ReadOnlyWindowStore<String, byte[]> timeline, ReadOnlyWindowStore<String, String> recurrence,
+                            ReadOnlyWindowStore<String, byte[]> stories) {
+    }
+
+    /**
+     * A page of a timeline.
+     *
+     * @param more    whether older entries in the range were left out for the limit
+     * @param partial whether the text search stopped at {@link #MAX_SCANNED} entries of a partition
+     */
+    public record Page(List<TimelineEntry> entries, boolean more, boolean partial) {
+    }
+
+    /** One earlier occurrence: when, and the story of its event. */
+    public record Occurrence(long time, EventStory story) {
+    }
+
+    private TimelineReader() {
+    }
+
+    /**
+     * The entries of {@code system} from {@code from} to {@code to} (inclusive, epoch ms), newest first, at most
+     * {@code limit}; {@code text} (any case), when given, must occur in the entry's id, event id, source, type, subject,
+     * status, summary, flow or rules.
+     */
+    public static Page entries(List<Partition> partitions, String system, long from, long to, String text, int limit) {
+        int max = Math.max(1, Math.min(limit, MAX_LIMIT));
+        String needle = text == null || text.isBlank() ? null : text.trim().toLowerCase(Locale.ROOT);
+        List<List<TimelineEntry>> pages = new ArrayList<>();
+        boolean more = false;
+        boolean partial = false;
+        for (Partition p : partitions) {
+            List<TimelineEntry> found = new ArrayList<>();
+            int scanned = 0;
+            try (WindowStoreIterator<byte[]> it = p.timeline().backwardFetch(system, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+                while (it.hasNext()) {
+                    KeyValue<Long, byte[]> next = it.next();
+                    if (++scanned > MAX_SCANNED) {
+                        partial = true;
+                        break;
+                    }
+                    TimelineEntry entry = TimelineEntry.fromJson(next.value);
+                    if (needle != null && !entry.mentions(needle)) {
+                        continue;
+                    }
+                    if (found.size() == max) {
+                        more = true;
+                        break;
+                    }
+                    found.add(entry);
+                }
+            }
+            pages.add(found);
+        }
+        Page merged = merge(pages, max);
+        return new Page(merged.entries(), more || merged.more(), partial);
+    }
+
+    /** Pages of one timeline (from several partitions or instances) as one, newest first, at most {@code limit}. */
+    public static Page merge(List<List<TimelineEntry>> pages, int limit) {
+        List<TimelineEntry> all = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (List<TimelineEntry> page : pages) {
+            for (TimelineEntry entry : page) {
+                if (seen.add(entry.id())) {
+                    all.add(entry);
+                }
+            }
+        }
+        all.sort(NEWEST_FIRST);
+        boolean more = all.size() > limit;
+        return new Page(more ? List.copyOf(all.subList(0, limit)) : all, more, false);
+    }
+
+    /** The story of event {@code eventId}, from whichever partition holds it. */
+    public static Optional<EventStory> story(List<Partition> partitions, String eventId) {
+        for (Partition p : partitions) {
+            byte[] latest = latest(p.stories(), eventId);
+            if (latest != null) {
+                return Optional.of(EventStory.fromJson(latest));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The events of {@code type} about {@code subject} on {@code system} from {@code from} to {@code to}, newest first,
+     * at most {@code limit}, each with its story (what was done).
+     */
+    public static List<Occurrence> occurrences(List<Partition> partitions, String system, String type, String subject, long from, long to,
+                                               int limit) {
+        List<Occurrence> found = new ArrayList<>();
+        String key = AttributeProcessor.recurrenceKey(system, type, subject);
+        for (Partition p : partitions) {
+            int n = 0;
+            try (WindowStoreIterator<String> it = p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+                while (it.hasNext() && n < limit) {
+                    KeyValue<Long, String> next = it.next();
+                    byte[] story = latest(p.stories(), next.value);
+                    if (story != null) {
+                        found.add(new Occurrence(next.key, EventStory.fromJson(story)));
+                        n++;
+                    }
+                }
+            }
+        }
+        found.sort(Comparator.comparingLong(Occurrence::time).reversed());
+        return found.size() > limit ? List.copyOf(found.subList(0, limit)) : found;
+    }
+
+    /** How many events of {@code type} about {@code subject} were on {@code system} from {@code from} to {@code to}. */
+    public static long count(List<Partition> partitions, String system, String type, String subject, long from, long to) {
+        String key = AttributeProcessor.recurrenceKey(system, type, subject);
+        long n = 0;
+        for (Partition p : partitions) {
+            try (WindowStoreIterator<String> it = p.recurrence().fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+                while (it.hasNext()) {
+                    it.next();
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static byte[] latest(ReadOnlyWindowStore<String, byte[]> stories, String eventId) {
+        byte[] latest = null;
+        try (WindowStoreIterator<byte[]> it = stories.fetch(eventId, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            while (it.hasNext()) {
+                latest = it.next().value;
+            }
+        }
+        return latest;
+    }
+}
