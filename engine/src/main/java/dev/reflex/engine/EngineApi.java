@@ -45,17 +45,27 @@ import io.javalin.http.Context;
  */
 final class EngineApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineApi.class);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
 
     private final Javalin app;
     private volatile Engine engine;
     private HostInfo self;
-    private final String token;
+    private final InstanceClient instances;
+    private volatile Timeline timeline;
+    private final TimelineApi timelineApi;
 
     private EngineApi(PrometheusMeterRegistry metrics, String token) {
-        this.token = token;
-        app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
+        this.instances = new InstanceClient(token);
+        app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.staticFiles.add(files -> {
+                files.hostedPath = "/ui";
+                files.directory = "/reflex-ui";
+                files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                files.headers = Map.of("Content-Security-Policy", "default-src 'self'; img-src 'self' data:", "X-Content-Type-Options", "nosniff",
+                    "Cache-Control", "no-cache");
+            });
+        });
+        app.get("/", ctx -> ctx.redirect("/ui/"));
         app.before("/api/*", ctx -> {
             if (!ctx.path().startsWith("/api/health") && !dev.reflex.admin.BearerTokens.admits(token, ctx.header("Authorization"))) {
                 ctx.header("WWW-Authenticate", "Bearer");
@@ -72,6 +82,7 @@ final class EngineApi implements AutoCloseable {
         app.get("/api/registers/<name>", this::register);
         app.get("/api/decisions/<id>", this::decision);
         app.get("/api/flows/{flow}/<key>", this::flow);
+        timelineApi = new TimelineApi(app, () -> timeline, () -> engine().rules(), instances, () -> self);
         app.exception(InvalidStateStoreException.class, (e, ctx) ->
             json(ctx, 503, Map.of("error", "the engine's state is not queryable right now (starting or rebalancing); retry shortly")));
         app.exception(NotReady.class, (e, ctx) -> json(ctx, 503, Map.of("error", "the engine is not started yet")));
@@ -107,8 +118,9 @@ final class EngineApi implements AutoCloseable {
         return routed;
     }
 
-    void attach(Engine engine) {
+    void attach(Engine engine, Optional<Timeline> timeline) {
         this.engine = engine;
+        this.timeline = timeline.orElse(null);
     }
 
     String url() {
@@ -130,14 +142,35 @@ final class EngineApi implements AutoCloseable {
 
     private void ready(Context ctx) {
         KafkaStreams.State state = state();
-        boolean up = state == KafkaStreams.State.RUNNING;
-        json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "state", state.name()));
+        boolean up = state == KafkaStreams.State.RUNNING && alive(timelineState());
+        health(ctx, up, state);
     }
 
     private void live(Context ctx) {
         KafkaStreams.State state = state();
-        boolean up = state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING || state == KafkaStreams.State.RUNNING;
-        json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "state", state.name()));
+        health(ctx, alive(state) && alive(timelineState()), state);
+    }
+
+    private static boolean alive(KafkaStreams.State state) {
+        return state == null || state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING
+            || state == KafkaStreams.State.RUNNING;
+    }
+
+    /** The timeline's state, null when there is none; a stopped or failed timeline makes the instance unhealthy. */
+    private KafkaStreams.State timelineState() {
+        Timeline t = timeline;
+        return t == null ? null : t.state();
+    }
+
+    private void health(Context ctx, boolean up, KafkaStreams.State state) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", up ? "UP" : "DOWN");
+        body.put("state", state.name());
+        KafkaStreams.State t = timelineState();
+        if (t != null) {
+            body.put("timeline", t.name());
+        }
+        json(ctx, up ? 200 : 503, body);
     }
 
     private void oneRule(Context ctx) {
@@ -150,7 +183,7 @@ final class EngineApi implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> rule(IndexedRule indexed) {
+    static Map<String, Object> rule(IndexedRule indexed) {
         Rule r = indexed.rule();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.getId());
@@ -267,18 +300,7 @@ final class EngineApi implements AutoCloseable {
     }
 
     private HttpResponse<String> ask(HostInfo host, String path) throws InterruptedException {
-        String sep = path.contains("?") ? "&" : "?";
-        try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path + sep
-                + "local=true")).timeout(ASK_TIMEOUT).GET();
-            if (token != null) {
-                request.header("Authorization", "Bearer " + token);
-            }
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            LOG.warn("engine instance {}:{} did not answer: {}", host.host(), host.port(), e.getMessage());
-            return null;
-        }
+        return instances.ask(host, path);
     }
 
     private static void relay(Context ctx, HttpResponse<String> answer) {
@@ -295,6 +317,7 @@ final class EngineApi implements AutoCloseable {
 
     @Override
     public void close() {
+        timelineApi.close();
         app.stop();
     }
 }

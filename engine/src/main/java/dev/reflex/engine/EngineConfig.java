@@ -131,6 +131,16 @@ public final class EngineConfig extends AbstractConfig {
     private static final String API_DECISIONS_KEPT_DOC = "How many recent decisions each instance keeps in memory for the API's "
         + "lookup by event id (about 1 KB each). Older ones are found on reflex.decisions by reflex explain. 0 keeps none.";
 
+    public static final String TIMELINE_ENABLED_CONFIG = "reflex.timeline.enabled";
+    private static final String TIMELINE_ENABLED_DOC = "Whether the engine keeps the timeline (the web UI's and /api/timeline's "
+        + "view of events, decisions, results, flow transitions and rule changes per system), as a second Kafka Streams "
+        + "application '<application.id>-timeline' in the same process. Needs the API (reflex.api.port not -1).";
+
+    public static final String TIMELINE_RETENTION_DAYS_CONFIG = "reflex.timeline.retention.days";
+    private static final String TIMELINE_RETENTION_DAYS_DOC = "How long the timeline keeps entries, by their time (event time "
+        + "for events). 30 covers \"has this happened before\" over 30 days. Its stores hold each entry once per system it "
+        + "is on; older segments are dropped whole.";
+
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
     private static final String NORMALIZER_DOC = "Where a generic JSON event from <source> keeps an attribute: the attribute is "
         + "one of id, type, subject, time, severity, correlationid, labels, and the value a JSON pointer (/alert/fingerprint) or "
@@ -166,7 +176,9 @@ public final class EngineConfig extends AbstractConfig {
         .define(API_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, API_HOST_DOC)
         .define(API_TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH, API_TOKEN_DOC)
         .define(API_ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.LOW, API_ADVERTISED_HOST_DOC)
-        .define(API_DECISIONS_KEPT_CONFIG, Type.INT, 10_000, ConfigDef.Range.atLeast(0), Importance.LOW, API_DECISIONS_KEPT_DOC);
+        .define(API_DECISIONS_KEPT_CONFIG, Type.INT, 10_000, ConfigDef.Range.atLeast(0), Importance.LOW, API_DECISIONS_KEPT_DOC)
+        .define(TIMELINE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TIMELINE_ENABLED_DOC)
+        .define(TIMELINE_RETENTION_DAYS_CONFIG, Type.INT, 30, ConfigDef.Range.between(1, 3650), Importance.MEDIUM, TIMELINE_RETENTION_DAYS_DOC);
 
     static {
         dev.reflex.schemas.KafkaConnection.define(CONFIG);

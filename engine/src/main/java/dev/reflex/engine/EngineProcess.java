@@ -26,12 +26,15 @@ public final class EngineProcess implements AutoCloseable {
     public static final int EXIT_STREAMS_ERROR = 1;
 
     private final Engine engine;
+    private final Optional<Timeline> timeline;
     private final Optional<EngineApi> api;
     private final PrometheusMeterRegistry metrics;
     private final JvmGcMetrics gc;
 
-    private EngineProcess(Engine engine, Optional<EngineApi> api, PrometheusMeterRegistry metrics, JvmGcMetrics gc) {
+    private EngineProcess(Engine engine, Optional<Timeline> timeline, Optional<EngineApi> api, PrometheusMeterRegistry metrics,
+                          JvmGcMetrics gc) {
         this.engine = engine;
+        this.timeline = timeline;
         this.api = api;
         this.metrics = metrics;
         this.gc = gc;
@@ -56,8 +59,17 @@ public final class EngineProcess implements AutoCloseable {
             throw e;
         }
         engine.bindMetrics(metrics);
-        api.ifPresent(a -> a.attach(engine));
-        return new EngineProcess(engine, api, metrics, gc);
+        Optional<Timeline> timeline;
+        try {
+            timeline = api.isPresent() ? Timeline.start(new EngineConfig(api.get().routedSettings(settings)), metrics) : Optional.empty();
+        } catch (RuntimeException e) {
+            engine.close();
+            api.ifPresent(EngineApi::close);
+            gc.close();
+            throw e;
+        }
+        api.ifPresent(a -> a.attach(engine, timeline));
+        return new EngineProcess(engine, timeline, api, metrics, gc);
     }
 
     /**
@@ -77,6 +89,11 @@ public final class EngineProcess implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** The timeline, when it runs (reflex.timeline.enabled and the API on). */
+    public Optional<Timeline> timeline() {
+        return timeline;
     }
 
     /** The API's address, e.g. {@code http://127.0.0.1:8095}; empty when it is off. */
@@ -101,6 +118,7 @@ public final class EngineProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        timeline.ifPresent(Timeline::close);
         engine.close();
         api.ifPresent(EngineApi::close);
         gc.close();

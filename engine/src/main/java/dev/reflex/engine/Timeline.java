@@ -1,0 +1,166 @@
+package dev.reflex.engine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.reflex.rules.SystemCatalog;
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.Topics;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.DeadLetterProducer;
+import dev.reflex.topology.timeline.SystemBook;
+import dev.reflex.topology.timeline.TimelineEntry;
+import dev.reflex.topology.timeline.TimelineReader;
+import dev.reflex.topology.timeline.TimelineTopology;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The timeline's Kafka Streams application ({@code <application.id>-timeline}), run beside the engine in its process,
+ * and the local view of its stores for the API. Its own group and internal topics: the engine's tasks are untouched,
+ * and a timeline that falls behind or fails never holds up decisions. A failed stream thread is replaced.
+ */
+public final class Timeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Timeline.class);
+
+    private final KafkaStreams streams;
+    private final SystemBook systems;
+    private final DeadLetterProducer deadLetters;
+    private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
+
+    private Timeline(KafkaStreams streams, SystemBook systems, DeadLetterProducer deadLetters) {
+        this.streams = streams;
+        this.systems = systems;
+        this.deadLetters = deadLetters;
+    }
+
+    /** Starts the timeline with the engine's settings (its {@code application.server} included), or empty when it is off. */
+    static Optional<Timeline> start(EngineConfig config, MeterRegistry registry) {
+        if (!config.getBoolean(EngineConfig.TIMELINE_ENABLED_CONFIG) || config.getInt(EngineConfig.API_PORT_CONFIG) < 0) {
+            return Optional.empty();
+        }
+        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        Topics topics = new Topics(config.topicNames(), serdes);
+        DeadLetterProducer deadLetters = new DeadLetterProducer(config.kafka(), config.topicNames(),
+            serdes.value(DeadLetter.class).serializer());
+        java.util.Map<TimelineEntry.Kind, Counter> entries = new java.util.EnumMap<>(TimelineEntry.Kind.class);
+        for (TimelineEntry.Kind kind : TimelineEntry.Kind.values()) {
+            entries.put(kind, Counter.builder("reflex.timeline.entries").description("Entries the timeline stored, by kind")
+                .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
+        SystemBook systems = new SystemBook();
+        TimelineTopology.Options options = new TimelineTopology.Options(
+            Duration.ofDays(config.getInt(EngineConfig.TIMELINE_RETENTION_DAYS_CONFIG)), Duration.ofSeconds(30),
+            config.instanceId());
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        KafkaStreams streams = new KafkaStreams(TimelineTopology.build(topics, options, systems, deadLetters::send,
+            entry -> entries.get(entry.kind()).increment()), props);
+        Timeline timeline = new Timeline(streams, systems, deadLetters);
+        streams.setUncaughtExceptionHandler(timeline::threadFailed);
+        streams.setStateListener((next, previous) -> LOG.info("timeline state {} -> {}", previous, next));
+        streams.start();
+        return Optional.of(timeline);
+    }
+
+    /** The timeline's application id: the engine's with {@code -timeline}. */
+    public static String applicationId(EngineConfig config) {
+        return config.getString(EngineConfig.APPLICATION_ID_CONFIG) + "-timeline";
+    }
+
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(Throwable error) {
+        long delay = backoff.next(System.currentTimeMillis());
+        LOG.error("a timeline stream thread failed; replacing it in {} ms", delay, error);
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The systems catalog as the timeline has it from {@code reflex.systems}. */
+    public SystemCatalog catalog() {
+        return systems.get();
+    }
+
+    /**
+     * The stores of the timeline tasks this instance runs; throws {@link InvalidStateStoreException} while they are not
+     * queryable (starting, restoring, rebalancing).
+     */
+    public List<TimelineReader.Partition> partitions() {
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            throw new InvalidStateStoreException("the timeline is " + streams.state());
+        }
+        Set<Integer> numbers = new TreeSet<>();
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) {
+                numbers.add(task.taskId().partition());
+            }
+        }
+        List<TimelineReader.Partition> partitions = new ArrayList<>();
+        for (int p : numbers) {
+            try {
+                partitions.add(new TimelineReader.Partition(
+                    window(TimelineTopology.TIMELINE_STORE, p), window(TimelineTopology.RECURRENCE_STORE, p),
+                    window(TimelineTopology.STORIES_STORE, p)));
+            } catch (InvalidStateStoreException notHere) {
+                // this instance runs the reading task of partition p, not its attribution task
+            }
+        }
+        return partitions;
+    }
+
+    private <V> ReadOnlyWindowStore<String, V> window(String store, int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, V>windowStore())
+            .withPartition(partition));
+    }
+
+    /** The API addresses of the other instances running the timeline. */
+    public List<HostInfo> others(HostInfo self) {
+        return streams.metadataForAllStreamsClients().stream().map(m -> m.hostInfo())
+            .filter(h -> h.port() > 0 && !h.equals(self)).distinct().toList();
+    }
+
+    /** The instance holding event {@code eventId}'s story, by its API address; empty when not known. */
+    public Optional<HostInfo> storyOwner(String eventId) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(TimelineTopology.STORIES_STORE, eventId, Serdes.String().serializer());
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(owner.activeHost());
+    }
+
+    @Override
+    public void close() {
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        deadLetters.close();
+    }
+}

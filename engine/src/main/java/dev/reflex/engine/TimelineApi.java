@@ -1,0 +1,301 @@
+package dev.reflex.engine;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reflex.rules.IndexedRule;
+import dev.reflex.rules.SystemCatalog;
+import dev.reflex.schemas.SystemDef;
+import dev.reflex.topology.timeline.EventStory;
+import dev.reflex.topology.timeline.SystemState;
+import dev.reflex.topology.timeline.TimelineEntry;
+import dev.reflex.topology.timeline.TimelineReader;
+import dev.reflex.topology.timeline.TimelineTopology;
+import io.javalin.Javalin;
+import io.javalin.http.BadRequestResponse;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+
+/**
+ * The timeline's read-only routes. Each instance holds the entries of the events its timeline tasks own, so a system's
+ * timeline is gathered from every instance ({@code local=true} asks one instance for its own) and merged newest first.
+ * <ul>
+ * <li>{@code GET /api/systems}: the catalog as a tree, each system with its state now ({@link SystemState});</li>
+ * <li>{@code GET /api/timeline/SYSTEM?from&to&q&limit}: entries newest first ({@code *} is every system's);</li>
+ * <li>{@code GET /api/timeline/SYSTEM/live?q}: server-sent events, one {@code entry} event per new entry;</li>
+ * <li>{@code GET /api/timeline/SYSTEM/before?type&subject}: the same type for the same subject over 7 and 30 days;</li>
+ * <li>{@code GET /api/timeline/SYSTEM/rules}: the rules and flows that may act there, with their last firing;</li>
+ * <li>{@code GET /api/stories/EVENT_ID}: an event's story (decisions with the why, results, flow transitions).</li>
+ * </ul>
+ * Times are epoch milliseconds or ISO-8601 instants. Masked parameters were masked before they were stored.
+ */
+final class TimelineApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TimelineApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final long DAY = 24 * 3_600_000L;
+    /** How far back the live feed looks for entries it has not sent yet (late events are listed by their own time). */
+    private static final long LIVE_WINDOW = 10 * 60_000L;
+    /** Most entries a system's state and its rules' last firings look at. */
+    private static final int STATE_SCAN = 5_000;
+
+    /** A page as instances send it to each other. */
+    record PageJson(List<TimelineEntry> entries, boolean more, boolean partial) {
+    }
+
+    private final Supplier<Timeline> timeline;
+    private final Supplier<List<IndexedRule>> rules;
+    private final InstanceClient instances;
+    private final Supplier<HostInfo> self;
+    private final ScheduledExecutorService live = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "timeline-live");
+        t.setDaemon(true);
+        return t;
+    });
+
+    TimelineApi(Javalin app, Supplier<Timeline> timeline, Supplier<List<IndexedRule>> rules, InstanceClient instances,
+                Supplier<HostInfo> self) {
+        this.timeline = timeline;
+        this.rules = rules;
+        this.instances = instances;
+        this.self = self;
+        app.get("/api/systems", this::systems);
+        app.get("/api/timeline/{system}", this::entries);
+        app.sse("/api/timeline/{system}/live", this::live);
+        app.get("/api/timeline/{system}/before", this::before);
+        app.get("/api/timeline/{system}/rules", this::rulesOf);
+        app.get("/api/stories/{id}", this::story);
+    }
+
+    private Timeline timeline() {
+        Timeline t = timeline.get();
+        if (t == null) {
+            throw new InvalidStateStoreException("the timeline is off (reflex.timeline.enabled) or not started yet");
+        }
+        return t;
+    }
+
+    private void systems(Context ctx) throws InterruptedException {
+        SystemCatalog catalog = timeline().catalog();
+        long now = System.currentTimeMillis();
+        List<Map<String, Object>> systems = new ArrayList<>();
+        List<String> names = new ArrayList<>(catalog.systems().keySet());
+        names.add(TimelineTopology.ALL);
+        for (String name : names) {
+            SystemDef def = catalog.systems().get(name);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("description", def == null ? "every event, whatever its systems" : def.getDescription());
+            m.put("includes", def == null ? catalog.roots() : def.getIncludes());
+            m.put("includedBy", catalog.includedBy(name));
+            m.put("mask", def == null ? List.of() : catalog.masked(name));
+            SystemState state = SystemState.of(page(ctx, name, now - SystemState.LOOKBACK_MS, now + DAY, null, STATE_SCAN).entries(), now);
+            m.put("state", state);
+            systems.add(m);
+        }
+        ctx.json(Map.of("roots", catalog.roots(), "systems", systems, "timeline", timeline().state().name()));
+    }
+
+    private void entries(Context ctx) throws InterruptedException {
+        long now = System.currentTimeMillis();
+        long to = time(ctx, "to", now + DAY);
+        long from = time(ctx, "from", to - DAY - DAY);
+        int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(1_000);
+        TimelineReader.Page page = page(ctx, ctx.pathParam("system"), from, to, ctx.queryParam("q"), limit);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("system", ctx.pathParam("system"));
+        body.put("from", from);
+        body.put("to", to);
+        body.put("entries", page.entries());
+        body.put("more", page.more());
+        body.put("partial", page.partial());
+        ctx.json(body);
+    }
+
+    /** A page of {@code system}'s timeline: this instance's, and unless the request is local, every other instance's, merged. */
+    private TimelineReader.Page page(Context ctx, String system, long from, long to, String q, int limit) throws InterruptedException {
+        Timeline t = timeline();
+        TimelineReader.Page mine = TimelineReader.entries(t.partitions(), system, from, to, q, limit);
+        if (ctx != null && ctx.queryParam("local") != null) {
+            return mine;
+        }
+        List<List<TimelineEntry>> pages = new ArrayList<>(List.of(mine.entries()));
+        boolean more = mine.more();
+        boolean partial = mine.partial();
+        for (HostInfo other : t.others(self.get())) {
+            String path = "/api/timeline/" + EngineApiClient.encode(system) + "?from=" + from + "&to=" + to + "&limit=" + limit
+                + (q == null ? "" : "&q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8));
+            HttpResponse<String> answer = instances.ask(other, path);
+            if (answer == null || answer.statusCode() != 200) {
+                partial = true;
+                continue;
+            }
+            try {
+                PageJson page = JSON.readValue(answer.body(), PageJson.class);
+                pages.add(page.entries());
+                more |= page.more();
+                partial |= page.partial();
+            } catch (IOException e) {
+                LOG.warn("engine instance {} sent an unreadable timeline page: {}", other, e.getMessage());
+                partial = true;
+            }
+        }
+        TimelineReader.Page merged = TimelineReader.merge(pages, Math.max(1, Math.min(limit, TimelineReader.MAX_LIMIT)));
+        return new TimelineReader.Page(merged.entries(), more || merged.more(), partial);
+    }
+
+    /**
+     * Sends each entry of the system's timeline not sent yet, once a second: the entries of the last ten minutes (by
+     * their time) at first, then each new one. Gathered from every instance like a page.
+     */
+    private void live(SseClient client) {
+        String system = client.ctx().pathParam("system");
+        String q = client.ctx().queryParam("q");
+        Set<String> sent = new LinkedHashSet<>();
+        client.keepAlive();
+        ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
+        task[0] = live.scheduleWithFixedDelay(() -> {
+            if (client.terminated()) {
+                task[0].cancel(false);
+                return;
+            }
+            try {
+                long now = System.currentTimeMillis();
+                List<TimelineEntry> recent = new ArrayList<>(page(null, system, now - LIVE_WINDOW, now + DAY, q, 500).entries());
+                java.util.Collections.reverse(recent);
+                for (TimelineEntry entry : recent) {
+                    if (sent.add(entry.id())) {
+                        client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
+                    }
+                }
+                while (sent.size() > 5_000) {
+                    sent.remove(sent.iterator().next());
+                }
+                client.sendComment("ok");
+            } catch (InvalidStateStoreException e) {
+                client.sendComment("the timeline is not queryable right now: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException | IOException e) {
+                LOG.warn("live timeline of {} failed: {}", system, e.toString());
+            }
+        }, 0, 1, TimeUnit.SECONDS);
+        client.onClose(() -> task[0].cancel(false));
+    }
+
+    private void before(Context ctx) {
+        String type = required(ctx, "type");
+        String subject = ctx.queryParamAsClass("subject", String.class).getOrDefault("");
+        String system = ctx.pathParam("system");
+        long now = time(ctx, "at", System.currentTimeMillis());
+        List<TimelineReader.Partition> mine = timeline().partitions();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("system", system);
+        body.put("type", type);
+        body.put("subject", subject);
+        body.put("last7days", TimelineReader.count(mine, system, type, subject, now - 7 * DAY, now));
+        body.put("last30days", TimelineReader.count(mine, system, type, subject, now - 30 * DAY, now));
+        List<Map<String, Object>> times = new ArrayList<>();
+        for (TimelineReader.Occurrence o : TimelineReader.occurrences(mine, system, type, subject, now - 30 * DAY, now, 50)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", o.time());
+            m.put("eventId", o.story().eventId());
+            m.put("done", o.story().entries().stream().filter(e -> e.kind() != TimelineEntry.Kind.FLOW || e.status().equals("started"))
+                .map(e -> Map.of("kind", e.kind(), "status", e.status() == null ? "" : e.status(),
+                    "summary", e.summary() == null ? "" : e.summary())).toList());
+            times.add(m);
+        }
+        body.put("occurrences", times);
+        ctx.json(body);
+    }
+
+    private void rulesOf(Context ctx) throws InterruptedException {
+        String system = ctx.pathParam("system");
+        SystemCatalog catalog = timeline().catalog();
+        long now = System.currentTimeMillis();
+        Map<String, Long> lastFired = new HashMap<>();
+        for (TimelineEntry e : page(ctx, system, now - 30 * DAY, now + DAY, null, STATE_SCAN).entries()) {
+            if (e.kind() == TimelineEntry.Kind.DECISION && "fired".equals(e.status())) {
+                e.rules().forEach(r -> lastFired.merge(r, e.time(), Math::max));
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (IndexedRule indexed : rules.get()) {
+            var when = indexed.rule().getWhen();
+            if (TimelineTopology.ALL.equals(system) || catalog.systemsSeenBy(when.getSource(), when.getType()).contains(system)) {
+                Map<String, Object> m = new LinkedHashMap<>(EngineApi.rule(indexed));
+                m.put("actions", indexed.rule().getActions().stream().map(a -> a.getSystem() + "." + a.getAction()).toList());
+                m.put("lastFired", lastFired.get(indexed.id()));
+                out.add(m);
+            }
+        }
+        ctx.json(Map.of("system", system, "rules", out));
+    }
+
+    private void story(Context ctx) throws InterruptedException {
+        String id = ctx.pathParam("id");
+        Timeline t = timeline();
+        Optional<EventStory> local = TimelineReader.story(t.partitions(), id);
+        if (local.isPresent()) {
+            ctx.json(local.get());
+            return;
+        }
+        Optional<HostInfo> owner = t.storyOwner(id);
+        if (ctx.queryParam("local") == null && owner.isPresent() && !owner.get().equals(self.get())) {
+            HttpResponse<String> answer = instances.ask(owner.get(), "/api/stories/" + EngineApiClient.encode(id));
+            if (answer != null) {
+                ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
+                return;
+            }
+        }
+        ctx.status(404).json(Map.of("error", "no event '" + id + "' on the timeline (kept for reflex.timeline.retention.days)"));
+    }
+
+    private static long time(Context ctx, String name, long otherwise) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        try {
+            return value.chars().allMatch(Character::isDigit) ? Long.parseLong(value) : Instant.parse(value).toEpochMilli();
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new BadRequestResponse(name + " must be epoch milliseconds or an ISO-8601 instant (2026-11-29T03:00:00Z), not '"
+                + value + "'");
+        }
+    }
+
+    private static String required(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            throw new BadRequestResponse("the query parameter '" + name + "' is required");
+        }
+        return value;
+    }
+
+    @Override
+    public void close() {
+        live.shutdownNow();
+    }
+}
