@@ -51,6 +51,7 @@ public final class DevEnvironment implements AutoCloseable {
     private String webhookUrl;
     private boolean inStep;
     private Engine engine;
+    private String apiUrl;
 
     private final Map<String, String> environment;
 
@@ -125,6 +126,7 @@ public final class DevEnvironment implements AutoCloseable {
         EngineProcess engine = EngineProcess.start(engineSettings);
         started.push(engine);
         this.engine = engine.engine();
+        this.apiUrl = engine.apiUrl().orElse(null);
         if (!engine.awaitRunning(Duration.ofSeconds(90))) {
             throw new IllegalStateException("the engine did not reach RUNNING within 90 s (state " + engine.engine().state() + ")");
         }
@@ -169,6 +171,10 @@ public final class DevEnvironment implements AutoCloseable {
         out.println("  curl -s -X POST " + webhookUrl + "/alertmanager -H 'Content-Type: application/json' \\");
         out.println("       -d @examples/events/alertmanager-service-down.json");
         out.println();
+        if (apiUrl != null && engine.timeline().isPresent()) {
+            out.println("Then watch it on the timeline, live, system by system: " + apiUrl + "/ui/");
+            out.println();
+        }
         out.println("GitHub webhooks go to " + webhookUrl + "/github once REFLEX_GITHUB_WEBHOOK_SECRET is set.");
         out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir() + "; logs: standard error. Ctrl-C stops everything.");
         out.println();
@@ -177,6 +183,11 @@ public final class DevEnvironment implements AutoCloseable {
     /** The engine that reflex dev runs. */
     public Engine engine() {
         return engine;
+    }
+
+    /** The engine API's address (the web UI is under /ui/), or null when the API is off. */
+    public String apiUrl() {
+        return apiUrl;
     }
 
     public String webhookUrl() {

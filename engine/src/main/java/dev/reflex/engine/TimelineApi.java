@@ -45,7 +45,8 @@ import io.javalin.http.sse.SseClient;
  * <ul>
  * <li>{@code GET /api/systems}: the catalog as a tree, each system with its state now ({@link SystemState});</li>
  * <li>{@code GET /api/timeline/SYSTEM?from&to&q&limit}: entries newest first ({@code *} is every system's);</li>
- * <li>{@code GET /api/timeline/SYSTEM/live?q}: server-sent events, one {@code entry} event per new entry;</li>
+ * <li>{@code GET /api/timeline/SYSTEM/live?q&since}: server-sent events, one {@code entry} event per new entry, or
+ * {@code reload} after a burst too large to stream;</li>
  * <li>{@code GET /api/timeline/SYSTEM/before?type&subject}: the same type for the same subject over 7 and 30 days;</li>
  * <li>{@code GET /api/timeline/SYSTEM/rules}: the rules and flows that may act there, with their last firing;</li>
  * <li>{@code GET /api/stories/EVENT_ID}: an event's story (decisions with the why, results, flow transitions).</li>
@@ -56,8 +57,12 @@ final class TimelineApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineApi.class);
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final long DAY = 24 * 3_600_000L;
-    /** How far back the live feed looks for entries it has not sent yet (late events are listed by their own time). */
-    private static final long LIVE_WINDOW = 10 * 60_000L;
+    /** How far before the newest entry sent the live feed looks again, for entries recorded a little out of order. */
+    private static final long LIVE_SLACK = 30_000L;
+    /** Most entries the live feed sends at once; past it, the client reloads. */
+    private static final int LIVE_BURST = 2_000;
+    /** Most entries the live feed reads in a second; past it, the client reloads. */
+    private static final int LIVE_WINDOW_MAX = 50_000;
     /** Most entries a system's state and its rules' last firings look at. */
     private static final int STATE_SCAN = 5_000;
 
@@ -167,13 +172,18 @@ final class TimelineApi implements AutoCloseable {
     }
 
     /**
-     * Sends each entry of the system's timeline not sent yet, once a second: the entries of the last ten minutes (by
-     * their time) at first, then each new one. Gathered from every instance like a page.
+     * Sends each entry of the system's timeline the client does not have yet, once a second, oldest first. The client
+     * has what it read up to {@code since} (epoch ms, default now); each second the feed reads the entries from the
+     * newest it knows less {@link #LIVE_SLACK} (entries recorded a little out of order still come) and sends those it
+     * has not sent. Gathered from every instance like a page. When more than {@link #LIVE_BURST} are new at once it
+     * sends a {@code reload} event instead, and the client reads the timeline again.
      */
     private void live(SseClient client) {
         String system = client.ctx().pathParam("system");
         String q = client.ctx().queryParam("q");
-        Set<String> sent = new LinkedHashSet<>();
+        long[] since = {time(client.ctx(), "since", System.currentTimeMillis())};
+        boolean[] first = {true};
+        Set<String> sent = new java.util.HashSet<>();
         client.keepAlive();
         ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
         task[0] = live.scheduleWithFixedDelay(() -> {
@@ -182,17 +192,26 @@ final class TimelineApi implements AutoCloseable {
                 return;
             }
             try {
-                long now = System.currentTimeMillis();
-                List<TimelineEntry> recent = new ArrayList<>(page(null, system, now - LIVE_WINDOW, now + DAY, q, 500).entries());
-                java.util.Collections.reverse(recent);
-                for (TimelineEntry entry : recent) {
-                    if (sent.add(entry.id())) {
-                        client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
-                    }
+                List<TimelineEntry> window = window(system, since[0] - LIVE_SLACK, System.currentTimeMillis() + DAY, q);
+                if (first[0]) {
+                    window.stream().filter(e -> e.time() <= since[0]).forEach(e -> sent.add(e.id()));
+                    first[0] = false;
                 }
-                while (sent.size() > 5_000) {
-                    sent.remove(sent.iterator().next());
+                List<TimelineEntry> fresh = new ArrayList<>(window.stream().filter(e -> !sent.contains(e.id())).toList());
+                if (fresh.size() > LIVE_BURST || window.size() > LIVE_WINDOW_MAX) {
+                    client.sendEvent("reload", fresh.size() + " new entries");
+                    window.forEach(e -> sent.add(e.id()));
+                    fresh.clear();
                 }
+                java.util.Collections.reverse(fresh);
+                for (TimelineEntry entry : fresh) {
+                    sent.add(entry.id());
+                    client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
+                }
+                window.stream().mapToLong(TimelineEntry::time).max().ifPresent(t -> since[0] = Math.max(since[0], t));
+                Set<String> current = new java.util.HashSet<>();
+                window.forEach(e -> current.add(e.id()));
+                sent.retainAll(current);
                 client.sendComment("ok");
             } catch (InvalidStateStoreException e) {
                 client.sendComment("the timeline is not queryable right now: " + e.getMessage());
@@ -203,6 +222,27 @@ final class TimelineApi implements AutoCloseable {
             }
         }, 0, 1, TimeUnit.SECONDS);
         client.onClose(() -> task[0].cancel(false));
+    }
+
+    /** Every entry from {@code from} to {@code to}, newest first, read page by page, at most {@link #LIVE_WINDOW_MAX} + 1. */
+    private List<TimelineEntry> window(String system, long from, long to, String q) throws InterruptedException {
+        List<TimelineEntry> all = new ArrayList<>();
+        Set<String> ids = new java.util.HashSet<>();
+        long upTo = to;
+        while (all.size() <= LIVE_WINDOW_MAX) {
+            TimelineReader.Page page = page(null, system, from, upTo, q, TimelineReader.MAX_LIMIT);
+            int before = all.size();
+            for (TimelineEntry e : page.entries()) {
+                if (ids.add(e.id())) {
+                    all.add(e);
+                }
+            }
+            if (!page.more() || all.size() == before) {
+                return all;
+            }
+            upTo = all.get(all.size() - 1).time();
+        }
+        return all;
     }
 
     private void before(Context ctx) {

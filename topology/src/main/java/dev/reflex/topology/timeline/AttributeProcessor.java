@@ -203,13 +203,41 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         return names;
     }
 
-    private static TimelineEntry withSummary(TimelineEntry event) {
-        if (event.summary() != null) {
+    /** Fields of an event's data that say what it is about in words, looked for in this order (also under annotations). */
+    private static final List<String> WORDS = List.of("summary", "message", "description", "title", "text");
+    /** Fields of generic JSON events that repeat the event's own attributes, left out of a summary made of the data. */
+    private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of("id", "type", "subject", "source", "time", "severity",
+        "labels", "specversion", "datacontenttype");
+
+    /** An event's line: the first words its data has for itself, else its data without its own attributes, cut. */
+    static TimelineEntry withSummary(TimelineEntry event) {
+        if (event.summary() != null || event.data() == null) {
             return event;
         }
-        String data = event.data() == null ? "" : event.data().replaceAll("\\s+", " ");
-        String summary = data.length() > 160 ? data.substring(0, 157) + "..." : data;
-        return event.masked(summary, event.data(), event.detail());
+        String text = event.data();
+        try {
+            com.fasterxml.jackson.databind.JsonNode data = TimelineEntry.json().readTree(event.data());
+            if (data != null && data.isObject()) {
+                text = null;
+                for (com.fasterxml.jackson.databind.JsonNode at : List.of(data, data.path("annotations"),
+                        data.path("commonAnnotations"))) {
+                    for (String field : WORDS) {
+                        if (text == null && at.path(field).isTextual() && !at.path(field).asText().isBlank()) {
+                            text = at.path(field).asText();
+                        }
+                    }
+                }
+                if (text == null) {
+                    com.fasterxml.jackson.databind.node.ObjectNode rest = ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
+                    rest.remove(ATTRIBUTES);
+                    text = rest.isEmpty() ? "" : rest.toString();
+                }
+            }
+        } catch (java.io.IOException notJson) {
+            // the text as it is
+        }
+        text = text.replaceAll("\\s+", " ").trim();
+        return event.masked(text.length() > 160 ? text.substring(0, 157) + "..." : text, event.data(), event.detail());
     }
 
     private EventStory story(String eventId) {

@@ -17,7 +17,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *
  * @param id       unique per entry (an event's own id; derived for the others)
  * @param kind     what it is
- * @param time     when it happened (event time; decision, result and transition times as recorded)
+ * @param time     when it happened: for events and results, when the record reached Kafka (an event's own time, which
+ *                 a source may set in the past, is {@code detail.eventTime}); decision and transition times as recorded
  * @param status   a word for the outcome: {@code firing}/{@code resolved} for alerts, {@code fired}/{@code nothing}/{@code
  *                 error} for decisions, {@code succeeded}/{@code failed} for results, the transition's kind for flows
  * @param summary  a line for humans

@@ -31,12 +31,15 @@ public final class TimelineInputs {
     private TimelineInputs() {
     }
 
-    /** An event; an action result's event yields its result entry and the event itself, kept for its own story. */
-    public static List<KeyValue<String, TimelineInput>> of(Event event) {
+    /**
+     * An event, on the timeline at {@code seenAt} (its record's time: when it reached Reflex; its own time is in the
+     * story); an action result's event yields its result entry and the event itself, kept for its own story.
+     */
+    public static List<KeyValue<String, TimelineInput>> of(Event event, long seenAt) {
         TimelineInput.Match match = new TimelineInput.Match(event.getSource(), event.getType(), event.getSubject(), event.getLabels());
-        TimelineEntry entry = new TimelineEntry(event.getId(), Kind.EVENT, event.getTime().toEpochMilli(), event.getId(),
+        TimelineEntry entry = new TimelineEntry(event.getId(), Kind.EVENT, seenAt, event.getId(),
             event.getSource(), event.getType(), event.getSubject(), event.getSeverity(), alertStatus(event.getType()), null,
-            List.of(), null, List.of(), cut(event.getData()), labels(event.getLabels()));
+            List.of(), null, List.of(), cut(event.getData()), detail(event));
         String askedBy = resultOf(event);
         if (askedBy == null) {
             return List.of(KeyValue.pair(event.getId(), new TimelineInput(entry, true, match)));
@@ -47,7 +50,6 @@ public final class TimelineInputs {
         if (event.getSubject() != null) {
             summary.append(" on ").append(event.getSubject());
         }
-        summary.append(": ").append(status);
         if (data.path("attempts").asInt(1) > 1) {
             summary.append(" after ").append(data.path("attempts").asInt()).append(" attempts");
         }
@@ -81,12 +83,21 @@ public final class TimelineInputs {
             }
             outcomes.add(outcome);
         }
-        String status = !fired.isEmpty() ? "fired" : !errors.isEmpty() ? "error" : "nothing";
-        String summary = switch (status) {
-            case "fired" -> "fired " + String.join(", ", fired) + actions(decision.getActionIds().size());
-            case "error" -> "error in " + String.join(", ", errors);
-            default -> "no rule fired (" + decision.getRulesConsidered() + " considered)";
-        };
+        List<String> other = new ArrayList<>();
+        String otherStatus = null;
+        for (RuleOutcome rule : decision.getRules()) {
+            Outcome o = rule.getOutcome();
+            if (o != Outcome.MATCHED && o != Outcome.FIRED && o != Outcome.ERROR && o != Outcome.QUARANTINED
+                    && o != Outcome.CONDITION_FALSE && o != Outcome.DISABLED) {
+                otherStatus = otherStatus == null ? o.name().toLowerCase(Locale.ROOT) : otherStatus;
+                other.add(rule.getRuleId() + (rule.getDetail() == null ? "" : ": " + rule.getDetail()));
+            }
+        }
+        String status = !fired.isEmpty() ? "fired" : !errors.isEmpty() ? "error" : otherStatus != null ? otherStatus : "nothing";
+        String summary = !fired.isEmpty() ? String.join(", ", fired) + actions(decision.getActionIds().size())
+            : !errors.isEmpty() ? "in " + String.join(", ", errors)
+            : !other.isEmpty() ? String.join("; ", other)
+            : "no rule fired (" + decision.getRulesConsidered() + " considered)";
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("rules", outcomes);
         detail.put("actions", List.copyOf(decision.getActionIds()));
@@ -127,8 +138,8 @@ public final class TimelineInputs {
         String version = rule == null ? "removed" : rule.getVersion();
         String source = rule == null ? null : rule.getWhen().getSource();
         String type = rule == null ? null : rule.getWhen().getType();
-        String summary = rule == null ? "rule " + id + " removed"
-            : (rule.getFlow() != null ? "flow " : "rule ") + id + " version " + version + " applied"
+        String summary = rule == null ? "rule " + id
+            : (rule.getFlow() != null ? "flow " : "rule ") + id + " version " + version
             + (rule.getEnabled() ? "" : " (disabled)") + " - when " + (source == null ? "any source" : source) + " / "
             + (type == null ? "any type" : type);
         TimelineEntry entry = new TimelineEntry("rule/" + id + "/" + version + "/" + time, Kind.RULE, time, null, null, null, null, null,
@@ -159,8 +170,16 @@ public final class TimelineInputs {
         return n == 0 ? "" : n == 1 ? " (1 action)" : " (" + n + " actions)";
     }
 
-    private static Map<String, Object> labels(Map<String, String> labels) {
-        return labels == null || labels.isEmpty() ? null : Map.of("labels", new LinkedHashMap<>(labels));
+    private static Map<String, Object> detail(Event event) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("eventTime", event.getTime().toEpochMilli());
+        if (event.getLabels() != null && !event.getLabels().isEmpty()) {
+            detail.put("labels", new LinkedHashMap<>(event.getLabels()));
+        }
+        if (event.getCorrelationid() != null) {
+            detail.put("correlationid", event.getCorrelationid());
+        }
+        return detail;
     }
 
     private static String cut(String data) {

@@ -82,7 +82,7 @@ public final class TimelineTopology {
 
         String reader = options.reader();
         KStream<String, byte[]> events = read(builder, topics.events().name(), "timeline-read-events",
-            () -> new ReadProcessor<>(topics.events().valueSerde().deserializer(), (r, e) -> TimelineInputs.of(e), false,
+            () -> new ReadProcessor<>(topics.events().valueSerde().deserializer(), (r, e) -> TimelineInputs.of(e, r.timestamp()), false,
                 "timeline-read-events", reader, deadLetters));
         KStream<String, byte[]> decisions = read(builder, topics.decisions().name(), "timeline-read-decisions",
             () -> new ReadProcessor<>(topics.decisions().valueSerde().deserializer(), (r, d) -> List.of(TimelineInputs.of(d)), false,

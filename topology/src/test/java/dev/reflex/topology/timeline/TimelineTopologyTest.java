@@ -136,7 +136,7 @@ class TimelineTopologyTest {
         TimelineEntry failed = storefront.get(1);
         assertEquals("failed", failed.status());
         assertEquals("e1", failed.eventId());
-        assertTrue(failed.summary().contains("service-manager restart on web-1: failed after 3 attempts (HTTP 500)"), failed.summary());
+        assertTrue(failed.summary().contains("service-manager restart on web-1 after 3 attempts (HTTP 500)"), failed.summary());
         assertEquals(1, SystemState.of(storefront, NOW.plusSeconds(60).toEpochMilli()).failed().size());
         assertEquals(1, SystemState.of(storefront, NOW.plusSeconds(60).toEpochMilli()).running().size());
         assertEquals(3, TimelineReader.story(partitions(), "e1").orElseThrow().entries().size());
