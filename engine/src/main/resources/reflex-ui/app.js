@@ -158,7 +158,7 @@ function render() {
 function row(e) {
   const kind = e.kind.toLowerCase();
   const what = el('span', { class: 'what' });
-  if (e.status) what.append(el('span', { class: 's-' + e.status }, e.status), ' ');
+  if (e.status && e.status !== 'nothing') what.append(el('span', { class: 's-' + e.status }, e.status), ' ');
   what.append(describe(e));
   return el('li', { 'data-id': e.id, 'data-kind': kind },
     el('button', { type: 'button', 'aria-pressed': String(state.selected === e.id), onclick: () => open(e) },

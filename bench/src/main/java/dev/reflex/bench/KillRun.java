@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.reflex.schemas.Action;
@@ -21,12 +22,15 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.timeline.TimelineEntry;
+import dev.reflex.topology.timeline.TimelineTopology;
 
 /**
  * Two engine instances in one consumer group, each in its own JVM, while events arrive; every few seconds one of them
  * is killed with SIGKILL and started again. Then a checker reads the action, decision and register topics with
  * read_committed and compares them with what the rules say: one action per firing event (by deterministic id), one
- * decision per event, and register values equal to a sequential replay of the events.
+ * decision per event, register values equal to a sequential replay of the events, and on the timeline each event and
+ * its decision exactly once.
  */
 final class KillRun {
     static final String RULES = """
@@ -91,6 +95,9 @@ final class KillRun {
         try {
             BenchCluster.awaitConsumed(cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events(), names.registerOps()),
                 Duration.ofMinutes(5));
+            String timeline = names.prefix() + "engine-timeline";
+            BenchCluster.awaitConsumed(cluster.admin(), timeline, List.of(names.events(), names.decisions(),
+                timeline + "-" + TimelineTopology.REPARTITION + "-repartition"), Duration.ofMinutes(5));
         } catch (IllegalStateException e) {
             problems.add(e.getMessage());
         }
@@ -177,6 +184,31 @@ final class KillRun {
                 problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
             }
         });
+        checkTimeline(bootstrap, names, events, problems);
         return new Report(names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
+    }
+
+    /**
+     * The timeline saw every event and its decision exactly once: on the timeline of all systems ({@code *}), as its
+     * store's changelog holds it (read_committed: what survives a kill).
+     */
+    private static void checkTimeline(String bootstrap, TopicNames names, int events, List<String> problems) {
+        String changelog = names.prefix() + "engine-timeline-" + TimelineTopology.TIMELINE_STORE + "-changelog";
+        Map<String, Integer> entries = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(bootstrap, changelog, new ByteArrayDeserializer())) {
+            // a window store's changelog key: the key, then the window's start (8 bytes) and a sequence number (4)
+            if (r.key().length == 13 && r.key()[0] == '*' && r.value() != null) {
+                TimelineEntry entry = TimelineEntry.fromJson(r.value());
+                entries.merge(entry.kind() + " " + entry.eventId(), 1, Integer::sum);
+            }
+        }
+        for (int i = 0; i < events; i++) {
+            for (String kind : List.of("EVENT", "DECISION")) {
+                int n = entries.getOrDefault(kind + " k-" + i, 0);
+                if (n != 1) {
+                    problems.add("the timeline has " + n + " " + kind.toLowerCase(java.util.Locale.ROOT) + " entries for event k-" + i);
+                }
+            }
+        }
     }
 }

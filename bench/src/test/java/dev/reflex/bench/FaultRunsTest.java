@@ -42,7 +42,8 @@ class FaultRunsTest {
         // the checker notices a missing event: ask it about one more event than was sent
         KillRun.Report altered = KillRun.check(cluster.bootstrap(), cluster.serdes(), new TopicNames(report.topicPrefix()), 1_001, 0,
             new ArrayList<>());
-        assertThat(altered.problems()).contains("event k-1000 has 0 decisions", "event k-1000 should have fired and did not");
+        assertThat(altered.problems()).contains("event k-1000 has 0 decisions", "event k-1000 should have fired and did not",
+            "the timeline has 0 event entries for event k-1000", "the timeline has 0 decision entries for event k-1000");
     }
 
     @Test

@@ -77,6 +77,7 @@ public final class Timeline implements AutoCloseable {
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, TimelineRocksDb.class);
         KafkaStreams streams = new KafkaStreams(TimelineTopology.build(topics, options, systems, deadLetters::send,
             entry -> entries.get(entry.kind()).increment()), props);
         Timeline timeline = new Timeline(streams, systems, deadLetters);
@@ -88,7 +89,7 @@ public final class Timeline implements AutoCloseable {
 
     /** The timeline's application id: the engine's with {@code -timeline}. */
     public static String applicationId(EngineConfig config) {
-        return config.getString(EngineConfig.APPLICATION_ID_CONFIG) + "-timeline";
+        return dev.reflex.schemas.ComponentAcls.timelineApplicationId(config.getString(EngineConfig.APPLICATION_ID_CONFIG));
     }
 
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(Throwable error) {

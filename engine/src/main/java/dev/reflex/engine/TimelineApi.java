@@ -7,15 +7,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -37,7 +32,6 @@ import dev.reflex.topology.timeline.TimelineTopology;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
 
 /**
  * The timeline's read-only routes. Each instance holds the entries of the events its timeline tasks own, so a system's
@@ -57,12 +51,8 @@ final class TimelineApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineApi.class);
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final long DAY = 24 * 3_600_000L;
-    /** How far before the newest entry sent the live feed looks again, for entries recorded a little out of order. */
-    private static final long LIVE_SLACK = 30_000L;
-    /** Most entries the live feed sends at once; past it, the client reloads. */
-    private static final int LIVE_BURST = 2_000;
-    /** Most entries the live feed reads in a second; past it, the client reloads. */
-    private static final int LIVE_WINDOW_MAX = 50_000;
+    /** Most earlier occurrences "has this happened before" lists. */
+    private static final int OCCURRENCES = 50;
     /** Most entries a system's state and its rules' last firings look at. */
     private static final int STATE_SCAN = 5_000;
 
@@ -74,11 +64,7 @@ final class TimelineApi implements AutoCloseable {
     private final Supplier<List<IndexedRule>> rules;
     private final InstanceClient instances;
     private final Supplier<HostInfo> self;
-    private final ScheduledExecutorService live = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "timeline-live");
-        t.setDaemon(true);
-        return t;
-    });
+    private final TimelineLiveFeed live = new TimelineLiveFeed((system, from, to, q, limit) -> page(null, system, from, to, q, limit));
 
     TimelineApi(Javalin app, Supplier<Timeline> timeline, Supplier<List<IndexedRule>> rules, InstanceClient instances,
                 Supplier<HostInfo> self) {
@@ -88,7 +74,7 @@ final class TimelineApi implements AutoCloseable {
         this.self = self;
         app.get("/api/systems", this::systems);
         app.get("/api/timeline/{system}", this::entries);
-        app.sse("/api/timeline/{system}/live", this::live);
+        app.sse("/api/timeline/{system}/live", client -> live.serve(client, time(client.ctx(), "since", System.currentTimeMillis())));
         app.get("/api/timeline/{system}/before", this::before);
         app.get("/api/timeline/{system}/rules", this::rulesOf);
         app.get("/api/stories/{id}", this::story);
@@ -151,7 +137,7 @@ final class TimelineApi implements AutoCloseable {
         boolean partial = mine.partial();
         for (HostInfo other : t.others(self.get())) {
             String path = "/api/timeline/" + EngineApiClient.encode(system) + "?from=" + from + "&to=" + to + "&limit=" + limit
-                + (q == null ? "" : "&q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8));
+                + (q == null ? "" : "&q=" + encode(q));
             HttpResponse<String> answer = instances.ask(other, path);
             if (answer == null || answer.statusCode() != 200) {
                 partial = true;
@@ -171,104 +157,59 @@ final class TimelineApi implements AutoCloseable {
         return new TimelineReader.Page(merged.entries(), more || merged.more(), partial);
     }
 
-    /**
-     * Sends each entry of the system's timeline the client does not have yet, once a second, oldest first. The client
-     * has what it read up to {@code since} (epoch ms, default now); each second the feed reads the entries from the
-     * newest it knows less {@link #LIVE_SLACK} (entries recorded a little out of order still come) and sends those it
-     * has not sent. Gathered from every instance like a page. When more than {@link #LIVE_BURST} are new at once it
-     * sends a {@code reload} event instead, and the client reads the timeline again.
-     */
-    private void live(SseClient client) {
-        String system = client.ctx().pathParam("system");
-        String q = client.ctx().queryParam("q");
-        long[] since = {time(client.ctx(), "since", System.currentTimeMillis())};
-        boolean[] first = {true};
-        Set<String> sent = new java.util.HashSet<>();
-        client.keepAlive();
-        ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
-        task[0] = live.scheduleWithFixedDelay(() -> {
-            if (client.terminated()) {
-                task[0].cancel(false);
-                return;
-            }
-            try {
-                List<TimelineEntry> window = window(system, since[0] - LIVE_SLACK, System.currentTimeMillis() + DAY, q);
-                if (first[0]) {
-                    window.stream().filter(e -> e.time() <= since[0]).forEach(e -> sent.add(e.id()));
-                    first[0] = false;
-                }
-                List<TimelineEntry> fresh = new ArrayList<>(window.stream().filter(e -> !sent.contains(e.id())).toList());
-                if (fresh.size() > LIVE_BURST || window.size() > LIVE_WINDOW_MAX) {
-                    client.sendEvent("reload", fresh.size() + " new entries");
-                    window.forEach(e -> sent.add(e.id()));
-                    fresh.clear();
-                }
-                java.util.Collections.reverse(fresh);
-                for (TimelineEntry entry : fresh) {
-                    sent.add(entry.id());
-                    client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
-                }
-                window.stream().mapToLong(TimelineEntry::time).max().ifPresent(t -> since[0] = Math.max(since[0], t));
-                Set<String> current = new java.util.HashSet<>();
-                window.forEach(e -> current.add(e.id()));
-                sent.retainAll(current);
-                client.sendComment("ok");
-            } catch (InvalidStateStoreException e) {
-                client.sendComment("the timeline is not queryable right now: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException | IOException e) {
-                LOG.warn("live timeline of {} failed: {}", system, e.toString());
-            }
-        }, 0, 1, TimeUnit.SECONDS);
-        client.onClose(() -> task[0].cancel(false));
-    }
-
-    /** Every entry from {@code from} to {@code to}, newest first, read page by page, at most {@link #LIVE_WINDOW_MAX} + 1. */
-    private List<TimelineEntry> window(String system, long from, long to, String q) throws InterruptedException {
-        List<TimelineEntry> all = new ArrayList<>();
-        Set<String> ids = new java.util.HashSet<>();
-        long upTo = to;
-        while (all.size() <= LIVE_WINDOW_MAX) {
-            TimelineReader.Page page = page(null, system, from, upTo, q, TimelineReader.MAX_LIMIT);
-            int before = all.size();
-            for (TimelineEntry e : page.entries()) {
-                if (ids.add(e.id())) {
-                    all.add(e);
-                }
-            }
-            if (!page.more() || all.size() == before) {
-                return all;
-            }
-            upTo = all.get(all.size() - 1).time();
-        }
-        return all;
-    }
-
-    private void before(Context ctx) {
+    /** Earlier events of a type for a subject on a system: counts over 7 and 30 days, and the last 50 with what was done. */
+    private void before(Context ctx) throws InterruptedException {
         String type = required(ctx, "type");
         String subject = ctx.queryParamAsClass("subject", String.class).getOrDefault("");
         String system = ctx.pathParam("system");
         long now = time(ctx, "at", System.currentTimeMillis());
-        List<TimelineReader.Partition> mine = timeline().partitions();
+        Timeline t = timeline();
+        List<TimelineReader.Partition> mine = t.partitions();
+        long last7 = TimelineReader.count(mine, system, type, subject, now - 7 * DAY, now);
+        long last30 = TimelineReader.count(mine, system, type, subject, now - 30 * DAY, now);
+        List<Map<String, Object>> times = new ArrayList<>();
+        for (TimelineReader.Occurrence o : TimelineReader.occurrences(mine, system, type, subject, now - 30 * DAY, now, OCCURRENCES)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", o.time());
+            m.put("eventId", o.story().eventId());
+            m.put("done", o.story().entries().stream().filter(e -> e.kind() != TimelineEntry.Kind.FLOW || "started".equals(e.status()))
+                .map(e -> Map.of("kind", e.kind().name(), "status", e.status() == null ? "" : e.status(),
+                    "summary", e.summary() == null ? "" : e.summary())).toList());
+            times.add(m);
+        }
+        if (ctx.queryParam("local") == null) {
+            String path = "/api/timeline/" + EngineApiClient.encode(system) + "/before?type=" + encode(type) + "&subject=" + encode(subject)
+                + "&at=" + now;
+            for (HostInfo other : t.others(self.get())) {
+                HttpResponse<String> answer = instances.ask(other, path);
+                if (answer == null || answer.statusCode() != 200) {
+                    continue;
+                }
+                try {
+                    Map<String, Object> theirs = JSON.readValue(answer.body(), new com.fasterxml.jackson.core.type.TypeReference<>() { });
+                    last7 += ((Number) theirs.get("last7days")).longValue();
+                    last30 += ((Number) theirs.get("last30days")).longValue();
+                    @SuppressWarnings("unchecked")
+                    List<Map<String, Object>> occurrences = (List<Map<String, Object>>) theirs.get("occurrences");
+                    times.addAll(occurrences);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("engine instance {} sent an unreadable answer: {}", other, e.toString());
+                }
+            }
+            times.sort(java.util.Comparator.comparingLong((Map<String, Object> m) -> ((Number) m.get("time")).longValue()).reversed());
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("system", system);
         body.put("type", type);
         body.put("subject", subject);
-        body.put("last7days", TimelineReader.count(mine, system, type, subject, now - 7 * DAY, now));
-        body.put("last30days", TimelineReader.count(mine, system, type, subject, now - 30 * DAY, now));
-        List<Map<String, Object>> times = new ArrayList<>();
-        for (TimelineReader.Occurrence o : TimelineReader.occurrences(mine, system, type, subject, now - 30 * DAY, now, 50)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("time", o.time());
-            m.put("eventId", o.story().eventId());
-            m.put("done", o.story().entries().stream().filter(e -> e.kind() != TimelineEntry.Kind.FLOW || e.status().equals("started"))
-                .map(e -> Map.of("kind", e.kind(), "status", e.status() == null ? "" : e.status(),
-                    "summary", e.summary() == null ? "" : e.summary())).toList());
-            times.add(m);
-        }
-        body.put("occurrences", times);
+        body.put("last7days", last7);
+        body.put("last30days", last30);
+        body.put("occurrences", times.size() > OCCURRENCES ? times.subList(0, OCCURRENCES) : times);
         ctx.json(body);
+    }
+
+    private static String encode(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private void rulesOf(Context ctx) throws InterruptedException {
@@ -313,7 +254,7 @@ final class TimelineApi implements AutoCloseable {
         ctx.status(404).json(Map.of("error", "no event '" + id + "' on the timeline (kept for reflex.timeline.retention.days)"));
     }
 
-    private static long time(Context ctx, String name, long otherwise) {
+    static long time(Context ctx, String name, long otherwise) {
         String value = ctx.queryParam(name);
         if (value == null || value.isBlank()) {
             return otherwise;
@@ -336,6 +277,6 @@ final class TimelineApi implements AutoCloseable {
 
     @Override
     public void close() {
-        live.shutdownNow();
+        live.close();
     }
 }

@@ -128,6 +128,28 @@ class EngineApiRoutingTest {
         assertThat(deciders).containsExactlyInAnyOrder("engine-0", "engine-1");
         assertThat(engines).allSatisfy(e -> assertThat(e.threadFailures()).isZero());
 
+        // the timeline: each instance holds the events of its own tasks; either one answers with all of them, and with
+        // any event's story, whichever instance holds it
+        Set<String> listed = new HashSet<>();
+        long listedBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (listed.size() < 40 && System.nanoTime() < listedBy) {
+            listed.clear();
+            awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom").get("entries")
+                .forEach(e -> { if (e.get("kind").asText().equals("EVENT")) { listed.add(e.get("id").asText()); } });
+            Thread.sleep(200);
+        }
+        assertThat(listed).as("all 40 events on the timeline, from both instances").hasSize(40);
+        int local0 = events(awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));
+        int local1 = events(awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));
+        assertThat(local0 + local1).isEqualTo(40);
+        assertThat(local0).as("each instance holds some").isPositive().isLessThan(40);
+        for (int i = 0; i < 40; i++) {
+            JsonNode story = awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/stories/ev-" + i);
+            assertThat(story.get("event").get("subject").asText()).isEqualTo("pod-" + i);
+        }
+        assertThat(status(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*")).as("the timeline needs the token").isEqualTo(401);
+        assertThat(status(apis.get(0).apiUrl().orElseThrow() + "/ui/")).as("the UI's files do not: they hold no data").isEqualTo(200);
+
         // metrics: the engine's, Kafka Streams' and the JVM's, in the Prometheus text format on the API's port
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(apis.get(0).apiUrl().orElseThrow() + "/metrics"))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -174,6 +196,14 @@ class EngineApiRoutingTest {
     private static String scrape(EngineProcess process) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(process.apiUrl().orElseThrow() + "/metrics"))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static int events(JsonNode page) {
+        int n = 0;
+        for (JsonNode e : page.get("entries")) {
+            n += e.get("kind").asText().equals("EVENT") ? 1 : 0;
+        }
+        return n;
     }
 
     private static int status(String url) throws Exception {

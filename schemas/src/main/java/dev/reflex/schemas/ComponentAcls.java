@@ -18,9 +18,10 @@ import org.apache.kafka.common.resource.ResourceType;
  *
  * <ul>
  * <li>engine: reads the ingest topics, events, rules, registers, register operations, action results and its internal
- * correlation topic; writes events, registers, register operations, decisions, dead letters, correlation input, flow
- * transitions and the actions topics; creates the fixed topics when missing; owns its internal topics, consumer group
- * and transactional ids, all named by its application id;</li>
+ * correlation topic, and for its timeline decisions, flow transitions, the rule log and the systems topic; writes
+ * events, registers, register operations, decisions, dead letters, correlation input, flow transitions and the actions
+ * topics; creates the fixed topics when missing; owns its internal topics, consumer groups (its own and its timeline's,
+ * {@code <application id>-timeline}) and transactional ids, all named by its application id;</li>
  * <li>connector (webhook and timer): writes and creates the ingest topics, nothing else;</li>
  * <li>actor of one system: reads that system's actions topic only, reads and writes action results, with its own
  * consumer group and transactional ids;</li>
@@ -49,6 +50,11 @@ public final class ComponentAcls {
         this.principal = principal;
     }
 
+    /** The application id of the engine's timeline (its own Kafka Streams application in the engine's process). */
+    public static String timelineApplicationId(String applicationId) {
+        return applicationId + "-timeline";
+    }
+
     /** The engine's ACLs; {@code applicationId} names its internal topics, group and transactional ids. */
     public static List<AclBinding> engine(TopicNames names, String applicationId, String principal) {
         ComponentAcls acls = new ComponentAcls(principal);
@@ -56,18 +62,20 @@ public final class ComponentAcls {
         for (String topic : List.of(names.events(), names.registers(), names.registerOps(), names.correlate())) {
             acls.allow(ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
         }
-        for (String topic : List.of(names.rules(), names.actionResults())) {
+        for (String topic : List.of(names.rules(), names.actionResults(), names.rulesLog(), names.systems())) {
             acls.allow(ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ);
         }
-        for (String topic : List.of(names.decisions(), names.dlq(), names.flows())) {
-            acls.allow(ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.WRITE);
+        for (String topic : List.of(names.decisions(), names.flows())) {
+            acls.allow(ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
         }
+        acls.allow(ResourceType.TOPIC, names.dlq(), PatternType.LITERAL, AclOperation.WRITE);
         acls.allow(ResourceType.TOPIC, names.actionsPrefix(), PatternType.PREFIXED, AclOperation.WRITE);
         acls.createFixedTopics(names);
         // Kafka Streams' internal topics (changelogs, repartition), consumer group and transactional ids
         acls.allow(ResourceType.TOPIC, applicationId, PatternType.PREFIXED, AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE,
             AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS);
         acls.allow(ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ);
+        acls.allow(ResourceType.GROUP, timelineApplicationId(applicationId), PatternType.LITERAL, AclOperation.READ);
         acls.allow(ResourceType.TRANSACTIONAL_ID, applicationId, PatternType.PREFIXED, AclOperation.WRITE, AclOperation.DESCRIBE);
         return List.copyOf(acls.bindings);
     }

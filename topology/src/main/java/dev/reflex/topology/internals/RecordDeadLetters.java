@@ -10,11 +10,11 @@ import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 
 /** The dead letter of the raw record a processor is processing, with its coordinates from the processor's context. */
-final class RecordDeadLetters {
+public final class RecordDeadLetters {
     private RecordDeadLetters() {
     }
 
-    static DeadLetter of(ProcessorContext<?, ?> context, Record<byte[], byte[]> record, String stage, String reader, String reason,
+    public static DeadLetter of(ProcessorContext<?, ?> context, Record<byte[], byte[]> record, String stage, String reader, String reason,
                          Throwable error) {
         RecordMetadata md = context.recordMetadata().orElse(null);
         return DeadLetters.of(md == null ? stage : md.topic(), md == null ? -1 : md.partition(), md == null ? -1 : md.offset(),

@@ -2,7 +2,6 @@ package dev.reflex.topology.timeline;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -29,6 +27,7 @@ import dev.reflex.rules.SystemCatalog;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 import dev.reflex.topology.GlobalDeadLetters;
+import dev.reflex.topology.internals.RecordDeadLetters;
 import dev.reflex.topology.timeline.TimelineEntry.Kind;
 
 /**
@@ -275,11 +274,9 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     }
 
     private void deadLetter(Record<String, byte[]> record, RuntimeException e) {
-        RecordMetadata md = context.recordMetadata().orElse(null);
-        DeadLetter letter = DeadLetters.of(md == null ? "timeline" : md.topic(), md == null ? -1 : md.partition(),
-            md == null ? -1 : md.offset(), record.timestamp(),
-            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(), record.headers(),
-            "timeline-attribute", reader, DeadLetters.reason(e), e, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        DeadLetter letter = RecordDeadLetters.of(context, new Record<>(record.key() == null ? null
+            : record.key().getBytes(StandardCharsets.UTF_8), record.value(), record.timestamp(), record.headers()),
+            "timeline-attribute", reader, DeadLetters.reason(e), e);
         LOG.warn("dead-lettering unreadable timeline input {}-{}@{}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
             letter.getReason());
         deadLetters.send(letter);

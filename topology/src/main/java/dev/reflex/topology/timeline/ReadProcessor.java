@@ -1,7 +1,6 @@
 package dev.reflex.topology.timeline;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.function.BiFunction;
 
@@ -17,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 import dev.reflex.topology.GlobalDeadLetters;
+import dev.reflex.topology.internals.RecordDeadLetters;
 
 /**
  * Reads one of the topics the timeline follows and forwards its timeline inputs, keyed by event id. A record it cannot
@@ -77,10 +77,7 @@ final class ReadProcessor<V> implements Processor<byte[], byte[], String, byte[]
     }
 
     private void deadLetter(Record<byte[], byte[]> record, RuntimeException e) {
-        RecordMetadata md = context.recordMetadata().orElse(null);
-        DeadLetter letter = DeadLetters.of(md == null ? stage : md.topic(), md == null ? -1 : md.partition(), md == null ? -1 : md.offset(),
-            record.timestamp(), record.key(), record.value(), record.headers(), stage, reader, DeadLetters.reason(e), e,
-            Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        DeadLetter letter = RecordDeadLetters.of(context, record, stage, reader, DeadLetters.reason(e), e);
         LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
             stage, letter.getReason());
         deadLetters.send(letter);

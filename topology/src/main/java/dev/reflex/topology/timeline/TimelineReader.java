@@ -53,6 +53,9 @@ public final class TimelineReader {
     public static Page entries(List<Partition> partitions, String system, long from, long to, String text, int limit) {
         int max = Math.max(1, Math.min(limit, MAX_LIMIT));
         String needle = text == null || text.isBlank() ? null : text.trim().toLowerCase(Locale.ROOT);
+        // stored entries are JSON: a needle of printable ASCII other than quote and backslash appears in them as it is
+        byte[] ascii = needle != null && needle.chars().allMatch(c -> c >= 32 && c < 127 && c != '"' && c != '\\')
+            ? needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII) : null;
         List<List<TimelineEntry>> pages = new ArrayList<>();
         boolean more = false;
         boolean partial = false;
@@ -65,6 +68,9 @@ public final class TimelineReader {
                     if (++scanned > MAX_SCANNED) {
                         partial = true;
                         break;
+                    }
+                    if (ascii != null && !containsIgnoringCase(next.value, ascii)) {
+                        continue;
                     }
                     TimelineEntry entry = TimelineEntry.fromJson(next.value);
                     if (needle != null && !entry.mentions(needle)) {
@@ -81,6 +87,25 @@ public final class TimelineReader {
         }
         Page merged = merge(pages, max);
         return new Page(merged.entries(), more || merged.more(), partial);
+    }
+
+    /** Whether {@code lowerAscii} occurs in {@code bytes}, ASCII letters compared without case: a cheap test before parsing. */
+    static boolean containsIgnoringCase(byte[] bytes, byte[] lowerAscii) {
+        int n = lowerAscii.length;
+        outer:
+        for (int i = 0; i + n <= bytes.length; i++) {
+            for (int j = 0; j < n; j++) {
+                byte b = bytes[i + j];
+                if (b >= 'A' && b <= 'Z') {
+                    b = (byte) (b + ('a' - 'A'));
+                }
+                if (b != lowerAscii[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** Pages of one timeline (from several partitions or instances) as one, newest first, at most {@code limit}. */

@@ -1,0 +1,191 @@
+package dev.reflex.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.reflex.embedded.Ports;
+import dev.reflex.engine.EngineConfig;
+import dev.reflex.engine.EngineProcess;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.SystemDef;
+import dev.reflex.schemas.SystemMatch;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.timeline.TimelineTopology;
+
+/**
+ * The timeline with real volume, end to end: an embedded broker and registry, one engine process (engine, timeline
+ * and API, exactly_once_v2, default settings), a catalog of 4 aggregates over 20 services and a database two of them
+ * share, and EVENTS events published to {@code reflex.events} over the last 7 days (the engine decides each one, so
+ * the timeline holds every event and its decision). Then timeline queries over HTTP for 24 hours of one system:
+ * latency percentiles per system and page size, a text search, and the timeline's disk use.
+ *
+ * <p>Usage: {@code bench/run-timeline [--quick]}: 1,000,000 events (about 10 minutes on 2 cores); --quick 100,000.
+ */
+public final class TimelineBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long DAY = 24 * 3_600_000L;
+    private static final int SERVICES = 20;
+    private static final String[] TYPES = {"cpu.high", "disk.full", "deploy.done", "alert.firing", "alert.resolved", "latency.high",
+        "error.spike", "pod.oom", "backup.done", "cert.expiring"};
+
+    private TimelineBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        int events = quick ? 100_000 : 1_000_000;
+        int queries = quick ? 100 : 300;
+        try (BenchCluster cluster = BenchCluster.start()) {
+            TopicNames names = cluster.engineTopics("id: page-on-db-down\nwhen: {source: bench, type: db.down}\nthen:\n"
+                + "  - {system: ops, action: page}\n");
+            ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
+            publishCatalog(cluster.bootstrap(), names, serdes);
+            long now = System.currentTimeMillis();
+            System.err.printf("publishing %,d events over 7 days...%n", events);
+            publishEvents(cluster.bootstrap(), names, serdes, events, now);
+
+            Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100);
+            int port = Ports.freePort();
+            settings.put(EngineConfig.API_PORT_CONFIG, String.valueOf(port));
+            long start = System.nanoTime();
+            try (EngineProcess engine = EngineProcess.start(settings)) {
+                engine.awaitRunning(Duration.ofMinutes(2));
+                String engineGroup = names.prefix() + "engine";
+                String timelineGroup = engineGroup + "-timeline";
+                System.err.println("the engine decides every event; the timeline records events and decisions...");
+                cluster.awaitConsumed(engineGroup, List.of(names.events()));
+                double engineSeconds = (System.nanoTime() - start) / 1e9;
+                cluster.awaitConsumed(timelineGroup, List.of(names.events(), names.decisions(), names.flows(), names.rulesLog(),
+                    timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition"));
+                double timelineSeconds = (System.nanoTime() - start) / 1e9;
+                String api = "http://127.0.0.1:" + port;
+                HttpClient http = HttpClient.newHttpClient();
+                long to = System.currentTimeMillis();
+                long from = to - DAY;
+                List<String> rows = new ArrayList<>();
+                for (String system : List.of("svc-7", "team-1", "db", "*")) {
+                    for (int limit : List.of(1_000, 10_000)) {
+                        rows.add(row(http, api + "/api/timeline/" + (system.equals("*") ? "%2A" : system) + "?from=" + from + "&to=" + to
+                            + "&limit=" + limit, system, "limit " + limit, queries));
+                    }
+                }
+                rows.add(row(http, api + "/api/timeline/team-1?from=" + from + "&to=" + to + "&limit=1000&q=host-7", "team-1",
+                    "search 'host-7', limit 1000", queries));
+                rows.add(row(http, api + "/api/timeline/db/before?type=cpu.high&subject=db-3", "db", "has this happened before (30 days)",
+                    queries));
+                System.out.printf("%n%,d events over 7 days, each with its decision: the engine decided them in %.0f s, the timeline"
+                    + " had recorded them all %.0f s after the start (%,.0f events/s with their decisions).%n", events, engineSeconds,
+                    timelineSeconds, events / timelineSeconds);
+                System.out.printf("Timeline state on disk: %,.0f MB (%s).%n%n", bytes(Path.of(settings.get(EngineConfig.STATE_DIR_CONFIG)
+                    .toString()).resolve(timelineGroup)) / 1e6, "RocksDB, every entry once per system it is on");
+                System.out.println("| system | query over the last 24 hours | entries returned | p50 ms | p99 ms | max ms |");
+                System.out.println("|---|---|---|---|---|---|");
+                rows.forEach(System.out::println);
+                System.out.printf("%nHTTP GET on the engine's API (JSON), %d times each after 20 warm-up requests, one at a time.%n", queries);
+            }
+        }
+    }
+
+    private static String row(HttpClient http, String url, String system, String what, int n) throws Exception {
+        int returned = 0;
+        long[] ms = new long[n];
+        for (int i = -20; i < n; i++) {
+            long t = System.nanoTime();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            long took = System.nanoTime() - t;
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
+            }
+            if (i >= 0) {
+                ms[i] = took;
+            }
+            if (i == 0) {
+                JsonNode body = JSON.readTree(response.body());
+                returned = body.has("entries") ? body.path("entries").size() : body.path("occurrences").size();
+            }
+        }
+        Arrays.sort(ms);
+        return String.format("| %s | %s | %,d | %.1f | %.1f | %.1f |", system, what, returned, ms[n / 2] / 1e6,
+            ms[(int) Math.ceil(n * 0.99) - 1] / 1e6, ms[n - 1] / 1e6);
+    }
+
+    /** team-0..3 each include 5 services; db, which team-0 and team-1 share, matches subjects db-*. */
+    private static void publishCatalog(String bootstrap, TopicNames names, ReflexSerdes serdes) {
+        try (KafkaProducer<String, SystemDef> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), serdes.value(SystemDef.class).serializer())) {
+            for (int s = 0; s < SERVICES; s++) {
+                send(producer, names, system("svc-" + s, List.of(), List.of(SystemMatch.newBuilder().setSource("bench")
+                    .setSubject("svc-" + s + "-*").build())));
+            }
+            send(producer, names, system("db", List.of(), List.of(SystemMatch.newBuilder().setSubject("db-*").build())));
+            for (int t = 0; t < 4; t++) {
+                List<String> includes = new ArrayList<>();
+                for (int s = t * 5; s < t * 5 + 5; s++) {
+                    includes.add("svc-" + s);
+                }
+                if (t < 2) {
+                    includes.add("db");
+                }
+                send(producer, names, system("team-" + t, includes, List.of()));
+            }
+            producer.flush();
+        }
+    }
+
+    private static SystemDef system(String name, List<String> includes, List<SystemMatch> match) {
+        return SystemDef.newBuilder().setName(name).setVersion("v1").setIncludes(includes).setMatch(match).setMask(List.of("token")).build();
+    }
+
+    private static void send(KafkaProducer<String, SystemDef> producer, TopicNames names, SystemDef system) {
+        producer.send(new ProducerRecord<>(names.systems(), system.getName(), system));
+    }
+
+    /** Events spread evenly over the 7 days before {@code now}; one in 20 about a database host, the rest about services. */
+    private static void publishEvents(String bootstrap, TopicNames names, ReflexSerdes serdes, int n, long now) {
+        try (KafkaProducer<String, Event> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "linger.ms", 20,
+                "batch.size", 262_144), new StringSerializer(), serdes.value(Event.class).serializer())) {
+            long span = 7 * DAY;
+            for (int i = 0; i < n; i++) {
+                long at = now - span + (span * i) / n;
+                String subject = i % 20 == 0 ? "db-" + (i % 7) : "svc-" + (i % SERVICES) + "-host-" + (i % 50);
+                Event event = Event.newBuilder().setId("t-" + i).setSource("bench").setType(TYPES[i % TYPES.length]).setSubject(subject)
+                    .setTime(Instant.ofEpochMilli(at)).setSeverity(i % 3 == 0 ? "warning" : "info")
+                    .setData("{\"summary\":\"" + TYPES[i % TYPES.length] + " on " + subject + "\",\"value\":" + (i % 100)
+                        + ",\"token\":\"secret-" + i + "\",\"region\":\"eu-west-1\"}").build();
+                producer.send(new ProducerRecord<>(names.events(), null, at, subject, event));
+            }
+            producer.flush();
+        }
+    }
+
+    private static long bytes(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+}
