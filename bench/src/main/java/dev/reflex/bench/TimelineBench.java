@@ -94,6 +94,8 @@ public final class TimelineBench {
                     "search 'host-7', limit 1000", queries));
                 rows.add(row(http, api + "/api/timeline/db/before?type=cpu.high&subject=db-3", "db", "has this happened before (30 days)",
                     queries));
+                rows.add(row(http, api + "/api/systems", "all 26", "the tree with each system's state now (the UI's every 15 s)",
+                    Math.max(20, queries / 10)));
                 System.out.printf("%n%,d events over 7 days, each with its decision: the engine decided them in %.0f s, the timeline"
                     + " had recorded them all %.0f s after the start (%,.0f events/s with their decisions).%n", events, engineSeconds,
                     timelineSeconds, events / timelineSeconds);
@@ -123,7 +125,8 @@ public final class TimelineBench {
             }
             if (i == 0) {
                 JsonNode body = JSON.readTree(response.body());
-                returned = body.has("entries") ? body.path("entries").size() : body.path("occurrences").size();
+                returned = body.has("entries") ? body.path("entries").size() : body.has("systems") ? body.path("systems").size()
+                    : body.path("occurrences").size();
             }
         }
         Arrays.sort(ms);

@@ -102,6 +102,9 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         Masks masks = masksOf(systems);
         TimelineEntry event = withSummary(masks.apply(input.entry()));
         EventStory before = story(eventId);
+        if (before != null && before.event() != null) {
+            return;   // the same event again (a producer's retry, a replayed topic): it is on the timeline once
+        }
         List<String> on = withAll(systems);
         EventStory story = new EventStory(eventId, event.time(), on, new ArrayList<>(masksNames(systems)), event.withSystems(on),
             before == null ? List.of() : before.entries(), before == null ? 0 : before.dropped());
@@ -112,8 +115,9 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                 recurrence.put(recurrenceKey(system, event.type(), event.subject()), eventId, event.time());
             }
         }
-        byte[] waiting = pending.delete(eventId);
+        byte[] waiting = pending.get(eventId);
         if (waiting != null) {
+            pending.delete(eventId);
             for (Pending p : pendings(waiting)) {
                 attach(eventId, p.input());
             }
@@ -127,6 +131,9 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             waiting.add(new Pending(input, context.currentSystemTimeMs()));
             pending.put(eventId, toJson(waiting));
             return;
+        }
+        if (story.entries().stream().anyMatch(e -> e.id().equals(input.entry().id()))) {
+            return;   // seen before: entries are on the timeline once
         }
         SortedSet<String> systems = new TreeSet<>(story.systems());
         systems.remove(TimelineTopology.ALL);

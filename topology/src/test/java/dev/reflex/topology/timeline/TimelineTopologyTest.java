@@ -111,6 +111,10 @@ class TimelineTopologyTest {
         assertEquals(List.of(), ids("checkout"));
 
         event("e1", "webhook", "checkout.failed", "order-1", "{}");
+        // the same event and decision again (a producer's retry): each is on the timeline once
+        event("e1", "webhook", "checkout.failed", "order-1", "{}");
+        decision("e1", "webhook", "checkout.failed", "order-1", 5, Outcome.MATCHED, "restart-it");
+        assertEquals(2, page("checkout").entries().size());
         TimelineEntry decision = page("checkout").entries().stream().filter(e -> e.kind() == Kind.DECISION).findFirst().orElseThrow();
         assertEquals("fired", decision.status());
         assertEquals(List.of("restart-it"), decision.rules());
