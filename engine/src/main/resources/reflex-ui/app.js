@@ -221,7 +221,7 @@ async function startLive() {
 let systemsTimer = null;
 function scheduleSystems() {
   if (systemsTimer) return;
-  systemsTimer = setTimeout(() => { systemsTimer = null; loadSystems().catch(() => {}); }, 2000);
+  systemsTimer = setTimeout(() => { systemsTimer = null; loadSystems().catch(() => {}); }, 10000);
 }
 
 // --- an entry's story

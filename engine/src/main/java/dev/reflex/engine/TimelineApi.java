@@ -38,7 +38,8 @@ import io.javalin.http.Context;
  * timeline is gathered from every instance ({@code local=true} asks one instance for its own) and merged newest first.
  * <ul>
  * <li>{@code GET /api/systems}: the catalog as a tree, each system with its state now ({@link SystemState});</li>
- * <li>{@code GET /api/timeline/SYSTEM?from&to&q&limit}: entries newest first ({@code *} is every system's);</li>
+ * <li>{@code GET /api/timeline/SYSTEM?from&to&q&limit&only}: entries newest first ({@code *} is every system's);
+ * {@code only=state} or {@code fired} keeps the entries that make a system's state or the decisions that fired;</li>
  * <li>{@code GET /api/timeline/SYSTEM/live?q&since}: server-sent events, one {@code entry} event per new entry, or
  * {@code reload} after a burst too large to stream;</li>
  * <li>{@code GET /api/timeline/SYSTEM/before?type&subject}: the same type for the same subject over 7 and 30 days;</li>
@@ -64,7 +65,8 @@ final class TimelineApi implements AutoCloseable {
     private final Supplier<List<IndexedRule>> rules;
     private final InstanceClient instances;
     private final Supplier<HostInfo> self;
-    private final TimelineLiveFeed live = new TimelineLiveFeed((system, from, to, q, limit) -> page(null, system, from, to, q, limit));
+    private final TimelineLiveFeed live = new TimelineLiveFeed((system, from, to, q, limit) -> page(null, system, from, to, q, limit,
+        TimelineReader.Only.ALL));
 
     TimelineApi(Javalin app, Supplier<Timeline> timeline, Supplier<List<IndexedRule>> rules, InstanceClient instances,
                 Supplier<HostInfo> self) {
@@ -102,7 +104,8 @@ final class TimelineApi implements AutoCloseable {
             m.put("includes", def == null ? catalog.roots() : def.getIncludes());
             m.put("includedBy", catalog.includedBy(name));
             m.put("mask", def == null ? List.of() : catalog.masked(name));
-            SystemState state = SystemState.of(page(ctx, name, now - SystemState.LOOKBACK_MS, now + DAY, null, STATE_SCAN).entries(), now);
+            SystemState state = SystemState.of(page(ctx, name, now - SystemState.LOOKBACK_MS, now + DAY, null, STATE_SCAN,
+                TimelineReader.Only.STATE).entries(), now);
             m.put("state", state);
             systems.add(m);
         }
@@ -114,7 +117,10 @@ final class TimelineApi implements AutoCloseable {
         long to = time(ctx, "to", now + DAY);
         long from = time(ctx, "from", to - DAY - DAY);
         int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(1_000);
-        TimelineReader.Page page = page(ctx, ctx.pathParam("system"), from, to, ctx.queryParam("q"), limit);
+        TimelineReader.Only only = ctx.queryParamAsClass("only", String.class).getOrDefault("all").equalsIgnoreCase("state")
+            ? TimelineReader.Only.STATE : ctx.queryParamAsClass("only", String.class).getOrDefault("all").equalsIgnoreCase("fired")
+            ? TimelineReader.Only.FIRED : TimelineReader.Only.ALL;
+        TimelineReader.Page page = page(ctx, ctx.pathParam("system"), from, to, ctx.queryParam("q"), limit, only);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("system", ctx.pathParam("system"));
         body.put("from", from);
@@ -126,9 +132,10 @@ final class TimelineApi implements AutoCloseable {
     }
 
     /** A page of {@code system}'s timeline: this instance's, and unless the request is local, every other instance's, merged. */
-    private TimelineReader.Page page(Context ctx, String system, long from, long to, String q, int limit) throws InterruptedException {
+    private TimelineReader.Page page(Context ctx, String system, long from, long to, String q, int limit, TimelineReader.Only only)
+            throws InterruptedException {
         Timeline t = timeline();
-        TimelineReader.Page mine = TimelineReader.entries(t.partitions(), system, from, to, q, limit);
+        TimelineReader.Page mine = TimelineReader.entries(t.partitions(), system, from, to, q, limit, only);
         if (ctx != null && ctx.queryParam("local") != null) {
             return mine;
         }
@@ -137,7 +144,7 @@ final class TimelineApi implements AutoCloseable {
         boolean partial = mine.partial();
         for (HostInfo other : t.others(self.get())) {
             String path = "/api/timeline/" + EngineApiClient.encode(system) + "?from=" + from + "&to=" + to + "&limit=" + limit
-                + (q == null ? "" : "&q=" + encode(q));
+                + "&only=" + only.name().toLowerCase(java.util.Locale.ROOT) + (q == null ? "" : "&q=" + encode(q));
             HttpResponse<String> answer = instances.ask(other, path);
             if (answer == null || answer.statusCode() != 200) {
                 partial = true;
@@ -217,7 +224,7 @@ final class TimelineApi implements AutoCloseable {
         SystemCatalog catalog = timeline().catalog();
         long now = System.currentTimeMillis();
         Map<String, Long> lastFired = new HashMap<>();
-        for (TimelineEntry e : page(ctx, system, now - 30 * DAY, now + DAY, null, STATE_SCAN).entries()) {
+        for (TimelineEntry e : page(ctx, system, now - 30 * DAY, now + DAY, null, STATE_SCAN, TimelineReader.Only.FIRED).entries()) {
             if (e.kind() == TimelineEntry.Kind.DECISION && "fired".equals(e.status())) {
                 e.rules().forEach(r -> lastFired.merge(r, e.time(), Math::max));
             }

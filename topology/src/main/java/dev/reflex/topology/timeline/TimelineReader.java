@@ -38,6 +38,27 @@ public final class TimelineReader {
     public record Page(List<TimelineEntry> entries, boolean more, boolean partial) {
     }
 
+    /**
+     * Which entries a query wants, tested on the stored bytes before they are parsed: every entry, those that make a
+     * system's state ({@link SystemState}: alerts, flow transitions, action results), or the decisions in which a
+     * rule fired.
+     */
+    public enum Only {
+        ALL(),
+        STATE("\"kind\":\"flow\"", "\"kind\":\"result\"", "\"status\":\"firing\"", "\"status\":\"resolved\""),
+        FIRED("\"status\":\"fired\"");
+
+        private final List<byte[]> anyOf;
+
+        Only(String... anyOf) {
+            this.anyOf = java.util.Arrays.stream(anyOf).map(n -> n.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).toList();
+        }
+
+        boolean admits(byte[] json) {
+            return anyOf.isEmpty() || anyOf.stream().anyMatch(n -> containsIgnoringCase(json, n));
+        }
+    }
+
     /** One earlier occurrence: when, and the story of its event. */
     public record Occurrence(long time, EventStory story) {
     }
@@ -51,6 +72,11 @@ public final class TimelineReader {
      * status, summary, flow or rules.
      */
     public static Page entries(List<Partition> partitions, String system, long from, long to, String text, int limit) {
+        return entries(partitions, system, from, to, text, limit, Only.ALL);
+    }
+
+    /** As {@link #entries(List, String, long, long, String, int)}, of the entries {@code only} admits. */
+    public static Page entries(List<Partition> partitions, String system, long from, long to, String text, int limit, Only only) {
         int max = Math.max(1, Math.min(limit, MAX_LIMIT));
         String needle = text == null || text.isBlank() ? null : text.trim().toLowerCase(Locale.ROOT);
         // stored entries are JSON: a needle of printable ASCII other than quote and backslash appears in them as it is
@@ -69,7 +95,7 @@ public final class TimelineReader {
                         partial = true;
                         break;
                     }
-                    if (ascii != null && !containsIgnoringCase(next.value, ascii)) {
+                    if (!only.admits(next.value) || ascii != null && !containsIgnoringCase(next.value, ascii)) {
                         continue;
                     }
                     TimelineEntry entry = TimelineEntry.fromJson(next.value);

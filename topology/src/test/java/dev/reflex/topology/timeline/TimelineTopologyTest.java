@@ -142,6 +142,12 @@ class TimelineTopologyTest {
         assertEquals("e1", failed.eventId());
         assertTrue(failed.summary().contains("service-manager restart on web-1 after 3 attempts (HTTP 500)"), failed.summary());
         assertEquals(1, SystemState.of(storefront, NOW.plusSeconds(60).toEpochMilli()).failed().size());
+        // what makes the state is all a state query reads: no event without an alert status, no decision
+        List<TimelineEntry> stateOnly = TimelineReader.entries(partitions(), "storefront", 0, Long.MAX_VALUE, null, 100,
+            TimelineReader.Only.STATE).entries();
+        assertEquals(List.of(Kind.FLOW, Kind.RESULT), stateOnly.stream().map(TimelineEntry::kind).toList());
+        assertEquals(List.of(Kind.DECISION), TimelineReader.entries(partitions(), "storefront", 0, Long.MAX_VALUE, null, 100,
+            TimelineReader.Only.FIRED).entries().stream().map(TimelineEntry::kind).toList());
         assertEquals(1, SystemState.of(storefront, NOW.plusSeconds(60).toEpochMilli()).running().size());
         assertEquals(3, TimelineReader.story(partitions(), "e1").orElseThrow().entries().size());
     }
