@@ -130,7 +130,8 @@ public final class Timeline implements AutoCloseable {
         for (int p : numbers) {
             try {
                 partitions.add(new TimelineReader.Partition(
-                    window(TimelineTopology.TIMELINE_STORE, p), window(TimelineTopology.RECURRENCE_STORE, p),
+                    window(TimelineTopology.TIMELINE_STORE, p), window(TimelineTopology.STATE_STORE, p),
+                    window(TimelineTopology.RECURRENCE_STORE, p),
                     window(TimelineTopology.STORIES_STORE, p)));
             } catch (InvalidStateStoreException notHere) {
                 // this instance runs the reading task of partition p, not its attribution task

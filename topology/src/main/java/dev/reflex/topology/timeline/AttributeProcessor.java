@@ -52,6 +52,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     private final TimelineListener listener;
     private ProcessorContext<Void, Void> context;
     private WindowStore<String, byte[]> timeline;
+    private WindowStore<String, byte[]> state;
     private WindowStore<String, String> recurrence;
     private WindowStore<String, byte[]> stories;
     private KeyValueStore<String, byte[]> pending;
@@ -69,6 +70,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
         timeline = context.getStateStore(TimelineTopology.TIMELINE_STORE);
+        state = context.getStateStore(TimelineTopology.STATE_STORE);
         recurrence = context.getStateStore(TimelineTopology.RECURRENCE_STORE);
         stories = context.getStateStore(TimelineTopology.STORIES_STORE);
         pending = context.getStateStore(TimelineTopology.PENDING_STORE);
@@ -183,8 +185,12 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     private void put(TimelineEntry entry, SortedSet<String> systems) {
         List<String> on = withAll(systems);
         byte[] listed = entry.listed(on).toJson();
+        boolean makesState = SystemState.makes(entry);
         for (String system : on) {
             timeline.put(system, listed, entry.time());
+            if (makesState) {
+                state.put(system, listed, entry.time());
+            }
         }
         listener.recorded(entry.listed(on));
     }

@@ -24,9 +24,9 @@ public final class TimelineReader {
     public static final Comparator<TimelineEntry> NEWEST_FIRST = Comparator.comparingLong(TimelineEntry::time).reversed()
         .thenComparing(TimelineEntry::id);
 
-    /** The three stores of one task. */
-    public record Partition(ReadOnlyWindowStore<String, byte[]> timeline, ReadOnlyWindowStore<String, String> recurrence,
-                            ReadOnlyWindowStore<String, byte[]> stories) {
+    /** The stores of one task. */
+    public record Partition(ReadOnlyWindowStore<String, byte[]> timeline, ReadOnlyWindowStore<String, byte[]> state,
+                            ReadOnlyWindowStore<String, String> recurrence, ReadOnlyWindowStore<String, byte[]> stories) {
     }
 
     /**
@@ -39,25 +39,15 @@ public final class TimelineReader {
     }
 
     /**
-     * Which entries a query wants, tested on the stored bytes before they are parsed: every entry, those that make a
-     * system's state ({@link SystemState}: alerts, flow transitions, action results), or the decisions in which a
-     * rule fired.
+     * Which entries a query wants: every entry; those that make a system's state ({@link SystemState#makes}, read from
+     * their own store); or the decisions in which a rule fired (tested on the stored bytes before they are parsed, and
+     * looked for among the newest {@link #FIRED_SCANNED} entries of each partition).
      */
-    public enum Only {
-        ALL(),
-        STATE("\"kind\":\"flow\"", "\"kind\":\"result\"", "\"status\":\"firing\"", "\"status\":\"resolved\""),
-        FIRED("\"status\":\"fired\"");
+    public enum Only { ALL, STATE, FIRED }
 
-        private final List<byte[]> anyOf;
-
-        Only(String... anyOf) {
-            this.anyOf = java.util.Arrays.stream(anyOf).map(n -> n.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).toList();
-        }
-
-        boolean admits(byte[] json) {
-            return anyOf.isEmpty() || anyOf.stream().anyMatch(n -> containsIgnoringCase(json, n));
-        }
-    }
+    /** How many entries of a partition a search for fired decisions looks at. */
+    public static final int FIRED_SCANNED = 50_000;
+    private static final byte[] FIRED = "\"status\":\"fired\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** One earlier occurrence: when, and the story of its event. */
     public record Occurrence(long time, EventStory story) {
@@ -85,17 +75,20 @@ public final class TimelineReader {
         List<List<TimelineEntry>> pages = new ArrayList<>();
         boolean more = false;
         boolean partial = false;
+        int maxScanned = only == Only.FIRED ? FIRED_SCANNED : MAX_SCANNED;
         for (Partition p : partitions) {
             List<TimelineEntry> found = new ArrayList<>();
             int scanned = 0;
-            try (WindowStoreIterator<byte[]> it = p.timeline().backwardFetch(system, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+            ReadOnlyWindowStore<String, byte[]> store = only == Only.STATE ? p.state() : p.timeline();
+            try (WindowStoreIterator<byte[]> it = store.backwardFetch(system, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
                 while (it.hasNext()) {
                     KeyValue<Long, byte[]> next = it.next();
-                    if (++scanned > MAX_SCANNED) {
+                    if (++scanned > maxScanned) {
                         partial = true;
                         break;
                     }
-                    if (!only.admits(next.value) || ascii != null && !containsIgnoringCase(next.value, ascii)) {
+                    if (only == Only.FIRED && !containsIgnoringCase(next.value, FIRED)
+                            || ascii != null && !containsIgnoringCase(next.value, ascii)) {
                         continue;
                     }
                     TimelineEntry entry = TimelineEntry.fromJson(next.value);

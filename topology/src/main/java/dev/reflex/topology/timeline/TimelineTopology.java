@@ -28,6 +28,8 @@ import dev.reflex.topology.GlobalDeadLetters;
  * <p>Stores, all changelogged; the time-indexed ones are window stores whose segments expire after the retention:
  * <ul>
  *   <li>{@value #TIMELINE_STORE}: system to entry, at the entry's time (a system's timeline is a backward fetch);</li>
+ *   <li>{@value #STATE_STORE}: system to the entries that make its state now (alerts, flow transitions, action results),
+ *   a small copy of {@value #TIMELINE_STORE} read by {@link SystemState};</li>
  *   <li>{@value #RECURRENCE_STORE}: system, type and subject to event id ("has this happened before");</li>
  *   <li>{@value #STORIES_STORE}: event id to its {@link EventStory};</li>
  *   <li>{@value #PENDING_STORE}: inputs that came before their event.</li>
@@ -39,6 +41,7 @@ public final class TimelineTopology {
     public static final String ALL = "*";
     public static final String TIMELINE_STORE = "timeline";
     public static final String RECURRENCE_STORE = "timeline-recurrence";
+    public static final String STATE_STORE = "timeline-state";
     public static final String STORIES_STORE = "timeline-stories";
     public static final String PENDING_STORE = "timeline-pending";
     public static final String SYSTEMS_STORE = "timeline-systems";
@@ -74,6 +77,8 @@ public final class TimelineTopology {
         builder.addStateStore(Stores.windowStoreBuilder(
             Stores.persistentWindowStore(TIMELINE_STORE, options.retention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(STATE_STORE, options.retention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.windowStoreBuilder(
             Stores.persistentWindowStore(RECURRENCE_STORE, options.retention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.windowStoreBuilder(
             Stores.persistentWindowStore(STORIES_STORE, options.retention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray()));
@@ -98,7 +103,7 @@ public final class TimelineTopology {
             .merge(rules, Named.as("timeline-merge-rules"))
             .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
             .process(() -> new AttributeProcessor(systems, options.pendingWait(), deadLetters, reader, listener),
-                Named.as("timeline-attribute"), TIMELINE_STORE, RECURRENCE_STORE, STORIES_STORE, PENDING_STORE);
+                Named.as("timeline-attribute"), TIMELINE_STORE, STATE_STORE, RECURRENCE_STORE, STORIES_STORE, PENDING_STORE);
         return builder.build();
     }
 

@@ -173,6 +173,9 @@ class TimelineTopologyTest {
             .setTime(NOW.plusSeconds(5)).build(), NOW.plusSeconds(5));
         SystemState state = SystemState.of(page("postgres").entries(), NOW.plusSeconds(10).toEpochMilli());
         assertEquals(List.of("a2"), state.firing().stream().map(TimelineEntry::id).toList());
+        SystemState fromItsStore = SystemState.of(TimelineReader.entries(partitions(), "postgres", 0, Long.MAX_VALUE, null, 100,
+            TimelineReader.Only.STATE).entries(), NOW.plusSeconds(10).toEpochMilli());
+        assertEquals(state, fromItsStore);
     }
 
     @Test
@@ -252,7 +255,7 @@ class TimelineTopologyTest {
 
     private List<TimelineReader.Partition> partitions() {
         return List.of(new TimelineReader.Partition(driver.getWindowStore(TimelineTopology.TIMELINE_STORE),
-            driver.getWindowStore(TimelineTopology.RECURRENCE_STORE), driver.getWindowStore(TimelineTopology.STORIES_STORE)));
+            driver.getWindowStore(TimelineTopology.STATE_STORE), driver.getWindowStore(TimelineTopology.RECURRENCE_STORE), driver.getWindowStore(TimelineTopology.STORIES_STORE)));
     }
 
     private TestInputTopic<String, Event> events() {
