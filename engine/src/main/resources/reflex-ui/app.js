@@ -64,9 +64,9 @@ function node(system, byName, path, isAll) {
   const s = system.state;
   const badges = el('span', { class: 'badges' });
   const add = (n, cls, what) => { if (n > 0) badges.append(el('span', { class: 'badge ' + cls, title: n + ' ' + what }, n, el('span', { class: 'visually-hidden' }, ' ' + what))); };
-  add(s.firing.length, 'b-firing', 'alerts firing');
-  add(s.running.length, 'b-running', 'flows running');
-  add(s.failed.length, 'b-failed', 'actions failed in the last hour');
+  add(s.firing, 'b-firing', 'alerts firing');
+  add(s.running, 'b-running', 'flows running');
+  add(s.failed, 'b-failed', 'actions failed in the last hour');
   const label = isAll ? 'All systems' : system.name;
   const button = el('button', { type: 'button', 'data-system': system.name, 'aria-current': String(state.system === system.name),
     title: system.description || label, onclick: () => select(system.name) }, el('span', {}, label), badges);

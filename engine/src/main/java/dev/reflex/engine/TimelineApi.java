@@ -37,7 +37,8 @@ import io.javalin.http.Context;
  * The timeline's read-only routes. Each instance holds the entries of the events its timeline tasks own, so a system's
  * timeline is gathered from every instance ({@code local=true} asks one instance for its own) and merged newest first.
  * <ul>
- * <li>{@code GET /api/systems}: the catalog as a tree, each system with its state now ({@link SystemState});</li>
+ * <li>{@code GET /api/systems}: the catalog as a tree, each system with its state now ({@link SystemState}: how many
+ * alerts fire, flows run and actions failed in the last hour, with the newest ten of each);</li>
  * <li>{@code GET /api/timeline/SYSTEM?from&to&q&limit&only}: entries newest first ({@code *} is every system's);
  * {@code only=state} or {@code fired} keeps the entries that make a system's state or the decisions that fired;</li>
  * <li>{@code GET /api/timeline/SYSTEM/live?q&since}: server-sent events, one {@code entry} event per new entry, or
@@ -54,6 +55,8 @@ final class TimelineApi implements AutoCloseable {
     private static final long DAY = 24 * 3_600_000L;
     /** Most earlier occurrences "has this happened before" lists. */
     private static final int OCCURRENCES = 50;
+    /** How many of each kind of a system's state the tree is sent. */
+    private static final int STATE_EXAMPLES = 10;
     /** Most entries a system's state and its rules' last firings look at. */
     private static final int STATE_SCAN = 5_000;
 
@@ -106,10 +109,24 @@ final class TimelineApi implements AutoCloseable {
             m.put("mask", def == null ? List.of() : catalog.masked(name));
             SystemState state = SystemState.of(page(ctx, name, now - SystemState.LOOKBACK_MS, now + DAY, null, STATE_SCAN,
                 TimelineReader.Only.STATE).entries(), now);
-            m.put("state", state);
+            m.put("state", summary(state));
             systems.add(m);
         }
         ctx.json(Map.of("roots", catalog.roots(), "systems", systems, "timeline", timeline().state().name()));
+    }
+
+    /** A state as the tree shows it: how many of each, and the newest few. */
+    private static Map<String, Object> summary(SystemState state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("firing", state.firing().size());
+        m.put("running", state.running().size());
+        m.put("failed", state.failed().size());
+        m.put("newest", Map.of("firing", newest(state.firing()), "running", newest(state.running()), "failed", newest(state.failed())));
+        return m;
+    }
+
+    private static List<TimelineEntry> newest(List<TimelineEntry> entries) {
+        return entries.size() > STATE_EXAMPLES ? entries.subList(0, STATE_EXAMPLES) : entries;
     }
 
     private void entries(Context ctx) throws InterruptedException {
