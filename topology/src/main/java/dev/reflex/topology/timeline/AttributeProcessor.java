@@ -101,14 +101,15 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     private void event(String eventId, TimelineInput input) {
         TimelineInput.Match m = input.match();
         SortedSet<String> systems = catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
-        Masks masks = masksOf(systems);
+        SortedSet<String> maskNames = masksNames(systems);
+        Masks masks = Masks.of(maskNames);
         TimelineEntry event = withSummary(masks.apply(input.entry()));
         EventStory before = story(eventId);
         if (before != null && before.event() != null) {
             return;   // the same event again (a producer's retry, a replayed topic): it is on the timeline once
         }
         List<String> on = withAll(systems);
-        EventStory story = new EventStory(eventId, event.time(), on, new ArrayList<>(masksNames(systems)), event.withSystems(on),
+        EventStory story = new EventStory(eventId, event.time(), on, new ArrayList<>(maskNames), event.withSystems(on),
             before == null ? List.of() : before.entries(), before == null ? 0 : before.dropped());
         stories.put(eventId, story.toJson(), event.time());
         if (input.listed()) {

@@ -24,6 +24,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class Masks {
     public static final String HIDDEN = "\u2022\u2022\u2022\u2022";
 
+    private static final Map<Set<String>, Masks> MADE = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Set<String> names;
     private final Pattern inText;
 
@@ -33,10 +35,14 @@ public final class Masks {
             .collect(Collectors.joining("|")) + ")[\"']?\\s*[:=]\\s*[\"']?)[^\\s\"',&;}]+");
     }
 
+    /** The masks of {@code names}; made once per set of names (they are few: one per combination of systems). */
     public static Masks of(Collection<String> names) {
         Set<String> lower = new TreeSet<>();
         names.forEach(n -> lower.add(n.toLowerCase(Locale.ROOT)));
-        return new Masks(lower);
+        if (MADE.size() > 1_000) {
+            MADE.clear();
+        }
+        return MADE.computeIfAbsent(lower, Masks::new);
     }
 
     public boolean isEmpty() {
