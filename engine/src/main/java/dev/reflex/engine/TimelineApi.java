@@ -134,9 +134,12 @@ final class TimelineApi implements AutoCloseable {
         long to = time(ctx, "to", now + DAY);
         long from = time(ctx, "from", to - DAY - DAY);
         int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(1_000);
-        TimelineReader.Only only = ctx.queryParamAsClass("only", String.class).getOrDefault("all").equalsIgnoreCase("state")
-            ? TimelineReader.Only.STATE : ctx.queryParamAsClass("only", String.class).getOrDefault("all").equalsIgnoreCase("fired")
-            ? TimelineReader.Only.FIRED : TimelineReader.Only.ALL;
+        TimelineReader.Only only;
+        try {
+            only = TimelineReader.Only.valueOf(ctx.queryParamAsClass("only", String.class).getOrDefault("all").toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse("only must be all, state or fired, not '" + ctx.queryParam("only") + "'");
+        }
         TimelineReader.Page page = page(ctx, ctx.pathParam("system"), from, to, ctx.queryParam("q"), limit, only);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("system", ctx.pathParam("system"));

@@ -185,7 +185,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     /** Stores the entry, as listed, on each of {@code systems} and on {@link TimelineTopology#ALL}. */
     private void put(TimelineEntry entry, SortedSet<String> systems) {
         List<String> on = withAll(systems);
-        byte[] listed = entry.listed(on).toJson();
+        TimelineEntry onTimeline = entry.listed(on);
+        byte[] listed = onTimeline.toJson();
         boolean makesState = SystemState.makes(entry);
         for (String system : on) {
             timeline.put(system, listed, entry.time());
@@ -193,7 +194,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                 state.put(system, listed, entry.time());
             }
         }
-        listener.recorded(entry.listed(on));
+        listener.recorded(onTimeline);
     }
 
     private static List<String> withAll(SortedSet<String> systems) {

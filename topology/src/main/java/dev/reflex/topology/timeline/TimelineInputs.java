@@ -68,30 +68,27 @@ public final class TimelineInputs {
         List<String> fired = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<Map<String, Object>> outcomes = new ArrayList<>();
-        for (RuleOutcome rule : decision.getRules()) {
-            if (rule.getOutcome() == Outcome.MATCHED || rule.getOutcome() == Outcome.FIRED) {
-                fired.add(rule.getRuleId());
-            } else if (rule.getOutcome() == Outcome.ERROR || rule.getOutcome() == Outcome.QUARANTINED) {
-                errors.add(rule.getRuleId());
-            }
-            Map<String, Object> outcome = new LinkedHashMap<>();
-            outcome.put("rule", rule.getRuleId());
-            outcome.put("version", rule.getRuleVersion());
-            outcome.put("outcome", rule.getOutcome().name());
-            if (rule.getDetail() != null) {
-                outcome.put("detail", rule.getDetail());
-            }
-            outcomes.add(outcome);
-        }
         List<String> other = new ArrayList<>();
         String otherStatus = null;
         for (RuleOutcome rule : decision.getRules()) {
             Outcome o = rule.getOutcome();
-            if (o != Outcome.MATCHED && o != Outcome.FIRED && o != Outcome.ERROR && o != Outcome.QUARANTINED
-                    && o != Outcome.CONDITION_FALSE && o != Outcome.DISABLED) {
+            if (o == Outcome.MATCHED || o == Outcome.FIRED) {
+                fired.add(rule.getRuleId());
+            } else if (o == Outcome.ERROR || o == Outcome.QUARANTINED) {
+                errors.add(rule.getRuleId());
+            } else if (o != Outcome.CONDITION_FALSE && o != Outcome.DISABLED) {
+                // a correlation or flow step: armed, counted, throttled, advanced...
                 otherStatus = otherStatus == null ? o.name().toLowerCase(Locale.ROOT) : otherStatus;
                 other.add(rule.getRuleId() + (rule.getDetail() == null ? "" : ": " + rule.getDetail()));
             }
+            Map<String, Object> outcome = new LinkedHashMap<>();
+            outcome.put("rule", rule.getRuleId());
+            outcome.put("version", rule.getRuleVersion());
+            outcome.put("outcome", o.name());
+            if (rule.getDetail() != null) {
+                outcome.put("detail", rule.getDetail());
+            }
+            outcomes.add(outcome);
         }
         String status = !fired.isEmpty() ? "fired" : !errors.isEmpty() ? "error" : otherStatus != null ? otherStatus : "nothing";
         String summary = !fired.isEmpty() ? String.join(", ", fired) + actions(decision.getActionIds().size())
