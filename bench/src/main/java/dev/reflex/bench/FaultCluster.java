@@ -104,8 +104,16 @@ final class FaultCluster implements AutoCloseable {
         return settings;
     }
 
-    /** Arguments of {@code reflex engine} for one instance of the application under {@code names}. */
+    /**
+     * Arguments of {@code reflex engine} for one instance of the application under {@code names}, without the timeline:
+     * the runs that check correlation, flows and actors leave two cores to what they check.
+     */
     List<String> engineArgs(TopicNames names, String instance) {
+        return engineArgs(names, instance, false);
+    }
+
+    /** Arguments of {@code reflex engine} for one instance, with its timeline when {@code timeline}. */
+    List<String> engineArgs(TopicNames names, String instance, boolean timeline) {
         return List.of("engine", "--bootstrap-servers", bootstrap(), "--schema-registry-url", registryUrl(),
             "--application-id", names.prefix() + "engine",
             "--set", "reflex.topic.prefix=" + names.prefix(),
@@ -115,7 +123,8 @@ final class FaultCluster implements AutoCloseable {
             // several instances on one machine: each API on a free port
             "--set", "reflex.api.port=0",
             // a killed instance is noticed after the session timeout: 10 s instead of 45 s keeps the runs short
-            "--set", "consumer.session.timeout.ms=10000");
+            "--set", "consumer.session.timeout.ms=10000",
+            "--set", "reflex.timeline.enabled=" + timeline);
     }
 
     @Override

@@ -72,7 +72,7 @@ final class KillRun {
         List<Child> engines = new ArrayList<>();
         for (String instance : List.of("a", "b")) {
             engines.add(new Child("engine-" + instance, cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
-                cluster.engineArgs(names, instance)).start());
+                cluster.engineArgs(names, instance, true)).start());
         }
         List<String> problems = new ArrayList<>();
         AtomicBoolean producing = new AtomicBoolean(true);
