@@ -39,6 +39,7 @@ public final class EngineThroughput {
 
     public static void main(String[] args) throws Exception {
         int events = args.length == 0 ? 2_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
+        String only = args.length > 2 && args[1].equals("--only") ? args[2] : null;
         try (BenchCluster cluster = BenchCluster.start()) {
             System.err.printf("producing %,d events...%n", events);
             String input = "bench.input";
@@ -47,6 +48,12 @@ public final class EngineThroughput {
             cluster.produceEvents(input, events);
             List<Result> results = new ArrayList<>();
             for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
+                if (only != null) {
+                    if (only.startsWith(guarantee + "/")) {
+                        reflex(cluster, input, guarantee, only.substring(guarantee.length() + 1), events);
+                    }
+                    continue;
+                }
                 double[] passThrough = passThrough(cluster, input, guarantee, events, 1);
                 double[] fanOut = passThrough(cluster, input, guarantee, events, REFLEX_RECORDS_PER_EVENT);
                 for (String partitioning : List.of("subject", "ingest")) {

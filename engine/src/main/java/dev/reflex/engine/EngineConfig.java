@@ -100,11 +100,19 @@ public final class EngineConfig extends AbstractConfig {
         + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
 
     public static final String EVALUATE_PARTITIONING_CONFIG = "reflex.evaluate.partitioning";
-    private static final String EVALUATE_PARTITIONING_DOC = "Where events are evaluated. subject: each event is written to "
-        + "reflex.events keyed by its subject and evaluated from there, so all events of one subject are evaluated in order "
-        + "by one instance and duplicate detection sees every copy of an event id, whatever key the producer used. ingest: "
-        + "events are evaluated right after normalization, in the task of their ingest partition (and still written to "
-        + "reflex.events); this saves a Kafka round trip, about half the end-to-end latency under exactly_once_v2 and more "
+    private static final String EVALUATE_PARTITIONING_DOC = "Where events are evaluated. auto: where they are normalized "
+        + "when the ingest record is keyed by the event's subject (by its id when it has none), as Reflex's connectors and "
+        + "reflex publish write them, so all of a subject's records share an ingest partition and are evaluated in order by "
+        + "one task with no extra Kafka round trip; any other record goes through reflex.events keyed by subject, as with "
+        + "subject. subject: every event is written to reflex.events keyed by its subject and evaluated from there, so all "
+        + "events of one subject are evaluated in order by one instance and duplicate detection sees every copy of an event "
+        + "id, whatever key the producer used; this costs a round trip (about twice the end-to-end latency under "
+        + "exactly_once_v2) and throughput. ingest: every event is evaluated right after normalization, in the task of its "
+        + "ingest partition; order per subject and duplicate detection then hold only when producers key ingest records by "
+        + "subject. Every event is written to reflex.events in each mode; one evaluated at ingest carries the header "
+        + "reflex-evaluated, and the reader of reflex.events passes over it, so changing this setting neither loses nor "
+        + "repeats an evaluation. With auto, a subject whose records arrive both keyed by it and keyed otherwise is "
+        + "evaluated by two tasks, and duplicates of one event id are caught only among copies keyed alike"; this saves a Kafka round trip, about half the end-to-end latency under exactly_once_v2 and more "
         + "throughput, but order per subject and duplicate detection then hold only when producers key ingest records by "
         + "subject, as Reflex's connectors do.";
 
@@ -169,7 +177,7 @@ public final class EngineConfig extends AbstractConfig {
         .define(RULE_SLOW_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_RULE_SLOW_BUDGET.toMillis(), ConfigDef.Range.atLeast(1), Importance.LOW, RULE_SLOW_MS_DOC)
         .define(DECISIONS_UNMATCHED_CONFIG, Type.STRING, UnmatchedDecisions.FULL.setting(), validEnum(UnmatchedDecisions.values()),
             Importance.MEDIUM, DECISIONS_UNMATCHED_DOC)
-        .define(EVALUATE_PARTITIONING_CONFIG, Type.STRING, Partitioning.SUBJECT.setting(), validEnum(Partitioning.values()),
+        .define(EVALUATE_PARTITIONING_CONFIG, Type.STRING, Partitioning.AUTO.setting(), validEnum(Partitioning.values()),
             Importance.MEDIUM, EVALUATE_PARTITIONING_DOC)
         .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_DEDUP_RETENTION.toMillis(), ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC)
         .define(API_PORT_CONFIG, Type.INT, 8095, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM, API_PORT_DOC)

@@ -41,11 +41,16 @@ import dev.reflex.topology.normalize.Normalizer;
  *
  * <pre>
  * reflex.ingest.*  -> normalize -> reflex.events | reflex.dlq
+ *                            \-> deduplicate-at-ingest (store seen-events-at-ingest) -> evaluate-at-ingest -> (as below)
+ *   (an event whose ingest record is keyed as reflex.events keys it, by subject, is evaluated here and marked so;
+ *    reflex.evaluate.partitioning=auto, the default)
  * (reflex.events, reflex.action-results and reflex.register-ops are read as bytes and decoded by decode-* nodes, which
  *  dead-letter what they cannot read)
  * reflex.action-results -> results-to-events -> reflex.events (source reflex, type action.succeeded / action.failed)
+ *                                         \-> deduplicate-at-ingest (the same, when keyed by the result's target)
  * reflex.events    -> deduplicate (store seen-events) -> evaluate -> reflex.actions.&lt;system&gt; | reflex.register-ops | reflex.decisions
- *   (with reflex.evaluate.partitioning=ingest, deduplicate takes events straight from normalize and results-to-events)
+ *   (events marked as evaluated at ingest are passed over; with reflex.evaluate.partitioning=subject nothing is
+ *    evaluated at ingest; with ingest, everything is, by nodes named without "-at-ingest", and reflex.events is not read)
  *   (events that match a correlation rule: evaluate -> reflex.correlate, keyed by rule id/correlation key)
  *   (and events that start a flow, that a flow's wait step listens to, or that are a flow action's result)
  * reflex.correlate -> correlate (stores correlation-state, correlation-deadlines, flow-instances, flow-versions;
@@ -100,6 +105,8 @@ public final class ReflexTopology {
     public static final String FLOW_INSTANCES_STORE = "flow-instances";
     public static final String FLOW_VERSIONS_STORE = "flow-versions";
     public static final String CORRELATE_FLOWS_SINK = "correlate-flows-sink";
+    /** What tells the nodes evaluating at ingest apart when events are also evaluated from reflex.events (partitioning auto). */
+    public static final String AT_INGEST = "-at-ingest";
 
     private ReflexTopology() {
     }
@@ -142,6 +149,42 @@ public final class ReflexTopology {
             (Serializer) topics.decisions().valueSerde().serializer(), CORRELATE);
     }
 
+    /**
+     * Duplicate detection, evaluation and their sinks, fed by {@code parents}; {@code suffix} tells the nodes and the store
+     * of a second evaluation apart from the first (each sub-topology has its own, or the two would become one).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void addEvaluation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
+                                      ProcessingListener listener, String suffix, String... parents) {
+        Serializer<String> keys = Serdes.String().serializer();
+        String deduplicate = DEDUPLICATE + suffix;
+        String evaluate = EVALUATE + suffix;
+        String store = SEEN_EVENTS_STORE + suffix;
+        Duration dedupRetention = options.dedupRetention();
+        topology.addProcessor(deduplicate, () -> new DeduplicateProcessor(new DeduplicateProcessor.Wiring(store,
+            dedupRetention, Output.to(evaluate))), parents);
+        // retention at least a minute, so the store is valid even when detection is off (retention 0)
+        Duration seenRetention = dedupRetention.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : dedupRetention;
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(store, seenRetention,
+            Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), deduplicate);
+
+        EvaluateProcessor.Options evaluateOptions = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
+            options.unmatched(), listener);
+        EvaluateProcessor.Wiring wiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, Output.<Action>to(ACTIONS_SINK + suffix),
+            Output.<RegisterOp>to(REGISTER_OPS_SINK + suffix), Output.<Decision>to(DECISIONS_SINK + suffix),
+            Output.<CorrelationInput>to(CORRELATE_SINK + suffix));
+        topology.addProcessor(evaluate, () -> new EvaluateProcessor(evaluateOptions, wiring), deduplicate);
+        Topic<String, Action> anyActions = topics.actions("any");
+        topology.addSink(ACTIONS_SINK + suffix, new ActionTopicExtractor(topics.names()), keys,
+            (Serializer) anyActions.valueSerde().serializer(), evaluate);
+        topology.addSink(REGISTER_OPS_SINK + suffix, topics.registerOps().name(), keys,
+            (Serializer) topics.registerOps().valueSerde().serializer(), evaluate);
+        topology.addSink(DECISIONS_SINK + suffix, topics.decisions().name(), keys,
+            (Serializer) topics.decisions().valueSerde().serializer(), evaluate);
+        topology.addSink(CORRELATE_SINK + suffix, topics.correlate().name(), keys,
+            (Serializer) topics.correlate().valueSerde().serializer(), evaluate);
+    }
+
     /** The topology with no one listening; unreadable records of the rules and registers topics go to {@code deadLetters}. */
     public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
         return build(options, topics, rules, ProcessingListener.NONE, deadLetters);
@@ -163,59 +206,41 @@ public final class ReflexTopology {
         Topology topology = new Topology();
         Serializer<String> keys = Serdes.String().serializer();
         String reader = options.reader();
-        boolean atIngest = options.partitioning() == Partitioning.INGEST;
-        // events made at ingest go to reflex.events and, when evaluated there, straight on to deduplication
-        Output<Event> newEvents = atIngest ? Output.to(EVENTS_SINK, DEDUPLICATE) : Output.to(EVENTS_SINK);
+        Partitioning partitioning = options.partitioning();
+        // AUTO evaluates in both places, so the nodes evaluating at ingest get names of their own; INGEST keeps the plain ones
+        String atIngest = partitioning == Partitioning.AUTO ? AT_INGEST : "";
+        Output<Event> evaluateHere = partitioning == Partitioning.SUBJECT ? null : Output.to(DEDUPLICATE + atIngest);
 
         Normalizer normalizer = new Normalizer(topics.names(), options.maxEventBytes(), options.fieldMappings(),
             bytes -> topics.serdes().value(RawEvent.class).deserializer().deserialize(topics.names().ingestPrefix() + "*", bytes));
         topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.names().ingestPattern());
-        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, reader, listener,
-            new NormalizeProcessor.Outputs(newEvents, Output.to(DLQ_SINK))), INGEST_SOURCE);
+        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, reader, listener, partitioning,
+            new NormalizeProcessor.Outputs(Output.to(EVENTS_SINK), evaluateHere, Output.to(DLQ_SINK))), INGEST_SOURCE);
         // Reflex's own Avro topics are read as bytes and decoded by a processor, so a bad record is dead-lettered as a
         // processed record (see DecodeProcessor)
         topology.addSource(RESULTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.actionResults().name());
         topology.addProcessor(DECODE_RESULTS, () -> new DecodeProcessor<>(topics.actionResults().valueSerde().deserializer(), reader,
             new DecodeProcessor.Outputs<ActionResult>(Output.to(RESULTS_TO_EVENTS), Output.to(DLQ_SINK))), RESULTS_SOURCE);
-        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(newEvents, listener), DECODE_RESULTS);
+        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(Output.to(EVENTS_SINK), evaluateHere, partitioning, listener),
+            DECODE_RESULTS);
         topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
             NORMALIZE, RESULTS_TO_EVENTS);
 
-        String[] deduplicateParents;
-        if (atIngest) {
-            deduplicateParents = new String[] {NORMALIZE, RESULTS_TO_EVENTS};
-        } else {
+        if (partitioning != Partitioning.INGEST) {
             topology.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.events().name());
+            // events evaluated where they were normalized are passed over, whatever this setting was when they were
             topology.addProcessor(DECODE_EVENTS, () -> new DecodeProcessor<>(topics.events().valueSerde().deserializer(), reader,
-                new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK))), EVENTS_SOURCE);
+                new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK)), Partitioning::wasEvaluated),
+                EVENTS_SOURCE);
             topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()), DECODE_EVENTS);
-            deduplicateParents = new String[] {DECODE_EVENTS};
+            addEvaluation(topology, options, topics, rules, listener, "", DECODE_EVENTS);
         }
-        Duration dedupRetention = options.dedupRetention();
-        topology.addProcessor(DEDUPLICATE, () -> new DeduplicateProcessor(new DeduplicateProcessor.Wiring(SEEN_EVENTS_STORE,
-            dedupRetention, Output.to(EVALUATE))), deduplicateParents);
-        // retention at least a minute, so the store is valid even when detection is off (retention 0)
-        Duration seenRetention = dedupRetention.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : dedupRetention;
-        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SEEN_EVENTS_STORE, seenRetention,
-            Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), DEDUPLICATE);
-
-        EvaluateProcessor.Options evaluate = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
-            options.unmatched(), listener);
-        EvaluateProcessor.Wiring evaluateWiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, Output.<Action>to(ACTIONS_SINK),
-            Output.<RegisterOp>to(REGISTER_OPS_SINK), Output.<Decision>to(DECISIONS_SINK), Output.<CorrelationInput>to(CORRELATE_SINK));
-        topology.addProcessor(EVALUATE, () -> new EvaluateProcessor(evaluate, evaluateWiring), DEDUPLICATE);
-        Topic<String, Action> anyActions = topics.actions("any");
-        topology.addSink(ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys, (Serializer) anyActions.valueSerde().serializer(), EVALUATE);
-        topology.addSink(REGISTER_OPS_SINK, topics.registerOps().name(), keys,
-            (Serializer) topics.registerOps().valueSerde().serializer(), EVALUATE);
-        topology.addSink(DECISIONS_SINK, topics.decisions().name(), keys,
-            (Serializer) topics.decisions().valueSerde().serializer(), EVALUATE);
-
-        topology.addSink(CORRELATE_SINK, topics.correlate().name(), keys, (Serializer) topics.correlate().valueSerde().serializer(),
-            EVALUATE);
+        if (partitioning != Partitioning.SUBJECT) {
+            addEvaluation(topology, options, topics, rules, listener, atIngest, NORMALIZE, RESULTS_TO_EVENTS);
+        }
 
         topology.addSource(REGISTER_OPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.registerOps().name());

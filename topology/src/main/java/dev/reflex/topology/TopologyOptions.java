@@ -29,7 +29,7 @@ public record TopologyOptions(String instanceId, int maxEventBytes, Function<Str
 
     /** The defaults of every option, for an engine instance named {@code instanceId}. */
     public static TopologyOptions defaults(String instanceId) {
-        return new TopologyOptions(instanceId, DEFAULT_MAX_EVENT_BYTES, source -> FieldMapping.DEFAULT, Partitioning.SUBJECT,
+        return new TopologyOptions(instanceId, DEFAULT_MAX_EVENT_BYTES, source -> FieldMapping.DEFAULT, Partitioning.AUTO,
             DEFAULT_RULE_SLOW_BUDGET, DEFAULT_DEDUP_RETENTION, UnmatchedDecisions.FULL, DEFAULT_REGISTER_EXPIRY_SCAN);
     }
 

@@ -31,6 +31,12 @@ class TopologyDescriptionTest {
             Path.of("src/test/resources/topology-evaluate-at-ingest.txt"));
     }
 
+    @Test
+    void theTopologyEvaluatingBySubjectMatchesTheCommittedDescription() throws Exception {
+        check(TopologyOptions.defaults("golden").withPartitioning(Partitioning.SUBJECT),
+            Path.of("src/test/resources/topology-evaluate-by-subject.txt"));
+    }
+
     private static void check(TopologyOptions options, Path golden) throws Exception {
         Topics topics = new Topics(new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
         String described = ReflexTopology.build(options, topics, new RuleBook(), TopologyTestBase.NO_DEAD_LETTERS).describe().toString();

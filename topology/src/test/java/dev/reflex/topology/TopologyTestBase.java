@@ -102,6 +102,11 @@ abstract class TopologyTestBase {
 
     /** Sends raw bytes to reflex.ingest.{source} with the given content type (null for none). */
     void ingest(String source, String contentType, byte[] body, Map<String, String> headers) {
+        ingest(source, null, contentType, body, headers);
+    }
+
+    /** Sends raw bytes keyed {@code key} (null for none) to reflex.ingest.{source} with the given content type. */
+    void ingest(String source, String key, String contentType, byte[] body, Map<String, String> headers) {
         RecordHeaders recordHeaders = new RecordHeaders();
         if (contentType != null) {
             recordHeaders.add(new RecordHeader("content-type", contentType.getBytes(StandardCharsets.UTF_8)));
@@ -109,7 +114,8 @@ abstract class TopologyTestBase {
         headers.forEach((k, v) -> recordHeaders.add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
         TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.names().ingest(source),
             Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(null, body, recordHeaders, NOW));
+        in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+            body, recordHeaders, NOW));
     }
 
     void ingestJson(String source, String json) {

@@ -3,7 +3,10 @@ package dev.reflex.topology.internals;
 import java.nio.charset.StandardCharsets;
 
 import org.apache.avro.specific.SpecificRecord;
+import java.util.function.Predicate;
+
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -28,6 +31,7 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
     private final Deserializer<V> values;
     private final Outputs<V> outputs;
     private final String reader;
+    private final Predicate<Headers> passOver;
     private ProcessorContext<String, SpecificRecord> context;
 
     /** Where decoded values go, and where the dead letters of records that cannot be read go. */
@@ -36,9 +40,15 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
 
     /** {@code reader} is named in the dead letters it writes. */
     public DecodeProcessor(Deserializer<V> values, String reader, Outputs<V> outputs) {
+        this(values, reader, outputs, headers -> false);
+    }
+
+    /** As above, passing over (neither decoding nor forwarding) the records whose headers satisfy {@code passOver}. */
+    public DecodeProcessor(Deserializer<V> values, String reader, Outputs<V> outputs, Predicate<Headers> passOver) {
         this.values = values;
         this.outputs = outputs;
         this.reader = reader;
+        this.passOver = passOver;
     }
 
     @Override
@@ -48,6 +58,9 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        if (passOver.test(record.headers())) {
+            return;
+        }
         RecordMetadata md = context.recordMetadata().orElseThrow();
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         V value;

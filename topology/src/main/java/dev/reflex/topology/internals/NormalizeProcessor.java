@@ -9,6 +9,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Event;
+import dev.reflex.topology.Partitioning;
 import dev.reflex.topology.normalize.NormalizationException;
 import dev.reflex.topology.normalize.Normalizer;
 
@@ -19,15 +20,21 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
     private final Outputs outputs;
     private final String reader;
     private final dev.reflex.topology.ProcessingListener listener;
+    private final Partitioning partitioning;
     private ProcessorContext<String, SpecificRecord> context;
 
-    /** Where events go (the events sink, and evaluation when it runs in this sub-topology) and where dead letters go. */
-    public record Outputs(Output<Event> events, Output<DeadLetter> deadLetters) {
+    /**
+     * Where events go (the events sink), where those evaluated here go as well (null when nothing is evaluated in this
+     * sub-topology) and where dead letters go.
+     */
+    public record Outputs(Output<Event> events, Output<Event> evaluate, Output<DeadLetter> deadLetters) {
     }
 
-    /** {@code reader} is named in the dead letters it writes. */
-    public NormalizeProcessor(Normalizer normalizer, String reader, dev.reflex.topology.ProcessingListener listener, Outputs outputs) {
+    /** {@code reader} is named in the dead letters it writes; {@code partitioning} says which events are evaluated here. */
+    public NormalizeProcessor(Normalizer normalizer, String reader, dev.reflex.topology.ProcessingListener listener,
+                              Partitioning partitioning, Outputs outputs) {
         this.listener = listener;
+        this.partitioning = partitioning;
         this.reader = reader;
         this.normalizer = normalizer;
         this.outputs = outputs;
@@ -46,7 +53,8 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
             Event event = normalizer.normalize(origin, record.headers(), record.value());
             String key = event.getSubject() != null ? event.getSubject() : event.getId();
             listener.normalized(event);
-            outputs.events().forward(context, new Record<>(key, event, record.timestamp()));
+            Events.forward(context, outputs.events(), outputs.evaluate(), partitioning.evaluatesAtIngest(record.key(), key),
+                new Record<>(key, event, record.timestamp()));
         } catch (NormalizationException e) {
             LOG.warn("dead-lettering record {}-{}@{} at normalize: {}", md.topic(), md.partition(), md.offset(), e.getMessage());
             DeadLetter letter = RecordDeadLetters.of(context, record, "normalize", reader, e.getMessage(), e);

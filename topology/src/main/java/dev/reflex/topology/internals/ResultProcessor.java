@@ -14,6 +14,7 @@ import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;
+import dev.reflex.topology.Partitioning;
 
 /**
  * Turns what actors report into events (source {@code reflex}, type {@code action.succeeded} or {@code action.failed},
@@ -25,12 +26,20 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Output<Event> events;
+    private final Output<Event> evaluate;
+    private final Partitioning partitioning;
     private final dev.reflex.topology.ProcessingListener listener;
     private ProcessorContext<String, SpecificRecord> context;
 
-    /** The events made from results go to {@code events}; {@code listener} is told of each. */
-    public ResultProcessor(Output<Event> events, dev.reflex.topology.ProcessingListener listener) {
+    /**
+     * The events made from results go to {@code events}, and those that {@code partitioning} evaluates here to
+     * {@code evaluate} as well (null when nothing is evaluated here); {@code listener} is told of each.
+     */
+    public ResultProcessor(Output<Event> events, Output<Event> evaluate, Partitioning partitioning,
+                           dev.reflex.topology.ProcessingListener listener) {
         this.events = events;
+        this.evaluate = evaluate;
+        this.partitioning = partitioning;
         this.listener = listener;
     }
 
@@ -78,6 +87,7 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
             .build();
         String key = event.getSubject() != null ? event.getSubject() : event.getId();
         listener.normalized(event);
-        events.forward(context, new Record<>(key, event, record.timestamp()));
+        Events.forward(context, events, evaluate, partitioning.evaluatesAtIngest(record.key(), key),
+            new Record<>(key, event, record.timestamp()));
     }
 }
