@@ -169,7 +169,7 @@ final class BenchCluster implements AutoCloseable {
     }
 
     Map<String, Object> engineSettings(TopicNames names, String guarantee, long commitIntervalMs) {
-        return engineSettings(names, guarantee, commitIntervalMs, "subject");
+        return engineSettings(names, guarantee, commitIntervalMs, EngineThroughput.DEFAULT_PARTITIONING);
     }
 
     Map<String, Object> engineSettings(TopicNames names, String guarantee, long commitIntervalMs, String partitioning) {
@@ -200,6 +200,7 @@ final class BenchCluster implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve(app).toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put("consumer.auto.offset.reset", "earliest");
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
@@ -213,7 +214,21 @@ final class BenchCluster implements AutoCloseable {
     }
 
     static void awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout) throws Exception {
+        awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0);
+    }
+
+    /**
+     * Waits until the group's committed offsets reach the end of every partition of {@code topics}; returns when (by
+     * {@link System#nanoTime()}) its committed offsets on {@code measured} first covered {@code fraction} of that topic.
+     */
+    long awaitConsumed(String group, List<String> topics, String measured, double fraction) throws Exception {
+        return awaitConsumed(admin, group, topics, Duration.ofMinutes(30), measured, fraction);
+    }
+
+    private static long awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout, String measured,
+                                      double fraction) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long reached = -1;
         while (System.nanoTime() < deadline) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (String topic : topics) {
@@ -223,23 +238,31 @@ final class BenchCluster implements AutoCloseable {
             Map<TopicPartition, Long> ends = admin.listOffsets(latest).all().get().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            long now = System.nanoTime();
+            if (reached < 0) {
+                long end = 0;
+                long done = 0;
+                for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+                    if (e.getKey().topic().equals(measured)) {
+                        end += e.getValue();
+                        OffsetAndMetadata c = committed.get(e.getKey());
+                        done += c == null ? 0 : Math.min(c.offset(), e.getValue());
+                    }
+                }
+                if (end > 0 && done >= fraction * end) {
+                    reached = now;
+                }
+            }
             boolean done = ends.entrySet().stream().allMatch(e -> {
                 OffsetAndMetadata c = committed.get(e.getKey());
                 return e.getValue() == 0 || c != null && c.offset() >= e.getValue();
             });
             if (done && !committed.isEmpty()) {
-                return;
+                return reached < 0 ? now : reached;
             }
             Thread.sleep(50);
         }
         throw new IllegalStateException(group + " did not catch up within " + timeout);
-    }
-
-    /** Records the application's producers sent so far (its output, changelogs included). */
-    static double recordsSent(Map<MetricName, ? extends Metric> metrics) {
-        return metrics.entrySet().stream()
-            .filter(e -> e.getKey().name().equals("record-send-total") && e.getKey().group().equals("producer-metrics"))
-            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
     }
 
     @Override

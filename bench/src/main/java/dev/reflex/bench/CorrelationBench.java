@@ -108,7 +108,7 @@ public final class CorrelationBench {
         produce(cluster, ingest, events, subjects, "e-");
         long start = System.nanoTime();
         try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100)))) {
-            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, "subject"));
+            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
             inputs.add(names.correlate());
             cluster.awaitConsumed(names.prefix() + "engine", inputs);
             double rate = events / ((System.nanoTime() - start) / 1e9);
@@ -166,7 +166,7 @@ public final class CorrelationBench {
         Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100);
         Path stateDir = Path.of((String) settings.get(EngineConfig.STATE_DIR_CONFIG));
         try (Engine engine = Engine.start(new EngineConfig(settings))) {
-            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, "subject"));
+            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
             inputs.add(names.correlate());
             cluster.awaitConsumed(names.prefix() + "engine", inputs);
         }

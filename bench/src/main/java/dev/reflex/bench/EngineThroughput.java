@@ -1,10 +1,15 @@
 package dev.reflex.bench;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -19,26 +24,56 @@ import dev.reflex.engine.EngineConfig;
 
 /**
  * Events per second through (a) a pass-through Kafka Streams topology (source, mapValues, sink), the practical ceiling,
- * (a') the same writing 6 copies of each record, as many records as Reflex writes per event of this workload, and
- * (b) the Reflex engine, on the same broker and the same pre-produced events, under exactly_once_v2 and
- * at_least_once. Each run starts from the beginning of its input and ends when the application's committed offsets
- * reach the end of its inputs; the time includes starting the application. Also prints how many records each wrote.
+ * (a') the same writing as many records per event as Reflex writes for this workload, and (b) the Reflex engine with
+ * each value of reflex.evaluate.partitioning, on the same broker and the same pre-produced events, under exactly_once_v2
+ * and at_least_once. Every application is measured at steady state: from the moment its committed offsets cover 10% of
+ * its input to the moment they cover all of it, after one untimed run of each kind has warmed the JVM's compiler (a
+ * 15-second run is otherwise largely spent compiling). The rate from start, start-up included, is printed as well.
+ * Also prints the records and bytes the default configuration writes per event, by topic.
  *
- * <p>Usage: {@code bench/run-throughput [--quick | EVENTS]} (default 2,000,000 events, about 15 minutes; --quick is 50,000).
+ * <p>Usage: {@code bench/run-throughput [--quick | EVENTS] [--only GUARANTEE/PARTITIONING]} (default 1,000,000 events,
+ * about 10 minutes; --quick is 50,000; --only runs just that engine configuration, e.g. for a profiler).
  */
 public final class EngineThroughput {
     private EngineThroughput() {
     }
 
-    record Result(String guarantee, String partitioning, double passThrough, double passThroughRecords, double fanOut,
-                  double reflex, double reflexRecords) {
+    /** The configuration a user gets without setting anything. */
+    static final String DEFAULT_PARTITIONING = "auto";
+    /** The share of the input consumed before the clock starts. */
+    static final double STEADY_FROM = 0.10;
+
+    /** A measured run: events/s at steady state, events/s from start, and what its producers wrote. */
+    record Run(double steady, double fromStart, Written written) {
     }
 
-    /** Records Reflex writes per matching event of the workload: the event, 3 actions, the decision, the dedup changelog. */
-    static final int REFLEX_RECORDS_PER_EVENT = 6;
+    /** Records and bytes (in the record batches sent) an application wrote, in all and by topic. */
+    record Written(double records, double bytes, Map<String, double[]> byTopic) {
+        static Written of(Map<MetricName, ? extends Metric> metrics) {
+            Map<String, double[]> byTopic = new TreeMap<>();
+            for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
+                MetricName name = e.getKey();
+                if (!name.group().equals("producer-topic-metrics")) {
+                    continue;
+                }
+                double value = ((Number) e.getValue().metricValue()).doubleValue();
+                double[] sums = byTopic.computeIfAbsent(name.tags().get("topic"), t -> new double[2]);
+                if (name.name().equals("record-send-total")) {
+                    sums[0] += value;
+                } else if (name.name().equals("byte-total")) {
+                    sums[1] += value;
+                }
+            }
+            return new Written(byTopic.values().stream().mapToDouble(s -> s[0]).sum(),
+                byTopic.values().stream().mapToDouble(s -> s[1]).sum(), byTopic);
+        }
+    }
+
+    record Row(String guarantee, String partitioning, Run passThrough, Run sameWrites, Run reflex) {
+    }
 
     public static void main(String[] args) throws Exception {
-        int events = args.length == 0 ? 2_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
+        int events = args.length == 0 ? 1_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
         String only = args.length > 2 && args[1].equals("--only") ? args[2] : null;
         try (BenchCluster cluster = BenchCluster.start()) {
             System.err.printf("producing %,d events...%n", events);
@@ -46,7 +81,12 @@ public final class EngineThroughput {
             cluster.createTopics(List.of(new TopicSpec(input, false), new TopicSpec("bench.passthrough.out", false),
                 new TopicSpec("bench.fanout.out", false)));
             cluster.produceEvents(input, events);
-            List<Result> results = new ArrayList<>();
+            System.err.println("warming up (untimed): one pass-through run and one engine run...");
+            passThrough(cluster, input, StreamsConfig.EXACTLY_ONCE_V2, events, 1);
+            Run warm = reflex(cluster, input, StreamsConfig.EXACTLY_ONCE_V2, DEFAULT_PARTITIONING, events);
+            int copies = (int) Math.round(warm.written().records() / events);
+            List<Row> rows = new ArrayList<>();
+            Written defaultWrites = null;
             for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
                 if (only != null) {
                     if (only.startsWith(guarantee + "/")) {
@@ -54,40 +94,57 @@ public final class EngineThroughput {
                     }
                     continue;
                 }
-                double[] passThrough = passThrough(cluster, input, guarantee, events, 1);
-                double[] fanOut = passThrough(cluster, input, guarantee, events, REFLEX_RECORDS_PER_EVENT);
-                for (String partitioning : List.of("subject", "ingest")) {
-                    double[] reflex = reflex(cluster, input, guarantee, partitioning, events);
-                    results.add(new Result(guarantee, partitioning, passThrough[0], passThrough[1], fanOut[0], reflex[0], reflex[1]));
+                Run passThrough = passThrough(cluster, input, guarantee, events, 1);
+                Run sameWrites = passThrough(cluster, input, guarantee, events, copies);
+                for (String partitioning : List.of(DEFAULT_PARTITIONING, "subject", "ingest")) {
+                    Run reflex = reflex(cluster, input, guarantee, partitioning, events);
+                    rows.add(new Row(guarantee, partitioning, passThrough, sameWrites, reflex));
+                    if (partitioning.equals(DEFAULT_PARTITIONING) && guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+                        defaultWrites = reflex.written();
+                    }
                 }
             }
-            System.out.printf("%n| guarantee | reflex.evaluate.partitioning | pass-through events/s | pass-through writing %d records/event, events/s | Reflex events/s | Reflex / pass-through | Reflex / %d-record pass-through | records written per event: pass-through, Reflex | records written/s: pass-through, Reflex |%n",
-                REFLEX_RECORDS_PER_EVENT, REFLEX_RECORDS_PER_EVENT);
-            System.out.printf("|---|---|---|---|---|---|---|---|---|%n");
-            for (Result r : results) {
-                System.out.printf("| %s | %s | %,.0f | %,.0f | %,.0f | %.0f%% | %.0f%% | %.1f, %.1f | %,.0f, %,.0f |%n", r.guarantee(), r.partitioning(), r.passThrough(),
-                    r.fanOut(), r.reflex(), 100 * r.reflex() / r.passThrough(), 100 * r.reflex() / r.fanOut(),
-                    r.passThroughRecords() / events, r.reflexRecords() / events,
-                    r.passThrough() * r.passThroughRecords() / events, r.reflex() * r.reflexRecords() / events);
+            if (only == null) {
+                print(rows, copies, events, defaultWrites);
             }
-            System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, %d matching per event; 1 stream thread, commit.interval.ms 100.%n",
-                events, BenchCluster.PARTITIONS, BenchCluster.RULES, BenchCluster.MATCHES);
         }
     }
 
-    /** Returns events/s and the records the application wrote. */
+    private static void print(List<Row> rows, int copies, int events, Written defaultWrites) {
+        System.out.printf("%nEvents per second at steady state (from 10%% to 100%% of the input consumed); %d = records Reflex writes per event.%n%n", copies);
+        System.out.printf("| guarantee | reflex.evaluate.partitioning | pass-through | %d-record pass-through | Reflex | Reflex / pass-through | Reflex / %d-record pass-through | Reflex from start, start-up included |%n",
+            copies, copies);
+        System.out.printf("|---|---|---|---|---|---|---|---|%n");
+        for (Row r : rows) {
+            System.out.printf("| %s | %s%s | %,.0f | %,.0f | %,.0f | %.0f%% | %.0f%% | %,.0f |%n", r.guarantee(), r.partitioning(),
+                r.partitioning().equals(DEFAULT_PARTITIONING) ? " (default)" : "", r.passThrough().steady(), r.sameWrites().steady(),
+                r.reflex().steady(), 100 * r.reflex().steady() / r.passThrough().steady(), 100 * r.reflex().steady() / r.sameWrites().steady(),
+                r.reflex().fromStart());
+        }
+        if (defaultWrites != null) {
+            System.out.printf("%nWritten per event by the default configuration (exactly_once_v2, %s), by topic (bytes in the record batches sent, uncompressed):%n%n",
+                DEFAULT_PARTITIONING);
+            System.out.printf("| topic | records per event | bytes per event |%n|---|---|---|%n");
+            defaultWrites.byTopic().forEach((topic, sums) ->
+                System.out.printf("| %s | %.2f | %,.0f |%n", topic, sums[0] / events, sums[1] / events));
+            System.out.printf("| all | %.2f | %,.0f |%n", defaultWrites.records() / events, defaultWrites.bytes() / events);
+        }
+        System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, %d matching per event; 1 stream thread, commit.interval.ms 100.%n",
+            events, BenchCluster.PARTITIONS, BenchCluster.RULES, BenchCluster.MATCHES);
+    }
+
     /**
      * A topology that does nothing but copy: source, mapValues, sink ({@code copies} 1), or with {@code copies} records
-     * out per record in (flatMapValues), the same record count Reflex writes; returns events/s and records written.
+     * out per record in (flatMapValues), the same record count Reflex writes.
      */
-    private static double[] passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies) throws Exception {
+    private static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies) throws Exception {
         String app = "bench-passthrough-" + UUID.randomUUID();
         StreamsBuilder builder = new StreamsBuilder();
         var stream = builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
         if (copies == 1) {
             stream.mapValues(v -> v).to("bench.passthrough.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         } else {
-            stream.flatMapValues(v -> java.util.Collections.nCopies(copies, v))
+            stream.flatMapValues(v -> Collections.nCopies(copies, v))
                 .to("bench.fanout.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         }
         Properties props = new Properties();
@@ -101,24 +158,36 @@ public final class EngineThroughput {
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             long start = System.nanoTime();
             streams.start();
-            cluster.awaitConsumed(app, List.of(input));
-            double rate = events / ((System.nanoTime() - start) / 1e9);
-            System.err.printf("pass-through %s, %d record(s) out per event: %,.0f events/s%n", guarantee, copies, rate);
-            return new double[] {rate, BenchCluster.recordsSent(streams.metrics())};
+            Run run = timed(cluster, app, List.of(input), input, events, start, Written.of(streams.metrics()));
+            run = new Run(run.steady(), run.fromStart(), Written.of(streams.metrics()));
+            System.err.printf("pass-through %s, %d record(s) out per event: %,.0f events/s (%,.0f from start)%n", guarantee, copies,
+                run.steady(), run.fromStart());
+            return run;
         }
     }
 
-    private static double[] reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events) throws Exception {
+    private static Run reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events) throws Exception {
         TopicNames names = cluster.engineTopics();
         // the engine reads the same pre-produced events, copied into its own ingest topic before timing starts
         String ingest = names.ingest("bench");
         cluster.copy(input, ingest);
+        System.err.printf("reflex %s, reflex.evaluate.partitioning=%s: starting%n", guarantee, partitioning);
         long start = System.nanoTime();
         try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, guarantee, 100, partitioning)))) {
-            cluster.awaitConsumed(names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning));
-            double rate = events / ((System.nanoTime() - start) / 1e9);
-            System.err.printf("reflex %s, evaluated by %s: %,.0f events/s%n", guarantee, partitioning, rate);
-            return new double[] {rate, BenchCluster.recordsSent(engine.metrics())};
+            Run run = timed(cluster, names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning), ingest, events,
+                start, null);
+            run = new Run(run.steady(), run.fromStart(), Written.of(engine.metrics()));
+            System.err.printf("reflex %s, reflex.evaluate.partitioning=%s: %,.0f events/s (%,.0f from start), %.2f records per event%n",
+                guarantee, partitioning, run.steady(), run.fromStart(), run.written().records() / events);
+            return run;
         }
+    }
+
+    private static Run timed(BenchCluster cluster, String group, List<String> inputs, String measured, int events, long start,
+                             Written written) throws Exception {
+        long steadyFrom = cluster.awaitConsumed(group, inputs, measured, STEADY_FROM);
+        long end = System.nanoTime();
+        double steady = events * (1 - STEADY_FROM) / ((end - steadyFrom) / 1e9);
+        return new Run(steady, events / ((end - start) / 1e9), written);
     }
 }

@@ -112,9 +112,7 @@ public final class EngineConfig extends AbstractConfig {
         + "subject. Every event is written to reflex.events in each mode; one evaluated at ingest carries the header "
         + "reflex-evaluated, and the reader of reflex.events passes over it, so changing this setting neither loses nor "
         + "repeats an evaluation. With auto, a subject whose records arrive both keyed by it and keyed otherwise is "
-        + "evaluated by two tasks, and duplicates of one event id are caught only among copies keyed alike"; this saves a Kafka round trip, about half the end-to-end latency under exactly_once_v2 and more "
-        + "throughput, but order per subject and duplicate detection then hold only when producers key ingest records by "
-        + "subject, as Reflex's connectors do.";
+        + "evaluated by two tasks, and duplicates of one event id are caught only among copies keyed alike.";
 
     public static final String API_PORT_CONFIG = "reflex.api.port";
     private static final String API_PORT_DOC = "Port of the engine's read-only HTTP API (rules with versions, register values, recent "

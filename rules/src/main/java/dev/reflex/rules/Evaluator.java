@@ -55,9 +55,13 @@ public final class Evaluator {
         long began = System.nanoTime();
         // every register read is recorded with the value seen, so a decision can be explained and replayed
         Map<String, String> read = new java.util.TreeMap<>();
+        // a register is looked up once per event, however many rules read it, and every rule sees the same value
         Function<String, String> recording = name -> {
+            if (read.containsKey(name)) {
+                return read.get(name);
+            }
             String value = registers.apply(name);
-            read.putIfAbsent(name, value);
+            read.put(name, value);
             return value;
         };
         Map<String, Object> variables = variables(event, recording, now);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.mvel2.MVEL;
 import org.mvel2.ParserConfiguration;
 import org.mvel2.ParserContext;
+import org.mvel2.integration.impl.MapVariableResolverFactory;
 import org.mvel2.optimizers.OptimizerFactory;
 
 /** One guarded, compiled expression. Compiled once per rule version; evaluated per event. */
@@ -56,7 +57,9 @@ final class Expression {
      */
     Object evaluate(Map<String, Object> variables) {
         synchronized (this) {
-            return MVEL.executeExpression(compiled, variables);
+            // resolvers that read the map as it is: no copying of every variable back into it afterwards, as
+            // MVEL.executeExpression(compiled, Map) does (expressions cannot assign)
+            return MVEL.executeExpression(compiled, new MapVariableResolverFactory(variables));
         }
     }
 

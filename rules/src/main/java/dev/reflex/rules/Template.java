@@ -81,6 +81,15 @@ final class Template {
     }
 
     String render(Map<String, Object> variables) {
+        if (parts.size() == 1 && parts.get(0) instanceof Expression only) {
+            // the common "${event.subject}": the value's text, without a builder
+            Object value = only.evaluate(variables);
+            String text = value == null ? "" : value.toString();
+            if (text.length() > MAX_OUTPUT) {
+                throw new IllegalStateException("template output exceeds " + MAX_OUTPUT + " characters");
+            }
+            return text;
+        }
         StringBuilder out = new StringBuilder();
         for (Object part : parts) {
             if (part instanceof Expression expression) {

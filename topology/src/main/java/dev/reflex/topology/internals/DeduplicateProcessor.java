@@ -1,7 +1,6 @@
 package dev.reflex.topology.internals;
 
 import java.time.Duration;
-import java.time.Instant;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -49,8 +48,8 @@ public final class DeduplicateProcessor implements Processor<String, Event, Stri
         }
         if (!wiring.retention().isZero()) {
             long at = context.currentSystemTimeMs();
-            try (WindowStoreIterator<Long> earlier = seen.fetch(event.getId(), Instant.ofEpochMilli(at - wiring.retention().toMillis()),
-                Instant.ofEpochMilli(at))) {
+            // the long-time fetch: the Instant one formats an error message prefix on every call
+            try (WindowStoreIterator<Long> earlier = seen.fetch(event.getId(), at - wiring.retention().toMillis(), at)) {
                 if (earlier.hasNext()) {
                     LOG.debug("event {} seen before; dropped as a duplicate", event.getId());
                     return;
