@@ -54,23 +54,31 @@ final class BenchCluster implements AutoCloseable {
     static final String SYSTEM = "ops";
 
     final Path dir;
+    /** Partitions of every topic this cluster creates. */
+    final int partitions;
     final EmbeddedKafka kafka;
     final ApicurioRegistry registry;
     final Admin admin;
 
-    private BenchCluster(Path dir, EmbeddedKafka kafka, ApicurioRegistry registry) {
+    private BenchCluster(Path dir, int partitions, EmbeddedKafka kafka, ApicurioRegistry registry) {
         this.dir = dir;
+        this.partitions = partitions;
         this.kafka = kafka;
         this.registry = registry;
         this.admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
     static BenchCluster start() throws Exception {
+        return start(PARTITIONS);
+    }
+
+    /** A broker and registry whose topics get {@code partitions} partitions. */
+    static BenchCluster start(int partitions) throws Exception {
         Path dir = Files.createTempDirectory("reflex-bench");
         System.err.println("starting a broker and a schema registry...");
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, 0, Duration.ofSeconds(60));
         ApicurioRegistry registry = ApicurioRegistry.start(dir.resolve("registry"), 0, Optional.empty(), Duration.ofSeconds(120));
-        return new BenchCluster(dir, kafka, registry);
+        return new BenchCluster(dir, partitions, kafka, registry);
     }
 
     String bootstrap() {
@@ -78,7 +86,7 @@ final class BenchCluster implements AutoCloseable {
     }
 
     void createTopics(List<TopicSpec> specs) throws Exception {
-        new TopicAdmin(admin, Optional.of(PARTITIONS), Optional.empty(), 30_000).ensure(specs);
+        new TopicAdmin(admin, Optional.of(partitions), Optional.empty(), 30_000).ensure(specs);
     }
 
     /** The i-th event of the workload: about 500 bytes, of one of 333 types, about one of 5,000 hosts. */
@@ -143,10 +151,22 @@ final class BenchCluster implements AutoCloseable {
 
     /** The workload's rules as one YAML text: rule-i listens to type-(i / 3) and fires when cpu > 90 and no freeze is on. */
     static String rulesYaml() {
+        return rulesYaml(0);
+    }
+
+    /**
+     * The workload's rules; with {@code correlationEvery} n > 0, every n-th rule is a correlation rule
+     * ({@code count: {atLeast: 5, within: 1h}} per subject) with the same trigger and action.
+     */
+    static String rulesYaml(int correlationEvery) {
         StringBuilder yaml = new StringBuilder();
         for (int i = 0; i < RULES; i++) {
             yaml.append("id: rule-").append(i).append("\nwhen:\n  source: bench\n  type: type-").append(i / MATCHES)
-                .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\nthen:\n  - system: ").append(SYSTEM)
+                .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\n");
+            if (correlationEvery > 0 && i % correlationEvery == 0) {
+                yaml.append("correlate:\n  count: {atLeast: 5, within: 1h}\n");
+            }
+            yaml.append("then:\n  - system: ").append(SYSTEM)
                 .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
         }
         return yaml.toString();
@@ -159,12 +179,20 @@ final class BenchCluster implements AutoCloseable {
             throw new IllegalArgumentException("bad benchmark rules: " + loaded.problems());
         }
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registryUrl), true);
-        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(Rule.class).serializer())) {
+        // not idempotent: a run once saw this producer's sequence refused by the busy broker (OutOfOrderSequenceException)
+        // and retried for minutes; a rule written twice is harmless on a compacted topic, a rule missing is not
+        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
+                "enable.idempotence", false), new StringSerializer(), serdes.value(Rule.class).serializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Rule rule : loaded.rules()) {
-                producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule));
+                sent.add(producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule)));
             }
             producer.flush();
+            for (java.util.concurrent.Future<?> future : sent) {
+                future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("the benchmark's rules were not all published: " + e, e);
         }
     }
 
@@ -270,5 +298,19 @@ final class BenchCluster implements AutoCloseable {
         admin.close();
         registry.close();
         kafka.close();
+        // a run of a million events leaves gigabytes of logs and state behind
+        try {
+            deleteTree(dir);
+        } catch (Exception e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

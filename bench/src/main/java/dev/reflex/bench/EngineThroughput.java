@@ -8,8 +8,12 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -17,6 +21,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
+import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.engine.Engine;
@@ -31,8 +36,9 @@ import dev.reflex.engine.EngineConfig;
  * 15-second run is otherwise largely spent compiling). The rate from start, start-up included, is printed as well.
  * Also prints the records and bytes the default configuration writes per event, by topic.
  *
- * <p>Usage: {@code bench/run-throughput [--quick | EVENTS] [--only GUARANTEE/PARTITIONING]} (default 1,000,000 events,
- * about 10 minutes; --quick is 50,000; --only runs just that engine configuration, e.g. for a profiler).
+ * <p>Usage: {@code bench/run-throughput [--quick | EVENTS] [--only GUARANTEE/PARTITIONING | --stateful]} (default
+ * 1,000,000 events, about 20 minutes; --quick is 50,000; --only runs just that engine configuration, e.g. for a
+ * profiler; --stateful just the stateful workloads).
  */
 public final class EngineThroughput {
     private EngineThroughput() {
@@ -67,6 +73,16 @@ public final class EngineThroughput {
             return new Written(byTopic.values().stream().mapToDouble(s -> s[0]).sum(),
                 byTopic.values().stream().mapToDouble(s -> s[1]).sum(), byTopic);
         }
+
+        static Written sum(List<Written> all) {
+            Map<String, double[]> byTopic = new TreeMap<>();
+            all.forEach(w -> w.byTopic().forEach((topic, sums) -> {
+                double[] total = byTopic.computeIfAbsent(topic, t -> new double[2]);
+                total[0] += sums[0];
+                total[1] += sums[1];
+            }));
+            return new Written(all.stream().mapToDouble(Written::records).sum(), all.stream().mapToDouble(Written::bytes).sum(), byTopic);
+        }
     }
 
     record Row(String guarantee, String partitioning, Run passThrough, Run sameWrites, Run reflex) {
@@ -75,6 +91,7 @@ public final class EngineThroughput {
     public static void main(String[] args) throws Exception {
         int events = args.length == 0 ? 1_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
         String only = args.length > 2 && args[1].equals("--only") ? args[2] : null;
+        boolean statefulOnly = args.length > 1 && args[1].equals("--stateful");
         try (BenchCluster cluster = BenchCluster.start()) {
             System.err.printf("producing %,d events...%n", events);
             String input = "bench.input";
@@ -85,6 +102,10 @@ public final class EngineThroughput {
             passThrough(cluster, input, StreamsConfig.EXACTLY_ONCE_V2, events, 1);
             Run warm = reflex(cluster, input, StreamsConfig.EXACTLY_ONCE_V2, DEFAULT_PARTITIONING, events);
             int copies = (int) Math.round(warm.written().records() / events);
+            if (statefulOnly) {
+                stateful(cluster, input, events);
+                return;
+            }
             List<Row> rows = new ArrayList<>();
             Written defaultWrites = null;
             for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
@@ -106,6 +127,7 @@ public final class EngineThroughput {
             }
             if (only == null) {
                 print(rows, copies, events, defaultWrites);
+                stateful(cluster, input, events);
             }
         }
     }
@@ -137,7 +159,11 @@ public final class EngineThroughput {
      * A topology that does nothing but copy: source, mapValues, sink ({@code copies} 1), or with {@code copies} records
      * out per record in (flatMapValues), the same record count Reflex writes.
      */
-    private static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies) throws Exception {
+    static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies) throws Exception {
+        return passThrough(cluster, input, guarantee, events, copies, 1);
+    }
+
+    static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies, int threads) throws Exception {
         String app = "bench-passthrough-" + UUID.randomUUID();
         StreamsBuilder builder = new StreamsBuilder();
         var stream = builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
@@ -153,6 +179,7 @@ public final class EngineThroughput {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         // the engine's default for both guarantees; at_least_once would otherwise commit only every 30 s
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, cluster.dir.resolve(app).toString());
         props.put("consumer.auto.offset.reset", "earliest");
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
@@ -160,26 +187,104 @@ public final class EngineThroughput {
             streams.start();
             Run run = timed(cluster, app, List.of(input), input, events, start, Written.of(streams.metrics()));
             run = new Run(run.steady(), run.fromStart(), Written.of(streams.metrics()));
-            System.err.printf("pass-through %s, %d record(s) out per event: %,.0f events/s (%,.0f from start)%n", guarantee, copies,
-                run.steady(), run.fromStart());
+            System.err.printf("pass-through %s, %d record(s) out per event, %d thread(s): %,.0f events/s (%,.0f from start)%n", guarantee,
+                copies, threads, run.steady(), run.fromStart());
             return run;
         }
     }
 
+    /** A flow with one step that waits for the workload's events of one type (keyed by subject) and waits again. */
+    static final String FLOW = """
+        kind: flow
+        id: bench-flow
+        start: {when: {source: bench, type: begin}}
+        limits: {running: 1000000}
+        steps:
+          - id: listen
+            wait: {for: {source: bench, type: type-0}, timeout: 1h}
+            next: {event: listen, timeout: end}
+        """;
+    /** How many flow instances run while the flows workload is measured. */
+    static final int FLOWS = 1_000;
+
+    /**
+     * The default configuration again on the plain workload, with every tenth rule a correlation rule, and with
+     * {@value #FLOWS} flow instances running (started before the clock starts), one run after the other.
+     */
+    private static void stateful(BenchCluster cluster, String input, int events) throws Exception {
+        String guarantee = StreamsConfig.EXACTLY_ONCE_V2;
+        Run plain = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml(), 0);
+        Run correlation = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml(10), 0);
+        Run flows = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml() + FLOW, FLOWS);
+        System.out.printf("%nStateful features, default configuration (%s, %s), same events, one run after the other:%n%n", guarantee,
+            DEFAULT_PARTITIONING);
+        System.out.printf("| workload | events/s | / plain | records written per event |%n|---|---|---|---|%n");
+        for (Map.Entry<String, Run> row : List.of(Map.entry("plain: 1,000 rules, 3 matching per event", plain),
+                Map.entry("every 10th rule a correlation rule (count: {atLeast: 5, within: 1h} per subject)", correlation),
+                Map.entry(String.format("plain, with %,d flow instances running (waiting for events of one of the 333 types, keyed by subject)", FLOWS), flows))) {
+            Run r = row.getValue();
+            System.out.printf("| %s | %,.0f | %.0f%% | %.2f |%n", row.getKey(), r.steady(), 100 * r.steady() / plain.steady(),
+                r.written().records() / events);
+        }
+    }
+
     private static Run reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events) throws Exception {
-        TopicNames names = cluster.engineTopics();
+        return reflex(cluster, input, guarantee, partitioning, events, BenchCluster.rulesYaml(), 0);
+    }
+
+    /** Runs the engine with {@code rules} over the events; with {@code flows} > 0, that many flow instances start first. */
+    private static Run reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events, String rules,
+                              int flows) throws Exception {
+        return reflex(cluster, input, events, rules, flows, Map.of(), 1, guarantee, partitioning);
+    }
+
+    /**
+     * Runs {@code instances} engine instances (one application) with {@code rules} and {@code extra} settings over the
+     * events; with {@code flows} > 0, that many flow instances start first.
+     */
+    static Run reflex(BenchCluster cluster, String input, int events, String rules, int flows, Map<String, Object> extra,
+                      int instances, String guarantee, String partitioning) throws Exception {
+        TopicNames names = cluster.engineTopics(rules);
         // the engine reads the same pre-produced events, copied into its own ingest topic before timing starts
         String ingest = names.ingest("bench");
+        if (flows > 0) {
+            startFlows(cluster, ingest, flows);
+        }
         cluster.copy(input, ingest);
-        System.err.printf("reflex %s, reflex.evaluate.partitioning=%s: starting%n", guarantee, partitioning);
+        String what = String.format("reflex %s, reflex.evaluate.partitioning=%s%s%s", guarantee, partitioning,
+            extra.isEmpty() ? "" : ", " + extra, instances > 1 ? ", " + instances + " instances" : "");
+        System.err.printf("%s: starting%n", what);
+        List<Engine> engines = new ArrayList<>();
         long start = System.nanoTime();
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, guarantee, 100, partitioning)))) {
+        try {
+            for (int i = 0; i < instances; i++) {
+                Map<String, Object> settings = new java.util.HashMap<>(cluster.engineSettings(names, guarantee, 100, partitioning));
+                settings.putAll(extra);
+                settings.put(EngineConfig.STATE_DIR_CONFIG, settings.get(EngineConfig.STATE_DIR_CONFIG) + "-" + i);
+                settings.put(EngineConfig.INSTANCE_ID_CONFIG, "bench-" + i);
+                engines.add(Engine.start(new EngineConfig(settings)));
+            }
             Run run = timed(cluster, names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning), ingest, events,
                 start, null);
-            run = new Run(run.steady(), run.fromStart(), Written.of(engine.metrics()));
-            System.err.printf("reflex %s, reflex.evaluate.partitioning=%s: %,.0f events/s (%,.0f from start), %.2f records per event%n",
-                guarantee, partitioning, run.steady(), run.fromStart(), run.written().records() / events);
+            Written written = Written.sum(engines.stream().map(e -> Written.of(e.metrics())).toList());
+            run = new Run(run.steady(), run.fromStart(), written);
+            System.err.printf("%s: %,.0f events/s (%,.0f from start), %.2f records per event%n", what, run.steady(), run.fromStart(),
+                run.written().records() / events);
             return run;
+        } finally {
+            engines.forEach(Engine::close);
+        }
+    }
+
+    /** Start events for {@code flows} instances of {@link #FLOW}, keyed by the workload's subjects, ahead of its events. */
+    private static void startFlows(BenchCluster cluster, String ingest, int flows) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < flows; i++) {
+                producer.send(BenchCluster.ingestRecord(ingest, "host-" + i, ContentTypes.JSON, ("{\"id\":\"begin-" + i
+                    + "\",\"type\":\"begin\",\"subject\":\"host-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
         }
     }
 

@@ -70,7 +70,7 @@ public final class FlowBench {
             long rocks = bytes(stateDir, "flow-instances");
             long changelog = cluster.topicBytes(names.prefix() + "engine-flow-instances-changelog");
             // what kill -9 leaves under exactly-once: no local state to trust, everything restored from the changelog
-            deleteTree(stateDir);
+            BenchCluster.deleteTree(stateDir);
             long restoring = System.nanoTime();
             double restoreSeconds;
             try (Engine engine = Engine.start(new EngineConfig(settings))) {
@@ -141,13 +141,5 @@ public final class FlowBench {
             }
         }
         return total;
-    }
-
-    private static void deleteTree(Path dir) throws Exception {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }
