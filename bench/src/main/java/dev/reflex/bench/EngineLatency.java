@@ -32,8 +32,9 @@ import dev.reflex.engine.EngineConfig;
  * so a stalled producer does not hide latency (no coordinated omission).
  *
  * <p>Usage: {@code bench/run-latency [--quick]}: rates 500, 1,000 and 2,000 events/s for the default settings
- * (reflex.evaluate.partitioning=auto, commit.interval.ms 100) and for the other partitionings and a shorter commit
- * interval, 30 s per rate after 5 s of warm-up (about 10 minutes); --quick measures the default and subject for 6 s each.
+ * (reflex.evaluate.partitioning=auto, commit.interval.ms 50), the former commit interval (100) and the other
+ * partitionings, 30 s per rate after 5 s of warm-up, after one untimed engine run (about 12 minutes); --quick measures
+ * the default and subject for 6 s each.
  */
 public final class EngineLatency {
     private EngineLatency() {
@@ -42,18 +43,21 @@ public final class EngineLatency {
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
         // (reflex.evaluate.partitioning, commit.interval.ms); the first is the default configuration
+        long standard = EngineConfig.DEFAULT_COMMIT_INTERVAL_MS;
         List<Map.Entry<String, Long>> setups = quick
-            ? List.of(Map.entry("auto", 100L), Map.entry("subject", 100L))
-            : List.of(Map.entry("auto", 100L), Map.entry("auto", 50L), Map.entry("subject", 100L), Map.entry("ingest", 100L));
+            ? List.of(Map.entry("auto", standard), Map.entry("subject", standard))
+            : List.of(Map.entry("auto", standard), Map.entry("auto", 100L), Map.entry("subject", standard), Map.entry("ingest", standard));
         List<Integer> rates = List.of(500, 1_000, 2_000);
         int seconds = quick ? 6 : 30;
         int backlog = quick ? 20_000 : 100_000;
         List<String> rows = new ArrayList<>();
         try (BenchCluster cluster = BenchCluster.start()) {
+            System.err.println("warming up (untimed)...");
+            maxRate(cluster, "auto", standard, backlog);
             for (Map.Entry<String, Long> setup : setups) {
                 String partitioning = setup.getKey();
                 long interval = setup.getValue();
-                StringBuilder row = new StringBuilder("| " + partitioning + (rows.isEmpty() ? " (default)" : "") + " | " + interval + " | ");
+                StringBuilder row = new StringBuilder("| " + partitioning + " | " + interval + (rows.isEmpty() ? " (the defaults)" : "") + " | ");
                 row.append(String.format("%,.0f", maxRate(cluster, partitioning, interval, backlog)));
                 for (int rate : rates) {
                     long[] latencies = latencies(cluster, partitioning, interval, rate, seconds);

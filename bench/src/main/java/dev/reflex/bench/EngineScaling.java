@@ -48,8 +48,8 @@ public final class EngineScaling {
             }
             System.out.printf("%n| application | instances | stream threads each | events/s at steady state |%n|---|---|---|---|%n");
             rows.forEach(r -> System.out.printf("| %s | %s | %s | %s |%n", (Object[]) r));
-            System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, 3 matching per event, %s, partitioning %s, commit.interval.ms 100;"
-                + " broker, registry and every instance on this machine's %d cores.%n", events, PARTITIONS, BenchCluster.RULES, eos, partitioning,
+            System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, 3 matching per event, %s, partitioning %s, commit.interval.ms %d;"
+                + " broker, registry and every instance on this machine's %d cores.%n", events, PARTITIONS, BenchCluster.RULES, eos, partitioning, EngineThroughput.COMMIT_INTERVAL_MS,
                 Runtime.getRuntime().availableProcessors());
         }
     }

@@ -46,6 +46,8 @@ public final class EngineThroughput {
 
     /** The configuration a user gets without setting anything. */
     static final String DEFAULT_PARTITIONING = "auto";
+    /** The engine's default, used for the pass-throughs too. */
+    static final long COMMIT_INTERVAL_MS = EngineConfig.DEFAULT_COMMIT_INTERVAL_MS;
     /** The share of the input consumed before the clock starts. */
     static final double STEADY_FROM = 0.10;
 
@@ -151,8 +153,8 @@ public final class EngineThroughput {
                 System.out.printf("| %s | %.2f | %,.0f |%n", topic, sums[0] / events, sums[1] / events));
             System.out.printf("| all | %.2f | %,.0f |%n", defaultWrites.records() / events, defaultWrites.bytes() / events);
         }
-        System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, %d matching per event; 1 stream thread, commit.interval.ms 100.%n",
-            events, BenchCluster.PARTITIONS, BenchCluster.RULES, BenchCluster.MATCHES);
+        System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, %d matching per event; 1 stream thread, commit.interval.ms %d.%n",
+            events, BenchCluster.PARTITIONS, BenchCluster.RULES, BenchCluster.MATCHES, COMMIT_INTERVAL_MS);
     }
 
     /**
@@ -178,7 +180,7 @@ public final class EngineThroughput {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         // the engine's default for both guarantees; at_least_once would otherwise commit only every 30 s
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, cluster.dir.resolve(app).toString());
         props.put("consumer.auto.offset.reset", "earliest");
@@ -258,7 +260,7 @@ public final class EngineThroughput {
         long start = System.nanoTime();
         try {
             for (int i = 0; i < instances; i++) {
-                Map<String, Object> settings = new java.util.HashMap<>(cluster.engineSettings(names, guarantee, 100, partitioning));
+                Map<String, Object> settings = new java.util.HashMap<>(cluster.engineSettings(names, guarantee, COMMIT_INTERVAL_MS, partitioning));
                 settings.putAll(extra);
                 settings.put(EngineConfig.STATE_DIR_CONFIG, settings.get(EngineConfig.STATE_DIR_CONFIG) + "-" + i);
                 settings.put(EngineConfig.INSTANCE_ID_CONFIG, "bench-" + i);
