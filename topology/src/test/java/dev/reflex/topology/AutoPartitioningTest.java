@@ -24,6 +24,10 @@ import dev.reflex.schemas.Event;
 class AutoPartitioningTest extends TopologyTestBase {
     @BeforeEach
     void rule() {
+        applyTickRule();
+    }
+
+    private void applyTickRule() {
         applyRule("""
             id: note-ticks
             when: {source: timer, type: tick}
@@ -109,13 +113,7 @@ class AutoPartitioningTest extends TopologyTestBase {
     void underEverySettingTheReaderOfTheEventsTopicPassesOverMarkedEvents() {
         for (Partitioning partitioning : List.of(Partitioning.SUBJECT, Partitioning.AUTO)) {
             restart(options().withPartitioning(partitioning));
-            applyRule("""
-                id: note-ticks
-                when: {source: timer, type: tick}
-                then:
-                  - system: ops
-                    action: note
-                """);
+            applyTickRule();
             RecordHeaders marked = new RecordHeaders();
             Partitioning.markEvaluated(marked);
             eventsIn.pipeInput(new TestRecord<>("a", tick("m-1"), marked, NOW));
