@@ -1,10 +1,9 @@
 package dev.reflex.topology.internals;
 
 import java.nio.charset.StandardCharsets;
-
-import org.apache.avro.specific.SpecificRecord;
 import java.util.function.Predicate;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
