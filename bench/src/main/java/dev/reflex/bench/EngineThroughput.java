@@ -187,8 +187,7 @@ public final class EngineThroughput {
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             long start = System.nanoTime();
             streams.start();
-            Run run = timed(cluster, app, List.of(input), input, events, start, Written.of(streams.metrics()));
-            run = new Run(run.steady(), run.fromStart(), Written.of(streams.metrics()));
+            Run run = timed(cluster, app, List.of(input), input, events, start, () -> Written.of(streams.metrics()));
             System.err.printf("pass-through %s, %d record(s) out per event, %d thread(s): %,.0f events/s (%,.0f from start)%n", guarantee,
                 copies, threads, run.steady(), run.fromStart());
             return run;
@@ -267,9 +266,7 @@ public final class EngineThroughput {
                 engines.add(Engine.start(new EngineConfig(settings)));
             }
             Run run = timed(cluster, names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning), ingest, events,
-                start, null);
-            Written written = Written.sum(engines.stream().map(e -> Written.of(e.metrics())).toList());
-            run = new Run(run.steady(), run.fromStart(), written);
+                start, () -> Written.sum(engines.stream().map(e -> Written.of(e.metrics())).toList()));
             System.err.printf("%s: %,.0f events/s (%,.0f from start), %.2f records per event%n", what, run.steady(), run.fromStart(),
                 run.written().records() / events);
             return run;
@@ -290,11 +287,12 @@ public final class EngineThroughput {
         }
     }
 
+    /** Waits for the group to consume its inputs; the rates, and what {@code written} says once it has. */
     private static Run timed(BenchCluster cluster, String group, List<String> inputs, String measured, int events, long start,
-                             Written written) throws Exception {
+                             java.util.function.Supplier<Written> written) throws Exception {
         long steadyFrom = cluster.awaitConsumed(group, inputs, measured, STEADY_FROM);
         long end = System.nanoTime();
         double steady = events * (1 - STEADY_FROM) / ((end - steadyFrom) / 1e9);
-        return new Run(steady, events / ((end - start) / 1e9), written);
+        return new Run(steady, events / ((end - start) / 1e9), written.get());
     }
 }
