@@ -14,11 +14,14 @@ final class Expression {
     private final String source;
     private final Serializable compiled;
     private final java.util.Set<String> roots;
+    /** The same expression without MVEL, when it is simple enough; null otherwise. */
+    private final FastExpression fast;
 
     private Expression(String source, Serializable compiled) {
         this.source = source;
         this.compiled = compiled;
         this.roots = ExpressionGuard.roots(source);
+        this.fast = FastExpression.of(source);
     }
 
     /** The variables it reads. */
@@ -51,11 +54,23 @@ final class Expression {
         }
     }
 
-    /**
-     * MVEL builds parts of a compiled expression lazily on first use, without synchronization (mvel#98), so
-     * evaluation of one expression is serialized; different expressions run in parallel.
-     */
+    /** The value; an expression in {@link FastExpression}'s subset is decided without MVEL where it can be. */
     Object evaluate(Map<String, Object> variables) {
+        if (fast != null) {
+            Object decided = fast.evaluate(variables);
+            if (decided != FastExpression.UNDECIDED) {
+                return decided;
+            }
+        }
+        return evaluateWithMvel(variables);
+    }
+
+    /**
+     * What MVEL makes of it: also what the fast form is held to. MVEL builds parts of a compiled expression lazily on
+     * first use, without synchronization (mvel#98), so evaluation of one expression is serialized; different
+     * expressions run in parallel.
+     */
+    Object evaluateWithMvel(Map<String, Object> variables) {
         synchronized (this) {
             // resolvers that read the map as it is: no copying of every variable back into it afterwards, as
             // MVEL.executeExpression(compiled, Map) does (expressions cannot assign)

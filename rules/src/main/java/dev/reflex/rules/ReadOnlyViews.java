@@ -114,7 +114,7 @@ final class ReadOnlyViews {
     }
 
     /** A map whose every property is a key lookup; {@code entries} lists it where listing is allowed. */
-    private static class KeyedView extends AbstractMap<String, Object> {
+    static class KeyedView extends AbstractMap<String, Object> {
         private final Function<Object, Object> lookup;
         private final Set<Entry<String, Object>> entries;
 
