@@ -80,7 +80,7 @@ public final class CorrelationBench {
                 deadlines, late[0], late[1], late[2]);
             System.out.printf("| %,d keys (count 2 within 1h, one event each): state | RocksDB %,.0f bytes/key (%,.0f MB per 1,000,000 keys); changelog %,.0f bytes/key |%n",
                 keys, size[0], size[0], size[1]);
-            System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms 100, deadline check every 500 ms.%n");
+            System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), deadline check every 500 ms.%n", EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
         }
     }
 
@@ -107,7 +107,7 @@ public final class CorrelationBench {
         String ingest = names.ingest("bench");
         produce(cluster, ingest, events, subjects, "e-");
         long start = System.nanoTime();
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100)))) {
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
             List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
             inputs.add(names.correlate());
             cluster.awaitConsumed(names.prefix() + "engine", inputs);
@@ -122,7 +122,7 @@ public final class CorrelationBench {
         TopicNames names = engine(cluster, ARMED.replace("WITHIN", within.toSeconds() + "s"));
         String ingest = names.ingest("bench");
         produce(cluster, ingest, count, count, "d-");
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100)))) {
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
             System.err.printf("arming %,d deadlines %s ahead...%n", count, within);
             long until = System.currentTimeMillis() + within.toMillis() + Duration.ofMinutes(10).toMillis();
             List<RuleOutcome> fired = List.of();
@@ -163,7 +163,7 @@ public final class CorrelationBench {
         TopicNames names = engine(cluster, counted);
         String ingest = names.ingest("bench");
         produce(cluster, ingest, keys, keys, "k-");
-        Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100);
+        Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
         Path stateDir = Path.of((String) settings.get(EngineConfig.STATE_DIR_CONFIG));
         try (Engine engine = Engine.start(new EngineConfig(settings))) {
             List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));

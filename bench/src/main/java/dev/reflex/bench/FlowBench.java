@@ -57,7 +57,7 @@ public final class FlowBench {
         try (BenchCluster cluster = BenchCluster.start()) {
             TopicNames names = cluster.engineTopics(FLOW.replace("TIMEOUT", timeout.toSeconds() + "s"));
             String ingest = names.ingest("bench");
-            Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100);
+            Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
             Path stateDir = Path.of((String) settings.get(EngineConfig.STATE_DIR_CONFIG));
             long started = System.nanoTime();
             double startRate;
@@ -99,7 +99,7 @@ public final class FlowBench {
                     rocks / (double) instances, rocks * 100_000.0 / instances / 1e6, changelog / (double) instances);
                 System.out.printf("| restore from the changelog (kill -9 under exactly-once), start to every instance queryable | %.1f s |%n", restoreSeconds);
                 System.out.printf("| wait timeouts, how late each fired | p50 %,d ms, p99 %,d ms, max %,d ms |%n", late[0], late[1], late[2]);
-                System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms 100, timers checked every 500 ms.%n");
+                System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), timers checked every 500 ms.%n", EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
             }
         }
     }
