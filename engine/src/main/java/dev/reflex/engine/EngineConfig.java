@@ -95,9 +95,8 @@ public final class EngineConfig extends AbstractConfig {
 
     public static final String DEDUP_RETENTION_MS_CONFIG = "reflex.dedup.retention.ms";
     private static final String DEDUP_RETENTION_MS_DOC = "An event whose id was seen within this time is dropped as a duplicate "
-        + "(a redelivered webhook, the same timer tick from several replicas). An id is remembered for at least this long "
-        + "and at most half as long again (ids are kept by time bucket, so a lookup is three point reads): about 50 bytes "
-        + "per event on disk, so 1 hour at 1,000 events/s is 180 to 270 MB. 0 turns duplicate detection off.";
+        + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for this long: "
+        + "about 50 bytes per event, so 1 hour at 1,000 events/s is about 180 MB. 0 turns duplicate detection off.";
 
     public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
     private static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "

@@ -7,6 +7,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,10 +18,6 @@ import dev.reflex.schemas.Event;
  * each timer replica): those are acted on once. Same id means same subject in practice, hence the same partition and
  * the same store. The store is a window store, which forgets by dropping whole segments older than the retention.
  * A retention of zero passes every event.
- *
- * <p>An id is stored at the start of its time bucket (half the retention), not at the time it was seen, so looking it up
- * is three point reads (this bucket and the two before) rather than an iterator over the store's segments: an id is
- * remembered for at least the retention and at most one and a half times it. See {@link #storeRetention}.
  */
 public final class DeduplicateProcessor implements Processor<String, Event, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(DeduplicateProcessor.class);
@@ -43,20 +40,6 @@ public final class DeduplicateProcessor implements Processor<String, Event, Stri
         this.seen = context.getStateStore(wiring.seenStore());
     }
 
-    /** The width of a time bucket: half the retention (at least a millisecond). */
-    static long bucket(Duration retention) {
-        return Math.max(1, retention.toMillis() / 2);
-    }
-
-    /**
-     * How long the store must keep what it holds: the two buckets before the current one, and the current one. At least a
-     * minute, so the store is valid when detection is off (retention 0).
-     */
-    public static Duration storeRetention(Duration retention) {
-        Duration kept = Duration.ofMillis(3 * bucket(retention));
-        return kept.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : kept;
-    }
-
     @Override
     public void process(Record<String, Event> record) {
         Event event = record.value();
@@ -65,15 +48,14 @@ public final class DeduplicateProcessor implements Processor<String, Event, Stri
         }
         if (!wiring.retention().isZero()) {
             long at = context.currentSystemTimeMs();
-            long bucket = bucket(wiring.retention());
-            long start = at - Math.floorMod(at, bucket);
-            for (int back = 0; back <= 2; back++) {
-                if (seen.fetch(event.getId(), start - back * bucket) != null) {
+            // the long-time fetch: the Instant one formats an error message prefix on every call
+            try (WindowStoreIterator<Long> earlier = seen.fetch(event.getId(), at - wiring.retention().toMillis(), at)) {
+                if (earlier.hasNext()) {
                     LOG.debug("event {} seen before; dropped as a duplicate", event.getId());
                     return;
                 }
             }
-            seen.put(event.getId(), at, start);
+            seen.put(event.getId(), at, at);
         }
         wiring.firstSeen().forward(context, record);
     }
