@@ -24,6 +24,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.rules.EventView;
 import dev.reflex.schemas.CloudEvents;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;
@@ -130,6 +131,8 @@ public final class Normalizer {
                 + " is missing; add it, or set reflex.normalizer." + source + ".type.default");
         }
         String id = text(root, mapping.id(), "id");
+        String data = new String(body, StandardCharsets.UTF_8);
+        EventView.parsed(data, root);
         return Event.newBuilder()
             .setId(id != null ? id : defaultId(origin))
             .setSource(source)
@@ -138,7 +141,7 @@ public final class Normalizer {
             .setTime(time(root.at(mapping.time()), mapping.time().toString(), origin))
             .setDatacontenttype(JSON)
             // the producer's own text: parsing proved it is one JSON object, and writing it again would cost as much
-            .setData(new String(body, StandardCharsets.UTF_8))
+            .setData(data)
             .setLabels(labels(root.at(mapping.labels())))
             .setSeverity(text(root, mapping.severity(), "severity"))
             .setCorrelationid(text(root, mapping.correlationid(), "correlationid"))
@@ -172,6 +175,7 @@ public final class Normalizer {
             dataText = data.asText();
         } else {
             dataText = data.toString();
+            EventView.parsed(dataText, data);
         }
         return cloudEvent(origin, attributes, dataContentType, dataText, null);
     }
@@ -203,7 +207,9 @@ public final class Normalizer {
         String media = mediaType(dataContentType);
         String text = null;
         if (isJson(media)) {
-            text = parseJson(bytes).toString();
+            JsonNode tree = parseJson(bytes);
+            text = tree.toString();
+            EventView.parsed(text, tree);
         } else if (media != null && (media.startsWith("text/") || media.endsWith("xml"))) {
             text = utf8(bytes);
         }
