@@ -23,7 +23,8 @@ public final class ExpressionGuard {
     /** The variable that holds the function library; not a name user text can write. */
     static final String FUNCTIONS_VARIABLE = "__fn";
 
-    private static final Set<String> ROOTS = Set.of("event", "registers", "correlation", "context", "result", "item", "loop");
+    /** The variables expressions may read. */
+    static final Set<String> ROOTS = Set.of("event", "registers", "correlation", "context", "result", "item", "loop");
     private static final Set<String> LITERALS = Set.of("true", "false", "null");
     private static final Set<String> FORBIDDEN_PROPERTIES = Set.of("class", "getClass", "classLoader", "declaringClass");
     private static final String[] OPERATORS = {
@@ -97,6 +98,11 @@ public final class ExpressionGuard {
             out.append(t.kind() == Kind.FUNCTION ? FUNCTIONS_VARIABLE + "." + t.text() : t.text());
         }
         return out.toString();
+    }
+
+    /** The texts of {@code source}'s tokens as the guard splits it (texts with their quotes); a RuleException when it cannot. */
+    static List<String> tokenTexts(String source) {
+        return tokenize(source).stream().map(Token::text).toList();
     }
 
     private static List<Token> tokenize(String s) {

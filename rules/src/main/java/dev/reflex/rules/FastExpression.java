@@ -3,6 +3,7 @@ package dev.reflex.rules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The expressions most rules are made of, evaluated without MVEL: fields of the variables (dot access and
@@ -26,8 +27,8 @@ final class FastExpression {
         }
     };
 
-    private static final java.util.Set<String> ROOTS = java.util.Set.of("event", "registers", "correlation", "context",
-        "result", "item", "loop");
+    private static final Pattern NUMBER = Pattern.compile("[0-9]+(\\.[0-9]+)?");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final int MAX_TOKENS = 200;
 
     private final Node root;
@@ -38,8 +39,13 @@ final class FastExpression {
 
     /** The fast form of {@code source}, or null when it is outside the subset. */
     static FastExpression of(String source) {
-        List<String> tokens = tokenize(source);
-        if (tokens == null || tokens.isEmpty() || tokens.size() > MAX_TOKENS) {
+        List<String> tokens;
+        try {
+            tokens = ExpressionGuard.tokenTexts(source);
+        } catch (RuleException e) {
+            return null;
+        }
+        if (tokens.isEmpty() || tokens.size() > MAX_TOKENS) {
             return null;
         }
         Parser parser = new Parser(tokens);
@@ -210,9 +216,9 @@ final class FastExpression {
             position++;
             char first = token.charAt(0);
             if (first == '\'' || first == '"') {
-                return new Literal(token.substring(1, token.length() - 1));
+                return text(token);
             }
-            if (Character.isDigit(first)) {
+            if (first >= '0' && first <= '9') {
                 return number(token);
             }
             switch (token) {
@@ -223,7 +229,7 @@ final class FastExpression {
                 case "null":
                     return new Literal(null);
                 default:
-                    return ROOTS.contains(token) ? path(token) : null;
+                    return ExpressionGuard.ROOTS.contains(token) ? path(token) : null;
             }
         }
 
@@ -232,29 +238,38 @@ final class FastExpression {
             while (true) {
                 if (accept(".")) {
                     String name = peek();
-                    if (name == null || !Character.isJavaIdentifierStart(name.charAt(0)) || name.equals("true")
-                        || name.equals("false") || name.equals("null")) {
+                    if (name == null || !NAME.matcher(name).matches() || name.equals("true") || name.equals("false")
+                        || name.equals("null")) {
                         return null;
                     }
                     position++;
                     keys.add(name);
                 } else if (accept("[")) {
                     String key = peek();
-                    if (key == null || key.charAt(0) != '\'' && key.charAt(0) != '"') {
+                    Node text = key == null || key.charAt(0) != '\'' && key.charAt(0) != '"' ? null : text(key);
+                    if (text == null) {
                         return null;
                     }
                     position++;
                     if (!accept("]")) {
                         return null;
                     }
-                    keys.add(key.substring(1, key.length() - 1));
+                    keys.add((String) ((Literal) text).constant());
                 } else {
                     return new Path(root, keys.toArray(String[]::new));
                 }
             }
         }
 
+        /** A quoted text; one with escapes is MVEL's to read. */
+        private static Node text(String token) {
+            return token.indexOf('\\') >= 0 ? null : new Literal(token.substring(1, token.length() - 1));
+        }
+
         private static Node number(String token) {
+            if (!NUMBER.matcher(token).matches()) {
+                return null; // 1e3, 10L, 2.5f: MVEL's
+            }
             if (token.indexOf('.') >= 0) {
                 return new Literal(Double.parseDouble(token));
             }
@@ -276,63 +291,5 @@ final class FastExpression {
             }
             return false;
         }
-    }
-
-    /** Names, numbers, quoted texts without escapes and the operators of the subset; null for anything else. */
-    private static List<String> tokenize(String source) {
-        List<String> tokens = new ArrayList<>();
-        int i = 0;
-        while (i < source.length()) {
-            char c = source.charAt(i);
-            if (Character.isWhitespace(c)) {
-                i++;
-            } else if (Character.isJavaIdentifierStart(c) && c != '$') {
-                int end = i + 1;
-                while (end < source.length() && Character.isJavaIdentifierPart(source.charAt(end)) && source.charAt(end) != '$') {
-                    end++;
-                }
-                tokens.add(source.substring(i, end));
-                i = end;
-            } else if (c >= '0' && c <= '9') {
-                int end = i + 1;
-                while (end < source.length() && source.charAt(end) >= '0' && source.charAt(end) <= '9') {
-                    end++;
-                }
-                if (end + 1 < source.length() && source.charAt(end) == '.' && Character.isDigit(source.charAt(end + 1))) {
-                    end += 2;
-                    while (end < source.length() && source.charAt(end) >= '0' && source.charAt(end) <= '9') {
-                        end++;
-                    }
-                }
-                // 1e3, 10L, 2.5f, 0x1F: MVEL's
-                if (end < source.length() && Character.isLetterOrDigit(source.charAt(end))) {
-                    return null;
-                }
-                tokens.add(source.substring(i, end));
-                i = end;
-            } else if (c == '\'' || c == '"') {
-                int end = source.indexOf(c, i + 1);
-                if (end < 0 || source.substring(i + 1, end).indexOf('\\') >= 0) {
-                    return null;
-                }
-                tokens.add(source.substring(i, end + 1));
-                i = end + 1;
-            } else {
-                String two = i + 1 < source.length() ? source.substring(i, i + 2) : "";
-                if (two.equals("==") || two.equals("!=") || two.equals("<=") || two.equals(">=") || two.equals("&&")
-                    || two.equals("||")) {
-                    tokens.add(two);
-                    i += 2;
-                } else if (two.equals(".?")) {
-                    return null;
-                } else if ("<>()[].".indexOf(c) >= 0) {
-                    tokens.add(String.valueOf(c));
-                    i++;
-                } else {
-                    return null;
-                }
-            }
-        }
-        return tokens;
     }
 }

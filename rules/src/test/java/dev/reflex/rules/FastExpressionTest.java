@@ -112,7 +112,7 @@ class FastExpressionTest {
         for (String source : List.of("len(event.data.v) > 1", "event.data.v in ['a', 'b']", "!(event.data.v == 1)",
             "event.data.v + 1 > 2", "event.data.v > -1", "event.data.v ? 1 : 2", "event.data.v == 1e3", "event.data.v == 010",
             "event.data.v == 'it\\'s'", "event.data.list[0] == 1", "event.data.?v == 1", "event.data.v contains 'a'",
-            "event.data.v == 12345678901", "x == 1", "event.data.v ==", "(event.data.v == 1", "event.data.v == 1)")) {
+            "event.data.v == 12345678901", "event.data.v == \u0661", "x == 1", "event.data.v ==", "(event.data.v == 1", "event.data.v == 1)")) {
             assertThat(FastExpression.of(source)).as(source).isNull();
         }
     }
