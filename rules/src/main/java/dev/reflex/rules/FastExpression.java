@@ -168,19 +168,19 @@ final class FastExpression {
         }
 
         Node or() {
-            Node left = and();
-            while (left != null && accept("||")) {
-                Node right = and();
-                left = right == null ? null : new Logic(false, left, right);
-            }
-            return left;
+            return chain("||", this::and);
         }
 
         Node and() {
-            Node left = comparison();
-            while (left != null && accept("&&")) {
-                Node right = comparison();
-                left = right == null ? null : new Logic(true, left, right);
+            return chain("&&", this::comparison);
+        }
+
+        /** {@code operand (operator operand)*}, left to right. */
+        private Node chain(String operator, java.util.function.Supplier<Node> operand) {
+            Node left = operand.get();
+            while (left != null && accept(operator)) {
+                Node right = operand.get();
+                left = right == null ? null : new Logic(operator.equals("&&"), left, right);
             }
             return left;
         }
