@@ -63,8 +63,11 @@ final class FlowKillRun {
         BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, FLOW);
         List<String> problems = new ArrayList<>();
         int kills = 0;
-        // slow calls take 1.5 s; each flaky path fails on its first call
-        try (StubService service = new StubService((path, n) -> path.startsWith("/slow/") ? new int[] {200, 1_500}
+        // The HTTP actor runs one action at a time and every instance's slow call is emitted at once (their waits time out
+        // together), so all slow calls must fit in the step timeout (2m): 1.5 s each, less with more instances, 50 s in
+        // all at most. Each flaky path fails on its first call.
+        int slowMs = Math.min(1_500, 50_000 / instances);
+        try (StubService service = new StubService((path, n) -> path.startsWith("/slow/") ? new int[] {200, slowMs}
                 : path.startsWith("/flaky/") && n == 1 ? new int[] {500, 0} : new int[] {200, 0})) {
             List<String> actorArgs = List.of("act", "http", "--system", "stub", "--bootstrap-servers", cluster.bootstrap(),
                 "--schema-registry-url", cluster.registryUrl(), "--topic-prefix", names.prefix(), "--set", "http.base.url=" + service.url(),
