@@ -54,7 +54,11 @@ class FastExpressionTest {
             "(event.data.v == 'on' || event.data.v == true) && registers.freeze == null",
             "event.data.v && true", "true && event.data.v", "false && event.data.v", "true || event.data.v",
             "event.data.v || false", "event.subject == 'web-1' && event.time > 0", "event.type == \"cpu.high\"",
-            "event.data.v.x == 1 || event.data.v == 95", "event.labels.team == null", "event.data.v == event.data.v"));
+            "event.data.v.x == 1 || event.data.v == 95", "event.labels.team == null", "event.data.v == event.data.v",
+            // precedence: && binds tighter than ||, on either side
+            "event.data.v == 1 || event.data.v == 95 && registers.freeze == 'on'",
+            "event.data.v == 95 && registers.freeze == 'on' || event.data.v == 1",
+            "event.data.v == 'on' || registers.freeze == 'on' && event.data.v != 'on' || false"));
         return all;
     }
 
