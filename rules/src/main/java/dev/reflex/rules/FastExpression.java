@@ -104,7 +104,18 @@ final class FastExpression {
         }
     }
 
-    private record Comparison(String operator, Node left, Node right) implements Node {
+    /** The six comparisons, by their text. */
+    private enum Operator {
+        EQ("=="), NE("!="), LE("<="), GE(">="), LT("<"), GT(">");
+
+        final String text;
+
+        Operator(String text) {
+            this.text = text;
+        }
+    }
+
+    private record Comparison(Operator operator, Node left, Node right) implements Node {
         @Override
         public Object value(Map<String, Object> variables) {
             Object l = left.value(variables);
@@ -115,12 +126,12 @@ final class FastExpression {
             if (r == UNDECIDED) {
                 return UNDECIDED;
             }
-            if (operator.equals("==") || operator.equals("!=")) {
+            if (operator == Operator.EQ || operator == Operator.NE) {
                 Object equal = equal(l, r);
                 if (equal == UNDECIDED) {
                     return UNDECIDED;
                 }
-                return operator.equals("==") == (Boolean) equal;
+                return (operator == Operator.EQ) == (Boolean) equal;
             }
             if (!isNumber(l) || !isNumber(r)) {
                 return UNDECIDED;
@@ -129,9 +140,9 @@ final class FastExpression {
             Number b = (Number) r;
             boolean whole = !(a instanceof Double) && !(b instanceof Double);
             return switch (operator) {
-                case "<" -> whole ? a.longValue() < b.longValue() : a.doubleValue() < b.doubleValue();
-                case "<=" -> whole ? a.longValue() <= b.longValue() : a.doubleValue() <= b.doubleValue();
-                case ">" -> whole ? a.longValue() > b.longValue() : a.doubleValue() > b.doubleValue();
+                case LT -> whole ? a.longValue() < b.longValue() : a.doubleValue() < b.doubleValue();
+                case LE -> whole ? a.longValue() <= b.longValue() : a.doubleValue() <= b.doubleValue();
+                case GT -> whole ? a.longValue() > b.longValue() : a.doubleValue() > b.doubleValue();
                 default -> whole ? a.longValue() >= b.longValue() : a.doubleValue() >= b.doubleValue();
             };
         }
@@ -190,8 +201,8 @@ final class FastExpression {
             if (left == null) {
                 return null;
             }
-            for (String operator : new String[] {"==", "!=", "<=", ">=", "<", ">"}) {
-                if (accept(operator)) {
+            for (Operator operator : Operator.values()) {
+                if (accept(operator.text)) {
                     Node right = operand();
                     return right == null ? null : new Comparison(operator, left, right);
                 }
