@@ -38,7 +38,7 @@ import dev.reflex.engine.EngineConfig;
  *
  * <p>Usage: {@code bench/run-throughput [--quick | EVENTS] [--only GUARANTEE/PARTITIONING | --stateful]} (default
  * 1,000,000 events, about 20 minutes; --quick is 50,000; --only runs just that engine configuration, e.g. for a
- * profiler; --stateful just the stateful workloads).
+ * profiler, with any KEY=VALUE arguments after it as further engine settings; --stateful just the stateful workloads).
  */
 public final class EngineThroughput {
     private EngineThroughput() {
@@ -93,6 +93,15 @@ public final class EngineThroughput {
     public static void main(String[] args) throws Exception {
         int events = args.length == 0 ? 1_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
         String only = args.length > 2 && args[1].equals("--only") ? args[2] : null;
+        // with --only, any further KEY=VALUE arguments are engine settings (Kafka Streams and client ones included)
+        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        for (int i = 3; only != null && i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("expected KEY=VALUE after --only " + only + ", got " + args[i]);
+            }
+            settings.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
         boolean statefulOnly = args.length > 1 && args[1].equals("--stateful");
         try (BenchCluster cluster = BenchCluster.start()) {
             System.err.printf("producing %,d events...%n", events);
@@ -113,7 +122,8 @@ public final class EngineThroughput {
             for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
                 if (only != null) {
                     if (only.startsWith(guarantee + "/")) {
-                        reflex(cluster, input, guarantee, only.substring(guarantee.length() + 1), events);
+                        reflex(cluster, input, events, BenchCluster.rulesYaml(), 0, settings, 1, guarantee,
+                            only.substring(guarantee.length() + 1));
                     }
                     continue;
                 }
