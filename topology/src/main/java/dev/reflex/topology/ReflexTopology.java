@@ -30,6 +30,7 @@ import dev.reflex.topology.internals.EvaluateProcessor;
 import dev.reflex.topology.internals.NormalizeProcessor;
 import dev.reflex.topology.internals.Output;
 import dev.reflex.topology.internals.RegisterOpProcessor;
+import dev.reflex.topology.internals.RegisterReads;
 import dev.reflex.topology.internals.ResultProcessor;
 import dev.reflex.topology.internals.RuleLoader;
 import dev.reflex.topology.internals.TableLoader;
@@ -117,7 +118,7 @@ public final class ReflexTopology {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void addCorrelation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
-                                       ProcessingListener listener) {
+                                       ProcessingListener listener, RegisterReads registerReads) {
         Serializer<String> keys = Serdes.String().serializer();
         topology.addSource(CORRELATE_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.correlate().name());
@@ -128,7 +129,7 @@ public final class ReflexTopology {
             DECODE_CORRELATE);
         CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), listener);
         CorrelateProcessor.Wiring wiring = new CorrelateProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
-            FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, Output.<Action>to(CORRELATE_ACTIONS_SINK),
+            FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, registerReads, Output.<Action>to(CORRELATE_ACTIONS_SINK),
             Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK), Output.<Decision>to(CORRELATE_DECISIONS_SINK),
             Output.<FlowTransition>to(CORRELATE_FLOWS_SINK));
         topology.addProcessor(CORRELATE, () -> new CorrelateProcessor(correlate, wiring), DECODE_CORRELATE);
@@ -155,7 +156,7 @@ public final class ReflexTopology {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void addEvaluation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
-                                      ProcessingListener listener, String suffix, String... parents) {
+                                      ProcessingListener listener, RegisterReads registerReads, String suffix, String... parents) {
         Serializer<String> keys = Serdes.String().serializer();
         String deduplicate = DEDUPLICATE + suffix;
         String evaluate = EVALUATE + suffix;
@@ -170,7 +171,7 @@ public final class ReflexTopology {
 
         EvaluateProcessor.Options evaluateOptions = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
             options.unmatched(), listener);
-        EvaluateProcessor.Wiring wiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, Output.<Action>to(ACTIONS_SINK + suffix),
+        EvaluateProcessor.Wiring wiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, registerReads, Output.<Action>to(ACTIONS_SINK + suffix),
             Output.<RegisterOp>to(REGISTER_OPS_SINK + suffix), Output.<Decision>to(DECISIONS_SINK + suffix),
             Output.<CorrelationInput>to(CORRELATE_SINK + suffix));
         topology.addProcessor(evaluate, () -> new EvaluateProcessor(evaluateOptions, wiring), deduplicate);
@@ -206,6 +207,8 @@ public final class ReflexTopology {
         Topology topology = new Topology();
         Serializer<String> keys = Serdes.String().serializer();
         String reader = options.reader();
+        // shared by the global thread's loader of the registers store and every stream thread's readers of it
+        RegisterReads registerReads = new RegisterReads();
         Partitioning partitioning = options.partitioning();
         // AUTO evaluates in both places, so the nodes evaluating at ingest get names of their own; INGEST keeps the plain ones
         String atIngest = partitioning == Partitioning.AUTO ? AT_INGEST : "";
@@ -236,10 +239,10 @@ public final class ReflexTopology {
                 new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK)), Partitioning::wasEvaluated),
                 EVENTS_SOURCE);
             topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()), DECODE_EVENTS);
-            addEvaluation(topology, options, topics, rules, listener, "", DECODE_EVENTS);
+            addEvaluation(topology, options, topics, rules, listener, registerReads, "", DECODE_EVENTS);
         }
         if (partitioning != Partitioning.SUBJECT) {
-            addEvaluation(topology, options, topics, rules, listener, atIngest, NORMALIZE, RESULTS_TO_EVENTS);
+            addEvaluation(topology, options, topics, rules, listener, registerReads, atIngest, NORMALIZE, RESULTS_TO_EVENTS);
         }
 
         topology.addSource(REGISTER_OPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
@@ -257,7 +260,7 @@ public final class ReflexTopology {
             APPLY_REGISTER_OPS);
 
         // after the sub-topologies that were there before it, so their numbers (and task ids) stay as they were
-        addCorrelation(topology, options, topics, rules, listener);
+        addCorrelation(topology, options, topics, rules, listener, registerReads);
 
         topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
             NORMALIZE, DECODE_RESULTS);
@@ -273,7 +276,8 @@ public final class ReflexTopology {
                 .withLoggingDisabled(),
             REGISTERS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
             topics.registers().name(), LOAD_REGISTERS,
-            () -> new TableLoader<Register>(REGISTERS_STORE, topics.registers().valueSerde().deserializer(), LOAD_REGISTERS, reader, deadLetters));
+            () -> new TableLoader<Register>(REGISTERS_STORE, topics.registers().valueSerde().deserializer(), LOAD_REGISTERS, reader, deadLetters,
+                registerReads));
         return topology;
     }
 }

@@ -67,10 +67,10 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
 
     /**
      * The correlation state store, the deadline index (shared with flows), the flow instance and flow version stores, the
-     * register values (global store), and where each kind of record goes.
+     * register values (global store, through the reads kept), and where each kind of record goes.
      */
     public record Wiring(String stateStore, String deadlineStore, String flowInstancesStore, String flowVersionsStore,
-                         String registersStore, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
+                         String registersStore, RegisterReads registerReads, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
                          Output<FlowTransition> flows) {
     }
 
@@ -323,7 +323,7 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
     }
 
     private String registerValue(String name, long now) {
-        Register register = registers.get(name);
+        Register register = wiring.registerReads().get(registers, name);
         return Registers.isUnset(register, now) ? null : register.getValue();
     }
 

@@ -9,7 +9,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +44,8 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
                           dev.reflex.topology.ProcessingListener listener) {
     }
 
-    /** The register values it reads (the global store) and where each kind of record it emits goes. */
-    public record Wiring(String registersStore, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
+    /** The register values it reads (the global store, through the reads kept) and where each kind of record it emits goes. */
+    public record Wiring(String registersStore, RegisterReads registerReads, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
                          Output<CorrelationInput> correlations) {
     }
 
@@ -53,7 +53,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     private final Wiring wiring;
     private final long slowMicros;
     private ProcessorContext<String, SpecificRecord> context;
-    private KeyValueStore<String, Register> registers;
+    private ReadOnlyKeyValueStore<String, Register> registers;
 
     public EvaluateProcessor(Options options, Wiring wiring) {
         this.options = options;
@@ -118,7 +118,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
     }
 
     private String registerValue(String name) {
-        Register register = registers.get(name);
+        Register register = wiring.registerReads().get(registers, name);
         return Registers.isUnset(register, context.currentSystemTimeMs()) ? null : register.getValue();
     }
 }

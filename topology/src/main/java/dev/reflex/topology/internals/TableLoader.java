@@ -6,20 +6,34 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import dev.reflex.topology.GlobalDeadLetters;
 
-/** Keeps a global store equal to its compacted topic: a value is put, a tombstone deletes. */
+/**
+ * Keeps a global store equal to its compacted topic: a value is put, a tombstone deletes. Whoever keeps values read
+ * from the store is told of each change ({@link Changes}).
+ */
 public final class TableLoader<V> extends GlobalLoader<V> {
+    /** Told after the loader changed a key of the store, and when it starts (the store may then hold anything). */
+    public interface Changes {
+        void changed(String key);
+
+        void clear();
+    }
+
     private final String storeName;
+    private final Changes changes;
     private KeyValueStore<String, V> store;
 
-    public TableLoader(String storeName, Deserializer<V> values, String stage, String reader, GlobalDeadLetters deadLetters) {
+    public TableLoader(String storeName, Deserializer<V> values, String stage, String reader, GlobalDeadLetters deadLetters,
+                       Changes changes) {
         super(values, stage, reader, deadLetters);
         this.storeName = storeName;
+        this.changes = changes;
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         super.init(context);
         store = context.getStateStore(storeName);
+        changes.clear();
     }
 
     @Override
@@ -32,5 +46,6 @@ public final class TableLoader<V> extends GlobalLoader<V> {
         } else {
             store.put(key, value);
         }
+        changes.changed(key);
     }
 }
