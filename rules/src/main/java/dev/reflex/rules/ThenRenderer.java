@@ -36,18 +36,23 @@ final class ThenRenderer {
      *                correlation firing's id)
      */
     static Rendered render(CompiledRule rule, Event event, String causeId, String idBase, Map<String, Object> variables, Instant now) {
-        String step = "actions";
+        // where rendering is, as text only if it fails: concatenating it at every step cost more than a one-field template
+        Step step = Step.START;
+        int index = -1;
+        String param = null;
         try {
             List<Action> actions = new ArrayList<>(rule.actions().size());
             for (int i = 0; i < rule.actions().size(); i++) {
-                step = "actions[" + i + "]";
+                step = Step.ACTION;
+                index = i;
                 CompiledRule.CompiledAction a = rule.actions().get(i);
                 Map<String, String> params = new TreeMap<>();
                 for (Map.Entry<String, Template> p : a.params().entrySet()) {
-                    step = "actions[" + i + "].params." + p.getKey();
+                    step = Step.PARAM;
+                    param = p.getKey();
                     params.put(p.getKey(), p.getValue().render(variables));
                 }
-                step = "actions[" + i + "].target";
+                step = Step.TARGET;
                 String target = a.target() == null ? event.getSubject() : a.target().render(variables);
                 actions.add(Action.newBuilder()
                     .setId(ActionIds.of(idBase, rule.id(), rule.version(), i))
@@ -67,7 +72,8 @@ final class ThenRenderer {
             }
             List<RegisterOp> ops = new ArrayList<>(rule.registerOps().size());
             for (int i = 0; i < rule.registerOps().size(); i++) {
-                step = "registers[" + i + "]";
+                step = Step.REGISTER;
+                index = i;
                 CompiledRule.CompiledRegisterOp op = rule.registerOps().get(i);
                 String name = op.name().render(variables);
                 if (name.isBlank()) {
@@ -85,7 +91,21 @@ final class ThenRenderer {
             }
             return new Rendered(actions, ops);
         } catch (RuntimeException e) {
-            throw new Failed(step, e);
+            throw new Failed(step.describe(index, param), e);
+        }
+    }
+
+    private enum Step {
+        START, ACTION, PARAM, TARGET, REGISTER;
+
+        String describe(int index, String param) {
+            return switch (this) {
+                case START -> "actions";
+                case ACTION -> "actions[" + index + "]";
+                case PARAM -> "actions[" + index + "].params." + param;
+                case TARGET -> "actions[" + index + "].target";
+                case REGISTER -> "registers[" + index + "]";
+            };
         }
     }
 }

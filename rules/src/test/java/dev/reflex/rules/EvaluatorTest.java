@@ -115,6 +115,40 @@ class EvaluatorTest {
     }
 
     @Test
+    void aRenderingErrorSaysWhichActionParameterTargetOrRegisterFailed() {
+        RuleBook book = new RuleBook();
+        book.put(rule("""
+            id: bad-param
+            when: {type: cpu.high}
+            then:
+              - {system: ops, action: a, params: {host: "${event.subject}"}}
+              - {system: ops, action: b, params: {host: "${event.subject}", level: "${event.data.nested.value}"}}
+            """));
+        book.put(rule("""
+            id: bad-target
+            when: {type: cpu.high}
+            then: [{system: ops, action: a, target: "${event.data.nested.value}"}]
+            """));
+        book.put(rule("""
+            id: empty-register
+            when: {type: cpu.high}
+            then:
+              - {system: ops, action: a}
+              - set: "${event.data.none}"
+                value: x
+            """));
+
+        Evaluation result = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97,\"none\":\"\"}"), book.index(), n -> null, NOW);
+
+        assertThat(result.outcomes()).extracting(RuleOutcome::getOutcome).containsOnly(Outcome.ERROR);
+        assertThat(result.outcomes()).extracting(RuleOutcome::getDetail).satisfiesExactly(
+            d -> assertThat(d).startsWith("actions[1].params.level: "),
+            d -> assertThat(d).startsWith("actions[0].target: "),
+            d -> assertThat(d).isEqualTo("registers[0]: the register name rendered empty"));
+        assertThat(result.actions()).isEmpty();
+    }
+
+    @Test
     void aRuleVersionIsCompiledOnceAndReplacedWhenItChanges() {
         RuleBook book = new RuleBook();
         Rule v1 = rule(SCALE_OUT);

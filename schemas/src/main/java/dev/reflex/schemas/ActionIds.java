@@ -31,10 +31,14 @@ public final class ActionIds {
         MessageDigest sha256 = SHA256.get();
         sha256.reset();
         // Length-prefixed parts: ("a:b", "c") and ("a", "b:c") must not collide.
+        byte[] length = new byte[4];
         for (String part : parts) {
             byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-            sha256.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16),
-                (byte) (bytes.length >>> 8), (byte) bytes.length});
+            length[0] = (byte) (bytes.length >>> 24);
+            length[1] = (byte) (bytes.length >>> 16);
+            length[2] = (byte) (bytes.length >>> 8);
+            length[3] = (byte) bytes.length;
+            sha256.update(length);
             sha256.update(bytes);
         }
         return HexFormat.of().formatHex(sha256.digest(), 0, 16);

@@ -96,26 +96,78 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         return id;
     }
 
+    /**
+     * Where a thread serializes: a buffer without the locking of ByteArrayOutputStream (the encoder writes each field
+     * to it), reused with its encoder from record to record.
+     */
+    private static final class Scratch extends ByteArrayOutputStream {
+        /** A buffer grown past this by one large record is not kept for the next ones. */
+        private static final int KEEP_AT_MOST = 1024 * 1024;
+
+        private BinaryEncoder encoder;
+
+        Scratch() {
+            super(4096);
+        }
+
+        BinaryEncoder encoder() {
+            encoder = EncoderFactory.get().directBinaryEncoder(this, encoder);
+            return encoder;
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
+        }
+
+        byte[] take() {
+            byte[] bytes = java.util.Arrays.copyOf(buf, count);
+            count = 0;
+            if (buf.length > KEEP_AT_MOST) {
+                buf = new byte[4096];
+            }
+            return bytes;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     byte[] serialize(String topic, T record) {
         if (record == null) {
             return null;
         }
         Integer known = idsByTopic.get(topic);
         int id = known != null ? known : idFor(topic);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Scratch out = SCRATCH.get();
+        out.reset();
         out.write(MAGIC_BYTE);
         out.write(id >>> 24);
         out.write(id >>> 16);
         out.write(id >>> 8);
         out.write(id);
         try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+            BinaryEncoder encoder = out.encoder();
             writer.write(record, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
+            out.reset();
             throw new SerializationException("cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
-        return out.toByteArray();
+        return out.take();
     }
 
     T deserialize(String topic, byte[] bytes) {
