@@ -191,6 +191,8 @@ public final class EngineThroughput {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         // the engine's default for both guarantees; at_least_once would otherwise commit only every 30 s
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
+        // and the engine's other defaults for Kafka settings (its producers' batch size)
+        EngineConfig.KAFKA_DEFAULTS.forEach(d -> props.put(d.name(), d.value()));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, cluster.dir.resolve(app).toString());
         props.put("consumer.auto.offset.reset", "earliest");

@@ -27,9 +27,14 @@ public final class ConfigReference {
             .append("(`--set key=value`, and the named flags of each command), in rising order of precedence. ")
             .append("The environment variable is `REFLEX_` plus the name in capitals with `.` and `-` as `_`, ")
             .append("without a leading `reflex.`: `bootstrap.servers` is `REFLEX_BOOTSTRAP_SERVERS`.\n\n");
+        StringBuilder kafkaDefaults = new StringBuilder();
+        for (EngineConfig.KafkaDefault d : EngineConfig.KAFKA_DEFAULTS) {
+            kafkaDefaults.append("- `").append(d.name()).append("` = `").append(d.value()).append("`: ").append(d.why()).append(".\n");
+        }
         section(md, "Engine (`reflex engine`)", EngineConfig.CONFIG, EngineConfig.PREFIXES,
             "Settings not listed here are passed to Kafka Streams and its clients unchanged, e.g. "
-                + "`--set replication.factor=3` or `--set producer.compression.type=zstd`.\n");
+                + "`--set replication.factor=3` or `--set producer.compression.type=zstd`. Reflex sets these unless they are given:\n\n"
+                + kafkaDefaults);
         section(md, "Webhook connector (`reflex connect webhook`, and in `reflex dev`)", WebhookConfig.CONFIG, WebhookConfig.PREFIXES,
             "Endpoints: `POST /events/{source}` (a JSON object or a CloudEvent, structured or binary), `POST /alertmanager` "
                 + "(Alertmanager's webhook: one event per alert), `POST /github` (GitHub webhooks, signature verified), "

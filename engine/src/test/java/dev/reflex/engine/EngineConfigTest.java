@@ -11,6 +11,23 @@ import org.junit.jupiter.api.Test;
 /** The API may listen beyond loopback only with a token. */
 class EngineConfigTest {
     @Test
+    void reflexsKafkaDefaultsApplyUnlessTheUserGaveTheSettingInEitherForm() {
+        Map<String, Object> base = Map.of(EngineConfig.API_PORT_CONFIG, -1);
+        assertThat(new EngineConfig(base).streamsProperties())
+            .containsEntry("producer.batch.size", EngineConfig.DEFAULT_PRODUCER_BATCH_SIZE)
+            .containsEntry("max.task.idle.ms", -1L)
+            .doesNotContainKey("batch.size");
+        var plain = new java.util.HashMap<String, Object>(base);
+        plain.put("batch.size", "32768");
+        assertThat(new EngineConfig(plain).streamsProperties()).containsEntry("batch.size", "32768").doesNotContainKey("producer.batch.size");
+        var prefixed = new java.util.HashMap<String, Object>(base);
+        prefixed.put("producer.batch.size", "65536");
+        prefixed.put("max.task.idle.ms", "0");
+        assertThat(new EngineConfig(prefixed).streamsProperties()).containsEntry("producer.batch.size", "65536")
+            .containsEntry("max.task.idle.ms", "0");
+    }
+
+    @Test
     void anApiBeyondLoopbackWithoutATokenIsRefusedWithWhatToSet() {
         assertThatThrownBy(() -> new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0")))
             .isInstanceOf(ConfigException.class).hasMessageContaining("reflex.api.token").hasMessageContaining("REFLEX_API_TOKEN");
