@@ -250,11 +250,21 @@ final class BenchCluster implements AutoCloseable {
      * {@link System#nanoTime()}) its committed offsets on {@code measured} first covered {@code fraction} of that topic.
      */
     long awaitConsumed(String group, List<String> topics, String measured, double fraction) throws Exception {
-        return awaitConsumed(admin, group, topics, Duration.ofMinutes(30), measured, fraction);
+        return awaitConsumed(group, topics, measured, fraction, () -> { });
+    }
+
+    /** As above, running {@code reached} once the fraction is consumed. */
+    long awaitConsumed(String group, List<String> topics, String measured, double fraction, Runnable onReached) throws Exception {
+        return awaitConsumed(admin, group, topics, Duration.ofMinutes(30), measured, fraction, onReached);
     }
 
     private static long awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout, String measured,
                                       double fraction) throws Exception {
+        return awaitConsumed(admin, group, topics, timeout, measured, fraction, () -> { });
+    }
+
+    private static long awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout, String measured,
+                                      double fraction, Runnable onReached) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long reached = -1;
         while (System.nanoTime() < deadline) {
@@ -279,6 +289,7 @@ final class BenchCluster implements AutoCloseable {
                 }
                 if (end > 0 && done >= fraction * end) {
                     reached = now;
+                    onReached.run();
                 }
             }
             boolean done = ends.entrySet().stream().allMatch(e -> {

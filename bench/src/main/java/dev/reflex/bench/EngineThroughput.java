@@ -51,8 +51,37 @@ public final class EngineThroughput {
     /** The share of the input consumed before the clock starts. */
     static final double STEADY_FROM = 0.10;
 
-    /** A measured run: events/s at steady state, events/s from start, and what its producers wrote. */
-    record Run(double steady, double fromStart, Written written) {
+    /**
+     * A measured run: events/s at steady state, events/s from start, what its producers wrote, and the CPU time its own
+     * threads (stream threads, their producers' network threads, the global thread) spent per event at steady state,
+     * in microseconds. On a shared 2-core machine the rate moves with whatever else the cores do; the CPU per event is
+     * the work itself, and far steadier from run to run.
+     */
+    record Run(double steady, double fromStart, Written written, double cpuMicros) {
+    }
+
+    /** CPU time so far of each live thread whose name contains {@code app}, by thread id. */
+    static Map<Long, Long> cpuOf(String app) {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new java.util.HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains(app)) {
+                long nanos = threads.getThreadCpuTime(info.getThreadId());
+                if (nanos >= 0) {
+                    cpu.put(info.getThreadId(), nanos);
+                }
+            }
+        }
+        return cpu;
+    }
+
+    /** Nanoseconds of CPU spent between two {@link #cpuOf} snapshots (threads started in between count from zero). */
+    static long cpuBetween(Map<Long, Long> before, Map<Long, Long> after) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return sum;
     }
 
     /** Records and bytes (in the record batches sent) an application wrote, in all and by topic. */
@@ -200,8 +229,8 @@ public final class EngineThroughput {
             long start = System.nanoTime();
             streams.start();
             Run run = timed(cluster, app, List.of(input), input, events, start, () -> Written.of(streams.metrics()));
-            System.err.printf("pass-through %s, %d record(s) out per event, %d thread(s): %,.0f events/s (%,.0f from start)%n", guarantee,
-                copies, threads, run.steady(), run.fromStart());
+            System.err.printf("pass-through %s, %d record(s) out per event, %d thread(s): %,.0f events/s (%,.0f from start), %.1f µs CPU per event%n",
+                guarantee, copies, threads, run.steady(), run.fromStart(), run.cpuMicros());
             return run;
         }
     }
@@ -279,8 +308,8 @@ public final class EngineThroughput {
             }
             Run run = timed(cluster, names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning), ingest, events,
                 start, () -> Written.sum(engines.stream().map(e -> Written.of(e.metrics())).toList()));
-            System.err.printf("%s: %,.0f events/s (%,.0f from start), %.2f records per event%n", what, run.steady(), run.fromStart(),
-                run.written().records() / events);
+            System.err.printf("%s: %,.0f events/s (%,.0f from start), %.2f records per event, %.1f µs CPU per event%n", what,
+                run.steady(), run.fromStart(), run.written().records() / events, run.cpuMicros());
             return run;
         } finally {
             engines.forEach(Engine::close);
@@ -302,9 +331,11 @@ public final class EngineThroughput {
     /** Waits for the group to consume its inputs; the rates, and what {@code written} says once it has. */
     private static Run timed(BenchCluster cluster, String group, List<String> inputs, String measured, int events, long start,
                              java.util.function.Supplier<Written> written) throws Exception {
-        long steadyFrom = cluster.awaitConsumed(group, inputs, measured, STEADY_FROM);
+        var cpuAtSteady = new java.util.concurrent.atomic.AtomicReference<Map<Long, Long>>(Map.of());
+        long steadyFrom = cluster.awaitConsumed(group, inputs, measured, STEADY_FROM, () -> cpuAtSteady.set(cpuOf(group)));
         long end = System.nanoTime();
+        long cpu = cpuBetween(cpuAtSteady.get(), cpuOf(group));
         double steady = events * (1 - STEADY_FROM) / ((end - steadyFrom) / 1e9);
-        return new Run(steady, events / ((end - start) / 1e9), written.get());
+        return new Run(steady, events / ((end - start) / 1e9), written.get(), cpu / 1e3 / (events * (1 - STEADY_FROM)));
     }
 }
