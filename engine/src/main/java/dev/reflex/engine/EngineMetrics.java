@@ -36,7 +36,9 @@ final class EngineMetrics implements ProcessingListener {
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
     // the counters by tag value, so the per-event path is one map lookup
     private final Map<String, Counter> eventsIn = new ConcurrentHashMap<>();
-    private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+    // by Outcome, or NO_RULES: a lookup by enum per rule outcome, the tag text made once
+    private final Map<Object, Counter> decisions = new ConcurrentHashMap<>();
+    private static final Object NO_RULES = "none";
     private final Map<String, Counter> matches = new ConcurrentHashMap<>();
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final Timer evaluation;
@@ -69,10 +71,10 @@ final class EngineMetrics implements ProcessingListener {
     @Override
     public void decided(Decision decision, Instant eventTime) {
         if (decision.getRules().isEmpty()) {
-            decisions("none");
+            decisions(NO_RULES);
         }
         for (RuleOutcome outcome : decision.getRules()) {
-            decisions(outcome.getOutcome().name().toLowerCase(Locale.ROOT));
+            decisions(outcome.getOutcome());
             if (outcome.getOutcome() == Outcome.MATCHED || outcome.getOutcome() == Outcome.FIRED) {
                 matches.computeIfAbsent(bounded(rules, outcome.getRuleId()), rule -> Counter.builder("reflex.rule.matches")
                     .description("Rules that acted on an event or fired a correlation, by rule").tag("rule", rule).register(registry))
@@ -94,9 +96,10 @@ final class EngineMetrics implements ProcessingListener {
             .tag("stage", letter.getStage()).tag("topic", bounded(topics, letter.getTopic())).register(registry).increment();
     }
 
-    private void decisions(String outcome) {
+    private void decisions(Object outcome) {
         decisions.computeIfAbsent(outcome, o -> Counter.builder("reflex.decisions")
-            .description("Rule outcomes recorded in decisions (none: a decision with no rule considered)").tag("outcome", o)
+            .description("Rule outcomes recorded in decisions (none: a decision with no rule considered)")
+            .tag("outcome", o instanceof Outcome known ? known.name().toLowerCase(Locale.ROOT) : o.toString())
             .register(registry)).increment();
     }
 
