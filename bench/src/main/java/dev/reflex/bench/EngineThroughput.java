@@ -174,15 +174,15 @@ public final class EngineThroughput {
     }
 
     private static void print(List<Row> rows, int copies, int events, Written defaultWrites) {
-        System.out.printf("%nEvents per second at steady state (from 10%% to 100%% of the input consumed); %d = records Reflex writes per event.%n%n", copies);
-        System.out.printf("| guarantee | reflex.evaluate.partitioning | pass-through | %d-record pass-through | Reflex | Reflex / pass-through | Reflex / %d-record pass-through | Reflex from start, start-up included |%n",
-            copies, copies);
-        System.out.printf("|---|---|---|---|---|---|---|---|%n");
+        System.out.printf("%nEvents per second at steady state (from 10%% to 100%% of the input consumed); %d = records Reflex writes per event; CPU: what the application's own threads spent per event at steady state (the broker's excluded).%n%n", copies);
+        System.out.printf("| guarantee | reflex.evaluate.partitioning | pass-through | %d-record pass-through | Reflex | Reflex / pass-through | Reflex / %d-record pass-through | Reflex from start, start-up included | CPU µs per event: %d-record pass-through / Reflex |%n",
+            copies, copies, copies);
+        System.out.printf("|---|---|---|---|---|---|---|---|---|%n");
         for (Row r : rows) {
-            System.out.printf("| %s | %s%s | %,.0f | %,.0f | %,.0f | %.0f%% | %.0f%% | %,.0f |%n", r.guarantee(), r.partitioning(),
+            System.out.printf("| %s | %s%s | %,.0f | %,.0f | %,.0f | %.0f%% | %.0f%% | %,.0f | %.1f / %.1f |%n", r.guarantee(), r.partitioning(),
                 r.partitioning().equals(DEFAULT_PARTITIONING) ? " (default)" : "", r.passThrough().steady(), r.sameWrites().steady(),
                 r.reflex().steady(), 100 * r.reflex().steady() / r.passThrough().steady(), 100 * r.reflex().steady() / r.sameWrites().steady(),
-                r.reflex().fromStart());
+                r.reflex().fromStart(), r.sameWrites().cpuMicros(), r.reflex().cpuMicros());
         }
         if (defaultWrites != null) {
             System.out.printf("%nWritten per event by the default configuration (exactly_once_v2, %s), by topic (bytes in the record batches sent, uncompressed):%n%n",
@@ -260,13 +260,13 @@ public final class EngineThroughput {
         Run flows = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml() + FLOW, FLOWS);
         System.out.printf("%nStateful features, default configuration (%s, %s), same events, one run after the other:%n%n", guarantee,
             DEFAULT_PARTITIONING);
-        System.out.printf("| workload | events/s | / plain | records written per event |%n|---|---|---|---|%n");
+        System.out.printf("| workload | events/s | / plain | records written per event | CPU µs per event |%n|---|---|---|---|---|%n");
         for (Map.Entry<String, Run> row : List.of(Map.entry("plain: 1,000 rules, 3 matching per event", plain),
                 Map.entry("every 10th rule a correlation rule (count: {atLeast: 5, within: 1h} per subject)", correlation),
                 Map.entry(String.format("plain, with %,d flow instances running (waiting for events of one of the 333 types, keyed by subject)", FLOWS), flows))) {
             Run r = row.getValue();
-            System.out.printf("| %s | %,.0f | %.0f%% | %.2f |%n", row.getKey(), r.steady(), 100 * r.steady() / plain.steady(),
-                r.written().records() / events);
+            System.out.printf("| %s | %,.0f | %.0f%% | %.2f | %.1f |%n", row.getKey(), r.steady(), 100 * r.steady() / plain.steady(),
+                r.written().records() / events, r.cpuMicros());
         }
     }
 
