@@ -55,7 +55,7 @@ public final class EngineThroughput {
      * A measured run: events/s at steady state, events/s from start, what its producers wrote, and the CPU time its own
      * threads (stream threads, their producers' network threads, the global thread) spent per event at steady state,
      * in microseconds. On a shared 2-core machine the rate moves with whatever else the cores do; the CPU per event is
-     * the work itself, and far steadier from run to run.
+     * closer to the work itself and moves less within a run, though both move with the machine's speed over time.
      */
     record Run(double steady, double fromStart, Written written, double cpuMicros) {
     }

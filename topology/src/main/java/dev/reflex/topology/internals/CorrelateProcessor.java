@@ -70,8 +70,8 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
      * register values (global store, through the reads kept), and where each kind of record goes.
      */
     public record Wiring(String stateStore, String deadlineStore, String flowInstancesStore, String flowVersionsStore,
-                         String registersStore, RegisterReads registerReads, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
-                         Output<FlowTransition> flows) {
+                         String registersStore, RegisterReads registerReads, Output<Action> actions, Output<RegisterOp> registerOps,
+                         Output<Decision> decisions, Output<FlowTransition> flows) {
     }
 
     private final Options options;
