@@ -242,25 +242,16 @@ final class BenchCluster implements AutoCloseable {
     }
 
     static void awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout) throws Exception {
-        awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0);
+        awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0, () -> { });
     }
 
     /**
      * Waits until the group's committed offsets reach the end of every partition of {@code topics}; returns when (by
-     * {@link System#nanoTime()}) its committed offsets on {@code measured} first covered {@code fraction} of that topic.
+     * {@link System#nanoTime()}) its committed offsets on {@code measured} first covered {@code fraction} of that topic,
+     * having run {@code onReached} then.
      */
-    long awaitConsumed(String group, List<String> topics, String measured, double fraction) throws Exception {
-        return awaitConsumed(group, topics, measured, fraction, () -> { });
-    }
-
-    /** As above, running {@code reached} once the fraction is consumed. */
     long awaitConsumed(String group, List<String> topics, String measured, double fraction, Runnable onReached) throws Exception {
         return awaitConsumed(admin, group, topics, Duration.ofMinutes(30), measured, fraction, onReached);
-    }
-
-    private static long awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout, String measured,
-                                      double fraction) throws Exception {
-        return awaitConsumed(admin, group, topics, timeout, measured, fraction, () -> { });
     }
 
     private static long awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout, String measured,

@@ -52,6 +52,23 @@ class AvroSerdeTest {
     }
 
     @Test
+    void aRecordThatCannotBeWrittenLeavesNothingBehindForTheNextOnTheSameThread() {
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        Event broken = event();
+        broken.setSource(null); // not nullable: the writer fails half-way through the record
+        assertThatThrownBy(() -> serde.serializer().serialize("serde-test.events", broken))
+            .isInstanceOf(SerializationException.class).hasMessageContaining("cannot write dev.reflex.schemas.Event");
+        byte[] bytes = serde.serializer().serialize("serde-test.events", event());
+        assertThat(serde.deserializer().deserialize("serde-test.events", bytes)).isEqualTo(event());
+        // a large record, then a small one: each is exactly its own bytes
+        Event large = event();
+        large.setData("{\"pad\":\"" + "x".repeat(20_000) + "\"}");
+        assertThat(serde.deserializer().deserialize("serde-test.events", serde.serializer().serialize("serde-test.events", large)))
+            .isEqualTo(large);
+        assertThat(serde.serializer().serialize("serde-test.events", event())).isEqualTo(bytes);
+    }
+
+    @Test
     void bytesNotInTheWireFormatAreRefusedWithTheReason() {
         AvroSerde<Event> serde = serdes.value(Event.class);
         assertThatThrownBy(() -> serde.deserializer().deserialize("t", "{\"json\":1}".getBytes(StandardCharsets.UTF_8)))

@@ -110,7 +110,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             super(4096);
         }
 
-        BinaryEncoder encoder() {
+        /** Empties the buffer (without ByteArrayOutputStream's synchronized reset) and gives the encoder onto it. */
+        BinaryEncoder begin() {
+            count = 0;
             encoder = EncoderFactory.get().directBinaryEncoder(this, encoder);
             return encoder;
         }
@@ -153,18 +155,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         Integer known = idsByTopic.get(topic);
         int id = known != null ? known : idFor(topic);
         Scratch out = SCRATCH.get();
-        out.reset();
+        BinaryEncoder encoder = out.begin();
         out.write(MAGIC_BYTE);
         out.write(id >>> 24);
         out.write(id >>> 16);
         out.write(id >>> 8);
         out.write(id);
         try {
-            BinaryEncoder encoder = out.encoder();
             writer.write(record, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            out.reset();
             throw new SerializationException("cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
         return out.take();
