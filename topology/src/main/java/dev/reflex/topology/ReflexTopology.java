@@ -164,10 +164,7 @@ public final class ReflexTopology {
         Duration dedupRetention = options.dedupRetention();
         topology.addProcessor(deduplicate, () -> new DeduplicateProcessor(new DeduplicateProcessor.Wiring(store,
             dedupRetention, Output.to(evaluate))), parents);
-        // retention at least a minute, so the store is valid even when detection is off (retention 0)
-        Duration seenRetention = dedupRetention.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : dedupRetention;
-        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(store, seenRetention,
-            Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), deduplicate);
+        topology.addStateStore(DeduplicateProcessor.store(store, dedupRetention), deduplicate);
 
         EvaluateProcessor.Options evaluateOptions = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
             options.unmatched(), listener);
