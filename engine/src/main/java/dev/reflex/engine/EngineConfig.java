@@ -95,7 +95,11 @@ public final class EngineConfig extends AbstractConfig {
         new KafkaDefault(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED,
             "no task waits for an empty input partition to order records by time across partitions: the topology joins "
                 + "nothing, and with waiting on, Kafka Streams formats a log text per record for a task whose second input "
-                + "(reflex.action-results beside an ingest topic) is empty"));
+                + "(reflex.action-results beside an ingest topic) is empty"),
+        new KafkaDefault(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RocksDbTuning.class.getName(),
+            "duplicate detection reads, for nearly every event, an id its store does not hold; a bloom filter over each "
+                + "memtable of that store (335 KB per memtable) answers such a read without searching the memtable. A "
+                + "setter of your own replaces this one"));
 
     public static final String STATE_DIR_CONFIG = StreamsConfig.STATE_DIR_CONFIG;
     private static final String STATE_DIR_DOC = "Directory for local state (register values, the registers table).";

@@ -16,6 +16,7 @@ class EngineConfigTest {
         assertThat(new EngineConfig(base).streamsProperties())
             .containsEntry("producer.batch.size", EngineConfig.DEFAULT_PRODUCER_BATCH_SIZE)
             .containsEntry("max.task.idle.ms", -1L)
+            .containsEntry("rocksdb.config.setter", RocksDbTuning.class.getName())
             .doesNotContainKey("batch.size");
         var plain = new java.util.HashMap<String, Object>(base);
         plain.put("batch.size", "32768");
@@ -23,8 +24,9 @@ class EngineConfigTest {
         var prefixed = new java.util.HashMap<String, Object>(base);
         prefixed.put("producer.batch.size", "65536");
         prefixed.put("max.task.idle.ms", "0");
+        prefixed.put("rocksdb.config.setter", "com.example.Tuning");
         assertThat(new EngineConfig(prefixed).streamsProperties()).containsEntry("producer.batch.size", "65536")
-            .containsEntry("max.task.idle.ms", "0");
+            .containsEntry("max.task.idle.ms", "0").containsEntry("rocksdb.config.setter", "com.example.Tuning");
     }
 
     @Test
