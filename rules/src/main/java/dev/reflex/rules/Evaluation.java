@@ -46,6 +46,8 @@ public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<
             .setRules(outcomes)
             .setActionIds(actions.stream().map(Action::getId).toList())
             .setRegisterOps(registerOps.stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList())
+            // set, not left to the builder, which deep-copies the schema's default for each field left unset
+            .setDetail(dev.reflex.schemas.DecisionDetail.FULL)
             .build();
     }
 }

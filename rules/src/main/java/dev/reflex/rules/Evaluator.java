@@ -292,6 +292,9 @@ public final class Evaluator {
             .setRuleVersion(rule.version())
             .setOutcome(outcome)
             .setDetail(detail)
+            // set, not left to the builder, which looks up the schema's default for each field left unset
+            .setCorrelation(null)
+            .setFlow(null)
             .build();
     }
 }
