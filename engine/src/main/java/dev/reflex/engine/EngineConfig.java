@@ -121,8 +121,10 @@ public final class EngineConfig extends AbstractConfig {
 
     public static final String DEDUP_RETENTION_MS_CONFIG = "reflex.dedup.retention.ms";
     private static final String DEDUP_RETENTION_MS_DOC = "An event whose id was seen within this time is dropped as a duplicate "
-        + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for this long: "
-        + "about 50 bytes per event, so 1 hour at 1,000 events/s is about 180 MB. 0 turns duplicate detection off.";
+        + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for one to two times "
+        + "this long (in windows this long, the current one and the one before): about 50 bytes per event, so 1 hour at "
+        + "1,000 events/s is 180 to 360 MB. A changed value forgets the ids seen before the change. 0 turns duplicate "
+        + "detection off.";
 
     public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
     private static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "

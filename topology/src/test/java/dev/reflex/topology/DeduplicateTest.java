@@ -83,6 +83,28 @@ class DeduplicateTest extends TopologyTestBase {
     }
 
     @Test
+    void theStoreKeepsTwoBucketsOnDiskAndDropsOlderSegments() throws java.io.IOException {
+        send("t-1");
+        advance(Duration.ofHours(1));
+        send("t-2");
+        assertThat(segments()).hasSize(2);
+        advance(Duration.ofHours(1));
+        send("t-3");
+
+        assertThat(segments()).as("the first hour's segment is dropped once the third hour begins").hasSize(2);
+        assertThat(decided()).containsExactly("t-1", "t-2", "t-3");
+    }
+
+    /** The segment directories of the seen-events store (the one reflex.events is deduplicated with) in every task. */
+    private List<java.nio.file.Path> segments() throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(stateDir)) {
+            return files.filter(java.nio.file.Files::isDirectory)
+                .filter(dir -> dir.getFileName().toString().startsWith(ReflexTopology.SEEN_EVENTS_STORE + "."))
+                .toList();
+        }
+    }
+
+    @Test
     void aRetentionOfZeroPassesEveryEvent() {
         restart(options().withDedupRetention(Duration.ZERO));
         rule();

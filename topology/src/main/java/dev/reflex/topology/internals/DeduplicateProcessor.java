@@ -24,6 +24,7 @@ import dev.reflex.schemas.Event;
  * in the bucket of that time, so an earlier sighting within the retention is in the current bucket or the one before,
  * and a check is two point reads (which RocksDB's bloom filters answer without touching disk for a new id) instead of a
  * range scan over every segment the retention spans. The store keeps two buckets; it forgets by dropping whole segments.
+ * A changed retention changes the buckets, so the ids seen before the change are forgotten.
  */
 public final class DeduplicateProcessor implements Processor<String, Event, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(DeduplicateProcessor.class);
@@ -44,10 +45,14 @@ public final class DeduplicateProcessor implements Processor<String, Event, Stri
         this.retentionMs = wiring.retention().toMillis();
     }
 
-    /** The store {@code name} for a processor remembering ids for {@code retention}: two buckets of that width. */
+    /**
+     * The store {@code name} for a processor remembering ids for {@code retention}: two buckets of that width. The
+     * store's retention is one bucket and a millisecond, measured from the newest bucket's start: the bucket before stays
+     * readable, and its segments (half a bucket each) are the oldest kept, so ids stay on disk for one to two retentions.
+     */
     public static StoreBuilder<WindowStore<String, Long>> store(String name, Duration retention) {
         Duration width = retention.isZero() ? WIDTH_WHEN_OFF : retention;
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, width.multipliedBy(2), width, false),
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, width.plusMillis(1), width, false),
             Serdes.String(), Serdes.Long());
     }
 
