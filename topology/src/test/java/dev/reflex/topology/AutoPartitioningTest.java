@@ -27,16 +27,6 @@ class AutoPartitioningTest extends TopologyTestBase {
         applyTickRule();
     }
 
-    private void applyTickRule() {
-        applyRule("""
-            id: note-ticks
-            when: {source: timer, type: tick}
-            then:
-              - system: ops
-                action: note
-            """);
-    }
-
     private void ingestKeyed(String key, String json) {
         ingest("timer", key, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
     }

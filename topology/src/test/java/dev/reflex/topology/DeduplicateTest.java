@@ -19,13 +19,7 @@ import dev.reflex.schemas.Event;
 class DeduplicateTest extends TopologyTestBase {
     @BeforeEach
     void rule() {
-        applyRule("""
-            id: note-ticks
-            when: {source: timer, type: tick}
-            then:
-              - system: ops
-                action: note
-            """);
+        applyTickRule();
     }
 
     private void send(String id) {

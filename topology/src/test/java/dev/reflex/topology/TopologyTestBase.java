@@ -132,6 +132,17 @@ abstract class TopologyTestBase {
         return rule;
     }
 
+    /** A rule that sends an action to system ops for every timer tick. */
+    Rule applyTickRule() {
+        return applyRule("""
+            id: note-ticks
+            when: {source: timer, type: tick}
+            then:
+              - system: ops
+                action: note
+            """);
+    }
+
     static <T> List<T> values(TestOutputTopic<?, T> topic) {
         return topic.readValuesToList();
     }
