@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +47,12 @@ public final class Engine implements AutoCloseable {
     private final RecentDecisions recent;
     private final DeadLetterProducer globalDeadLetters;
 
+    private final InputBarriers barriers;
+
     private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent,
-                   DeadLetterProducer globalDeadLetters) {
+                   DeadLetterProducer globalDeadLetters, InputBarriers barriers) {
         this.globalDeadLetters = globalDeadLetters;
+        this.barriers = barriers;
         this.streams = streams;
         this.staticMember = staticMember;
         this.rules = rules;
@@ -72,9 +76,14 @@ public final class Engine implements AutoCloseable {
             new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
         DeadLetterProducer globalDeadLetters = new DeadLetterProducer(kafka, config.topicNames(),
             serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
-        TopologyOptions options = config.topologyOptions();
-        Topics topics = new Topics(config.topicNames(), serdes);
         java.util.Properties streamsProperties = config.streamsProperties();
+        InputBarriers barriers = config.getBoolean(EngineConfig.DEADLINES_WAIT_FOR_INPUT_CONFIG)
+            ? new InputBarriers(kafka, config.getString(EngineConfig.APPLICATION_ID_CONFIG),
+                "streams".equalsIgnoreCase(String.valueOf(streamsProperties.get(StreamsConfig.GROUP_PROTOCOL_CONFIG))),
+                config.topicNames(), config.partitioning(), System::currentTimeMillis)
+            : null;
+        TopologyOptions options = barriers == null ? config.topologyOptions() : config.topologyOptions().withInputProgress(barriers);
+        Topics topics = new Topics(config.topicNames(), serdes);
         EngineMetrics meters = new EngineMetrics(registry);
         dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
             dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
@@ -82,7 +91,7 @@ public final class Engine implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters),
             streamsProperties);
         Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
-            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters);
+            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters, barriers);
         streams.setUncaughtExceptionHandler(error -> engine.threadFailed(error, config));
         streams.setStateListener((next, previous) -> {
             LOG.info("engine state {} -> {}", previous, next);
@@ -94,6 +103,9 @@ public final class Engine implements AutoCloseable {
             }
         });
         streams.start();
+        if (barriers != null) {
+            barriers.start();
+        }
         return engine;
     }
 
@@ -195,6 +207,11 @@ public final class Engine implements AutoCloseable {
             .description("Rules this instance evaluates").register(registry);
         io.micrometer.core.instrument.Gauge.builder("reflex.engine.rules.quarantined", rules, r -> r.all().stream().filter(i -> i instanceof dev.reflex.rules.QuarantinedRule).count())
             .description("Rules quarantined on this instance (over the evaluation budget, or failing to compile)").register(registry);
+        if (barriers != null) {
+            io.micrometer.core.instrument.Gauge.builder("reflex.engine.deadlines.input.behind", barriers, b -> b.behindMs() / 1000.0)
+                .baseUnit("seconds").description("How far behind the wall clock the engine's input is known to be read: due "
+                    + "deadlines wait until it is read up to their due time").register(registry);
+        }
         io.micrometer.core.instrument.Gauge.builder("reflex.engine.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
             .description("1 while Kafka Streams is RUNNING").register(registry);
     }
@@ -290,5 +307,8 @@ public final class Engine implements AutoCloseable {
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
             staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         globalDeadLetters.close();
+        if (barriers != null) {
+            barriers.close();
+        }
     }
 }

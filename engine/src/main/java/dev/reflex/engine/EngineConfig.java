@@ -126,6 +126,14 @@ public final class EngineConfig extends AbstractConfig {
         + "1,000 events/s is 180 to 360 MB. A changed value forgets the ids seen before the change. 0 turns duplicate "
         + "detection off.";
 
+    public static final String DEADLINES_WAIT_FOR_INPUT_CONFIG = "reflex.deadlines.wait.for.input";
+    private static final String DEADLINES_WAIT_FOR_INPUT_DOC = "A deadline (a flow's wait or step timeout, a retry backoff, "
+        + "unless, debounce) fires by the wall clock, but not before every event that reached Kafka before it was due has "
+        + "been applied: while the engine's group is behind its input (after a crash, during a rebalance, under a backlog) "
+        + "due deadlines wait until the input is read up to their due time. It is known from the group's committed offsets, "
+        + "checked every 200 ms, so a deadline fires about a second after its time when nothing lags. false fires deadlines "
+        + "by the wall clock alone, within half a second, and then one can beat an event that came in time but was not read yet.";
+
     public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
     private static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "
         + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
@@ -209,6 +217,7 @@ public final class EngineConfig extends AbstractConfig {
         .define(EVALUATE_PARTITIONING_CONFIG, Type.STRING, Partitioning.AUTO.setting(), validEnum(Partitioning.values()),
             Importance.MEDIUM, EVALUATE_PARTITIONING_DOC)
         .define(DEDUP_RETENTION_MS_CONFIG, Type.LONG, TopologyOptions.DEFAULT_DEDUP_RETENTION.toMillis(), ConfigDef.Range.atLeast(0), Importance.MEDIUM, DEDUP_RETENTION_MS_DOC)
+        .define(DEADLINES_WAIT_FOR_INPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, DEADLINES_WAIT_FOR_INPUT_DOC)
         .define(API_PORT_CONFIG, Type.INT, 8095, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM, API_PORT_DOC)
         .define(API_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, API_HOST_DOC)
         .define(API_TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH, API_TOKEN_DOC)
@@ -240,7 +249,8 @@ public final class EngineConfig extends AbstractConfig {
     public TopologyOptions topologyOptions() {
         return new TopologyOptions(instanceId(), maxEventBytes(), this::fieldMapping, partitioning(),
             Duration.ofMillis(getLong(RULE_SLOW_MS_CONFIG)), Duration.ofMillis(getLong(DEDUP_RETENTION_MS_CONFIG)),
-            UnmatchedDecisions.of(getString(DECISIONS_UNMATCHED_CONFIG)), Duration.ofMillis(getLong(REGISTER_EXPIRY_SCAN_MS_CONFIG)));
+            UnmatchedDecisions.of(getString(DECISIONS_UNMATCHED_CONFIG)), Duration.ofMillis(getLong(REGISTER_EXPIRY_SCAN_MS_CONFIG)),
+            dev.reflex.topology.InputProgress.SYNCHRONOUS);
     }
 
     public EngineConfig(Map<?, ?> originals) {

@@ -127,7 +127,8 @@ public final class ReflexTopology {
             CORRELATE_SOURCE);
         topology.addSink(CORRELATE_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
             DECODE_CORRELATE);
-        CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), listener);
+        CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), listener,
+            options.inputProgress());
         CorrelateProcessor.Wiring wiring = new CorrelateProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
             FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, registerReads, Output.<Action>to(CORRELATE_ACTIONS_SINK),
             Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK), Output.<Decision>to(CORRELATE_DECISIONS_SINK),

@@ -61,8 +61,12 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
     /** Flow instances looked at per tick for finished ones past their retention. */
     static final int FLOW_SWEEP_PER_TICK = 500;
 
-    /** The rule book, the instance named in decisions, and who is told of each decision. */
-    public record Options(RuleBook rules, String instanceId, dev.reflex.topology.ProcessingListener listener) {
+    /**
+     * The rule book, the instance named in decisions, who is told of each decision, and how far the input has been read
+     * (a deadline waits until its input is read up to its due time).
+     */
+    public record Options(RuleBook rules, String instanceId, dev.reflex.topology.ProcessingListener listener,
+                          dev.reflex.topology.InputProgress progress) {
     }
 
     /**
@@ -134,11 +138,16 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
             : new Fire(compiled, step.firing(), event.getId()), now);
     }
 
-    /** Fires due deadlines, and drops the state of removed rules and of idle keys. */
+    /**
+     * Fires the deadlines due by the wall clock whose input has been read up to their due time (an event that reached
+     * Kafka before a deadline was due is applied before the deadline fires), and drops the state of removed rules and of
+     * idle keys.
+     */
     private void tick(long now) {
-        for (CorrelationDeadlines.Due due : deadlines.due(now, DEADLINES_PER_TICK)) {
+        long dueBy = Math.min(now, options.progress().readUpTo(context.taskId().partition()));
+        for (CorrelationDeadlines.Due due : deadlines.due(dueBy, DEADLINES_PER_TICK)) {
             try {
-                fireDeadline(due, now);
+                fireDeadline(due, now, dueBy);
             } catch (RuntimeException e) {
                 // one key's state must not stop every other deadline: drop this one, loudly, with a decision saying so
                 LOG.error("correlation deadline of {} due at {} could not be fired; dropped", due.stateKey(), Instant.ofEpochMilli(due.dueAt()), e);
@@ -156,9 +165,9 @@ public final class CorrelateProcessor implements Processor<String, CorrelationIn
         flows.sweep(now, FLOW_SWEEP_PER_TICK);
     }
 
-    private void fireDeadline(CorrelationDeadlines.Due due, long now) {
+    private void fireDeadline(CorrelationDeadlines.Due due, long now, long dueBy) {
         if (flows.holds(due.stateKey())) {
-            flows.timer(due, now);
+            flows.timer(due, now, dueBy);
             return;
         }
         CorrelationState state = states.get(due.stateKey());

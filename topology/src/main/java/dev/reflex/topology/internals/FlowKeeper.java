@@ -112,11 +112,18 @@ final class FlowKeeper {
         apply(current != null ? current : version(before), stateKey, key, before, input, event.getId(), event, now);
     }
 
-    /** A due timer of {@code stateKey}: its instance's due threads time out, or their backoff ends. */
-    void timer(CorrelationDeadlines.Due due, long now) {
+    /**
+     * A due timer of {@code stateKey}: its instance's threads due by {@code now} time out, or their backoff ends. While the
+     * input is read only up to {@code dueBy} (earlier than now), an instance with a thread due after it waits whole, so
+     * the timers that fire together are those due by the wall clock, as the decision records and an audit replays them.
+     */
+    void timer(CorrelationDeadlines.Due due, long now, long dueBy) {
         FlowInstance before = instances.get(due.stateKey());
         if (before == null || before.getThreads().stream().noneMatch(t -> t.getDueAt() != null && t.getDueAt() <= now)) {
             deadlines.forget(due);
+            return;
+        }
+        if (before.getThreads().stream().anyMatch(t -> t.getDueAt() != null && t.getDueAt() > dueBy && t.getDueAt() <= now)) {
             return;
         }
         String flowId = before.getFlowId();
