@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, deadlines, flows, broker, registry,
+ * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, deadlines, late-kill, late-rebalance, late-lag (with --deadlines-by-clock: as if
+ * reflex.deadlines.wait.for.input were false), flows, broker, registry,
  * actors, bad-input, poison, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
  * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3.
  */
@@ -21,11 +22,17 @@ public final class FaultRuns {
     }
 
     static final Map<String, Run> RUNS = new LinkedHashMap<>();
+    /** --deadlines-by-clock: the late-* runs with reflex.deadlines.wait.for.input=false, to see what they find then. */
+    private static boolean byClock;
 
     static {
         RUNS.put("kill", (c, quick) -> KillRun.run(c, quick ? 20_000 : 200_000, Duration.ofSeconds(quick ? 30 : 120),
             Duration.ofSeconds(quick ? 6 : 8)));
         RUNS.put("deadlines", (c, quick) -> DeadlineKillRun.run(c, quick ? 1_000 : 10_000, Duration.ofSeconds(quick ? 30 : 60)));
+        for (LateInputRun.Fault fault : LateInputRun.Fault.values()) {
+            RUNS.put("late-" + fault.name().toLowerCase(java.util.Locale.ROOT), (c, quick) -> LateInputRun.run(c, fault, quick ? 50 : 500,
+                Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : 10), quick ? 400_000 : 2_000_000, byClock));
+        }
         RUNS.put("flows", (c, quick) -> FlowKillRun.run(c, quick ? 50 : 500));
         RUNS.put("broker", (c, quick) -> BrokerRestartRun.run(c, Duration.ofSeconds(quick ? 30 : 90), Duration.ofSeconds(quick ? 10 : 20)));
         RUNS.put("registry", (c, quick) -> RegistryOutageRun.run(c, quick ? 400 : 4_000, Duration.ofSeconds(quick ? 15 : 45)));
@@ -37,6 +44,7 @@ public final class FaultRuns {
 
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
+        byClock = Arrays.asList(args).contains("--deadlines-by-clock");
         List<String> chosen = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
         for (String name : chosen) {
             if (!RUNS.containsKey(name)) {

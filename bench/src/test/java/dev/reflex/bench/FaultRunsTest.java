@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.reflex.schemas.TopicNames;
 
@@ -52,6 +54,27 @@ class FaultRunsTest {
         assertThat(report.problems()).isEmpty();
         assertThat(report.fired()).isEqualTo(1_000);
         assertThat(report.lateP50()).isPositive();
+    }
+
+    @ParameterizedTest
+    @EnumSource(LateInputRun.Fault.class)
+    void noDeadlineFiresBeforeAnEventThatReachedKafkaInTimeWhateverKeptTheEngineFromReadingIt(LateInputRun.Fault fault) throws Exception {
+        LateInputRun.Report report = LateInputRun.run(cluster, fault, 20, Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : 10),
+            400_000, false);
+        System.out.println(report);
+        assertThat(report.problems()).as(report.toString()).isEmpty();
+        assertThat(report.early()).isZero();
+        // ten of each of the three kinds unanswered, each fired once; the other ten of each answered
+        assertThat(report.fired()).isEqualTo(10 + 10 + 20);
+    }
+
+    @Test
+    void withDeadlinesByTheWallClockAloneTheSameRunFindsDeadlinesThatBeatTheirAnswers() throws Exception {
+        LateInputRun.Report report = LateInputRun.run(cluster, LateInputRun.Fault.KILL, 20, Duration.ofSeconds(10), 0, true);
+        System.out.println(report);
+        // which deadlines beat their answers is a race between the timer and three hops of input after the restart; many do
+        assertThat(report.early()).isPositive();
+        assertThat(report.problems()).anySatisfy(p -> assertThat(p).containsPattern("^(f|u|d)-\\d+ .*"));
     }
 
     @Test
