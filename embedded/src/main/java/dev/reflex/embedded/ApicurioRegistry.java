@@ -36,6 +36,8 @@ public final class ApicurioRegistry implements AutoCloseable {
     public static final String CACHE_DIR_PROPERTY = "reflex.apicurio.cache";
     private static final String RUNNER_MARKER = "-runner.jar";
     private static final String COMMAND_MARKER = "apicurio-registry-app";
+    /** The runner jar's Main-Class, run by {@link ParentWatch}. */
+    private static final String MAIN_CLASS = "io.quarkus.runner.GeneratedMain";
 
     private final Process process;
     private final int port;
@@ -69,8 +71,10 @@ public final class ApicurioRegistry implements AutoCloseable {
                 javaExecutable(), "-Xmx384m", "-XX:+UseSerialGC",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
-                "-Dquarkus.log.console.level=WARN",
-                "-jar", runner.toString()));
+                "-Dquarkus.log.console.level=WARN"));
+            // under a watch of this process, so a registry never outlives a parent that was killed
+            command.addAll(ParentWatch.arguments(runner + java.io.File.pathSeparator + ParentWatch.classPath(runner.getParent().resolve("parent-watch")),
+                MAIN_CLASS));
             ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
