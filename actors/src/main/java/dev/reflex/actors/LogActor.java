@@ -44,9 +44,15 @@ public final class LogActor implements AutoCloseable {
     private final Thread thread;
 
     public LogActor(dev.reflex.schemas.KafkaConnection kafka, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
+        this(kafka, groupId, names, serdes, out, java.util.Map.of());
+    }
+
+    /** As above, with Kafka consumer settings for the action consumer (for example group.instance.id). */
+    public LogActor(dev.reflex.schemas.KafkaConnection kafka, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out,
+                    java.util.Map<String, ?> consumerSettings) {
         this.names = names;
         this.out = out;
-        this.consumer = ActionConsumers.create(kafka, groupId, 500);
+        this.consumer = ActionConsumers.create(kafka, groupId, 500, consumerSettings);
         this.decoder = new ActionDecoder(names, serdes, "log actor");
         this.producer = new KafkaProducer<>(kafka.client(
             ProducerConfig.ACKS_CONFIG, "all",

@@ -84,7 +84,10 @@ public final class DevEnvironment implements AutoCloseable {
         out.println("Reflex dev: everything on 127.0.0.1, data in " + o.dataDir());
 
         long t = step(1, "Kafka broker");
-        EmbeddedKafka kafka = EmbeddedKafka.start(o.dataDir().resolve("kafka"), o.kafkaPort(), o.controllerPort(), Duration.ofSeconds(60));
+        // after a kill -9 the controller keeps the broker's old registration until its session ends (9 s by default), and the
+        // restarted broker waits for that: one broker in one process, so a short session costs nothing
+        EmbeddedKafka kafka = EmbeddedKafka.start(o.dataDir().resolve("kafka"), o.kafkaPort(), o.controllerPort(), Duration.ofSeconds(60),
+            Map.of("broker.session.timeout.ms", "2000", "broker.heartbeat.interval.ms", "500"));
         started.push(kafka);
         done(t, "ready on " + kafka.bootstrapServers());
 
@@ -122,6 +125,9 @@ public final class DevEnvironment implements AutoCloseable {
         Map<String, Object> engineSettings = new HashMap<>();
         engineSettings.put(EngineConfig.INSTANCE_ID_CONFIG, "dev");
         engineSettings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, "2000");
+        // one instance on this machine, always the same member: restarted after a kill -9 it takes its partitions back at
+        // once instead of waiting out the dead member's session
+        engineSettings.put("group.instance.id", "reflex-dev");
         engineSettings.putAll(Settings.resolve(EngineConfig.CONFIG, null, environment, engineFlags));
         EngineProcess engine = EngineProcess.start(engineSettings);
         started.push(engine);
@@ -145,8 +151,9 @@ public final class DevEnvironment implements AutoCloseable {
 
         t = step(6, "log actor");
         // the log actor stands in for every system but the HTTP actor's, and reports what it prints as done, so flows move on
-        LogActor actor = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), "reflex-dev-log-actor", names, serdes, out)
-            .reportingFor(system -> !system.equals(DEMO_SYSTEM), serdes).start();
+        // static members, like the engine: after a kill -9 they take their partitions back at once
+        LogActor actor = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), "reflex-dev-log-actor", names, serdes, out,
+            Map.of("group.instance.id", "reflex-dev-log-actor")).reportingFor(system -> !system.equals(DEMO_SYSTEM), serdes).start();
         started.push(actor);
         done(t, "printing every action below");
 
@@ -155,7 +162,8 @@ public final class DevEnvironment implements AutoCloseable {
         started.push(service);
         HttpActorConfig httpSettings = new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), environment);
         ActorRunner http = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), names, serdes, DEMO_SYSTEM, "reflex-dev-actor-" + DEMO_SYSTEM,
-            new HttpExecutor(httpSettings)).start();
+            new HttpExecutor(httpSettings), new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+            Map.of("group.instance.id", "reflex-dev-actor-" + DEMO_SYSTEM)).start();
         started.push(http);
         if (!http.awaitReady(Duration.ofSeconds(60))) {
             throw new IllegalStateException("the HTTP actor did not start within 60 s");

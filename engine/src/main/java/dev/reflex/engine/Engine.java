@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final DeadLetterProducer globalDeadLetters;
 
     private final InputBarriers barriers;
+    private RunMarker marker;
 
     private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent,
                    DeadLetterProducer globalDeadLetters, InputBarriers barriers) {
@@ -102,6 +103,13 @@ public final class Engine implements AutoCloseable {
                 engine.stopped.countDown();
             }
         });
+        RunMarker marker = RunMarker.start(java.nio.file.Path.of(config.getString(EngineConfig.STATE_DIR_CONFIG),
+            config.getString(EngineConfig.APPLICATION_ID_CONFIG)));
+        if (marker.unclean()) {
+            LOG.info("the last run of this engine did not stop cleanly (killed?): recovering, its local state is rebuilt from the "
+                + "changelog topics before processing resumes");
+        }
+        engine.marker = marker;
         streams.start();
         if (barriers != null) {
             barriers.start();
@@ -304,8 +312,11 @@ public final class Engine implements AutoCloseable {
      */
     @Override
     public void close() {
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+        boolean closed = streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
             staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        if (closed && marker != null) {
+            marker.stopped();
+        }
         globalDeadLetters.close();
         if (barriers != null) {
             barriers.close();

@@ -31,7 +31,7 @@ import dev.reflex.topology.Partitioning;
 /**
  * Tells the correlate tasks how far the engine's input has been read, so no deadline beats an event that reached Kafka
  * before it was due ({@link Barriers} says how). Every round it reads the group's committed offsets (Admin), then the
- * input topics and their end offsets with read_committed (a consumer that joins no group), and moves the barriers on.
+ * input topics (a consumer that joins no group) and their last stable offsets, and moves the barriers on.
  * Kafka Streams commits a partition's consumer position, so a committed offset passes transaction markers; where a
  * partition's committed offset stays below an end offset, the consumer reads from it to see whether anything but
  * markers and aborted records lies between (the tail of a transaction aborted when an engine was killed).
@@ -126,7 +126,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
                 inputs.add(new TopicPartition(p.topic(), p.partition()));
             }
         }
-        Map<TopicPartition, Long> ends = consumer.endOffsets(inputs, Duration.ofSeconds(5));
+        Map<TopicPartition, Long> ends = endOffsets(inputs);
         probes = 0;
         barriers.round(time, ends, (partition, end) -> reached(partition, end, committed));
         lastCommitted = committed;
@@ -134,6 +134,20 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         if (behind > WARN_AFTER.toMillis()) {
             warn("deadlines wait for input: the engine's group has not read its input up to {} ms ago yet ({} barriers in flight)",
                 behind, barriers.pending());
+        }
+    }
+
+    /** The last stable offsets of {@code partitions}: what a read_committed consumer reads up to. */
+    private Map<TopicPartition, Long> endOffsets(List<TopicPartition> partitions) throws InterruptedException {
+        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(p -> latest.put(p, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        try {
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+                .all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("listing the input's end offsets failed: " + e.getCause(), e.getCause());
         }
     }
 
