@@ -68,6 +68,10 @@ final class DeadlineKillRun {
         // every deadline armed and committed (its ARMED step is read with read_committed), none due yet
         List<RuleOutcome> armed = awaitSteps(cluster, names, keys, CorrelationRole.TRIGGER, Outcome.ARMED,
             System.currentTimeMillis() + 120_000);
+        if (armed.size() < keys) {
+            // the stall seen in CI: what the broker says while the engines still run
+            System.err.println(StallReport.of(cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
+        }
         for (Child engine : engines) {
             engine.kill();
         }

@@ -32,6 +32,7 @@ final class FaultCluster implements AutoCloseable {
     private EmbeddedKafka kafka;
     private ApicurioRegistry registry;
     private Admin admin;
+    private volatile TopicNames lastTopics;
 
     private FaultCluster(Path dir) {
         this.dir = dir;
@@ -70,6 +71,11 @@ final class FaultCluster implements AutoCloseable {
         return "http://127.0.0.1:" + registryPort + "/apis/ccompat/v7";
     }
 
+    /** The topics of the run that made topics last. */
+    Optional<TopicNames> lastTopics() {
+        return Optional.ofNullable(lastTopics);
+    }
+
     synchronized Admin admin() {
         return admin;
     }
@@ -81,6 +87,7 @@ final class FaultCluster implements AutoCloseable {
     /** A fresh set of topics (4 partitions each) under a new prefix, with the action topics of {@code systems}. */
     TopicNames topics(String... systems) throws Exception {
         TopicNames names = new TopicNames("f" + UUID.randomUUID().toString().substring(0, 6) + ".");
+        lastTopics = names;
         List<TopicSpec> specs = new ArrayList<>(names.fixed());
         for (String system : systems) {
             specs.add(new TopicSpec(names.actions(system), false));

@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fault and bad-input runs: {@code bench/run-faults [--quick] [RUN...]} with RUN one of kill, deadlines, late-kill, late-rebalance, late-lag (with --deadlines-by-clock: as if
+ * The fault and bad-input runs: {@code bench/run-faults [--quick] [--repeat=N] [RUN...]} with RUN one of kill, deadlines, late-kill, late-rebalance, late-lag (with --deadlines-by-clock: as if
  * reflex.deadlines.wait.for.input were false), flows, broker, registry,
  * actors, bad-input, poison, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
- * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3.
+ * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3. --repeat=N runs them N times, stopping
+ * at the first failure, after which the broker's view of the failed run's partitions (committed, last stable and high
+ * offsets, open transactions) is printed; REFLEX_KAFKA_LOG_LEVEL=INFO in the environment puts the processes' Kafka
+ * clients' logs at INFO.
  */
 public final class FaultRuns {
     private FaultRuns() {
@@ -31,7 +34,9 @@ public final class FaultRuns {
         RUNS.put("deadlines", (c, quick) -> DeadlineKillRun.run(c, quick ? 1_000 : 10_000, Duration.ofSeconds(quick ? 30 : 60)));
         for (LateInputRun.Fault fault : LateInputRun.Fault.values()) {
             RUNS.put("late-" + fault.name().toLowerCase(java.util.Locale.ROOT), (c, quick) -> LateInputRun.run(c, fault, quick ? 50 : 500,
-                Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : 10), quick ? 400_000 : 2_000_000, byClock));
+                // the full backlog takes longer to produce than the quick one's wait
+                Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : fault == LateInputRun.Fault.LAG && !quick ? 30 : 10),
+                quick ? 400_000 : 2_000_000, byClock));
         }
         RUNS.put("flows", (c, quick) -> FlowKillRun.run(c, quick ? 50 : 500));
         RUNS.put("broker", (c, quick) -> BrokerRestartRun.run(c, Duration.ofSeconds(quick ? 30 : 90), Duration.ofSeconds(quick ? 10 : 20)));
@@ -52,18 +57,30 @@ public final class FaultRuns {
                 System.exit(2);
             }
         }
+        int repeat = Arrays.stream(args).filter(a -> a.startsWith("--repeat=")).map(a -> Integer.parseInt(a.substring(9))).findFirst().orElse(1);
         List<String> failed = new ArrayList<>();
         try (FaultCluster cluster = FaultCluster.start()) {
-            for (Map.Entry<String, Run> run : RUNS.entrySet()) {
-                if (!chosen.isEmpty() && !chosen.contains(run.getKey())) {
-                    continue;
-                }
-                System.err.printf("run %s...%n", run.getKey());
-                long start = System.nanoTime();
-                FaultReport report = run.getValue().run(cluster, quick);
-                System.out.printf("%s (%.0f s)%n", report, (System.nanoTime() - start) / 1e9);
-                if (!report.ok()) {
-                    failed.add(run.getKey());
+            System.err.println("processes' logs: " + cluster.dir);
+            for (int round = 1; round <= repeat && failed.isEmpty(); round++) {
+                for (Map.Entry<String, Run> run : RUNS.entrySet()) {
+                    if (!chosen.isEmpty() && !chosen.contains(run.getKey())) {
+                        continue;
+                    }
+                    System.err.printf("run %s%s...%n", run.getKey(), repeat > 1 ? " (" + round + " of " + repeat + ")" : "");
+                    long start = System.nanoTime();
+                    FaultReport report = run.getValue().run(cluster, quick);
+                    System.out.printf("%s%s (%.0f s)%n", repeat > 1 ? round + ": " : "", report, (System.nanoTime() - start) / 1e9);
+                    if (!report.ok()) {
+                        failed.add(run.getKey() + (repeat > 1 ? " in round " + round : ""));
+                        // what the broker says of the run's topics and the engines' group, while it is as the run left it
+                        cluster.lastTopics().ifPresent(names -> {
+                            try {
+                                System.out.println(StallReport.of(cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
+                            } catch (Exception e) {
+                                System.out.println("no stall report: " + e);
+                            }
+                        });
+                    }
                 }
             }
         }
