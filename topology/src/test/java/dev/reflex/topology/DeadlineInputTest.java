@@ -119,16 +119,18 @@ class DeadlineInputTest extends TopologyTestBase {
             .satisfies(w -> assertThat(w).startsWith("timed out short"));
     }
 
+    private static final String STILL_FIRING = """
+        id: still-firing
+        when: {source: alertmanager, type: alert.firing}
+        correlate:
+          unless: {source: alertmanager, type: alert.resolved, within: 5m}
+        then:
+          - {system: oncall, action: page}
+        """;
+
     @Test
     void unlessAndDebounceDeadlinesWaitForTheInputAndAreAnsweredByEventsReadLate() {
-        applyRule("""
-            id: still-firing
-            when: {source: alertmanager, type: alert.firing}
-            correlate:
-              unless: {source: alertmanager, type: alert.resolved, within: 5m}
-            then:
-              - {system: oncall, action: page}
-            """);
+        applyRule(STILL_FIRING);
         applyRule("""
             id: settle
             when: {source: deploys, type: changed}
@@ -161,14 +163,7 @@ class DeadlineInputTest extends TopologyTestBase {
 
     @Test
     void aDeadlineFiresOnceTheInputIsReadUpToItsDueTimeWhileTheWallClockIsLater() {
-        applyRule("""
-            id: still-firing
-            when: {source: alertmanager, type: alert.firing}
-            correlate:
-              unless: {source: alertmanager, type: alert.resolved, within: 5m}
-            then:
-              - {system: oncall, action: page}
-            """);
+        applyRule(STILL_FIRING);
         send("alertmanager", "alert.firing", "disk-full", null);
         readUpTo.set(Long.MIN_VALUE);
         driver.advanceWallClockTime(Duration.ofMinutes(6));
