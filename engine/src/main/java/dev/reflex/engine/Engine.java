@@ -89,8 +89,15 @@ public final class Engine implements AutoCloseable {
         dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
             dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
         streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
-        KafkaStreams streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters),
-            streamsProperties);
+        KafkaStreams streams;
+        try {
+            streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters), streamsProperties);
+        } catch (RuntimeException e) {
+            if (barriers != null) {
+                barriers.close();
+            }
+            throw e;
+        }
         Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
             || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters, barriers);
         streams.setUncaughtExceptionHandler(error -> engine.threadFailed(error, config));
