@@ -184,8 +184,8 @@ final class LateInputRun {
             for (List<FlowTransition> history : histories(cluster, names).values()) {
                 for (FlowTransition t : history) {
                     if (FlowRunner.words(t).startsWith("waiting healthy")) {
-                        String until2 = FlowRunner.words(t).replaceAll(".* until ", "");
-                        dues.add(java.time.Instant.parse(until2).toEpochMilli());
+                        String dueAt = FlowRunner.words(t).replaceAll(".* until ", "");
+                        dues.add(java.time.Instant.parse(dueAt).toEpochMilli());
                     }
                 }
             }

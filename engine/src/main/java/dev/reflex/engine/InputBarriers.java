@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,11 +13,14 @@ import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -61,7 +65,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     });
     /** Committed offsets as of the round before, to probe only partitions whose group stopped below an end offset. */
     private Map<TopicPartition, Long> lastCommitted = Map.of();
-    private final Map<TopicPartition, long[]> probed = new HashMap<>();
+    private final Map<TopicPartition, Probe> probed = new HashMap<>();
     private int probes;
     private long lastWarning;
 
@@ -139,14 +143,14 @@ final class InputBarriers implements InputProgress, AutoCloseable {
 
     /** The last stable offsets of {@code partitions}: what a read_committed consumer reads up to. */
     private Map<TopicPartition, Long> endOffsets(List<TopicPartition> partitions) throws InterruptedException {
-        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-        partitions.forEach(p -> latest.put(p, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
         try {
             Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
                 .all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
             return ends;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("listing the input's end offsets failed: " + e.getCause(), e.getCause());
         }
     }
@@ -157,7 +161,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
             offsets = streamsGroup
                 ? admin.listStreamsGroupOffsets(Map.of(groupId, new ListStreamsGroupOffsetsSpec())).partitionsToOffsetAndMetadata(groupId).get()
                 : admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("listing the group's offsets failed: " + e.getCause(), e.getCause());
         }
         Map<TopicPartition, Long> committed = new HashMap<>();
@@ -181,8 +185,8 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         if (at != lastCommitted.getOrDefault(partition, -1L)) {
             return false;
         }
-        long[] found = probed.get(partition);
-        if (found == null || found[0] != at || found[1] < 0 && found[2] < end) {
+        Probe found = probed.get(partition);
+        if (found == null || found.from() != at || found.firstRecord() < 0 && found.position() < end) {
             if (probes >= PROBES_PER_ROUND) {
                 return false;
             }
@@ -190,11 +194,17 @@ final class InputBarriers implements InputProgress, AutoCloseable {
             found = probe(partition, at);
             probed.put(partition, found);
         }
-        return found[1] >= 0 ? found[1] >= end : found[2] >= end;
+        return found.firstRecord() >= 0 ? found.firstRecord() >= end : found.position() >= end;
     }
 
-    /** Reads {@code partition} from {@code from} (-1: its start): {from, first record's offset or -1, position reached}. */
-    private long[] probe(TopicPartition partition, long from) {
+    /**
+     * What reading a partition from {@code from} (-1: its start) found: the offset of the first record (-1: none), and how
+     * far the consumer got past markers and aborted records.
+     */
+    private record Probe(long from, long firstRecord, long position) {
+    }
+
+    private Probe probe(TopicPartition partition, long from) {
         consumer.assign(List.of(partition));
         if (from < 0) {
             consumer.seekToBeginning(List.of(partition));
@@ -205,7 +215,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         long first = records.isEmpty() ? -1 : records.records(partition).get(0).offset();
         long position = consumer.position(partition, Duration.ofSeconds(5));
         consumer.assign(List.of());
-        return new long[] {from, first, position};
+        return new Probe(from, first, position);
     }
 
     private void warn(String format, Object... args) {
