@@ -10,8 +10,10 @@ import java.util.Map;
 /**
  * The fault and bad-input runs: {@code bench/run-faults [--quick] [--repeat=N] [RUN...]} with RUN one of kill, deadlines, late-kill, late-rebalance, late-lag (with --deadlines-by-clock: as if
  * reflex.deadlines.wait.for.input were false), flows, broker, registry,
- * actors, bad-input, poison, hostile-http (default: all). Prints one line per run and exits non-zero when a run found a loss,
- * a duplicate or a crash. The full runs take about 10 minutes; --quick about 3. --repeat=N runs them N times, stopping
+ * actors, bad-input, poison, hostile-http on one broker in this process, or cluster (three brokers and two engines in
+ * containers, {@link ClusterFaultRun}; needs Docker) (default: all). Prints one line per run (the cluster run one per
+ * fault kind and a last line {@code cluster faults: ...}) and exits non-zero when a run found a loss,
+ * a duplicate or a crash. The full runs take about 20 minutes; --quick about 8. --repeat=N runs them N times, stopping
  * at the first failure, after which the broker's view of the failed run's partitions (committed, last stable and high
  * offsets, open transactions) is printed; REFLEX_KAFKA_LOG_LEVEL=INFO in the environment puts the processes' Kafka
  * clients' logs at INFO.
@@ -47,18 +49,42 @@ public final class FaultRuns {
         RUNS.put("hostile-http", (c, quick) -> HostileHttpRun.run(c, quick ? 2_000 : 10_000, quick ? 100 : 400, quick ? 200 : 2_000));
     }
 
+    /** The cluster run: each fault kind once, then (unless quick) faults at random for five minutes. */
+    static final String CLUSTER = "cluster";
+
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
         byClock = Arrays.asList(args).contains("--deadlines-by-clock");
         List<String> chosen = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
         for (String name : chosen) {
-            if (!RUNS.containsKey(name)) {
-                System.err.println("error: unknown run '" + name + "'; available: " + String.join(", ", RUNS.keySet()));
+            if (!RUNS.containsKey(name) && !name.equals(CLUSTER)) {
+                System.err.println("error: unknown run '" + name + "'; available: " + String.join(", ", RUNS.keySet()) + ", " + CLUSTER);
                 System.exit(2);
             }
         }
         int repeat = Arrays.stream(args).filter(a -> a.startsWith("--repeat=")).map(a -> Integer.parseInt(a.substring(9))).findFirst().orElse(1);
         List<String> failed = new ArrayList<>();
+        if (chosen.isEmpty() || chosen.stream().anyMatch(RUNS::containsKey)) {
+            runOnOneBroker(chosen, quick, repeat, failed);
+        }
+        for (int round = 1; round <= repeat && failed.isEmpty() && (chosen.isEmpty() || chosen.contains(CLUSTER)); round++) {
+            System.err.printf("run cluster%s...%n", repeat > 1 ? " (" + round + " of " + repeat + ")" : "");
+            long start = System.nanoTime();
+            ClusterCheck.Report report = ClusterFaultRun.run(List.of(ClusterFaultRun.Fault.values()),
+                Duration.ofMinutes(quick ? 0 : 5), System.nanoTime(), List.of());
+            System.err.printf("cluster run took %.0f s%n", (System.nanoTime() - start) / 1e9);
+            System.out.println(report);
+            if (!report.ok()) {
+                failed.add(CLUSTER + (repeat > 1 ? " in round " + round : ""));
+            }
+        }
+        if (!failed.isEmpty()) {
+            System.out.println("FAILED: " + failed + "; the logs of the processes are under the printed temporary directory");
+            System.exit(1);
+        }
+    }
+
+    private static void runOnOneBroker(List<String> chosen, boolean quick, int repeat, List<String> failed) throws Exception {
         try (FaultCluster cluster = FaultCluster.start()) {
             System.err.println("processes' logs: " + cluster.dir);
             for (int round = 1; round <= repeat && failed.isEmpty(); round++) {
@@ -83,10 +109,6 @@ public final class FaultRuns {
                     }
                 }
             }
-        }
-        if (!failed.isEmpty()) {
-            System.out.println("FAILED: " + failed + "; the logs of the processes are under the printed temporary directory");
-            System.exit(1);
         }
     }
 }

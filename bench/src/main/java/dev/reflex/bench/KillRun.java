@@ -184,7 +184,7 @@ final class KillRun {
                 problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
             }
         });
-        checkTimeline(bootstrap, names, events, problems);
+        checkTimeline(bootstrap, names, java.util.stream.IntStream.range(0, events).mapToObj(i -> "k-" + i).toList(), problems);
         return new Report(names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
     }
 
@@ -192,7 +192,7 @@ final class KillRun {
      * The timeline saw every event and its decision exactly once: on the timeline of all systems ({@code *}), as its
      * store's changelog holds it (read_committed: what survives a kill).
      */
-    private static void checkTimeline(String bootstrap, TopicNames names, int events, List<String> problems) {
+    static void checkTimeline(String bootstrap, TopicNames names, java.util.Collection<String> eventIds, List<String> problems) {
         String changelog = names.prefix() + "engine-timeline-" + TimelineTopology.TIMELINE_STORE + "-changelog";
         Map<String, Integer> entries = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(bootstrap, changelog, new ByteArrayDeserializer())) {
@@ -202,11 +202,11 @@ final class KillRun {
                 entries.merge(entry.kind() + " " + entry.eventId(), 1, Integer::sum);
             }
         }
-        for (int i = 0; i < events; i++) {
+        for (String id : eventIds) {
             for (String kind : List.of("EVENT", "DECISION")) {
-                int n = entries.getOrDefault(kind + " k-" + i, 0);
+                int n = entries.getOrDefault(kind + " " + id, 0);
                 if (n != 1) {
-                    problems.add("the timeline has " + n + " " + kind.toLowerCase(java.util.Locale.ROOT) + " entries for event k-" + i);
+                    problems.add("the timeline has " + n + " " + kind.toLowerCase(java.util.Locale.ROOT) + " entries for event " + id);
                 }
             }
         }

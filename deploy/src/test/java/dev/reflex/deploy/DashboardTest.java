@@ -1,5 +1,6 @@
 package dev.reflex.deploy;
 
+import dev.reflex.embedded.testing.Images;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;

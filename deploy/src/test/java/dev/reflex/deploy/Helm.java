@@ -1,5 +1,7 @@
 package dev.reflex.deploy;
 
+import dev.reflex.embedded.testing.Docker;
+import dev.reflex.embedded.testing.Images;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

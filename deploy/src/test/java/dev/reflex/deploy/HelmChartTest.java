@@ -1,5 +1,7 @@
 package dev.reflex.deploy;
 
+import dev.reflex.embedded.testing.Docker;
+import dev.reflex.embedded.testing.Images;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.reflex.deploy;
+package dev.reflex.embedded.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Assumptions;
  * without a Docker engine they are skipped with the reason, unless REFLEX_NO_SKIP=1 (as .ci/run sets), when
  * they fail instead, so CI cannot pass by skipping them.
  */
-final class Docker {
+public final class Docker {
     /** How a command ended and what it printed (standard output and error together). */
-    record Result(int exit, String output) {
-        Result orThrow(String what) {
+    public record Result(int exit, String output) {
+        public Result orThrow(String what) {
             if (exit != 0) {
                 throw new IllegalStateException(what + " failed (exit " + exit + "):\n" + output);
             }
@@ -32,7 +32,7 @@ final class Docker {
     private Docker() {
     }
 
-    static void requireOrSkip() {
+    public static void requireOrSkip() {
         Result info;
         try {
             info = run(Duration.ofSeconds(30), Map.of(), null, "docker", "info", "--format", "{{.ServerVersion}}");
@@ -50,7 +50,7 @@ final class Docker {
     }
 
     /** {@code docker-compose} (Compose v1) when installed, else {@code docker compose} (v2). */
-    static List<String> compose() {
+    public static List<String> compose() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, "docker-compose"))) {
                 return List.of("docker-compose");
@@ -59,15 +59,15 @@ final class Docker {
         return List.of("docker", "compose");
     }
 
-    static Result run(Duration timeout, String... command) {
+    public static Result run(Duration timeout, String... command) {
         return run(timeout, Map.of(), null, command);
     }
 
-    static Result run(Duration timeout, Map<String, String> environment, Path dir, String... command) {
+    public static Result run(Duration timeout, Map<String, String> environment, Path dir, String... command) {
         return run(timeout, environment, dir, List.of(command));
     }
 
-    static Result run(Duration timeout, Map<String, String> environment, Path dir, List<String> command) {
+    public static Result run(Duration timeout, Map<String, String> environment, Path dir, List<String> command) {
         try {
             Path log = Files.createTempFile("reflex-docker-", ".log");
             try {
