@@ -134,7 +134,16 @@ final class ClusterFaultRun {
                 if (!awaitHealthy(cluster, Duration.ofMinutes(2))) {
                     problems.add("an engine was not RUNNING again within 2 minutes after the last fault, without anyone restarting it");
                 }
-                return check.check(injected, problems);
+                ClusterCheck.Report report = check.check(injected, problems);
+                if (!report.ok()) {
+                    // what the brokers say of the run's partitions, while the cluster is as the run left it
+                    try {
+                        System.err.println(StallReport.of(cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
+                    } catch (Exception e) {
+                        System.err.println("no stall report: " + e);
+                    }
+                }
+                return report;
             }
         }
     }

@@ -115,9 +115,9 @@ public final class EngineConfig extends AbstractConfig {
         + "are deleted from the registers topic. Rules read an expired register as unset at once, whatever this is.";
 
     public static final String RULE_SLOW_MS_CONFIG = "reflex.rule.slow.ms";
-    private static final String RULE_SLOW_MS_DOC = "A rule whose evaluation of one event takes longer than this is quarantined "
-        + "on this instance (reported in decisions and the log) until a new version is applied. Rules have no loops, so "
-        + "only huge inputs get near it.";
+    private static final String RULE_SLOW_MS_DOC = "A rule whose evaluation of one event takes longer than this (processor time "
+        + "of the engine's thread: pauses and a busy machine do not count) is quarantined on this instance (reported in "
+        + "decisions and the log) until a new version is applied. Rules have no loops, so only huge inputs get near it.";
 
     public static final String DEDUP_RETENTION_MS_CONFIG = "reflex.dedup.retention.ms";
     private static final String DEDUP_RETENTION_MS_DOC = "An event whose id was seen within this time is dropped as a duplicate "

@@ -34,7 +34,10 @@ public final class Evaluator {
 
     /**
      * As above; a rule whose evaluation takes longer than {@code slowMicros} gets an ERROR outcome, emits nothing and
-     * is listed in {@link Evaluation#slowRules()} so the caller can quarantine it.
+     * is listed in {@link Evaluation#slowRules()} so the caller can quarantine it. Longer means on the processor: a rule
+     * over the budget by the wall clock is judged by the CPU time this thread spent on the whole event so far (which
+     * bounds the rule's own), so a garbage-collection pause or a machine short of CPU (an outage's usual company) does
+     * not quarantine a rule that is not slow, nor drop what it emitted.
      */
     public static Evaluation evaluate(Event event, RuleIndex index, Function<String, String> registers, Instant now,
                                       long slowMicros) {
@@ -53,6 +56,7 @@ public final class Evaluator {
             return new Evaluation(outcomes, actions, ops, slow, Map.of(), 0, correlations);
         }
         long began = System.nanoTime();
+        long cpuBegan = slowMicros == Long.MAX_VALUE ? -1 : ThreadCpu.nanos();
         // every register read is recorded with the value seen, so a decision can be explained and replayed
         Map<String, String> read = new java.util.TreeMap<>();
         // a register is looked up once per event, however many rules read it, and every rule sees the same value
@@ -78,6 +82,9 @@ public final class Evaluator {
                 RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, actions, ops, correlations);
                 long micros = (System.nanoTime() - started) / 1_000;
                 if (micros > slowMicros) {
+                    micros = cpuMicrosSince(cpuBegan, micros);
+                }
+                if (micros > slowMicros) {
                     // a slow rule emits nothing: take back what it appended
                     actions.subList(actionsBefore, actions.size()).clear();
                     ops.subList(opsBefore, ops.size()).clear();
@@ -91,6 +98,22 @@ public final class Evaluator {
             }
         }
         return new Evaluation(outcomes, actions, ops, slow, read, (System.nanoTime() - began) / 1_000, correlations);
+    }
+
+    /** The CPU time this thread spent since {@code cpuBegan}, in µs; {@code wallMicros} where the JVM cannot tell. */
+    private static long cpuMicrosSince(long cpuBegan, long wallMicros) {
+        long now = ThreadCpu.nanos();
+        return cpuBegan < 0 || now < 0 ? wallMicros : (now - cpuBegan) / 1_000;
+    }
+
+    /** The current thread's CPU time in ns, or -1 where the JVM does not measure it. */
+    private static final class ThreadCpu {
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final boolean SUPPORTED = THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
+
+        static long nanos() {
+            return SUPPORTED ? THREADS.getCurrentThreadCpuTime() : -1;
+        }
     }
 
     private static Map<String, Object> variables(Event event, Function<String, String> registers, Instant now) {

@@ -177,6 +177,28 @@ class EvaluatorTest {
     }
 
     @Test
+    void aRuleOverTheBudgetByTheWallClockButNotOnTheProcessorIsNotSlow() {
+        // the thread stands still for 30 ms inside the rule (a pause, a machine short of CPU): 5 ms of budget is not spent
+        RuleBook book = new RuleBook();
+        book.put(rule(SCALE_OUT));
+        // warmed up first: a JVM's first evaluation spends real CPU time loading and compiling classes
+        for (int i = 0; i < 200; i++) {
+            Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> null, NOW);
+        }
+        Evaluation paused = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> {
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }, NOW, 5_000);
+        assertThat(paused.slowRules()).isEmpty();
+        assertThat(paused.outcomes().get(0).getOutcome()).isEqualTo(Outcome.MATCHED);
+        assertThat(paused.actions()).hasSize(1);
+    }
+
+    @Test
     void aRuleOverTheTimeBudgetEmitsNothingAndCanBeQuarantinedUntilANewVersion() {
         RuleBook book = new RuleBook();
         Rule v1 = rule(SCALE_OUT);
