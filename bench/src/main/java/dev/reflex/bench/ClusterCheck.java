@@ -39,7 +39,11 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * flow instance ended as it would without faults; the timeline holding each event and decision once.
  */
 final class ClusterCheck {
-    /** A decision slower than this after its event was acknowledged counts as the fault still being felt. */
+    /**
+     * A decision slower than this after its event was acknowledged counts as the fault still being felt. A fault's time to
+     * recover runs from its injection to the last moment before the next fault when it was felt: an event refused or
+     * left unanswered by the connector, or a decision that slow.
+     */
     static final long RECOVERED_WITHIN_MS = 5_000;
 
     record FaultLine(Fault fault, int injected, int events, int decided, int lost, int duplicated, long recoverP50, long recoverMax) {
@@ -309,6 +313,7 @@ final class ClusterCheck {
             Injected fault = injected.get(i);
             long end = i + 1 < injected.size() ? injected.get(i + 1).at() : Long.MAX_VALUE;
             long lastFelt = fault.at();
+            String feltBy = "nothing";
             int[] t = totals.computeIfAbsent(fault.fault(), k -> new int[4]);
             for (Posted p : posted.values()) {
                 if (p.answeredAt() < fault.at() || p.answeredAt() >= end) {
@@ -321,12 +326,18 @@ final class ClusterCheck {
                 }
                 t[2] += counts.lost.getOrDefault(p.id(), 0);
                 t[3] += counts.duplicated.getOrDefault(p.id(), 0);
-                if (!p.acked()) {
-                    lastFelt = Math.max(lastFelt, p.answeredAt());
-                } else if (!decided.isEmpty() && decided.get(0).getDecidedAt().toEpochMilli() - p.answeredAt() > RECOVERED_WITHIN_MS) {
-                    lastFelt = Math.max(lastFelt, decided.get(0).getDecidedAt().toEpochMilli());
+                if (!p.acked() && p.answeredAt() > lastFelt) {
+                    lastFelt = p.answeredAt();
+                    feltBy = p.id() + " answered " + p.status();
+                } else if (p.acked() && !decided.isEmpty() && decided.get(0).getDecidedAt().toEpochMilli() - p.answeredAt() > RECOVERED_WITHIN_MS
+                    && decided.get(0).getDecidedAt().toEpochMilli() > lastFelt && decided.get(0).getDecidedAt().toEpochMilli() < end) {
+                    lastFelt = decided.get(0).getDecidedAt().toEpochMilli();
+                    feltBy = p.id() + " decided " + (lastFelt - p.answeredAt()) + " ms after its acknowledgement by "
+                        + decided.get(0).getEngineInstance();
                 }
             }
+            System.err.printf("  %s at +%d s: felt until +%d s (%s)%n", fault.fault().id(), (fault.at() - injected.get(0).at()) / 1000,
+                (lastFelt - injected.get(0).at()) / 1000, feltBy);
             recoveries.computeIfAbsent(fault.fault(), k -> new ArrayList<>()).add(lastFelt - fault.at());
         }
         for (Fault fault : Fault.values()) {
