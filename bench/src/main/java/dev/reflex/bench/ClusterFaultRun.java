@@ -127,7 +127,7 @@ final class ClusterFaultRun {
                 Thread.sleep(WAIT.toMillis() + 5_000);
                 load.close();
                 System.err.printf("  %,d events posted; waiting for the engines to finish%n", load.count());
-                new ClusterCheck(cluster, names, service, load.posted()).awaitSettled(Duration.ofMinutes(4));
+                new ClusterCheck(cluster, names, service, load.posted()).awaitSettled(Duration.ofSeconds(90));
                 List<ClusterLoad.Posted> posted = new ArrayList<>(load.posted());
                 posted.addAll(alsoClaimed);
                 ClusterCheck check = new ClusterCheck(cluster, names, service, posted);

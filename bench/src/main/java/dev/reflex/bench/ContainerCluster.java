@@ -90,7 +90,7 @@ final class ContainerCluster implements AutoCloseable {
             throw new IllegalStateException("the cluster run needs TESTCONTAINERS_RYUK_DISABLED=true in its environment (Testcontainers' reaper "
                 + "image cannot be pulled here; the run removes its own containers): bench/run-faults and the build set it");
         }
-        Images.build();
+        Images.buildWithoutDemo();
         removeLeftovers();
         Path dir = Files.createTempDirectory("reflex-cluster-faults");
         DockerClient docker = DockerClientFactory.instance().client();

@@ -78,6 +78,7 @@ final class DeadlineKillRun {
         System.err.printf("  kill -9 both engines with %,d deadlines armed%n", armed.size());
         if (armed.size() < keys) {
             problems.add("only " + armed.size() + " of " + keys + " deadlines armed within 120 s");
+            problems.addAll(Quarantines.of(cluster.bootstrap(), cluster.serdes(), names));
         }
         int firedEarly = steps(cluster, names, CorrelationRole.DEADLINE, Outcome.FIRED).size();
         if (firedEarly > 0) {

@@ -184,6 +184,7 @@ final class KillRun {
                 problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
             }
         });
+        problems.addAll(Quarantines.of(bootstrap, serdes, names));
         checkTimeline(bootstrap, names, java.util.stream.IntStream.range(0, events).mapToObj(i -> "k-" + i).toList(), problems);
         return new Report(names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
     }

@@ -24,6 +24,7 @@ public final class Images {
     public static final String KAFKA = "apache/kafka:4.3.1";
     public static final String REGISTRY = "apicurio/apicurio-registry-mem:2.6.13.Final";
     private static boolean built;
+    private static boolean builtDemo;
 
     private Images() {
     }
@@ -44,38 +45,78 @@ public final class Images {
      * made once.
      */
     public static synchronized void build() throws IOException {
-        if (built) {
+        build(true);
+    }
+
+    /**
+     * The images the cluster fault run needs: Reflex's, the broker's and the registry's, without the demo image (which
+     * needs the dev module's artifacts, so a module that does not wait for those can still build these).
+     */
+    public static synchronized void buildWithoutDemo() throws IOException {
+        build(false);
+    }
+
+    private static void build(boolean demo) throws IOException {
+        if (built && (builtDemo || !demo)) {
             return;
         }
         Path lock = Path.of(System.getProperty("java.io.tmpdir"), "reflex-images.lock");
         try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = channel.lock()) {
-            buildLocked();
+            buildLocked(demo);
         }
         built = true;
+        builtDemo |= demo;
     }
 
-    private static void buildLocked() throws IOException {
+    private static void buildLocked(boolean withDemo) throws IOException {
         Path repo = repo();
-        Path docker = repo.resolve("deploy/src/test/docker");
-        if (Docker.run(Duration.ofSeconds(30), "docker", "image", "inspect", BASE).exit() != 0) {
-            Docker.run(Duration.ofMinutes(5), Map.of(), repo, "bash", docker.resolve("jre-base.sh").toString(), BASE).orThrow("the Java base image");
-        }
+        buildBase();
         Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "-t", REFLEX, ".")
             .orThrow("the reflex image");
-        Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "--target", "demo",
-            "-t", DEMO, ".").orThrow("the demo image");
-        Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "DEMO_IMAGE=" + DEMO, "-t", KAFKA,
-            docker.resolve("kafka").toString()).orThrow("the stand-in broker image");
-        Path context = Files.createTempDirectory("reflex-registry-image");
+        if (withDemo) {
+            Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "--target", "demo",
+                "-t", DEMO, ".").orThrow("the demo image");
+        }
+        Path docker = repo.resolve("deploy/src/test/docker");
+        buildFromContext(docker.resolve("kafka"), KAFKA, "the stand-in broker image", context -> {
+            Files.copy(docker.resolve("kafka/run"), context.resolve("run"));
+            // the broker's jars: those on this JVM's class path (a test's, with the embedded broker's dependencies)
+            Path lib = Files.createDirectories(context.resolve("lib"));
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path jar = Path.of(entry);
+                if (entry.endsWith(".jar") && Files.isRegularFile(jar) && !Files.exists(lib.resolve(jar.getFileName()))) {
+                    Files.copy(jar, lib.resolve(jar.getFileName()));
+                }
+            }
+        });
+        buildFromContext(docker.resolve("registry"), REGISTRY, "the stand-in registry image",
+            context -> copy(ApicurioRegistry.distribution().getParent(), context.resolve("apicurio")));
+    }
+
+    private static void buildBase() {
+        if (Docker.run(Duration.ofSeconds(30), "docker", "image", "inspect", BASE).exit() != 0) {
+            Path repo = repo();
+            Docker.run(Duration.ofMinutes(5), Map.of(), repo, "bash", repo.resolve("deploy/src/test/docker/jre-base.sh").toString(), BASE)
+                .orThrow("the Java base image");
+        }
+    }
+
+    private interface Context {
+        void fill(Path context) throws IOException;
+    }
+
+    /** Builds {@code tag} from the Dockerfile in {@code dockerDir} and a temporary context {@code files} fills. */
+    private static void buildFromContext(Path dockerDir, String tag, String what, Context files) throws IOException {
+        Path context = Files.createTempDirectory("reflex-image");
         try {
-            Files.copy(docker.resolve("registry/Dockerfile"), context.resolve("Dockerfile"));
-            copy(ApicurioRegistry.distribution().getParent(), context.resolve("apicurio"));
-            Docker.run(Duration.ofMinutes(5), Map.of(), context, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "-t",
-                REGISTRY, ".").orThrow("the stand-in registry image");
+            Files.copy(dockerDir.resolve("Dockerfile"), context.resolve("Dockerfile"));
+            files.fill(context);
+            Docker.run(Duration.ofMinutes(5), Map.of(), context, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "-t", tag, ".")
+                .orThrow(what);
         } finally {
-            try (Stream<Path> files = Files.walk(context)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try (Stream<Path> all = Files.walk(context)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
