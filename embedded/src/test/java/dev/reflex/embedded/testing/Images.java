@@ -72,8 +72,10 @@ public final class Images {
     private static void buildLocked(boolean withDemo) throws IOException {
         Path repo = repo();
         buildBase();
-        Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "-t", REFLEX, ".")
-            .orThrow("the reflex image");
+        // the production stage by name: Docker's legacy builder builds every stage up to the target, and the demo stage
+        // needs the dev module's artifacts
+        Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "--target", "reflex",
+            "-t", REFLEX, ".").orThrow("the reflex image");
         if (withDemo) {
             Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "--target", "demo",
                 "-t", DEMO, ".").orThrow("the demo image");
