@@ -9,8 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ContentTypes;
@@ -57,14 +56,12 @@ final class DeadlineKillRun {
                 cluster.engineArgs(names, instance)).start());
         }
         List<String> problems = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
-                "linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < keys; i++) {
-                producer.send(BenchCluster.ingestRecord(ingest, "d-" + i, ContentTypes.JSON,
-                    ("{\"id\":\"arm-" + i + "\",\"type\":\"arm\",\"subject\":\"d-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
+        List<ProducerRecord<byte[], byte[]>> arms = new ArrayList<>();
+        for (int i = 0; i < keys; i++) {
+            arms.add(BenchCluster.ingestRecord(ingest, "d-" + i, ContentTypes.JSON,
+                ("{\"id\":\"arm-" + i + "\",\"type\":\"arm\",\"subject\":\"d-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
         }
+        BenchCluster.sendAll(cluster.bootstrap(), arms);
         // every deadline armed and committed (its ARMED step is read with read_committed), none due yet
         List<RuleOutcome> armed = awaitSteps(cluster, names, keys, CorrelationRole.TRIGGER, Outcome.ARMED,
             System.currentTimeMillis() + 120_000);
