@@ -18,8 +18,6 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -170,39 +168,6 @@ final class BenchCluster implements AutoCloseable {
                 .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
         }
         return yaml.toString();
-    }
-
-    /**
-     * Sends every record and makes sure each is on its topic: a send that failed is sent again (up to five rounds). A run
-     * that judges Reflex by what it did with its input must not count the harness's own losses: under load the broker
-     * has refused this idempotent producer's batches with OutOfOrderSequenceException (sequence 0 where it expected
-     * hundreds, the sequence reset after a retry), and those records were never written.
-     */
-    static void sendAll(String bootstrap, List<ProducerRecord<byte[], byte[]>> records) {
-        List<ProducerRecord<byte[], byte[]>> pending = records;
-        for (int round = 1; !pending.isEmpty(); round++) {
-            if (round > 5) {
-                throw new IllegalStateException(pending.size() + " records could not be written in five rounds");
-            }
-            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
-                    "linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer())) {
-                pending.forEach(r -> sent.add(producer.send(r)));
-                producer.flush();
-            }
-            List<ProducerRecord<byte[], byte[]>> failed = new ArrayList<>();
-            for (int i = 0; i < sent.size(); i++) {
-                try {
-                    sent.get(i).get();
-                } catch (Exception e) {
-                    failed.add(pending.get(i));
-                }
-            }
-            if (!failed.isEmpty()) {
-                System.err.printf("  %d of %d records not written (%s); sending them again%n", failed.size(), pending.size(), "round " + round);
-            }
-            pending = failed;
-        }
     }
 
     /** Publishes the rules of a YAML text to the rules topic, as {@code reflex rules apply} would (no systems, no deletions). */

@@ -55,13 +55,14 @@ final class DeadlineKillRun {
             engines.add(new Child("engine-" + instance, cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
                 cluster.engineArgs(names, instance)).start());
         }
+        cluster.awaitEngines(names.prefix() + "engine", engines.size(), Duration.ofMinutes(2));
         List<String> problems = new ArrayList<>();
         List<ProducerRecord<byte[], byte[]>> arms = new ArrayList<>();
         for (int i = 0; i < keys; i++) {
             arms.add(BenchCluster.ingestRecord(ingest, "d-" + i, ContentTypes.JSON,
                 ("{\"id\":\"arm-" + i + "\",\"type\":\"arm\",\"subject\":\"d-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
         }
-        BenchCluster.sendAll(cluster.bootstrap(), arms);
+        CheckedProducer.sendAll(cluster.bootstrap(), arms);
         // every deadline armed and committed (its ARMED step is read with read_committed), none due yet
         List<RuleOutcome> armed = awaitSteps(cluster, names, keys, CorrelationRole.TRIGGER, Outcome.ARMED,
             System.currentTimeMillis() + 120_000);

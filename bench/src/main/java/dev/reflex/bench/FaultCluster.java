@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 import dev.reflex.embedded.ApicurioRegistry;
 import dev.reflex.embedded.EmbeddedKafka;
@@ -94,6 +98,38 @@ final class FaultCluster implements AutoCloseable {
         }
         new TopicAdmin(admin(), Optional.of(4), Optional.empty(), 30_000).ensure(specs);
         return names;
+    }
+
+    /**
+     * Waits until {@code instances} engine processes are members of {@code group} and it is stable: the tasks are assigned,
+     * so what a run sends next is read at once (a run that sends while the engines still start sees its deadlines, due
+     * from the events' times, come due before they are read).
+     */
+    void awaitEngines(String group, int instances, Duration timeout) throws Exception {
+        long until = System.currentTimeMillis() + timeout.toMillis();
+        String seen = "no description";
+        while (System.currentTimeMillis() < until) {
+            ConsumerGroupDescription description;
+            try {
+                description = admin().describeConsumerGroups(List.of(group)).all().get().get(group);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+                seen = "no group yet";
+                Thread.sleep(250);
+                continue;
+            }
+            long processes = description.members().stream().filter(m -> !m.assignment().topicPartitions().isEmpty())
+                .map(m -> m.clientId().replaceFirst("-StreamThread-.*", "")).distinct().count();
+            seen = description.groupState() + " with " + processes + " engines assigned";
+            if (description.groupState() == GroupState.STABLE && processes >= instances) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the engines' group " + group + " was not stable with " + instances + " engines within "
+            + timeout.toSeconds() + " s: " + seen);
     }
 
     void createTopic(String topic) throws Exception {

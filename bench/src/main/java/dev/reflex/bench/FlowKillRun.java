@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.reflex.rules.FlowRunner;
 import dev.reflex.schemas.ContentTypes;
@@ -107,8 +105,7 @@ final class FlowKillRun {
     }
 
     private static void produce(String bootstrap, String topic, int instances) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (CheckedProducer<byte[], byte[]> producer = CheckedProducer.bytes(bootstrap)) {
             for (int i = 0; i < instances; i++) {
                 producer.send(BenchCluster.ingestRecord(topic, "k-" + i, ContentTypes.JSON,
                     ("{\"id\":\"begin-" + i + "\",\"type\":\"begin\",\"subject\":\"k-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));

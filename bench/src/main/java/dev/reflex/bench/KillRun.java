@@ -12,9 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ContentTypes;
@@ -113,8 +111,7 @@ final class KillRun {
 
     private static void produce(String bootstrap, String topic, int events, Duration over) {
         long period = over.toNanos() / events;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
-                "linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (CheckedProducer<byte[], byte[]> producer = CheckedProducer.bytes(bootstrap)) {
             long start = System.nanoTime();
             for (int i = 0; i < events; i++) {
                 long wait = start + i * period - System.nanoTime();

@@ -12,7 +12,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.reflex.rules.FlowRunner;
@@ -102,9 +101,9 @@ final class LateInputRun {
             args.addAll(List.of("--set", "reflex.decisions.unmatched=none", "--set", "reflex.deadlines.wait.for.input=" + !byClock));
             engines.add(new Child("engine-" + instance, cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"), args).start());
         }
+        cluster.awaitEngines(names.prefix() + "engine", engines.size(), Duration.ofMinutes(2));
         List<String> problems = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
-                "linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (CheckedProducer<byte[], byte[]> producer = CheckedProducer.bytes(cluster.bootstrap())) {
             for (int i = 0; i < keys; i++) {
                 send(producer, ingest, "deploy.started", "f-" + i, "start-f-" + i);
                 send(producer, ingest, "alert.firing", "u-" + i, "arm-u-" + i);
@@ -153,17 +152,20 @@ final class LateInputRun {
         }
     }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String type, String subject, String id) {
+    private static void send(CheckedProducer<byte[], byte[]> producer, String topic, String type, String subject, String id) {
         producer.send(BenchCluster.ingestRecord(topic, subject, ContentTypes.JSON, ("{\"id\":\"" + id + "\",\"type\":\"" + type
             + "\",\"subject\":\"" + subject + "\"}").getBytes(StandardCharsets.UTF_8)));
     }
 
     /** {@code count} events no rule matches, as fast as the producer sends them: a backlog ahead of what comes next. */
     private static void flood(String bootstrap, String topic, int count) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
-                "linger.ms", 20, "batch.size", 262_144), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (CheckedProducer<byte[], byte[]> producer = new CheckedProducer<>(bootstrap, Map.of("linger.ms", 20, "batch.size", 262_144),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
                 send(producer, topic, "noise", "n-" + (i % 1_000), "noise-" + i);
+                if (i % 100_000 == 99_999) {
+                    producer.flush();  // checked in slices: the producer keeps what it has not seen written
+                }
             }
             producer.flush();
         }
