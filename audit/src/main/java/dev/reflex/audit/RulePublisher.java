@@ -19,6 +19,7 @@ import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.rules.yaml.Problem;
 
 /**
  * Applies a directory of rules to the compacted rules topic, after checking every one of them and creating the action
@@ -27,15 +28,15 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 public final class RulePublisher {
     /** The rules have problems; nothing was published. */
     public static final class InvalidRulesException extends RuntimeException {
-        private final List<RuleFiles.Problem> problems;
+        private final List<Problem> problems;
 
-        public InvalidRulesException(List<RuleFiles.Problem> problems) {
+        public InvalidRulesException(List<Problem> problems) {
             super(problems.size() + " problem(s) in the rules; nothing was published:" + System.lineSeparator()
                 + String.join(System.lineSeparator(), problems.stream().map(p -> "  " + p).toList()));
             this.problems = problems;
         }
 
-        public List<RuleFiles.Problem> problems() {
+        public List<Problem> problems() {
             return problems;
         }
     }

@@ -115,13 +115,9 @@ public final class CompiledFlow {
             String name = FlowSteps.text(when.get("event"), "start.when.event");
             Systems.NamedEvent named = systems.event(name);
             if (named == null) {
-                throw new RuleException("start.when.event", "unknown event '" + name + "'");
+                throw new RuleException("start.when.event", systems.unknownEvent(name));
             }
-            source = named.source();
-            type = named.type();
-            if (named.condition() != null) {
-                condition = condition == null ? named.condition() : "(" + named.condition() + ") && (" + condition + ")";
-            }
+            return named.trigger(condition);
         }
         return RuleTrigger.newBuilder().setSource(source).setType(type).setCondition(condition).build();
     }

@@ -1,6 +1,5 @@
 package dev.reflex.rules;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,8 +60,8 @@ public final class Correlator {
         if (c.windowed() && role != CorrelationRole.UNLESS && s.getNewest() != null && eventTime < s.getNewest() - c.latenessMs()) {
             long late = s.getNewest() - eventTime;
             record.setLateMs(late);
-            return new Step(expiring(s, c, now), Outcome.LATE, "event time " + at(eventTime) + " is " + words(late)
-                + " behind the newest event for the key, more than the lateness of " + words(c.latenessMs()) + "; not counted",
+            return new Step(expiring(s, c, now), Outcome.LATE, "event time " + at(eventTime) + " is " + Durations.words(late)
+                + " behind the newest event for the key, more than the lateness of " + Durations.words(c.latenessMs()) + "; not counted",
                 record.build(), null);
         }
         if (role != CorrelationRole.UNLESS) {
@@ -103,7 +102,7 @@ public final class Correlator {
         CompiledCorrelation c = rule.correlation();
         if (c.hasAfter() && (s.getAfterAt() == null || s.getAfterAt() > eventTime || eventTime - s.getAfterAt() > c.afterWithinMs())) {
             return new Step(expiring(s, c, now), Outcome.CONDITION_FALSE, "no 'after' event for the key in the "
-                + words(c.afterWithinMs()) + " before" + (s.getAfterAt() == null ? "" : " (the last was at " + at(s.getAfterAt()) + ")"),
+                + Durations.words(c.afterWithinMs()) + " before" + (s.getAfterAt() == null ? "" : " (the last was at " + at(s.getAfterAt()) + ")"),
                 record.build(), null);
         }
         int count = 1;
@@ -115,8 +114,8 @@ public final class Correlator {
                 // within the lateness, but older than the window that ends at the newest event: nothing to count it with
                 long late = s.getNewest() - eventTime;
                 record.setLateMs(late);
-                return new Step(expiring(s, c, now), Outcome.LATE, "event time " + at(eventTime) + " is " + words(late)
-                    + " behind the newest event for the key, before the " + words(c.countWithinMs()) + " window; not counted",
+                return new Step(expiring(s, c, now), Outcome.LATE, "event time " + at(eventTime) + " is " + Durations.words(late)
+                    + " behind the newest event for the key, before the " + Durations.words(c.countWithinMs()) + " window; not counted",
                     record.build(), null);
             }
             List<Long> counted = new ArrayList<>(s.getCounted());
@@ -131,7 +130,7 @@ public final class Correlator {
             if (counted.size() < c.atLeast()) {
                 s.setCounted(counted);
                 return new Step(expiring(s, c, now), Outcome.COUNTED, counted.size() + " of " + c.atLeast() + " within "
-                    + words(c.countWithinMs()) + ", first at " + at(counted.get(0)), record.build(), null);
+                    + Durations.words(c.countWithinMs()) + ", first at " + at(counted.get(0)), record.build(), null);
             }
             count = counted.size();
             first = counted.get(0);
@@ -153,7 +152,7 @@ public final class Correlator {
             s.setPending(event);
             record.setArmedAt(s.getArmedAt()).setDueAt(s.getDueAt()).setCount(s.getArmedCount());
             return new Step(expiring(s, c, now), Outcome.ARMED, "due at " + at(s.getDueAt()) + " if the key stays quiet for "
-                + words(c.debounceMs()) + " (" + s.getArmedCount() + " event(s) since " + at(s.getArmedAt()) + ")", record.build(), null);
+                + Durations.words(c.debounceMs()) + " (" + s.getArmedCount() + " event(s) since " + at(s.getArmedAt()) + ")", record.build(), null);
         }
         if (c.hasUnless()) {
             if (s.getDueAt() != null) {
@@ -172,7 +171,7 @@ public final class Correlator {
                 + " comes first", record.build(), null);
         }
         return fire(rule, s, record, new Firing(firingId, event, count, first, last, null, null), eventTime, now,
-            count + (c.counts() ? " within " + words(c.countWithinMs()) + ", first at " + at(first) : " event"));
+            count + (c.counts() ? " within " + Durations.words(c.countWithinMs()) + ", first at " + at(first) : " event"));
     }
 
     /**
@@ -194,8 +193,8 @@ public final class Correlator {
         Event event = s.getPending();
         Firing firing = new Firing(id, event, s.getArmedCount(), s.getArmedFirst(), null, s.getArmedAt(), due);
         disarm(s);
-        String why = (c.debounceMs() > 0 ? "quiet for " + words(c.debounceMs()) : "no 'unless' event within " + words(c.unlessWithinMs()))
-            + "; due at " + at(due) + ", fired " + words(late) + " after";
+        String why = (c.debounceMs() > 0 ? "quiet for " + Durations.words(c.debounceMs()) : "no 'unless' event within " + Durations.words(c.unlessWithinMs()))
+            + "; due at " + at(due) + ", fired " + Durations.words(late) + " after";
         return fire(rule, s, record, firing, due, now, why);
     }
 
@@ -211,7 +210,7 @@ public final class Correlator {
                 record.setUntil(until);
                 s.setFired(fired);
                 return new Step(expiring(s, c, now), Outcome.THROTTLED, why + "; throttled until " + at(until) + " ("
-                    + c.throttleMax() + " firing(s) per " + words(c.throttlePerMs()) + ")", record.build(), null);
+                    + c.throttleMax() + " firing(s) per " + Durations.words(c.throttlePerMs()) + ")", record.build(), null);
             }
             fired.add(time);
             s.setFired(fired);
@@ -278,20 +277,5 @@ public final class Correlator {
 
     static String at(long millis) {
         return Instant.ofEpochMilli(millis).toString();
-    }
-
-    /** A duration as rules write it, the largest whole unit: 600000 is 10m, 1500 is 1500ms. */
-    public static String words(long millis) {
-        Duration d = Duration.ofMillis(millis);
-        if (millis % 86_400_000 == 0 && millis > 0) {
-            return d.toDays() + "d";
-        } else if (millis % 3_600_000 == 0 && millis > 0) {
-            return d.toHours() + "h";
-        } else if (millis % 60_000 == 0 && millis > 0) {
-            return d.toMinutes() + "m";
-        } else if (millis % 1_000 == 0 && millis > 0) {
-            return d.toSeconds() + "s";
-        }
-        return millis + "ms";
     }
 }

@@ -1,5 +1,6 @@
 package dev.reflex.rules;
 
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,5 +29,20 @@ public final class Durations {
             throw new RuleException(field, "a duration must be more than zero");
         }
         return millis;
+    }
+
+    /** A duration as rules write it, the largest whole unit: 600000 is 10m, 1500 is 1500ms. */
+    public static String words(long millis) {
+        Duration d = Duration.ofMillis(millis);
+        if (millis % 86_400_000 == 0 && millis > 0) {
+            return d.toDays() + "d";
+        } else if (millis % 3_600_000 == 0 && millis > 0) {
+            return d.toHours() + "h";
+        } else if (millis % 60_000 == 0 && millis > 0) {
+            return d.toMinutes() + "m";
+        } else if (millis % 1_000 == 0 && millis > 0) {
+            return d.toSeconds() + "s";
+        }
+        return millis + "ms";
     }
 }

@@ -232,7 +232,7 @@ public final class FlowRunner {
                     t.setPhase(FlowPhase.BACKOFF);
                     t.setDueAt(now + delay);
                     transition(TransitionKind.RETRY_SCHEDULED, t, step.id(), "attempt " + (t.getAttempt() + 1) + " failed; attempt "
-                        + (t.getAttempt() + 2) + " of " + step.retry().attempts() + " in " + Correlator.words(delay));
+                        + (t.getAttempt() + 2) + " of " + step.retry().attempts() + " in " + Durations.words(delay));
                     return;
                 }
                 transition(TransitionKind.RESULT, t, step.id(), (succeeded ? "succeeded" : "failed") + " on attempt " + (t.getAttempt() + 1));
@@ -260,7 +260,7 @@ public final class FlowRunner {
                 }
                 case ACTING, WAITING -> {
                     transition(TransitionKind.TIMED_OUT, t, step.id(), (t.getPhase() == FlowPhase.ACTING ? "no result" : "no event")
-                        + " within " + Correlator.words(step.timeoutMs()) + " (" + late + " ms late)");
+                        + " within " + Durations.words(step.timeoutMs()) + " (" + late + " ms late)");
                     if (proceed(t, step, "timeout")) {
                         run(t);
                     }

@@ -1,7 +1,6 @@
 package dev.reflex.rules;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,24 +8,21 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
+import dev.reflex.rules.yaml.Problem;
+import dev.reflex.rules.yaml.ProblemAt;
+import dev.reflex.rules.yaml.YamlReader;
 import dev.reflex.schemas.ActionTemplate;
 import dev.reflex.schemas.Correlate;
 import dev.reflex.schemas.CorrelateCompanion;
@@ -43,14 +39,6 @@ import dev.reflex.schemas.RuleTrigger;
  * content, so an unchanged rule keeps its version.
  */
 public final class RuleFiles {
-    /** A problem in a rule file, at a line. */
-    public record Problem(String file, int line, String message) {
-        @Override
-        public String toString() {
-            return file + ":" + line + ": " + message;
-        }
-    }
-
     /**
      * The rules read, the systems catalog of the directory's {@code systems/} files, and every problem found; rules
      * with problems are not among the rules.
@@ -135,40 +123,18 @@ public final class RuleFiles {
 
     /** As {@link #parse(String, String)}, resolving named events and actions against {@code systems}. */
     public static Loaded parse(String fileName, String yamlText, Systems systems) {
-        LoaderOptions options = new LoaderOptions();
-        options.setMaxAliasesForCollections(10);
-        options.setAllowDuplicateKeys(false);
-        options.setCodePointLimit(1024 * 1024);
-        Yaml yaml = new Yaml(new SafeConstructor(options));
         List<Rule> rules = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
-        try {
-            for (Node document : yaml.composeAll(new StringReader(yamlText))) {
-                if (document == null || document instanceof ScalarNode empty && empty.getTag().getValue().endsWith(":null")) {
-                    continue;
-                }
-                try {
-                    String kind = kindOf(document);
-                    if (kind == null) {
-                        rules.add(new DocumentReader(fileName, systems).read(document));
-                    } else if (kind.equals("flow")) {
-                        rules.add(new FlowReader().read(document, fileName + ":" + (document.getStartMark().getLine() + 1), systems));
-                    } else {
-                        problems.add(new Problem(fileName, document.getStartMark().getLine() + 1,
-                            "kind '" + kind + "' is not known; a document is a rule (no kind) or a flow (kind: flow)"));
-                    }
-                } catch (Located e) {
-                    problems.add(new Problem(fileName, e.line, e.getMessage()));
-                } catch (FlowReader.Problem e) {
-                    problems.add(new Problem(fileName, e.line, e.getMessage()));
-                }
+        YamlReader.documents(fileName, yamlText, document -> {
+            String kind = kindOf(document);
+            if (kind == null) {
+                rules.add(new DocumentReader(fileName, systems).read(document));
+            } else if (kind.equals("flow")) {
+                rules.add(new FlowReader().read(document, fileName + ":" + line(document), systems));
+            } else {
+                throw new ProblemAt(document, "kind '" + kind + "' is not known; a document is a rule (no kind) or a flow (kind: flow)");
             }
-        } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
-            problems.add(new Problem(fileName, line, "not valid YAML: " + e.getProblem()));
-        } catch (YAMLException e) {
-            problems.add(new Problem(fileName, 1, "not valid YAML: " + Expression.firstLine(e.getMessage())));
-        }
+        }, problems);
         return new Loaded(rules, problems);
     }
 
@@ -203,20 +169,6 @@ public final class RuleFiles {
         }
     }
 
-    private static final class Located extends RuntimeException {
-        final int line;
-
-        Located(Node node, String message) {
-            super(message);
-            this.line = node.getStartMark().getLine() + 1;
-        }
-
-        Located(int line, String message) {
-            super(message);
-            this.line = line;
-        }
-    }
-
     /** Reads one document, remembering the line of each field so compile errors point at the right line. */
     private static final class DocumentReader {
         private final String fileName;
@@ -233,13 +185,13 @@ public final class RuleFiles {
             Map<String, Node> root = mapping(document, "a rule", RULE_KEYS);
             Node idNode = root.get("id");
             if (idNode == null) {
-                throw new Located(document, "a rule needs an 'id'");
+                throw new ProblemAt(document, "a rule needs an 'id'");
             }
             String id = scalar(idNode, "id");
             RuleTrigger.Builder when = RuleTrigger.newBuilder();
             Node whenNode = root.get("when");
             if (whenNode == null) {
-                throw new Located(document, "rule '" + id + "' needs a 'when' (source, type and/or condition)");
+                throw new ProblemAt(document, "rule '" + id + "' needs a 'when' (source, type and/or condition)");
             }
             Map<String, Node> whenFields = mapping(whenNode, "'when'", WHEN_KEYS);
             when.setSource(optionalScalar(whenFields.get("source"), "when.source"));
@@ -249,18 +201,15 @@ public final class RuleFiles {
             if (whenFields.containsKey("event")) {
                 Node eventNode = whenFields.get("event");
                 if (when.getSource() != null || when.getType() != null) {
-                    throw new Located(eventNode, "use either 'event' or 'source'/'type' in 'when', not both");
+                    throw new ProblemAt(eventNode, "use either 'event' or 'source'/'type' in 'when', not both");
                 }
                 String name = scalar(eventNode, "when.event");
                 Systems.NamedEvent named = systems.event(name);
                 if (named == null) {
-                    throw new Located(eventNode, "unknown event '" + name + "'" + known(systems.eventNames()));
+                    throw new ProblemAt(eventNode, systems.unknownEvent(name));
                 }
-                when.setSource(named.source()).setType(named.type());
-                if (named.condition() != null) {
-                    when.setCondition(when.getCondition() == null ? named.condition()
-                        : "(" + named.condition() + ") && (" + when.getCondition() + ")");
-                }
+                RuleTrigger trigger = named.trigger(when.getCondition());
+                when.setSource(trigger.getSource()).setType(trigger.getType()).setCondition(trigger.getCondition());
                 uses.add("event " + name + " (" + named.definedAt() + ")");
             }
 
@@ -269,7 +218,7 @@ public final class RuleFiles {
             Node thenNode = root.get("then");
             if (thenNode != null) {
                 if (!(thenNode instanceof SequenceNode sequence)) {
-                    throw new Located(thenNode, "'then' must be a list of actions and register operations");
+                    throw new ProblemAt(thenNode, "'then' must be a list of actions and register operations");
                 }
                 for (int j = 0; j < sequence.getValue().size(); j++) {
                     Node item = sequence.getValue().get(j);
@@ -292,7 +241,7 @@ public final class RuleFiles {
             if (root.containsKey("enabled")) {
                 String text = scalar(root.get("enabled"), "enabled");
                 if (!text.equals("true") && !text.equals("false")) {
-                    throw new Located(root.get("enabled"), "'enabled' must be true or false, not '" + text + "'");
+                    throw new ProblemAt(root.get("enabled"), "'enabled' must be true or false, not '" + text + "'");
                 }
                 enabled = Boolean.parseBoolean(text);
             }
@@ -311,7 +260,7 @@ public final class RuleFiles {
             try {
                 CompiledRule.compile(rule);
             } catch (RuleException e) {
-                throw new Located(lineOfField(e.field(), line(document)),
+                throw new ProblemAt(lineOfField(e.field(), line(document)),
                     (e.field().isEmpty() ? "" : thenField(e.field()) + ": ") + e.reason());
             }
             rule.setVersion(versionOf(rule));
@@ -349,7 +298,7 @@ public final class RuleFiles {
             Map<String, Node> fields = mapping(node, "'" + field + "'", COMPANION_KEYS);
             lines.put(field, line(node));
             if (!fields.containsKey("within")) {
-                throw new Located(node, "'" + field + "' needs 'within': how long to wait for, or look back at, its event");
+                throw new ProblemAt(node, "'" + field + "' needs 'within': how long to wait for, or look back at, its event");
             }
             return CorrelateCompanion.newBuilder()
                 .setSource(optionalScalar(fields.get("source"), field + ".source"))
@@ -363,7 +312,7 @@ public final class RuleFiles {
             Map<String, Node> fields = mapping(node, what, keys);
             for (String key : keys.stream().sorted().toList()) {
                 if (!fields.containsKey(key)) {
-                    throw new Located(node, what + " needs '" + key + "' (it takes " + String.join(" and ", keys.stream().sorted().toList()) + ")");
+                    throw new ProblemAt(node, what + " needs '" + key + "' (it takes " + String.join(" and ", keys.stream().sorted().toList()) + ")");
                 }
             }
             return fields;
@@ -374,19 +323,13 @@ public final class RuleFiles {
             try {
                 return Integer.parseInt(text.strip());
             } catch (NumberFormatException e) {
-                throw new Located(node, "'" + field + "' must be a whole number, not '" + text + "'");
+                throw new ProblemAt(node, "'" + field + "' must be a whole number, not '" + text + "'");
             }
         }
 
         /** The line of a field, or of the nearest enclosing field read (correlate.count for correlate.count.x). */
         private int lineOfField(String field, int otherwise) {
-            for (String f = field; !f.isEmpty(); f = f.contains(".") ? f.substring(0, f.lastIndexOf('.')) : "") {
-                Integer line = lines.get(f);
-                if (line != null) {
-                    return line;
-                }
-            }
-            return otherwise;
+            return YamlReader.lineOf(lines, field, otherwise);
         }
 
         /** Names a field as the user wrote it: actions[1] is the second action in 'then', wherever it stands. */
@@ -399,13 +342,13 @@ public final class RuleFiles {
         private ActionTemplate action(Node item, Map<String, Node> fields, String at) {
             for (String key : fields.keySet()) {
                 if (!ACTION_KEYS.contains(key)) {
-                    throw new Located(fields.get(key), "unknown field '" + key + "' in an action; expected one of "
+                    throw new ProblemAt(fields.get(key), "unknown field '" + key + "' in an action; expected one of "
                         + "system, action, target, params (or set, incr, delete for a register)");
                 }
             }
             rememberThen(item, at);
             if (!fields.containsKey("system") || !fields.containsKey("action")) {
-                throw new Located(item, "an action needs both 'system' and 'action'");
+                throw new ProblemAt(item, "an action needs both 'system' and 'action'");
             }
             Map<String, String> params = new TreeMap<>();
             Node paramsNode = fields.get("params");
@@ -425,14 +368,14 @@ public final class RuleFiles {
         private ActionTemplate namedAction(Node item, Map<String, Node> fields, String at) {
             for (String key : fields.keySet()) {
                 if (!NAMED_ACTION_KEYS.contains(key)) {
-                    throw new Located(fields.get(key), "unknown field '" + key + "' next to 'do'; expected do, target, params");
+                    throw new ProblemAt(fields.get(key), "unknown field '" + key + "' next to 'do'; expected do, target, params");
                 }
             }
             rememberThen(item, at);
             String name = scalar(fields.get("do"), at + ".do");
             Systems.NamedAction named = systems.action(name);
             if (named == null) {
-                throw new Located(fields.get("do"), "unknown action '" + name + "'" + known(systems.actionNames()));
+                throw new ProblemAt(fields.get("do"), systems.unknownAction(name));
             }
             Map<String, String> params = new TreeMap<>(named.params());
             Node paramsNode = fields.get("params");
@@ -451,16 +394,11 @@ public final class RuleFiles {
                 .build();
         }
 
-        private static String known(java.util.Set<String> names) {
-            return names.isEmpty() ? "; no systems define any (put system files in " + SYSTEMS_DIR + "/)"
-                : "; systems define " + String.join(", ", names);
-        }
-
         private RegisterTemplate register(Node item, Map<String, Node> fields, String op, String at) {
             Set<String> allowed = REGISTER_KEYS.get(op);
             for (String key : fields.keySet()) {
                 if (!allowed.contains(key)) {
-                    throw new Located(fields.get(key), "unknown field '" + key + "' in a '" + op + "' register operation; expected "
+                    throw new ProblemAt(fields.get(key), "unknown field '" + key + "' in a '" + op + "' register operation; expected "
                         + String.join(", ", allowed.stream().sorted().toList()));
                 }
             }
@@ -468,7 +406,7 @@ public final class RuleFiles {
             String valueKey = op.equals("set") ? "value" : op.equals("incr") ? "by" : null;
             String value = valueKey == null ? null : optionalScalar(fields.get(valueKey), at + ".value");
             if (op.equals("set") && value == null) {
-                throw new Located(item, "'set' needs a 'value'");
+                throw new ProblemAt(item, "'set' needs a 'value'");
             }
             return RegisterTemplate.newBuilder()
                 .setOp(RegisterOpType.valueOf(op.toUpperCase()))
@@ -485,43 +423,23 @@ public final class RuleFiles {
         }
 
         private Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
-            if (!(node instanceof MappingNode map)) {
-                throw new Located(node, what + " must be a mapping of fields");
-            }
-            Map<String, Node> fields = new LinkedHashMap<>();
-            for (NodeTuple tuple : map.getValue()) {
-                if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
-                    throw new Located(tuple.getKeyNode(), "field names must be plain text");
-                }
-                if (allowed != null && !allowed.contains(key.getValue())) {
-                    throw new Located(key, "unknown field '" + key.getValue() + "' in " + what + "; expected one of "
-                        + String.join(", ", allowed.stream().sorted().toList()));
-                }
-                fields.put(key.getValue(), tuple.getValueNode());
-            }
-            return fields;
+            return YamlReader.mapping(node, what, allowed);
         }
 
+        /** A single value, remembering its line for the compile errors of its field. */
         private String scalar(Node node, String field) {
-            if (!(node instanceof ScalarNode scalar)) {
-                throw new Located(node, "'" + field + "' must be a single value, not a list or mapping");
-            }
+            String value = YamlReader.scalar(node, field);
             lines.put(field, line(node));
-            return scalar.getValue();
+            return value;
         }
 
         private String optionalScalar(Node node, String field) {
-            if (node == null) {
-                return null;
-            }
-            if (node instanceof ScalarNode scalar && scalar.getTag().getValue().endsWith(":null")) {
-                return null;
-            }
-            return scalar(node, field);
+            return node == null ? null : YamlReader.optionalScalar(node, field) == null ? null : scalar(node, field);
         }
 
-        private static int line(Node node) {
-            return node.getStartMark().getLine() + 1;
-        }
+    }
+
+    private static int line(Node node) {
+        return YamlReader.line(node);
     }
 }

@@ -10,6 +10,10 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 
+import dev.reflex.rules.yaml.Problem;
+import dev.reflex.rules.yaml.ProblemAt;
+import dev.reflex.rules.yaml.YamlReader;
+
 /**
  * The catalog part of system files: what each system says of itself (description, labels, {@code includes},
  * {@code match}, {@code mask}), read with lines, and checked as a whole: includes name known systems and go round in no
@@ -42,16 +46,16 @@ final class SystemEntries {
     }
 
     /** The catalog of every system named, once includes are checked: known systems only, and no cycle. */
-    static SystemCatalog catalog(Map<String, Entry> entries, List<RuleFiles.Problem> problems) {
+    static SystemCatalog catalog(Map<String, Entry> entries, List<Problem> problems) {
         Map<String, List<String>> includes = new TreeMap<>();
         for (Entry entry : entries.values()) {
             List<String> known = new ArrayList<>();
             for (String child : entry.includes) {
                 int at = entry.includeLines.get(child);
                 if (child.equals(entry.name)) {
-                    problems.add(new RuleFiles.Problem(entry.file, at, "system " + entry.name + " includes itself"));
+                    problems.add(new Problem(entry.file, at, "system " + entry.name + " includes itself"));
                 } else if (!entries.containsKey(child)) {
-                    problems.add(new RuleFiles.Problem(entry.file, at, "system " + entry.name + " includes unknown system '" + child
+                    problems.add(new Problem(entry.file, at, "system " + entry.name + " includes unknown system '" + child
                         + "'; known: " + String.join(", ", new java.util.TreeSet<>(entries.keySet()))));
                 } else {
                     known.add(child);
@@ -62,7 +66,7 @@ final class SystemEntries {
         List<String> cycle = SystemCatalog.cycle(includes);
         if (!cycle.isEmpty()) {
             Entry first = entries.get(cycle.get(0));
-            problems.add(new RuleFiles.Problem(first.file, first.includeLines.getOrDefault(cycle.get(1), first.line),
+            problems.add(new Problem(first.file, first.includeLines.getOrDefault(cycle.get(1), first.line),
                 "includes go round in a circle: " + String.join(" -> ", cycle)));
             return SystemCatalog.EMPTY;
         }
@@ -84,7 +88,7 @@ final class SystemEntries {
         boolean declares = fields.containsKey("includes") || fields.containsKey("match") || fields.containsKey("mask")
             || fields.containsKey("description");
         if (declares && entry.declaredAt != null) {
-            throw new Systems.ProblemAt(file, line, "system " + system + " is described twice (includes, match, mask or description; also at "
+            throw new ProblemAt(file, line, "system " + system + " is described twice (includes, match, mask or description; also at "
                 + entry.declaredAt + ")");
         }
         if (declares) {
@@ -92,33 +96,33 @@ final class SystemEntries {
         }
         entry.labels.putAll(labels);
         if (fields.containsKey("description")) {
-            entry.description = Systems.scalar(file, fields.get("description"), system + ".description");
+            entry.description = YamlReader.scalar(fields.get("description"), system + ".description");
         }
         for (Node include : list(file, fields.get("includes"), system + ".includes")) {
-            String child = Systems.scalar(file, include, system + ".includes");
-            if (entry.includeLines.putIfAbsent(child, Systems.line(include)) == null) {
+            String child = YamlReader.scalar(include, system + ".includes");
+            if (entry.includeLines.putIfAbsent(child, YamlReader.line(include)) == null) {
                 entry.includes.add(child);
             }
         }
         for (Node mask : list(file, fields.get("mask"), system + ".mask")) {
-            entry.mask.add(Systems.scalar(file, mask, system + ".mask"));
+            entry.mask.add(YamlReader.scalar(mask, system + ".mask"));
         }
         Node match = fields.get("match");
         for (Node one : match instanceof MappingNode ? List.of(match) : list(file, match, system + ".match")) {
-            Map<String, Node> m = Systems.mapping(file, one, system + ".match", MATCH_KEYS);
+            Map<String, Node> m = YamlReader.mapping(one, system + ".match", MATCH_KEYS);
             if (m.isEmpty()) {
-                throw new Systems.ProblemAt(file, Systems.line(one), system + ".match: an entry needs at least one of labels, source, subject, type");
+                throw new ProblemAt(file, YamlReader.line(one), system + ".match: an entry needs at least one of labels, source, subject, type");
             }
             dev.reflex.schemas.SystemMatch.Builder built = dev.reflex.schemas.SystemMatch.newBuilder()
-                .setLabels(m.containsKey("labels") ? Systems.scalars(file, m.get("labels"), system + ".match.labels") : Map.of());
+                .setLabels(m.containsKey("labels") ? YamlReader.scalars(m.get("labels"), system + ".match.labels") : Map.of());
             if (m.containsKey("source")) {
-                built.setSource(Systems.scalar(file, m.get("source"), system + ".match.source"));
+                built.setSource(YamlReader.scalar(m.get("source"), system + ".match.source"));
             }
             if (m.containsKey("type")) {
-                built.setType(Systems.scalar(file, m.get("type"), system + ".match.type"));
+                built.setType(YamlReader.scalar(m.get("type"), system + ".match.type"));
             }
             if (m.containsKey("subject")) {
-                built.setSubject(Systems.scalar(file, m.get("subject"), system + ".match.subject"));
+                built.setSubject(YamlReader.scalar(m.get("subject"), system + ".match.subject"));
             }
             entry.match.add(built.build());
         }
@@ -135,6 +139,6 @@ final class SystemEntries {
         if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sequence) {
             return sequence.getValue();
         }
-        throw new Systems.ProblemAt(file, Systems.line(node), "'" + what + "' must be a list");
+        throw new ProblemAt(file, YamlReader.line(node), "'" + what + "' must be a list");
     }
 }

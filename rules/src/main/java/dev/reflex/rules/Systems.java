@@ -1,7 +1,6 @@
 package dev.reflex.rules;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +13,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
 
+import dev.reflex.rules.yaml.Problem;
+import dev.reflex.rules.yaml.ProblemAt;
+import dev.reflex.rules.yaml.YamlReader;
+import dev.reflex.schemas.RuleTrigger;
 import dev.reflex.schemas.TopicNames;
 
 /**
@@ -36,6 +32,12 @@ import dev.reflex.schemas.TopicNames;
 public final class Systems {
     /** A named event: where it comes from and an optional condition. */
     public record NamedEvent(String name, String source, String type, String condition, String definedAt) {
+        /** What {@code when: {event: <name>}} stands for in a rule or a flow: with its own condition (or null) after the event's. */
+        public RuleTrigger trigger(String ownCondition) {
+            String joined = condition == null ? ownCondition
+                : ownCondition == null ? condition : "(" + condition + ") && (" + ownCondition + ")";
+            return RuleTrigger.newBuilder().setSource(source).setType(type).setCondition(joined).build();
+        }
     }
 
     /** A named action: what it becomes on the action topics. */
@@ -77,13 +79,28 @@ public final class Systems {
         return new java.util.TreeSet<>(events.keySet());
     }
 
+    /** Why {@code name} names no event, with the names there are. */
+    public String unknownEvent(String name) {
+        return "unknown event '" + name + "'" + known(eventNames());
+    }
+
+    /** Why {@code name} names no action, with the names there are. */
+    public String unknownAction(String name) {
+        return "unknown action '" + name + "'" + known(actionNames());
+    }
+
+    private static String known(Set<String> names) {
+        return names.isEmpty() ? "; no systems define any (put system files in " + RuleFiles.SYSTEMS_DIR + "/)"
+            : "; systems define " + String.join(", ", names);
+    }
+
     public Set<String> actionNames() {
         return new java.util.TreeSet<>(actions.keySet());
     }
 
     /** Every system file ({@code *.yaml}, {@code *.yml}) under {@code dir}, with the problems found. */
     public static Loaded load(Path dir) throws IOException {
-        List<RuleFiles.Problem> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         Map<String, Raw> raw = new LinkedHashMap<>();
         Map<String, SystemEntries.Entry> entries = new LinkedHashMap<>();
         List<Path> files;
@@ -103,29 +120,18 @@ public final class Systems {
                     actions.put(definition.name, resolveAction(definition, raw, new HashSet<>()));
                 }
             } catch (ProblemAt e) {
-                problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
+                problems.add(e.in(definition.file));
             }
         }
         return new Loaded(new Systems(events, actions, SystemEntries.catalog(entries, problems)), problems);
     }
 
     /** The systems read, and every problem found. */
-    public record Loaded(Systems systems, List<RuleFiles.Problem> problems) {
+    public record Loaded(Systems systems, List<Problem> problems) {
     }
 
     private record Raw(String name, boolean isEvent, Map<String, String> fields, Map<String, String> params,
                        Map<String, String> labels, String file, int line) {
-    }
-
-    static final class ProblemAt extends RuntimeException {
-        final String file;
-        final int line;
-
-        ProblemAt(String file, int line, String message) {
-            super(message);
-            this.file = file;
-            this.line = line;
-        }
     }
 
     private static NamedEvent resolveEvent(Raw d, Map<String, Raw> all, Set<String> seen) {
@@ -180,130 +186,63 @@ public final class Systems {
     }
 
     private static void read(String file, String text, Map<String, Raw> out, Map<String, SystemEntries.Entry> entries,
-                             List<RuleFiles.Problem> problems) {
-        LoaderOptions options = new LoaderOptions();
-        options.setMaxAliasesForCollections(10);
-        options.setAllowDuplicateKeys(false);
-        Yaml yaml = new Yaml(new SafeConstructor(options));
-        try {
-            for (Node document : yaml.composeAll(new StringReader(text))) {
-                if (document == null || document instanceof ScalarNode empty && empty.getTag().getValue().endsWith(":null")) {
-                    continue;
-                }
-                try {
-                    readSystem(file, document, out, entries, problems);
-                } catch (ProblemAt e) {
-                    problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
-                }
-            }
-        } catch (MarkedYAMLException e) {
-            problems.add(new RuleFiles.Problem(file, e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1,
-                "not valid YAML: " + e.getProblem()));
-        }
+                             List<Problem> problems) {
+        YamlReader.documents(file, text, document -> readSystem(file, document, out, entries, problems), problems);
     }
 
     private static void readSystem(String file, Node document, Map<String, Raw> out, Map<String, SystemEntries.Entry> entries,
-                                   List<RuleFiles.Problem> problems) {
-        Map<String, Node> fields = mapping(file, document, "a system", SYSTEM_KEYS);
+                                   List<Problem> problems) {
+        Map<String, Node> fields = YamlReader.mapping(document, "a system", SYSTEM_KEYS);
         Node nameNode = fields.get("system");
         if (nameNode == null) {
-            throw new ProblemAt(file, line(document), "a system file needs 'system: <name>'");
+            throw new ProblemAt(file, YamlReader.line(document), "a system file needs 'system: <name>'");
         }
-        String system = scalar(file, nameNode, "system");
+        String system = YamlReader.scalar(nameNode, "system");
         if (!TopicNames.isValidPart(system) || system.contains(".")) {
-            throw new ProblemAt(file, line(nameNode), "system name '" + system + "' must be letters, digits, '_' or '-'");
+            throw new ProblemAt(file, YamlReader.line(nameNode), "system name '" + system + "' must be letters, digits, '_' or '-'");
         }
-        Map<String, String> labels = fields.containsKey("labels") ? scalars(file, fields.get("labels"), "labels") : Map.of();
-        SystemEntries.read(file, system, line(nameNode), fields, labels, entries.computeIfAbsent(system,
-            name -> new SystemEntries.Entry(name, file, line(nameNode))));
+        Map<String, String> labels = fields.containsKey("labels") ? YamlReader.scalars(fields.get("labels"), "labels") : Map.of();
+        SystemEntries.read(file, system, YamlReader.line(nameNode), fields, labels, entries.computeIfAbsent(system,
+            name -> new SystemEntries.Entry(name, file, YamlReader.line(nameNode))));
         for (String kind : List.of("events", "actions")) {
             if (!fields.containsKey(kind)) {
                 continue;
             }
             boolean isEvent = kind.equals("events");
-            Map<String, Integer> nameLines = keyLines(fields.get(kind));
-            for (Map.Entry<String, Node> def : mapping(file, fields.get(kind), "'" + kind + "'", null).entrySet()) {
+            Map<String, Integer> nameLines = YamlReader.keyLines(fields.get(kind));
+            for (Map.Entry<String, Node> def : YamlReader.mapping(fields.get(kind), "'" + kind + "'", null).entrySet()) {
                 try {
                     readDefinition(file, system, isEvent, def.getKey(), def.getValue(), nameLines.get(def.getKey()), labels, out);
                 } catch (ProblemAt e) {
-                    problems.add(new RuleFiles.Problem(e.file, e.line, e.getMessage()));
+                    problems.add(e.in(file));
                 }
             }
         }
-    }
-
-    private static Map<String, Integer> keyLines(Node node) {
-        Map<String, Integer> lines = new java.util.HashMap<>();
-        if (node instanceof MappingNode map) {
-            for (NodeTuple tuple : map.getValue()) {
-                if (tuple.getKeyNode() instanceof ScalarNode key) {
-                    lines.put(key.getValue(), line(key));
-                }
-            }
-        }
-        return lines;
     }
 
     private static void readDefinition(String file, String system, boolean isEvent, String key, Node value, int nameLine,
                                        Map<String, String> labels, Map<String, Raw> out) {
         String name = system + "." + key;
-        Map<String, Node> defFields = mapping(file, value, name, isEvent ? EVENT_KEYS : ACTION_KEYS);
+        Map<String, Node> defFields = YamlReader.mapping(value, name, isEvent ? EVENT_KEYS : ACTION_KEYS);
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> params = new LinkedHashMap<>();
         for (Map.Entry<String, Node> f : defFields.entrySet()) {
             if (f.getKey().equals("params")) {
-                params.putAll(scalars(file, f.getValue(), name + ".params"));
+                params.putAll(YamlReader.scalars(f.getValue(), name + ".params"));
             } else if (!f.getKey().equals("description")) {
-                values.put(f.getKey(), scalar(file, f.getValue(), name + "." + f.getKey()));
+                values.put(f.getKey(), YamlReader.scalar(f.getValue(), name + "." + f.getKey()));
             }
         }
         if (isEvent && values.containsKey("condition")) {
             try {
                 Expression.compile(values.get("condition"));
             } catch (RuleException e) {
-                throw new ProblemAt(file, line(defFields.get("condition")), name + ".condition: " + e.reason());
+                throw new ProblemAt(file, YamlReader.line(defFields.get("condition")), name + ".condition: " + e.reason());
             }
         }
         Raw previous = out.put(name, new Raw(name, isEvent, values, params, isEvent ? Map.of() : labels, file, nameLine));
         if (previous != null) {
             throw new ProblemAt(file, nameLine, name + " is defined twice (also at " + previous.file + ":" + previous.line + ")");
         }
-    }
-
-    static Map<String, Node> mapping(String file, Node node, String what, Set<String> allowed) {
-        if (!(node instanceof MappingNode map)) {
-            throw new ProblemAt(file, line(node), what + " must be a mapping of fields");
-        }
-        Map<String, Node> fields = new LinkedHashMap<>();
-        for (NodeTuple tuple : map.getValue()) {
-            if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
-                throw new ProblemAt(file, line(tuple.getKeyNode()), "field names must be plain text");
-            }
-            if (allowed != null && !allowed.contains(key.getValue())) {
-                throw new ProblemAt(file, line(key), "unknown field '" + key.getValue() + "' in " + what + "; expected one of "
-                    + String.join(", ", allowed.stream().sorted().toList()));
-            }
-            fields.put(key.getValue(), tuple.getValueNode());
-        }
-        return fields;
-    }
-
-    static Map<String, String> scalars(String file, Node node, String what) {
-        Map<String, String> values = new TreeMap<>();
-        for (Map.Entry<String, Node> e : mapping(file, node, what, null).entrySet()) {
-            values.put(e.getKey(), scalar(file, e.getValue(), what + "." + e.getKey()));
-        }
-        return values;
-    }
-
-    static String scalar(String file, Node node, String what) {
-        if (!(node instanceof ScalarNode scalar)) {
-            throw new ProblemAt(file, line(node), "'" + what + "' must be a single value");
-        }
-        return scalar.getValue();
-    }
-
-    static int line(Node node) {
-        return node.getStartMark().getLine() + 1;
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.reflex.rules.yaml.Problem;
 
 /** Systems with subsystems: which events belong where, aggregated top-down, and every catalog mistake with its line. */
 class SystemCatalogTest {
@@ -42,7 +43,7 @@ class SystemCatalogTest {
         return loaded.catalog();
     }
 
-    private static java.util.List<RuleFiles.Problem> problems(Path dir, String text) throws Exception {
+    private static java.util.List<Problem> problems(Path dir, String text) throws Exception {
         Files.createDirectories(dir.resolve("systems"));
         Files.writeString(dir.resolve("systems/catalog.yaml"), text);
         return RuleFiles.load(dir).problems();
@@ -77,18 +78,18 @@ class SystemCatalogTest {
     @Test
     void catalogMistakesAreRefusedWithTheLineAndTheReason(@TempDir Path dir) throws Exception {
         assertThat(problems(dir, "system: a\nincludes: [b]\n---\nsystem: b\nincludes: [c]\n---\nsystem: c\nincludes:\n  - a\n"))
-            .extracting(RuleFiles.Problem::toString).singleElement().asString().endsWith("catalog.yaml:2: includes go round in a circle: a -> b -> c -> a");
-        assertThat(problems(dir, "system: a\nincludes: [a]\n")).extracting(RuleFiles.Problem::toString)
+            .extracting(Problem::toString).singleElement().asString().endsWith("catalog.yaml:2: includes go round in a circle: a -> b -> c -> a");
+        assertThat(problems(dir, "system: a\nincludes: [a]\n")).extracting(Problem::toString)
             .containsExactly(dir.resolve("systems/catalog.yaml") + ":2: system a includes itself");
-        assertThat(problems(dir, "system: a\nincludes:\n  - nope\n")).extracting(RuleFiles.Problem::toString)
+        assertThat(problems(dir, "system: a\nincludes:\n  - nope\n")).extracting(Problem::toString)
             .containsExactly(dir.resolve("systems/catalog.yaml") + ":3: system a includes unknown system 'nope'; known: a");
-        assertThat(problems(dir, "system: a\nmatch:\n  - {}\n")).extracting(RuleFiles.Problem::toString)
+        assertThat(problems(dir, "system: a\nmatch:\n  - {}\n")).extracting(Problem::toString)
             .containsExactly(dir.resolve("systems/catalog.yaml") + ":3: a.match: an entry needs at least one of labels, source, subject, type");
-        assertThat(problems(dir, "system: a\nmatch: {host: x}\n")).extracting(RuleFiles.Problem::toString).singleElement().asString()
+        assertThat(problems(dir, "system: a\nmatch: {host: x}\n")).extracting(Problem::toString).singleElement().asString()
             .contains(":2: unknown field 'host' in a.match; expected one of labels, source, subject, type");
-        assertThat(problems(dir, "system: a\nmask: [x]\n---\nsystem: a\nmatch: {source: s}\n")).extracting(RuleFiles.Problem::toString)
+        assertThat(problems(dir, "system: a\nmask: [x]\n---\nsystem: a\nmatch: {source: s}\n")).extracting(Problem::toString)
             .singleElement().asString().contains(":4: system a is described twice").contains("catalog.yaml:1)");
-        assertThat(problems(dir, "system: a\nincludes: {b: c}\n")).extracting(RuleFiles.Problem::toString).singleElement().asString()
+        assertThat(problems(dir, "system: a\nincludes: {b: c}\n")).extracting(Problem::toString).singleElement().asString()
             .endsWith(":2: 'a.includes' must be a list");
     }
 

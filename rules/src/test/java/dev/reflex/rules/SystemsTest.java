@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.schemas.ActionTemplate;
 import dev.reflex.schemas.Rule;
+import dev.reflex.rules.yaml.Problem;
 
 class SystemsTest {
 
@@ -69,14 +70,14 @@ class SystemsTest {
             """);
         Files.writeString(dir.resolve("r.yaml"), "id: r\nwhen:\n  event: s.nope\n---\nid: q\nwhen: {event: s.d, source: x}\n");
         RuleFiles.Loaded loaded = RuleFiles.load(dir);
-        assertThat(loaded.problems()).extracting(RuleFiles.Problem::toString).anySatisfy(p -> assertThat(p)
+        assertThat(loaded.problems()).extracting(Problem::toString).anySatisfy(p -> assertThat(p)
             .contains("s.yaml:6: s.d.condition: unknown name 'Runtime'"));
-        assertThat(loaded.problems()).extracting(RuleFiles.Problem::toString).contains(
+        assertThat(loaded.problems()).extracting(Problem::toString).contains(
             dir.resolve("systems/s.yaml") + ":3: 'extends' goes round in a circle through s.a",
             dir.resolve("systems/s.yaml") + ":5: s.c extends unknown event 's.missing'",
             dir.resolve("systems/s.yaml") + ":8: action s.nothing needs a system and an action",
             dir.resolve("r.yaml") + ":6: use either 'event' or 'source'/'type' in 'when', not both");
-        assertThat(loaded.problems()).extracting(RuleFiles.Problem::toString).anySatisfy(p -> assertThat(p)
+        assertThat(loaded.problems()).extracting(Problem::toString).anySatisfy(p -> assertThat(p)
             .startsWith(dir.resolve("r.yaml") + ":3: unknown event 's.nope'; "));
     }
 }
