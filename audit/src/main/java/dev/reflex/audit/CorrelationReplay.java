@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 import dev.reflex.rules.CompiledRule;
-import dev.reflex.rules.Correlator;
 import dev.reflex.rules.IndexedRule;
+import dev.reflex.rules.correlate.Correlator;
 import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.CorrelationOutcome;
 import dev.reflex.schemas.CorrelationRole;

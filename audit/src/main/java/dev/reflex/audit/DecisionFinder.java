@@ -10,7 +10,7 @@ import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
-import dev.reflex.rules.CorrelationSteps;
+import dev.reflex.rules.correlate.CorrelationSteps;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;

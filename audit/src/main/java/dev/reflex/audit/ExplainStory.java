@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.reflex.rules.CompiledRule;
-import dev.reflex.rules.Correlator;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
+import dev.reflex.rules.correlate.Correlator;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.CorrelationOutcome;

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.reflex.rules.CompiledFlow;
 import dev.reflex.rules.CompiledRule;
-import dev.reflex.rules.FlowRunner;
 import dev.reflex.rules.IndexedRule;
+import dev.reflex.rules.flow.CompiledFlow;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.FlowStep;

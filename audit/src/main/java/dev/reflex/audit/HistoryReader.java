@@ -392,7 +392,7 @@ public final class HistoryReader implements AutoCloseable {
                 Decision decision = read(decisions, record);
                 if (decision == null) {
                     stats.unreadable++;
-                } else if (dev.reflex.rules.CorrelationSteps.isStep(decision)) {
+                } else if (dev.reflex.rules.correlate.CorrelationSteps.isStep(decision)) {
                     stats.correlationSteps++;
                     handler.correlation(decision, ts);
                 } else if (source == null || source.equals(decision.getEventSource())) {

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.QuarantinedRule;
-import dev.reflex.rules.RuleException;
 import dev.reflex.rules.RuleIndex;
+import dev.reflex.rules.expr.RuleException;
 import dev.reflex.schemas.Rule;
 
 /**

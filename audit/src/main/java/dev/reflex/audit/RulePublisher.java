@@ -11,15 +11,15 @@ import java.util.TreeSet;
 
 import org.apache.kafka.clients.admin.Admin;
 
-import dev.reflex.rules.RuleDiff;
-import dev.reflex.rules.RuleFiles;
+import dev.reflex.rules.files.RuleDiff;
+import dev.reflex.rules.files.RuleFiles;
+import dev.reflex.rules.yaml.Problem;
 import dev.reflex.schemas.ActionTemplate;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.rules.yaml.Problem;
 
 /**
  * Applies a directory of rules to the compacted rules topic, after checking every one of them and creating the action
@@ -90,7 +90,7 @@ public final class RulePublisher {
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(specs);
         }
         RuleDiff diff = RuleDiff.between(topic.read(), rules)
-            .withSystems(dev.reflex.rules.SystemDiff.between(topic.readSystems(), loaded.catalog().systems().values()));
+            .withSystems(dev.reflex.rules.files.SystemDiff.between(topic.readSystems(), loaded.catalog().systems().values()));
         if (!dryRun && !diff.isEmpty()) {
             topic.write(diff);
         }

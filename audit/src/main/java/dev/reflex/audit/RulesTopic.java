@@ -10,7 +10,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import dev.reflex.rules.RuleDiff;
+import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -72,7 +72,7 @@ public final class RulesTopic {
                 for (dev.reflex.schemas.SystemDef system : diff.systems().added()) {
                     producer.send(new ProducerRecord<>(topic, system.getName(), systems.serialize(topic, system)));
                 }
-                for (dev.reflex.rules.SystemDiff.Change change : diff.systems().changed()) {
+                for (dev.reflex.rules.files.SystemDiff.Change change : diff.systems().changed()) {
                     producer.send(new ProducerRecord<>(topic, change.next().getName(), systems.serialize(topic, change.next())));
                 }
                 for (dev.reflex.schemas.SystemDef system : diff.systems().removed()) {

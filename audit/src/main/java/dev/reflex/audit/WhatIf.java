@@ -10,11 +10,11 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.reflex.rules.CompiledRule;
-import dev.reflex.rules.CorrelationSimulator;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.RuleIndex;
+import dev.reflex.rules.correlate.CorrelationSimulator;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.Decision;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
-import dev.reflex.rules.RuleFiles;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;

@@ -31,7 +31,8 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import dev.reflex.embedded.ApicurioRegistry;
 import dev.reflex.embedded.EmbeddedKafka;
-import dev.reflex.rules.RuleFiles;
+import dev.reflex.engine.EngineConfig;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicAdmin;
@@ -39,7 +40,6 @@ import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.EngineConfig;
 
 /**
  * What the engine benchmarks share: a broker and a registry in this process, the benchmark's workload (500-byte JSON

@@ -18,7 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import dev.reflex.bench.ClusterFaultRun.Fault;
 import dev.reflex.bench.ClusterFaultRun.Injected;
 import dev.reflex.bench.ClusterLoad.Posted;
-import dev.reflex.rules.FlowRunner;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.CorrelationRole;

@@ -9,7 +9,7 @@ import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import dev.reflex.rules.FlowRunner;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.TopicNames;

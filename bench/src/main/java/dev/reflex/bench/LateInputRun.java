@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import dev.reflex.rules.FlowRunner;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.CorrelationRole;
 import dev.reflex.schemas.Decision;

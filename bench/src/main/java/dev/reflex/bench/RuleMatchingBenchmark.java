@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleBook;
-import dev.reflex.rules.RuleFiles;
 import dev.reflex.rules.RuleIndex;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Event;
 
 /**

@@ -22,15 +22,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import dev.reflex.audit.FlowHistory;
 import dev.reflex.audit.HistoryReader;
 import dev.reflex.audit.RulePublisher;
 import dev.reflex.engine.EngineApiClient;
-import dev.reflex.rules.Durations;
-import dev.reflex.rules.FlowRunner;
-import dev.reflex.rules.FlowSimulator;
 import dev.reflex.rules.RuleBook;
-import dev.reflex.rules.RuleException;
+import dev.reflex.rules.expr.Durations;
+import dev.reflex.rules.expr.RuleException;
+import dev.reflex.rules.flow.FlowRunner;
+import dev.reflex.rules.flow.FlowSimulator;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.CorrelationRole;
@@ -38,12 +45,6 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.FlowInstance;
 import dev.reflex.schemas.FlowThread;
 import dev.reflex.schemas.FlowTransition;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "flows", mixinStandardHelpOptions = true,
     description = "Flows: list instances, show one (state and history), cancel or signal one, test flows offline.",

@@ -10,21 +10,22 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-import dev.reflex.audit.DecisionReplay;
-import dev.reflex.audit.AuditRun;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.RuleHistory;
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.audit.WhatIf;
-import dev.reflex.audit.WhatIfRun;
-import dev.reflex.rules.RuleDiff;
-import dev.reflex.schemas.Decision;
-import dev.reflex.schemas.Rule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import dev.reflex.audit.AuditRun;
+import dev.reflex.audit.DecisionReplay;
+import dev.reflex.audit.HistoryReader;
+import dev.reflex.audit.RuleHistory;
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.WhatIf;
+import dev.reflex.audit.WhatIfRun;
+import dev.reflex.rules.files.RuleDiff;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Rule;
 
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Re-evaluate recorded events, with no side effects: nothing is produced and no live state is touched, so it runs "

@@ -20,14 +20,21 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import dev.reflex.audit.RulePublisher;
 import dev.reflex.audit.RulesTopic;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleBook;
-import dev.reflex.rules.RuleDiff;
-import dev.reflex.rules.RuleFiles;
+import dev.reflex.rules.files.RuleDiff;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;
@@ -37,12 +44,6 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.topology.normalize.NormalizationException;
 import dev.reflex.topology.normalize.Normalizer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "rules", mixinStandardHelpOptions = true,
     description = "Rules as code: check a directory of rule files, compare it with the live rules, apply it, test it offline.",
@@ -166,7 +167,7 @@ final class RulesCommand {
     }
 
     static String summary(RuleDiff diff) {
-        dev.reflex.rules.SystemDiff systems = diff.systems();
+        dev.reflex.rules.files.SystemDiff systems = diff.systems();
         return diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed"
             + (systems.isEmpty() ? "" : "; systems: " + systems.added().size() + " added, " + systems.changed().size() + " changed, "
                 + systems.removed().size() + " removed");

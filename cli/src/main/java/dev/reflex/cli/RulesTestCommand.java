@@ -15,27 +15,27 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.rules.CorrelationSimulator;
-import dev.reflex.rules.Evaluation;
-import dev.reflex.rules.Evaluator;
-import dev.reflex.rules.RuleBook;
-import dev.reflex.schemas.Action;
-import dev.reflex.schemas.CorrelationInput;
-import dev.reflex.schemas.Event;
-import dev.reflex.schemas.RegisterOp;
-import dev.reflex.schemas.Rule;
-import dev.reflex.schemas.RuleOutcome;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.rules.Evaluation;
+import dev.reflex.rules.Evaluator;
+import dev.reflex.rules.RuleBook;
+import dev.reflex.rules.correlate.CorrelationSimulator;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.CorrelationInput;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.RegisterOp;
+import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.RuleOutcome;
 
 @Command(name = "test", mixinStandardHelpOptions = true,
     description = {"Dry-run the rules under DIR, offline: against one event, or against a sequence of events with their times,",

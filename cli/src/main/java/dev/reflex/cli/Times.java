@@ -6,8 +6,8 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
-import dev.reflex.rules.Durations;
-import dev.reflex.rules.RuleException;
+import dev.reflex.rules.expr.Durations;
+import dev.reflex.rules.expr.RuleException;
 
 /** Points in time as commands take them: {@code now}, an ISO-8601 instant or date, or a duration meaning that long ago. */
 final class Times {

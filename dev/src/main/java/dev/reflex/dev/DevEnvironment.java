@@ -18,19 +18,19 @@ import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
 import dev.reflex.actors.LogActor;
+import dev.reflex.audit.RulePublisher;
+import dev.reflex.cli.Settings;
 import dev.reflex.connectors.WebhookConfig;
 import dev.reflex.connectors.WebhookConnector;
 import dev.reflex.embedded.ApicurioRegistry;
 import dev.reflex.embedded.EmbeddedKafka;
-import dev.reflex.rules.RuleDiff;
-import dev.reflex.schemas.TopicNames;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
-import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.engine.EngineProcess;
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.cli.Settings;
+import dev.reflex.rules.files.RuleDiff;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
  * Everything {@code reflex dev} runs, on 127.0.0.1: a KRaft broker in this JVM, the Apicurio registry as a child

@@ -22,7 +22,16 @@ import com.tngtech.archunit.core.importer.ImportOption;
  * cli                     all of the above; no broker, no registry
  * dev                     cli, embedded
  * </pre>
- * and nothing outside the topology reaches into {@code topology.internals}.
+ * and nothing outside the topology reaches into {@code topology.internals}. Inside {@code rules}, one package per idea:
+ * <pre>
+ * rules.expr              the expression language, templates, durations: nothing else of rules
+ * rules.yaml              the YAML reader and its problems: nothing else of rules
+ * rules.systems           expr, yaml
+ * rules.correlate         rules, expr; not flow
+ * rules.flow              rules, expr, systems; not correlate
+ * rules                   rule book, index, evaluation (over expr, correlate, flow)
+ * rules.files             reading, versions, diffs: over all of the above, under none
+ * </pre>
  */
 class LayeringTest {
     private static JavaClasses reflex;
@@ -56,6 +65,34 @@ class LayeringTest {
         onlyDependsOnReflex("rules", "schemas");
         noClasses().that().resideInAPackage("dev.reflex.rules..").should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
             .check(reflex);
+    }
+
+    private static void rulesPackageUses(String sub, String... allowed) {
+        java.util.List<String> others = new java.util.ArrayList<>(java.util.List.of("dev.reflex.rules"));
+        for (String p : java.util.List.of("expr", "yaml", "systems", "correlate", "flow", "files")) {
+            if (!p.equals(sub) && !java.util.Arrays.asList(allowed).contains(p)) {
+                others.add("dev.reflex.rules." + p + "..");
+            }
+        }
+        if (java.util.Arrays.asList(allowed).contains("rules")) {
+            others.remove("dev.reflex.rules");
+        }
+        noClasses().that().resideInAPackage("dev.reflex.rules." + sub + "..")
+            .should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
+            .because("rules." + sub + " may use only " + (allowed.length == 0 ? "nothing else of rules" : String.join(", ", allowed)))
+            .check(reflex);
+    }
+
+    @Test
+    void insideTheRulesEachIdeaHasItsPackage() {
+        rulesPackageUses("expr");
+        rulesPackageUses("yaml");
+        rulesPackageUses("systems", "expr", "yaml");
+        rulesPackageUses("correlate", "rules", "expr");
+        rulesPackageUses("flow", "rules", "expr", "systems");
+        noClasses().that().resideInAPackage("dev.reflex.rules")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.reflex.rules.files..", "dev.reflex.rules.yaml..")
+            .because("the rule book and evaluation do not read files").check(reflex);
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.reflex.engine;
 
 import java.util.Optional;
 
-import dev.reflex.rules.CorrelationSteps;
+import dev.reflex.rules.correlate.CorrelationSteps;
 import dev.reflex.schemas.Decision;
 
 /**

@@ -24,7 +24,10 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.reflex.rules.SystemCatalog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Topics;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
@@ -34,8 +37,6 @@ import dev.reflex.topology.timeline.SystemBook;
 import dev.reflex.topology.timeline.TimelineEntry;
 import dev.reflex.topology.timeline.TimelineReader;
 import dev.reflex.topology.timeline.TimelineTopology;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The timeline's Kafka Streams application ({@code <application.id>-timeline}), run beside the engine in its process,

@@ -21,17 +21,18 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javalin.Javalin;
+import io.javalin.http.BadRequestResponse;
+import io.javalin.http.Context;
+
 import dev.reflex.rules.IndexedRule;
-import dev.reflex.rules.SystemCatalog;
+import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.SystemDef;
 import dev.reflex.topology.timeline.EventStory;
 import dev.reflex.topology.timeline.SystemState;
 import dev.reflex.topology.timeline.TimelineEntry;
 import dev.reflex.topology.timeline.TimelineReader;
 import dev.reflex.topology.timeline.TimelineTopology;
-import io.javalin.Javalin;
-import io.javalin.http.BadRequestResponse;
-import io.javalin.http.Context;
 
 /**
  * The timeline's read-only routes. Each instance holds the entries of the events its timeline tasks own, so a system's

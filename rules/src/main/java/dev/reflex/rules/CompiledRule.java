@@ -6,6 +6,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.reflex.rules.correlate.CompiledCorrelation;
+import dev.reflex.rules.expr.Durations;
+import dev.reflex.rules.expr.Expression;
+import dev.reflex.rules.expr.RuleException;
+import dev.reflex.rules.expr.Template;
+import dev.reflex.rules.flow.CompiledFlow;
 import dev.reflex.schemas.ActionTemplate;
 import dev.reflex.schemas.RegisterOpType;
 import dev.reflex.schemas.RegisterTemplate;
@@ -18,7 +24,7 @@ public final class CompiledRule implements IndexedRule {
     record CompiledAction(String system, String action, Template target, Map<String, Template> params) {
     }
 
-    record CompiledRegisterOp(RegisterOpType op, Template name, Template value, Long ttlMs) {
+    public record CompiledRegisterOp(RegisterOpType op, Template name, Template value, Long ttlMs) {
     }
 
     private final Rule rule;

@@ -8,6 +8,17 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 
+import dev.reflex.rules.correlate.CompiledCorrelation;
+import dev.reflex.rules.correlate.Correlator;
+import dev.reflex.rules.expr.ConditionExplainer;
+import dev.reflex.rules.expr.EventView;
+import dev.reflex.rules.expr.Expression;
+import dev.reflex.rules.expr.ExpressionGuard;
+import dev.reflex.rules.expr.ReadOnlyViews;
+import dev.reflex.rules.expr.RuleFunctions;
+import dev.reflex.rules.expr.Template;
+import dev.reflex.rules.flow.CompiledFlow;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.CorrelationRole;

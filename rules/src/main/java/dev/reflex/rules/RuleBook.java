@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.reflex.rules.expr.RuleException;
 import dev.reflex.schemas.Rule;
 
 /**

@@ -6,20 +6,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.reflex.rules.expr.Template;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RegisterOp;
 
 /** Renders a rule's {@code then}: every action and register operation, all or nothing. */
-final class ThenRenderer {
+public final class ThenRenderer {
     /** What a rule's {@code then} rendered to. */
-    record Rendered(List<Action> actions, List<RegisterOp> registerOps) {
+    public record Rendered(List<Action> actions, List<RegisterOp> registerOps) {
     }
 
     /** A template that failed, with the field it was in. */
-    static final class Failed extends RuntimeException {
-        final String step;
+    public static final class Failed extends RuntimeException {
+        public final String step;
 
         Failed(String step, RuntimeException cause) {
             super(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
@@ -35,7 +36,7 @@ final class ThenRenderer {
      * @param idBase  what action ids derive from, with the rule, its version and the position (the event's id, or a
      *                correlation firing's id)
      */
-    static Rendered render(CompiledRule rule, Event event, String causeId, String idBase, Map<String, Object> variables, Instant now) {
+    public static Rendered render(CompiledRule rule, Event event, String causeId, String idBase, Map<String, Object> variables, Instant now) {
         // where rendering is, as text only if it fails: concatenating it at every step cost more than a one-field template
         Step step = Step.START;
         int index = -1;

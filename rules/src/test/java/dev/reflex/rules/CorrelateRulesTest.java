@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.rules.correlate.CompiledCorrelation;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Rule;
 
 /** The correlate block as rule files write it: what is accepted, and each refusal with its line and reason. */

@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.rules.expr.EventView;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.Event;

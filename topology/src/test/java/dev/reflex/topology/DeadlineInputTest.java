@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.Test;
 
-import dev.reflex.rules.FlowRunner;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;

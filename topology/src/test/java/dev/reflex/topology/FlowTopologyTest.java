@@ -11,7 +11,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
-import dev.reflex.rules.FlowRunner;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;

@@ -41,7 +41,7 @@ class PoisonRecordsTest extends TopologyTestBase {
     /** The id of the rule schema, so garbage can name a schema the registry really knows. */
     private int knownSchemaId() {
         byte[] good = topics.rules().valueSerde().serializer().serialize(topics.rules().name(),
-            dev.reflex.rules.RuleFiles.parse("r.yaml", RULE).rules().get(0));
+            dev.reflex.rules.files.RuleFiles.parse("r.yaml", RULE).rules().get(0));
         return ByteBuffer.wrap(good, 1, 4).getInt();
     }
 

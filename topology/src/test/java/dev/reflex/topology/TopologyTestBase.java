@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.rules.RuleBook;
-import dev.reflex.rules.RuleFiles;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
@@ -28,8 +28,8 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.Topic;
-import dev.reflex.schemas.Topics;
 import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.Topics;
 import dev.reflex.schemas.registry.InMemorySchemaRegistry;
 import dev.reflex.schemas.serde.ReflexSerdes;
 

@@ -21,12 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.reflex.rules.CompiledRule;
-import dev.reflex.rules.Correlator;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.QuarantinedRule;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.rules.RuleIndex;
+import dev.reflex.rules.correlate.Correlator;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.CorrelationState;

@@ -16,11 +16,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.reflex.rules.CompiledFlow;
 import dev.reflex.rules.CompiledRule;
-import dev.reflex.rules.FlowRunner;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.RuleBook;
+import dev.reflex.rules.flow.CompiledFlow;
+import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.CorrelationRole;
@@ -288,7 +288,7 @@ final class FlowKeeper {
             }
             try {
                 return CompiledRule.compile(rule).flow();
-            } catch (dev.reflex.rules.RuleException e) {
+            } catch (dev.reflex.rules.expr.RuleException e) {
                 LOG.error("flow {} could not be compiled again: {}", id, e.getMessage());
                 return null;
             }

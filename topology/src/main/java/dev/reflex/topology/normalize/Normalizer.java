@@ -24,7 +24,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.rules.EventView;
+import dev.reflex.rules.expr.EventView;
 import dev.reflex.schemas.CloudEvents;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;

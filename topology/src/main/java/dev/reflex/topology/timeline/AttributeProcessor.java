@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
-import dev.reflex.rules.SystemCatalog;
+import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 import dev.reflex.topology.GlobalDeadLetters;

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
-import dev.reflex.rules.SystemCatalog;
+import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.SystemDef;
 
 /**

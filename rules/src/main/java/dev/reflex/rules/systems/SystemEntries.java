@@ -1,0 +1,144 @@
+package dev.reflex.rules.systems;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+import dev.reflex.rules.yaml.Problem;
+import dev.reflex.rules.yaml.ProblemAt;
+import dev.reflex.rules.yaml.YamlReader;
+
+/**
+ * The catalog part of system files: what each system says of itself (description, labels, {@code includes},
+ * {@code match}, {@code mask}), read with lines, and checked as a whole: includes name known systems and go round in no
+ * circle. {@link Systems} reads the named events and actions of the same files.
+ */
+final class SystemEntries {
+    private static final Set<String> MATCH_KEYS = Set.of("source", "type", "subject", "labels");
+
+    private SystemEntries() {
+    }
+
+    /** What one system declares about itself, with the lines to name in problems. */
+    static final class Entry {
+        final String name;
+        final String file;
+        final int line;
+        String description;
+        final Map<String, String> labels = new TreeMap<>();
+        final List<String> includes = new ArrayList<>();
+        final Map<String, Integer> includeLines = new java.util.HashMap<>();
+        final List<dev.reflex.schemas.SystemMatch> match = new ArrayList<>();
+        final List<String> mask = new ArrayList<>();
+        String declaredAt;
+
+        Entry(String name, String file, int line) {
+            this.name = name;
+            this.file = file;
+            this.line = line;
+        }
+    }
+
+    /** The catalog of every system named, once includes are checked: known systems only, and no cycle. */
+    static SystemCatalog catalog(Map<String, Entry> entries, List<Problem> problems) {
+        Map<String, List<String>> includes = new TreeMap<>();
+        for (Entry entry : entries.values()) {
+            List<String> known = new ArrayList<>();
+            for (String child : entry.includes) {
+                int at = entry.includeLines.get(child);
+                if (child.equals(entry.name)) {
+                    problems.add(new Problem(entry.file, at, "system " + entry.name + " includes itself"));
+                } else if (!entries.containsKey(child)) {
+                    problems.add(new Problem(entry.file, at, "system " + entry.name + " includes unknown system '" + child
+                        + "'; known: " + String.join(", ", new java.util.TreeSet<>(entries.keySet()))));
+                } else {
+                    known.add(child);
+                }
+            }
+            includes.put(entry.name, known);
+        }
+        List<String> cycle = SystemCatalog.cycle(includes);
+        if (!cycle.isEmpty()) {
+            Entry first = entries.get(cycle.get(0));
+            problems.add(new Problem(first.file, first.includeLines.getOrDefault(cycle.get(1), first.line),
+                "includes go round in a circle: " + String.join(" -> ", cycle)));
+            return SystemCatalog.EMPTY;
+        }
+        List<dev.reflex.schemas.SystemDef> definitions = new ArrayList<>();
+        for (Entry entry : entries.values()) {
+            dev.reflex.schemas.SystemDef def = dev.reflex.schemas.SystemDef.newBuilder().setName(entry.name).setVersion("")
+                .setDescription(entry.description).setIncludes(includes.get(entry.name)).setMatch(entry.match).setMask(entry.mask)
+                .setLabels(entry.labels).setOrigin(entry.file + ":" + entry.line).build();
+            def.setVersion(SystemCatalog.versionOf(def));
+            definitions.add(def);
+        }
+        return SystemCatalog.of(definitions);
+    }
+
+
+    /** The system's own fields: description, labels, includes, match, mask (declared in one place only). */
+    static void read(String file, String system, int line, Map<String, Node> fields, Map<String, String> labels,
+                                         Entry entry) {
+        boolean declares = fields.containsKey("includes") || fields.containsKey("match") || fields.containsKey("mask")
+            || fields.containsKey("description");
+        if (declares && entry.declaredAt != null) {
+            throw new ProblemAt(file, line, "system " + system + " is described twice (includes, match, mask or description; also at "
+                + entry.declaredAt + ")");
+        }
+        if (declares) {
+            entry.declaredAt = file + ":" + line;
+        }
+        entry.labels.putAll(labels);
+        if (fields.containsKey("description")) {
+            entry.description = YamlReader.scalar(fields.get("description"), system + ".description");
+        }
+        for (Node include : list(file, fields.get("includes"), system + ".includes")) {
+            String child = YamlReader.scalar(include, system + ".includes");
+            if (entry.includeLines.putIfAbsent(child, YamlReader.line(include)) == null) {
+                entry.includes.add(child);
+            }
+        }
+        for (Node mask : list(file, fields.get("mask"), system + ".mask")) {
+            entry.mask.add(YamlReader.scalar(mask, system + ".mask"));
+        }
+        Node match = fields.get("match");
+        for (Node one : match instanceof MappingNode ? List.of(match) : list(file, match, system + ".match")) {
+            Map<String, Node> m = YamlReader.mapping(one, system + ".match", MATCH_KEYS);
+            if (m.isEmpty()) {
+                throw new ProblemAt(file, YamlReader.line(one), system + ".match: an entry needs at least one of labels, source, subject, type");
+            }
+            dev.reflex.schemas.SystemMatch.Builder built = dev.reflex.schemas.SystemMatch.newBuilder()
+                .setLabels(m.containsKey("labels") ? YamlReader.scalars(m.get("labels"), system + ".match.labels") : Map.of());
+            if (m.containsKey("source")) {
+                built.setSource(YamlReader.scalar(m.get("source"), system + ".match.source"));
+            }
+            if (m.containsKey("type")) {
+                built.setType(YamlReader.scalar(m.get("type"), system + ".match.type"));
+            }
+            if (m.containsKey("subject")) {
+                built.setSubject(YamlReader.scalar(m.get("subject"), system + ".match.subject"));
+            }
+            entry.match.add(built.build());
+        }
+    }
+
+    /** The items of a YAML sequence (a single value counts as one); none when {@code node} is null. */
+    private static List<Node> list(String file, Node node, String what) {
+        if (node == null) {
+            return List.of();
+        }
+        if (node instanceof ScalarNode) {
+            return List.of(node);
+        }
+        if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sequence) {
+            return sequence.getValue();
+        }
+        throw new ProblemAt(file, YamlReader.line(node), "'" + what + "' must be a list");
+    }
+}
