@@ -18,7 +18,8 @@ import dev.reflex.rules.expr.ReadOnlyViews;
 import dev.reflex.rules.expr.RuleFunctions;
 import dev.reflex.rules.expr.Template;
 import dev.reflex.rules.flow.CompiledFlow;
-import dev.reflex.rules.flow.FlowRunner;
+import dev.reflex.rules.flow.FlowAddress;
+import dev.reflex.rules.flow.WaitStep;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.CorrelationRole;
@@ -266,28 +267,28 @@ public final class Evaluator {
                     inputs.computeIfAbsent(CorrelationRole.START, r -> new ArrayList<>()).add(flowKey(flow.key, event, variables));
                 }
             }
-            for (CompiledFlow.Step wait : flow.steps.values()) {
-                if (wait.kind() == CompiledFlow.Kind.WAIT && wait.waitFor().fits(event)) {
+            for (WaitStep wait : flow.waits()) {
+                if (wait.waitFor().fits(event)) {
                     step = wait.id() + ".wait.key";
-                    String key = flowKey(wait.waitKey(), event, variables);
+                    String key = flowKey(wait.key(), event, variables);
                     List<String> keys = inputs.computeIfAbsent(CorrelationRole.WAIT, r -> new ArrayList<>());
                     if (!keys.contains(key)) {
                         keys.add(key);
                     }
                 }
             }
-            String[] addressed = "reflex".equals(event.getSource()) ? FlowRunner.addressed(event.getCorrelationid()) : null;
+            FlowAddress addressed = "reflex".equals(event.getSource()) ? FlowAddress.of(event.getCorrelationid()).orElse(null) : null;
             // the flow's own action's result: its correlation id names the instance, and the result names the flow as
             // the rule that acted (a rule reacting to the flow's events inherits the correlation id, not the rule id)
-            if (addressed != null && addressed[0].equals(rule.id())
+            if (addressed != null && addressed.flowId().equals(rule.id())
                     && ("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()))
                     && rule.id().equals(resultRuleId(variables))) {
-                inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>()).add(addressed[1]);
+                inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>()).add(addressed.key());
             }
             if (inputs.isEmpty()) {
                 // an action result that is not this flow's: the flow was never in question (null: not recorded)
                 boolean listens = fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event)
-                    || flow.steps.values().stream().anyMatch(w -> w.kind() == CompiledFlow.Kind.WAIT && w.waitFor().fits(event));
+                    || flow.waits().stream().anyMatch(w -> w.waitFor().fits(event));
                 return listens ? outcome(rule, Outcome.CONDITION_FALSE, null) : null;
             }
             List<String> words = new ArrayList<>();

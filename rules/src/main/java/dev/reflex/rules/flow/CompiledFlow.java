@@ -1,8 +1,6 @@
 package dev.reflex.rules.flow;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,12 +8,10 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.expr.Expression;
 import dev.reflex.rules.expr.RuleException;
 import dev.reflex.rules.expr.Template;
 import dev.reflex.rules.systems.Systems;
-import dev.reflex.schemas.RegisterOpType;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleTrigger;
 
@@ -26,8 +22,6 @@ import dev.reflex.schemas.RuleTrigger;
  * an iteration moves to the next item, and the main list ends the instance.
  */
 public final class CompiledFlow {
-    public enum Kind { DO, WAIT, SET, SWITCH, PARALLEL, FOR_EACH }
-
     public enum OnRunning { IGNORE, REPLACE, QUEUE }
 
     /** The events a wait step (or the start) listens to. */
@@ -37,42 +31,13 @@ public final class CompiledFlow {
         }
     }
 
-    record Retry(int attempts, long backoffMs, double factor, long maxMs) {
-        long delay(int attempt) {
-            double delay = backoffMs * Math.pow(factor, attempt);
-            return (long) Math.min(delay, maxMs);
-        }
-    }
-
-    record Case(Expression condition, String next) {
-    }
-
     /** A context value to set: a template rendered to text, or a literal list or mapping kept as JSON. */
     record ContextValue(Template template, String json) {
-    }
-
-    /** One step; the fields of its kind are set, the others null. */
-    public record Step(String id, Kind kind, String scope, Map<String, String> next, String following,
-                String system, String action, Template target, Map<String, Template> params, Retry retry, long timeoutMs,
-                Trigger waitFor, Template waitKey,
-                Map<String, ContextValue> setContext, List<CompiledRule.CompiledRegisterOp> registers,
-                List<Case> cases,
-                List<String> branches, int join,
-                Expression items, String body) {
-        /** Where {@code outcome} leads: its {@code next}, else the step after this one in its scope (null: the scope ends). */
-        String target(String outcome) {
-            String to = next.get(outcome);
-            if (to == null) {
-                to = next.get("*");
-            }
-            return to != null ? to : following;
-        }
     }
 
     public static final String MAIN = "main";
     public static final String END = "end";
     public static final String FAIL = "fail";
-    static final long DEFAULT_DO_TIMEOUT_MS = 3_600_000;
     static final int DEFAULT_RUNNING = 10_000;
     static final int DEFAULT_TRANSITIONS = 100;
     static final int DEFAULT_CONTEXT_BYTES = 64 * 1024;
@@ -86,7 +51,7 @@ public final class CompiledFlow {
     public final Template key;
     final OnRunning onRunning;
     final Map<String, ContextValue> context;
-    public final Map<String, Step> steps;
+    final Map<String, Step> steps;
     final Map<String, List<String>> scopes;
     final int maxRunning;
     final int maxTransitions;
@@ -164,7 +129,7 @@ public final class CompiledFlow {
         int[] limits = FlowSteps.limits(flow.get("limits"));
         Map<String, Step> steps = new LinkedHashMap<>();
         Map<String, List<String>> scopes = new LinkedHashMap<>();
-        FlowSteps.StepCompiler compiler = new FlowSteps.StepCompiler(steps, scopes);
+        StepKinds.Compiler compiler = new StepKinds.Compiler(steps, scopes);
         compiler.scope(flow.get("steps"), "steps", MAIN);
         compiler.checkTargets();
         return new CompiledFlow(id, version, key, onRunning, context, Map.copyOf(steps), Map.copyOf(scopes), limits);
@@ -187,26 +152,34 @@ public final class CompiledFlow {
         return steps.get(id);
     }
 
+    /** The step whose steps {@code scope} holds: a forEach (scope: its id) or a parallel (a branch: {@code id[i]}). */
+    Step owner(String scope) {
+        return steps.get(scope.endsWith("]") ? scope.substring(0, scope.lastIndexOf('[')) : scope);
+    }
+
+    /** The flow's wait steps. */
+    public List<WaitStep> waits() {
+        return steps.values().stream().filter(WaitStep.class::isInstance).map(WaitStep.class::cast).toList();
+    }
+
     /** The event types the flow's wait steps listen to, as (source, type) pairs (either may be null: any). */
     public List<String[]> waitTriggers() {
-        List<String[]> triggers = new ArrayList<>();
-        for (Step step : steps.values()) {
-            if (step.kind() == Kind.WAIT) {
-                triggers.add(new String[] {step.waitFor().source(), step.waitFor().type()});
-            }
-        }
-        return triggers;
+        return waits().stream().map(w -> new String[] {w.waitFor().source(), w.waitFor().type()}).toList();
+    }
+
+    private List<DoStep> doSteps() {
+        return steps.values().stream().filter(DoStep.class::isInstance).map(DoStep.class::cast).toList();
     }
 
     /** The systems the flow's do steps act on. */
     public java.util.SortedSet<String> systems() {
         java.util.SortedSet<String> systems = new java.util.TreeSet<>();
-        steps.values().stream().filter(s -> s.kind() == Kind.DO).forEach(s -> systems.add(s.system()));
+        doSteps().forEach(s -> systems.add(s.system()));
         return systems;
     }
 
     /** Whether the flow has do steps, whose results come back as events. */
     public boolean acts() {
-        return steps.values().stream().anyMatch(s -> s.kind() == Kind.DO);
+        return !doSteps().isEmpty();
     }
 }

@@ -5,18 +5,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.ThenRenderer;
 import dev.reflex.rules.expr.Durations;
 import dev.reflex.rules.expr.Expression;
 import dev.reflex.schemas.Action;
-import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.CorrelationRole;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.FlowInstance;
@@ -51,15 +48,16 @@ public final class FlowRunner {
     static final int MAX_QUEUE = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final CompiledFlow flow;
-    private final FlowInstance instance;
-    private final Input input;
+    // what the steps (Step.run) read and add to
+    final CompiledFlow flow;
+    final FlowInstance instance;
+    final Input input;
+    final long now;
+    final String cause;
+    final List<Action> actions = new ArrayList<>();
+    final List<RegisterOp> ops = new ArrayList<>();
     private final Function<String, String> registers;
-    private final long now;
-    private final String cause;
     private final List<FlowTransition> transitions = new ArrayList<>();
-    private final List<Action> actions = new ArrayList<>();
-    private final List<RegisterOp> ops = new ArrayList<>();
     private int steps;
 
     private FlowRunner(CompiledFlow flow, FlowInstance instance, Input input, Function<String, String> registers, long now, String cause) {
@@ -196,8 +194,7 @@ public final class FlowRunner {
         Event event = input.event();
         boolean any = false;
         for (FlowThread t : new ArrayList<>(instance.getThreads())) {
-            CompiledFlow.Step step = flow.step(t.getStep());
-            if (t.getPhase() != FlowPhase.WAITING || step.kind() != CompiledFlow.Kind.WAIT || !step.waitFor().fits(event)
+            if (t.getPhase() != FlowPhase.WAITING || !(flow.step(t.getStep()) instanceof WaitStep step) || !step.waitFor().fits(event)
                     || !instance.getThreads().contains(t)) {
                 continue;
             }
@@ -228,15 +225,10 @@ public final class FlowRunner {
         String actionId = data.path("actionId").asText(null);
         for (FlowThread t : instance.getThreads()) {
             if (t.getPhase() == FlowPhase.ACTING && actionId != null && actionId.equals(t.getActionId())) {
-                CompiledFlow.Step step = flow.step(t.getStep());
+                DoStep step = (DoStep) flow.step(t.getStep());
                 boolean succeeded = "action.succeeded".equals(event.getType());
                 t.setLastResult(data.toString());
-                if (!succeeded && step.retry() != null && t.getAttempt() + 1 < step.retry().attempts()) {
-                    long delay = step.retry().delay(t.getAttempt());
-                    t.setPhase(FlowPhase.BACKOFF);
-                    t.setDueAt(now + delay);
-                    transition(TransitionKind.RETRY_SCHEDULED, t, step.id(), "attempt " + (t.getAttempt() + 1) + " failed; attempt "
-                        + (t.getAttempt() + 2) + " of " + step.retry().attempts() + " in " + Durations.words(delay));
+                if (!succeeded && step.retryLater(this, t)) {
                     return;
                 }
                 transition(TransitionKind.RESULT, t, step.id(), (succeeded ? "succeeded" : "failed") + " on attempt " + (t.getAttempt() + 1));
@@ -255,16 +247,17 @@ public final class FlowRunner {
             if (!instance.getThreads().contains(t) || t.getDueAt() == null || t.getDueAt() > now || instance.getStatus() != FlowStatus.RUNNING) {
                 continue;
             }
-            CompiledFlow.Step step = flow.step(t.getStep());
+            Step step = flow.step(t.getStep());
             long late = now - t.getDueAt();
             switch (t.getPhase()) {
                 case BACKOFF -> {
                     t.setAttempt(t.getAttempt() + 1);
-                    act(t, step);
+                    ((DoStep) step).act(this, t);
                 }
                 case ACTING, WAITING -> {
+                    long timeout = step instanceof DoStep act ? act.timeoutMs() : ((WaitStep) step).timeoutMs();
                     transition(TransitionKind.TIMED_OUT, t, step.id(), (t.getPhase() == FlowPhase.ACTING ? "no result" : "no event")
-                        + " within " + Durations.words(step.timeoutMs()) + " (" + late + " ms late)");
+                        + " within " + Durations.words(timeout) + " (" + late + " ms late)");
                     if (proceed(t, step, "timeout")) {
                         run(t);
                     }
@@ -289,34 +282,16 @@ public final class FlowRunner {
     // ---- running threads
 
     /** Runs a thread until it waits (for a result, a backoff, an event or its branches) or its scope ends. */
-    private void run(FlowThread t) {
+    void run(FlowThread t) {
         while (instance.getStatus() == FlowStatus.RUNNING && instance.getThreads().contains(t)) {
             if (++steps > flow.maxTransitions) {
                 guard("more than " + flow.maxTransitions + " steps on one input (limits.transitions): a loop?");
                 return;
             }
-            CompiledFlow.Step step = flow.step(t.getStep());
+            Step step = flow.step(t.getStep());
             boolean go;
             try {
-                go = switch (step.kind()) {
-                    case DO -> {
-                        t.setAttempt(0);
-                        act(t, step);
-                        yield false;
-                    }
-                    case WAIT -> {
-                        t.setPhase(FlowPhase.WAITING);
-                        t.setDueAt(now + step.timeoutMs());
-                        transition(TransitionKind.WAITING, t, step.id(), "for " + (step.waitFor().source() == null ? "any source"
-                            : step.waitFor().source()) + " / " + (step.waitFor().type() == null ? "any type" : step.waitFor().type())
-                            + " until " + Instant.ofEpochMilli(t.getDueAt()));
-                        yield false;
-                    }
-                    case SET -> set(t, step);
-                    case SWITCH -> choose(t, step);
-                    case PARALLEL -> fork(t, step);
-                    case FOR_EACH -> loop(t, step);
-                };
+                go = step.run(this, t);
             } catch (ThenRenderer.Failed e) {
                 fail(step.id() + "." + e.step + ": " + Expression.firstLine(e.getMessage()));
                 return;
@@ -330,94 +305,12 @@ public final class FlowRunner {
         }
     }
 
-    private void act(FlowThread t, CompiledFlow.Step step) {
-        Map<String, Object> vars = vars(t);
-        Map<String, String> params = new TreeMap<>();
-        step.params().forEach((name, template) -> params.put(name, template.render(vars)));
-        String target = step.target() == null ? instance.getKey() : step.target().render(vars);
-        String id = ActionIds.hash(flow.id, instance.getKey(), Integer.toString(instance.getRun()), String.valueOf(instance.getStartedBy()),
-            step.id(), Integer.toString(t.getAttempt()), new TreeMap<>(t.getLoops()).toString());
-        Event event = input.event();
-        actions.add(Action.newBuilder().setId(id).setSystem(step.system()).setAction(step.action()).setTarget(target).setParams(params)
-            .setEventId(cause).setEventSource(event == null ? "reflex" : event.getSource())
-            .setEventType(event == null ? "flow.timer" : event.getType()).setRuleId(flow.id).setRuleVersion(flow.version)
-            .setCorrelationid(address(flow.id, instance.getKey())).setTraceparent(event == null ? null : event.getTraceparent())
-            .setCreatedAt(Instant.ofEpochMilli(now)).build());
-        t.setPhase(FlowPhase.ACTING);
-        t.setActionId(id);
-        t.setDueAt(now + step.timeoutMs());
-        transition(TransitionKind.STEP_STARTED, t, step.id(), step.system() + " " + step.action() + " " + target + " (attempt "
-            + (t.getAttempt() + 1) + ")").setActionId(id);
-    }
-
-    private boolean set(FlowThread t, CompiledFlow.Step step) {
-        Map<String, Object> vars = vars(t);
-        setContext(step.setContext(), vars);
-        for (CompiledRule.CompiledRegisterOp op : step.registers()) {
-            ops.add(RegisterOp.newBuilder().setName(op.name().render(vars)).setOp(op.op())
-                .setValue(op.value() == null ? null : op.value().render(vars)).setTtlMs(op.ttlMs()).setEventId(cause)
-                .setRuleId(flow.id).setRuleVersion(flow.version).build());
-        }
-        transition(TransitionKind.STEP_STARTED, t, step.id(), "set " + String.join(", ", step.setContext().keySet())
-            + (step.registers().isEmpty() ? "" : " and " + step.registers().size() + " register(s)"));
-        return instance.getStatus() == FlowStatus.RUNNING && proceed(t, step, "done");
-    }
-
-    private boolean choose(FlowThread t, CompiledFlow.Step step) {
-        Map<String, Object> vars = vars(t);
-        for (CompiledFlow.Case c : step.cases()) {
-            if (Boolean.TRUE.equals(c.condition().evaluate(vars))) {
-                transition(TransitionKind.STEP_STARTED, t, step.id(), "`" + c.condition().source() + "` holds: next " + c.next());
-                return goTo(t, step, c.next());
-            }
-        }
-        transition(TransitionKind.STEP_STARTED, t, step.id(), "no case holds");
-        return proceed(t, step, "done");
-    }
-
-    private boolean fork(FlowThread t, CompiledFlow.Step step) {
-        t.setPhase(FlowPhase.JOINING);
-        t.setJoined(0);
-        t.setDueAt(null);
-        transition(TransitionKind.STEP_STARTED, t, step.id(), step.branches().size() + " branches, join "
-            + (step.join() == 0 ? "all" : step.join()));
-        List<FlowThread> branches = new ArrayList<>();
-        for (int i = 0; i < step.branches().size(); i++) {
-            FlowThread branch = FlowThread.newBuilder().setId(t.getId() + "." + i).setStep(flow.first(step.branches().get(i)))
-                .setPhase(FlowPhase.ACTING).setLoops(new HashMap<>(t.getLoops())).setItems(new HashMap<>(t.getItems()))
-                .setBranchOf(step.id() + "@" + t.getId()).build();
-            instance.getThreads().add(branch);
-            branches.add(branch);
-        }
-        branches.forEach(this::run);
-        return false;
-    }
-
-    private boolean loop(FlowThread t, CompiledFlow.Step step) {
-        Object items = step.items().evaluate(vars(t));
-        if (!(items instanceof List<?> list)) {
-            throw new IllegalStateException("items evaluated to " + (items == null ? "null" : items) + ", not a list");
-        }
-        transition(TransitionKind.STEP_STARTED, t, step.id(), list.size() + " item(s)");
-        if (list.isEmpty()) {
-            return proceed(t, step, "done");
-        }
-        try {
-            t.getItems().put(step.id(), JSON.writeValueAsString(list));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("the items cannot be kept as JSON");
-        }
-        t.getLoops().put(step.id(), 0);
-        t.setStep(flow.first(step.body()));
-        return true;
-    }
-
     /** Moves a thread on by an outcome of {@code step}; true when it has a step to run. */
-    private boolean proceed(FlowThread t, CompiledFlow.Step step, String outcome) {
-        return goTo(t, step, step.target(outcome));
+    boolean proceed(FlowThread t, Step step, String outcome) {
+        return goTo(t, step, step.place().target(outcome));
     }
 
-    private boolean goTo(FlowThread t, CompiledFlow.Step from, String target) {
+    boolean goTo(FlowThread t, Step from, String target) {
         t.setAttempt(0);
         t.setDueAt(null);
         t.setActionId(null);
@@ -451,19 +344,9 @@ public final class FlowRunner {
             }
             return false;
         }
-        CompiledFlow.Step owner = flow.step(scope.endsWith("]") ? scope.substring(0, scope.lastIndexOf('[')) : scope);
-        if (owner.kind() == CompiledFlow.Kind.FOR_EACH) {
-            int index = t.getLoops().get(owner.id()) + 1;
-            List<?> list = FlowVariables.list(t.getItems().get(owner.id()));
-            if (index < list.size()) {
-                t.getLoops().put(owner.id(), index);
-                t.setStep(flow.first(owner.body()));
-                return true;
-            }
-            t.getLoops().remove(owner.id());
-            t.getItems().remove(owner.id());
-            t.setStep(owner.id());
-            return proceed(t, owner, "done");
+        Step owner = flow.owner(scope);
+        if (owner instanceof ForEachStep each) {
+            return each.nextItem(this, t);
         }
         // a parallel branch ended
         instance.getThreads().remove(t);
@@ -472,13 +355,13 @@ public final class FlowRunner {
         if (parent == null) {
             return false;
         }
+        ParallelStep parallel = (ParallelStep) owner;
         parent.setJoined(parent.getJoined() + 1);
-        int needed = owner.join() == 0 ? owner.branches().size() : owner.join();
-        if (parent.getJoined() < needed) {
+        if (parent.getJoined() < parallel.needed()) {
             return false;
         }
         instance.getThreads().removeIf(other -> t.getBranchOf().equals(other.getBranchOf()) || isBelow(other, t.getBranchOf()));
-        transition(TransitionKind.RESULT, parent, owner.id(), parent.getJoined() + " of " + owner.branches().size() + " branches done");
+        transition(TransitionKind.RESULT, parent, owner.id(), parent.getJoined() + " of " + parallel.branches().size() + " branches done");
         if (proceed(parent, owner, "done")) {
             run(parent);
         }
@@ -502,7 +385,7 @@ public final class FlowRunner {
 
     // ---- context and variables
 
-    private void setContext(Map<String, CompiledFlow.ContextValue> values, Map<String, Object> vars) {
+    void setContext(Map<String, CompiledFlow.ContextValue> values, Map<String, Object> vars) {
         for (Map.Entry<String, CompiledFlow.ContextValue> v : values.entrySet()) {
             String json;
             try {
@@ -518,11 +401,11 @@ public final class FlowRunner {
         }
     }
 
-    private Map<String, Object> vars(FlowThread t) {
+    Map<String, Object> vars(FlowThread t) {
         return FlowVariables.of(flow, instance, t, input.event(), registers, now);
     }
 
-    private FlowTransition transition(TransitionKind kind, FlowThread t, String step, String detail) {
+    FlowTransition transition(TransitionKind kind, FlowThread t, String step, String detail) {
         FlowTransition transition = FlowTransition.newBuilder().setFlowId(flow.id)
             .setVersion(instance == null ? flow.version : instance.getVersion()).setKey(instance == null ? "" : instance.getKey())
             .setRun(instance == null ? 0 : instance.getRun()).setKind(kind).setStep(step).setThread(t == null ? null : t.getId())
@@ -536,20 +419,6 @@ public final class FlowRunner {
     public static String words(FlowTransition t) {
         return t.getKind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
             + (t.getStep() == null ? "" : " " + t.getStep()) + (t.getDetail() == null ? "" : ": " + t.getDetail());
-    }
-
-    /** The correlation id a flow's actions carry, which their results echo: how a result finds its instance. */
-    public static String address(String flowId, String key) {
-        return "flow:" + flowId + "/" + key;
-    }
-
-    /** The (flow id, key) of a result's correlation id, or null when it is not a flow's. */
-    public static String[] addressed(String correlationId) {
-        if (correlationId == null || !correlationId.startsWith("flow:")) {
-            return null;
-        }
-        int slash = correlationId.indexOf('/');
-        return slash < 0 ? null : new String[] {correlationId.substring(5, slash), correlationId.substring(slash + 1)};
     }
 
     static FlowInstance copy(FlowInstance instance) {

@@ -52,8 +52,8 @@ final class FlowVariables {
     private static String innermostLoop(CompiledFlow flow, FlowThread t) {
         String scope = flow.step(t.getStep()).scope();
         while (!scope.equals(CompiledFlow.MAIN)) {
-            CompiledFlow.Step owner = flow.step(scope.endsWith("]") ? scope.substring(0, scope.lastIndexOf('[')) : scope);
-            if (owner.kind() == CompiledFlow.Kind.FOR_EACH && t.getLoops().containsKey(owner.id())) {
+            Step owner = flow.owner(scope);
+            if (owner instanceof ForEachStep && t.getLoops().containsKey(owner.id())) {
                 return owner.id();
             }
             scope = owner.scope();
