@@ -1,7 +1,9 @@
 package dev.reflex.admin;
 
 import java.net.BindException;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,13 +37,41 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(String host, int port, String setting, PrometheusMeterRegistry metrics, BooleanSupplier healthy) {
         Javalin app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
-        app.get("/health", ctx -> {
-            boolean up = healthy.getAsBoolean();
-            ctx.status(up ? 200 : 503).contentType("application/json").result(up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
-        });
+        healthRoute(app, () -> healthy.getAsBoolean() ? Optional.empty() : Optional.of("not running"));
         metricsRoute(app, metrics);
         start(app, host, port, setting);
         return new AdminServer(app);
+    }
+
+    /**
+     * Adds {@code GET /health} to {@code app}: 200 {@code {"status":"UP"}} when {@code problem} gives none, else 503
+     * {@code {"status":"DOWN","reason":...}}.
+     */
+    public static void healthRoute(Javalin app, Supplier<Optional<String>> problem) {
+        app.get("/health", ctx -> {
+            Optional<String> reason = problem.get();
+            ctx.status(reason.isEmpty() ? 200 : 503).contentType("application/json").result(reason.isEmpty() ? "{\"status\":\"UP\"}"
+                : "{\"status\":\"DOWN\",\"reason\":" + quoted(reason.get()) + "}");
+        });
+    }
+
+    /** A JSON string: this module has no JSON library, and a reason is one line of text. */
+    static String quoted(String text) {
+        StringBuilder json = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        return json.append('"').toString();
     }
 
     /** Adds {@code GET /metrics} with {@code metrics} in the Prometheus text format to {@code app}. */

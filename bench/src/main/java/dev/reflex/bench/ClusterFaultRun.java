@@ -11,8 +11,8 @@ import java.util.Random;
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.connectors.webhook.WebhookConfig;
+import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 

@@ -14,8 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.connectors.webhook.WebhookConfig;
+import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.embedded.EmbeddedKafka;
 
 /**

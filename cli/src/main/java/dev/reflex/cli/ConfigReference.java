@@ -10,8 +10,8 @@ import dev.reflex.actors.ActorSettings;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.admin.SettingPrefix;
 import dev.reflex.actors.ShellExecutor;
-import dev.reflex.connectors.TimerSettings;
-import dev.reflex.connectors.WebhookConfig;
+import dev.reflex.connectors.timer.TimerSettings;
+import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.engine.EngineConfig;
 
 /** Generates docs/configuration.md from the settings' declarations, so the reference cannot drift from the code. */

@@ -9,11 +9,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.reflex.admin.AdminServer;
-import dev.reflex.connectors.Schedule;
-import dev.reflex.connectors.TimerConnector;
-import dev.reflex.connectors.TimerSettings;
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.connectors.timer.Schedule;
+import dev.reflex.connectors.timer.TimerConnector;
+import dev.reflex.connectors.timer.TimerSettings;
+import dev.reflex.connectors.webhook.WebhookConfig;
+import dev.reflex.connectors.webhook.WebhookConnector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;

@@ -16,8 +16,8 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 
 import dev.reflex.audit.RulePublisher;
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.connectors.webhook.WebhookConfig;
+import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.engine.EngineProcess;

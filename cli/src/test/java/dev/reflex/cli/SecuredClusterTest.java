@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.Execution;
-import dev.reflex.connectors.WebhookConfig;
-import dev.reflex.connectors.WebhookConnector;
+import dev.reflex.connectors.webhook.WebhookConfig;
+import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.engine.Engine;

@@ -6,9 +6,15 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+
+import dev.reflex.connectors.webhook.WebhookSource;
 
 /**
  * The module layering, checked on the compiled classes of every module (this module's class path holds them all):
@@ -32,6 +38,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
  * rules                   rule book, index, evaluation (over expr, correlate, flow)
  * rules.files             reading, versions, diffs: over all of the above, under none
  * </pre>
+ * and in {@code connectors}, each source its own: the timer ({@code connectors.timer}) and the webhook
+ * ({@code connectors.webhook}) apart, and no webhook source using another.
  */
 class LayeringTest {
     private static JavaClasses reflex;
@@ -117,6 +125,24 @@ class LayeringTest {
     void connectorsAndActorsUseOnlySchemasAndAdmin() {
         onlyDependsOnReflex("connectors", "schemas", "admin");
         onlyDependsOnReflex("actors", "schemas", "admin");
+    }
+
+    @Test
+    void eachSourceStandsAlone() {
+        noClasses().that().resideInAPackage("dev.reflex.connectors.timer..")
+            .should().dependOnClassesThat().resideInAPackage("dev.reflex.connectors.webhook..").check(reflex);
+        noClasses().that().resideInAPackage("dev.reflex.connectors.webhook..")
+            .should().dependOnClassesThat().resideInAPackage("dev.reflex.connectors.timer..").check(reflex);
+        ArchCondition<JavaClass> noOtherSource = new ArchCondition<>("depend on no other webhook source") {
+            @Override
+            public void check(JavaClass source, ConditionEvents events) {
+                source.getDirectDependenciesFromSelf().stream()
+                    .filter(d -> !d.getTargetClass().equals(source) && !d.getTargetClass().isEquivalentTo(WebhookSource.class)
+                        && d.getTargetClass().isAssignableTo(WebhookSource.class))
+                    .forEach(d -> events.add(SimpleConditionEvent.violated(d, d.getDescription())));
+            }
+        };
+        classes().that().implement(WebhookSource.class).should(noOtherSource).check(reflex);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.timer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

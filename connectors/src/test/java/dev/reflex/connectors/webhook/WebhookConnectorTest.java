@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -292,8 +292,8 @@ class WebhookConnectorTest {
     void aTakenPortIsReportedInOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.HTTP_PORT_CONFIG, taken.getLocalPort())))))
-                .isInstanceOf(WebhookConnector.PortInUseException.class)
-                .hasMessage("port " + taken.getLocalPort() + " (webhook connector) is already in use; stop whatever holds it or choose another port");
+                .isInstanceOf(dev.reflex.admin.AdminServer.PortInUseException.class)
+                .hasMessage("port " + taken.getLocalPort() + " on 127.0.0.1 is in use; set --http-port (http.port) to a free port, or 0 for any");
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.timer;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.timer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

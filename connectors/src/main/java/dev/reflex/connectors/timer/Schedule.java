@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.timer;
 
 import java.time.Duration;
 import java.time.Instant;

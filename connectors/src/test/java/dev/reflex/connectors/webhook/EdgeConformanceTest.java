@@ -1,4 +1,4 @@
-package dev.reflex.connectors;
+package dev.reflex.connectors.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -210,6 +210,6 @@ class EdgeConformanceTest {
             assertThat(event.get("id").asText()).isEqualTo("alertmanager-" + event.get("subject").asText() + "-firing-2026-03-01T10:00:00Z");
         }
         assertThat(subjects.get(0)).matches("[0-9a-f]{16}").isEqualTo(subjects.get(1)).isNotEqualTo(subjects.get(2));
-        assertThat(subjects.get(0)).isEqualTo(WebhookConnector.fingerprint(JSON.readTree("{\"job\":\"api\",\"alertname\":\"Down\"}")));
+        assertThat(subjects.get(0)).isEqualTo(AlertmanagerSource.fingerprint(JSON.readTree("{\"job\":\"api\",\"alertname\":\"Down\"}")));
     }
 }
