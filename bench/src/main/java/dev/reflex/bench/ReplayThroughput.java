@@ -12,13 +12,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import dev.reflex.audit.AuditRun;
-import dev.reflex.audit.DecisionReplay;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.ReadProgress;
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.audit.WhatIf;
-import dev.reflex.audit.WhatIfRun;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.ReadProgress;
+import dev.reflex.audit.publish.RulePublisher;
+import dev.reflex.audit.replay.AuditRun;
+import dev.reflex.audit.replay.DecisionReplay;
+import dev.reflex.audit.replay.WhatIf;
+import dev.reflex.audit.replay.WhatIfRun;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleIndex;
 import dev.reflex.rules.files.RuleFiles;
@@ -27,6 +27,7 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
+
 
 /**
  * How fast {@code reflex replay} re-evaluates recorded history, in both modes. Records a history of EVENTS events of

@@ -10,22 +10,24 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import dev.reflex.audit.DecisionFinder;
-import dev.reflex.audit.DecisionFinder.Found;
-import dev.reflex.audit.ExplainStory;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.engine.EngineApiClient;
-import dev.reflex.schemas.Action;
-import dev.reflex.schemas.ActionResult;
-import dev.reflex.schemas.Decision;
-import dev.reflex.schemas.Event;
-import dev.reflex.schemas.Outcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+
+import dev.reflex.audit.explain.ExplainStory;
+import dev.reflex.audit.history.DecisionFinder.Found;
+import dev.reflex.audit.history.DecisionFinder;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.engine.EngineApiClient;
+import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.Event;
+import dev.reflex.schemas.Outcome;
+
 
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Why did (or didn't) my rule fire? Finds the event, its decision and what became of its actions, and tells the story:",

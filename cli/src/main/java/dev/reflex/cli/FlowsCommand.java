@@ -29,9 +29,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import dev.reflex.audit.FlowHistory;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.history.FlowHistory;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.engine.EngineApiClient;
 import dev.reflex.rules.RuleBook;
 import dev.reflex.rules.expr.Durations;
@@ -45,6 +45,7 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.FlowInstance;
 import dev.reflex.schemas.FlowThread;
 import dev.reflex.schemas.FlowTransition;
+
 
 @Command(name = "flows", mixinStandardHelpOptions = true,
     description = "Flows: list instances, show one (state and history), cancel or signal one, test flows offline.",

@@ -16,16 +16,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import dev.reflex.audit.AuditRun;
-import dev.reflex.audit.DecisionReplay;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.RuleHistory;
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.audit.WhatIf;
-import dev.reflex.audit.WhatIfRun;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.PairStats;
+import dev.reflex.audit.history.RuleHistory;
+import dev.reflex.audit.publish.RulePublisher;
+import dev.reflex.audit.replay.AuditRun;
+import dev.reflex.audit.replay.DecisionReplay;
+import dev.reflex.audit.replay.WhatIf;
+import dev.reflex.audit.replay.WhatIfRun;
 import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Rule;
+
 
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Re-evaluate recorded events, with no side effects: nothing is produced and no live state is touched, so it runs "
@@ -90,7 +92,7 @@ final class ReplayCommand implements Callable<Integer> {
     private int audit(HistoryReader reader, DecisionReplay replay, Instant start, Instant end, PrintWriter out, PrintWriter err)
             throws Exception {
         AuditRun.Report report = AuditRun.run(reader, replay, start, end, source, show, Progress.forConsole(err, "events"));
-        HistoryReader.PairStats stats = report.pairs();
+        PairStats stats = report.pairs();
         if (stats.events() == 0 && stats.decisions() == 0) {
             out.println("no recorded events in that range; nothing to check");
             return 0;
@@ -181,7 +183,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private static void notes(HistoryReader.PairStats stats, PrintWriter out) {
+    private static void notes(PairStats stats, PrintWriter out) {
         if (stats.withoutDecision() > 0) {
             out.println(String.format(Locale.ROOT, "not checked: %,d events without a decision (not decided yet, reflex.decisions.unmatched=none, "
                 + "or the decision is outside the range)", stats.withoutDecision()));

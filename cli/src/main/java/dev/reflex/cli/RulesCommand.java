@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.audit.RulesTopic;
+import dev.reflex.audit.publish.RulePublisher;
+import dev.reflex.audit.publish.RulesTopic;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
@@ -44,6 +44,7 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.topology.normalize.NormalizationException;
 import dev.reflex.topology.normalize.Normalizer;
+
 
 @Command(name = "rules", mixinStandardHelpOptions = true,
     description = "Rules as code: check a directory of rule files, compare it with the live rules, apply it, test it offline.",

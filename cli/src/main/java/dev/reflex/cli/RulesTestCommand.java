@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.RuleBook;
@@ -36,6 +36,7 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
+
 
 @Command(name = "test", mixinStandardHelpOptions = true,
     description = {"Dry-run the rules under DIR, offline: against one event, or against a sequence of events with their times,",

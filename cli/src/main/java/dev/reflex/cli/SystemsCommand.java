@@ -18,12 +18,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import dev.reflex.audit.RulePublisher;
-import dev.reflex.audit.RulesTopic;
+import dev.reflex.audit.publish.RulePublisher;
+import dev.reflex.audit.publish.RulesTopic;
 import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.SystemMatch;
+
 
 @Command(name = "systems", mixinStandardHelpOptions = true,
     description = {"The systems catalog (the rules directory's systems/ files): systems, the subsystems they aggregate, and",

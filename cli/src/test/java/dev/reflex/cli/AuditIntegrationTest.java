@@ -30,6 +30,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.audit.publish.RulesTopic;
+import dev.reflex.engine.EngineApiClient;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.Decision;
@@ -38,8 +40,7 @@ import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.EngineApiClient;
-import dev.reflex.audit.RulesTopic;
+
 
 /**
  * Audit and replay against a real engine's history: events through the webhook, a rule changed half-way, then

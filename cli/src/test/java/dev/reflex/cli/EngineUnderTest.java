@@ -15,7 +15,7 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
 
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
@@ -25,6 +25,7 @@ import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
+
 
 /**
  * An engine (with its API) and a webhook connector on the test broker, under a topic prefix of their own, with the

@@ -1,6 +1,5 @@
 package dev.reflex.deploy;
 
-import dev.reflex.embedded.testing.Images;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -32,11 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.Execution;
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
+import dev.reflex.embedded.testing.Images;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.engine.EngineProcess;
@@ -45,8 +48,7 @@ import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 
 /**
  * Every series the Grafana dashboard queries is in a real scrape: an engine, the webhook connector and an actor run

@@ -18,7 +18,7 @@ import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.HttpActorConfig;
 import dev.reflex.actors.HttpExecutor;
 import dev.reflex.actors.LogActor;
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.cli.Settings;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
@@ -31,6 +31,7 @@ import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
+
 
 /**
  * Everything {@code reflex dev} runs, on 127.0.0.1: a KRaft broker in this JVM, the Apicurio registry as a child

@@ -31,22 +31,23 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.reflex.engine.TestEngines;
-import dev.reflex.embedded.testing.TopicRecords;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.ReadProgress;
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.ReadProgress;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.embedded.testing.TopicRecords;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
+import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
+
 
 /** The engine, the webhook connector and rules on a real KRaft broker and the real registry, exactly once. */
 @Tag("integration")

@@ -16,6 +16,7 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
 
 import dev.reflex.connectors.webhook.WebhookSource;
 
+
 /**
  * The module layering, checked on the compiled classes of every module (this module's class path holds them all):
  * <pre>
@@ -38,7 +39,8 @@ import dev.reflex.connectors.webhook.WebhookSource;
  * rules                   rule book, index, evaluation (over expr, correlate, flow)
  * rules.files             reading, versions, diffs: over all of the above, under none
  * </pre>
- * and in {@code connectors}, each source its own: the timer ({@code connectors.timer}) and the webhook
+ * In {@code audit}, {@code audit.history} (scanning, the event/decision join) under {@code replay}, {@code explain} and
+ * {@code publish}; and in {@code connectors}, each source its own: the timer ({@code connectors.timer}) and the webhook
  * ({@code connectors.webhook}) apart, and no webhook source using another.
  */
 class LayeringTest {
@@ -125,6 +127,17 @@ class LayeringTest {
     void connectorsAndActorsUseOnlySchemasAndAdmin() {
         onlyDependsOnReflex("connectors", "schemas", "admin");
         onlyDependsOnReflex("actors", "schemas", "admin");
+    }
+
+    @Test
+    void theAuditReadsHistoryBelowWhatItDoesWithIt() {
+        noClasses().that().resideInAPackage("dev.reflex.audit.history..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.reflex.audit.replay..", "dev.reflex.audit.explain..",
+                "dev.reflex.audit.publish..")
+            .because("reading history knows nothing of what is done with it").check(reflex);
+        noClasses().that().resideInAPackage("dev.reflex.audit.publish..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.reflex.audit.replay..", "dev.reflex.audit.explain..")
+            .check(reflex);
     }
 
     @Test

@@ -32,17 +32,20 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.reflex.engine.TestEngines;
-import dev.reflex.embedded.testing.TopicRecords;
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.ReadProgress;
-import dev.reflex.audit.RulePublisher;
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.Execution;
 import dev.reflex.actors.LogActor;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.PairStats;
+import dev.reflex.audit.history.ReadProgress;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.embedded.testing.TopicRecords;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
+import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.DeadLetter;
@@ -50,8 +53,7 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
+
 
 /**
  * Garbage on every topic a Reflex process reads, against a real engine, actors and the history reader: each bad record
@@ -167,7 +169,7 @@ class PoisonIntegrationTest {
         try (HistoryReader history = new HistoryReader(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes)) {
             assertThat(history.liveRules()).containsOnlyKeys("restart");
             assertThat(history.ruleHistory().version("restart", history.liveRules().get("restart").getVersion())).isPresent();
-            HistoryReader.PairStats stats = history.pairs(null, null, null, (event, time, decision) -> { }, ReadProgress.NONE);
+            PairStats stats = history.pairs(null, null, null, (event, time, decision) -> { }, ReadProgress.NONE);
             // three pod.oom events and the three action.succeeded events their results became
             assertThat(stats.paired()).isEqualTo(6);
             assertThat(stats.unreadable()).isEqualTo(4L * perRound);

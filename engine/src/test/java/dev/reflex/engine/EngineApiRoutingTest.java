@@ -29,17 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.audit.HistoryReader;
-import dev.reflex.audit.ReadProgress;
-import dev.reflex.audit.RulePublisher;
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.ReadProgress;
+import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
+
 
 /**
  * Two engine instances in one group: each API answers for every key, asking the instance that owns it (passing the

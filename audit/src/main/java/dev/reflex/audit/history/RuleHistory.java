@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.history;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +13,7 @@ import dev.reflex.rules.QuarantinedRule;
 import dev.reflex.rules.RuleIndex;
 import dev.reflex.rules.expr.RuleException;
 import dev.reflex.schemas.Rule;
+
 
 /**
  * Every version of every rule seen, and when each was applied, so a recorded decision can be re-evaluated with
@@ -71,7 +72,7 @@ public final class RuleHistory {
         return Optional.of(entry);
     }
 
-    static IndexedRule compile(Rule rule) {
+    public static IndexedRule compile(Rule rule) {
         try {
             return CompiledRule.compile(rule);
         } catch (RuleException e) {

@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.history;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,6 +11,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.TransitionKind;
+
 
 /** Flow instances' histories, from the transitions on reflex.flows (keyed by flow id/key). */
 public final class FlowHistory {

@@ -1,16 +1,21 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.time.Instant;
 import java.util.List;
 
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.PairHandler;
+import dev.reflex.audit.history.PairStats;
+import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Rule;
 
+
 /** Recorded events evaluated against proposed rules, on every core, compared with what was decided. */
 public final class WhatIfRun {
     /** The comparison, what reading found, and how long it took. */
-    public record Report(WhatIf whatIf, HistoryReader.PairStats pairs, double seconds) {
+    public record Report(WhatIf whatIf, PairStats pairs, double seconds) {
     }
 
     private WhatIfRun() {
@@ -21,11 +26,11 @@ public final class WhatIfRun {
                              String source, ReadProgress progress) throws Exception {
         long began = System.nanoTime();
         WhatIf whatIf = new WhatIf(WhatIf.index(proposed), replay);
-        HistoryReader.PairStats stats;
+        PairStats stats;
         long[] read = {0};
         try (ParallelReplay<WhatIf.Comparison> parallel = new ParallelReplay<>(ParallelReplay.threads(),
                 (event, time, decision) -> whatIf.compare(event, decision, Instant.ofEpochMilli(time)), whatIf::add)) {
-            HistoryReader.PairHandler handler = new HistoryReader.PairHandler() {
+            PairHandler handler = new PairHandler() {
                 @Override
                 public void accept(Event event, long eventTime, Decision decision) {
                     read[0]++;

@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.audit.history.RuleHistory;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
@@ -18,6 +19,7 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
+
 
 /** Replaying recorded decisions: audit, what-if, and the failing part of a false condition. */
 class DecisionReplayTest {

@@ -1,14 +1,15 @@
-package dev.reflex.audit;
+package dev.reflex.audit.history;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,12 +21,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-import dev.reflex.audit.RuleHistory;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
+
 
 /**
  * Reads Reflex's recorded history for replay and explain: committed records only, with its own consumer (no group,
@@ -33,9 +35,6 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  */
 public final class HistoryReader implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HistoryReader.class);
-    /** Events and decisions are matched up within this much record time of each other (they carry the same timestamp). */
-    static final long JOIN_WINDOW_MS = 30_000;
-
     private final TopicNames names;
     private final ReflexSerdes serdes;
     private final Deserializer<Event> events;
@@ -94,49 +93,47 @@ public final class HistoryReader implements AutoCloseable {
     public RuleHistory ruleHistory() {
         RuleHistory history = new RuleHistory();
         for (String topic : List.of(names.rulesLog(), names.rules())) {
-            scan(partitions(topic), null, record -> {
-                if (record.value() == null) {
-                    history.add(record.timestamp(), record.key(), null);
-                } else {
-                    Rule rule = read(rules, record);
-                    if (rule != null) {
-                        history.add(record.timestamp(), record.key(), rule);
-                    }
-                }
-            });
+            readKeyed(topic, rules, (time, key, rule) -> history.add(time, key, rule));
         }
         return history;
     }
 
     /** Every live rule by id, as an engine holds them: the compacted rules topic read to its end, a tombstone removing. */
     public Map<String, Rule> liveRules() {
-        Map<String, Rule> live = new java.util.TreeMap<>();
-        scan(partitions(names.rules()), null, record -> {
-            if (record.value() == null) {
-                live.remove(record.key());
-            } else {
-                Rule rule = read(rules, record);
-                if (rule != null) {
-                    live.put(record.key(), rule);
-                }
-            }
-        });
-        return live;
+        return live(names.rules(), rules);
     }
 
     /** Every live system of the catalog by name (committed records only; a tombstone removes). */
-    public Map<String, dev.reflex.schemas.SystemDef> liveSystems() {
-        org.apache.kafka.common.serialization.Deserializer<dev.reflex.schemas.SystemDef> systems =
-            serdes.value(dev.reflex.schemas.SystemDef.class).deserializer();
-        Map<String, dev.reflex.schemas.SystemDef> live = new java.util.TreeMap<>();
-        scan(partitions(names.systems()), null, record -> {
+    public Map<String, SystemDef> liveSystems() {
+        return live(names.systems(), serdes.value(SystemDef.class).deserializer());
+    }
+
+    /** What a keyed record holds: null for a tombstone. Unreadable values are skipped (and logged). */
+    private interface KeyedHandler<T> {
+        void accept(long time, String key, T value);
+    }
+
+    private <T> void readKeyed(String topic, Deserializer<T> values, KeyedHandler<T> handler) {
+        scan(partitions(topic), null, record -> {
             if (record.value() == null) {
-                live.remove(record.key());
+                handler.accept(record.timestamp(), record.key(), null);
             } else {
-                dev.reflex.schemas.SystemDef system = read(systems, record);
-                if (system != null) {
-                    live.put(record.key(), system);
+                T value = read(values, record);
+                if (value != null) {
+                    handler.accept(record.timestamp(), record.key(), value);
                 }
+            }
+        });
+    }
+
+    /** A compacted topic's live values by key, read to its end: a tombstone removes. */
+    private <T> Map<String, T> live(String topic, Deserializer<T> values) {
+        Map<String, T> live = new TreeMap<>();
+        readKeyed(topic, values, (time, key, value) -> {
+            if (value == null) {
+                live.remove(key);
+            } else {
+                live.put(key, value);
             }
         });
         return live;
@@ -154,7 +151,7 @@ public final class HistoryReader implements AutoCloseable {
 
     /** A partition's records from {@code start} (inclusive) to {@code stop} (exclusive). */
     public record Range(TopicPartition partition, long start, long stop) {
-        long size() {
+        public long size() {
             return Math.max(0, stop - start);
         }
     }
@@ -221,13 +218,13 @@ public final class HistoryReader implements AutoCloseable {
     }
 
     /** Reads the ranges; {@code handler} returns false to stop early. */
-    public void scanRanges(List<Range> ranges, java.util.function.Predicate<ConsumerRecord<String, byte[]>> handler) {
+    public void scanRanges(List<Range> ranges, Predicate<ConsumerRecord<String, byte[]>> handler) {
         scanRanges(ranges, handler, unfinished -> { });
     }
 
     /** As above; {@code afterPoll} sees the partitions not read to their stop yet, after each batch. */
-    void scanRanges(List<Range> ranges, java.util.function.Predicate<ConsumerRecord<String, byte[]>> handler,
-                    Consumer<java.util.Set<TopicPartition>> afterPoll) {
+    void scanRanges(List<Range> ranges, Predicate<ConsumerRecord<String, byte[]>> handler,
+                    Consumer<Set<TopicPartition>> afterPoll) {
         Map<TopicPartition, Long> stop = new HashMap<>();
         List<TopicPartition> assigned = new ArrayList<>();
         for (Range r : ranges) {
@@ -279,158 +276,59 @@ public final class HistoryReader implements AutoCloseable {
         }
     }
 
-    /** What pairing events with decisions found. */
-    public static final class PairStats {
-        long events;
-        long decisions;
-        long paired;
-        long withoutDecision;
-        long duplicates;
-        /** Records of reflex.events or reflex.decisions in range that could not be read (each logged once). */
-        long unreadable;
-        long decisionsWithoutEvent;
-        long skippedBySource;
-        long correlationSteps;
-
-        /** Correlation steps read (decisions with detail CORRELATION): handed on alone, not paired with an event. */
-        public long correlationSteps() {
-            return correlationSteps;
-        }
-
-        /** Events read in range (of the source, when one was given). */
-        public long events() {
-            return events;
-        }
-
-        public long decisions() {
-            return decisions;
-        }
-
-        /** Events handed on with their decision. */
-        public long paired() {
-            return paired;
-        }
-
-        /** Events handed on without a decision (none recorded, or it is out of range). */
-        public long withoutDecision() {
-            return withoutDecision;
-        }
-
-        /** Repeated event ids: duplicates the engine dropped. */
-        public long duplicates() {
-            return duplicates;
-        }
-
-        public long unreadable() {
-            return unreadable;
-        }
-
-        public long decisionsWithoutEvent() {
-            return decisionsWithoutEvent;
-        }
-    }
-
-    /** Receives each recorded event in range with its decision (null when none was recorded). */
-    public interface PairHandler {
-        void accept(Event event, long eventTime, Decision decision);
-
-        /**
-         * A correlation step's decision (detail CORRELATION), which records the state it saw and so needs no event; an
-         * event's own decision says it was handed to correlation.
-         */
-        default void correlation(Decision decision, long time) {
-        }
-    }
-
     /**
-     * Pairs each event stamped in [from, to] with its decision. Both topics are read together and the one ahead in
-     * record time waits for the other, so only events whose decision is still to come are held in memory. An event
-     * with no decision within {@link #JOIN_WINDOW_MS} is handed on with none.
+     * Pairs each event stamped in [from, to] with its decision ({@link EventDecisionJoin}). Both topics are read together
+     * and the one ahead in record time waits for the other, so only events whose decision is still to come are held in
+     * memory. An event with no decision within {@link EventDecisionJoin#WINDOW_MS} is handed on with none.
      */
     public PairStats pairs(Instant from, Instant to, String source, PairHandler handler, ReadProgress progress) {
-        PairStats stats = new PairStats();
+        EventDecisionJoin join = new EventDecisionJoin(source, handler, new PairStats());
         List<Range> eventRanges = ranges(partitions(names.events()), from, to);
-        List<Range> decisionRanges = ranges(partitions(names.decisions()), from, to);
-        long total = eventRanges.stream().mapToLong(Range::size).sum();
-        progress.start(total);
+        List<Range> all = new ArrayList<>(eventRanges);
+        all.addAll(ranges(partitions(names.decisions()), from, to));
+        progress.start(eventRanges.stream().mapToLong(Range::size).sum());
         Map<TopicPartition, Long> frontier = new HashMap<>();
-        LinkedHashMap<String, Pending<Event>> waitingEvents = new LinkedHashMap<>();
-        LinkedHashMap<String, Pending<Decision>> waitingDecisions = new LinkedHashMap<>();
         long fromMs = from == null ? Long.MIN_VALUE : from.toEpochMilli();
         long toMs = to == null ? Long.MAX_VALUE : to.toEpochMilli();
-        String eventsTopic = names.events();
         long[] consumed = {0};
-        List<Range> all = new ArrayList<>(eventRanges);
-        all.addAll(decisionRanges);
         scanRanges(all, record -> {
-            TopicPartition p = new TopicPartition(record.topic(), record.partition());
-            frontier.put(p, record.timestamp());
+            frontier.put(new TopicPartition(record.topic(), record.partition()), record.timestamp());
+            boolean isEvent = record.topic().equals(names.events());
+            consumed[0] += isEvent ? 1 : 0;
             long ts = record.timestamp();
-            boolean inRange = ts >= fromMs && ts <= toMs && record.value() != null;
-            if (record.topic().equals(eventsTopic)) {
-                consumed[0]++;
-                Event event = inRange ? read(events, record) : null;
-                if (event == null && inRange) {
-                    stats.unreadable++;
-                } else if (inRange) {
-                    if (source != null && !source.equals(event.getSource())) {
-                        stats.skippedBySource++;
-                    } else {
-                        stats.events++;
-                        Pending<Decision> decision = waitingDecisions.remove(event.getId());
-                        if (decision != null) {
-                            stats.paired++;
-                            handler.accept(event, ts, decision.value());
-                        } else if (waitingEvents.containsKey(event.getId())) {
-                            stats.duplicates++;
-                        } else {
-                            waitingEvents.put(event.getId(), new Pending<>(event, ts));
-                        }
-                    }
+            if (ts < fromMs || ts > toMs || record.value() == null) {
+                return true;
+            }
+            if (isEvent) {
+                Event event = read(events, record);
+                if (event == null) {
+                    join.unreadable();
+                } else {
+                    join.event(event, ts);
                 }
-            } else if (inRange) {
+            } else {
                 Decision decision = read(decisions, record);
                 if (decision == null) {
-                    stats.unreadable++;
-                } else if (dev.reflex.rules.correlate.CorrelationSteps.isStep(decision)) {
-                    stats.correlationSteps++;
-                    handler.correlation(decision, ts);
-                } else if (source == null || source.equals(decision.getEventSource())) {
-                    stats.decisions++;
-                    Pending<Event> event = waitingEvents.remove(decision.getEventId());
-                    if (event != null) {
-                        stats.paired++;
-                        handler.accept(event.value(), event.time(), decision);
-                    } else {
-                        waitingDecisions.put(decision.getEventId(), new Pending<>(decision, ts));
-                    }
+                    join.unreadable();
+                } else {
+                    join.decision(decision, ts);
                 }
             }
             return true;
         }, unfinished -> {
-            balance(unfinished, frontier, waitingEvents, waitingDecisions, handler, stats);
+            balance(unfinished, frontier, join);
             progress.update(consumed[0]);
         });
-        for (Pending<Event> event : waitingEvents.values()) {
-            stats.withoutDecision++;
-            handler.accept(event.value(), event.time(), null);
-        }
-        stats.decisionsWithoutEvent += waitingDecisions.size();
+        PairStats stats = join.finish();
         progress.finish(consumed[0]);
         return stats;
     }
 
-    private record Pending<T>(T value, long time) {
-    }
-
     /**
-     * Hands on events whose decision can no longer come (the decisions read are past them by the join window), drops
-     * decisions whose event can no longer come, and pauses whichever topic runs ahead so neither side piles up.
+     * Tells the join how far each topic has been read in record time (its slowest partition still being read), and pauses
+     * whichever topic runs ahead so neither side piles up: at most one join window of records is held.
      */
-    private void balance(java.util.Set<TopicPartition> unfinished, Map<TopicPartition, Long> frontier,
-                         LinkedHashMap<String, Pending<Event>> waitingEvents,
-                         LinkedHashMap<String, Pending<Decision>> waitingDecisions, PairHandler handler, PairStats stats) {
-        // how far each topic has been read in record time: its slowest partition still being read
+    private void balance(Set<TopicPartition> unfinished, Map<TopicPartition, Long> frontier, EventDecisionJoin join) {
         long eventsAt = Long.MAX_VALUE;
         long decisionsAt = Long.MAX_VALUE;
         for (TopicPartition p : unfinished) {
@@ -441,33 +339,13 @@ public final class HistoryReader implements AutoCloseable {
                 decisionsAt = Math.min(decisionsAt, at);
             }
         }
-        // all decisions read (MAX): every waiting event is done waiting; none read yet (MIN): all keep waiting
-        long eventsDone = horizon(decisionsAt);
-        long decisionsDone = horizon(eventsAt);
-        for (Iterator<Pending<Event>> it = waitingEvents.values().iterator(); it.hasNext(); ) {
-            Pending<Event> event = it.next();
-            if (event.time() >= eventsDone) {
-                break;
-            }
-            it.remove();
-            stats.withoutDecision++;
-            handler.accept(event.value(), event.time(), null);
-        }
-        for (Iterator<Pending<Decision>> it = waitingDecisions.values().iterator(); it.hasNext(); ) {
-            Pending<Decision> decision = it.next();
-            if (decision.time() >= decisionsDone) {
-                break;
-            }
-            it.remove();
-            stats.decisionsWithoutEvent++;
-        }
+        join.readUpTo(eventsAt, decisionsAt);
         List<TopicPartition> pause = new ArrayList<>();
         List<TopicPartition> resume = new ArrayList<>();
-        // the topic ahead in record time waits: at most one join window of records is held
         for (TopicPartition p : unfinished) {
             long at = frontier.getOrDefault(p, Long.MIN_VALUE);
             long other = p.topic().equals(names.events()) ? decisionsAt : eventsAt;
-            if (other != Long.MAX_VALUE && at > other + JOIN_WINDOW_MS) {
+            if (other != Long.MAX_VALUE && at > other + EventDecisionJoin.WINDOW_MS) {
                 pause.add(p);
             } else {
                 resume.add(p);
@@ -475,10 +353,6 @@ public final class HistoryReader implements AutoCloseable {
         }
         consumer.pause(pause);
         consumer.resume(resume);
-    }
-
-    private static long horizon(long otherAt) {
-        return otherAt == Long.MAX_VALUE || otherAt == Long.MIN_VALUE ? otherAt : otherAt - JOIN_WINDOW_MS;
     }
 
     @Override

@@ -1,10 +1,11 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.reflex.audit.history.RuleHistory;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.correlate.Correlator;
@@ -15,6 +16,7 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
+
 
 /**
  * Re-runs a recorded correlation step (a decision with detail CORRELATION) from the state it recorded seeing, with the

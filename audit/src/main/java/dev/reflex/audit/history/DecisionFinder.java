@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.history;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -15,6 +15,7 @@ import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 
+
 /**
  * Finds one event's recorded history on the topics by reading only the partitions its keys hash to: its decision
  * (keyed by event id), the event (keyed by subject, near the decision's record time) and its actions' results (keyed by
@@ -22,7 +23,7 @@ import dev.reflex.schemas.Event;
  */
 public final class DecisionFinder {
     /** How far past its decision an event or an action result is looked for, in record time. */
-    public static final long EVENT_SEARCH_MS = HistoryReader.JOIN_WINDOW_MS;
+    public static final long EVENT_SEARCH_MS = EventDecisionJoin.WINDOW_MS;
 
     /** A record found, its record time, and where it was found. */
     public record Found<T>(T value, long time, String where) {

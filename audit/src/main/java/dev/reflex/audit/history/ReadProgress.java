@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.history;
 
 /** Told how far a long read of history has come, in records; the command line draws it. */
 public interface ReadProgress {

@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.reflex.audit.history.RuleHistory;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.flow.CompiledFlow;
@@ -14,6 +15,7 @@ import dev.reflex.schemas.Action;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.FlowStep;
 import dev.reflex.schemas.RuleOutcome;
+
 
 /**
  * Re-runs a recorded flow input (a decision with detail FLOW) from the instance it recorded seeing, with the flow

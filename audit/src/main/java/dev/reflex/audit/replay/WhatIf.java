@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.reflex.audit.history.RuleHistory;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
@@ -23,6 +24,7 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.RuleOutcome;
+
 
 /**
  * Evaluates recorded events against proposed rules and collects, per rule, the events that would newly fire, stop

@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.explain;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.reflex.audit.history.RuleHistory;
+import dev.reflex.audit.replay.DecisionReplay;
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
@@ -19,6 +21,7 @@ import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
+
 
 /**
  * Why an event led to what it did: each rule considered (matched, or the part of its condition that was false with the

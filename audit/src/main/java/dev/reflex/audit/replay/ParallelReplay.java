@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,15 +8,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
+import dev.reflex.audit.history.PairHandler;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
+
 
 /**
  * Re-evaluates recorded events on every core while one thread reads the topics: events are handed over in chunks,
  * each event numbered in reading order, and each result is merged (one at a time, in any order) with its number, so
  * what a report prints first does not depend on which core was faster.
  */
-public final class ParallelReplay<R> implements HistoryReader.PairHandler, AutoCloseable {
+public final class ParallelReplay<R> implements PairHandler, AutoCloseable {
     private static final int CHUNK = 512;
 
     /** What a worker computes for one event, and how a result is merged. */

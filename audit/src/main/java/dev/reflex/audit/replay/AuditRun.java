@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -6,8 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.reflex.audit.history.HistoryReader;
+import dev.reflex.audit.history.PairHandler;
+import dev.reflex.audit.history.PairStats;
+import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
+
 
 /**
  * An audit of recorded history: every event in a range re-evaluated with the rule versions and register values its
@@ -29,7 +34,7 @@ public final class AuditRun {
      * @param unverifiable   decisions that could not be checked, counted by the reason
      * @param seconds        how long it took
      */
-    public record Report(HistoryReader.PairStats pairs, long reproduced, long notReproduced, List<Difference> differences,
+    public record Report(PairStats pairs, long reproduced, long notReproduced, List<Difference> differences,
                          Map<String, Long> unverifiable, double seconds) {
         /** True when every decision checked reproduced. */
         public boolean ok() {
@@ -69,11 +74,11 @@ public final class AuditRun {
         };
         CorrelationReplay correlations = new CorrelationReplay(replay.history());
         FlowReplay flows = new FlowReplay(replay.history());
-        HistoryReader.PairStats stats;
+        PairStats stats;
         try (ParallelReplay<Checked> parallel = new ParallelReplay<>(ParallelReplay.threads(),
             (event, time, decision) -> decision == null ? null : new Checked(event, decision, replay.check(event, decision)), merge)) {
             long[] steps = {0};
-            HistoryReader.PairHandler handler = new HistoryReader.PairHandler() {
+            PairHandler handler = new PairHandler() {
                 @Override
                 public void accept(Event event, long eventTime, Decision decision) {
                     parallel.accept(event, eventTime, decision);

@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.publish;
 
 import java.util.List;
 import java.util.Map;
@@ -10,10 +10,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import dev.reflex.audit.history.HistoryReader;
 import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
+
 
 /**
  * The live rules and systems: the compacted rules and systems topics read to their end, and changes written to them

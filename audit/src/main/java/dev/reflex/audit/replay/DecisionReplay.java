@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.replay;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
+import dev.reflex.audit.history.RuleHistory;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
@@ -21,6 +22,7 @@ import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
+
 
 /**
  * Re-evaluates recorded events the way the engine evaluated them: with the rule versions and register values their

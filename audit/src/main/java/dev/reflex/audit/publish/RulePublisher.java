@@ -1,4 +1,4 @@
-package dev.reflex.audit;
+package dev.reflex.audit.publish;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +20,7 @@ import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.serde.ReflexSerdes;
+
 
 /**
  * Applies a directory of rules to the compacted rules topic, after checking every one of them and creating the action
