@@ -23,7 +23,6 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Topic;
 import dev.reflex.schemas.Topics;
 import dev.reflex.topology.internals.ActionTopicExtractor;
-import dev.reflex.topology.internals.CorrelateProcessor;
 import dev.reflex.topology.internals.DecodeProcessor;
 import dev.reflex.topology.internals.DeduplicateProcessor;
 import dev.reflex.topology.internals.EvaluateProcessor;
@@ -34,7 +33,9 @@ import dev.reflex.topology.internals.RegisterReads;
 import dev.reflex.topology.internals.ResultProcessor;
 import dev.reflex.topology.internals.RuleLoader;
 import dev.reflex.topology.internals.TableLoader;
+import dev.reflex.topology.keyed.KeyedProcessor;
 import dev.reflex.topology.normalize.Normalizer;
+
 
 /**
  * The engine's topology, a pure function of its configuration: no I/O happens here, so tests drive exactly what
@@ -127,13 +128,13 @@ public final class ReflexTopology {
             CORRELATE_SOURCE);
         topology.addSink(CORRELATE_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
             DECODE_CORRELATE);
-        CorrelateProcessor.Options correlate = new CorrelateProcessor.Options(rules, options.instanceId(), listener,
+        KeyedProcessor.Options correlate = new KeyedProcessor.Options(rules, options.instanceId(), listener,
             options.inputProgress());
-        CorrelateProcessor.Wiring wiring = new CorrelateProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
+        KeyedProcessor.Wiring wiring = new KeyedProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
             FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, registerReads, Output.<Action>to(CORRELATE_ACTIONS_SINK),
             Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK), Output.<Decision>to(CORRELATE_DECISIONS_SINK),
             Output.<FlowTransition>to(CORRELATE_FLOWS_SINK));
-        topology.addProcessor(CORRELATE, () -> new CorrelateProcessor(correlate, wiring), DECODE_CORRELATE);
+        topology.addProcessor(CORRELATE, () -> new KeyedProcessor(correlate, wiring), DECODE_CORRELATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_STATE_STORE),
             Serdes.String(), topics.serdes().value(CorrelationState.class)), CORRELATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_DEADLINES_STORE),

@@ -25,6 +25,8 @@ import dev.reflex.schemas.Register;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.topology.Registers;
 import dev.reflex.topology.UnmatchedDecisions;
+import dev.reflex.topology.keyed.KeyedProcessor;
+
 
 /**
  * Evaluates each event against the rules that can match it; emits actions, register operations and one decision, and
@@ -90,7 +92,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
             wiring.registerOps().forward(context, new Record<>(op.getName(), op, record.timestamp()));
         }
         for (CorrelationInput input : evaluation.correlations()) {
-            wiring.correlations().forward(context, new Record<>(CorrelateProcessor.stateKey(input.getRuleId(), input.getKey()), input,
+            wiring.correlations().forward(context, new Record<>(KeyedProcessor.stateKey(input.getRuleId(), input.getKey()), input,
                 record.timestamp()));
         }
         Decision decision = decision(evaluation, event, now);

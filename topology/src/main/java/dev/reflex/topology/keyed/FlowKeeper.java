@@ -1,30 +1,32 @@
-package dev.reflex.topology.internals;
+package dev.reflex.topology.keyed;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.RuleBook;
+import dev.reflex.rules.expr.RuleException;
 import dev.reflex.rules.flow.CompiledFlow;
 import dev.reflex.rules.flow.FlowRunner;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.CorrelationRole;
-import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.FlowInstance;
@@ -32,51 +34,49 @@ import dev.reflex.schemas.FlowStatus;
 import dev.reflex.schemas.FlowStep;
 import dev.reflex.schemas.FlowThread;
 import dev.reflex.schemas.FlowTransition;
+import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
+import dev.reflex.schemas.TransitionKind;
+
 
 /**
  * Flow instances in the correlate task: each in the changelogged store {@code flow-instances} (key flow id/key), its
  * timers (step timeouts, retry backoffs, wait deadlines) in the same timer index as correlation deadlines, and the flow
  * version each run started with in {@code flow-versions}, so a running instance keeps its version when a new one is
- * applied. Every input is one decision (detail FLOW) and its transitions on {@code reflex.flows}, in the task's transaction.
+ * applied. Every input is one decision (detail FLOW) and its transitions on {@code reflex.flows}, in the task's
+ * transaction.
  */
 final class FlowKeeper {
     private static final Logger LOG = LoggerFactory.getLogger(FlowKeeper.class);
     /** How long a finished instance is kept (for {@code reflex flows show}) before it is dropped. */
     static final long FINISHED_RETENTION_MS = 24 * 3_600_000L;
 
-    /** Where the keeper's records go. */
-    record Outputs(Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions, Output<FlowTransition> flows) {
+    /** The stores of flows: instances by state key, and each version an instance runs by {@link FlowVersion}. */
+    record Stores(KeyValueStore<String, FlowInstance> instances, KeyValueStore<String, Rule> versions) {
     }
 
-    private final ProcessorContext<String, SpecificRecord> context;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final KeyValueStore<String, FlowInstance> instances;
     private final KeyValueStore<String, Rule> versions;
-    private final CorrelationDeadlines deadlines;
+    private final TimerIndex timers;
     private final RuleBook rules;
     private final Function<String, String> registers;
-    private final Outputs outputs;
-    private final String instanceId;
-    private final dev.reflex.topology.ProcessingListener listener;
+    private final KeyedRecorder recorder;
     private final Map<String, CompiledFlow> compiled = new HashMap<>();
     private final Map<String, Integer> running = new HashMap<>();
-    private final java.util.Set<String> remembered = new java.util.HashSet<>();
+    private final Set<String> remembered = new HashSet<>();
     private String sweepFrom;
 
-    FlowKeeper(ProcessorContext<String, SpecificRecord> context, KeyValueStore<String, FlowInstance> instances,
-               KeyValueStore<String, Rule> versions, CorrelationDeadlines deadlines, RuleBook rules, Function<String, String> registers,
-               Outputs outputs, String instanceId, dev.reflex.topology.ProcessingListener listener) {
-        this.context = context;
-        this.instances = instances;
-        this.versions = versions;
-        this.deadlines = deadlines;
+    FlowKeeper(Stores stores, TimerIndex timers, RuleBook rules, Function<String, String> registers, KeyedRecorder recorder) {
+        this.instances = stores.instances();
+        this.versions = stores.versions();
+        this.timers = timers;
         this.rules = rules;
         this.registers = registers;
-        this.outputs = outputs;
-        this.instanceId = instanceId;
-        this.listener = listener;
+        this.recorder = recorder;
         // the running counts are derived from the restored store, so they survive a restart
         try (KeyValueIterator<String, FlowInstance> it = instances.all()) {
             it.forEachRemaining(kv -> {
@@ -101,7 +101,7 @@ final class FlowKeeper {
     /** One input from reflex.correlate (a start, an awaited event, a result, a signal or a cancel). */
     void input(String flowId, String key, CorrelationRole role, Event event, long now) {
         CompiledFlow current = current(flowId);
-        String stateKey = CorrelateProcessor.stateKey(flowId, key);
+        String stateKey = new StateKey(flowId, key).toString();
         FlowInstance before = instances.get(stateKey);
         FlowRunner.Input input = new FlowRunner.Input(role, event, role == CorrelationRole.CANCEL ? reason(event) : null);
         if (current == null && (before == null || version(before) == null)) {
@@ -117,10 +117,10 @@ final class FlowKeeper {
      * input is read only up to {@code dueBy} (earlier than now), an instance with a thread due after it waits whole, so
      * the timers that fire together are those due by the wall clock, as the decision records and an audit replays them.
      */
-    void timer(CorrelationDeadlines.Due due, long now, long dueBy) {
+    void timer(TimerIndex.Due due, long now, long dueBy) {
         FlowInstance before = instances.get(due.stateKey());
         if (before == null || before.getThreads().stream().noneMatch(t -> t.getDueAt() != null && t.getDueAt() <= now)) {
-            deadlines.forget(due);
+            timers.forget(due);
             return;
         }
         if (before.getThreads().stream().anyMatch(t -> t.getDueAt() != null && t.getDueAt() > dueBy && t.getDueAt() <= now)) {
@@ -139,8 +139,7 @@ final class FlowKeeper {
             .map(Map.Entry::getKey).toList();
         List<KeyValue<String, FlowInstance>> orphans = new ArrayList<>();
         for (String flowId : removed) {
-            try (KeyValueIterator<String, FlowInstance> it = instances.prefixScan(flowId + "/",
-                    org.apache.kafka.common.serialization.Serdes.String().serializer())) {
+            try (KeyValueIterator<String, FlowInstance> it = instances.prefixScan(StateKey.prefix(flowId), Serdes.String().serializer())) {
                 it.forEachRemaining(kv -> {
                     if (kv.value.getStatus() == FlowStatus.RUNNING) {
                         orphans.add(kv);
@@ -183,16 +182,12 @@ final class FlowKeeper {
         CompiledFlow current = current(flow.id());
         FlowRunner.Result result;
         int runs = running.getOrDefault(flow.id(), 0);
-        Map<String, String> read = new java.util.TreeMap<>();
-        Function<String, String> recording = name -> {
-            String value = registers.apply(name);
-            read.putIfAbsent(name, value);
-            return value;
-        };
+        Map<String, String> read = new TreeMap<>();
+        Function<String, String> recording = KeyedRecorder.recording(registers, read);
         Step step = new Step(key, input, before, runs, now, read);
         try {
-            result = FlowRunner.apply(current != null ? current : flow, v -> version(flow.id() + "@" + v), before, key, input, recording, now,
-                runs, cause);
+            result = FlowRunner.apply(current != null ? current : flow, v -> version(new FlowVersion(flow.id(), v)), before, key, input,
+                recording, now, runs, cause);
         } catch (RuntimeException e) {
             // a bug, not a flow's mistake (those are transitions): fail the instance, so its timers cannot fail again and again
             LOG.error("flow {} key {}: the input could not be applied; the instance is failed", flow.id(), key, e);
@@ -200,7 +195,7 @@ final class FlowKeeper {
                 FlowInstance failed = FlowInstance.newBuilder(before).setStatus(FlowStatus.FAILED).setThreads(new ArrayList<>())
                     .setOutcome("failed: the engine could not apply an input: " + e).setUpdatedAt(now).build();
                 instances.put(stateKey, failed);
-                deadlines.moveAll(stateKey, dues(before), List.of());
+                timers.moveAll(stateKey, dues(before), List.of());
                 count(before, -1);
             }
             record(flow.id(), flow.version(), step, cause, event, List.of(), List.of(), List.of(), "error: " + e);
@@ -211,19 +206,11 @@ final class FlowKeeper {
             remember(after);
             instances.put(stateKey, after);
         }
-        deadlines.moveAll(stateKey, dues(before), dues(after));
+        timers.moveAll(stateKey, dues(before), dues(after));
         count(before, -1);
         count(after, 1);
-        long ts = now;
-        for (FlowTransition t : result.transitions()) {
-            outputs.flows().forward(context, new Record<>(stateKey, t, ts));
-        }
-        for (Action action : result.actions()) {
-            outputs.actions().forward(context, new Record<>(action.getTarget() != null ? action.getTarget() : action.getEventId(), action, ts));
-        }
-        for (RegisterOp op : result.registerOps()) {
-            outputs.registerOps().forward(context, new Record<>(op.getName(), op, ts));
-        }
+        recorder.transitions(stateKey, result.transitions(), now);
+        recorder.emit(result.actions(), result.registerOps(), now);
         record(flow.id(), after != null ? after.getVersion() : (current != null ? current : flow).version(), step, cause, event,
             result.transitions(), result.actions(), result.registerOps(), null);
     }
@@ -237,34 +224,20 @@ final class FlowKeeper {
         String key = step.key();
         CorrelationRole role = step.input().role();
         List<String> words = transitions.stream().map(FlowRunner::words).toList();
-        boolean moved = transitions.stream().anyMatch(t -> t.getKind() != dev.reflex.schemas.TransitionKind.IGNORED);
+        boolean moved = transitions.stream().anyMatch(t -> t.getKind() != TransitionKind.IGNORED);
         RuleOutcome outcome = RuleOutcome.newBuilder().setRuleId(flowId).setRuleVersion(version)
-            .setOutcome(error != null ? dev.reflex.schemas.Outcome.ERROR : moved ? dev.reflex.schemas.Outcome.ADVANCED : dev.reflex.schemas.Outcome.IGNORED)
+            .setOutcome(error != null ? Outcome.ERROR : moved ? Outcome.ADVANCED : Outcome.IGNORED)
             .setDetail(error != null ? error : String.join("; ", words))
             .setFlow(FlowStep.newBuilder().setKey(key).setRole(role).setSeen(step.before()).setInput(step.input().event())
                 .setReason(step.input().reason()).setRunning(step.running()).setTransitions(words).build())
             .build();
-        Decision decision = Decision.newBuilder()
-            .setEventId(cause)
-            .setEventSource(event == null ? "reflex" : event.getSource())
-            .setEventType(event == null ? "flow." + role.name().toLowerCase() : event.getType())
-            .setSubject(event == null ? key : event.getSubject())
-            .setDecidedAt(Instant.ofEpochMilli(step.now()))
-            .setRegistersRead(step.read())
-            .setEngineInstance(instanceId)
-            .setRules(List.of(outcome))
-            .setRulesConsidered(1)
-            .setActionIds(actions.stream().map(Action::getId).toList())
-            .setRegisterOps(ops.stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList())
-            .setDetail(DecisionDetail.FLOW)
-            .build();
-        outputs.decisions().forward(context, new Record<>(cause, decision, step.now()));
-        listener.decided(decision, event == null ? null : event.getTime());
+        recorder.decide(cause, event, "flow." + role.name().toLowerCase(), key, new KeyedRecorder.Step(outcome, actions, ops, step.read()),
+            DecisionDetail.FLOW, step.now());
     }
 
     /** Keeps the definition of the version an instance runs, so it can run on after a newer one is applied. */
     private void remember(FlowInstance instance) {
-        String id = instance.getFlowId() + "@" + instance.getVersion();
+        String id = new FlowVersion(instance.getFlowId(), instance.getVersion()).toString();
         if (remembered.add(id) && versions.get(id) == null) {
             rules.get(instance.getFlowId()).filter(r -> r.version().equals(instance.getVersion())).ifPresent(r -> versions.put(id, r.rule()));
         }
@@ -272,23 +245,19 @@ final class FlowKeeper {
 
     /** The flow of an instance's version, from the version store; null when it is not kept. */
     private CompiledFlow version(FlowInstance instance) {
-        return version(instance.getFlowId() + "@" + instance.getVersion());
+        return version(new FlowVersion(instance.getFlowId(), instance.getVersion()));
     }
 
-    private CompiledFlow version(String idAtVersion) {
-        if (!idAtVersion.contains("@")) {
-            return null;
-        }
-        return compiled.computeIfAbsent(idAtVersion, id -> {
+    private CompiledFlow version(FlowVersion version) {
+        return compiled.computeIfAbsent(version.toString(), id -> {
             Rule rule = versions.get(id);
             if (rule == null) {
-                String flowId = id.substring(0, id.indexOf('@'));
-                CompiledFlow current = current(flowId);
-                return current != null && id.equals(flowId + "@" + current.version()) ? current : null;
+                CompiledFlow current = current(version.flowId());
+                return current != null && version.version().equals(current.version()) ? current : null;
             }
             try {
                 return CompiledRule.compile(rule).flow();
-            } catch (dev.reflex.rules.expr.RuleException e) {
+            } catch (RuleException e) {
                 LOG.error("flow {} could not be compiled again: {}", id, e.getMessage());
                 return null;
             }
@@ -318,7 +287,7 @@ final class FlowKeeper {
             return "cancelled";
         }
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(event.getData()).path("reason").asText("cancelled");
+            return JSON.readTree(event.getData()).path("reason").asText("cancelled");
         } catch (java.io.IOException e) {
             return "cancelled";
         }

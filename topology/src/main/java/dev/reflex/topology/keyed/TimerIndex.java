@@ -1,4 +1,4 @@
-package dev.reflex.topology.internals;
+package dev.reflex.topology.keyed;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,14 +8,15 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The persisted timer index of correlation deadlines: one entry per armed key, {@code <due time, 19 digits>|<state key>},
- * so the entries due by a time are one ordered range scan. Changelogged like the state it points to, so a new owner
- * of the task after kill -9 or a rebalance finds every armed deadline, overdue ones first.
+ * The persisted timer index of the keyed part: correlation deadlines and flow timers (step timeouts, retry backoffs,
+ * wait deadlines), one entry per timer, {@code <due time, 19 digits>|<state key>}, so the entries due by a time are one
+ * ordered range scan. Changelogged like the state it points to, so a new owner of the task after kill -9 or a rebalance
+ * finds every armed timer, overdue ones first. The store keeps its name, {@code correlation-deadlines}.
  */
-final class CorrelationDeadlines {
+final class TimerIndex {
     private final KeyValueStore<String, String> store;
 
-    CorrelationDeadlines(KeyValueStore<String, String> store) {
+    TimerIndex(KeyValueStore<String, String> store) {
         this.store = store;
     }
 
@@ -46,8 +47,11 @@ final class CorrelationDeadlines {
         }
     }
 
-    /** A deadline due by {@code now}: its due time and the key whose state holds it. */
+    /** A timer due by {@code now}: its due time and the key whose state holds it. */
     record Due(long dueAt, String stateKey) {
+        StateKey key() {
+            return StateKey.parse(stateKey);
+        }
     }
 
     /** At most {@code limit} deadlines due by {@code now}, earliest first. */
