@@ -12,21 +12,20 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-
 /**
  * The consumer every actor reads actions with: committed records only, offsets committed by the actor itself. Values
  * come as bytes and are read by {@link ActionDecoder}, so a record that is no action cannot fail a poll.
  */
-final class ActionConsumers {
+public final class ActionConsumers {
     private ActionConsumers() {
     }
 
-    static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords) {
+    public static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords) {
         return create(kafka, groupId, maxPollRecords, Map.of());
     }
 
     /** As above, with Kafka consumer settings (for example session.timeout.ms) on top; the ones above win. */
-    static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords,
+    public static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords,
                                                 Map<String, ?> overrides) {
         Map<String, Object> settings = kafka.client(overrides);
         settings.putAll(Map.of(
@@ -41,7 +40,7 @@ final class ActionConsumers {
     }
 
     /** Positions each partition at the first of {@code unhandled}, so those records are read again by the next poll. */
-    static void rewind(Consumer<?, ?> consumer, List<? extends ConsumerRecord<?, ?>> unhandled) {
+    public static void rewind(Consumer<?, ?> consumer, List<? extends ConsumerRecord<?, ?>> unhandled) {
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
         unhandled.forEach(r -> first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset()));
         first.forEach(consumer::seek);

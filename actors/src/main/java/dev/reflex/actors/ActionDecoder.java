@@ -20,11 +20,11 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * Reads actions from raw records. A record that is no action (garbage, an unknown schema) becomes a dead letter for
  * {@code reflex.dlq}, logged once, so the actor moves past it; a registry outage is thrown, to be retried.
  */
-final class ActionDecoder {
+public final class ActionDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(ActionDecoder.class);
 
     /** Either the action or, for an unreadable record, the dead letter to send instead. */
-    record Decoded(Action action, ProducerRecord<String, byte[]> deadLetter) {
+    public record Decoded(Action action, ProducerRecord<String, byte[]> deadLetter) {
     }
 
     private final TopicNames names;
@@ -32,14 +32,14 @@ final class ActionDecoder {
     private final Serializer<DeadLetter> deadLetters;
     private final String reader;
 
-    ActionDecoder(TopicNames names, ReflexSerdes serdes, String reader) {
+    public ActionDecoder(TopicNames names, ReflexSerdes serdes, String reader) {
         this.names = names;
         this.actions = serdes.value(Action.class).deserializer();
         this.deadLetters = serdes.value(DeadLetter.class).serializer();
         this.reader = reader;
     }
 
-    Decoded decode(ConsumerRecord<String, byte[]> record) {
+    public Decoded decode(ConsumerRecord<String, byte[]> record) {
         try {
             Action action = actions.deserialize(record.topic(), record.value());
             if (action == null) {

@@ -20,8 +20,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import dev.reflex.embedded.testing.TopicRecords;
+import dev.reflex.actors.http.HttpActorConfig;
+import dev.reflex.actors.http.HttpExecutor;
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;

@@ -15,9 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import com.sun.net.httpserver.HttpServer;
 
 /** A real HTTP server on 127.0.0.1 that answers from a script per path and records every request. */
-final class RecordingServer implements AutoCloseable {
-    record Request(String method, String path, Map<String, List<String>> headers, String body) {
-        String header(String name) {
+public final class RecordingServer implements AutoCloseable {
+    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+        public String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
                     return e.getValue().get(0);
@@ -29,9 +29,9 @@ final class RecordingServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, Deque<Integer>> script = new ConcurrentHashMap<>();
-    final List<Request> requests = new CopyOnWriteArrayList<>();
+    public final List<Request> requests = new CopyOnWriteArrayList<>();
 
-    RecordingServer() throws IOException {
+    public RecordingServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -49,16 +49,16 @@ final class RecordingServer implements AutoCloseable {
     }
 
     /** Answers {@code path} with these statuses in turn, repeating the last one. */
-    RecordingServer answer(String path, Integer... statuses) {
+    public RecordingServer answer(String path, Integer... statuses) {
         script.put(path, new ArrayDeque<>(List.of(statuses)));
         return this;
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
-    List<Request> to(String path) {
+    public List<Request> to(String path) {
         return requests.stream().filter(r -> r.path().equals(path)).toList();
     }
 

@@ -16,16 +16,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.KafkaStreams;
 
 import dev.reflex.actors.ActorRunner;
-import dev.reflex.actors.HttpActorConfig;
-import dev.reflex.actors.HttpExecutor;
+import dev.reflex.actors.http.HttpActorConfig;
+import dev.reflex.actors.http.HttpExecutor;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
 
 /**
  * The broker stops in the middle of a run and starts again on the same address: webhook connector, engine and an HTTP

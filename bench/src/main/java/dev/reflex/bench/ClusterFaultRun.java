@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Random;
 
 import dev.reflex.actors.ActorRunner;
-import dev.reflex.actors.HttpActorConfig;
-import dev.reflex.actors.HttpExecutor;
+import dev.reflex.actors.http.HttpActorConfig;
+import dev.reflex.actors.http.HttpExecutor;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
 import dev.reflex.schemas.KafkaConnection;

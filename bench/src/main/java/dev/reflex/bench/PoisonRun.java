@@ -24,15 +24,15 @@ import org.apache.logging.log4j.core.config.Property;
 
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.Execution;
-import dev.reflex.actors.LogActor;
+import dev.reflex.actors.log.LogActor;
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
 
 /**
  * Garbage on every topic Reflex reads (rules, registers, register-ops, events, action-results, an action topic, the rule

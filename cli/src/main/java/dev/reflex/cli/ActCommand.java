@@ -1,27 +1,28 @@
 package dev.reflex.cli;
 
-import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.admin.Admin;
 
-import dev.reflex.actors.ActorRunner;
-import dev.reflex.actors.ActorSettings;
-import dev.reflex.admin.AdminServer;
-import dev.reflex.actors.Executor;
-import dev.reflex.actors.HttpActorConfig;
-import dev.reflex.actors.HttpExecutor;
-import dev.reflex.actors.LogExecutor;
-import dev.reflex.actors.ShellExecutor;
-import dev.reflex.schemas.TopicNames;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.reflex.actors.ActorRunner;
+import dev.reflex.actors.ActorSettings;
+import dev.reflex.actors.Executor;
+import dev.reflex.actors.http.HttpActorConfig;
+import dev.reflex.actors.http.HttpExecutor;
+import dev.reflex.actors.log.LogExecutor;
+import dev.reflex.actors.shell.ShellActorConfig;
+import dev.reflex.actors.shell.ShellExecutor;
+import dev.reflex.admin.AdminServer;
+import dev.reflex.schemas.TopicNames;
 
 @Command(name = "act", mixinStandardHelpOptions = true,
     description = {"Run an actor: consume reflex.actions.<system>, do the work, report results to reflex.action-results.",
@@ -60,7 +61,7 @@ final class ActCommand implements Callable<Integer> {
         Executor executor = switch (kind) {
             case "http" -> new HttpExecutor(new HttpActorConfig(
                 Settings.resolve(HttpActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)), System.getenv()));
-            case "shell" -> new ShellExecutor(Settings.resolve(ShellExecutor.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)));
+            case "shell" -> new ShellExecutor(Settings.resolve(ShellActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)));
             case "log" -> new LogExecutor(System.out);
             default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };

@@ -7,9 +7,9 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.types.Password;
 
 import dev.reflex.actors.ActorSettings;
-import dev.reflex.actors.HttpActorConfig;
+import dev.reflex.actors.http.HttpActorConfig;
+import dev.reflex.actors.shell.ShellActorConfig;
 import dev.reflex.admin.SettingPrefix;
-import dev.reflex.actors.ShellExecutor;
 import dev.reflex.connectors.timer.TimerSettings;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.engine.EngineConfig;
@@ -45,7 +45,7 @@ public final class ConfigReference {
             "Connection settings (`--bootstrap-servers`, `--schema-registry-url`, `--topic-prefix`) are flags.\n");
         section(md, "HTTP actor (`reflex act http --system NAME`)", HttpActorConfig.CONFIG, HttpActorConfig.PREFIXES,
             "Credentials are configured here, never taken from events.\n");
-        section(md, "Shell actor (`reflex act shell --system NAME`)", ShellExecutor.CONFIG, ShellExecutor.PREFIXES, "");
+        section(md, "Shell actor (`reflex act shell --system NAME`)", ShellActorConfig.CONFIG, ShellActorConfig.PREFIXES, "");
         return md.toString();
     }
 

@@ -15,9 +15,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import dev.reflex.actors.ActorRunner;
-import dev.reflex.actors.HttpActorConfig;
-import dev.reflex.actors.HttpExecutor;
-import dev.reflex.actors.LogActor;
+import dev.reflex.actors.http.HttpActorConfig;
+import dev.reflex.actors.http.HttpExecutor;
+import dev.reflex.actors.log.LogActor;
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.cli.Settings;
 import dev.reflex.connectors.webhook.WebhookConfig;
@@ -31,7 +31,6 @@ import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-
 
 /**
  * Everything {@code reflex dev} runs, on 127.0.0.1: a KRaft broker in this JVM, the Apicurio registry as a child

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.Execution;
-import dev.reflex.actors.LogActor;
+import dev.reflex.actors.log.LogActor;
 import dev.reflex.audit.history.HistoryReader;
 import dev.reflex.audit.history.PairStats;
 import dev.reflex.audit.history.ReadProgress;
@@ -53,7 +53,6 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-
 
 /**
  * Garbage on every topic a Reflex process reads, against a real engine, actors and the history reader: each bad record

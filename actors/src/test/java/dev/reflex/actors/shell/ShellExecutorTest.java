@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.reflex.actors.Execution;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionStatus;
 
@@ -22,10 +23,10 @@ class ShellExecutorTest {
         "shell.command.fail", "[\"/bin/sh\", \"-c\", \"echo broken; exit 3\"]",
         "shell.command.slow", "/bin/sleep 30",
         "shell.command.loud", "[\"/bin/sh\", \"-c\", \"yes | head -c 100000\"]",
-        ShellExecutor.TIMEOUT_MS_CONFIG, 1_000L));
+        ShellActorConfig.TIMEOUT_MS_CONFIG, 1_000L));
     private static final ShellExecutor TERSE = new ShellExecutor(Map.of(
         "shell.command.loud", "[\"/bin/sh\", \"-c\", \"yes | head -c 100000\"]",
-        ShellExecutor.OUTPUT_MAX_BYTES_CONFIG, 64));
+        ShellActorConfig.OUTPUT_MAX_BYTES_CONFIG, 64));
 
     private static Action action(Map<String, String> params) {
         return Action.newBuilder().setId("act-1").setSystem("host").setAction("run").setTarget("web-1").setParams(params)

@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.shell;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,14 +13,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.reflex.actors.Execution;
+import dev.reflex.actors.Executor;
 import dev.reflex.schemas.Action;
 
 /**
@@ -31,23 +30,6 @@ import dev.reflex.schemas.Action;
  * event data is data, never code, and the actor's own secrets do not leak into commands.
  */
 public final class ShellExecutor implements Executor {
-    public static final String TIMEOUT_MS_CONFIG = "shell.timeout.ms";
-    public static final String OUTPUT_MAX_BYTES_CONFIG = "shell.output.max.bytes";
-    public static final String COMMAND_PREFIX = "shell.command.";
-
-    /** The families of settings named by a prefix. */
-    public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES = java.util.List.of(
-        new dev.reflex.admin.SettingPrefix(COMMAND_PREFIX, COMMAND_PREFIX + "<name>", "An allow-listed command: a JSON array of "
-            + "arguments ([\"/usr/bin/systemctl\", \"restart\", \"nginx\"]) or words separated by spaces. An action names one with "
-            + "its command param; its other params arrive as environment variables REFLEX_PARAM_<NAME>, with REFLEX_ACTION_ID, "
-            + "REFLEX_TARGET, PATH and LANG and nothing else."));
-
-    public static final ConfigDef CONFIG = new ConfigDef()
-        .define(TIMEOUT_MS_CONFIG, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
-            "A command still running after this long is killed and its action fails.")
-        .define(OUTPUT_MAX_BYTES_CONFIG, Type.INT, 4096, ConfigDef.Range.between(0, 1 << 20), Importance.LOW,
-            "How much of the command's output (standard output and error together) goes into the result.");
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final long timeoutMs;
@@ -55,12 +37,12 @@ public final class ShellExecutor implements Executor {
     private final Map<String, List<String>> commands = new HashMap<>();
 
     public ShellExecutor(Map<?, ?> settings) {
-        AbstractConfig config = new AbstractConfig(CONFIG, settings, false);
-        this.timeoutMs = config.getLong(TIMEOUT_MS_CONFIG);
-        this.maxOutput = config.getInt(OUTPUT_MAX_BYTES_CONFIG);
-        config.originalsWithPrefix(COMMAND_PREFIX).forEach((name, value) -> commands.put(name, argv(name, String.valueOf(value))));
+        AbstractConfig config = new AbstractConfig(ShellActorConfig.CONFIG, settings, false);
+        this.timeoutMs = config.getLong(ShellActorConfig.TIMEOUT_MS_CONFIG);
+        this.maxOutput = config.getInt(ShellActorConfig.OUTPUT_MAX_BYTES_CONFIG);
+        config.originalsWithPrefix(ShellActorConfig.COMMAND_PREFIX).forEach((name, value) -> commands.put(name, argv(name, String.valueOf(value))));
         if (commands.isEmpty()) {
-            throw new ConfigException(COMMAND_PREFIX + "<name>", "(none)", "the shell actor runs only allow-listed commands; configure at least one");
+            throw new ConfigException(ShellActorConfig.COMMAND_PREFIX + "<name>", "(none)", "the shell actor runs only allow-listed commands; configure at least one");
         }
     }
 
@@ -71,7 +53,7 @@ public final class ShellExecutor implements Executor {
                 JsonNode array = JSON.readTree(value);
                 array.forEach(a -> args.add(a.asText()));
             } catch (IOException e) {
-                throw new ConfigException(COMMAND_PREFIX + name, value, "not a JSON array of arguments: " + e.getMessage());
+                throw new ConfigException(ShellActorConfig.COMMAND_PREFIX + name, value, "not a JSON array of arguments: " + e.getMessage());
             }
         } else {
             for (String word : value.strip().split("\\s+")) {
@@ -79,7 +61,7 @@ public final class ShellExecutor implements Executor {
             }
         }
         if (args.isEmpty() || args.get(0).isBlank()) {
-            throw new ConfigException(COMMAND_PREFIX + name, value, "empty command");
+            throw new ConfigException(ShellActorConfig.COMMAND_PREFIX + name, value, "empty command");
         }
         return List.copyOf(args);
     }

@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.actors.Execution;
+import dev.reflex.actors.RecordingServer;
 import dev.reflex.embedded.Ports;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionStatus;

@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.log;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -22,6 +22,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.reflex.actors.ActionConsumers;
+import dev.reflex.actors.ActionDecoder;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;

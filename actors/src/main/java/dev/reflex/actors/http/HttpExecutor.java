@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.http;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +18,8 @@ import java.util.function.LongConsumer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.reflex.actors.Execution;
+import dev.reflex.actors.Executor;
 import dev.reflex.schemas.Action;
 
 /**

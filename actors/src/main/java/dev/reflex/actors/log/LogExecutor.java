@@ -1,7 +1,9 @@
-package dev.reflex.actors;
+package dev.reflex.actors.log;
 
 import java.io.PrintStream;
 
+import dev.reflex.actors.Execution;
+import dev.reflex.actors.Executor;
 import dev.reflex.schemas.Action;
 
 /** Prints each action as one line and reports it done: for trying rules out, or for systems that only need a record. */

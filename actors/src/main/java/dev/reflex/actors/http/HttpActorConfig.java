@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.http;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.reflex.actors;
+package dev.reflex.actors.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
