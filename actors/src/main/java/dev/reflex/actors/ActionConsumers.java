@@ -17,25 +17,31 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * come as bytes and are read by {@link ActionDecoder}, so a record that is no action cannot fail a poll.
  */
 public final class ActionConsumers {
-    private ActionConsumers() {
-    }
+    private ActionConsumers() {}
 
-    public static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords) {
+    public static KafkaConsumer<String, byte[]> create(
+            dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords) {
         return create(kafka, groupId, maxPollRecords, Map.of());
     }
 
     /** As above, with Kafka consumer settings (for example session.timeout.ms) on top; the ones above win. */
-    public static KafkaConsumer<String, byte[]> create(dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords,
-                                                Map<String, ?> overrides) {
+    public static KafkaConsumer<String, byte[]> create(
+            dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords, Map<String, ?> overrides) {
         Map<String, Object> settings = kafka.client(overrides);
         settings.putAll(Map.of(
-            ConsumerConfig.GROUP_ID_CONFIG, groupId,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords,
-            // a new system's topic is found within this time when subscribing by pattern
-            ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5000));
+                ConsumerConfig.GROUP_ID_CONFIG,
+                groupId,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                maxPollRecords,
+                // a new system's topic is found within this time when subscribing by pattern
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG,
+                5000));
         return new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
     }
 

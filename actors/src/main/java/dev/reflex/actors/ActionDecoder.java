@@ -24,8 +24,7 @@ public final class ActionDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(ActionDecoder.class);
 
     /** Either the action or, for an unreadable record, the dead letter to send instead. */
-    public record Decoded(Action action, ProducerRecord<String, byte[]> deadLetter) {
-    }
+    public record Decoded(Action action, ProducerRecord<String, byte[]> deadLetter) {}
 
     private final TopicNames names;
     private final Deserializer<Action> actions;
@@ -47,8 +46,12 @@ public final class ActionDecoder {
             }
             return new Decoded(action, null);
         } catch (SerializationException e) {
-            LOG.warn("dead-lettering unreadable action record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
-                DeadLetters.reason(e));
+            LOG.warn(
+                    "dead-lettering unreadable action record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    DeadLetters.reason(e));
             byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
             DeadLetter letter = DeadLetters.of(record, key, "act", reader, e);
             return new Decoded(null, DeadLetters.toRecord(names, deadLetters, letter));

@@ -21,17 +21,18 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
@@ -72,20 +73,38 @@ public final class ActorRunner implements AutoCloseable {
     private volatile String failure;
     private final org.apache.kafka.common.serialization.Serializer<ActionResult> results;
 
-    public ActorRunner(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes, String system, String groupId,
-                       Executor executor) {
+    public ActorRunner(
+            dev.reflex.schemas.KafkaConnection kafka,
+            TopicNames names,
+            ReflexSerdes serdes,
+            String system,
+            String groupId,
+            Executor executor) {
         this(kafka, names, serdes, system, groupId, executor, new SimpleMeterRegistry());
     }
 
     /** As above, counting actions ({@code reflex.actor.actions} by status) and timing them in {@code metrics}. */
-    public ActorRunner(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes, String system, String groupId,
-                       Executor executor, MeterRegistry metrics) {
+    public ActorRunner(
+            dev.reflex.schemas.KafkaConnection kafka,
+            TopicNames names,
+            ReflexSerdes serdes,
+            String system,
+            String groupId,
+            Executor executor,
+            MeterRegistry metrics) {
         this(kafka, names, serdes, system, groupId, executor, metrics, Map.of());
     }
 
     /** As above, with Kafka consumer settings for the action consumer (for example session.timeout.ms). */
-    public ActorRunner(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes, String system, String groupId,
-                       Executor executor, MeterRegistry metrics, Map<String, ?> consumerSettings) {
+    public ActorRunner(
+            dev.reflex.schemas.KafkaConnection kafka,
+            TopicNames names,
+            ReflexSerdes serdes,
+            String system,
+            String groupId,
+            Executor executor,
+            MeterRegistry metrics,
+            Map<String, ?> consumerSettings) {
         this.metrics = metrics;
         this.kafka = kafka;
         this.names = names;
@@ -125,10 +144,14 @@ public final class ActorRunner implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.client(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, names.actorTransactionalIdPrefix(system) + UUID.randomUUID(),
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                kafka.client(
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        names.actorTransactionalIdPrefix(system) + UUID.randomUUID(),
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        30_000),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
             loadCompleted();
             producer.initTransactions();
             consumer.subscribe(List.of(names.actions(system)));
@@ -172,12 +195,13 @@ public final class ActorRunner implements AutoCloseable {
             return false;
         }
         Action action = decoded.action();
-        Map<TopicPartition, OffsetAndMetadata> next = Map.of(new TopicPartition(record.topic(), record.partition()),
-            new OffsetAndMetadata(record.offset() + 1));
+        Map<TopicPartition, OffsetAndMetadata> next = Map.of(
+                new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
         producer.beginTransaction();
         if (decoded.deadLetter() != null) {
             producer.send(decoded.deadLetter());
-            metrics.counter("reflex.actor.actions", "system", system, "status", "UNREADABLE").increment();
+            metrics.counter("reflex.actor.actions", "system", system, "status", "UNREADABLE")
+                    .increment();
         } else if (!completed.contains(action.getId())) {
             long started = System.nanoTime();
             Execution execution;
@@ -187,32 +211,51 @@ public final class ActorRunner implements AutoCloseable {
                 execution = Execution.failed(1, null, null, null, "the actor failed: " + e);
             }
             ActionResult result = ActionResult.newBuilder()
-                .setActionId(action.getId())
-                .setSystem(action.getSystem())
-                .setAction(action.getAction())
-                .setTarget(action.getTarget())
-                .setStatus(execution.status())
-                .setAttempts(execution.attempts())
-                .setDurationMs((System.nanoTime() - started) / 1_000_000)
-                .setHttpStatus(execution.httpStatus())
-                .setExitCode(execution.exitCode())
-                .setOutput(execution.output())
-                .setError(execution.error())
-                .setEventId(action.getEventId())
-                .setRuleId(action.getRuleId())
-                .setCorrelationid(action.getCorrelationid())
-                .setFinishedAt(Instant.now())
-                .build();
-            producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), results.serialize(names.actionResults(), result)));
-            metrics.counter("reflex.actor.actions", "system", system, "status", execution.status().name()).increment();
-            io.micrometer.core.instrument.Timer.builder("reflex.actor.execution").tag("system", system)
-                .description("Time to do one action, retries included").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(metrics).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-            LOG.info("action {} {}/{} target={} {} after {} attempt(s)", action.getId(), action.getSystem(), action.getAction(),
-                action.getTarget(), execution.status(), execution.attempts());
+                    .setActionId(action.getId())
+                    .setSystem(action.getSystem())
+                    .setAction(action.getAction())
+                    .setTarget(action.getTarget())
+                    .setStatus(execution.status())
+                    .setAttempts(execution.attempts())
+                    .setDurationMs((System.nanoTime() - started) / 1_000_000)
+                    .setHttpStatus(execution.httpStatus())
+                    .setExitCode(execution.exitCode())
+                    .setOutput(execution.output())
+                    .setError(execution.error())
+                    .setEventId(action.getEventId())
+                    .setRuleId(action.getRuleId())
+                    .setCorrelationid(action.getCorrelationid())
+                    .setFinishedAt(Instant.now())
+                    .build();
+            producer.send(new ProducerRecord<>(
+                    names.actionResults(), action.getId(), results.serialize(names.actionResults(), result)));
+            metrics.counter(
+                            "reflex.actor.actions",
+                            "system",
+                            system,
+                            "status",
+                            execution.status().name())
+                    .increment();
+            io.micrometer.core.instrument.Timer.builder("reflex.actor.execution")
+                    .tag("system", system)
+                    .description("Time to do one action, retries included")
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(10))
+                    .register(metrics)
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            LOG.info(
+                    "action {} {}/{} target={} {} after {} attempt(s)",
+                    action.getId(),
+                    action.getSystem(),
+                    action.getAction(),
+                    action.getTarget(),
+                    execution.status(),
+                    execution.attempts());
         } else {
             LOG.info("action {} already completed; skipped", action.getId());
-            metrics.counter("reflex.actor.actions", "system", system, "status", "SKIPPED").increment();
+            metrics.counter("reflex.actor.actions", "system", system, "status", "SKIPPED")
+                    .increment();
         }
         producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
         producer.commitTransaction();
@@ -235,21 +278,28 @@ public final class ActorRunner implements AutoCloseable {
 
     /** The ids of this system's actions that already have a result, so a redelivered one is not done again. */
     private void loadCompleted() {
-        org.apache.kafka.common.serialization.Deserializer<ActionResult> reader = serdes.value(ActionResult.class).deserializer();
-        try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(kafka.client(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        org.apache.kafka.common.serialization.Deserializer<ActionResult> reader =
+                serdes.value(ActionResult.class).deserializer();
+        try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(
+                kafka.client(
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             results.partitionsFor(names.actionResults(), Duration.ofSeconds(30))
-                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
             results.assign(partitions);
             results.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = results.endOffsets(partitions, Duration.ofSeconds(30));
             while (running.get() && partitions.stream().anyMatch(p -> results.position(p) < end.get(p))) {
                 for (ConsumerRecord<String, byte[]> r : results.poll(Duration.ofMillis(200))) {
                     ActionResult result = readResult(reader, r);
-                    if (result != null && result.getSystem().equals(system) && result.getStatus() != ActionStatus.SKIPPED) {
+                    if (result != null
+                            && result.getSystem().equals(system)
+                            && result.getStatus() != ActionStatus.SKIPPED) {
                         completed.add(result.getActionId());
                     }
                 }
@@ -262,13 +312,18 @@ public final class ActorRunner implements AutoCloseable {
      * A result, or null for a record that is none: the engine, which reads every result, dead-letters it; here it is
      * only logged. While the registry is unreachable this waits, so no completed action is forgotten.
      */
-    private ActionResult readResult(org.apache.kafka.common.serialization.Deserializer<ActionResult> reader,
-                                    ConsumerRecord<String, byte[]> r) {
+    private ActionResult readResult(
+            org.apache.kafka.common.serialization.Deserializer<ActionResult> reader, ConsumerRecord<String, byte[]> r) {
         while (true) {
             try {
                 return reader.deserialize(r.topic(), r.value());
             } catch (SerializationException e) {
-                LOG.warn("skipping unreadable result record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                LOG.warn(
+                        "skipping unreadable result record {}-{}@{}: {}",
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        e.getMessage());
                 return null;
             } catch (RetriableException e) {
                 if (!running.get()) {

@@ -14,13 +14,14 @@ public final class ActorSettings {
     public static final String CONSUMER_PREFIX = "consumer.";
 
     /** The families of settings named by a prefix. */
-    public static final List<SettingPrefix> PREFIXES = List.of(
-        new SettingPrefix(CONSUMER_PREFIX, CONSUMER_PREFIX + "<setting>", "A Kafka consumer setting for the action consumer, "
-            + "e.g. consumer.session.timeout.ms=10000 or consumer.max.poll.records=50. Reflex sets group.id, isolation.level, "
-            + "enable.auto.commit and the deserializers itself."));
+    public static final List<SettingPrefix> PREFIXES = List.of(new SettingPrefix(
+            CONSUMER_PREFIX,
+            CONSUMER_PREFIX + "<setting>",
+            "A Kafka consumer setting for the action consumer, "
+                    + "e.g. consumer.session.timeout.ms=10000 or consumer.max.poll.records=50. Reflex sets group.id, isolation.level, "
+                    + "enable.auto.commit and the deserializers itself."));
 
-    private ActorSettings() {
-    }
+    private ActorSettings() {}
 
     /** The {@code consumer.*} settings among {@code settings}, without the prefix. */
     public static Map<String, String> consumer(Map<String, String> settings) {

@@ -3,7 +3,8 @@ package dev.reflex.actors;
 import dev.reflex.schemas.ActionStatus;
 
 /** What executing one action came to. */
-public record Execution(ActionStatus status, int attempts, Integer httpStatus, Integer exitCode, String output, String error) {
+public record Execution(
+        ActionStatus status, int attempts, Integer httpStatus, Integer exitCode, String output, String error) {
 
     public static Execution succeeded(int attempts, Integer httpStatus, Integer exitCode, String output) {
         return new Execution(ActionStatus.SUCCEEDED, attempts, httpStatus, exitCode, output, null);

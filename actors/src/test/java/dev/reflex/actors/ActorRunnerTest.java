@@ -12,7 +12,6 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -39,9 +38,10 @@ class ActorRunnerTest {
     void eachActionIsDoneAndReportedOnceAndARedeliveredOneIsSkipped() throws Exception {
         String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("ar" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        ReflexSerdes serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-             RecordingServer server = new RecordingServer()) {
+                RecordingServer server = new RecordingServer()) {
             List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
             specs.add(new dev.reflex.schemas.TopicSpec(names.actions("ops"), false));
             new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
@@ -50,33 +50,67 @@ class ActorRunnerTest {
             HttpExecutor http = new HttpExecutor(new HttpActorConfig(Map.of(), Map.of()));
 
             io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics =
-                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-            try (ActorRunner runner = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "actor-test", http, metrics).start();
-                 dev.reflex.admin.AdminServer adminServer = dev.reflex.admin.AdminServer.start("127.0.0.1", 0, "--admin-port", metrics, runner::isRunning)) {
+                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            try (ActorRunner runner = new ActorRunner(
+                                    dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                    names,
+                                    serdes,
+                                    "ops",
+                                    "actor-test",
+                                    http,
+                                    metrics)
+                            .start();
+                    dev.reflex.admin.AdminServer adminServer = dev.reflex.admin.AdminServer.start(
+                            "127.0.0.1", 0, "--admin-port", metrics, runner::isRunning)) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 2);
                 java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-                var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminServer.port() + "/health")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                var health = client.send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + adminServer.port() + "/health"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(health.statusCode()).isEqualTo(200);
-                var scraped = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminServer.port() + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(scraped).contains("reflex_actor_actions_total{status=\"SUCCEEDED\",system=\"ops\"} 1.0")
-                    .contains("reflex_actor_actions_total{status=\"FAILED\",system=\"ops\"} 1.0");
-                assertThat(results).extracting(ActionResult::getActionId, ActionResult::getStatus).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("a-1", ActionStatus.SUCCEEDED),
-                    org.assertj.core.groups.Tuple.tuple("a-2", ActionStatus.FAILED));
+                var scraped = client.send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                                "http://127.0.0.1:" + adminServer.port() + "/metrics"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body();
+                assertThat(scraped)
+                        .contains("reflex_actor_actions_total{status=\"SUCCEEDED\",system=\"ops\"} 1.0")
+                        .contains("reflex_actor_actions_total{status=\"FAILED\",system=\"ops\"} 1.0");
+                assertThat(results)
+                        .extracting(ActionResult::getActionId, ActionResult::getStatus)
+                        .containsExactly(
+                                org.assertj.core.groups.Tuple.tuple("a-1", ActionStatus.SUCCEEDED),
+                                org.assertj.core.groups.Tuple.tuple("a-2", ActionStatus.FAILED));
                 assertThat(results.get(1).getHttpStatus()).isEqualTo(400);
                 assertThat(results.get(0).getTarget()).isEqualTo("api-7");
             }
             // the same action delivered again (a replay, a duplicate) and a new one, to a new actor process
-            send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-3", server.url("/restart")));
-            try (ActorRunner runner = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "actor-test", http).start()) {
+            send(
+                    bootstrap,
+                    names,
+                    serdes,
+                    action("a-1", server.url("/restart")),
+                    action("a-3", server.url("/restart")));
+            try (ActorRunner runner = new ActorRunner(
+                            dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                            names,
+                            serdes,
+                            "ops",
+                            "actor-test",
+                            http)
+                    .start()) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 3);
                 assertThat(results).extracting(ActionResult::getActionId).containsExactly("a-1", "a-2", "a-3");
             }
-            assertThat(server.to("/restart")).extracting(r -> r.header("Idempotency-Key")).containsExactly("a-1", "a-3");
+            assertThat(server.to("/restart"))
+                    .extracting(r -> r.header("Idempotency-Key"))
+                    .containsExactly("a-1", "a-3");
         }
     }
 
@@ -84,7 +118,8 @@ class ActorRunnerTest {
     void closingLetsTheActionInProgressFinishAndReportsIt() throws Exception {
         String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("ag" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        ReflexSerdes serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
             specs.add(new dev.reflex.schemas.TopicSpec(names.actions("ops"), false));
@@ -101,35 +136,69 @@ class ActorRunnerTest {
             return Execution.succeeded(1, null, null, "done");
         };
         send(bootstrap, names, serdes, action("slow-1", "http://unused/"));
-        ActorRunner runner = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "graceful-test", slow).start();
+        ActorRunner runner = new ActorRunner(
+                        dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                        names,
+                        serdes,
+                        "ops",
+                        "graceful-test",
+                        slow)
+                .start();
         assertThat(started.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         runner.close();
-        assertThat(results(bootstrap, names, serdes, 1)).extracting(ActionResult::getActionId, ActionResult::getStatus)
-            .containsExactly(org.assertj.core.groups.Tuple.tuple("slow-1", ActionStatus.SUCCEEDED));
+        assertThat(results(bootstrap, names, serdes, 1))
+                .extracting(ActionResult::getActionId, ActionResult::getStatus)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("slow-1", ActionStatus.SUCCEEDED));
     }
 
     private static Action action(String id, String url) {
-        return Action.newBuilder().setId(id).setSystem("ops").setAction("restart").setTarget("api-7")
-            .setParams(Map.of("url", url)).setEventId("e-" + id).setEventSource("k8s").setEventType("pod.oom")
-            .setRuleId("r").setRuleVersion("v").setCreatedAt(Instant.EPOCH).build();
+        return Action.newBuilder()
+                .setId(id)
+                .setSystem("ops")
+                .setAction("restart")
+                .setTarget("api-7")
+                .setParams(Map.of("url", url))
+                .setEventId("e-" + id)
+                .setEventSource("k8s")
+                .setEventType("pod.oom")
+                .setRuleId("r")
+                .setRuleVersion("v")
+                .setCreatedAt(Instant.EPOCH)
+                .build();
     }
 
-    private static void send(String bootstrap, TopicNames names, ReflexSerdes serdes, Action... actions) throws Exception {
-        try (KafkaProducer<String, Action> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(Action.class).serializer())) {
+    private static void send(String bootstrap, TopicNames names, ReflexSerdes serdes, Action... actions)
+            throws Exception {
+        try (KafkaProducer<String, Action> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                serdes.value(Action.class).serializer())) {
             for (Action a : actions) {
-                producer.send(new ProducerRecord<>(names.actions("ops"), a.getTarget(), a)).get();
+                producer.send(new ProducerRecord<>(names.actions("ops"), a.getTarget(), a))
+                        .get();
             }
         }
     }
 
     /** Reads results until there are {@code expected}, then a little longer to catch any extra one. */
     private static List<ActionResult> results(String bootstrap, TopicNames names, ReflexSerdes serdes, int expected) {
-        TopicRecords.readUntil(bootstrap, names.actionResults(), new StringDeserializer(), serdes.value(ActionResult.class).deserializer(),
-            TopicRecords.atLeast(expected), Duration.ofSeconds(60));
+        TopicRecords.readUntil(
+                bootstrap,
+                names.actionResults(),
+                new StringDeserializer(),
+                serdes.value(ActionResult.class).deserializer(),
+                TopicRecords.atLeast(expected),
+                Duration.ofSeconds(60));
         // read everything again for a second, to catch any result beyond those expected
-        return TopicRecords.readUntil(bootstrap, names.actionResults(), new StringDeserializer(),
-                serdes.value(ActionResult.class).deserializer(), r -> false, Duration.ofSeconds(1))
-            .stream().map(ConsumerRecord::value).toList();
+        return TopicRecords.readUntil(
+                        bootstrap,
+                        names.actionResults(),
+                        new StringDeserializer(),
+                        serdes.value(ActionResult.class).deserializer(),
+                        r -> false,
+                        Duration.ofSeconds(1))
+                .stream()
+                .map(ConsumerRecord::value)
+                .toList();
     }
 }

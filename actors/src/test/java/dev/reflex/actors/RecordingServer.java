@@ -35,10 +35,15 @@ public final class RecordingServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                Map.copyOf(exchange.getRequestHeaders()), body));
+            requests.add(new Request(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(),
+                    Map.copyOf(exchange.getRequestHeaders()),
+                    body));
             Deque<Integer> statuses = script.get(exchange.getRequestURI().getPath());
-            int status = statuses == null || statuses.isEmpty() ? 200 : statuses.size() == 1 ? statuses.peek() : statuses.poll();
+            int status = statuses == null || statuses.isEmpty()
+                    ? 200
+                    : statuses.size() == 1 ? statuses.peek() : statuses.poll();
             byte[] answer = ("answer " + status).getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, answer.length);
             try (OutputStream out = exchange.getResponseBody()) {

@@ -35,7 +35,8 @@ public final class AdminServer implements AutoCloseable {
      *
      * @param setting what the user sets to choose another port, named in the error when the port is taken
      */
-    public static AdminServer start(String host, int port, String setting, PrometheusMeterRegistry metrics, BooleanSupplier healthy) {
+    public static AdminServer start(
+            String host, int port, String setting, PrometheusMeterRegistry metrics, BooleanSupplier healthy) {
         Javalin app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
         healthRoute(app, () -> healthy.getAsBoolean() ? Optional.empty() : Optional.of("not running"));
         metricsRoute(app, metrics);
@@ -50,8 +51,12 @@ public final class AdminServer implements AutoCloseable {
     public static void healthRoute(Javalin app, Supplier<Optional<String>> problem) {
         app.get("/health", ctx -> {
             Optional<String> reason = problem.get();
-            ctx.status(reason.isEmpty() ? 200 : 503).contentType("application/json").result(reason.isEmpty() ? "{\"status\":\"UP\"}"
-                : "{\"status\":\"DOWN\",\"reason\":" + quoted(reason.get()) + "}");
+            ctx.status(reason.isEmpty() ? 200 : 503)
+                    .contentType("application/json")
+                    .result(
+                            reason.isEmpty()
+                                    ? "{\"status\":\"UP\"}"
+                                    : "{\"status\":\"DOWN\",\"reason\":" + quoted(reason.get()) + "}");
         });
     }
 
@@ -88,7 +93,7 @@ public final class AdminServer implements AutoCloseable {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof BindException) {
                     throw new PortInUseException("port " + port + " on " + host + " is in use; set " + setting
-                        + " to a free port, or 0 for any");
+                            + " to a free port, or 0 for any");
                 }
             }
             throw e;

@@ -5,8 +5,7 @@ import java.security.MessageDigest;
 
 /** Bearer-token checks shared by Reflex's HTTP endpoints, and the rule that only loopback may go without one. */
 public final class BearerTokens {
-    private BearerTokens() {
-    }
+    private BearerTokens() {}
 
     /** Whether {@code host} is a loopback address, reachable only from this machine (or this pod). */
     public static boolean isLoopback(String host) {
@@ -24,7 +23,8 @@ public final class BearerTokens {
         if (authorization == null || !authorization.startsWith("Bearer ")) {
             return false;
         }
-        return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-            authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(
+                token.getBytes(StandardCharsets.UTF_8),
+                authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -19,8 +19,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 class AdminServerTest {
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -47,7 +51,8 @@ class AdminServerTest {
         try {
             HttpResponse<String> down = get(app.port(), "/health");
             assertThat(down.statusCode()).isEqualTo(503);
-            assertThat(down.body()).isEqualTo("{\"status\":\"DOWN\",\"reason\":\"Kafka said \\\"no\\\"\\\\\\u000a\\u0001\"}");
+            assertThat(down.body())
+                    .isEqualTo("{\"status\":\"DOWN\",\"reason\":\"Kafka said \\\"no\\\"\\\\\\u000a\\u0001\"}");
             problem.set(Optional.empty());
             assertThat(get(app.port(), "/health").body()).isEqualTo("{\"status\":\"UP\"}");
         } finally {

@@ -23,12 +23,19 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * exactly once on the action-results topic.
  */
 final class ActorKillRun {
-    record Report(int actions, int kills, int executions, int reExecuted, List<String> problems) implements FaultReport {
+    record Report(int actions, int kills, int executions, int reExecuted, List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("actors killed: %,d actions, %d kills, %,d executions (%d actions executed again after a kill): %s",
-                actions, kills, executions, reExecuted, ok() ? "no loss, each reported once"
-                    : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "actors killed: %,d actions, %d kills, %,d executions (%d actions executed again after a kill): %s",
+                    actions,
+                    kills,
+                    executions,
+                    reExecuted,
+                    ok()
+                            ? "no loss, each reported once"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
@@ -39,19 +46,46 @@ final class ActorKillRun {
         try (StubService service = new StubService(20)) {
             List<ProducerRecord<String, Action>> backlog = new ArrayList<>();
             for (int i = 0; i < actions; i++) {
-                backlog.add(new ProducerRecord<>(names.actions("svc"), "t-" + (i % 16), Action.newBuilder().setId("act-" + i)
-                    .setSystem("svc").setAction("call").setTarget("t-" + (i % 16)).setParams(Map.of("url", "/do"))
-                    .setEventId("ev-" + i).setEventSource("faults").setEventType("tick").setRuleId("r").setRuleVersion("v1")
-                    .setCreatedAt(Instant.now()).build()));
+                backlog.add(new ProducerRecord<>(
+                        names.actions("svc"),
+                        "t-" + (i % 16),
+                        Action.newBuilder()
+                                .setId("act-" + i)
+                                .setSystem("svc")
+                                .setAction("call")
+                                .setTarget("t-" + (i % 16))
+                                .setParams(Map.of("url", "/do"))
+                                .setEventId("ev-" + i)
+                                .setEventSource("faults")
+                                .setEventType("tick")
+                                .setRuleId("r")
+                                .setRuleVersion("v1")
+                                .setCreatedAt(Instant.now())
+                                .build()));
             }
-            try (CheckedProducer<String, Action> producer = new CheckedProducer<>(cluster.bootstrap(), Map.of(), new StringSerializer(),
+            try (CheckedProducer<String, Action> producer = new CheckedProducer<>(
+                    cluster.bootstrap(),
+                    Map.of(),
+                    new StringSerializer(),
                     serdes.value(Action.class).serializer())) {
                 backlog.forEach(producer::send);
             }
-            List<String> args = List.of("act", "http", "--system", "svc", "--bootstrap-servers", cluster.bootstrap(),
-                "--schema-registry-url", cluster.registryUrl(), "--topic-prefix", names.prefix(), "--set", "http.base.url=" + service.url(),
-                // a killed member is noticed after the session timeout: the broker's minimum keeps the run short
-                "--set", "consumer.session.timeout.ms=6000");
+            List<String> args = List.of(
+                    "act",
+                    "http",
+                    "--system",
+                    "svc",
+                    "--bootstrap-servers",
+                    cluster.bootstrap(),
+                    "--schema-registry-url",
+                    cluster.registryUrl(),
+                    "--topic-prefix",
+                    names.prefix(),
+                    "--set",
+                    "http.base.url=" + service.url(),
+                    // a killed member is noticed after the session timeout: the broker's minimum keeps the run short
+                    "--set",
+                    "consumer.session.timeout.ms=6000");
             Child actor = new Child("actor", cluster.dir.resolve(names.prefix() + "actor.log"), args).start();
             int kills = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -100,8 +134,11 @@ final class ActorKillRun {
 
     private static Map<String, Integer> results(FaultCluster cluster, ReflexSerdes serdes, TopicNames names) {
         Map<String, Integer> reported = new HashMap<>();
-        TopicReader.readCommitted(cluster.bootstrap(), names.actionResults(), serdes.value(ActionResult.class).deserializer())
-            .forEach(r -> reported.merge(r.value().getActionId().toString(), 1, Integer::sum));
+        TopicReader.readCommitted(
+                        cluster.bootstrap(),
+                        names.actionResults(),
+                        serdes.value(ActionResult.class).deserializer())
+                .forEach(r -> reported.merge(r.value().getActionId().toString(), 1, Integer::sum));
         return reported;
     }
 }

@@ -54,6 +54,7 @@ final class BenchCluster implements AutoCloseable {
     final Path dir;
     /** Partitions of every topic this cluster creates. */
     final int partitions;
+
     final EmbeddedKafka kafka;
     final ApicurioRegistry registry;
     final Admin admin;
@@ -75,7 +76,8 @@ final class BenchCluster implements AutoCloseable {
         Path dir = Files.createTempDirectory("reflex-bench");
         System.err.println("starting a broker and a schema registry...");
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, 0, Duration.ofSeconds(60));
-        ApicurioRegistry registry = ApicurioRegistry.start(dir.resolve("registry"), 0, Optional.empty(), Duration.ofSeconds(120));
+        ApicurioRegistry registry =
+                ApicurioRegistry.start(dir.resolve("registry"), 0, Optional.empty(), Duration.ofSeconds(120));
         return new BenchCluster(dir, partitions, kafka, registry);
     }
 
@@ -89,8 +91,9 @@ final class BenchCluster implements AutoCloseable {
 
     /** The i-th event of the workload: about 500 bytes, of one of 333 types, about one of 5,000 hosts. */
     static byte[] event(int i, String idPrefix) {
-        return ("{\"id\":\"" + idPrefix + i + "\",\"type\":\"type-" + (i % (RULES / MATCHES)) + "\",\"subject\":\"host-" + (i % 5_000)
-            + "\",\"cpu\":97,\"pad\":\"" + "x".repeat(380) + "\"}").getBytes(StandardCharsets.UTF_8);
+        return ("{\"id\":\"" + idPrefix + i + "\",\"type\":\"type-" + (i % (RULES / MATCHES)) + "\",\"subject\":\"host-"
+                        + (i % 5_000) + "\",\"cpu\":97,\"pad\":\"" + "x".repeat(380) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     static ProducerRecord<byte[], byte[]> record(String topic, int i, String idPrefix) {
@@ -105,8 +108,10 @@ final class BenchCluster implements AutoCloseable {
     }
 
     void produceEvents(String topic, int events) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all",
-                "linger.ms", 20, "batch.size", 262_144), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap(), "acks", "all", "linger.ms", 20, "batch.size", 262_144),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < events; i++) {
                 producer.send(record(topic, i, "e-"));
             }
@@ -133,7 +138,9 @@ final class BenchCluster implements AutoCloseable {
 
     /** The bytes a topic holds on the broker's disk, all partitions. */
     long topicBytes(String topic) throws Exception {
-        List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id).toList();
+        List<Integer> brokers = admin.describeCluster().nodes().get().stream()
+                .map(org.apache.kafka.common.Node::id)
+                .toList();
         long bytes = 0;
         for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
             for (var dir : dirs.values()) {
@@ -159,13 +166,17 @@ final class BenchCluster implements AutoCloseable {
     static String rulesYaml(int correlationEvery) {
         StringBuilder yaml = new StringBuilder();
         for (int i = 0; i < RULES; i++) {
-            yaml.append("id: rule-").append(i).append("\nwhen:\n  source: bench\n  type: type-").append(i / MATCHES)
-                .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\n");
+            yaml.append("id: rule-")
+                    .append(i)
+                    .append("\nwhen:\n  source: bench\n  type: type-")
+                    .append(i / MATCHES)
+                    .append("\n  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\n");
             if (correlationEvery > 0 && i % correlationEvery == 0) {
                 yaml.append("correlate:\n  count: {atLeast: 5, within: 1h}\n");
             }
-            yaml.append("then:\n  - system: ").append(SYSTEM)
-                .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
+            yaml.append("then:\n  - system: ")
+                    .append(SYSTEM)
+                    .append("\n    action: scale-out\n    params: {host: \"${event.subject}\"}\n---\n");
         }
         return yaml.toString();
     }
@@ -177,10 +188,13 @@ final class BenchCluster implements AutoCloseable {
             throw new IllegalArgumentException("bad benchmark rules: " + loaded.problems());
         }
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registryUrl), true);
-        // not idempotent: a run once saw this producer's sequence refused by the busy broker (OutOfOrderSequenceException)
+        // not idempotent: a run once saw this producer's sequence refused by the busy broker
+        // (OutOfOrderSequenceException)
         // and retried for minutes; a rule written twice is harmless on a compacted topic, a rule missing is not
-        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
-                "enable.idempotence", false), new StringSerializer(), serdes.value(Rule.class).serializer())) {
+        try (KafkaProducer<String, Rule> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap, "acks", "all", "enable.idempotence", false),
+                new StringSerializer(),
+                serdes.value(Rule.class).serializer())) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Rule rule : loaded.rules()) {
                 sent.add(producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule)));
@@ -221,7 +235,8 @@ final class BenchCluster implements AutoCloseable {
     void copy(String from, String to) throws Exception {
         String app = "bench-copy-" + UUID.randomUUID();
         StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(from, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())).to(to, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        builder.stream(from, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .to(to, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
@@ -240,7 +255,7 @@ final class BenchCluster implements AutoCloseable {
     }
 
     static void awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout) throws Exception {
-        awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0, () -> { });
+        awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0, () -> {});
     }
 
     /**
@@ -248,23 +263,38 @@ final class BenchCluster implements AutoCloseable {
      * {@link System#nanoTime()}) its committed offsets on {@code measured} first covered {@code fraction} of that topic,
      * having run {@code onReached} then.
      */
-    long awaitConsumed(String group, List<String> topics, String measured, double fraction, Runnable onReached) throws Exception {
+    long awaitConsumed(String group, List<String> topics, String measured, double fraction, Runnable onReached)
+            throws Exception {
         return awaitConsumed(admin, group, topics, Duration.ofMinutes(30), measured, fraction, onReached);
     }
 
-    private static long awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout, String measured,
-                                      double fraction, Runnable onReached) throws Exception {
+    private static long awaitConsumed(
+            Admin admin,
+            String group,
+            List<String> topics,
+            Duration timeout,
+            String measured,
+            double fraction,
+            Runnable onReached)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long reached = -1;
         while (System.nanoTime() < deadline) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (String topic : topics) {
-                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+                admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get()
+                        .get(topic)
+                        .partitions()
+                        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
             }
             Map<TopicPartition, Long> ends = admin.listOffsets(latest).all().get().entrySet().stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                    .collect(Collectors.toMap(
+                            Map.Entry::getKey, e -> e.getValue().offset()));
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get();
             long now = System.nanoTime();
             if (reached < 0) {
                 long end = 0;

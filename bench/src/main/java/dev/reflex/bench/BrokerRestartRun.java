@@ -33,12 +33,20 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * accepted (202) must have its decision, and its action must be executed and reported, with no human involved.
  */
 final class BrokerRestartRun {
-    record Report(int posted, int accepted, int refused503, int other, Duration down, List<String> problems) implements FaultReport {
+    record Report(int posted, int accepted, int refused503, int other, Duration down, List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("broker restart: %,d events posted, %,d accepted (202), %,d answered 503 during the %d s outage, %d other answers: %s",
-                posted, accepted, refused503, down.toSeconds(), other, ok() ? "no loss, every accepted event decided, acted on and reported once"
-                    : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "broker restart: %,d events posted, %,d accepted (202), %,d answered 503 during the %d s outage, %d other answers: %s",
+                    posted,
+                    accepted,
+                    refused503,
+                    down.toSeconds(),
+                    other,
+                    ok()
+                            ? "no loss, every accepted event decided, acted on and reported once"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
@@ -61,42 +69,63 @@ final class BrokerRestartRun {
         Set<String> accepted = new HashSet<>();
         int[] answers = new int[3];
         try (StubService service = new StubService(0);
-             Engine engine = Engine.start(new EngineConfig(settings));
-             WebhookConnector connector = WebhookConnector.start(new WebhookConfig(Map.of(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
-                 cluster.bootstrap(), WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix(), WebhookConfig.HTTP_PORT_CONFIG, 0,
-                 WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG, 2_000)));
-             ActorRunner actor = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names, serdes, "svc", names.prefix() + "actor",
-                 new HttpExecutor(new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), Map.of()))).start()) {
+                Engine engine = Engine.start(new EngineConfig(settings));
+                WebhookConnector connector = WebhookConnector.start(new WebhookConfig(Map.of(
+                        WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        cluster.bootstrap(),
+                        WebhookConfig.TOPIC_PREFIX_CONFIG,
+                        names.prefix(),
+                        WebhookConfig.HTTP_PORT_CONFIG,
+                        0,
+                        WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG,
+                        2_000)));
+                ActorRunner actor = new ActorRunner(
+                                dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()),
+                                names,
+                                serdes,
+                                "svc",
+                                names.prefix() + "actor",
+                                new HttpExecutor(new HttpActorConfig(
+                                        Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), Map.of())))
+                        .start()) {
             engine.awaitRunning(Duration.ofMinutes(1));
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             URI uri = URI.create("http://127.0.0.1:" + connector.port() + "/events/web");
             AtomicBoolean posting = new AtomicBoolean(true);
-            Thread poster = new Thread(() -> {
-                for (int i = 0; posting.get(); i++) {
-                    String id = "br-" + i;
-                    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\",\"type\":\"tick\",\"subject\":\"s-" + (i % 10) + "\"}"))
-                        .build();
-                    try {
-                        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-                        synchronized (answers) {
-                            if (status == 202) {
-                                accepted.add(id);
-                                answers[0]++;
-                            } else if (status == 503) {
-                                answers[1]++;
-                            } else {
-                                answers[2]++;
+            Thread poster = new Thread(
+                    () -> {
+                        for (int i = 0; posting.get(); i++) {
+                            String id = "br-" + i;
+                            HttpRequest request = HttpRequest.newBuilder(uri)
+                                    .timeout(Duration.ofSeconds(30))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id
+                                            + "\",\"type\":\"tick\",\"subject\":\"s-" + (i % 10) + "\"}"))
+                                    .build();
+                            try {
+                                int status = http.send(request, HttpResponse.BodyHandlers.discarding())
+                                        .statusCode();
+                                synchronized (answers) {
+                                    if (status == 202) {
+                                        accepted.add(id);
+                                        answers[0]++;
+                                    } else if (status == 503) {
+                                        answers[1]++;
+                                    } else {
+                                        answers[2]++;
+                                    }
+                                }
+                                Thread.sleep(10);
+                            } catch (Exception e) {
+                                synchronized (answers) {
+                                    answers[2]++;
+                                }
                             }
                         }
-                        Thread.sleep(10);
-                    } catch (Exception e) {
-                        synchronized (answers) {
-                            answers[2]++;
-                        }
-                    }
-                }
-            }, "broker-run-poster");
+                    },
+                    "broker-run-poster");
             poster.start();
             Thread.sleep(load.toMillis() / 3);
             System.err.println("  broker stopped");
@@ -116,10 +145,16 @@ final class BrokerRestartRun {
             while (System.nanoTime() < deadline) {
                 decided.clear();
                 reported.clear();
-                TopicReader.readCommitted(cluster.bootstrap(), names.decisions(), serdes.value(Decision.class).deserializer())
-                    .forEach(d -> decided.merge(d.value().getEventId().toString(), 1, Integer::sum));
-                TopicReader.readCommitted(cluster.bootstrap(), names.actionResults(), serdes.value(ActionResult.class).deserializer())
-                    .forEach(r -> reported.merge(r.value().getActionId().toString(), 1, Integer::sum));
+                TopicReader.readCommitted(
+                                cluster.bootstrap(),
+                                names.decisions(),
+                                serdes.value(Decision.class).deserializer())
+                        .forEach(d -> decided.merge(d.value().getEventId().toString(), 1, Integer::sum));
+                TopicReader.readCommitted(
+                                cluster.bootstrap(),
+                                names.actionResults(),
+                                serdes.value(ActionResult.class).deserializer())
+                        .forEach(r -> reported.merge(r.value().getActionId().toString(), 1, Integer::sum));
                 if (decided.keySet().containsAll(accepted) && reported.size() >= accepted.size()) {
                     break;
                 }

@@ -41,7 +41,8 @@ final class CheckedProducer<K, V> implements AutoCloseable {
 
     /** Raw bytes, {@code linger.ms} 5. */
     static CheckedProducer<byte[], byte[]> bytes(String bootstrap) {
-        return new CheckedProducer<>(bootstrap, Map.of("linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer());
+        return new CheckedProducer<>(
+                bootstrap, Map.of("linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Sends every record and returns once each is on its topic. */
@@ -77,9 +78,12 @@ final class CheckedProducer<K, V> implements AutoCloseable {
                 return;
             }
             if (round == ROUNDS) {
-                throw new IllegalStateException(failed.size() + " records could not be written in " + ROUNDS + " rounds");
+                throw new IllegalStateException(
+                        failed.size() + " records could not be written in " + ROUNDS + " rounds");
             }
-            System.err.printf("  %d records not written (round %d); sending them again on a new producer%n", failed.size(), round);
+            System.err.printf(
+                    "  %d records not written (round %d); sending them again on a new producer%n",
+                    failed.size(), round);
             producer.close();
             producer = new KafkaProducer<>(config, keys, values);
             failed.forEach(this::send);

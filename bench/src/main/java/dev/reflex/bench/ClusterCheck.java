@@ -46,26 +46,51 @@ final class ClusterCheck {
      */
     static final long RECOVERED_WITHIN_MS = 5_000;
 
-    record FaultLine(Fault fault, int injected, int events, int decided, int lost, int duplicated, long recoverP50, long recoverMax) {
+    record FaultLine(
+            Fault fault,
+            int injected,
+            int events,
+            int decided,
+            int lost,
+            int duplicated,
+            long recoverP50,
+            long recoverMax) {
         @Override
         public String toString() {
-            return String.format("%-16s %d faults, %,d events, %,d decided, lost %d, duplicated %d, time to recover p50 %.1f s, max %.1f s",
-                fault.id() + ":", injected, events, decided, lost, duplicated, recoverP50 / 1e3, recoverMax / 1e3);
+            return String.format(
+                    "%-16s %d faults, %,d events, %,d decided, lost %d, duplicated %d, time to recover p50 %.1f s, max %.1f s",
+                    fault.id() + ":", injected, events, decided, lost, duplicated, recoverP50 / 1e3, recoverMax / 1e3);
         }
     }
 
-    record Report(List<FaultLine> faults, int injected, int events, int lost, int duplicated, int early, int deadlines, long lateP50,
-                  long lateMax, List<String> problems) implements FaultReport {
+    record Report(
+            List<FaultLine> faults,
+            int injected,
+            int events,
+            int lost,
+            int duplicated,
+            int early,
+            int deadlines,
+            long lateP50,
+            long lateMax,
+            List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
             StringBuilder out = new StringBuilder();
             faults.forEach(f -> out.append(f).append('\n'));
-            out.append(String.format("%,d deadlines fired (late by p50 %,d ms, max %,d ms)%n", deadlines, lateP50, lateMax));
+            out.append(String.format(
+                    "%,d deadlines fired (late by p50 %,d ms, max %,d ms)%n", deadlines, lateP50, lateMax));
             if (!problems.isEmpty()) {
-                out.append(problems.size()).append(" problems: ").append(problems.subList(0, Math.min(20, problems.size()))).append('\n');
+                out.append(problems.size())
+                        .append(" problems: ")
+                        .append(problems.subList(0, Math.min(20, problems.size())))
+                        .append('\n');
             }
-            return out.append(String.format("cluster faults: %d faults, %d events, lost %d, duplicated %d, early deadlines %d", injected, events,
-                lost, duplicated, early)).toString();
+            return out.append(String.format(
+                            "cluster faults: %d faults, %d events, lost %d, duplicated %d, early deadlines %d",
+                            injected, events, lost, duplicated, early))
+                    .toString();
         }
     }
 
@@ -89,26 +114,41 @@ final class ClusterCheck {
      * {@code stalled} without progress.
      */
     void awaitSettled(Duration stalled) throws InterruptedException {
-        Set<String> acked = posted.values().stream().filter(Posted::acked).map(Posted::id).collect(Collectors.toSet());
+        Set<String> acked =
+                posted.values().stream().filter(Posted::acked).map(Posted::id).collect(Collectors.toSet());
         long lastProgress = System.nanoTime();
         int done = -1;
         while (true) {
             Set<String> decided = decisions().keySet();
-            Set<String> actions = new HashSet<>(read(names.actions("ops"), Action.class).stream().map(a -> a.getId().toString()).toList());
-            Set<String> reported = new HashSet<>(read(names.actionResults(), ActionResult.class).stream().map(r -> r.getActionId().toString()).toList());
-            List<String> undecided = acked.stream().filter(id -> !decided.contains(id)).sorted().toList();
-            List<String> unreported = actions.stream().filter(id -> !reported.contains(id)).sorted().toList();
+            Set<String> actions = new HashSet<>(read(names.actions("ops"), Action.class).stream()
+                    .map(a -> a.getId().toString())
+                    .toList());
+            Set<String> reported = new HashSet<>(read(names.actionResults(), ActionResult.class).stream()
+                    .map(r -> r.getActionId().toString())
+                    .toList());
+            List<String> undecided =
+                    acked.stream().filter(id -> !decided.contains(id)).sorted().toList();
+            List<String> unreported = actions.stream()
+                    .filter(id -> !reported.contains(id))
+                    .sorted()
+                    .toList();
             if (undecided.isEmpty() && unreported.isEmpty()) {
                 return;
             }
             if (decided.size() + reported.size() > done) {
                 done = decided.size() + reported.size();
                 lastProgress = System.nanoTime();
-                System.err.printf("  %,d acknowledged events to decide, %,d actions to report%n", undecided.size(), unreported.size());
+                System.err.printf(
+                        "  %,d acknowledged events to decide, %,d actions to report%n",
+                        undecided.size(), unreported.size());
             } else if (System.nanoTime() - lastProgress > stalled.toNanos()) {
-                System.err.printf("  no progress for %d s: %d acknowledged events undecided %s, %d actions unreported %s%n",
-                    stalled.toSeconds(), undecided.size(), undecided.subList(0, Math.min(10, undecided.size())), unreported.size(),
-                    unreported.subList(0, Math.min(10, unreported.size())));
+                System.err.printf(
+                        "  no progress for %d s: %d acknowledged events undecided %s, %d actions unreported %s%n",
+                        stalled.toSeconds(),
+                        undecided.size(),
+                        undecided.subList(0, Math.min(10, undecided.size())),
+                        unreported.size(),
+                        unreported.subList(0, Math.min(10, unreported.size())));
                 return;
             }
             Thread.sleep(5_000);
@@ -116,14 +156,18 @@ final class ClusterCheck {
     }
 
     private <V extends org.apache.avro.specific.SpecificRecord> List<V> read(String topic, Class<V> type) {
-        return TopicReader.readCommitted(cluster.bootstrap(), topic, serdes.value(type).deserializer()).stream().map(ConsumerRecord::value).toList();
+        return TopicReader.readCommitted(
+                        cluster.bootstrap(), topic, serdes.value(type).deserializer())
+                .stream()
+                .map(ConsumerRecord::value)
+                .toList();
     }
 
     /** The event's own decisions (not correlation's or a flow's steps), by event id. */
     private Map<String, List<Decision>> decisions() {
         return read(names.decisions(), Decision.class).stream()
-            .filter(d -> d.getDetail() == DecisionDetail.FULL || d.getDetail() == DecisionDetail.SUMMARY)
-            .collect(Collectors.groupingBy(d -> d.getEventId().toString()));
+                .filter(d -> d.getDetail() == DecisionDetail.FULL || d.getDetail() == DecisionDetail.SUMMARY)
+                .collect(Collectors.groupingBy(d -> d.getEventId().toString()));
     }
 
     Report check(List<Injected> injected, List<String> problems) {
@@ -144,7 +188,8 @@ final class ClusterCheck {
         checkRegisters(decisions, problems);
         List<Long> late = new ArrayList<>();
         checkDeadlines(onKafka, counts, late, problems);
-        List<String> ticks = decisions.keySet().stream().filter(id -> id.startsWith("t-")).toList();
+        List<String> ticks =
+                decisions.keySet().stream().filter(id -> id.startsWith("t-")).toList();
         List<String> before = new ArrayList<>(problems);
         KillRun.checkTimeline(cluster.bootstrap(), names, ticks, problems);
         problems.subList(before.size(), problems.size()).forEach(p -> {
@@ -157,9 +202,17 @@ final class ClusterCheck {
         List<FaultLine> lines = faultLines(injected, decisions, counts);
         long[] sorted = late.stream().mapToLong(Long::longValue).sorted().toArray();
         int events = (int) posted.values().stream().filter(Posted::acked).count();
-        return new Report(lines, injected.size(), events, counts.lost.size() + counts.lostOther, counts.duplicated.size()
-            + counts.duplicatedOther, counts.early, sorted.length, sorted.length == 0 ? 0 : sorted[sorted.length / 2],
-            sorted.length == 0 ? 0 : sorted[sorted.length - 1], problems);
+        return new Report(
+                lines,
+                injected.size(),
+                events,
+                counts.lost.size() + counts.lostOther,
+                counts.duplicated.size() + counts.duplicatedOther,
+                counts.early,
+                sorted.length,
+                sorted.length == 0 ? 0 : sorted[sorted.length / 2],
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1],
+                problems);
     }
 
     /** Losses and duplicates, by the id of the event they belong to (so each can be put to the fault it happened in). */
@@ -183,13 +236,15 @@ final class ClusterCheck {
 
     private void checkActions(Map<String, List<Decision>> decisions, Counts counts, List<String> problems) {
         Map<String, List<Action>> byEvent = read(names.actions("ops"), Action.class).stream()
-            .collect(Collectors.groupingBy(a -> a.getEventId().toString()));
+                .collect(Collectors.groupingBy(a -> a.getEventId().toString()));
         Map<String, Long> reported = read(names.actionResults(), ActionResult.class).stream()
-            .collect(Collectors.groupingBy(r -> r.getActionId().toString(), Collectors.counting()));
+                .collect(Collectors.groupingBy(r -> r.getActionId().toString(), Collectors.counting()));
         for (String id : decisions.keySet()) {
             Posted p = posted.get(id);
             boolean acts = p != null && p.type().equals("tick") && p.n() % 2 == 0;
-            List<Action> actions = byEvent.getOrDefault(id, List.of()).stream().filter(a -> a.getRuleId().toString().equals("act-on-even")).toList();
+            List<Action> actions = byEvent.getOrDefault(id, List.of()).stream()
+                    .filter(a -> a.getRuleId().toString().equals("act-on-even"))
+                    .toList();
             if (acts && actions.isEmpty()) {
                 counts.lost(id, "tick " + id + " was decided but its action never written", problems);
             } else if (!acts && !actions.isEmpty() || actions.size() > 1) {
@@ -197,7 +252,8 @@ final class ClusterCheck {
             }
         }
         byEvent.forEach((eventId, actions) -> {
-            Map<String, Long> ids = actions.stream().collect(Collectors.groupingBy(a -> a.getId().toString(), Collectors.counting()));
+            Map<String, Long> ids = actions.stream()
+                    .collect(Collectors.groupingBy(a -> a.getId().toString(), Collectors.counting()));
             ids.forEach((actionId, n) -> {
                 long results = reported.getOrDefault(actionId, 0L);
                 if (n > 1) {
@@ -207,7 +263,8 @@ final class ClusterCheck {
                     if (results == 0) {
                         counts.lost(eventId, "action " + actionId + " was never reported", problems);
                     } else {
-                        counts.duplicated(eventId, "action " + actionId + " was reported " + results + " times", problems);
+                        counts.duplicated(
+                                eventId, "action " + actionId + " was reported " + results + " times", problems);
                     }
                 }
                 if (!service.calls.containsKey(actionId)) {
@@ -220,19 +277,27 @@ final class ClusterCheck {
     /** count.&lt;subject&gt; equals the number of that subject's ticks decided: what replaying them in order gives. */
     private void checkRegisters(Map<String, List<Decision>> decisions, List<String> problems) {
         Map<String, String> registers = new HashMap<>();
-        TopicReader.readCommitted(cluster.bootstrap(), names.registers(), serdes.value(Register.class).deserializer()).forEach(r -> {
-            String key = new String(r.key(), StandardCharsets.UTF_8);
-            if (r.value() == null) {
-                registers.remove(key);
-            } else {
-                registers.put(key, r.value().getValue().toString());
-            }
-        });
-        Map<String, Long> expected = decisions.keySet().stream().filter(id -> id.startsWith("t-")).map(posted::get)
-            .filter(p -> p != null).collect(Collectors.groupingBy(p -> "count." + p.subject(), Collectors.counting()));
+        TopicReader.readCommitted(
+                        cluster.bootstrap(),
+                        names.registers(),
+                        serdes.value(Register.class).deserializer())
+                .forEach(r -> {
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.value() == null) {
+                        registers.remove(key);
+                    } else {
+                        registers.put(key, r.value().getValue().toString());
+                    }
+                });
+        Map<String, Long> expected = decisions.keySet().stream()
+                .filter(id -> id.startsWith("t-"))
+                .map(posted::get)
+                .filter(p -> p != null)
+                .collect(Collectors.groupingBy(p -> "count." + p.subject(), Collectors.counting()));
         expected.forEach((name, value) -> {
             if (!String.valueOf(value).equals(registers.get(name))) {
-                problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay of the decided ticks gives " + value);
+                problems.add("register " + name + " is " + registers.get(name)
+                        + ", a sequential replay of the decided ticks gives " + value);
             }
         });
     }
@@ -254,7 +319,10 @@ final class ClusterCheck {
                     dueAt.putIfAbsent(key, o.getCorrelation().getDueAt());
                 } else if (o.getOutcome() == Outcome.FIRED) {
                     fired.merge(key, 1, Integer::sum);
-                    late.add(o.getCorrelation().getLateMs() == null ? 0 : o.getCorrelation().getLateMs());
+                    late.add(
+                            o.getCorrelation().getLateMs() == null
+                                    ? 0
+                                    : o.getCorrelation().getLateMs());
                 } else if (o.getOutcome() == Outcome.CANCELLED) {
                     cancelled.merge(key, 1, Integer::sum);
                 }
@@ -279,31 +347,49 @@ final class ClusterCheck {
                 }
             } else if (id.startsWith("f-")) {
                 List<String> history = flows.getOrDefault(id, List.of());
-                Long due = history.stream().filter(w -> w.startsWith("waiting healthy")).findFirst()
-                    .map(w -> Instant.parse(w.replaceAll(".* until ", "")).toEpochMilli()).orElse(null);
+                Long due = history.stream()
+                        .filter(w -> w.startsWith("waiting healthy"))
+                        .findFirst()
+                        .map(w -> Instant.parse(w.replaceAll(".* until ", "")).toEpochMilli())
+                        .orElse(null);
                 Answer answer = answer("healthy-" + id, due);
-                long timedOut = history.stream().filter(w -> w.startsWith("timed out healthy")).count();
+                long timedOut = history.stream()
+                        .filter(w -> w.startsWith("timed out healthy"))
+                        .count();
                 long ended = history.stream().filter(w -> w.startsWith("ended")).count();
                 history.stream().filter(w -> w.startsWith("timed out healthy")).forEach(w -> late.add(lateness(w)));
                 if (answer == Answer.IN_TIME && timedOut > 0) {
                     counts.early++;
                     problems.add(id + ": service.healthy reached Kafka before the wait was due, yet it timed out");
                 } else if (timedOut > 1 || ended > 1) {
-                    counts.duplicated(id, id + ": timed out " + timedOut + " times, ended " + ended + " times", problems);
+                    counts.duplicated(
+                            id, id + ": timed out " + timedOut + " times, ended " + ended + " times", problems);
                 } else if (ended == 0 || answer == Answer.NONE && timedOut == 0) {
-                    counts.lost(id, id + ": went " + history.stream().map(w -> w.replaceAll(":.*", "")).toList() + " (answer " + answer + ")", problems);
+                    counts.lost(
+                            id,
+                            id + ": went "
+                                    + history.stream()
+                                            .map(w -> w.replaceAll(":.*", ""))
+                                            .toList() + " (answer " + answer + ")",
+                            problems);
                 }
             }
         }
     }
 
     private static long lateness(String words) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) ms late\\)").matcher(words);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\\((\\d+) ms late\\)").matcher(words);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     /** Whether the answer to a deadline reached Kafka before it was due, after, never, or cannot be known. */
-    private enum Answer { IN_TIME, LATE, NONE, UNKNOWN }
+    private enum Answer {
+        IN_TIME,
+        LATE,
+        NONE,
+        UNKNOWN
+    }
 
     private Answer answer(String id, Long dueAt) {
         Posted p = posted.get(id);
@@ -340,19 +426,27 @@ final class ClusterCheck {
                 if (!p.acked() && p.answeredAt() > lastFelt) {
                     lastFelt = p.answeredAt();
                     feltBy = p.id() + " answered " + p.status();
-                } else if (p.acked() && !decided.isEmpty() && decided.get(0).getDecidedAt().toEpochMilli() - p.answeredAt() > RECOVERED_WITHIN_MS
-                    && decided.get(0).getDecidedAt().toEpochMilli() > lastFelt && decided.get(0).getDecidedAt().toEpochMilli() < end) {
+                } else if (p.acked()
+                        && !decided.isEmpty()
+                        && decided.get(0).getDecidedAt().toEpochMilli() - p.answeredAt() > RECOVERED_WITHIN_MS
+                        && decided.get(0).getDecidedAt().toEpochMilli() > lastFelt
+                        && decided.get(0).getDecidedAt().toEpochMilli() < end) {
                     lastFelt = decided.get(0).getDecidedAt().toEpochMilli();
                     feltBy = p.id() + " decided " + (lastFelt - p.answeredAt()) + " ms after its acknowledgement by "
-                        + decided.get(0).getEngineInstance();
+                            + decided.get(0).getEngineInstance();
                 }
             }
-            System.err.printf("  %s at +%d s: felt until +%d s (%s)%n", fault.fault().id(), (fault.at() - injected.get(0).at()) / 1000,
-                (lastFelt - injected.get(0).at()) / 1000, feltBy);
+            System.err.printf(
+                    "  %s at +%d s: felt until +%d s (%s)%n",
+                    fault.fault().id(),
+                    (fault.at() - injected.get(0).at()) / 1000,
+                    (lastFelt - injected.get(0).at()) / 1000,
+                    feltBy);
             recoveries.computeIfAbsent(fault.fault(), k -> new ArrayList<>()).add(lastFelt - fault.at());
         }
         for (Fault fault : Fault.values()) {
-            List<Long> r = recoveries.getOrDefault(fault, List.of()).stream().sorted().toList();
+            List<Long> r =
+                    recoveries.getOrDefault(fault, List.of()).stream().sorted().toList();
             if (r.isEmpty()) {
                 continue;
             }

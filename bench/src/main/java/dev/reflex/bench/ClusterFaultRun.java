@@ -57,9 +57,11 @@ final class ClusterFaultRun {
     /** A fault, injected and undone; {@link #inject} returns when the cluster is whole again. */
     enum Fault {
         LEADER_KILL("SIGKILL of the broker leading most of the engine's partitions, back after 10 s"),
-        ROLLING_RESTART("a rolling restart of all three brokers, each stopped and started after the one before is in sync"),
+        ROLLING_RESTART(
+                "a rolling restart of all three brokers, each stopped and started after the one before is in sync"),
         BROKER_CUT_OFF("one broker cut off from the others and every client for 15 s, then healed"),
-        ENGINE_CUT_OFF("one engine cut off from the cluster for 20 s (its session timeout is 10 s) while the other takes over"),
+        ENGINE_CUT_OFF(
+                "one engine cut off from the cluster for 20 s (its session timeout is 10 s) while the other takes over"),
         CONTROLLER_KILL("SIGKILL of the node leading the controller quorum, back after 10 s");
 
         final String words;
@@ -74,27 +76,33 @@ final class ClusterFaultRun {
     }
 
     /** When one fault was injected, and its kind. */
-    record Injected(Fault fault, long at, long healedAt) {
-    }
+    record Injected(Fault fault, long at, long healedAt) {}
 
     /**
      * Starts the cluster, injects each of {@code faults} once and then faults at random for {@code mixedFor}, and checks.
      * {@code alsoClaimed} are events the checker is told were acknowledged although they were never sent: the suite's
      * proof that the checker notices a loss.
      */
-    static ClusterCheck.Report run(List<Fault> faults, Duration mixedFor, long seed, List<ClusterLoad.Posted> alsoClaimed) throws Exception {
+    static ClusterCheck.Report run(
+            List<Fault> faults, Duration mixedFor, long seed, List<ClusterLoad.Posted> alsoClaimed) throws Exception {
         try (ContainerCluster cluster = ContainerCluster.start()) {
             System.err.println("  cluster up; containers' logs in " + cluster.dir);
             return run(cluster, faults, mixedFor, seed, alsoClaimed);
         }
     }
 
-    private static ClusterCheck.Report run(ContainerCluster cluster, List<Fault> faults, Duration mixedFor, long seed,
-                                           List<ClusterLoad.Posted> alsoClaimed) throws Exception {
+    private static ClusterCheck.Report run(
+            ContainerCluster cluster,
+            List<Fault> faults,
+            Duration mixedFor,
+            long seed,
+            List<ClusterLoad.Posted> alsoClaimed)
+            throws Exception {
         TopicNames names = cluster.topics("ops");
         String ingest = names.ingest("load");
         cluster.createTopic(ingest);
-        BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, RULES.replace("WAIT", WAIT.toMillis() + "ms"));
+        BenchCluster.publishRules(
+                cluster.bootstrap(), cluster.registryUrl(), names, RULES.replace("WAIT", WAIT.toMillis() + "ms"));
         for (String instance : List.of("engine-a", "engine-b")) {
             cluster.startEngine(names, instance, List.of("reflex.decisions.unmatched=none"));
         }
@@ -104,12 +112,24 @@ final class ClusterFaultRun {
         }
         List<Injected> injected = new ArrayList<>();
         try (StubService service = new StubService(0);
-             WebhookConnector connector = WebhookConnector.start(new WebhookConfig(Map.of(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
-                 cluster.bootstrap(), WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix(), WebhookConfig.HTTP_PORT_CONFIG, 0,
-                 WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG, 10_000)));
-             ActorRunner actor = new ActorRunner(KafkaConnection.plaintext(cluster.bootstrap()), names, cluster.serdes(), "ops",
-                 names.prefix() + "actor", new HttpExecutor(new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()),
-                     Map.of()))).start()) {
+                WebhookConnector connector = WebhookConnector.start(new WebhookConfig(Map.of(
+                        WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        cluster.bootstrap(),
+                        WebhookConfig.TOPIC_PREFIX_CONFIG,
+                        names.prefix(),
+                        WebhookConfig.HTTP_PORT_CONFIG,
+                        0,
+                        WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG,
+                        10_000)));
+                ActorRunner actor = new ActorRunner(
+                                KafkaConnection.plaintext(cluster.bootstrap()),
+                                names,
+                                cluster.serdes(),
+                                "ops",
+                                names.prefix() + "actor",
+                                new HttpExecutor(new HttpActorConfig(
+                                        Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), Map.of())))
+                        .start()) {
             List<String> topics = List.of(ingest, names.events(), names.correlate(), names.decisions());
             try (ClusterLoad load = new ClusterLoad("http://127.0.0.1:" + connector.port(), Duration.ofMillis(50))) {
                 Thread.sleep(5_000);
@@ -120,7 +140,8 @@ final class ClusterFaultRun {
                 Random random = new Random(seed);
                 long until = System.nanoTime() + mixedFor.toNanos();
                 while (System.nanoTime() < until) {
-                    injected.add(inject(cluster, Fault.values()[random.nextInt(Fault.values().length)], topics, problems));
+                    injected.add(
+                            inject(cluster, Fault.values()[random.nextInt(Fault.values().length)], topics, problems));
                     Thread.sleep(2_000 + random.nextInt(8_000));
                 }
                 // every deadline armed by the last events is due and fired before the load stops being checked
@@ -132,13 +153,15 @@ final class ClusterFaultRun {
                 posted.addAll(alsoClaimed);
                 ClusterCheck check = new ClusterCheck(cluster, names, service, posted);
                 if (!awaitHealthy(cluster, Duration.ofMinutes(2))) {
-                    problems.add("an engine was not RUNNING again within 2 minutes after the last fault, without anyone restarting it");
+                    problems.add(
+                            "an engine was not RUNNING again within 2 minutes after the last fault, without anyone restarting it");
                 }
                 ClusterCheck.Report report = check.check(injected, problems);
                 if (report.problems().size() > alsoClaimed.size()) {
                     // what the brokers say of the run's partitions, while the cluster is as the run left it
                     try {
-                        System.err.println(StallReport.of(cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
+                        System.err.println(StallReport.of(
+                                cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
                     } catch (Exception e) {
                         System.err.println("no stall report: " + e);
                     }
@@ -148,7 +171,8 @@ final class ClusterFaultRun {
         }
     }
 
-    private static Injected inject(ContainerCluster cluster, Fault fault, List<String> topics, List<String> problems) throws Exception {
+    private static Injected inject(ContainerCluster cluster, Fault fault, List<String> topics, List<String> problems)
+            throws Exception {
         long at = System.currentTimeMillis();
         System.err.printf("  %s: %s%n", fault.id(), fault.words);
         switch (fault) {
@@ -209,7 +233,8 @@ final class ClusterFaultRun {
 
     static Map<Fault, List<Injected>> byFault(List<Injected> injected) {
         Map<Fault, List<Injected>> map = new EnumMap<>(Fault.class);
-        injected.forEach(i -> map.computeIfAbsent(i.fault(), k -> new ArrayList<>()).add(i));
+        injected.forEach(
+                i -> map.computeIfAbsent(i.fault(), k -> new ArrayList<>()).add(i));
         return map;
     }
 }

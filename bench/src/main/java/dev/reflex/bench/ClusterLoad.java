@@ -35,10 +35,10 @@ final class ClusterLoad implements AutoCloseable {
         }
     }
 
-    private record Pending(long due, String id, String type, String subject) {
-    }
+    private record Pending(long due, String id, String type, String subject) {}
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI uri;
     private final long periodMs;
     private final Map<String, Posted> posted = new ConcurrentHashMap<>();
@@ -86,9 +86,13 @@ final class ClusterLoad implements AutoCloseable {
 
     /** Posts one event; returns whether it may be on Kafka (a trigger refused for sure is not answered). */
     private boolean send(String id, String type, String subject, int n) {
-        String body = "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\",\"n\":" + n + "}";
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        String body =
+                "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\",\"n\":" + n + "}";
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
         int status;
         try {
             status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -69,26 +69,31 @@ final class ContainerCluster implements AutoCloseable {
     private final Admin admin;
     /** The engines' API token, one for all: they send it to each other. */
     private final String apiToken = UUID.randomUUID().toString();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ContainerCluster(Path dir, String network, String subnet) {
         this.dir = dir;
         this.network = network;
         this.subnet = subnet;
-        String voters = IntStream.rangeClosed(1, BROKERS).mapToObj(n -> n + "@" + address("kafka-" + n) + ":9093")
-            .collect(Collectors.joining(","));
+        String voters = IntStream.rangeClosed(1, BROKERS)
+                .mapToObj(n -> n + "@" + address("kafka-" + n) + ":9093")
+                .collect(Collectors.joining(","));
         for (int n = 1; n <= BROKERS; n++) {
             brokers.put(n, broker(n, voters));
         }
         registry = container(Images.REGISTRY, "registry");
-        admin = Admin.create(Map.of("bootstrap.servers", bootstrap(), "request.timeout.ms", 10_000, "default.api.timeout.ms", 30_000));
+        admin = Admin.create(Map.of(
+                "bootstrap.servers", bootstrap(), "request.timeout.ms", 10_000, "default.api.timeout.ms", 30_000));
     }
 
     /** Builds the images when needed and starts the brokers and the registry; returns when all three brokers serve. */
     static ContainerCluster start() throws Exception {
         if (!"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))) {
-            throw new IllegalStateException("the cluster run needs TESTCONTAINERS_RYUK_DISABLED=true in its environment (Testcontainers' reaper "
-                + "image cannot be pulled here; the run removes its own containers): bench/run-faults and the build set it");
+            throw new IllegalStateException(
+                    "the cluster run needs TESTCONTAINERS_RYUK_DISABLED=true in its environment (Testcontainers' reaper "
+                            + "image cannot be pulled here; the run removes its own containers): bench/run-faults and the build set it");
         }
         Images.buildWithoutDemo();
         removeLeftovers();
@@ -98,11 +103,16 @@ final class ContainerCluster implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             String subnet = "172.31." + ThreadLocalRandom.current().nextInt(1, 250) + ".";
             try {
-                String id = docker.createNetworkCmd().withName("reflex-faults-" + UUID.randomUUID().toString().substring(0, 8))
-                    .withLabels(Map.of(LABEL, Long.toString(ProcessHandle.current().pid())))
-                    .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
-                        new com.github.dockerjava.api.model.Network.Ipam.Config().withSubnet(subnet + "0/24")))
-                    .exec().getId();
+                String id = docker.createNetworkCmd()
+                        .withName(
+                                "reflex-faults-" + UUID.randomUUID().toString().substring(0, 8))
+                        .withLabels(Map.of(
+                                LABEL, Long.toString(ProcessHandle.current().pid())))
+                        .withIpam(new com.github.dockerjava.api.model.Network.Ipam()
+                                .withConfig(new com.github.dockerjava.api.model.Network.Ipam.Config()
+                                        .withSubnet(subnet + "0/24")))
+                        .exec()
+                        .getId();
                 ContainerCluster cluster = new ContainerCluster(dir, id, subnet);
                 cluster.startAll();
                 return cluster;
@@ -137,8 +147,14 @@ final class ContainerCluster implements AutoCloseable {
 
     private boolean registryAnswers() {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(registryUrl() + "/subjects")).timeout(Duration.ofSeconds(2)).GET().build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create(registryUrl() + "/subjects"))
+                                            .timeout(Duration.ofSeconds(2))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -179,12 +195,14 @@ final class ContainerCluster implements AutoCloseable {
     private GenericContainer<?> container(String image, String name) {
         String ip = address(name);
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image))
-            .withLabel(LABEL, Long.toString(ProcessHandle.current().pid()))
-            .withCreateContainerCmdModifier(cmd -> {
-                cmd.withName(name + "-" + network.substring(0, 8)).withHostName(name).withIpv4Address(ip);
-                cmd.getHostConfig().withNetworkMode(network);
-            })
-            .withStartupTimeout(Duration.ofMinutes(2));
+                .withLabel(LABEL, Long.toString(ProcessHandle.current().pid()))
+                .withCreateContainerCmdModifier(cmd -> {
+                    cmd.withName(name + "-" + network.substring(0, 8))
+                            .withHostName(name)
+                            .withIpv4Address(ip);
+                    cmd.getHostConfig().withNetworkMode(network);
+                })
+                .withStartupTimeout(Duration.ofMinutes(2));
         Path log = dir.resolve(name + ".log");
         container.withLogConsumer(frame -> append(log, frame));
         return container;
@@ -192,7 +210,12 @@ final class ContainerCluster implements AutoCloseable {
 
     private static void append(Path log, OutputFrame frame) {
         try {
-            Files.writeString(log, frame.getUtf8String(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    log,
+                    frame.getUtf8String(),
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -204,7 +227,9 @@ final class ContainerCluster implements AutoCloseable {
     }
 
     String bootstrap() {
-        return IntStream.rangeClosed(1, BROKERS).mapToObj(n -> address("kafka-" + n) + ":9092").collect(Collectors.joining(","));
+        return IntStream.rangeClosed(1, BROKERS)
+                .mapToObj(n -> address("kafka-" + n) + ":9092")
+                .collect(Collectors.joining(","));
     }
 
     String registryUrl() {
@@ -236,19 +261,33 @@ final class ContainerCluster implements AutoCloseable {
 
     /** Starts engine {@code instance} of the application under {@code names} in a container, its timeline on. */
     void startEngine(TopicNames names, String instance, List<String> extraSettings) {
-        List<String> command = new ArrayList<>(List.of("engine", "--bootstrap-servers", bootstrap(), "--schema-registry-url", registryUrl(),
-            "--application-id", names.prefix() + "engine",
-            "--set", "reflex.topic.prefix=" + names.prefix(),
-            "--set", "reflex.instance.id=" + instance,
-            "--set", "consumer.auto.offset.reset=earliest",
-            "--set", "consumer.session.timeout.ms=10000",
-            "--set", "reflex.timeline.enabled=true"));
+        List<String> command = new ArrayList<>(List.of(
+                "engine",
+                "--bootstrap-servers",
+                bootstrap(),
+                "--schema-registry-url",
+                registryUrl(),
+                "--application-id",
+                names.prefix() + "engine",
+                "--set",
+                "reflex.topic.prefix=" + names.prefix(),
+                "--set",
+                "reflex.instance.id=" + instance,
+                "--set",
+                "consumer.auto.offset.reset=earliest",
+                "--set",
+                "consumer.session.timeout.ms=10000",
+                "--set",
+                "reflex.timeline.enabled=true"));
         for (String setting : extraSettings) {
             command.addAll(List.of("--set", setting));
         }
-        GenericContainer<?> engine = container(Images.REFLEX, instance).withEnv("REFLEX_API_HOST", "0.0.0.0")
-            .withEnv("REFLEX_API_TOKEN", apiToken).withEnv("REFLEX_API_ADVERTISED_HOST", address(instance))
-            .withEnv("JAVA_TOOL_OPTIONS", "-Xmx768m").withCommand(command.toArray(String[]::new));
+        GenericContainer<?> engine = container(Images.REFLEX, instance)
+                .withEnv("REFLEX_API_HOST", "0.0.0.0")
+                .withEnv("REFLEX_API_TOKEN", apiToken)
+                .withEnv("REFLEX_API_ADVERTISED_HOST", address(instance))
+                .withEnv("JAVA_TOOL_OPTIONS", "-Xmx768m")
+                .withCommand(command.toArray(String[]::new));
         engines.put(instance, engine);
         engine.start();
     }
@@ -260,8 +299,15 @@ final class ContainerCluster implements AutoCloseable {
     /** Whether engine {@code instance} says it is healthy (its Kafka Streams RUNNING). */
     boolean engineHealthy(String instance) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://" + address(instance) + ":" + API_PORT + "/api/health/ready"))
-                .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create("http://" + address(instance) + ":" + API_PORT
+                                                    + "/api/health/ready"))
+                                            .timeout(Duration.ofSeconds(2))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -283,7 +329,9 @@ final class ContainerCluster implements AutoCloseable {
 
     /** SIGKILL to broker {@code n}'s container; its data stays in the container. */
     void killBroker(int n) {
-        docker.killContainerCmd(brokers.get(n).getContainerId()).withSignal("KILL").exec();
+        docker.killContainerCmd(brokers.get(n).getContainerId())
+                .withSignal("KILL")
+                .exec();
     }
 
     /** SIGTERM and up to 30 s for broker {@code n} to stop by itself (a controlled shutdown), then SIGKILL. */
@@ -299,38 +347,56 @@ final class ContainerCluster implements AutoCloseable {
 
     /** Cuts broker {@code n} or engine {@code name} off the network: no traffic in or out until {@link #reconnect}. */
     void disconnect(String name) {
-        docker.disconnectFromNetworkCmd().withNetworkId(network).withContainerId(containerOf(name).getContainerId()).withForce(true).exec();
+        docker.disconnectFromNetworkCmd()
+                .withNetworkId(network)
+                .withContainerId(containerOf(name).getContainerId())
+                .withForce(true)
+                .exec();
     }
 
     void reconnect(String name) {
-        docker.connectToNetworkCmd().withNetworkId(network).withContainerId(containerOf(name).getContainerId())
-            .withContainerNetwork(new ContainerNetwork().withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(address(name)))
-                .withAliases(name)).exec();
+        docker.connectToNetworkCmd()
+                .withNetworkId(network)
+                .withContainerId(containerOf(name).getContainerId())
+                .withContainerNetwork(new ContainerNetwork()
+                        .withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(address(name)))
+                        .withAliases(name))
+                .exec();
     }
 
     private GenericContainer<?> containerOf(String name) {
         if (name.startsWith("kafka-")) {
             return brokers.get(Integer.parseInt(name.substring(6)));
         }
-        return Optional.ofNullable(engines.get(name)).orElseThrow(() -> new IllegalArgumentException("no container " + name));
+        return Optional.ofNullable(engines.get(name))
+                .orElseThrow(() -> new IllegalArgumentException("no container " + name));
     }
 
     /** The broker that leads most partitions of {@code topics}. */
     int leaderOfMost(Collection<String> topics) throws Exception {
         Map<Integer, Integer> led = new HashMap<>();
-        for (TopicDescription topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+        for (TopicDescription topic : admin.describeTopics(topics)
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .values()) {
             for (TopicPartitionInfo partition : topic.partitions()) {
                 if (partition.leader() != null) {
                     led.merge(partition.leader().id(), 1, Integer::sum);
                 }
             }
         }
-        return led.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(1);
+        return led.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .orElse(1);
     }
 
     /** The node that leads the controller quorum. */
     int activeController() throws Exception {
-        return admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
+        return admin.describeMetadataQuorum()
+                .quorumInfo()
+                .get(30, TimeUnit.SECONDS)
+                .leaderId();
     }
 
     /**
@@ -342,8 +408,14 @@ final class ContainerCluster implements AutoCloseable {
         while (System.nanoTime() < until) {
             try {
                 boolean whole = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                    .flatMap(t -> t.partitions().stream()).allMatch(p -> p.isr().size() == BROKERS);
-                if (whole && admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == BROKERS) {
+                        .flatMap(t -> t.partitions().stream())
+                        .allMatch(p -> p.isr().size() == BROKERS);
+                if (whole
+                        && admin.describeCluster()
+                                        .nodes()
+                                        .get(10, TimeUnit.SECONDS)
+                                        .size()
+                                == BROKERS) {
                     return true;
                 }
             } catch (Exception e) {
@@ -377,13 +449,19 @@ final class ContainerCluster implements AutoCloseable {
     /** Containers and networks of earlier runs whose process no longer runs (killed before it could remove them). */
     private static void removeLeftovers() {
         DockerClient docker = DockerClientFactory.instance().client();
-        for (Container container : docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(LABEL)).exec()) {
+        for (Container container : docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(List.of(LABEL))
+                .exec()) {
             if (!alive(container.getLabels().get(LABEL))) {
                 docker.removeContainerCmd(container.getId()).withForce(true).exec();
             }
         }
-        for (com.github.dockerjava.api.model.Network network : docker.listNetworksCmd().exec()) {
-            if (network.getLabels() != null && network.getLabels().containsKey(LABEL) && !alive(network.getLabels().get(LABEL))) {
+        for (com.github.dockerjava.api.model.Network network :
+                docker.listNetworksCmd().exec()) {
+            if (network.getLabels() != null
+                    && network.getLabels().containsKey(LABEL)
+                    && !alive(network.getLabels().get(LABEL))) {
                 docker.removeNetworkCmd(network.getId()).exec();
             }
         }
@@ -391,7 +469,9 @@ final class ContainerCluster implements AutoCloseable {
 
     private static boolean alive(String pid) {
         try {
-            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+            return ProcessHandle.of(Long.parseLong(pid))
+                    .map(ProcessHandle::isAlive)
+                    .orElse(false);
         } catch (NumberFormatException e) {
             return false;
         }

@@ -36,8 +36,7 @@ import dev.reflex.schemas.TopicNames;
  * on 2 cores); --quick is 20,000, 10,000 and 100,000.
  */
 public final class CorrelationBench {
-    private CorrelationBench() {
-    }
+    private CorrelationBench() {}
 
     private static final String PLAIN = """
         id: plain
@@ -74,13 +73,18 @@ public final class CorrelationBench {
             double[] size = stateSize(cluster, keys);
             System.out.printf("%n| workload | figure |%n|---|---|%n");
             System.out.printf("| plain rule, %,d events (5,000 subjects) | %,.0f events/s |%n", events, plain);
-            System.out.printf("| correlation rule (count 5 within 1h per subject), same events | %,.0f events/s (%.0f%% of plain; %.1f µs more per event) |%n",
-                counted, 100 * counted / plain, (1e6 / counted) - (1e6 / plain));
-            System.out.printf("| %,d deadlines armed at once (unless, none cancelled): how late each fired | p50 %,d ms, p99 %,d ms, max %,d ms |%n",
-                deadlines, late[0], late[1], late[2]);
-            System.out.printf("| %,d keys (count 2 within 1h, one event each): state | RocksDB %,.0f bytes/key (%,.0f MB per 1,000,000 keys); changelog %,.0f bytes/key |%n",
-                keys, size[0], size[0], size[1]);
-            System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), deadline check every 500 ms.%n", EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
+            System.out.printf(
+                    "| correlation rule (count 5 within 1h per subject), same events | %,.0f events/s (%.0f%% of plain; %.1f µs more per event) |%n",
+                    counted, 100 * counted / plain, (1e6 / counted) - (1e6 / plain));
+            System.out.printf(
+                    "| %,d deadlines armed at once (unless, none cancelled): how late each fired | p50 %,d ms, p99 %,d ms, max %,d ms |%n",
+                    deadlines, late[0], late[1], late[2]);
+            System.out.printf(
+                    "| %,d keys (count 2 within 1h, one event each): state | RocksDB %,.0f bytes/key (%,.0f MB per 1,000,000 keys); changelog %,.0f bytes/key |%n",
+                    keys, size[0], size[0], size[1]);
+            System.out.printf(
+                    "%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), deadline check every 500 ms.%n",
+                    EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
         }
     }
 
@@ -90,12 +94,18 @@ public final class CorrelationBench {
     }
 
     private static void produce(BenchCluster cluster, String topic, int events, int subjects, String idPrefix) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
-                "linger.ms", 20, "batch.size", 262_144), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all", "linger.ms", 20, "batch.size", 262_144),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < events; i++) {
                 String subject = "host-" + (i % subjects);
-                producer.send(BenchCluster.ingestRecord(topic, subject, ContentTypes.JSON, ("{\"id\":\"" + idPrefix + i
-                    + "\",\"type\":\"failed\",\"subject\":\"" + subject + "\"}").getBytes(StandardCharsets.UTF_8)));
+                producer.send(BenchCluster.ingestRecord(
+                        topic,
+                        subject,
+                        ContentTypes.JSON,
+                        ("{\"id\":\"" + idPrefix + i + "\",\"type\":\"failed\",\"subject\":\"" + subject + "\"}")
+                                .getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
@@ -107,8 +117,10 @@ public final class CorrelationBench {
         String ingest = names.ingest("bench");
         produce(cluster, ingest, events, subjects, "e-");
         long start = System.nanoTime();
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
-            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(
+                names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
+            List<String> inputs =
+                    new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
             inputs.add(names.correlate());
             cluster.awaitConsumed(names.prefix() + "engine", inputs);
             double rate = events / ((System.nanoTime() - start) / 1e9);
@@ -122,9 +134,12 @@ public final class CorrelationBench {
         TopicNames names = engine(cluster, ARMED.replace("WITHIN", within.toSeconds() + "s"));
         String ingest = names.ingest("bench");
         produce(cluster, ingest, count, count, "d-");
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
+        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(
+                names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
             System.err.printf("arming %,d deadlines %s ahead...%n", count, within);
-            long until = System.currentTimeMillis() + within.toMillis() + Duration.ofMinutes(10).toMillis();
+            long until = System.currentTimeMillis()
+                    + within.toMillis()
+                    + Duration.ofMinutes(10).toMillis();
             List<RuleOutcome> fired = List.of();
             while (System.currentTimeMillis() < until) {
                 Thread.sleep(2_000);
@@ -136,16 +151,25 @@ public final class CorrelationBench {
             if (fired.size() < count) {
                 throw new IllegalStateException(fired.size() + " of " + count + " deadlines fired");
             }
-            long[] late = fired.stream().mapToLong(o -> o.getCorrelation().getLateMs()).sorted().toArray();
-            return new long[] {late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]};
+            long[] late = fired.stream()
+                    .mapToLong(o -> o.getCorrelation().getLateMs())
+                    .sorted()
+                    .toArray();
+            return new long[] {
+                late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]
+            };
         }
     }
 
     private static List<RuleOutcome> firings(BenchCluster cluster, TopicNames names) {
         List<RuleOutcome> fired = new ArrayList<>();
-        for (ConsumerRecord<byte[], Decision> r : TopicReader.readCommitted(cluster.bootstrap(), names.decisions(),
-                new dev.reflex.schemas.serde.ReflexSerdes(new dev.reflex.schemas.registry.SchemaRegistryClient(cluster.registry.url()), true)
-                    .value(Decision.class).deserializer())) {
+        for (ConsumerRecord<byte[], Decision> r : TopicReader.readCommitted(
+                cluster.bootstrap(),
+                names.decisions(),
+                new dev.reflex.schemas.serde.ReflexSerdes(
+                                new dev.reflex.schemas.registry.SchemaRegistryClient(cluster.registry.url()), true)
+                        .value(Decision.class)
+                        .deserializer())) {
             if (r.value().getDetail() == DecisionDetail.CORRELATION) {
                 for (RuleOutcome o : r.value().getRules()) {
                     if (o.getOutcome() == Outcome.FIRED && o.getCorrelation().getRole() == CorrelationRole.DEADLINE) {
@@ -163,17 +187,21 @@ public final class CorrelationBench {
         TopicNames names = engine(cluster, counted);
         String ingest = names.ingest("bench");
         produce(cluster, ingest, keys, keys, "k-");
-        Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
+        Map<String, Object> settings =
+                cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
         Path stateDir = Path.of((String) settings.get(EngineConfig.STATE_DIR_CONFIG));
         try (Engine engine = Engine.start(new EngineConfig(settings))) {
-            List<String> inputs = new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
+            List<String> inputs =
+                    new ArrayList<>(BenchCluster.engineInputs(names, ingest, EngineThroughput.DEFAULT_PARTITIONING));
             inputs.add(names.correlate());
             cluster.awaitConsumed(names.prefix() + "engine", inputs);
         }
         // closed: the stores are flushed and compacted files are on disk
         long rocks = 0;
         try (Stream<Path> files = Files.walk(stateDir)) {
-            for (Path p : files.filter(Files::isRegularFile).filter(p -> p.toString().contains("correlation-state")).toList()) {
+            for (Path p : files.filter(Files::isRegularFile)
+                    .filter(p -> p.toString().contains("correlation-state"))
+                    .toList()) {
                 rocks += Files.size(p);
             }
         }

@@ -36,12 +36,21 @@ final class DeadlineKillRun {
           - {system: ops, action: page, params: {key: "${correlation.key}"}}
         """;
 
-    record Report(int keys, int fired, long lateP50, long lateP99, long lateMax, List<String> problems) implements FaultReport {
+    record Report(int keys, int fired, long lateP50, long lateP99, long lateMax, List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("deadlines across kill -9: %,d armed, both engines killed, restarted after they were due; %,d fired "
-                    + "(late by p50 %,d ms, p99 %,d ms, max %,d ms, time down included): %s", keys, fired, lateP50, lateP99, lateMax,
-                ok() ? "each exactly once" : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "deadlines across kill -9: %,d armed, both engines killed, restarted after they were due; %,d fired "
+                            + "(late by p50 %,d ms, p99 %,d ms, max %,d ms, time down included): %s",
+                    keys,
+                    fired,
+                    lateP50,
+                    lateP99,
+                    lateMax,
+                    ok()
+                            ? "each exactly once"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
@@ -49,26 +58,35 @@ final class DeadlineKillRun {
         TopicNames names = cluster.topics("ops");
         String ingest = names.ingest("deadlines");
         cluster.createTopic(ingest);
-        BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, RULES.replace("WITHIN", within.toSeconds() + "s"));
+        BenchCluster.publishRules(
+                cluster.bootstrap(), cluster.registryUrl(), names, RULES.replace("WITHIN", within.toSeconds() + "s"));
         List<Child> engines = new ArrayList<>();
         for (String instance : List.of("a", "b")) {
-            engines.add(new Child("engine-" + instance, cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
-                cluster.engineArgs(names, instance)).start());
+            engines.add(new Child(
+                            "engine-" + instance,
+                            cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
+                            cluster.engineArgs(names, instance))
+                    .start());
         }
         cluster.awaitEngines(names.prefix() + "engine", engines.size(), Duration.ofMinutes(2));
         List<String> problems = new ArrayList<>();
         List<ProducerRecord<byte[], byte[]>> arms = new ArrayList<>();
         for (int i = 0; i < keys; i++) {
-            arms.add(BenchCluster.ingestRecord(ingest, "d-" + i, ContentTypes.JSON,
-                ("{\"id\":\"arm-" + i + "\",\"type\":\"arm\",\"subject\":\"d-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
+            arms.add(BenchCluster.ingestRecord(
+                    ingest,
+                    "d-" + i,
+                    ContentTypes.JSON,
+                    ("{\"id\":\"arm-" + i + "\",\"type\":\"arm\",\"subject\":\"d-" + i + "\"}")
+                            .getBytes(StandardCharsets.UTF_8)));
         }
         CheckedProducer.sendAll(cluster.bootstrap(), arms);
         // every deadline armed and committed (its ARMED step is read with read_committed), none due yet
-        List<RuleOutcome> armed = awaitSteps(cluster, names, keys, CorrelationRole.TRIGGER, Outcome.ARMED,
-            System.currentTimeMillis() + 120_000);
+        List<RuleOutcome> armed = awaitSteps(
+                cluster, names, keys, CorrelationRole.TRIGGER, Outcome.ARMED, System.currentTimeMillis() + 120_000);
         if (armed.size() < keys) {
             // the stall seen in CI: what the broker says while the engines still run
-            System.err.println(StallReport.of(cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
+            System.err.println(
+                    StallReport.of(cluster.admin(), names.prefix() + "engine", List.of(names.prefix() + "*")));
         }
         for (Child engine : engines) {
             engine.kill();
@@ -78,17 +96,22 @@ final class DeadlineKillRun {
             problems.add("only " + armed.size() + " of " + keys + " deadlines armed within 120 s");
             problems.addAll(Quarantines.of(cluster.bootstrap(), cluster.serdes(), names));
         }
-        int firedEarly = steps(cluster, names, CorrelationRole.DEADLINE, Outcome.FIRED).size();
+        int firedEarly =
+                steps(cluster, names, CorrelationRole.DEADLINE, Outcome.FIRED).size();
         if (firedEarly > 0) {
-            problems.add(firedEarly + " deadlines fired before the kill: make the run's 'within' longer than the time to arm them all");
+            problems.add(firedEarly
+                    + " deadlines fired before the kill: make the run's 'within' longer than the time to arm them all");
         }
-        long due = armed.stream().mapToLong(o -> o.getCorrelation().getDueAt()).max().orElse(System.currentTimeMillis());
+        long due = armed.stream()
+                .mapToLong(o -> o.getCorrelation().getDueAt())
+                .max()
+                .orElse(System.currentTimeMillis());
         Thread.sleep(Math.max(0, due - System.currentTimeMillis()) + 1_000);
         for (Child engine : engines) {
             engine.start();
         }
         awaitSteps(cluster, names, keys, CorrelationRole.DEADLINE, Outcome.FIRED, System.currentTimeMillis() + 120_000);
-        Thread.sleep(3_000);  // anything fired twice would show by now
+        Thread.sleep(3_000); // anything fired twice would show by now
         for (Child engine : engines) {
             String exit = engine.exitedByItself();
             if (!exit.isEmpty()) {
@@ -99,8 +122,9 @@ final class DeadlineKillRun {
         return check(cluster, names, keys, problems);
     }
 
-    private static List<RuleOutcome> awaitSteps(FaultCluster cluster, TopicNames names, int keys, CorrelationRole role, Outcome outcome,
-                                                long until) throws InterruptedException {
+    private static List<RuleOutcome> awaitSteps(
+            FaultCluster cluster, TopicNames names, int keys, CorrelationRole role, Outcome outcome, long until)
+            throws InterruptedException {
         List<RuleOutcome> found = List.of();
         while (System.currentTimeMillis() < until) {
             found = steps(cluster, names, role, outcome);
@@ -112,13 +136,18 @@ final class DeadlineKillRun {
         return found;
     }
 
-    private static List<RuleOutcome> steps(FaultCluster cluster, TopicNames names, CorrelationRole role, Outcome outcome) {
+    private static List<RuleOutcome> steps(
+            FaultCluster cluster, TopicNames names, CorrelationRole role, Outcome outcome) {
         List<RuleOutcome> steps = new ArrayList<>();
-        for (ConsumerRecord<byte[], Decision> r : TopicReader.readCommitted(cluster.bootstrap(), names.decisions(),
+        for (ConsumerRecord<byte[], Decision> r : TopicReader.readCommitted(
+                cluster.bootstrap(),
+                names.decisions(),
                 cluster.serdes().value(Decision.class).deserializer())) {
             if (r.value().getDetail() == DecisionDetail.CORRELATION) {
                 for (RuleOutcome o : r.value().getRules()) {
-                    if (o.getOutcome() == outcome && o.getCorrelation() != null && o.getCorrelation().getRole() == role) {
+                    if (o.getOutcome() == outcome
+                            && o.getCorrelation() != null
+                            && o.getCorrelation().getRole() == role) {
                         steps.add(o);
                     }
                 }
@@ -137,7 +166,9 @@ final class DeadlineKillRun {
         }
         Map<String, Integer> actionIds = new HashMap<>();
         Map<String, Integer> actionsPerKey = new HashMap<>();
-        for (ConsumerRecord<byte[], Action> r : TopicReader.readCommitted(cluster.bootstrap(), names.actions("ops"),
+        for (ConsumerRecord<byte[], Action> r : TopicReader.readCommitted(
+                cluster.bootstrap(),
+                names.actions("ops"),
                 cluster.serdes().value(Action.class).deserializer())) {
             actionIds.merge(r.value().getId(), 1, Integer::sum);
             actionsPerKey.merge(r.value().getParams().get("key"), 1, Integer::sum);

@@ -20,8 +20,7 @@ import dev.reflex.schemas.TopicSpec;
 public final class EngineScaling {
     static final int PARTITIONS = 8;
 
-    private EngineScaling() {
-    }
+    private EngineScaling() {}
 
     public static void main(String[] args) throws Exception {
         int events = args.length == 0 ? 500_000 : args[0].equals("--quick") ? 100_000 : Integer.parseInt(args[0]);
@@ -34,23 +33,44 @@ public final class EngineScaling {
             cluster.produceEvents(input, events);
             System.err.println("warming up (untimed)...");
             EngineThroughput.passThrough(cluster, input, eos, events, 1);
-            EngineThroughput.reflex(cluster, input, events, BenchCluster.rulesYaml(), 0, Map.of(), 1, eos, partitioning);
+            EngineThroughput.reflex(
+                    cluster, input, events, BenchCluster.rulesYaml(), 0, Map.of(), 1, eos, partitioning);
             List<String[]> rows = new ArrayList<>();
             for (int threads : List.of(1, 2)) {
                 EngineThroughput.Run run = EngineThroughput.passThrough(cluster, input, eos, events, 1, threads);
-                rows.add(new String[] {"pass-through", "1", String.valueOf(threads), String.format("%,.0f", run.steady())});
+                rows.add(
+                        new String[] {"pass-through", "1", String.valueOf(threads), String.format("%,.0f", run.steady())
+                        });
             }
             String threads = StreamsConfig.NUM_STREAM_THREADS_CONFIG;
             for (int[] shape : new int[][] {{1, 1}, {1, 2}, {2, 1}}) {
-                EngineThroughput.Run run = EngineThroughput.reflex(cluster, input, events, BenchCluster.rulesYaml(), 0,
-                    Map.of(threads, shape[1]), shape[0], eos, partitioning);
-                rows.add(new String[] {"Reflex", String.valueOf(shape[0]), String.valueOf(shape[1]), String.format("%,.0f", run.steady())});
+                EngineThroughput.Run run = EngineThroughput.reflex(
+                        cluster,
+                        input,
+                        events,
+                        BenchCluster.rulesYaml(),
+                        0,
+                        Map.of(threads, shape[1]),
+                        shape[0],
+                        eos,
+                        partitioning);
+                rows.add(new String[] {
+                    "Reflex", String.valueOf(shape[0]), String.valueOf(shape[1]), String.format("%,.0f", run.steady())
+                });
             }
-            System.out.printf("%n| application | instances | stream threads each | events/s at steady state |%n|---|---|---|---|%n");
+            System.out.printf(
+                    "%n| application | instances | stream threads each | events/s at steady state |%n|---|---|---|---|%n");
             rows.forEach(r -> System.out.printf("| %s | %s | %s | %s |%n", (Object[]) r));
-            System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, 3 matching per event, %s, partitioning %s, commit.interval.ms %d;"
-                + " broker, registry and every instance on this machine's %d cores.%n", events, PARTITIONS, BenchCluster.RULES, eos, partitioning, EngineThroughput.COMMIT_INTERVAL_MS,
-                Runtime.getRuntime().availableProcessors());
+            System.out.printf(
+                    "%n%,d events of 500 bytes, %d partitions, %,d rules, 3 matching per event, %s, partitioning %s, commit.interval.ms %d;"
+                            + " broker, registry and every instance on this machine's %d cores.%n",
+                    events,
+                    PARTITIONS,
+                    BenchCluster.RULES,
+                    eos,
+                    partitioning,
+                    EngineThroughput.COMMIT_INTERVAL_MS,
+                    Runtime.getRuntime().availableProcessors());
         }
     }
 }

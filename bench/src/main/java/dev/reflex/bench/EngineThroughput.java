@@ -1,5 +1,6 @@
 package dev.reflex.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -7,8 +8,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
-
-import java.nio.charset.StandardCharsets;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.Metric;
@@ -21,11 +20,11 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
 
 /**
  * Events per second through (a) a pass-through Kafka Streams topology (source, mapValues, sink), the practical ceiling,
@@ -41,8 +40,7 @@ import dev.reflex.engine.EngineConfig;
  * profiler, with any KEY=VALUE arguments after it as further engine settings; --stateful just the stateful workloads).
  */
 public final class EngineThroughput {
-    private EngineThroughput() {
-    }
+    private EngineThroughput() {}
 
     /** The configuration a user gets without setting anything. */
     static final String DEFAULT_PARTITIONING = "auto";
@@ -57,8 +55,7 @@ public final class EngineThroughput {
      * in microseconds. On a shared 2-core machine the rate moves with whatever else the cores do; the CPU per event is
      * closer to the work itself and moves less within a run, though both move with the machine's speed over time.
      */
-    record Run(double steady, double fromStart, Written written, double cpuMicros) {
-    }
+    record Run(double steady, double fromStart, Written written, double cpuMicros) {}
 
     /** CPU time so far of each live thread whose name contains {@code app}, by thread id. */
     static Map<Long, Long> cpuOf(String app) {
@@ -101,8 +98,10 @@ public final class EngineThroughput {
                     sums[1] += value;
                 }
             }
-            return new Written(byTopic.values().stream().mapToDouble(s -> s[0]).sum(),
-                byTopic.values().stream().mapToDouble(s -> s[1]).sum(), byTopic);
+            return new Written(
+                    byTopic.values().stream().mapToDouble(s -> s[0]).sum(),
+                    byTopic.values().stream().mapToDouble(s -> s[1]).sum(),
+                    byTopic);
         }
 
         static Written sum(List<Written> all) {
@@ -112,12 +111,14 @@ public final class EngineThroughput {
                 total[0] += sums[0];
                 total[1] += sums[1];
             }));
-            return new Written(all.stream().mapToDouble(Written::records).sum(), all.stream().mapToDouble(Written::bytes).sum(), byTopic);
+            return new Written(
+                    all.stream().mapToDouble(Written::records).sum(),
+                    all.stream().mapToDouble(Written::bytes).sum(),
+                    byTopic);
         }
     }
 
-    record Row(String guarantee, String partitioning, Run passThrough, Run sameWrites, Run reflex) {
-    }
+    record Row(String guarantee, String partitioning, Run passThrough, Run sameWrites, Run reflex) {}
 
     public static void main(String[] args) throws Exception {
         int events = args.length == 0 ? 1_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
@@ -135,8 +136,10 @@ public final class EngineThroughput {
         try (BenchCluster cluster = BenchCluster.start()) {
             System.err.printf("producing %,d events...%n", events);
             String input = "bench.input";
-            cluster.createTopics(List.of(new TopicSpec(input, false), new TopicSpec("bench.passthrough.out", false),
-                new TopicSpec("bench.fanout.out", false)));
+            cluster.createTopics(List.of(
+                    new TopicSpec(input, false),
+                    new TopicSpec("bench.passthrough.out", false),
+                    new TopicSpec("bench.fanout.out", false)));
             cluster.produceEvents(input, events);
             System.err.println("warming up (untimed): one pass-through run and one engine run...");
             passThrough(cluster, input, StreamsConfig.EXACTLY_ONCE_V2, events, 1);
@@ -151,8 +154,16 @@ public final class EngineThroughput {
             for (String guarantee : List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE)) {
                 if (only != null) {
                     if (only.startsWith(guarantee + "/")) {
-                        reflex(cluster, input, events, BenchCluster.rulesYaml(), 0, settings, 1, guarantee,
-                            only.substring(guarantee.length() + 1));
+                        reflex(
+                                cluster,
+                                input,
+                                events,
+                                BenchCluster.rulesYaml(),
+                                0,
+                                settings,
+                                1,
+                                guarantee,
+                                only.substring(guarantee.length() + 1));
                     }
                     continue;
                 }
@@ -174,37 +185,56 @@ public final class EngineThroughput {
     }
 
     private static void print(List<Row> rows, int copies, int events, Written defaultWrites) {
-        System.out.printf("%nEvents per second at steady state (from 10%% to 100%% of the input consumed); %d = records Reflex writes per event; CPU: what the application's own threads spent per event at steady state (the broker's excluded).%n%n", copies);
-        System.out.printf("| guarantee | reflex.evaluate.partitioning | pass-through | %d-record pass-through | Reflex | Reflex / pass-through | Reflex / %d-record pass-through | Reflex from start, start-up included | CPU µs per event: %d-record pass-through / Reflex |%n",
-            copies, copies, copies);
+        System.out.printf(
+                "%nEvents per second at steady state (from 10%% to 100%% of the input consumed); %d = records Reflex writes per event; CPU: what the application's own threads spent per event at steady state (the broker's excluded).%n%n",
+                copies);
+        System.out.printf(
+                "| guarantee | reflex.evaluate.partitioning | pass-through | %d-record pass-through | Reflex | Reflex / pass-through | Reflex / %d-record pass-through | Reflex from start, start-up included | CPU µs per event: %d-record pass-through / Reflex |%n",
+                copies, copies, copies);
         System.out.printf("|---|---|---|---|---|---|---|---|---|%n");
         for (Row r : rows) {
-            System.out.printf("| %s | %s%s | %,.0f | %,.0f | %,.0f | %.0f%% | %.0f%% | %,.0f | %.1f / %.1f |%n", r.guarantee(), r.partitioning(),
-                r.partitioning().equals(DEFAULT_PARTITIONING) ? " (default)" : "", r.passThrough().steady(), r.sameWrites().steady(),
-                r.reflex().steady(), 100 * r.reflex().steady() / r.passThrough().steady(), 100 * r.reflex().steady() / r.sameWrites().steady(),
-                r.reflex().fromStart(), r.sameWrites().cpuMicros(), r.reflex().cpuMicros());
+            System.out.printf(
+                    "| %s | %s%s | %,.0f | %,.0f | %,.0f | %.0f%% | %.0f%% | %,.0f | %.1f / %.1f |%n",
+                    r.guarantee(),
+                    r.partitioning(),
+                    r.partitioning().equals(DEFAULT_PARTITIONING) ? " (default)" : "",
+                    r.passThrough().steady(),
+                    r.sameWrites().steady(),
+                    r.reflex().steady(),
+                    100 * r.reflex().steady() / r.passThrough().steady(),
+                    100 * r.reflex().steady() / r.sameWrites().steady(),
+                    r.reflex().fromStart(),
+                    r.sameWrites().cpuMicros(),
+                    r.reflex().cpuMicros());
         }
         if (defaultWrites != null) {
-            System.out.printf("%nWritten per event by the default configuration (exactly_once_v2, %s), by topic (bytes in the record batches sent, uncompressed):%n%n",
-                DEFAULT_PARTITIONING);
+            System.out.printf(
+                    "%nWritten per event by the default configuration (exactly_once_v2, %s), by topic (bytes in the record batches sent, uncompressed):%n%n",
+                    DEFAULT_PARTITIONING);
             System.out.printf("| topic | records per event | bytes per event |%n|---|---|---|%n");
-            defaultWrites.byTopic().forEach((topic, sums) ->
-                System.out.printf("| %s | %.2f | %,.0f |%n", topic, sums[0] / events, sums[1] / events));
-            System.out.printf("| all | %.2f | %,.0f |%n", defaultWrites.records() / events, defaultWrites.bytes() / events);
+            defaultWrites
+                    .byTopic()
+                    .forEach((topic, sums) ->
+                            System.out.printf("| %s | %.2f | %,.0f |%n", topic, sums[0] / events, sums[1] / events));
+            System.out.printf(
+                    "| all | %.2f | %,.0f |%n", defaultWrites.records() / events, defaultWrites.bytes() / events);
         }
-        System.out.printf("%n%,d events of 500 bytes, %d partitions, %,d rules, %d matching per event; 1 stream thread, commit.interval.ms %d.%n",
-            events, BenchCluster.PARTITIONS, BenchCluster.RULES, BenchCluster.MATCHES, COMMIT_INTERVAL_MS);
+        System.out.printf(
+                "%n%,d events of 500 bytes, %d partitions, %,d rules, %d matching per event; 1 stream thread, commit.interval.ms %d.%n",
+                events, BenchCluster.PARTITIONS, BenchCluster.RULES, BenchCluster.MATCHES, COMMIT_INTERVAL_MS);
     }
 
     /**
      * A topology that does nothing but copy: source, mapValues, sink ({@code copies} 1), or with {@code copies} records
      * out per record in (flatMapValues), the same record count Reflex writes.
      */
-    static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies) throws Exception {
+    static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies)
+            throws Exception {
         return passThrough(cluster, input, guarantee, events, copies, 1);
     }
 
-    static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies, int threads) throws Exception {
+    static Run passThrough(BenchCluster cluster, String input, String guarantee, int events, int copies, int threads)
+            throws Exception {
         String app = "bench-passthrough-" + UUID.randomUUID();
         StreamsBuilder builder = new StreamsBuilder();
         var stream = builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
@@ -212,7 +242,7 @@ public final class EngineThroughput {
             stream.mapValues(v -> v).to("bench.passthrough.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         } else {
             stream.flatMapValues(v -> Collections.nCopies(copies, v))
-                .to("bench.fanout.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+                    .to("bench.fanout.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         }
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
@@ -229,8 +259,9 @@ public final class EngineThroughput {
             long start = System.nanoTime();
             streams.start();
             Run run = timed(cluster, app, List.of(input), input, events, start, () -> Written.of(streams.metrics()));
-            System.err.printf("pass-through %s, %d record(s) out per event, %d thread(s): %,.0f events/s (%,.0f from start), %.1f µs CPU per event%n",
-                guarantee, copies, threads, run.steady(), run.fromStart(), run.cpuMicros());
+            System.err.printf(
+                    "pass-through %s, %d record(s) out per event, %d thread(s): %,.0f events/s (%,.0f from start), %.1f µs CPU per event%n",
+                    guarantee, copies, threads, run.steady(), run.fromStart(), run.cpuMicros());
             return run;
         }
     }
@@ -256,27 +287,51 @@ public final class EngineThroughput {
     private static void stateful(BenchCluster cluster, String input, int events) throws Exception {
         String guarantee = StreamsConfig.EXACTLY_ONCE_V2;
         Run plain = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml(), 0);
-        Run correlation = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml(10), 0);
-        Run flows = reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml() + FLOW, FLOWS);
-        System.out.printf("%nStateful features, default configuration (%s, %s), same events, one run after the other:%n%n", guarantee,
-            DEFAULT_PARTITIONING);
-        System.out.printf("| workload | events/s | / plain | records written per event | CPU µs per event |%n|---|---|---|---|---|%n");
-        for (Map.Entry<String, Run> row : List.of(Map.entry("plain: 1,000 rules, 3 matching per event", plain),
-                Map.entry("every 10th rule a correlation rule (count: {atLeast: 5, within: 1h} per subject)", correlation),
-                Map.entry(String.format("plain, with %,d flow instances running (waiting for events of one of the 333 types, keyed by subject)", FLOWS), flows))) {
+        Run correlation =
+                reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml(10), 0);
+        Run flows =
+                reflex(cluster, input, guarantee, DEFAULT_PARTITIONING, events, BenchCluster.rulesYaml() + FLOW, FLOWS);
+        System.out.printf(
+                "%nStateful features, default configuration (%s, %s), same events, one run after the other:%n%n",
+                guarantee, DEFAULT_PARTITIONING);
+        System.out.printf(
+                "| workload | events/s | / plain | records written per event | CPU µs per event |%n|---|---|---|---|---|%n");
+        for (Map.Entry<String, Run> row : List.of(
+                Map.entry("plain: 1,000 rules, 3 matching per event", plain),
+                Map.entry(
+                        "every 10th rule a correlation rule (count: {atLeast: 5, within: 1h} per subject)",
+                        correlation),
+                Map.entry(
+                        String.format(
+                                "plain, with %,d flow instances running (waiting for events of one of the 333 types, keyed by subject)",
+                                FLOWS),
+                        flows))) {
             Run r = row.getValue();
-            System.out.printf("| %s | %,.0f | %.0f%% | %.2f | %.1f |%n", row.getKey(), r.steady(), 100 * r.steady() / plain.steady(),
-                r.written().records() / events, r.cpuMicros());
+            System.out.printf(
+                    "| %s | %,.0f | %.0f%% | %.2f | %.1f |%n",
+                    row.getKey(),
+                    r.steady(),
+                    100 * r.steady() / plain.steady(),
+                    r.written().records() / events,
+                    r.cpuMicros());
         }
     }
 
-    private static Run reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events) throws Exception {
+    private static Run reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events)
+            throws Exception {
         return reflex(cluster, input, guarantee, partitioning, events, BenchCluster.rulesYaml(), 0);
     }
 
     /** Runs the engine with {@code rules} over the events; with {@code flows} > 0, that many flow instances start first. */
-    private static Run reflex(BenchCluster cluster, String input, String guarantee, String partitioning, int events, String rules,
-                              int flows) throws Exception {
+    private static Run reflex(
+            BenchCluster cluster,
+            String input,
+            String guarantee,
+            String partitioning,
+            int events,
+            String rules,
+            int flows)
+            throws Exception {
         return reflex(cluster, input, events, rules, flows, Map.of(), 1, guarantee, partitioning);
     }
 
@@ -284,8 +339,17 @@ public final class EngineThroughput {
      * Runs {@code instances} engine instances (one application) with {@code rules} and {@code extra} settings over the
      * events; with {@code flows} > 0, that many flow instances start first.
      */
-    static Run reflex(BenchCluster cluster, String input, int events, String rules, int flows, Map<String, Object> extra,
-                      int instances, String guarantee, String partitioning) throws Exception {
+    static Run reflex(
+            BenchCluster cluster,
+            String input,
+            int events,
+            String rules,
+            int flows,
+            Map<String, Object> extra,
+            int instances,
+            String guarantee,
+            String partitioning)
+            throws Exception {
         TopicNames names = cluster.engineTopics(rules);
         // the engine reads the same pre-produced events, copied into its own ingest topic before timing starts
         String ingest = names.ingest("bench");
@@ -293,23 +357,36 @@ public final class EngineThroughput {
             startFlows(cluster, ingest, flows);
         }
         cluster.copy(input, ingest);
-        String what = String.format("reflex %s, reflex.evaluate.partitioning=%s%s%s", guarantee, partitioning,
-            extra.isEmpty() ? "" : ", " + extra, instances > 1 ? ", " + instances + " instances" : "");
+        String what = String.format(
+                "reflex %s, reflex.evaluate.partitioning=%s%s%s",
+                guarantee,
+                partitioning,
+                extra.isEmpty() ? "" : ", " + extra,
+                instances > 1 ? ", " + instances + " instances" : "");
         System.err.printf("%s: starting%n", what);
         List<Engine> engines = new ArrayList<>();
         long start = System.nanoTime();
         try {
             for (int i = 0; i < instances; i++) {
-                Map<String, Object> settings = new java.util.HashMap<>(cluster.engineSettings(names, guarantee, COMMIT_INTERVAL_MS, partitioning));
+                Map<String, Object> settings = new java.util.HashMap<>(
+                        cluster.engineSettings(names, guarantee, COMMIT_INTERVAL_MS, partitioning));
                 settings.putAll(extra);
                 settings.put(EngineConfig.STATE_DIR_CONFIG, settings.get(EngineConfig.STATE_DIR_CONFIG) + "-" + i);
                 settings.put(EngineConfig.INSTANCE_ID_CONFIG, "bench-" + i);
                 engines.add(Engine.start(new EngineConfig(settings)));
             }
-            Run run = timed(cluster, names.prefix() + "engine", BenchCluster.engineInputs(names, ingest, partitioning), ingest, events,
-                start, () -> Written.sum(engines.stream().map(e -> Written.of(e.metrics())).toList()));
-            System.err.printf("%s: %,.0f events/s (%,.0f from start), %.2f records per event, %.1f µs CPU per event%n", what,
-                run.steady(), run.fromStart(), run.written().records() / events, run.cpuMicros());
+            Run run = timed(
+                    cluster,
+                    names.prefix() + "engine",
+                    BenchCluster.engineInputs(names, ingest, partitioning),
+                    ingest,
+                    events,
+                    start,
+                    () -> Written.sum(
+                            engines.stream().map(e -> Written.of(e.metrics())).toList()));
+            System.err.printf(
+                    "%s: %,.0f events/s (%,.0f from start), %.2f records per event, %.1f µs CPU per event%n",
+                    what, run.steady(), run.fromStart(), run.written().records() / events, run.cpuMicros());
             return run;
         } finally {
             engines.forEach(Engine::close);
@@ -318,21 +395,35 @@ public final class EngineThroughput {
 
     /** Start events for {@code flows} instances of {@link #FLOW}, keyed by the workload's subjects, ahead of its events. */
     private static void startFlows(BenchCluster cluster, String ingest, int flows) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < flows; i++) {
-                producer.send(BenchCluster.ingestRecord(ingest, "host-" + i, ContentTypes.JSON, ("{\"id\":\"begin-" + i
-                    + "\",\"type\":\"begin\",\"subject\":\"host-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
+                producer.send(BenchCluster.ingestRecord(
+                        ingest,
+                        "host-" + i,
+                        ContentTypes.JSON,
+                        ("{\"id\":\"begin-" + i + "\",\"type\":\"begin\",\"subject\":\"host-" + i + "\"}")
+                                .getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
     }
 
     /** Waits for the group to consume its inputs; the rates, and what {@code written} says once it has. */
-    private static Run timed(BenchCluster cluster, String group, List<String> inputs, String measured, int events, long start,
-                             java.util.function.Supplier<Written> written) throws Exception {
+    private static Run timed(
+            BenchCluster cluster,
+            String group,
+            List<String> inputs,
+            String measured,
+            int events,
+            long start,
+            java.util.function.Supplier<Written> written)
+            throws Exception {
         var cpuAtSteady = new java.util.concurrent.atomic.AtomicReference<Map<Long, Long>>(Map.of());
-        long steadyFrom = cluster.awaitConsumed(group, inputs, measured, STEADY_FROM, () -> cpuAtSteady.set(cpuOf(group)));
+        long steadyFrom =
+                cluster.awaitConsumed(group, inputs, measured, STEADY_FROM, () -> cpuAtSteady.set(cpuOf(group)));
         long end = System.nanoTime();
         long cpu = cpuBetween(cpuAtSteady.get(), cpuOf(group));
         double steady = events * (1 - STEADY_FROM) / ((end - steadyFrom) / 1e9);

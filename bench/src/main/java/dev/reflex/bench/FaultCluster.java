@@ -60,7 +60,11 @@ final class FaultCluster implements AutoCloseable {
     }
 
     synchronized void startRegistry() {
-        registry = ApicurioRegistry.start(dir.resolve("registry"), registryPort, Optional.of(dir.resolve("registry-db")), Duration.ofSeconds(120));
+        registry = ApicurioRegistry.start(
+                dir.resolve("registry"),
+                registryPort,
+                Optional.of(dir.resolve("registry-db")),
+                Duration.ofSeconds(120));
     }
 
     synchronized void stopRegistry() {
@@ -111,7 +115,10 @@ final class FaultCluster implements AutoCloseable {
         while (System.currentTimeMillis() < until) {
             ConsumerGroupDescription description;
             try {
-                description = admin().describeConsumerGroups(List.of(group)).all().get().get(group);
+                description = admin().describeConsumerGroups(List.of(group))
+                        .all()
+                        .get()
+                        .get(group);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof GroupIdNotFoundException)) {
                     throw e;
@@ -120,16 +127,19 @@ final class FaultCluster implements AutoCloseable {
                 Thread.sleep(250);
                 continue;
             }
-            long processes = description.members().stream().filter(m -> !m.assignment().topicPartitions().isEmpty())
-                .map(m -> m.clientId().replaceFirst("-StreamThread-.*", "")).distinct().count();
+            long processes = description.members().stream()
+                    .filter(m -> !m.assignment().topicPartitions().isEmpty())
+                    .map(m -> m.clientId().replaceFirst("-StreamThread-.*", ""))
+                    .distinct()
+                    .count();
             seen = description.groupState() + " with " + processes + " engines assigned";
             if (description.groupState() == GroupState.STABLE && processes >= instances) {
                 return;
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("the engines' group " + group + " was not stable with " + instances + " engines within "
-            + timeout.toSeconds() + " s: " + seen);
+        throw new IllegalStateException("the engines' group " + group + " was not stable with " + instances
+                + " engines within " + timeout.toSeconds() + " s: " + seen);
     }
 
     void createTopic(String topic) throws Exception {
@@ -143,7 +153,9 @@ final class FaultCluster implements AutoCloseable {
         settings.put(dev.reflex.engine.EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
         settings.put(dev.reflex.engine.EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
         settings.put(dev.reflex.engine.EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
-        settings.put(dev.reflex.engine.EngineConfig.STATE_DIR_CONFIG, dir.resolve("state-" + names.prefix()).toString());
+        settings.put(
+                dev.reflex.engine.EngineConfig.STATE_DIR_CONFIG,
+                dir.resolve("state-" + names.prefix()).toString());
         return settings;
     }
 
@@ -157,17 +169,30 @@ final class FaultCluster implements AutoCloseable {
 
     /** Arguments of {@code reflex engine} for one instance, with its timeline when {@code timeline}. */
     List<String> engineArgs(TopicNames names, String instance, boolean timeline) {
-        return List.of("engine", "--bootstrap-servers", bootstrap(), "--schema-registry-url", registryUrl(),
-            "--application-id", names.prefix() + "engine",
-            "--set", "reflex.topic.prefix=" + names.prefix(),
-            "--set", "reflex.instance.id=" + instance,
-            "--set", "state.dir=" + dir.resolve("state-" + names.prefix() + instance),
-            "--set", "consumer.auto.offset.reset=earliest",
-            // several instances on one machine: each API on a free port
-            "--set", "reflex.api.port=0",
-            // a killed instance is noticed after the session timeout: 10 s instead of 45 s keeps the runs short
-            "--set", "consumer.session.timeout.ms=10000",
-            "--set", "reflex.timeline.enabled=" + timeline);
+        return List.of(
+                "engine",
+                "--bootstrap-servers",
+                bootstrap(),
+                "--schema-registry-url",
+                registryUrl(),
+                "--application-id",
+                names.prefix() + "engine",
+                "--set",
+                "reflex.topic.prefix=" + names.prefix(),
+                "--set",
+                "reflex.instance.id=" + instance,
+                "--set",
+                "state.dir=" + dir.resolve("state-" + names.prefix() + instance),
+                "--set",
+                "consumer.auto.offset.reset=earliest",
+                // several instances on one machine: each API on a free port
+                "--set",
+                "reflex.api.port=0",
+                // a killed instance is noticed after the session timeout: 10 s instead of 45 s keeps the runs short
+                "--set",
+                "consumer.session.timeout.ms=10000",
+                "--set",
+                "reflex.timeline.enabled=" + timeline);
     }
 
     @Override

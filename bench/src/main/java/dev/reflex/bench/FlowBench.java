@@ -33,8 +33,7 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * --quick is 10,000.
  */
 public final class FlowBench {
-    private FlowBench() {
-    }
+    private FlowBench() {}
 
     private static final String FLOW = """
         kind: flow
@@ -57,7 +56,8 @@ public final class FlowBench {
         try (BenchCluster cluster = BenchCluster.start()) {
             TopicNames names = cluster.engineTopics(FLOW.replace("TIMEOUT", timeout.toSeconds() + "s"));
             String ingest = names.ingest("bench");
-            Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
+            Map<String, Object> settings = cluster.engineSettings(
+                    names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
             Path stateDir = Path.of((String) settings.get(EngineConfig.STATE_DIR_CONFIG));
             long started = System.nanoTime();
             double startRate;
@@ -91,43 +91,72 @@ public final class FlowBench {
                     }
                 }
                 restoreSeconds = (System.nanoTime() - restoring) / 1e9;
-                System.err.printf("restored in %.1f s; waiting for the timeouts (%s after each start)...%n", restoreSeconds, timeout);
+                System.err.printf(
+                        "restored in %.1f s; waiting for the timeouts (%s after each start)...%n",
+                        restoreSeconds, timeout);
                 long[] late = awaitTimeouts(cluster, names, instances, Duration.ofMinutes(20));
                 System.out.printf("%n| %,d flow instances waiting | figure |%n|---|---|%n", instances);
-                System.out.printf("| starting them (start event to waiting, committed) | %,.0f instances/s |%n", startRate);
-                System.out.printf("| state | %,.0f bytes/instance in RocksDB (%,.0f MB per 100,000), %,.0f bytes/instance on the changelog |%n",
-                    rocks / (double) instances, rocks * 100_000.0 / instances / 1e6, changelog / (double) instances);
-                System.out.printf("| restore from the changelog (kill -9 under exactly-once), start to every instance queryable | %.1f s |%n", restoreSeconds);
-                System.out.printf("| wait timeouts, how late each fired | p50 %,d ms, p99 %,d ms, max %,d ms |%n", late[0], late[1], late[2]);
-                System.out.printf("%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), timers checked every 500 ms.%n", EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
+                System.out.printf(
+                        "| starting them (start event to waiting, committed) | %,.0f instances/s |%n", startRate);
+                System.out.printf(
+                        "| state | %,.0f bytes/instance in RocksDB (%,.0f MB per 100,000), %,.0f bytes/instance on the changelog |%n",
+                        rocks / (double) instances,
+                        rocks * 100_000.0 / instances / 1e6,
+                        changelog / (double) instances);
+                System.out.printf(
+                        "| restore from the changelog (kill -9 under exactly-once), start to every instance queryable | %.1f s |%n",
+                        restoreSeconds);
+                System.out.printf(
+                        "| wait timeouts, how late each fired | p50 %,d ms, p99 %,d ms, max %,d ms |%n",
+                        late[0], late[1], late[2]);
+                System.out.printf(
+                        "%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), timers checked every 500 ms.%n",
+                        EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
             }
         }
     }
 
     private static void produce(BenchCluster cluster, String topic, int instances) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
-                "linger.ms", 20, "batch.size", 262_144), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all", "linger.ms", 20, "batch.size", 262_144),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < instances; i++) {
-                producer.send(BenchCluster.ingestRecord(topic, "i-" + i, ContentTypes.JSON, ("{\"id\":\"begin-" + i
-                    + "\",\"type\":\"begin\",\"subject\":\"i-" + i + "\",\"owner\":\"team-" + (i % 50) + "\"}").getBytes(StandardCharsets.UTF_8)));
+                producer.send(BenchCluster.ingestRecord(
+                        topic,
+                        "i-" + i,
+                        ContentTypes.JSON,
+                        ("{\"id\":\"begin-" + i + "\",\"type\":\"begin\",\"subject\":\"i-" + i + "\",\"owner\":\"team-"
+                                        + (i % 50) + "\"}")
+                                .getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
     }
 
-    private static long[] awaitTimeouts(BenchCluster cluster, TopicNames names, int instances, Duration within) throws Exception {
+    private static long[] awaitTimeouts(BenchCluster cluster, TopicNames names, int instances, Duration within)
+            throws Exception {
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
         long until = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < until) {
             Thread.sleep(5_000);
-            long[] late = TopicReader.readCommitted(cluster.bootstrap(), names.flows(), serdes.value(FlowTransition.class).deserializer())
-                .stream().map(ConsumerRecord::value).filter(t -> t.getKind() == TransitionKind.TIMED_OUT)
-                .mapToLong(t -> {
-                    Matcher m = LATE.matcher(t.getDetail());
-                    return m.find() ? Long.parseLong(m.group(1)) : -1;
-                }).sorted().toArray();
+            long[] late = TopicReader.readCommitted(
+                            cluster.bootstrap(),
+                            names.flows(),
+                            serdes.value(FlowTransition.class).deserializer())
+                    .stream()
+                    .map(ConsumerRecord::value)
+                    .filter(t -> t.getKind() == TransitionKind.TIMED_OUT)
+                    .mapToLong(t -> {
+                        Matcher m = LATE.matcher(t.getDetail());
+                        return m.find() ? Long.parseLong(m.group(1)) : -1;
+                    })
+                    .sorted()
+                    .toArray();
             if (late.length >= instances) {
-                return new long[] {late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]};
+                return new long[] {
+                    late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]
+                };
             }
         }
         throw new IllegalStateException("not every wait timed out within " + within);
@@ -136,7 +165,9 @@ public final class FlowBench {
     private static long bytes(Path dir, String store) throws Exception {
         long total = 0;
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.filter(Files::isRegularFile).filter(p -> p.toString().contains(store)).toList()) {
+            for (Path p : files.filter(Files::isRegularFile)
+                    .filter(p -> p.toString().contains(store))
+                    .toList()) {
                 total += Files.size(p);
             }
         }

@@ -41,16 +41,32 @@ final class FlowKillRun {
             set: {context: {done: "yes"}}
         """;
     /** What every instance's history must be, in words without times and lateness. */
-    static final List<String> EXPECTED = List.of("started", "waiting pause", "timed out pause", "step started slow", "result slow",
-        "step started flaky", "retry scheduled flaky", "step started flaky", "result flaky", "step started done", "ended");
+    static final List<String> EXPECTED = List.of(
+            "started",
+            "waiting pause",
+            "timed out pause",
+            "step started slow",
+            "result slow",
+            "step started flaky",
+            "retry scheduled flaky",
+            "step started flaky",
+            "result flaky",
+            "step started done",
+            "ended");
 
     record Report(int instances, int kills, int ended, int calls, List<String> problems) implements FaultReport {
         @Override
         public String toString() {
-            return String.format("flows across kill -9: %d instances, engine killed %d times (waiting, action in flight, backoff "
-                + "pending); %d ended, %d calls: %s", instances, kills, ended, calls,
-                ok() ? "every instance as without kills, no action executed twice" : problems.size() + " problems: "
-                    + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "flows across kill -9: %d instances, engine killed %d times (waiting, action in flight, backoff "
+                            + "pending); %d ended, %d calls: %s",
+                    instances,
+                    kills,
+                    ended,
+                    calls,
+                    ok()
+                            ? "every instance as without kills, no action executed twice"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
@@ -61,17 +77,35 @@ final class FlowKillRun {
         BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, FLOW);
         List<String> problems = new ArrayList<>();
         int kills = 0;
-        // The HTTP actor runs one action at a time and every instance's slow call is emitted at once (their waits time out
+        // The HTTP actor runs one action at a time and every instance's slow call is emitted at once (their waits time
+        // out
         // together), so all slow calls must fit in the step timeout (2m): 1.5 s each, less with more instances, 50 s in
         // all at most. Each flaky path fails on its first call.
         int slowMs = Math.min(1_500, 50_000 / instances);
-        try (StubService service = new StubService((path, n) -> path.startsWith("/slow/") ? new int[] {200, slowMs}
+        try (StubService service = new StubService((path, n) -> path.startsWith("/slow/")
+                ? new int[] {200, slowMs}
                 : path.startsWith("/flaky/") && n == 1 ? new int[] {500, 0} : new int[] {200, 0})) {
-            List<String> actorArgs = List.of("act", "http", "--system", "stub", "--bootstrap-servers", cluster.bootstrap(),
-                "--schema-registry-url", cluster.registryUrl(), "--topic-prefix", names.prefix(), "--set", "http.base.url=" + service.url(),
-                "--set", "http.max.attempts=1");
+            List<String> actorArgs = List.of(
+                    "act",
+                    "http",
+                    "--system",
+                    "stub",
+                    "--bootstrap-servers",
+                    cluster.bootstrap(),
+                    "--schema-registry-url",
+                    cluster.registryUrl(),
+                    "--topic-prefix",
+                    names.prefix(),
+                    "--set",
+                    "http.base.url=" + service.url(),
+                    "--set",
+                    "http.max.attempts=1");
             Child actor = new Child("actor", cluster.dir.resolve(names.prefix() + "actor.log"), actorArgs).start();
-            Child engine = new Child("engine", cluster.dir.resolve(names.prefix() + "engine.log"), cluster.engineArgs(names, "a")).start();
+            Child engine = new Child(
+                            "engine",
+                            cluster.dir.resolve(names.prefix() + "engine.log"),
+                            cluster.engineArgs(names, "a"))
+                    .start();
             produce(cluster.bootstrap(), ingest, instances);
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             // 1: while every instance waits
@@ -93,7 +127,12 @@ final class FlowKillRun {
                 child.stop();
             }
             check(cluster, names, instances, service, problems);
-            return new Report(instances, kills, ended, service.calls.values().stream().mapToInt(a -> a.get()).sum(), problems);
+            return new Report(
+                    instances,
+                    kills,
+                    ended,
+                    service.calls.values().stream().mapToInt(a -> a.get()).sum(),
+                    problems);
         }
     }
 
@@ -107,8 +146,12 @@ final class FlowKillRun {
     private static void produce(String bootstrap, String topic, int instances) {
         try (CheckedProducer<byte[], byte[]> producer = CheckedProducer.bytes(bootstrap)) {
             for (int i = 0; i < instances; i++) {
-                producer.send(BenchCluster.ingestRecord(topic, "k-" + i, ContentTypes.JSON,
-                    ("{\"id\":\"begin-" + i + "\",\"type\":\"begin\",\"subject\":\"k-" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
+                producer.send(BenchCluster.ingestRecord(
+                        topic,
+                        "k-" + i,
+                        ContentTypes.JSON,
+                        ("{\"id\":\"begin-" + i + "\",\"type\":\"begin\",\"subject\":\"k-" + i + "\"}")
+                                .getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
@@ -116,19 +159,26 @@ final class FlowKillRun {
 
     private static Map<String, List<String>> histories(FaultCluster cluster, TopicNames names) {
         Map<String, List<String>> histories = new HashMap<>();
-        for (ConsumerRecord<byte[], FlowTransition> r : TopicReader.readCommitted(cluster.bootstrap(), names.flows(),
+        for (ConsumerRecord<byte[], FlowTransition> r : TopicReader.readCommitted(
+                cluster.bootstrap(),
+                names.flows(),
                 cluster.serdes().value(FlowTransition.class).deserializer())) {
             String words = FlowRunner.words(r.value());
             int colon = words.indexOf(':');
-            histories.computeIfAbsent(r.value().getKey(), k -> new ArrayList<>()).add(colon < 0 ? words : words.substring(0, colon));
+            histories
+                    .computeIfAbsent(r.value().getKey(), k -> new ArrayList<>())
+                    .add(colon < 0 ? words : words.substring(0, colon));
         }
         return histories;
     }
 
-    private static int await(FaultCluster cluster, TopicNames names, String transition, int count, long deadline) throws InterruptedException {
+    private static int await(FaultCluster cluster, TopicNames names, String transition, int count, long deadline)
+            throws InterruptedException {
         int found = 0;
         while (System.nanoTime() < deadline) {
-            found = (int) histories(cluster, names).values().stream().filter(h -> h.contains(transition)).count();
+            found = (int) histories(cluster, names).values().stream()
+                    .filter(h -> h.contains(transition))
+                    .count();
             if (found >= count) {
                 return found;
             }
@@ -137,13 +187,19 @@ final class FlowKillRun {
         return found;
     }
 
-    private static void awaitCalls(StubService service, String prefix, int count, long deadline) throws InterruptedException {
-        while (System.nanoTime() < deadline && service.paths.keySet().stream().filter(p -> p.startsWith(prefix)).count() < count) {
+    private static void awaitCalls(StubService service, String prefix, int count, long deadline)
+            throws InterruptedException {
+        while (System.nanoTime() < deadline
+                && service.paths.keySet().stream()
+                                .filter(p -> p.startsWith(prefix))
+                                .count()
+                        < count) {
             Thread.sleep(20);
         }
     }
 
-    private static void check(FaultCluster cluster, TopicNames names, int instances, StubService service, List<String> problems) {
+    private static void check(
+            FaultCluster cluster, TopicNames names, int instances, StubService service, List<String> problems) {
         Map<String, List<String>> histories = histories(cluster, names);
         for (int i = 0; i < instances; i++) {
             List<String> history = histories.getOrDefault("k-" + i, List.of());
@@ -158,7 +214,8 @@ final class FlowKillRun {
         });
         // each instance: one slow call, two flaky calls (the failure and the retry)
         if (service.calls.size() != 3 * instances) {
-            problems.add(service.calls.size() + " distinct actions executed for " + instances + " instances (expected " + 3 * instances + ")");
+            problems.add(service.calls.size() + " distinct actions executed for " + instances + " instances (expected "
+                    + 3 * instances + ")");
         }
     }
 }

@@ -24,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -42,38 +41,112 @@ import dev.reflex.schemas.TopicNames;
 final class HostileHttpRun {
     private static final String SECRET = "hostile-run-secret";
 
-    record Report(Map<String, String> answers, int burst, int accepted, int onTopic, long heapUsedMb, List<String> problems) implements FaultReport {
+    record Report(
+            Map<String, String> answers, int burst, int accepted, int onTopic, long heapUsedMb, List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("hostile HTTP: %s; burst of %,d valid events: %,d accepted, %,d on the ingest topic; heap after the run %d MB of 96: %s",
-                answers, burst, accepted, onTopic, heapUsedMb, ok() ? "no loss, connector up throughout"
-                    : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "hostile HTTP: %s; burst of %,d valid events: %,d accepted, %,d on the ingest topic; heap after the run %d MB of 96: %s",
+                    answers,
+                    burst,
+                    accepted,
+                    onTopic,
+                    heapUsedMb,
+                    ok()
+                            ? "no loss, connector up throughout"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
     static Report run(FaultCluster cluster, int burst, int slowClients, int tricklingClients) throws Exception {
-        TopicNames names = new TopicNames("h" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".");
+        TopicNames names =
+                new TopicNames("h" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".");
         int port = Ports.freePort();
-        Child connector = new Child("webhook", cluster.dir.resolve(names.prefix() + "webhook.log"), List.of("connect", "webhook",
-            "--bootstrap-servers", cluster.bootstrap(), "--topic-prefix", names.prefix(), "--http-port", String.valueOf(port),
-            "--set", "webhook.hmac.signed.secret=" + SECRET)).heap("96m").start();
+        Child connector = new Child(
+                        "webhook",
+                        cluster.dir.resolve(names.prefix() + "webhook.log"),
+                        List.of(
+                                "connect",
+                                "webhook",
+                                "--bootstrap-servers",
+                                cluster.bootstrap(),
+                                "--topic-prefix",
+                                names.prefix(),
+                                "--http-port",
+                                String.valueOf(port),
+                                "--set",
+                                "webhook.hmac.signed.secret=" + SECRET))
+                .heap("96m")
+                .start();
         List<String> problems = new ArrayList<>();
         Map<String, String> answers = new TreeMap<>();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         String base = "http://127.0.0.1:" + port;
         try {
             awaitHealthy(http, base);
             // wrong content types, bad and missing signatures, not JSON
-            expect(http, answers, problems, "text/plain", post(base + "/events/plain", "text/plain", "hello", Map.of()), 415);
-            expect(http, answers, problems, "application/xml", post(base + "/events/plain", "application/xml", "<a/>", Map.of()), 415);
-            expect(http, answers, problems, "invalid JSON", post(base + "/events/plain", "application/json", "{\"type\":", Map.of()), 400);
-            expect(http, answers, problems, "wrong signature", post(base + "/events/signed", "application/json", "{\"type\":\"t\"}",
-                Map.of("X-Signature-256", "sha256=" + "0".repeat(64))), 401);
-            expect(http, answers, problems, "missing signature", post(base + "/events/signed", "application/json", "{\"type\":\"t\"}", Map.of()), 401);
-            expect(http, answers, problems, "right signature", post(base + "/events/signed", "application/json", "{\"type\":\"t\"}",
-                Map.of("X-Signature-256", "sha256=" + hmac("{\"type\":\"t\"}"))), 202);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "text/plain",
+                    post(base + "/events/plain", "text/plain", "hello", Map.of()),
+                    415);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "application/xml",
+                    post(base + "/events/plain", "application/xml", "<a/>", Map.of()),
+                    415);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "invalid JSON",
+                    post(base + "/events/plain", "application/json", "{\"type\":", Map.of()),
+                    400);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "wrong signature",
+                    post(
+                            base + "/events/signed",
+                            "application/json",
+                            "{\"type\":\"t\"}",
+                            Map.of("X-Signature-256", "sha256=" + "0".repeat(64))),
+                    401);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "missing signature",
+                    post(base + "/events/signed", "application/json", "{\"type\":\"t\"}", Map.of()),
+                    401);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "right signature",
+                    post(
+                            base + "/events/signed",
+                            "application/json",
+                            "{\"type\":\"t\"}",
+                            Map.of("X-Signature-256", "sha256=" + hmac("{\"type\":\"t\"}"))),
+                    202);
             // oversized: declared lengths, then chunked bodies larger than the connector's whole heap, four at a time
-            expect(http, answers, problems, "2 MB declared", post(base + "/events/big", "application/json", "x".repeat(2 * 1024 * 1024), Map.of()), 413);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "2 MB declared",
+                    post(base + "/events/big", "application/json", "x".repeat(2 * 1024 * 1024), Map.of()),
+                    413);
             ExecutorService pool = Executors.newFixedThreadPool(64);
             List<Future<Integer>> big = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -86,18 +159,30 @@ final class HostileHttpRun {
                     problems.add("a 200 MB chunked body got " + status + ", expected 413 or the connection closed");
                 }
             }
-            // slow clients: connections that send a few header bytes and then nothing; a valid request must still be served
+            // slow clients: connections that send a few header bytes and then nothing; a valid request must still be
+            // served
             List<Socket> slow = new ArrayList<>();
             for (int i = 0; i < slowClients; i++) {
                 Socket socket = new Socket();
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-                socket.getOutputStream().write(("POST /events/slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ty")
-                    .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream()
+                        .write(
+                                ("POST /events/slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ty")
+                                        .getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
                 slow.add(socket);
             }
-            expect(http, answers, problems, "valid while " + slowClients + " clients stall",
-                post(base + "/events/during-slow", "application/json", "{\"id\":\"during-slow\",\"type\":\"t\"}", Map.of()), 202);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "valid while " + slowClients + " clients stall",
+                    post(
+                            base + "/events/during-slow",
+                            "application/json",
+                            "{\"id\":\"during-slow\",\"type\":\"t\"}",
+                            Map.of()),
+                    202);
             trickle(http, base, port, tricklingClients, answers, problems);
             // a burst of valid events from 64 clients at once, while the slow ones still hold their connections
             Set<String> accepted = ConcurrentHashMap.newKeySet();
@@ -107,8 +192,15 @@ final class HostileHttpRun {
                 String id = "burst-" + i;
                 sends.add(pool.submit(() -> {
                     try {
-                        int status = http.send(post(base + "/events/burst", "application/json", "{\"id\":\"" + id + "\",\"type\":\"t\",\"subject\":\"s-"
-                            + id.hashCode() % 10 + "\"}", Map.of()), HttpResponse.BodyHandlers.discarding()).statusCode();
+                        int status = http.send(
+                                        post(
+                                                base + "/events/burst",
+                                                "application/json",
+                                                "{\"id\":\"" + id + "\",\"type\":\"t\",\"subject\":\"s-"
+                                                        + id.hashCode() % 10 + "\"}",
+                                                Map.of()),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode();
                         if (status == 202) {
                             accepted.add(id);
                         } else {
@@ -131,16 +223,26 @@ final class HostileHttpRun {
                 problems.add("the connector died (log: " + cluster.dir.resolve(names.prefix() + "webhook.log") + ")");
                 return new Report(answers, burst, accepted.size(), 0, -1, problems);
             }
-            expect(http, answers, problems, "health afterwards", HttpRequest.newBuilder(URI.create(base + "/health")).timeout(Duration.ofSeconds(10))
-                .GET().build(), 200);
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "health afterwards",
+                    HttpRequest.newBuilder(URI.create(base + "/health"))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
+                    200);
             long heapMb = heapUsedMb(http, base);
             Set<String> onTopic = new HashSet<>();
-            TopicReader.readCommitted(cluster.bootstrap(), names.ingest("burst"), new ByteArrayDeserializer()).forEach(r -> {
-                Matcher m = Pattern.compile("\"id\":\"(burst-[0-9]+)\"").matcher(new String(r.value(), StandardCharsets.UTF_8));
-                if (m.find()) {
-                    onTopic.add(m.group(1));
-                }
-            });
+            TopicReader.readCommitted(cluster.bootstrap(), names.ingest("burst"), new ByteArrayDeserializer())
+                    .forEach(r -> {
+                        Matcher m = Pattern.compile("\"id\":\"(burst-[0-9]+)\"")
+                                .matcher(new String(r.value(), StandardCharsets.UTF_8));
+                        if (m.find()) {
+                            onTopic.add(m.group(1));
+                        }
+                    });
             for (String id : accepted) {
                 if (!onTopic.contains(id)) {
                     problems.add("accepted event " + id + " is not on the ingest topic");
@@ -156,14 +258,22 @@ final class HostileHttpRun {
     }
 
     private static HttpRequest post(String url, String contentType, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Content-Type", contentType)
-            .POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         return b.build();
     }
 
-    private static void expect(HttpClient http, Map<String, String> answers, List<String> problems, String what, HttpRequest request,
-                               int expected) throws Exception {
+    private static void expect(
+            HttpClient http,
+            Map<String, String> answers,
+            List<String> problems,
+            String what,
+            HttpRequest request,
+            int expected)
+            throws Exception {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         answers.put(what, String.valueOf(response.statusCode()));
         if (response.statusCode() != expected) {
@@ -178,31 +288,49 @@ final class HostileHttpRun {
      * Clients that send a body one byte a second: each must be disconnected (webhook.read.timeout.ms, the minimum body
      * rate) and a valid request must be served while they try.
      */
-    private static void trickle(HttpClient http, String base, int port, int clients, Map<String, String> answers, List<String> problems)
+    private static void trickle(
+            HttpClient http, String base, int port, int clients, Map<String, String> answers, List<String> problems)
             throws Exception {
         List<Socket> sockets = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             Socket socket = new Socket();
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.getOutputStream().write(("POST /events/trickle HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("POST /events/trickle HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: 1000\r\n\r\n{")
+                            .getBytes(StandardCharsets.US_ASCII));
             sockets.add(socket);
         }
         java.util.concurrent.ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor();
-        ticks.scheduleAtFixedRate(() -> {
-            for (Socket socket : sockets) {
-                try {
-                    socket.getOutputStream().write(' ');
-                } catch (java.io.IOException e) {
-                    // disconnected by the connector
-                }
-            }
-        }, 1, 1, TimeUnit.SECONDS);
+        ticks.scheduleAtFixedRate(
+                () -> {
+                    for (Socket socket : sockets) {
+                        try {
+                            socket.getOutputStream().write(' ');
+                        } catch (java.io.IOException e) {
+                            // disconnected by the connector
+                        }
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
         try {
             long started = System.nanoTime();
-            expect(http, answers, problems, "valid while " + clients + " clients trickle a byte a second",
-                post(base + "/events/during-trickle", "application/json", "{\"id\":\"during-trickle\",\"type\":\"t\"}", Map.of()), 202);
-            answers.put("valid request answered while trickling (ms)", String.valueOf((System.nanoTime() - started) / 1_000_000));
+            expect(
+                    http,
+                    answers,
+                    problems,
+                    "valid while " + clients + " clients trickle a byte a second",
+                    post(
+                            base + "/events/during-trickle",
+                            "application/json",
+                            "{\"id\":\"during-trickle\",\"type\":\"t\"}",
+                            Map.of()),
+                    202);
+            answers.put(
+                    "valid request answered while trickling (ms)",
+                    String.valueOf((System.nanoTime() - started) / 1_000_000));
             Thread.sleep(12_000);
         } finally {
             ticks.shutdownNow();
@@ -233,8 +361,9 @@ final class HostileHttpRun {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout(60_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("POST /events/big HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("POST /events/big HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             byte[] chunk = new byte[64 * 1024];
             java.util.Arrays.fill(chunk, (byte) ' ');
             byte[] head = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -259,9 +388,15 @@ final class HostileHttpRun {
     }
 
     private static long heapUsedMb(HttpClient http, String base) throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         double used = 0;
-        Matcher m = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.eE+]+)").matcher(metrics);
+        Matcher m = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.eE+]+)")
+                .matcher(metrics);
         while (m.find()) {
             used += Double.parseDouble(m.group(1));
         }
@@ -272,8 +407,13 @@ final class HostileHttpRun {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
+                if (http.send(
+                                        HttpRequest.newBuilder(URI.create(base + "/health"))
+                                                .GET()
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) {
                     return;
                 }
             } catch (java.io.IOException notYet) {

@@ -53,12 +53,27 @@ final class KillRun {
         """;
     static final int SUBJECTS = 50;
 
-    record Report(String topicPrefix, int events, int kills, int actionsChecked, int decisionsChecked, int registersChecked, List<String> problems) implements FaultReport {
+    record Report(
+            String topicPrefix,
+            int events,
+            int kills,
+            int actionsChecked,
+            int decisionsChecked,
+            int registersChecked,
+            List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("kill -9: %,d events, %d kills, %,d actions, %,d decisions and %d registers checked: %s", events, kills,
-                actionsChecked, decisionsChecked, registersChecked, ok() ? "no loss, no duplicate" : problems.size() + " problems: "
-                    + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "kill -9: %,d events, %d kills, %,d actions, %,d decisions and %d registers checked: %s",
+                    events,
+                    kills,
+                    actionsChecked,
+                    decisionsChecked,
+                    registersChecked,
+                    ok()
+                            ? "no loss, no duplicate"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
@@ -69,15 +84,20 @@ final class KillRun {
         BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, RULES);
         List<Child> engines = new ArrayList<>();
         for (String instance : List.of("a", "b")) {
-            engines.add(new Child("engine-" + instance, cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
-                cluster.engineArgs(names, instance, true)).start());
+            engines.add(new Child(
+                            "engine-" + instance,
+                            cluster.dir.resolve(names.prefix() + "engine-" + instance + ".log"),
+                            cluster.engineArgs(names, instance, true))
+                    .start());
         }
         List<String> problems = new ArrayList<>();
         AtomicBoolean producing = new AtomicBoolean(true);
-        Thread producer = new Thread(() -> {
-            produce(cluster.bootstrap(), ingest, events, produceFor);
-            producing.set(false);
-        }, "kill-run-producer");
+        Thread producer = new Thread(
+                () -> {
+                    produce(cluster.bootstrap(), ingest, events, produceFor);
+                    producing.set(false);
+                },
+                "kill-run-producer");
         producer.start();
         int kills = 0;
         while (producing.get()) {
@@ -91,11 +111,20 @@ final class KillRun {
         }
         producer.join();
         try {
-            BenchCluster.awaitConsumed(cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events(), names.registerOps()),
-                Duration.ofMinutes(5));
+            BenchCluster.awaitConsumed(
+                    cluster.admin(),
+                    names.prefix() + "engine",
+                    List.of(ingest, names.events(), names.registerOps()),
+                    Duration.ofMinutes(5));
             String timeline = names.prefix() + "engine-timeline";
-            BenchCluster.awaitConsumed(cluster.admin(), timeline, List.of(names.events(), names.decisions(),
-                timeline + "-" + TimelineTopology.REPARTITION + "-repartition"), Duration.ofMinutes(5));
+            BenchCluster.awaitConsumed(
+                    cluster.admin(),
+                    timeline,
+                    List.of(
+                            names.events(),
+                            names.decisions(),
+                            timeline + "-" + TimelineTopology.REPARTITION + "-repartition"),
+                    Duration.ofMinutes(5));
         } catch (IllegalStateException e) {
             problems.add(e.getMessage());
         }
@@ -119,8 +148,12 @@ final class KillRun {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
                 String subject = "s-" + (i % SUBJECTS);
-                producer.send(BenchCluster.ingestRecord(topic, subject, ContentTypes.JSON,
-                    ("{\"id\":\"k-" + i + "\",\"type\":\"tick\",\"subject\":\"" + subject + "\",\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+                producer.send(BenchCluster.ingestRecord(
+                        topic,
+                        subject,
+                        ContentTypes.JSON,
+                        ("{\"id\":\"k-" + i + "\",\"type\":\"tick\",\"subject\":\"" + subject + "\",\"n\":" + i + "}")
+                                .getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         } catch (InterruptedException e) {
@@ -128,11 +161,12 @@ final class KillRun {
         }
     }
 
-    static Report check(String bootstrap, ReflexSerdes serdes, TopicNames names, int events, int kills, List<String> problems) {
+    static Report check(
+            String bootstrap, ReflexSerdes serdes, TopicNames names, int events, int kills, List<String> problems) {
         // one decision per event
         Map<String, Integer> decisions = new HashMap<>();
-        List<ConsumerRecord<byte[], Decision>> decisionRecords = TopicReader.readCommitted(bootstrap, names.decisions(),
-            serdes.value(Decision.class).deserializer());
+        List<ConsumerRecord<byte[], Decision>> decisionRecords = TopicReader.readCommitted(
+                bootstrap, names.decisions(), serdes.value(Decision.class).deserializer());
         decisionRecords.forEach(r -> decisions.merge(r.value().getEventId(), 1, Integer::sum));
         for (int i = 0; i < events; i++) {
             int n = decisions.getOrDefault("k-" + i, 0);
@@ -143,8 +177,8 @@ final class KillRun {
         // one action per firing event, by deterministic action id
         Map<String, Integer> actionIds = new HashMap<>();
         Set<String> fired = new HashSet<>();
-        List<ConsumerRecord<byte[], Action>> actions = TopicReader.readCommitted(bootstrap, names.actions("ops"),
-            serdes.value(Action.class).deserializer());
+        List<ConsumerRecord<byte[], Action>> actions = TopicReader.readCommitted(
+                bootstrap, names.actions("ops"), serdes.value(Action.class).deserializer());
         for (ConsumerRecord<byte[], Action> r : actions) {
             actionIds.merge(r.value().getId().toString(), 1, Integer::sum);
             fired.add(r.value().getEventId().toString());
@@ -156,20 +190,24 @@ final class KillRun {
         });
         for (int i = 0; i < events; i++) {
             if ((i % 2 == 0) != fired.contains("k-" + i)) {
-                problems.add("event k-" + i + (i % 2 == 0 ? " should have fired and did not" : " fired and should not have"));
+                problems.add("event k-" + i
+                        + (i % 2 == 0 ? " should have fired and did not" : " fired and should not have"));
             }
         }
         // registers equal a sequential replay: per subject, the count of its events and the last n sent
         Map<String, String> registers = new HashMap<>();
-        TopicReader.readCommitted(bootstrap, names.registers(), serdes.value(Register.class).deserializer())
-            .forEach(r -> {
-                String key = new String(r.key(), StandardCharsets.UTF_8);
-                if (r.value() == null) {
-                    registers.remove(key);
-                } else {
-                    registers.put(key, r.value().getValue().toString());
-                }
-            });
+        TopicReader.readCommitted(
+                        bootstrap,
+                        names.registers(),
+                        serdes.value(Register.class).deserializer())
+                .forEach(r -> {
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.value() == null) {
+                        registers.remove(key);
+                    } else {
+                        registers.put(key, r.value().getValue().toString());
+                    }
+                });
         Map<String, String> expected = new HashMap<>();
         for (int i = 0; i < events; i++) {
             String subject = "s-" + (i % SUBJECTS);
@@ -178,22 +216,32 @@ final class KillRun {
         }
         expected.forEach((name, value) -> {
             if (!value.equals(registers.get(name))) {
-                problems.add("register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
+                problems.add(
+                        "register " + name + " is " + registers.get(name) + ", a sequential replay gives " + value);
             }
         });
         problems.addAll(Quarantines.of(bootstrap, serdes, names));
-        checkTimeline(bootstrap, names, java.util.stream.IntStream.range(0, events).mapToObj(i -> "k-" + i).toList(), problems);
-        return new Report(names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
+        checkTimeline(
+                bootstrap,
+                names,
+                java.util.stream.IntStream.range(0, events)
+                        .mapToObj(i -> "k-" + i)
+                        .toList(),
+                problems);
+        return new Report(
+                names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
     }
 
     /**
      * The timeline saw every event and its decision exactly once: on the timeline of all systems ({@code *}), as its
      * store's changelog holds it (read_committed: what survives a kill).
      */
-    static void checkTimeline(String bootstrap, TopicNames names, java.util.Collection<String> eventIds, List<String> problems) {
+    static void checkTimeline(
+            String bootstrap, TopicNames names, java.util.Collection<String> eventIds, List<String> problems) {
         String changelog = names.prefix() + "engine-timeline-" + TimelineTopology.TIMELINE_STORE + "-changelog";
         Map<String, Integer> entries = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(bootstrap, changelog, new ByteArrayDeserializer())) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.readCommitted(bootstrap, changelog, new ByteArrayDeserializer())) {
             // a window store's changelog key: the key, then the window's start (8 bytes) and a sequence number (4)
             if (r.key().length == 13 && r.key()[0] == '*' && r.value() != null) {
                 TimelineEntry entry = TimelineEntry.fromJson(r.value());
@@ -204,7 +252,8 @@ final class KillRun {
             for (String kind : List.of("EVENT", "DECISION")) {
                 int n = entries.getOrDefault(kind + " " + id, 0);
                 if (n != 1) {
-                    problems.add("the timeline has " + n + " " + kind.toLowerCase(java.util.Locale.ROOT) + " entries for event " + id);
+                    problems.add("the timeline has " + n + " " + kind.toLowerCase(java.util.Locale.ROOT)
+                            + " entries for event " + id);
                 }
             }
         }

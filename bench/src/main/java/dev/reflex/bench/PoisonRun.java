@@ -42,28 +42,53 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * few lines per bad record, none repeating while nothing arrives).
  */
 final class PoisonRun {
-    record Report(int rounds, int garbage, Map<String, Long> deadLetters, long logLines, long logLinesWhileIdle, int executed,
-                  int threadFailures, List<String> problems) implements FaultReport {
+    record Report(
+            int rounds,
+            int garbage,
+            Map<String, Long> deadLetters,
+            long logLines,
+            long logLinesWhileIdle,
+            int executed,
+            int threadFailures,
+            List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("poison: %d rounds, %,d garbage records on 10 topics; %,d log lines (%d while idle for 5 s); "
-                    + "%d valid events acted on and reported; %d stream thread failures: %s%n    dead letters by topic and reader: %s",
-                rounds, garbage, logLines, logLinesWhileIdle, executed, threadFailures,
-                ok() ? "every following event went through" : problems.size() + " problems: " + problems, deadLetters);
+            return String.format(
+                    "poison: %d rounds, %,d garbage records on 10 topics; %,d log lines (%d while idle for 5 s); "
+                            + "%d valid events acted on and reported; %d stream thread failures: %s%n    dead letters by topic and reader: %s",
+                    rounds,
+                    garbage,
+                    logLines,
+                    logLinesWhileIdle,
+                    executed,
+                    threadFailures,
+                    ok() ? "every following event went through" : problems.size() + " problems: " + problems,
+                    deadLetters);
         }
     }
 
     static List<byte[]> garbage(int knownSchemaId) {
-        byte[] header = ByteBuffer.allocate(5).put((byte) 0).putInt(knownSchemaId).array();
-        byte[] hugeClaim = ByteBuffer.allocate(12).put(header)
-            .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2}).array();
-        return List.of("{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8), new byte[0],
-            new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7e, 1, 2, 3}, header, hugeClaim);
+        byte[] header =
+                ByteBuffer.allocate(5).put((byte) 0).putInt(knownSchemaId).array();
+        byte[] hugeClaim = ByteBuffer.allocate(12)
+                .put(header)
+                .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2})
+                .array();
+        return List.of(
+                "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8),
+                new byte[0],
+                new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7e, 1, 2, 3},
+                header,
+                hugeClaim);
     }
 
     static Report run(FaultCluster cluster, int rounds) throws Exception {
         TopicNames names = cluster.topics("ops");
-        cluster.admin().createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(names.ingest("k8s"), 2, (short) 1))).all().get();
+        cluster.admin()
+                .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(names.ingest("k8s"), 2, (short) 1)))
+                .all()
+                .get();
         BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, """
             id: restart
             when:
@@ -75,10 +100,38 @@ final class PoisonRun {
                 action: restart
             """);
         ReflexSerdes serdes = cluster.serdes();
-        int knownId = ByteBuffer.wrap(serdes.value(DeadLetter.class).serializer().serialize(names.dlq(), dev.reflex.schemas.DeadLetters.of(
-            "t", 0, 0, 0, null, null, null, "probe", "bench", "probe", null, java.time.Instant.EPOCH)), 1, 4).getInt();
-        List<String> topics = List.of(names.rules(), names.registers(), names.registerOps(), names.events(), names.actionResults(),
-            names.actions("ops"), names.rulesLog(), names.ingest("k8s"), names.decisions(), names.correlate());
+        int knownId = ByteBuffer.wrap(
+                        serdes.value(DeadLetter.class)
+                                .serializer()
+                                .serialize(
+                                        names.dlq(),
+                                        dev.reflex.schemas.DeadLetters.of(
+                                                "t",
+                                                0,
+                                                0,
+                                                0,
+                                                null,
+                                                null,
+                                                null,
+                                                "probe",
+                                                "bench",
+                                                "probe",
+                                                null,
+                                                java.time.Instant.EPOCH)),
+                        1,
+                        4)
+                .getInt();
+        List<String> topics = List.of(
+                names.rules(),
+                names.registers(),
+                names.registerOps(),
+                names.events(),
+                names.actionResults(),
+                names.actions("ops"),
+                names.rulesLog(),
+                names.ingest("k8s"),
+                names.decisions(),
+                names.correlate());
         AtomicLong logLines = new AtomicLong();
         AbstractAppender counter = countWarnings(logLines);
         List<String> problems = new ArrayList<>();
@@ -88,19 +141,34 @@ final class PoisonRun {
         int threadFailures = 0;
         Map<String, Object> settings = cluster.engineSettings(names);
         Engine engine = Engine.start(new EngineConfig(settings));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap()),
-                 new ByteArraySerializer(), new ByteArraySerializer());
-             ActorRunner actor = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names, serdes, "ops", names.prefix() + "actor", action -> {
-                 executed.add(action.getEventId());
-                 return Execution.succeeded(1, null, null, "done");
-             }).start();
-             LogActor log = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names.prefix() + "log", names, serdes,
-                 new PrintStream(OutputStream.nullOutputStream())).start()) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        Map.of("bootstrap.servers", cluster.bootstrap()),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer());
+                ActorRunner actor = new ActorRunner(
+                                dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()),
+                                names,
+                                serdes,
+                                "ops",
+                                names.prefix() + "actor",
+                                action -> {
+                                    executed.add(action.getEventId());
+                                    return Execution.succeeded(1, null, null, "done");
+                                })
+                        .start();
+                LogActor log = new LogActor(
+                                dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()),
+                                names.prefix() + "log",
+                                names,
+                                serdes,
+                                new PrintStream(OutputStream.nullOutputStream()))
+                        .start()) {
             engine.awaitRunning(Duration.ofSeconds(60));
             for (int round = 0; round < rounds; round++) {
                 for (String topic : topics) {
                     for (byte[] bad : garbage(knownId)) {
-                        producer.send(new ProducerRecord<>(topic, ("bad-" + round).getBytes(StandardCharsets.UTF_8), bad));
+                        producer.send(
+                                new ProducerRecord<>(topic, ("bad-" + round).getBytes(StandardCharsets.UTF_8), bad));
                         garbage++;
                     }
                 }
@@ -110,12 +178,17 @@ final class PoisonRun {
                     engine.close();
                     engine = Engine.start(new EngineConfig(settings));
                     if (!engine.awaitRunning(Duration.ofSeconds(90))) {
-                        problems.add("the engine did not run again after a restart over the garbage (" + engine.state() + ")");
+                        problems.add("the engine did not run again after a restart over the garbage (" + engine.state()
+                                + ")");
                     }
                 }
                 String id = "valid-" + round;
-                producer.send(BenchCluster.ingestRecord(names.ingest("k8s"), "pod-" + round, ContentTypes.JSON,
-                    ("{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"pod-" + round + "\"}").getBytes(StandardCharsets.UTF_8)));
+                producer.send(BenchCluster.ingestRecord(
+                        names.ingest("k8s"),
+                        "pod-" + round,
+                        ContentTypes.JSON,
+                        ("{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"pod-" + round + "\"}")
+                                .getBytes(StandardCharsets.UTF_8)));
                 producer.flush();
                 if (!reported(cluster, names, serdes, id)) {
                     problems.add(id + " was not acted on and reported within 60 s");
@@ -133,7 +206,10 @@ final class PoisonRun {
             }
         } finally {
             engine.close();
-            ((LoggerContext) LogManager.getContext(false)).getConfiguration().getRootLogger().removeAppender(counter.getName());
+            ((LoggerContext) LogManager.getContext(false))
+                    .getConfiguration()
+                    .getRootLogger()
+                    .removeAppender(counter.getName());
         }
         if (threadFailures > 0) {
             problems.add(threadFailures + " stream thread failures");
@@ -142,13 +218,18 @@ final class PoisonRun {
             problems.add(executed.size() + " executions for " + rounds + " valid events");
         }
         Map<String, Long> letters = new TreeMap<>();
-        for (ConsumerRecord<byte[], DeadLetter> letter : TopicReader.readCommitted(cluster.bootstrap(), names.dlq(),
-                serdes.value(DeadLetter.class).deserializer())) {
-            letters.merge(letter.value().getTopic().substring(names.prefix().length()) + " by " + letter.value().getReader(), 1L, Long::sum);
+        for (ConsumerRecord<byte[], DeadLetter> letter : TopicReader.readCommitted(
+                cluster.bootstrap(), names.dlq(), serdes.value(DeadLetter.class).deserializer())) {
+            letters.merge(
+                    letter.value().getTopic().substring(names.prefix().length()) + " by "
+                            + letter.value().getReader(),
+                    1L,
+                    Long::sum);
         }
         long perTopic = (long) rounds * garbage(knownId).size();
         // the stream threads' topics: exactly once each, also across the restart
-        for (String topic : List.of(names.registerOps(), names.events(), names.actionResults(), names.ingest("k8s"), names.correlate())) {
+        for (String topic : List.of(
+                names.registerOps(), names.events(), names.actionResults(), names.ingest("k8s"), names.correlate())) {
             long found = deadLetters(letters, names, topic);
             if (found != perTopic) {
                 problems.add(found + " dead letters from " + topic + " for " + perTopic + " bad records");
@@ -162,30 +243,42 @@ final class PoisonRun {
         }
         for (String reader : List.of("actor ops", "log actor")) {
             if (letters.getOrDefault("actions.ops by " + reader, 0L) != perTopic) {
-                problems.add(letters.getOrDefault("actions.ops by " + reader, 0L) + " dead letters by the " + reader + " for " + perTopic);
+                problems.add(letters.getOrDefault("actions.ops by " + reader, 0L) + " dead letters by the " + reader
+                        + " for " + perTopic);
             }
         }
-        // per bad record: one line for each reader that meets it, more for records the global stores read again at the restart
+        // per bad record: one line for each reader that meets it, more for records the global stores read again at the
+        // restart
         if (logLines.get() > 4L * garbage + 200) {
             problems.add(logLines.get() + " log lines for " + garbage + " garbage records");
         }
-        return new Report(rounds, garbage, letters, logLines.get(), idleLines, executed.size(), threadFailures, problems);
+        return new Report(
+                rounds, garbage, letters, logLines.get(), idleLines, executed.size(), threadFailures, problems);
     }
 
     private static long deadLetters(Map<String, Long> letters, TopicNames names, String topic) {
         String prefix = topic.substring(names.prefix().length()) + " by engine";
-        return letters.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToLong(Map.Entry::getValue).sum();
+        return letters.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .mapToLong(Map.Entry::getValue)
+                .sum();
     }
 
-    private static boolean reported(FaultCluster cluster, TopicNames names, ReflexSerdes serdes, String eventId) throws Exception {
-        org.apache.kafka.common.serialization.Deserializer<ActionResult> results = serdes.value(ActionResult.class).deserializer();
+    private static boolean reported(FaultCluster cluster, TopicNames names, ReflexSerdes serdes, String eventId)
+            throws Exception {
+        org.apache.kafka.common.serialization.Deserializer<ActionResult> results =
+                serdes.value(ActionResult.class).deserializer();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(cluster.bootstrap(), names.actionResults(),
+            for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(
+                    cluster.bootstrap(),
+                    names.actionResults(),
                     org.apache.kafka.common.serialization.Serdes.ByteArray().deserializer())) {
                 try {
                     ActionResult result = results.deserialize(r.topic(), r.value());
-                    if (result != null && result.getEventId().equals(eventId) && result.getStatus() == ActionStatus.SUCCEEDED) {
+                    if (result != null
+                            && result.getEventId().equals(eventId)
+                            && result.getStatus() == ActionStatus.SUCCEEDED) {
                         return true;
                     }
                 } catch (org.apache.kafka.common.errors.SerializationException e) {

@@ -20,6 +20,8 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import dev.reflex.engine.Engine;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
@@ -27,8 +29,6 @@ import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
 
 /**
  * The schema registry goes away while the engine runs and records arrive that need it: Avro RawEvents written with a
@@ -36,12 +36,19 @@ import dev.reflex.engine.EngineConfig;
  * and all of them processed once the registry is back.
  */
 final class RegistryOutageRun {
-    record Report(int events, Duration outage, int deadLetters, int threadFailures, List<String> problems) implements FaultReport {
+    record Report(int events, Duration outage, int deadLetters, int threadFailures, List<String> problems)
+            implements FaultReport {
         @Override
         public String toString() {
-            return String.format("registry outage: %,d events across a %d s outage, %d dead letters, %d stream thread failures (retried): %s",
-                events, outage.toSeconds(), deadLetters, threadFailures, ok() ? "no loss, nothing dead-lettered"
-                    : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
+            return String.format(
+                    "registry outage: %,d events across a %d s outage, %d dead letters, %d stream thread failures (retried): %s",
+                    events,
+                    outage.toSeconds(),
+                    deadLetters,
+                    threadFailures,
+                    ok()
+                            ? "no loss, nothing dead-lettered"
+                            : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
         }
     }
 
@@ -59,44 +66,63 @@ final class RegistryOutageRun {
                 action: note
             """);
         ReflexSerdes serdes = cluster.serdes();
-        // a newer version of RawEvent (one more optional field), registered before the outage and never seen by the engine
-        Schema evolved = new Schema.Parser().parse(RawEvent.getClassSchema().toString().replaceFirst("\"fields\"\\s*:\\s*\\[",
-            "\"fields\":[{\"name\":\"relay\",\"type\":[\"null\",\"string\"],\"default\":null},"));
+        // a newer version of RawEvent (one more optional field), registered before the outage and never seen by the
+        // engine
+        Schema evolved = new Schema.Parser()
+                .parse(RawEvent.getClassSchema()
+                        .toString()
+                        .replaceFirst(
+                                "\"fields\"\\s*:\\s*\\[",
+                                "\"fields\":[{\"name\":\"relay\",\"type\":[\"null\",\"string\"],\"default\":null},"));
         int evolvedId = new SchemaRegistryClient(cluster.registryUrl()).register(ingest + "-value", evolved);
         Map<String, Object> settings = cluster.engineSettings(names);
         List<String> problems = new ArrayList<>();
         Set<String> expected = new HashSet<>();
         try (Engine engine = Engine.start(new EngineConfig(settings));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
-                 new ByteArraySerializer(), new ByteArraySerializer())) {
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all"),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             int warm = Math.max(1, events / 10);
             for (int i = 0; i < warm; i++) {
                 expected.add(json(producer, ingest, "warm-" + i));
             }
             producer.flush();
-            BenchCluster.awaitConsumed(cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events()), Duration.ofMinutes(2));
+            BenchCluster.awaitConsumed(
+                    cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events()), Duration.ofMinutes(2));
             System.err.println("  registry stopped");
             cluster.stopRegistry();
             long down = System.nanoTime();
             for (int i = 0; i < events; i++) {
-                expected.add(i % 2 == 0 ? json(producer, ingest, "json-" + i) : avro(producer, ingest, evolved, evolvedId, "avro-" + i));
+                expected.add(
+                        i % 2 == 0
+                                ? json(producer, ingest, "json-" + i)
+                                : avro(producer, ingest, evolved, evolvedId, "avro-" + i));
             }
             producer.flush();
             Thread.sleep(Math.max(0, outage.toMillis() - (System.nanoTime() - down) / 1_000_000));
             cluster.startRegistry();
             System.err.println("  registry started again");
-            BenchCluster.awaitConsumed(cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events()), Duration.ofMinutes(3));
+            BenchCluster.awaitConsumed(
+                    cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events()), Duration.ofMinutes(3));
             // a stream thread that failed during the outage was replaced: the group may still be settling
             if (!engine.awaitRunning(Duration.ofSeconds(60))) {
                 problems.add("the engine is " + engine.state() + ", not RUNNING, a minute after catching up");
             }
-            int deadLetters = TopicReader.readCommitted(cluster.bootstrap(), names.dlq(), serdes.value(DeadLetter.class).deserializer()).size();
+            int deadLetters = TopicReader.readCommitted(
+                            cluster.bootstrap(),
+                            names.dlq(),
+                            serdes.value(DeadLetter.class).deserializer())
+                    .size();
             if (deadLetters > 0) {
                 problems.add(deadLetters + " records were dead-lettered");
             }
             Map<String, Integer> decided = new HashMap<>();
-            TopicReader.readCommitted(cluster.bootstrap(), names.decisions(), serdes.value(Decision.class).deserializer())
-                .forEach(d -> decided.merge(d.value().getEventId().toString(), 1, Integer::sum));
+            TopicReader.readCommitted(
+                            cluster.bootstrap(),
+                            names.decisions(),
+                            serdes.value(Decision.class).deserializer())
+                    .forEach(d -> decided.merge(d.value().getEventId().toString(), 1, Integer::sum));
             for (String id : expected) {
                 if (decided.getOrDefault(id, 0) != 1) {
                     problems.add("event " + id + " has " + decided.getOrDefault(id, 0) + " decisions");
@@ -107,16 +133,25 @@ final class RegistryOutageRun {
     }
 
     private static String json(KafkaProducer<byte[], byte[]> producer, String topic, String id) {
-        send(producer, topic, ContentTypes.JSON, ("{\"id\":\"" + id + "\",\"type\":\"tick\",\"subject\":\"s\"}").getBytes(StandardCharsets.UTF_8));
+        send(
+                producer,
+                topic,
+                ContentTypes.JSON,
+                ("{\"id\":\"" + id + "\",\"type\":\"tick\",\"subject\":\"s\"}").getBytes(StandardCharsets.UTF_8));
         return id;
     }
 
-    private static String avro(KafkaProducer<byte[], byte[]> producer, String topic, Schema schema, int schemaId, String id) throws Exception {
+    private static String avro(
+            KafkaProducer<byte[], byte[]> producer, String topic, Schema schema, int schemaId, String id)
+            throws Exception {
         GenericRecord raw = new GenericData.Record(schema);
         raw.put("source", "outage");
         raw.put("contentType", ContentTypes.JSON);
         raw.put("headers", Map.of());
-        raw.put("body", ByteBuffer.wrap(("{\"id\":\"" + id + "\",\"type\":\"tick\",\"subject\":\"s\"}").getBytes(StandardCharsets.UTF_8)));
+        raw.put(
+                "body",
+                ByteBuffer.wrap(("{\"id\":\"" + id + "\",\"type\":\"tick\",\"subject\":\"s\"}")
+                        .getBytes(StandardCharsets.UTF_8)));
         raw.put("relay", "outage-run");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0);

@@ -53,11 +53,16 @@ public class RuleMatchingBenchmark {
         int types = Math.max(1, rules / MATCHES_PER_EVENT);
         StringBuilder yaml = new StringBuilder();
         for (int i = 0; i < rules; i++) {
-            yaml.append("id: rule-").append(i).append('\n')
-                .append("when:\n  source: monitoring\n  type: type-").append(i / MATCHES_PER_EVENT).append('\n')
-                .append("  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\n")
-                .append("then:\n  - system: ops\n    action: scale-out\n    params: {host: \"${event.subject}\", cpu: \"${event.data.cpu}\"}\n")
-                .append("---\n");
+            yaml.append("id: rule-")
+                    .append(i)
+                    .append('\n')
+                    .append("when:\n  source: monitoring\n  type: type-")
+                    .append(i / MATCHES_PER_EVENT)
+                    .append('\n')
+                    .append("  condition: event.data.cpu > 90 && registers['freeze'] != 'on'\n")
+                    .append(
+                            "then:\n  - system: ops\n    action: scale-out\n    params: {host: \"${event.subject}\", cpu: \"${event.data.cpu}\"}\n")
+                    .append("---\n");
         }
         RuleFiles.Loaded loaded = RuleFiles.parse("bench.yaml", yaml.toString());
         if (!loaded.ok()) {
@@ -67,12 +72,19 @@ public class RuleMatchingBenchmark {
         index = book.index();
         events = new ArrayList<>();
         for (int i = 0; i < 1024; i++) {
-            events.add(Event.newBuilder().setId("e-" + i).setSource("monitoring").setType("type-" + (i % types))
-                .setSubject("web-" + i).setTime(Instant.EPOCH).setData("{\"cpu\":97,\"host\":\"web-" + i + "\"}").build());
+            events.add(Event.newBuilder()
+                    .setId("e-" + i)
+                    .setSource("monitoring")
+                    .setType("type-" + (i % types))
+                    .setSubject("web-" + i)
+                    .setTime(Instant.EPOCH)
+                    .setData("{\"cpu\":97,\"host\":\"web-" + i + "\"}")
+                    .build());
         }
         Evaluation check = Evaluator.evaluate(events.get(0), index, name -> null, Instant.EPOCH);
         if (check.actions().size() != Math.min(rules, MATCHES_PER_EVENT)) {
-            throw new IllegalStateException("expected " + MATCHES_PER_EVENT + " matches per event, got " + check.actions().size());
+            throw new IllegalStateException("expected " + MATCHES_PER_EVENT + " matches per event, got "
+                    + check.actions().size());
         }
     }
 

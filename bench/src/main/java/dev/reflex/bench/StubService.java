@@ -37,7 +37,8 @@ final class StubService implements AutoCloseable {
                 calls.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             }
             String path = exchange.getRequestURI().getPath();
-            int[] reply = answer.statusAndDelay(path, paths.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet());
+            int[] reply = answer.statusAndDelay(
+                    path, paths.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet());
             try {
                 Thread.sleep(reply[1]);
             } catch (InterruptedException e) {

@@ -46,11 +46,20 @@ public final class TimelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long DAY = 24 * 3_600_000L;
     private static final int SERVICES = 20;
-    private static final String[] TYPES = {"cpu.high", "disk.full", "deploy.done", "alert.firing", "alert.resolved", "latency.high",
-        "error.spike", "pod.oom", "backup.done", "cert.expiring"};
+    private static final String[] TYPES = {
+        "cpu.high",
+        "disk.full",
+        "deploy.done",
+        "alert.firing",
+        "alert.resolved",
+        "latency.high",
+        "error.spike",
+        "pod.oom",
+        "backup.done",
+        "cert.expiring"
+    };
 
-    private TimelineBench() {
-    }
+    private TimelineBench() {}
 
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -58,7 +67,7 @@ public final class TimelineBench {
         int queries = quick ? 100 : 300;
         try (BenchCluster cluster = BenchCluster.start()) {
             TopicNames names = cluster.engineTopics("id: page-on-db-down\nwhen: {source: bench, type: db.down}\nthen:\n"
-                + "  - {system: ops, action: page}\n");
+                    + "  - {system: ops, action: page}\n");
             ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
             publishCatalog(cluster.bootstrap(), names, serdes);
             long now = System.currentTimeMillis();
@@ -76,8 +85,14 @@ public final class TimelineBench {
                 System.err.println("the engine decides every event; the timeline records events and decisions...");
                 cluster.awaitConsumed(engineGroup, List.of(names.events()));
                 double engineSeconds = (System.nanoTime() - start) / 1e9;
-                cluster.awaitConsumed(timelineGroup, List.of(names.events(), names.decisions(), names.flows(), names.rulesLog(),
-                    timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition"));
+                cluster.awaitConsumed(
+                        timelineGroup,
+                        List.of(
+                                names.events(),
+                                names.decisions(),
+                                names.flows(),
+                                names.rulesLog(),
+                                timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition"));
                 double timelineSeconds = (System.nanoTime() - start) / 1e9;
                 String api = "http://127.0.0.1:" + port;
                 HttpClient http = HttpClient.newHttpClient();
@@ -86,25 +101,51 @@ public final class TimelineBench {
                 List<String> rows = new ArrayList<>();
                 for (String system : List.of("svc-7", "team-1", "db", "*")) {
                     for (int limit : List.of(1_000, 10_000)) {
-                        rows.add(row(http, api + "/api/timeline/" + (system.equals("*") ? "%2A" : system) + "?from=" + from + "&to=" + to
-                            + "&limit=" + limit, system, "limit " + limit, queries));
+                        rows.add(row(
+                                http,
+                                api + "/api/timeline/" + (system.equals("*") ? "%2A" : system) + "?from=" + from
+                                        + "&to=" + to + "&limit=" + limit,
+                                system,
+                                "limit " + limit,
+                                queries));
                     }
                 }
-                rows.add(row(http, api + "/api/timeline/team-1?from=" + from + "&to=" + to + "&limit=1000&q=host-7", "team-1",
-                    "search 'host-7', limit 1000", queries));
-                rows.add(row(http, api + "/api/timeline/db/before?type=cpu.high&subject=db-3", "db", "has this happened before (30 days)",
-                    queries));
-                rows.add(row(http, api + "/api/systems", "all 26", "the tree with each system's state now (the UI's every 15 s)",
-                    Math.max(20, queries / 10)));
-                System.out.printf("%n%,d events over 7 days, each with its decision: the engine decided them in %.0f s, the timeline"
-                    + " had recorded them all %.0f s after the start (%,.0f events/s with their decisions).%n", events, engineSeconds,
-                    timelineSeconds, events / timelineSeconds);
-                System.out.printf("Timeline state on disk: %,.0f MB (%s).%n%n", bytes(Path.of(settings.get(EngineConfig.STATE_DIR_CONFIG)
-                    .toString()).resolve(timelineGroup)) / 1e6, "RocksDB, every entry once per system it is on");
-                System.out.println("| system | query over the last 24 hours | entries returned | p50 ms | p99 ms | max ms |");
+                rows.add(row(
+                        http,
+                        api + "/api/timeline/team-1?from=" + from + "&to=" + to + "&limit=1000&q=host-7",
+                        "team-1",
+                        "search 'host-7', limit 1000",
+                        queries));
+                rows.add(row(
+                        http,
+                        api + "/api/timeline/db/before?type=cpu.high&subject=db-3",
+                        "db",
+                        "has this happened before (30 days)",
+                        queries));
+                rows.add(row(
+                        http,
+                        api + "/api/systems",
+                        "all 26",
+                        "the tree with each system's state now (the UI's every 15 s)",
+                        Math.max(20, queries / 10)));
+                System.out.printf(
+                        "%n%,d events over 7 days, each with its decision: the engine decided them in %.0f s, the timeline"
+                                + " had recorded them all %.0f s after the start (%,.0f events/s with their decisions).%n",
+                        events, engineSeconds, timelineSeconds, events / timelineSeconds);
+                System.out.printf(
+                        "Timeline state on disk: %,.0f MB (%s).%n%n",
+                        bytes(Path.of(settings.get(EngineConfig.STATE_DIR_CONFIG)
+                                                .toString())
+                                        .resolve(timelineGroup))
+                                / 1e6,
+                        "RocksDB, every entry once per system it is on");
+                System.out.println(
+                        "| system | query over the last 24 hours | entries returned | p50 ms | p99 ms | max ms |");
                 System.out.println("|---|---|---|---|---|---|");
                 rows.forEach(System.out::println);
-                System.out.printf("%nHTTP GET on the engine's API (JSON), %d times each after 20 warm-up requests, one at a time.%n", queries);
+                System.out.printf(
+                        "%nHTTP GET on the engine's API (JSON), %d times each after 20 warm-up requests, one at a time.%n",
+                        queries);
             }
         }
     }
@@ -114,8 +155,11 @@ public final class TimelineBench {
         long[] ms = new long[n];
         for (int i = -20; i < n; i++) {
             long t = System.nanoTime();
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(60))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             long took = System.nanoTime() - t;
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
@@ -125,24 +169,44 @@ public final class TimelineBench {
             }
             if (i == 0) {
                 JsonNode body = JSON.readTree(response.body());
-                returned = body.has("entries") ? body.path("entries").size() : body.has("systems") ? body.path("systems").size()
-                    : body.path("occurrences").size();
+                returned = body.has("entries")
+                        ? body.path("entries").size()
+                        : body.has("systems")
+                                ? body.path("systems").size()
+                                : body.path("occurrences").size();
             }
         }
         Arrays.sort(ms);
-        return String.format("| %s | %s | %,d | %.1f | %.1f | %.1f |", system, what, returned, ms[n / 2] / 1e6,
-            ms[(int) Math.ceil(n * 0.99) - 1] / 1e6, ms[n - 1] / 1e6);
+        return String.format(
+                "| %s | %s | %,d | %.1f | %.1f | %.1f |",
+                system, what, returned, ms[n / 2] / 1e6, ms[(int) Math.ceil(n * 0.99) - 1] / 1e6, ms[n - 1] / 1e6);
     }
 
     /** team-0..3 each include 5 services; db, which team-0 and team-1 share, matches subjects db-*. */
     private static void publishCatalog(String bootstrap, TopicNames names, ReflexSerdes serdes) {
-        try (KafkaProducer<String, SystemDef> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(SystemDef.class).serializer())) {
+        try (KafkaProducer<String, SystemDef> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                serdes.value(SystemDef.class).serializer())) {
             for (int s = 0; s < SERVICES; s++) {
-                send(producer, names, system("svc-" + s, List.of(), List.of(SystemMatch.newBuilder().setSource("bench")
-                    .setSubject("svc-" + s + "-*").build())));
+                send(
+                        producer,
+                        names,
+                        system(
+                                "svc-" + s,
+                                List.of(),
+                                List.of(SystemMatch.newBuilder()
+                                        .setSource("bench")
+                                        .setSubject("svc-" + s + "-*")
+                                        .build())));
             }
-            send(producer, names, system("db", List.of(), List.of(SystemMatch.newBuilder().setSubject("db-*").build())));
+            send(
+                    producer,
+                    names,
+                    system(
+                            "db",
+                            List.of(),
+                            List.of(SystemMatch.newBuilder().setSubject("db-*").build())));
             for (int t = 0; t < 4; t++) {
                 List<String> includes = new ArrayList<>();
                 for (int s = t * 5; s < t * 5 + 5; s++) {
@@ -158,7 +222,13 @@ public final class TimelineBench {
     }
 
     private static SystemDef system(String name, List<String> includes, List<SystemMatch> match) {
-        return SystemDef.newBuilder().setName(name).setVersion("v1").setIncludes(includes).setMatch(match).setMask(List.of("token")).build();
+        return SystemDef.newBuilder()
+                .setName(name)
+                .setVersion("v1")
+                .setIncludes(includes)
+                .setMatch(match)
+                .setMask(List.of("token"))
+                .build();
     }
 
     private static void send(KafkaProducer<String, SystemDef> producer, TopicNames names, SystemDef system) {
@@ -167,16 +237,24 @@ public final class TimelineBench {
 
     /** Events spread evenly over the 7 days before {@code now}; one in 20 about a database host, the rest about services. */
     private static void publishEvents(String bootstrap, TopicNames names, ReflexSerdes serdes, int n, long now) {
-        try (KafkaProducer<String, Event> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "linger.ms", 20,
-                "batch.size", 262_144), new StringSerializer(), serdes.value(Event.class).serializer())) {
+        try (KafkaProducer<String, Event> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap, "linger.ms", 20, "batch.size", 262_144),
+                new StringSerializer(),
+                serdes.value(Event.class).serializer())) {
             long span = 7 * DAY;
             for (int i = 0; i < n; i++) {
                 long at = now - span + (span * i) / n;
                 String subject = i % 20 == 0 ? "db-" + (i % 7) : "svc-" + (i % SERVICES) + "-host-" + (i % 50);
-                Event event = Event.newBuilder().setId("t-" + i).setSource("bench").setType(TYPES[i % TYPES.length]).setSubject(subject)
-                    .setTime(Instant.ofEpochMilli(at)).setSeverity(i % 3 == 0 ? "warning" : "info")
-                    .setData("{\"summary\":\"" + TYPES[i % TYPES.length] + " on " + subject + "\",\"value\":" + (i % 100)
-                        + ",\"token\":\"secret-" + i + "\",\"region\":\"eu-west-1\"}").build();
+                Event event = Event.newBuilder()
+                        .setId("t-" + i)
+                        .setSource("bench")
+                        .setType(TYPES[i % TYPES.length])
+                        .setSubject(subject)
+                        .setTime(Instant.ofEpochMilli(at))
+                        .setSeverity(i % 3 == 0 ? "warning" : "info")
+                        .setData("{\"summary\":\"" + TYPES[i % TYPES.length] + " on " + subject + "\",\"value\":"
+                                + (i % 100) + ",\"token\":\"secret-" + i + "\",\"region\":\"eu-west-1\"}")
+                        .build();
                 producer.send(new ProducerRecord<>(names.events(), null, at, subject, event));
             }
             producer.flush();
@@ -188,7 +266,9 @@ public final class TimelineBench {
             return 0;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 }

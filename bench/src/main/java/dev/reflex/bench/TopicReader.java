@@ -13,14 +13,22 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /** Reads a whole topic as a read_committed consumer sees it, from the beginning to its last stable offsets. */
 final class TopicReader {
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
     static <V> List<ConsumerRecord<byte[], V>> readCommitted(String bootstrap, String topic, Deserializer<V> values) {
-        try (KafkaConsumer<byte[], V> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                "isolation.level", "read_committed", "max.partition.fetch.bytes", 4 * 1024 * 1024), new ByteArrayDeserializer(), values)) {
+        try (KafkaConsumer<byte[], V> consumer = new KafkaConsumer<>(
+                Map.of(
+                        "bootstrap.servers",
+                        bootstrap,
+                        "isolation.level",
+                        "read_committed",
+                        "max.partition.fetch.bytes",
+                        4 * 1024 * 1024),
+                new ByteArrayDeserializer(),
+                values)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);

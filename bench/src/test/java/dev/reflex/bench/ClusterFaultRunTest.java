@@ -20,19 +20,27 @@ import dev.reflex.embedded.testing.Docker;
 @Tag("docker")
 class ClusterFaultRunTest {
     @Test
-    void onThreeBrokersAnEngineCutOffWhileTheOtherTakesOverIsFencedAndNothingIsLostDuplicatedOrHurried() throws Exception {
+    void onThreeBrokersAnEngineCutOffWhileTheOtherTakesOverIsFencedAndNothingIsLostDuplicatedOrHurried()
+            throws Exception {
         Docker.requireOrSkip();
         // an event the checker is told was acknowledged, though it was never sent: it must be the one loss found
-        ClusterLoad.Posted never = new ClusterLoad.Posted("t-never-sent", "tick", "s-0", 0, 202, System.currentTimeMillis());
-        ClusterCheck.Report report = ClusterFaultRun.run(List.of(Fault.ENGINE_CUT_OFF), Duration.ZERO, 1L, List.of(never));
+        ClusterLoad.Posted never =
+                new ClusterLoad.Posted("t-never-sent", "tick", "s-0", 0, 202, System.currentTimeMillis());
+        ClusterCheck.Report report =
+                ClusterFaultRun.run(List.of(Fault.ENGINE_CUT_OFF), Duration.ZERO, 1L, List.of(never));
         System.out.println(report);
-        assertThat(report.problems()).as(report.toString()).containsExactly("acknowledged event t-never-sent was never decided");
+        assertThat(report.problems())
+                .as(report.toString())
+                .containsExactly("acknowledged event t-never-sent was never decided");
         assertThat(report.lost()).isEqualTo(1);
         assertThat(report.duplicated()).isZero();
         assertThat(report.early()).isZero();
         assertThat(report.injected()).isEqualTo(1);
-        // the load went on through both faults (how much depends on how busy the machine is: it posts one event at a time)
-        assertThat(report.faults()).hasSize(1).allSatisfy(line -> assertThat(line.events()).isPositive().isEqualTo(line.decided()));
+        // the load went on through both faults (how much depends on how busy the machine is: it posts one event at a
+        // time)
+        assertThat(report.faults())
+                .hasSize(1)
+                .allSatisfy(line -> assertThat(line.events()).isPositive().isEqualTo(line.decided()));
         assertThat(report.deadlines()).isPositive();
     }
 }

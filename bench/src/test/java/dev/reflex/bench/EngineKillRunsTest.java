@@ -43,10 +43,19 @@ class EngineKillRunsTest {
         assertThat(report.actionsChecked()).isEqualTo(500);
 
         // the checker notices a missing event: ask it about one more event than was sent
-        KillRun.Report altered = KillRun.check(cluster.bootstrap(), cluster.serdes(), new TopicNames(report.topicPrefix()), 1_001, 0,
-            new ArrayList<>());
-        assertThat(altered.problems()).contains("event k-1000 has 0 decisions", "event k-1000 should have fired and did not",
-            "the timeline has 0 event entries for event k-1000", "the timeline has 0 decision entries for event k-1000");
+        KillRun.Report altered = KillRun.check(
+                cluster.bootstrap(),
+                cluster.serdes(),
+                new TopicNames(report.topicPrefix()),
+                1_001,
+                0,
+                new ArrayList<>());
+        assertThat(altered.problems())
+                .contains(
+                        "event k-1000 has 0 decisions",
+                        "event k-1000 should have fired and did not",
+                        "the timeline has 0 event entries for event k-1000",
+                        "the timeline has 0 decision entries for event k-1000");
     }
 
     @Test
@@ -59,9 +68,10 @@ class EngineKillRunsTest {
 
     @ParameterizedTest
     @EnumSource(LateInputRun.Fault.class)
-    void noDeadlineFiresBeforeAnEventThatReachedKafkaInTimeWhateverKeptTheEngineFromReadingIt(LateInputRun.Fault fault) throws Exception {
-        LateInputRun.Report report = LateInputRun.run(cluster, fault, 20, Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : 10),
-            400_000, false);
+    void noDeadlineFiresBeforeAnEventThatReachedKafkaInTimeWhateverKeptTheEngineFromReadingIt(LateInputRun.Fault fault)
+            throws Exception {
+        LateInputRun.Report report = LateInputRun.run(
+                cluster, fault, 20, Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : 10), 400_000, false);
         System.out.println(report);
         assertThat(report.problems()).as(report.toString()).isEmpty();
         assertThat(report.early()).isZero();

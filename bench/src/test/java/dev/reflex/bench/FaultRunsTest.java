@@ -56,9 +56,13 @@ class FaultRunsTest {
         assertThat(report.problems()).isEmpty();
         assertThat(report.deadLetters()).isEqualTo(400);
         assertThat(report.threadFailures()).isZero();
-        assertThat(report.reasons().values()).anyMatch(r -> r.contains("limit")).anyMatch(r -> r.contains("UTF-8"))
-            .anyMatch(r -> r.contains("does not know")).anyMatch(r -> r.contains("'id' is missing"))
-            .anyMatch(r -> r.contains("RFC 3339")).anyMatch(r -> r.contains("extension name"));
+        assertThat(report.reasons().values())
+                .anyMatch(r -> r.contains("limit"))
+                .anyMatch(r -> r.contains("UTF-8"))
+                .anyMatch(r -> r.contains("does not know"))
+                .anyMatch(r -> r.contains("'id' is missing"))
+                .anyMatch(r -> r.contains("RFC 3339"))
+                .anyMatch(r -> r.contains("extension name"));
     }
 
     @Test
@@ -74,7 +78,9 @@ class FaultRunsTest {
     void hostileHttpGetsClearRefusalsAndLosesNoAcceptedEvent() throws Exception {
         HostileHttpRun.Report report = HostileHttpRun.run(cluster, 500, 50, 100);
         assertThat(report.problems()).isEmpty();
-        assertThat(report.answers()).containsEntry("200 MB chunked", "413").containsEntry("wrong signature", "401")
-            .containsEntry("text/plain", "415");
+        assertThat(report.answers())
+                .containsEntry("200 MB chunked", "413")
+                .containsEntry("wrong signature", "401")
+                .containsEntry("text/plain", "415");
     }
 }

@@ -33,18 +33,22 @@ class LongFaultRunsTest {
     /** That the late-input checker finds what it looks for (in the default build only while the suite's time allows). */
     @Test
     void withDeadlinesByTheWallClockAloneTheSameRunFindsDeadlinesThatBeatTheirAnswers() throws Exception {
-        LateInputRun.Report report = LateInputRun.run(cluster, LateInputRun.Fault.KILL, 20, Duration.ofSeconds(10), 0, true);
+        LateInputRun.Report report =
+                LateInputRun.run(cluster, LateInputRun.Fault.KILL, 20, Duration.ofSeconds(10), 0, true);
         System.out.println(report);
-        // which deadlines beat their answers is a race between the timer and three hops of input after the restart; many do
+        // which deadlines beat their answers is a race between the timer and three hops of input after the restart;
+        // many do
         assertThat(report.early()).isPositive();
         assertThat(report.problems()).anySatisfy(p -> assertThat(p).containsPattern("^(f|u|d)-\\d+ .*"));
     }
 
     @TestFactory
     Iterable<DynamicTest> everyQuickRunFindsNoLossDuplicateOrCrash() {
-        return FaultRuns.RUNS.entrySet().stream().map((Map.Entry<String, FaultRuns.Run> run) -> DynamicTest.dynamicTest(run.getKey(), () -> {
-            FaultReport report = run.getValue().run(cluster, true);
-            assertThat(report.ok()).as(report.toString()).isTrue();
-        })).toList();
+        return FaultRuns.RUNS.entrySet().stream()
+                .map((Map.Entry<String, FaultRuns.Run> run) -> DynamicTest.dynamicTest(run.getKey(), () -> {
+                    FaultReport report = run.getValue().run(cluster, true);
+                    assertThat(report.ok()).as(report.toString()).isTrue();
+                }))
+                .toList();
     }
 }

@@ -24,19 +24,28 @@ import dev.reflex.actors.shell.ShellExecutor;
 import dev.reflex.admin.AdminServer;
 import dev.reflex.schemas.TopicNames;
 
-@Command(name = "act", mixinStandardHelpOptions = true,
-    description = {"Run an actor: consume reflex.actions.<system>, do the work, report results to reflex.action-results.",
-        "KIND is http (params url, method, body, header.<Name>, credential; credentials configured as credential.<name>.*)",
-        "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>),",
-        "or log (prints each action and reports it done).",
-        "Start more with the same --system to share the work.",
-        "--set consumer.NAME=VALUE passes a Kafka consumer setting to the action consumer (e.g. consumer.session.timeout.ms=10000)."})
+@Command(
+        name = "act",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run an actor: consume reflex.actions.<system>, do the work, report results to reflex.action-results.",
+            "KIND is http (params url, method, body, header.<Name>, credential; credentials configured as credential.<name>.*)",
+            "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>),",
+            "or log (prints each action and reports it done).",
+            "Start more with the same --system to share the work.",
+            "--set consumer.NAME=VALUE passes a Kafka consumer setting to the action consumer (e.g. consumer.session.timeout.ms=10000)."
+        })
 final class ActCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KIND", description = "The kind of actor: http, shell or log.")
     String kind;
 
-    @Option(names = "--system", required = true, split = ",", paramLabel = "NAME",
-        description = "The system whose actions to do; several as a,b,c (or repeated), each with its own consumer group.")
+    @Option(
+            names = "--system",
+            required = true,
+            split = ",",
+            paramLabel = "NAME",
+            description =
+                    "The system whose actions to do; several as a,b,c (or repeated), each with its own consumer group.")
     List<String> systems;
 
     @Option(names = "--group-id", paramLabel = "ID", description = "Consumer group (default: reflex-actor-<system>).")
@@ -56,14 +65,21 @@ final class ActCommand implements Callable<Integer> {
             }
         }
         if (groupId != null && systems.size() > 1) {
-            throw new Settings.SettingsException("--group-id is for one --system; with several, each uses reflex-actor-<system>");
+            throw new Settings.SettingsException(
+                    "--group-id is for one --system; with several, each uses reflex-actor-<system>");
         }
         Executor executor = switch (kind) {
-            case "http" -> new HttpExecutor(new HttpActorConfig(
-                Settings.resolve(HttpActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)), System.getenv()));
-            case "shell" -> new ShellExecutor(Settings.resolve(ShellActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)));
+            case "http" ->
+                new HttpExecutor(new HttpActorConfig(
+                        Settings.resolve(
+                                HttpActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)),
+                        System.getenv()));
+            case "shell" ->
+                new ShellExecutor(Settings.resolve(
+                        ShellActorConfig.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)));
             case "log" -> new LogExecutor(System.out);
-            default -> throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
+            default ->
+                throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };
         try (Admin admin = ConnectionOptions.admin(connection.kafka(process))) {
             // fails here, in one line, when Kafka is unreachable
@@ -71,34 +87,53 @@ final class ActCommand implements Callable<Integer> {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<ActorRunner> runners = new ArrayList<>();
         for (String system : systems) {
-            runners.add(new ActorRunner(connection.kafka(process), connection.names(), connection.serdes(), system,
-                groupId != null ? groupId : "reflex-actor-" + system, executor, metrics,
-                ActorSettings.consumer(Settings.pairs(process.sets))).start());
+            runners.add(new ActorRunner(
+                            connection.kafka(process),
+                            connection.names(),
+                            connection.serdes(),
+                            system,
+                            groupId != null ? groupId : "reflex-actor-" + system,
+                            executor,
+                            metrics,
+                            ActorSettings.consumer(Settings.pairs(process.sets)))
+                    .start());
         }
-        AdminServer admin = AdminServer.start(process.adminHost, process.adminPort, "--admin-port", metrics,
-            () -> runners.stream().allMatch(ActorRunner::isRunning));
+        AdminServer admin = AdminServer.start(
+                process.adminHost,
+                process.adminPort,
+                "--admin-port",
+                metrics,
+                () -> runners.stream().allMatch(ActorRunner::isRunning));
         System.out.println(kind + " actor for " + String.join(", ", systems) + " running; health and metrics on http://"
-            + process.adminHost + ":" + admin.port());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            runners.forEach(ActorRunner::close);
-            admin.close();
-        }, "actor-stop"));
+                + process.adminHost + ":" + admin.port());
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            runners.forEach(ActorRunner::close);
+                            admin.close();
+                        },
+                        "actor-stop"));
         // the process ends when any of its actors stops: closed on shutdown, or failed and to be restarted
         java.util.concurrent.CountDownLatch anyStopped = new java.util.concurrent.CountDownLatch(1);
         for (ActorRunner runner : runners) {
-            Thread watch = new Thread(() -> {
-                try {
-                    runner.awaitStopped();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                anyStopped.countDown();
-            }, "actor-watch");
+            Thread watch = new Thread(
+                    () -> {
+                        try {
+                            runner.awaitStopped();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        anyStopped.countDown();
+                    },
+                    "actor-watch");
             watch.setDaemon(true);
             watch.start();
         }
         anyStopped.await();
-        java.util.Optional<String> failure = runners.stream().map(ActorRunner::failure).flatMap(java.util.Optional::stream).findFirst();
+        java.util.Optional<String> failure = runners.stream()
+                .map(ActorRunner::failure)
+                .flatMap(java.util.Optional::stream)
+                .findFirst();
         if (failure.isPresent()) {
             System.err.println("reflex act: an actor stopped (" + failure.get() + "); exiting so that it is restarted");
             runners.forEach(ActorRunner::close);

@@ -1,29 +1,33 @@
 package dev.reflex.cli;
 
-import java.util.Map;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** Where a command finds Kafka and the registry; defaults from REFLEX_* variables, then the ones reflex dev uses. */
 final class ConnectionOptions {
     @Mixin
     KafkaOptions kafkaOptions;
 
-    @Option(names = "--schema-registry-url", paramLabel = "URL",
-        defaultValue = "${env:REFLEX_SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081/apis/ccompat/v7}",
-        description = "Confluent-compatible schema registry (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--schema-registry-url",
+            paramLabel = "URL",
+            defaultValue = "${env:REFLEX_SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081/apis/ccompat/v7}",
+            description = "Confluent-compatible schema registry (default: ${DEFAULT-VALUE}).")
     String schemaRegistryUrl;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:REFLEX_TOPIC_PREFIX:-reflex.}",
-        description = "Prefix of Reflex topics (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic-prefix",
+            paramLabel = "PREFIX",
+            defaultValue = "${env:REFLEX_TOPIC_PREFIX:-reflex.}",
+            description = "Prefix of Reflex topics (default: ${DEFAULT-VALUE}).")
     String prefix;
 
     TopicNames names() {
@@ -41,8 +45,11 @@ final class ConnectionOptions {
 
     /** The brokers and security settings, with a process's own settings ({@code --config}, {@code --set}) over them. */
     dev.reflex.schemas.KafkaConnection kafka(ProcessOptions process) {
-        return kafkaOptions.kafka(Settings.resolve(dev.reflex.schemas.KafkaConnection.SECURITY, process.config, System.getenv(),
-            Settings.pairs(process.sets)));
+        return kafkaOptions.kafka(Settings.resolve(
+                dev.reflex.schemas.KafkaConnection.SECURITY,
+                process.config,
+                System.getenv(),
+                Settings.pairs(process.sets)));
     }
 
     /** An admin client for a cluster that answered, or the one-line error. */
@@ -53,8 +60,8 @@ final class ConnectionOptions {
     /** An admin client on {@code kafka} for a cluster that answered, or the one-line error. */
     static Admin admin(dev.reflex.schemas.KafkaConnection kafka) {
         Admin admin = Admin.create(kafka.client(
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000));
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000));
         try {
             TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
         } catch (RuntimeException e) {

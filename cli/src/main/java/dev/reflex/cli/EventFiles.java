@@ -26,7 +26,8 @@ final class EventFiles {
 
     /** With the engine's settings ({@code --config}, REFLEX_* variables, {@code --set}); plain JSON events get {@code source}. */
     EventFiles(Path config, List<String> sets, String source) {
-        EngineConfig settings = new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)));
+        EngineConfig settings =
+                new EngineConfig(Settings.resolve(EngineConfig.CONFIG, config, System.getenv(), Settings.pairs(sets)));
         this.names = settings.topicNames();
         this.normalizer = new Normalizer(names, settings.maxEventBytes(), settings::fieldMapping, bytes -> {
             throw new IllegalStateException("a file holds JSON, not an Avro raw event");
@@ -66,7 +67,9 @@ final class EventFiles {
         }
         boolean cloudEvent = json != null && json.has("specversion");
         RecordHeaders headers = new RecordHeaders();
-        headers.add(ContentTypes.HEADER, (cloudEvent ? ContentTypes.CLOUDEVENTS_JSON : ContentTypes.JSON).getBytes(StandardCharsets.UTF_8));
+        headers.add(
+                ContentTypes.HEADER,
+                (cloudEvent ? ContentTypes.CLOUDEVENTS_JSON : ContentTypes.JSON).getBytes(StandardCharsets.UTF_8));
         try {
             return normalizer.normalize(new Normalizer.Origin(names.ingest(source), 0, 0, timestamp), headers, body);
         } catch (NormalizationException e) {

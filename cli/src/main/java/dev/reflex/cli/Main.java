@@ -12,11 +12,24 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code reflex} command. Every error a user can cause ends in one line on standard error and a non-zero exit. */
-@Command(name = "reflex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Event-driven automation on Kafka: when this happens in system A, do that in system B.",
-    subcommands = {EngineCommand.class, PublishCommand.class, RulesCommand.class, ConnectCommand.class, ActCommand.class,
-        ReplayCommand.class, ExplainCommand.class, FlowsCommand.class, SystemsCommand.class, AclsCommand.class,
-        CommandLine.HelpCommand.class})
+@Command(
+        name = "reflex",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Event-driven automation on Kafka: when this happens in system A, do that in system B.",
+        subcommands = {
+            EngineCommand.class,
+            PublishCommand.class,
+            RulesCommand.class,
+            ConnectCommand.class,
+            ActCommand.class,
+            ReplayCommand.class,
+            ExplainCommand.class,
+            FlowsCommand.class,
+            SystemsCommand.class,
+            AclsCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;
@@ -33,7 +46,8 @@ public final class Main {
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setParameterExceptionHandler((e, arguments) -> {
-            err.println("error: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.println("error: " + e.getMessage() + " (see '"
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return EXIT_USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, command, parsed) -> {

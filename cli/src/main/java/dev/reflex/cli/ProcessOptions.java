@@ -14,12 +14,20 @@ final class ProcessOptions {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A setting; repeatable.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "${env:REFLEX_ADMIN_PORT:-0}",
-        description = "Port of GET /health and GET /metrics (default: any free port, printed at start; also REFLEX_ADMIN_PORT).")
+    @Option(
+            names = "--admin-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:REFLEX_ADMIN_PORT:-0}",
+            description =
+                    "Port of GET /health and GET /metrics (default: any free port, printed at start; also REFLEX_ADMIN_PORT).")
     int adminPort;
 
-    @Option(names = "--admin-host", paramLabel = "HOST", defaultValue = "${env:REFLEX_ADMIN_HOST:-127.0.0.1}",
-        description = "Address of GET /health and GET /metrics, which show no secrets: 0.0.0.0 in a container, for probes and "
-            + "scrapers (default: ${DEFAULT-VALUE}; also REFLEX_ADMIN_HOST).")
+    @Option(
+            names = "--admin-host",
+            paramLabel = "HOST",
+            defaultValue = "${env:REFLEX_ADMIN_HOST:-127.0.0.1}",
+            description =
+                    "Address of GET /health and GET /metrics, which show no secrets: 0.0.0.0 in a container, for probes and "
+                            + "scrapers (default: ${DEFAULT-VALUE}; also REFLEX_ADMIN_HOST).")
     String adminHost;
 }

@@ -67,8 +67,11 @@ class Progress implements dev.reflex.audit.history.ReadProgress {
         StringBuilder line = new StringBuilder();
         if (total > 0) {
             int filled = (int) Math.min(WIDTH, WIDTH * done / total);
-            line.append('[').append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ")
-                .append(String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / total)));
+            line.append('[')
+                    .append("#".repeat(filled))
+                    .append(".".repeat(WIDTH - filled))
+                    .append("] ")
+                    .append(String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / total)));
         }
         line.append(String.format(Locale.ROOT, "%,d", done));
         if (total > 0) {

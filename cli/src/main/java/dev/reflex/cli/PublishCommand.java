@@ -6,13 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,19 +22,26 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.schemas.TopicAdmin;
-import dev.reflex.schemas.TopicNames;
-import dev.reflex.schemas.TopicSpec;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "publish", mixinStandardHelpOptions = true,
-    description = "Publish an event (a JSON object) from a file or standard input to reflex.ingest.<source>.")
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
+
+@Command(
+        name = "publish",
+        mixinStandardHelpOptions = true,
+        description = "Publish an event (a JSON object) from a file or standard input to reflex.ingest.<source>.")
 final class PublishCommand implements Callable<Integer> {
-    @Option(names = "--source", required = true, paramLabel = "NAME", description = "The event's source; it picks the ingest topic.")
+    @Option(
+            names = "--source",
+            required = true,
+            paramLabel = "NAME",
+            description = "The event's source; it picks the ingest topic.")
     String source;
 
     @Parameters(paramLabel = "FILE", description = "JSON file with one event, or - for standard input.")
@@ -45,12 +50,18 @@ final class PublishCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KafkaOptions kafkaOptions;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:REFLEX_TOPIC_PREFIX:-reflex.}",
-        description = "Prefix of Reflex topics (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic-prefix",
+            paramLabel = "PREFIX",
+            defaultValue = "${env:REFLEX_TOPIC_PREFIX:-reflex.}",
+            description = "Prefix of Reflex topics (default: ${DEFAULT-VALUE}).")
     String prefix;
 
-    @Option(names = "--content-type", paramLabel = "TYPE", defaultValue = "application/json",
-        description = "application/json or application/cloudevents+json (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--content-type",
+            paramLabel = "TYPE",
+            defaultValue = "application/json",
+            description = "application/json or application/cloudevents+json (default: ${DEFAULT-VALUE}).")
     String contentType;
 
     @Spec
@@ -60,7 +71,8 @@ final class PublishCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TopicNames names = new TopicNames(prefix);
         if (!TopicNames.isValidPart(source)) {
-            throw new Settings.SettingsException("invalid source name '" + source + "': use letters, digits, '.', '_' or '-'");
+            throw new Settings.SettingsException(
+                    "invalid source name '" + source + "': use letters, digits, '.', '_' or '-'");
         }
         byte[] body = read(file);
         JsonNode json;
@@ -76,21 +88,34 @@ final class PublishCommand implements Callable<Integer> {
         dev.reflex.schemas.KafkaConnection kafka = kafkaOptions.kafka();
         try (Admin admin = Admin.create(kafka.client())) {
             TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
-            new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000).ensure(List.of(new TopicSpec(topic, false)));
+            new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000)
+                    .ensure(List.of(new TopicSpec(topic, false)));
         }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.client(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            String subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-                subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
-            record.headers().add(new RecordHeader(dev.reflex.schemas.ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                kafka.client(
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        15_000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            String subject =
+                    json.path("subject").isValueNode() ? json.path("subject").asText() : null;
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                    topic, null, subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
+            record.headers()
+                    .add(new RecordHeader(
+                            dev.reflex.schemas.ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
             RecordMetadata metadata = producer.send(record).get();
-            spec.commandLine().getOut().println("published to " + metadata.topic() + " partition " + metadata.partition() + " offset " + metadata.offset());
+            spec.commandLine()
+                    .getOut()
+                    .println("published to " + metadata.topic() + " partition " + metadata.partition() + " offset "
+                            + metadata.offset());
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Kafka did not accept the event: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "Kafka did not accept the event: " + e.getCause().getMessage(), e.getCause());
         }
         return 0;
     }

@@ -1,24 +1,12 @@
 package dev.reflex.cli;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,34 +17,31 @@ import picocli.CommandLine.Spec;
 
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.audit.publish.RulesTopic;
-import dev.reflex.engine.EngineConfig;
-import dev.reflex.rules.Evaluation;
-import dev.reflex.rules.Evaluator;
-import dev.reflex.rules.RuleBook;
 import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.rules.files.RuleFiles;
-import dev.reflex.schemas.Action;
-import dev.reflex.schemas.ContentTypes;
-import dev.reflex.schemas.Event;
-import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Rule;
-import dev.reflex.schemas.RuleOutcome;
-import dev.reflex.schemas.TopicNames;
-import dev.reflex.topology.normalize.NormalizationException;
-import dev.reflex.topology.normalize.Normalizer;
 
-
-@Command(name = "rules", mixinStandardHelpOptions = true,
-    description = "Rules as code: check a directory of rule files, compare it with the live rules, apply it, test it offline.",
-    subcommands = {RulesCommand.Validate.class, RulesCommand.Diff.class, RulesCommand.Apply.class, RulesCommand.ListRules.class,
-        RulesTestCommand.class})
+@Command(
+        name = "rules",
+        mixinStandardHelpOptions = true,
+        description =
+                "Rules as code: check a directory of rule files, compare it with the live rules, apply it, test it offline.",
+        subcommands = {
+            RulesCommand.Validate.class,
+            RulesCommand.Diff.class,
+            RulesCommand.Apply.class,
+            RulesCommand.ListRules.class,
+            RulesTestCommand.class
+        })
 final class RulesCommand {
 
     /** Exit code when rules have problems (validate) or differ (diff --exit-code). */
     static final int EXIT_PROBLEMS = 1;
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check every rule file under DIR; print each problem as file:line: reason. Needs no cluster.")
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
+            description = "Check every rule file under DIR; print each problem as file:line: reason. Needs no cluster.")
     static final class Validate implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "Directory (or file) of rule YAML files.")
         Path dir;
@@ -81,8 +66,12 @@ final class RulesCommand {
         }
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true,
-        description = {"Show what 'apply' would change on the rules topic: + added, ~ changed (old -> new version), - removed."})
+    @Command(
+            name = "diff",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Show what 'apply' would change on the rules topic: + added, ~ changed (old -> new version), - removed."
+            })
     static final class Diff implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
         Path dir;
@@ -104,10 +93,14 @@ final class RulesCommand {
         }
     }
 
-    @Command(name = "apply", mixinStandardHelpOptions = true,
-        description = {"Make the rules topic hold exactly the rules under DIR: publish added and changed rules, tombstone removed",
-            "ones, in one transaction. Refuses the whole apply if any rule has a problem. Running engines pick the change up",
-            "within a second. Applying the same directory again changes nothing."})
+    @Command(
+            name = "apply",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Make the rules topic hold exactly the rules under DIR: publish added and changed rules, tombstone removed",
+                "ones, in one transaction. Refuses the whole apply if any rule has a problem. Running engines pick the change up",
+                "within a second. Applying the same directory again changes nothing."
+            })
     static final class Apply implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
         Path dir;
@@ -121,13 +114,20 @@ final class RulesCommand {
         @Override
         public Integer call() throws Exception {
             RuleDiff diff = applyAndPrint(dir, connection, spec, false);
-            spec.commandLine().getOut().println(diff.isEmpty() ? "no changes; " + diff.unchanged().size() + " rules already live"
-                : "applied: " + summary(diff));
+            spec.commandLine()
+                    .getOut()
+                    .println(
+                            diff.isEmpty()
+                                    ? "no changes; " + diff.unchanged().size() + " rules already live"
+                                    : "applied: " + summary(diff));
             return 0;
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live rules and flows with their versions.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "List the live rules and flows with their versions.")
     static final class ListRules implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -138,15 +138,24 @@ final class RulesCommand {
         @Override
         public Integer call() throws Exception {
             try (Admin admin = connection.admin()) {
-                Map<String, Rule> live = new RulesTopic(connection.kafka(), connection.names(), connection.serdes()).read();
+                Map<String, Rule> live =
+                        new RulesTopic(connection.kafka(), connection.names(), connection.serdes()).read();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-40s %-12s %-8s %-40s %s%n", "ID", "VERSION", "ENABLED", "WHEN", "ORIGIN");
                 for (Rule rule : live.values()) {
-                    out.printf("%-40s %-12s %-8s %-40s %s%n", rule.getId(), rule.getVersion(), rule.getEnabled(),
-                        (rule.getFlow() != null ? "flow, starts on " : rule.getCorrelate() != null ? "correlates " : "") + when(rule),
-                        rule.getOrigin() == null ? "" : rule.getOrigin());
+                    out.printf(
+                            "%-40s %-12s %-8s %-40s %s%n",
+                            rule.getId(),
+                            rule.getVersion(),
+                            rule.getEnabled(),
+                            (rule.getFlow() != null
+                                            ? "flow, starts on "
+                                            : rule.getCorrelate() != null ? "correlates " : "")
+                                    + when(rule),
+                            rule.getOrigin() == null ? "" : rule.getOrigin());
                 }
-                long flows = live.values().stream().filter(r -> r.getFlow() != null).count();
+                long flows =
+                        live.values().stream().filter(r -> r.getFlow() != null).count();
                 out.println((live.size() - flows) + " rules" + (flows == 0 ? "" : ", " + flows + " flows"));
                 return 0;
             }
@@ -154,23 +163,30 @@ final class RulesCommand {
     }
 
     /** Applies (or, with {@code dryRun}, only compares) and prints one line per change. */
-    static RuleDiff applyAndPrint(Path dir, ConnectionOptions connection, CommandSpec spec, boolean dryRun) throws Exception {
+    static RuleDiff applyAndPrint(Path dir, ConnectionOptions connection, CommandSpec spec, boolean dryRun)
+            throws Exception {
         try (Admin admin = connection.admin()) {
-            RuleDiff diff = RulePublisher.apply(dir, connection.kafka(), admin, connection.names(), connection.serdes(), dryRun);
+            RuleDiff diff = RulePublisher.apply(
+                    dir, connection.kafka(), admin, connection.names(), connection.serdes(), dryRun);
             diff.lines().forEach(spec.commandLine().getOut()::println);
             return diff;
         }
     }
 
     static String when(Rule rule) {
-        return "source " + (rule.getWhen().getSource() == null ? "any" : rule.getWhen().getSource())
-            + ", type " + (rule.getWhen().getType() == null ? "any" : rule.getWhen().getType());
+        return "source "
+                + (rule.getWhen().getSource() == null ? "any" : rule.getWhen().getSource()) + ", type "
+                + (rule.getWhen().getType() == null ? "any" : rule.getWhen().getType());
     }
 
     static String summary(RuleDiff diff) {
         dev.reflex.rules.files.SystemDiff systems = diff.systems();
-        return diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed"
-            + (systems.isEmpty() ? "" : "; systems: " + systems.added().size() + " added, " + systems.changed().size() + " changed, "
-                + systems.removed().size() + " removed");
+        return diff.added().size() + " added, " + diff.changed().size() + " changed, "
+                + diff.removed().size() + " removed"
+                + (systems.isEmpty()
+                        ? ""
+                        : "; systems: " + systems.added().size() + " added, "
+                                + systems.changed().size() + " changed, "
+                                + systems.removed().size() + " removed");
     }
 }

@@ -37,37 +37,60 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 
-
-@Command(name = "test", mixinStandardHelpOptions = true,
-    description = {"Dry-run the rules under DIR, offline: against one event, or against a sequence of events with their times,",
-        "as correlation rules need. For every rule, matched or why not, what correlation made of each event, and the exact",
-        "actions and register operations it would emit. Needs no cluster."})
+@Command(
+        name = "test",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Dry-run the rules under DIR, offline: against one event, or against a sequence of events with their times,",
+            "as correlation rules need. For every rule, matched or why not, what correlation made of each event, and the exact",
+            "actions and register operations it would emit. Needs no cluster."
+        })
 final class RulesTestCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Directory of rule YAML files.")
     Path dir;
 
     static final class Input {
-        @Option(names = "--event", required = true, paramLabel = "FILE", description = "One event: a JSON object, or a CloudEvent in structured mode.")
+        @Option(
+                names = "--event",
+                required = true,
+                paramLabel = "FILE",
+                description = "One event: a JSON object, or a CloudEvent in structured mode.")
         Path event;
 
-        @Option(names = "--events", required = true, paramLabel = "FILE.jsonl", description = {"A sequence of events, one JSON object "
-            + "or CloudEvent per line, in order. Each event's time is its 'time' (the previous one's when it has none); that "
-            + "time is also the clock deadlines fire by. Deadlines still armed after the last event fire at the end."})
+        @Option(
+                names = "--events",
+                required = true,
+                paramLabel = "FILE.jsonl",
+                description = {
+                    "A sequence of events, one JSON object "
+                            + "or CloudEvent per line, in order. Each event's time is its 'time' (the previous one's when it has none); that "
+                            + "time is also the clock deadlines fire by. Deadlines still armed after the last event fire at the end."
+                })
         Path events;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
-    @Option(names = "--source", paramLabel = "NAME", defaultValue = "test",
-        description = "Source of a plain JSON event, as if published to reflex.ingest.NAME (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--source",
+            paramLabel = "NAME",
+            defaultValue = "test",
+            description =
+                    "Source of a plain JSON event, as if published to reflex.ingest.NAME (default: ${DEFAULT-VALUE}).")
     String source;
 
-    @Option(names = "--registers", paramLabel = "FILE", description = "Register values as a JSON object of names to values.")
+    @Option(
+            names = "--registers",
+            paramLabel = "FILE",
+            description = "Register values as a JSON object of names to values.")
     Path registers;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The engine's settings file: its reflex.normalizer.* and "
-        + "reflex.max.event.bytes apply, as the engine would apply them (REFLEX_* variables too).")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "The engine's settings file: its reflex.normalizer.* and "
+                    + "reflex.max.event.bytes apply, as the engine would apply them (REFLEX_* variables too).")
     Path config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An engine setting, as with --config; repeatable.")
@@ -76,7 +99,6 @@ final class RulesTestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-
     @Override
     public Integer call() throws Exception {
         List<Rule> rules = RulePublisher.load(dir);
@@ -84,19 +106,22 @@ final class RulesTestCommand implements Callable<Integer> {
         RuleBook book = new RuleBook();
         rules.forEach(book::put);
         PrintWriter out = spec.commandLine().getOut();
-        CorrelationSimulator correlation = new CorrelationSimulator(id -> book.get(id).orElse(null), values::get);
+        CorrelationSimulator correlation =
+                new CorrelationSimulator(id -> book.get(id).orElse(null), values::get);
         EventFiles files = new EventFiles(config, sets, source);
         if (input.event != null) {
             Event parsed = files.read(input.event);
             long now = System.currentTimeMillis();
             Evaluation evaluation = Evaluator.evaluate(parsed, book.index(), values::get, Instant.ofEpochMilli(now));
             out.println("event " + parsed.getId() + ": source=" + parsed.getSource() + " type=" + parsed.getType()
-                + " subject=" + parsed.getSubject());
+                    + " subject=" + parsed.getSubject());
             print(evaluation, correlation, parsed, now, out);
-            Set<String> considered = evaluation.outcomes().stream().map(RuleOutcome::getRuleId).collect(Collectors.toSet());
+            Set<String> considered =
+                    evaluation.outcomes().stream().map(RuleOutcome::getRuleId).collect(Collectors.toSet());
             for (Rule rule : rules) {
                 if (!considered.contains(rule.getId())) {
-                    out.println("  " + rule.getId() + "@" + rule.getVersion() + ": NOT CONSIDERED - listens to " + RulesCommand.when(rule));
+                    out.println("  " + rule.getId() + "@" + rule.getVersion() + ": NOT CONSIDERED - listens to "
+                            + RulesCommand.when(rule));
                 }
             }
             return 0;
@@ -109,25 +134,33 @@ final class RulesTestCommand implements Callable<Integer> {
                 continue;
             }
             String where = input.events + ":" + (i + 1);
-            Event event = files.read(lines.get(i).getBytes(StandardCharsets.UTF_8),
-                clock == Long.MIN_VALUE ? System.currentTimeMillis() : clock, where);
+            Event event = files.read(
+                    lines.get(i).getBytes(StandardCharsets.UTF_8),
+                    clock == Long.MIN_VALUE ? System.currentTimeMillis() : clock,
+                    where);
             long time = event.getTime().toEpochMilli();
             if (clock != Long.MIN_VALUE && time < clock) {
-                out.println("(" + where + ": event " + event.getId() + " is from " + event.getTime() + ", before the clock; the clock"
-                    + " stays at " + Instant.ofEpochMilli(clock) + ")");
+                out.println("(" + where + ": event " + event.getId() + " is from " + event.getTime()
+                        + ", before the clock; the clock" + " stays at " + Instant.ofEpochMilli(clock) + ")");
             }
             clock = Math.max(clock, time);
             for (CorrelationSimulator.Step step : correlation.advanceTo(clock)) {
                 print(step, out);
             }
-            out.println(Instant.ofEpochMilli(clock) + " event " + event.getId() + ": source=" + event.getSource() + " type="
-                + event.getType() + " subject=" + event.getSubject());
-            print(Evaluator.evaluate(event, book.index(), values::get, Instant.ofEpochMilli(clock)), correlation, event, clock, out);
+            out.println(Instant.ofEpochMilli(clock) + " event " + event.getId() + ": source=" + event.getSource()
+                    + " type=" + event.getType() + " subject=" + event.getSubject());
+            print(
+                    Evaluator.evaluate(event, book.index(), values::get, Instant.ofEpochMilli(clock)),
+                    correlation,
+                    event,
+                    clock,
+                    out);
             count++;
         }
         Long last = correlation.lastDeadline();
         if (last != null) {
-            out.println("(after the last event: the clock moves on to " + Instant.ofEpochMilli(last) + " to fire the deadlines still armed)");
+            out.println("(after the last event: the clock moves on to " + Instant.ofEpochMilli(last)
+                    + " to fire the deadlines still armed)");
             correlation.advanceTo(last).forEach(step -> print(step, out));
         }
         out.println(count + " events");
@@ -135,7 +168,8 @@ final class RulesTestCommand implements Callable<Integer> {
     }
 
     /** One event's outcomes; each correlation rule's line is what correlation made of the event. */
-    private static void print(Evaluation evaluation, CorrelationSimulator correlation, Event event, long now, PrintWriter out) {
+    private static void print(
+            Evaluation evaluation, CorrelationSimulator correlation, Event event, long now, PrintWriter out) {
         long eventTime = event.getTime() == null ? now : event.getTime().toEpochMilli();
         Map<String, List<CorrelationSimulator.Step>> steps = new HashMap<>();
         for (CorrelationInput in : evaluation.correlations()) {
@@ -151,32 +185,39 @@ final class RulesTestCommand implements Callable<Integer> {
             List<CorrelationSimulator.Step> correlated = steps.get(outcome.getRuleId());
             if (correlated != null) {
                 for (CorrelationSimulator.Step step : correlated) {
-                    out.println("  " + outcome.getRuleId() + "@" + outcome.getRuleVersion() + ": " + step.outcome() + " - key '"
-                        + step.key() + "': " + step.detail());
+                    out.println("  " + outcome.getRuleId() + "@" + outcome.getRuleVersion() + ": " + step.outcome()
+                            + " - key '" + step.key() + "': " + step.detail());
                     printEffects(step.actions(), step.registerOps(), out);
                 }
                 continue;
             }
             out.println("  " + outcome.getRuleId() + "@" + outcome.getRuleVersion() + ": " + outcome.getOutcome()
-                + (outcome.getDetail() == null ? "" : " - " + outcome.getDetail()));
-            printEffects(evaluation.actions().stream().filter(a -> a.getRuleId().equals(outcome.getRuleId())).toList(),
-                evaluation.registerOps().stream().filter(op -> op.getRuleId().equals(outcome.getRuleId())).toList(), out);
+                    + (outcome.getDetail() == null ? "" : " - " + outcome.getDetail()));
+            printEffects(
+                    evaluation.actions().stream()
+                            .filter(a -> a.getRuleId().equals(outcome.getRuleId()))
+                            .toList(),
+                    evaluation.registerOps().stream()
+                            .filter(op -> op.getRuleId().equals(outcome.getRuleId()))
+                            .toList(),
+                    out);
         }
     }
 
     private static void print(CorrelationSimulator.Step step, PrintWriter out) {
-        out.println(step.at() + " deadline of " + step.ruleId() + ", key '" + step.key() + "': " + step.outcome() + " - " + step.detail());
+        out.println(step.at() + " deadline of " + step.ruleId() + ", key '" + step.key() + "': " + step.outcome()
+                + " - " + step.detail());
         printEffects(step.actions(), step.registerOps(), out);
     }
 
     private static void printEffects(List<Action> actions, List<RegisterOp> ops, PrintWriter out) {
         for (Action a : actions) {
-            out.println("      action " + a.getSystem() + "/" + a.getAction() + " target=" + a.getTarget()
-                + " params=" + new java.util.TreeMap<>(a.getParams()));
+            out.println("      action " + a.getSystem() + "/" + a.getAction() + " target=" + a.getTarget() + " params="
+                    + new java.util.TreeMap<>(a.getParams()));
         }
         for (RegisterOp op : ops) {
             out.println("      register " + op.getOp().name().toLowerCase() + " " + op.getName()
-                + (op.getValue() == null ? "" : " " + op.getValue()));
+                    + (op.getValue() == null ? "" : " " + op.getValue()));
         }
     }
 
@@ -196,7 +237,11 @@ final class RulesTestCommand implements Callable<Integer> {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            values.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+            values.put(
+                    e.getKey(),
+                    e.getValue().isValueNode()
+                            ? e.getValue().asText()
+                            : e.getValue().toString());
         }
         return values;
     }

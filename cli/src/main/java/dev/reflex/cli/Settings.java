@@ -21,8 +21,7 @@ import org.apache.kafka.common.config.ConfigDef;
  * {@code reflex.topic.prefix} is {@code REFLEX_TOPIC_PREFIX}).
  */
 public final class Settings {
-    private Settings() {
-    }
+    private Settings() {}
 
     /** A setting named on the command line or in a file that cannot be used; the message says why. */
     public static final class SettingsException extends RuntimeException {
@@ -36,8 +35,8 @@ public final class Settings {
         return "REFLEX_" + name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    public static Map<String, Object> resolve(ConfigDef definition, Path file, Map<String, String> environment,
-                                              Map<String, String> flags) {
+    public static Map<String, Object> resolve(
+            ConfigDef definition, Path file, Map<String, String> environment, Map<String, String> flags) {
         Map<String, Object> settings = new HashMap<>();
         if (file != null) {
             Properties props = new Properties();
@@ -68,7 +67,9 @@ public final class Settings {
             if (eq <= 0) {
                 throw new SettingsException("--set expects key=value, got '" + assignment + "'");
             }
-            pairs.put(assignment.substring(0, eq).strip(), assignment.substring(eq + 1).strip());
+            pairs.put(
+                    assignment.substring(0, eq).strip(),
+                    assignment.substring(eq + 1).strip());
         }
         return pairs;
     }

@@ -13,10 +13,10 @@ import org.apache.kafka.clients.admin.Admin;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.audit.publish.RulesTopic;
@@ -25,14 +25,20 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.SystemMatch;
 
-
-@Command(name = "systems", mixinStandardHelpOptions = true,
-    description = {"The systems catalog (the rules directory's systems/ files): systems, the subsystems they aggregate, and",
-        "which events belong to each. It is applied with the rules (reflex rules apply)."},
-    subcommands = {SystemsCommand.ListSystems.class, SystemsCommand.Of.class})
+@Command(
+        name = "systems",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The systems catalog (the rules directory's systems/ files): systems, the subsystems they aggregate, and",
+            "which events belong to each. It is applied with the rules (reflex rules apply)."
+        },
+        subcommands = {SystemsCommand.ListSystems.class, SystemsCommand.Of.class})
 final class SystemsCommand {
-    @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Print the live catalog as a tree: each system with its version, what belongs to it, and its subsystems.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Print the live catalog as a tree: each system with its version, what belongs to it, and its subsystems.")
     static final class ListSystems implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -43,8 +49,10 @@ final class SystemsCommand {
         @Override
         public Integer call() throws Exception {
             try (Admin admin = connection.admin()) {
-                SystemCatalog catalog = SystemCatalog.of(new RulesTopic(connection.kafka(), connection.names(), connection.serdes())
-                    .readSystems().values());
+                SystemCatalog catalog =
+                        SystemCatalog.of(new RulesTopic(connection.kafka(), connection.names(), connection.serdes())
+                                .readSystems()
+                                .values());
                 PrintWriter out = spec.commandLine().getOut();
                 for (String root : catalog.roots()) {
                     print(catalog, root, "", "", out);
@@ -56,8 +64,13 @@ final class SystemsCommand {
 
         private static void print(SystemCatalog catalog, String name, String first, String rest, PrintWriter out) {
             SystemDef system = catalog.systems().get(name);
-            out.println(first + name + " " + system.getVersion() + (system.getMatch().isEmpty() ? ""
-                : "  " + system.getMatch().stream().map(SystemsCommand::describe).collect(Collectors.joining(" or "))));
+            out.println(first + name + " " + system.getVersion()
+                    + (system.getMatch().isEmpty()
+                            ? ""
+                            : "  "
+                                    + system.getMatch().stream()
+                                            .map(SystemsCommand::describe)
+                                            .collect(Collectors.joining(" or "))));
             List<String> children = system.getIncludes();
             for (int i = 0; i < children.size(); i++) {
                 boolean last = i == children.size() - 1;
@@ -66,18 +79,29 @@ final class SystemsCommand {
         }
     }
 
-    @Command(name = "of", mixinStandardHelpOptions = true,
-        description = {"Tell which systems events belong to, by the catalog under DIR (no cluster needed): the systems they",
-            "match and every system that includes one of those."})
+    @Command(
+            name = "of",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Tell which systems events belong to, by the catalog under DIR (no cluster needed): the systems they",
+                "match and every system that includes one of those."
+            })
     static final class Of implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "The rules directory (its systems/ files).")
         Path dir;
 
-        @Option(names = "--event", paramLabel = "FILE", description = "One event: a JSON object, or a CloudEvent in structured mode.")
+        @Option(
+                names = "--event",
+                paramLabel = "FILE",
+                description = "One event: a JSON object, or a CloudEvent in structured mode.")
         List<Path> events = new ArrayList<>();
 
-        @Option(names = "--source", paramLabel = "NAME", defaultValue = "test",
-            description = "The source of plain JSON events, as their ingest topic would give it (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--source",
+                paramLabel = "NAME",
+                defaultValue = "test",
+                description =
+                        "The source of plain JSON events, as their ingest topic would give it (default: ${DEFAULT-VALUE}).")
         String source;
 
         @Spec
@@ -93,9 +117,11 @@ final class SystemsCommand {
             PrintWriter out = spec.commandLine().getOut();
             for (Path file : events) {
                 Event event = files.read(file);
-                SortedSet<String> systems = catalog.systemsOf(event.getSource(), event.getType(), event.getSubject(), event.getLabels());
-                out.println(file + " (" + event.getSource() + " " + event.getType() + (event.getSubject() == null ? "" : " " + event.getSubject())
-                    + "): " + (systems.isEmpty() ? "no system" : String.join(", ", systems)));
+                SortedSet<String> systems =
+                        catalog.systemsOf(event.getSource(), event.getType(), event.getSubject(), event.getLabels());
+                out.println(file + " (" + event.getSource() + " " + event.getType()
+                        + (event.getSubject() == null ? "" : " " + event.getSubject()) + "): "
+                        + (systems.isEmpty() ? "no system" : String.join(", ", systems)));
             }
             return 0;
         }

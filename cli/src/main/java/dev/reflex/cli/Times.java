@@ -11,11 +11,11 @@ import dev.reflex.rules.expr.RuleException;
 
 /** Points in time as commands take them: {@code now}, an ISO-8601 instant or date, or a duration meaning that long ago. */
 final class Times {
-    static final String HELP = "now, an ISO-8601 time (2026-11-22T08:00:00Z; without a zone: UTC), a date (2026-11-22, its start in UTC), "
-        + "or a duration ago (15m, 2h, 7d)";
+    static final String HELP =
+            "now, an ISO-8601 time (2026-11-22T08:00:00Z; without a zone: UTC), a date (2026-11-22, its start in UTC), "
+                    + "or a duration ago (15m, 2h, 7d)";
 
-    private Times() {
-    }
+    private Times() {}
 
     static Instant parse(String text, Instant now, String option) {
         String t = text.strip();

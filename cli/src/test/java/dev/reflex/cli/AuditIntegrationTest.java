@@ -41,7 +41,6 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /**
  * Audit and replay against a real engine's history: events through the webhook, a rule changed half-way, then
  * {@code reflex replay} (audit and what-if), {@code reflex explain} and the engine's API.
@@ -50,7 +49,8 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuditIntegrationTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String RESTART = """
         id: restart
         when:
@@ -85,7 +85,8 @@ class AuditIntegrationTest {
 
     @BeforeAll
     void recordAHistory() throws Exception {
-        it = new EngineUnderTest("au", "audit-engine", Map.of("restart.yaml", RESTART.replace("LIMIT", "3"), "notice.yaml", NOTICE));
+        it = new EngineUnderTest(
+                "au", "audit-engine", Map.of("restart.yaml", RESTART.replace("LIMIT", "3"), "notice.yaml", NOTICE));
         dir = it.dir;
         names = it.names;
         serdes = it.serdes;
@@ -93,7 +94,8 @@ class AuditIntegrationTest {
         cli = it.cli;
         Path rules = it.rules;
 
-        // e0..e5 under restart < 3; then the rule becomes restart < 2 and f0..f3 follow. One subject, one partition: one order.
+        // e0..e5 under restart < 3; then the rule becomes restart < 2 and f0..f3 follow. One subject, one partition:
+        // one order.
         for (int i = 0; i < 6; i++) {
             post("e" + i, i);
         }
@@ -107,8 +109,10 @@ class AuditIntegrationTest {
         }
         List<Decision> decisions = awaitDecisions(10);
         assertThat(decisions.stream().filter(d -> d.getEventId().startsWith("f")))
-            .allSatisfy(d -> assertThat(d.getRules()).filteredOn(r -> r.getRuleId().equals("restart"))
-                .extracting(RuleOutcome::getRuleVersion).containsExactly(v2));
+                .allSatisfy(d -> assertThat(d.getRules())
+                        .filteredOn(r -> r.getRuleId().equals("restart"))
+                        .extracting(RuleOutcome::getRuleVersion)
+                        .containsExactly(v2));
     }
 
     @AfterAll
@@ -120,12 +124,16 @@ class AuditIntegrationTest {
 
     private Map<String, String> live() {
         Map<String, String> versions = new HashMap<>();
-        new RulesTopic(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes).read().forEach((id, rule) -> versions.put(id, rule.getVersion()));
+        new RulesTopic(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes)
+                .read()
+                .forEach((id, rule) -> versions.put(id, rule.getVersion()));
         return versions;
     }
 
     private void post(String id, int restarts) throws Exception {
-        it.post("k8s", "{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"pod-1\",\"restarts\":" + restarts + "}");
+        it.post(
+                "k8s",
+                "{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"pod-1\",\"restarts\":" + restarts + "}");
     }
 
     private List<Decision> awaitDecisions(int count) {
@@ -137,8 +145,12 @@ class AuditIntegrationTest {
     }
 
     private JsonNode getJson(String path, int status) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(it.apiUrl() + path)).timeout(Duration.ofSeconds(10))
-            .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(it.apiUrl() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(status);
         return new ObjectMapper().readTree(response.body());
     }
@@ -157,9 +169,16 @@ class AuditIntegrationTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         JsonNode register = null;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(it.apiUrl() + "/api/registers/restarts.pod-1")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 200 && (register = new ObjectMapper().readTree(r.body())).get("value").asText().equals("5")) {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(it.apiUrl() + "/api/registers/restarts.pod-1"))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200
+                    && (register = new ObjectMapper().readTree(r.body()))
+                            .get("value")
+                            .asText()
+                            .equals("5")) {
                 break;
             }
             Thread.sleep(200);
@@ -172,10 +191,14 @@ class AuditIntegrationTest {
         Optional<Decision> decision = EngineApiClient.decision(it.apiUrl(), null, "e1");
         assertThat(decision).hasValueSatisfying(d -> {
             assertThat(d.getEventId()).isEqualTo("e1");
-            assertThat(d.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
+            assertThat(d.getRules())
+                    .extracting(RuleOutcome::getOutcome)
+                    .containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
         });
         assertThat(EngineApiClient.decision(it.apiUrl(), null, "unknown-id")).isEmpty();
-        assertThat(EngineApiClient.decision("http://127.0.0.1:1", null, "e1")).as("engine unreachable").isEmpty();
+        assertThat(EngineApiClient.decision("http://127.0.0.1:1", null, "e1"))
+                .as("engine unreachable")
+                .isEmpty();
     }
 
     @Test
@@ -184,19 +207,35 @@ class AuditIntegrationTest {
         ClusterCli.Run run = reflex("explain", "e4", "--engine-url", "none");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out())
-            .contains("event e4   k8s / pod.oom   subject pod-1")
-            .contains("no match  restart")
-            .contains("`event.data.restarts < 3` was false: event.data.restarts = 4")
-            .contains("registers read: restarts.pod-1 = ");
+                .contains("event e4   k8s / pod.oom   subject pod-1")
+                .contains("no match  restart")
+                .contains("`event.data.restarts < 3` was false: event.data.restarts = 4")
+                .contains("registers read: restarts.pod-1 = ");
 
         // an action with a reported result: its outcome is part of the story
         Decision e0 = EngineApiClient.decision(it.apiUrl(), null, "e0").orElseThrow();
         String actionId = e0.getActionIds().get(0);
-        try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
-            producer.send(new ProducerRecord<>(names.actionResults(), actionId, ActionResult.newBuilder().setActionId(actionId)
-                .setSystem("ops").setAction("restart").setTarget("pod-1").setStatus(ActionStatus.SUCCEEDED).setAttempts(2)
-                .setDurationMs(120).setHttpStatus(200).setEventId("e0").setRuleId("restart").setFinishedAt(Instant.now()).build())).get();
+        try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                serdes.value(ActionResult.class).serializer())) {
+            producer.send(new ProducerRecord<>(
+                            names.actionResults(),
+                            actionId,
+                            ActionResult.newBuilder()
+                                    .setActionId(actionId)
+                                    .setSystem("ops")
+                                    .setAction("restart")
+                                    .setTarget("pod-1")
+                                    .setStatus(ActionStatus.SUCCEEDED)
+                                    .setAttempts(2)
+                                    .setDurationMs(120)
+                                    .setHttpStatus(200)
+                                    .setEventId("e0")
+                                    .setRuleId("restart")
+                                    .setFinishedAt(Instant.now())
+                                    .build()))
+                    .get();
         }
         // the result comes back as an event (reflex / action.succeeded) and is decided too: 11 events from here on
         awaitDecisions(11);
@@ -204,11 +243,12 @@ class AuditIntegrationTest {
         assertThat(json.exit()).as(json.err()).isZero();
         JsonNode story = new ObjectMapper().readTree(json.out());
         assertThat(story.get("eventId").asText()).isEqualTo("e0");
-        assertThat(story.get("rules")).extracting(r -> r.get("id").asText() + ":" + r.get("outcome").asText())
-            .containsExactly("notice:CONDITION_FALSE", "restart:MATCHED");
+        assertThat(story.get("rules"))
+                .extracting(r -> r.get("id").asText() + ":" + r.get("outcome").asText())
+                .containsExactly("notice:CONDITION_FALSE", "restart:MATCHED");
         assertThat(story.get("rules").get(0).get("why").asText())
-            .isEqualTo("`num(coalesce(registers['restarts.' + event.subject], '0')) >= 2` was false: "
-                + "num(coalesce(registers['restarts.' + event.subject], '0')) = 0");
+                .isEqualTo("`num(coalesce(registers['restarts.' + event.subject], '0')) >= 2` was false: "
+                        + "num(coalesce(registers['restarts.' + event.subject], '0')) = 0");
         JsonNode action = story.get("actions").get(0);
         assertThat(action.get("id").asText()).isEqualTo(actionId);
         assertThat(action.get("params").get("pod").asText()).isEqualTo("pod-1");
@@ -217,7 +257,8 @@ class AuditIntegrationTest {
 
         ClusterCli.Run unknown = reflex("explain", "no-such-event", "--engine-url", "none");
         assertThat(unknown.exit()).isEqualTo(ExplainCommand.EXIT_NOT_FOUND);
-        assertThat(unknown.err()).contains("no decision for event 'no-such-event'", "unknown, or its decision has aged out");
+        assertThat(unknown.err())
+                .contains("no decision for event 'no-such-event'", "unknown, or its decision has aged out");
     }
 
     @Test
@@ -232,8 +273,10 @@ class AuditIntegrationTest {
     @Order(4)
     void whatIfListsExactlyTheEventsAProposedChangeAffects() throws Exception {
         Path proposed = Files.createDirectories(dir.resolve("proposed"));
-        Files.writeString(proposed.resolve("restart.yaml"), RESTART.replace("LIMIT", "1").replace("pod: ${event.subject}",
-            "pod: ${event.subject}\n      reason: oom"));
+        Files.writeString(
+                proposed.resolve("restart.yaml"),
+                RESTART.replace("LIMIT", "1")
+                        .replace("pod: ${event.subject}", "pod: ${event.subject}\n      reason: oom"));
         Files.writeString(proposed.resolve("notice.yaml"), NOTICE);
         Files.writeString(proposed.resolve("escalate.yaml"), """
             id: escalate
@@ -249,8 +292,9 @@ class AuditIntegrationTest {
         String out = run.out();
         assertThat(out).contains("11 events evaluated; live rules: 1 added, 1 changed, 0 removed");
         assertThat(out).containsPattern("rule escalate \\(new\\)\\R  would newly fire +2   e\\.g\\. e4, e5\\R");
-        assertThat(out).containsPattern("rule restart \\(changed\\)\\R  would stop firing +3   e\\.g\\. e1, e2, f1\\R"
-            + "  different actions +2   e\\.g\\. e0, f0\\R");
+        assertThat(out)
+                .containsPattern("rule restart \\(changed\\)\\R  would stop firing +3   e\\.g\\. e1, e2, f1\\R"
+                        + "  different actions +2   e\\.g\\. e0, f0\\R");
         assertThat(out).doesNotContain("rule notice");
     }
 
@@ -261,23 +305,39 @@ class AuditIntegrationTest {
         Decision genuine = EngineApiClient.decision(it.apiUrl(), null, "e5").orElse(null);
         it.stopEngine();
         assertThat(genuine).isNotNull();
-        Event forged = Event.newBuilder().setId("forged").setSource("k8s").setType("pod.oom").setSubject("pod-1")
-            .setTime(Instant.now()).setData("{\"restarts\":9}").build();
+        Event forged = Event.newBuilder()
+                .setId("forged")
+                .setSource("k8s")
+                .setType("pod.oom")
+                .setSubject("pod-1")
+                .setTime(Instant.now())
+                .setData("{\"restarts\":9}")
+                .build();
         Decision altered = Decision.newBuilder(genuine).setEventId("forged").build();
-        altered.getRules().replaceAll(r -> r.getRuleId().equals("restart") ? RuleOutcome.newBuilder(r).setOutcome(Outcome.MATCHED).build() : r);
+        altered.getRules()
+                .replaceAll(r -> r.getRuleId().equals("restart")
+                        ? RuleOutcome.newBuilder(r).setOutcome(Outcome.MATCHED).build()
+                        : r);
         long now = System.currentTimeMillis();
-        try (KafkaProducer<String, Event> events = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(Event.class).serializer());
-             KafkaProducer<String, Decision> decisions = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(Decision.class).serializer())) {
-            events.send(new ProducerRecord<>(names.events(), null, now, "pod-1", forged)).get();
-            decisions.send(new ProducerRecord<>(names.decisions(), null, now, "forged", altered)).get();
+        try (KafkaProducer<String, Event> events = new KafkaProducer<>(
+                        Map.of("bootstrap.servers", bootstrap),
+                        new StringSerializer(),
+                        serdes.value(Event.class).serializer());
+                KafkaProducer<String, Decision> decisions = new KafkaProducer<>(
+                        Map.of("bootstrap.servers", bootstrap),
+                        new StringSerializer(),
+                        serdes.value(Decision.class).serializer())) {
+            events.send(new ProducerRecord<>(names.events(), null, now, "pod-1", forged))
+                    .get();
+            decisions
+                    .send(new ProducerRecord<>(names.decisions(), null, now, "forged", altered))
+                    .get();
         }
         ClusterCli.Run run = reflex("replay", "--from", "1h");
         assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ReplayCommand.EXIT_NOT_REPRODUCED);
-        assertThat(run.out()).contains("12 events, 12 decisions checked: 11 reproduced, 1 did not:")
-            .contains("forged (k8s / pod.oom")
-            .contains("rule restart: recorded MATCHED, replayed CONDITION_FALSE");
+        assertThat(run.out())
+                .contains("12 events, 12 decisions checked: 11 reproduced, 1 did not:")
+                .contains("forged (k8s / pod.oom")
+                .contains("rule restart: recorded MATCHED, replayed CONDITION_FALSE");
     }
-
 }

@@ -16,13 +16,15 @@ import dev.reflex.embedded.testing.TestServices;
 
 /** What a user sees: exit codes and single-line errors. */
 class CliTest {
-    record Result(int exit, String out, String err) {
-    }
+    record Result(int exit, String out, String err) {}
 
     static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        int exit = Main.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                args);
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -32,8 +34,25 @@ class CliTest {
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("engine", "publish", "rules");
         assertThat(help.out()).as("reflex dev comes with the dev artifact only").doesNotContain("  dev ");
-        for (String command : new String[] {"engine", "publish", "connect", "act", "rules", "rules validate", "rules diff", "rules apply", "rules list", "rules test",
-            "replay", "explain", "flows", "acls", "systems", "systems list", "systems of"}) {
+        for (String command : new String[] {
+            "engine",
+            "publish",
+            "connect",
+            "act",
+            "rules",
+            "rules validate",
+            "rules diff",
+            "rules apply",
+            "rules list",
+            "rules test",
+            "replay",
+            "explain",
+            "flows",
+            "acls",
+            "systems",
+            "systems list",
+            "systems of"
+        }) {
             Result sub = run((command + " --help").split(" "));
             assertThat(sub.exit()).as(command).isZero();
             assertThat(sub.out()).as(command).contains("Usage: reflex " + command);
@@ -42,27 +61,48 @@ class CliTest {
 
     @Test
     void aclsArePrintedPerComponentAndBadFlagsAreOneLine() {
-        Result actor = run("acls", "--component", "actor", "--system", "pagerduty", "--principal", "User:pd", "--topic-prefix", "acme.");
+        Result actor = run(
+                "acls",
+                "--component",
+                "actor",
+                "--system",
+                "pagerduty",
+                "--principal",
+                "User:pd",
+                "--topic-prefix",
+                "acme.");
         assertThat(actor.exit()).as(actor.err()).isZero();
-        assertThat(actor.out().lines()).containsExactly(
-            "ALLOW User:pd READ TOPIC acme.actions.pagerduty (LITERAL)",
-            "ALLOW User:pd READ TOPIC acme.action-results (LITERAL)",
-            "ALLOW User:pd WRITE TOPIC acme.action-results (LITERAL)",
-            "ALLOW User:pd READ GROUP reflex-actor-pagerduty (LITERAL)",
-            "ALLOW User:pd WRITE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)",
-            "ALLOW User:pd DESCRIBE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)");
+        assertThat(actor.out().lines())
+                .containsExactly(
+                        "ALLOW User:pd READ TOPIC acme.actions.pagerduty (LITERAL)",
+                        "ALLOW User:pd READ TOPIC acme.action-results (LITERAL)",
+                        "ALLOW User:pd WRITE TOPIC acme.action-results (LITERAL)",
+                        "ALLOW User:pd READ GROUP reflex-actor-pagerduty (LITERAL)",
+                        "ALLOW User:pd WRITE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)",
+                        "ALLOW User:pd DESCRIBE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)");
         Result commands = run("acls", "--component", "connector", "--principal", "User:c", "--format", "kafka-acls");
-        assertThat(commands.out()).contains("kafka-acls.sh --add --allow-principal 'User:c' --operation Write --topic 'reflex.ingest.' "
-            + "--resource-pattern-type prefixed");
-        Result engine = run("acls", "--component", "engine", "--principal", "User:e", "--application-id", "prod-engine");
-        assertThat(engine.out()).contains("ALLOW User:e READ GROUP prod-engine (LITERAL)", "ALLOW User:e CREATE TOPIC prod-engine (PREFIXED)")
-            .doesNotContain("WRITE TOPIC reflex.rules ");
-        assertThat(run("acls", "--component", "actor", "--principal", "User:a").err().strip())
-            .isEqualTo("error: --component actor needs --system NAME");
-        assertThat(run("acls", "--component", "broker", "--principal", "User:a").err().strip())
-            .isEqualTo("error: unknown component 'broker'; one of engine, connector, actor, rules");
-        assertThat(run("acls", "--component", "rules", "--principal", "ci").err().strip())
-            .isEqualTo("error: --principal needs a type, e.g. User:ci");
+        assertThat(commands.out())
+                .contains("kafka-acls.sh --add --allow-principal 'User:c' --operation Write --topic 'reflex.ingest.' "
+                        + "--resource-pattern-type prefixed");
+        Result engine =
+                run("acls", "--component", "engine", "--principal", "User:e", "--application-id", "prod-engine");
+        assertThat(engine.out())
+                .contains(
+                        "ALLOW User:e READ GROUP prod-engine (LITERAL)",
+                        "ALLOW User:e CREATE TOPIC prod-engine (PREFIXED)")
+                .doesNotContain("WRITE TOPIC reflex.rules ");
+        assertThat(run("acls", "--component", "actor", "--principal", "User:a")
+                        .err()
+                        .strip())
+                .isEqualTo("error: --component actor needs --system NAME");
+        assertThat(run("acls", "--component", "broker", "--principal", "User:a")
+                        .err()
+                        .strip())
+                .isEqualTo("error: unknown component 'broker'; one of engine, connector, actor, rules");
+        assertThat(run("acls", "--component", "rules", "--principal", "ci")
+                        .err()
+                        .strip())
+                .isEqualTo("error: --principal needs a type, e.g. User:ci");
     }
 
     @Test
@@ -78,14 +118,19 @@ class CliTest {
         assertThat(badTime.exit()).isEqualTo(1);
         assertThat(badTime.err().strip()).isEqualTo("error: --from 'yesterday-ish' is not a time; use " + Times.HELP);
         Result backwards = run("replay", "--from", "2026-11-22T10:00:00Z", "--to", "2026-11-22T09:00:00Z");
-        assertThat(backwards.err().strip()).isEqualTo("error: --from 2026-11-22T10:00:00Z is after --to 2026-11-22T09:00:00Z");
+        assertThat(backwards.err().strip())
+                .isEqualTo("error: --from 2026-11-22T10:00:00Z is after --to 2026-11-22T09:00:00Z");
         int port = Ports.freePort();
-        for (String[] args : new String[][] {{"replay", "--bootstrap-servers", "127.0.0.1:" + port},
-                {"explain", "some-id", "--engine-url", "none", "--bootstrap-servers", "127.0.0.1:" + port}}) {
+        for (String[] args : new String[][] {
+            {"replay", "--bootstrap-servers", "127.0.0.1:" + port},
+            {"explain", "some-id", "--engine-url", "none", "--bootstrap-servers", "127.0.0.1:" + port}
+        }) {
             Result unreachable = run(args);
             assertThat(unreachable.exit()).as(args[0]).isEqualTo(1);
-            assertThat(unreachable.err().strip()).as(args[0]).isEqualTo("error: cannot reach Kafka at 127.0.0.1:" + port
-                + " within 10 s; check --bootstrap-servers and that the brokers are up");
+            assertThat(unreachable.err().strip())
+                    .as(args[0])
+                    .isEqualTo("error: cannot reach Kafka at 127.0.0.1:" + port
+                            + " within 10 s; check --bootstrap-servers and that the brokers are up");
         }
     }
 
@@ -94,8 +139,10 @@ class CliTest {
         java.time.Instant now = java.time.Instant.parse("2026-11-22T08:00:00Z");
         assertThat(Times.parse("now", now, "--to")).isEqualTo(now);
         assertThat(Times.parse("90m", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-22T06:30:00Z"));
-        assertThat(Times.parse("2026-11-21T07:15:00Z", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
-        assertThat(Times.parse("2026-11-21T07:15", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
+        assertThat(Times.parse("2026-11-21T07:15:00Z", now, "--from"))
+                .isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
+        assertThat(Times.parse("2026-11-21T07:15", now, "--from"))
+                .isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
         assertThat(Times.parse("2026-11-21", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T00:00:00Z"));
     }
 
@@ -141,26 +188,44 @@ class CliTest {
         int port = Ports.freePort();
         Result result = run("engine", "--bootstrap-servers", "127.0.0.1:" + port, "--set", "reflex.api.port=0");
         assertThat(result.exit()).isEqualTo(1);
-        assertThat(result.err().strip()).isEqualTo("error: cannot reach Kafka at 127.0.0.1:" + port
-            + " within 10 s; check --bootstrap-servers and that the brokers are up");
+        assertThat(result.err().strip())
+                .isEqualTo("error: cannot reach Kafka at 127.0.0.1:" + port
+                        + " within 10 s; check --bootstrap-servers and that the brokers are up");
     }
 
     @Test
     void anUnreachableRegistryIsOneLineThatSaysWhatToDo() {
         int port = Ports.freePort();
-        Result result = run("engine", "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--schema-registry-url", "http://127.0.0.1:" + port, "--set", "reflex.topic.prefix=unreach.", "--set", "reflex.api.port=0");
+        Result result = run(
+                "engine",
+                "--bootstrap-servers",
+                TestServices.kafka().bootstrapServers(),
+                "--schema-registry-url",
+                "http://127.0.0.1:" + port,
+                "--set",
+                "reflex.topic.prefix=unreach.",
+                "--set",
+                "reflex.api.port=0");
         assertThat(result.exit()).isEqualTo(1);
-        assertThat(result.err().strip()).isEqualTo("error: schema registry at http://127.0.0.1:" + port
-            + " is unreachable (connection refused); check --schema-registry-url and that the registry is up");
+        assertThat(result.err().strip())
+                .isEqualTo(
+                        "error: schema registry at http://127.0.0.1:" + port
+                                + " is unreachable (connection refused); check --schema-registry-url and that the registry is up");
     }
 
     @Test
     void publishSendsAJsonFileToTheSourcesIngestTopic(@TempDir Path dir) throws Exception {
         Path event = dir.resolve("e.json");
         Files.writeString(event, "{\"type\":\"cpu.high\",\"subject\":\"web-1\"}");
-        Result result = run("publish", "--source", "cli-test", "--bootstrap-servers", TestServices.kafka().bootstrapServers(),
-            "--topic-prefix", "pub.", event.toString());
+        Result result = run(
+                "publish",
+                "--source",
+                "cli-test",
+                "--bootstrap-servers",
+                TestServices.kafka().bootstrapServers(),
+                "--topic-prefix",
+                "pub.",
+                event.toString());
         assertThat(result.err()).isEmpty();
         assertThat(result.exit()).isZero();
         assertThat(result.out().strip()).matches("published to pub\\.ingest\\.cli-test partition 0 offset \\d+");
@@ -173,12 +238,15 @@ class CliTest {
     void settingsComeFromFileThenEnvironmentThenFlags(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("engine.properties");
         Files.writeString(file, "bootstrap.servers=file:9092\nreflex.topic.prefix=file.\napplication.id=from-file\n");
-        var settings = Settings.resolve(dev.reflex.engine.EngineConfig.CONFIG, file,
-            java.util.Map.of("REFLEX_TOPIC_PREFIX", "env.", "REFLEX_BOOTSTRAP_SERVERS", "env:9092"),
-            java.util.Map.of("bootstrap.servers", "flag:9092"));
-        assertThat(settings).containsEntry("bootstrap.servers", "flag:9092")
-            .containsEntry("reflex.topic.prefix", "env.")
-            .containsEntry("application.id", "from-file");
+        var settings = Settings.resolve(
+                dev.reflex.engine.EngineConfig.CONFIG,
+                file,
+                java.util.Map.of("REFLEX_TOPIC_PREFIX", "env.", "REFLEX_BOOTSTRAP_SERVERS", "env:9092"),
+                java.util.Map.of("bootstrap.servers", "flag:9092"));
+        assertThat(settings)
+                .containsEntry("bootstrap.servers", "flag:9092")
+                .containsEntry("reflex.topic.prefix", "env.")
+                .containsEntry("application.id", "from-file");
         assertThat(Settings.environmentVariable("reflex.max.event.bytes")).isEqualTo("REFLEX_MAX_EVENT_BYTES");
     }
 }

@@ -20,6 +20,11 @@ class ConfigReferenceTest {
             Files.writeString(DOC, generated, StandardCharsets.UTF_8);
         }
         assertThat(Files.readString(DOC, StandardCharsets.UTF_8)).isEqualTo(generated);
-        assertThat(generated).contains("`bootstrap.servers`", "`REFLEX_BOOTSTRAP_SERVERS`", "`webhook.token`", "`reflex.max.event.bytes`");
+        assertThat(generated)
+                .contains(
+                        "`bootstrap.servers`",
+                        "`REFLEX_BOOTSTRAP_SERVERS`",
+                        "`webhook.token`",
+                        "`reflex.max.event.bytes`");
     }
 }

@@ -36,7 +36,8 @@ import dev.reflex.schemas.RuleOutcome;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CorrelationIntegrationTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String RULES = """
         id: page-on-failures
         when: {source: ops, type: restart.failed}
@@ -64,7 +65,10 @@ class CorrelationIntegrationTest {
         post("a1", "alert.firing", "disk-full");
         // three events' own decisions, three correlation steps, and the deadline's firing two seconds later
         List<Decision> decisions = awaitDecisions(7);
-        Decision fired = decisions.stream().filter(d -> d.getEventType().equals("correlation.deadline")).findFirst().orElseThrow();
+        Decision fired = decisions.stream()
+                .filter(d -> d.getEventType().equals("correlation.deadline"))
+                .findFirst()
+                .orElseThrow();
         deadlineFiring = fired.getEventId();
         assertThat(fired.getRules().get(0).getOutcome()).isEqualTo(Outcome.FIRED);
         assertThat(fired.getRules().get(0).getCorrelation().getLateMs()).isBetween(0L, 2_000L);
@@ -94,28 +98,41 @@ class CorrelationIntegrationTest {
     void explainTellsWhatCorrelationMadeOfEachEventAndOfTheDeadline() {
         ClusterCli.Run first = reflex("explain", "f1", "--engine-url", "none");
         assertThat(first.exit()).as(first.err()).isZero();
-        assertThat(first.out()).contains("event f1   ops / restart.failed   subject checkout")
-            .containsPattern("counted   page-on-failures  \\(version [0-9a-f]{12}\\): 1 of 2 within 10m, first at ");
+        assertThat(first.out())
+                .contains("event f1   ops / restart.failed   subject checkout")
+                .containsPattern(
+                        "counted   page-on-failures  \\(version [0-9a-f]{12}\\): 1 of 2 within 10m, first at ");
         ClusterCli.Run second = reflex("explain", "f2", "--engine-url", "none");
-        assertThat(second.out()).containsPattern("FIRED     page-on-failures  \\(version [0-9a-f]{12}\\): 2 within 10m")
-            .contains("-> oncall page checkout {summary=checkout: 2 failures}");
+        assertThat(second.out())
+                .containsPattern("FIRED     page-on-failures  \\(version [0-9a-f]{12}\\): 2 within 10m")
+                .contains("-> oncall page checkout {summary=checkout: 2 failures}");
 
         ClusterCli.Run deadline = reflex("explain", deadlineFiring, "--engine-url", "none");
         assertThat(deadline.exit()).as(deadline.err()).isZero();
-        assertThat(deadline.out()).contains("correlation deadline " + deadlineFiring + "   rule still-firing   key disk-full")
-            .contains("by event a1, due at ").contains("('reflex explain a1' tells that event's story)")
-            .containsPattern("FIRED     still-firing  \\(version [0-9a-f]{12}\\): no 'unless' event within 2s; due at ");
+        assertThat(deadline.out())
+                .contains("correlation deadline " + deadlineFiring + "   rule still-firing   key disk-full")
+                .contains("by event a1, due at ")
+                .contains("('reflex explain a1' tells that event's story)")
+                .containsPattern(
+                        "FIRED     still-firing  \\(version [0-9a-f]{12}\\): no 'unless' event within 2s; due at ");
         ClusterCli.Run armed = reflex("explain", "a1", "--engine-url", "none");
-        assertThat(armed.out()).containsPattern("armed     still-firing  \\(version [0-9a-f]{12}\\): due at .* unless an 'unless' event");
+        assertThat(armed.out())
+                .containsPattern(
+                        "armed     still-firing  \\(version [0-9a-f]{12}\\): due at .* unless an 'unless' event");
     }
 
     @Test
     @Order(2)
     void theEnginesApiFoldsTheCorrelationStepIntoTheEventsDecisionAndShowsWhatARuleCorrelates() throws Exception {
-        HttpResponse<String> rules = HTTP.send(HttpRequest.newBuilder(URI.create(it.apiUrl() + "/api/rules/page-on-failures"))
-            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> rules = HTTP.send(
+                HttpRequest.newBuilder(URI.create(it.apiUrl() + "/api/rules/page-on-failures"))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(rules.statusCode()).isEqualTo(200);
-        com.fasterxml.jackson.databind.JsonNode rule = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rules.body());
+        com.fasterxml.jackson.databind.JsonNode rule =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(rules.body());
         assertThat(rule.get("correlate").get("count").get("atLeast").asInt()).isEqualTo(2);
         assertThat(rule.get("correlate").get("count").get("within").asText()).isEqualTo("10m");
         Decision f2 = EngineApiClient.decision(it.apiUrl(), null, "f2").orElseThrow();
@@ -129,8 +146,10 @@ class CorrelationIntegrationTest {
     void auditReRunsEveryCorrelationStepFromTheStateItRecorded() {
         ClusterCli.Run run = reflex("replay", "--from", "1h");
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).contains("3 events, 7 decisions checked (4 of them correlation and flow steps, re-run from the state each recorded): "
-            + "7 reproduced, 0 did not");
+        assertThat(run.out())
+                .contains(
+                        "3 events, 7 decisions checked (4 of them correlation and flow steps, re-run from the state each recorded): "
+                                + "7 reproduced, 0 did not");
     }
 
     @Test
@@ -140,8 +159,9 @@ class CorrelationIntegrationTest {
         Files.writeString(proposed.resolve("rules.yaml"), RULES.replace("atLeast: 2", "atLeast: 3"));
         ClusterCli.Run run = reflex("replay", "--from", "1h", "--rules", proposed.toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).containsPattern("rule page-on-failures \\(changed\\)\\R  would stop firing +1   e\\.g\\. f2\\R")
-            .contains("note: correlation rules were simulated over these events (");
+        assertThat(run.out())
+                .containsPattern("rule page-on-failures \\(changed\\)\\R  would stop firing +1   e\\.g\\. f2\\R")
+                .contains("note: correlation rules were simulated over these events (");
         // the simulation's clock runs to the end of the range: the deadline armed by a1 fires there too
         assertThat(run.out()).doesNotContain("rule still-firing");
     }

@@ -26,13 +26,13 @@ import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /**
  * An engine (with its API) and a webhook connector on the test broker, under a topic prefix of their own, with the
  * rules of a directory applied: what the command-line integration tests run against.
  */
 final class EngineUnderTest implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final Path dir;
     final Path rules;
@@ -48,7 +48,8 @@ final class EngineUnderTest implements AutoCloseable {
         dir = Files.createTempDirectory("reflex-" + prefix);
         bootstrap = TestServices.kafka().bootstrapServers();
         names = new TopicNames(prefix + UUID.randomUUID().toString().substring(0, 8) + ".");
-        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
         cli = new ClusterCli(names, serdes);
         rules = Files.createDirectories(dir.resolve("rules"));
         for (Map.Entry<String, String> file : ruleFiles.entrySet()) {
@@ -59,7 +60,9 @@ final class EngineUnderTest implements AutoCloseable {
         settings.put(EngineConfig.INSTANCE_ID_CONFIG, instanceId);
         settings.put(EngineConfig.API_PORT_CONFIG, 0);
         engine = EngineProcess.start(settings);
-        assertThat(engine.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
+        assertThat(engine.awaitRunning(Duration.ofSeconds(60)))
+                .as("engine running")
+                .isTrue();
         Map<String, Object> hook = new HashMap<>();
         hook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         hook.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
@@ -70,15 +73,21 @@ final class EngineUnderTest implements AutoCloseable {
     /** Applies the rules directory as it is now, as {@code reflex rules apply} does. */
     void apply() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(
+                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
     }
 
     /** Posts a JSON event to the webhook connector's {@code /events/SOURCE}; it must be accepted. */
     void post(String source, String json) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/" + source))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
-        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + webhook.port() + "/events/" + source))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build();
+        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(202);
     }
 
     String apiUrl() {

@@ -82,9 +82,16 @@ class FlowIntegrationTest {
     }
 
     private List<FlowTransition> awaitTransitions(int count) {
-        List<FlowTransition> read = TopicRecords.readUntil(bootstrap, names.flows(), new StringDeserializer(),
-            serdes.value(FlowTransition.class).deserializer(), TopicRecords.atLeast(count), Duration.ofSeconds(60))
-            .stream().map(r -> r.value()).toList();
+        List<FlowTransition> read = TopicRecords.readUntil(
+                        bootstrap,
+                        names.flows(),
+                        new StringDeserializer(),
+                        serdes.value(FlowTransition.class).deserializer(),
+                        TopicRecords.atLeast(count),
+                        Duration.ofSeconds(60))
+                .stream()
+                .map(r -> r.value())
+                .toList();
         assertThat(read).as("transitions").hasSizeGreaterThanOrEqualTo(count);
         return read;
     }
@@ -94,41 +101,77 @@ class FlowIntegrationTest {
     void aSignalAndAResultByCorrelationIdCarryAnInstanceToItsEndAndACancelStopsAnother() throws Exception {
         post("ops", "{\"id\":\"c1\",\"type\":\"change.requested\",\"subject\":\"CHG-1\"}");
         post("ops", "{\"id\":\"c2\",\"type\":\"change.requested\",\"subject\":\"CHG-2\"}");
-        awaitTransitions(4);  // started and waiting, twice
+        awaitTransitions(4); // started and waiting, twice
 
         ClusterCli.Run list = cli.run("flows", "list");
         assertThat(list.exit()).as(list.err()).isZero();
-        assertThat(list.out()).containsPattern("gate +CHG-1 +1 running .*waiting approval")
-            .containsPattern("gate +CHG-2 +1 running");
+        assertThat(list.out())
+                .containsPattern("gate +CHG-1 +1 running .*waiting approval")
+                .containsPattern("gate +CHG-2 +1 running");
 
         Path approval = it.dir.resolve("approve.json");
-        Files.writeString(approval, "{\"specversion\":\"1.0\",\"id\":\"ok-1\",\"source\":\"chat\",\"type\":\"change.approved\","
-            + "\"subject\":\"CHG-1\",\"data\":{\"by\":\"maria\"}}");
+        Files.writeString(
+                approval,
+                "{\"specversion\":\"1.0\",\"id\":\"ok-1\",\"source\":\"chat\",\"type\":\"change.approved\","
+                        + "\"subject\":\"CHG-1\",\"data\":{\"by\":\"maria\"}}");
         ClusterCli.Run signal = cli.run("flows", "signal", "gate", "CHG-1", "--event", approval.toString());
         assertThat(signal.out()).contains("signal ok-1 (chat / change.approved) sent to gate CHG-1");
-        List<Action> applied = TopicRecords.readUntil(bootstrap, names.actions("deployer"), new StringDeserializer(),
-            serdes.value(Action.class).deserializer(), TopicRecords.atLeast(1), Duration.ofSeconds(60)).stream().map(r -> r.value()).toList();
+        List<Action> applied = TopicRecords.readUntil(
+                        bootstrap,
+                        names.actions("deployer"),
+                        new StringDeserializer(),
+                        serdes.value(Action.class).deserializer(),
+                        TopicRecords.atLeast(1),
+                        Duration.ofSeconds(60))
+                .stream()
+                .map(r -> r.value())
+                .toList();
         assertThat(applied).singleElement().satisfies(a -> {
             assertThat(a.getParams()).containsEntry("by", "maria");
             assertThat(a.getCorrelationid()).isEqualTo("flow:gate/CHG-1");
         });
         Action action = applied.get(0);
-        try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), serdes.value(ActionResult.class).serializer())) {
-            producer.send(new ProducerRecord<>(names.actionResults(), action.getId(), ActionResult.newBuilder().setActionId(action.getId())
-                .setSystem("deployer").setAction("apply").setTarget(action.getTarget()).setStatus(ActionStatus.SUCCEEDED).setAttempts(1)
-                .setEventId(action.getEventId()).setRuleId("gate").setCorrelationid(action.getCorrelationid()).setFinishedAt(Instant.now())
-                .build())).get();
+        try (KafkaProducer<String, ActionResult> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                serdes.value(ActionResult.class).serializer())) {
+            producer.send(new ProducerRecord<>(
+                            names.actionResults(),
+                            action.getId(),
+                            ActionResult.newBuilder()
+                                    .setActionId(action.getId())
+                                    .setSystem("deployer")
+                                    .setAction("apply")
+                                    .setTarget(action.getTarget())
+                                    .setStatus(ActionStatus.SUCCEEDED)
+                                    .setAttempts(1)
+                                    .setEventId(action.getEventId())
+                                    .setRuleId("gate")
+                                    .setCorrelationid(action.getCorrelationid())
+                                    .setFinishedAt(Instant.now())
+                                    .build()))
+                    .get();
         }
         ClusterCli.Run cancel = cli.run("flows", "cancel", "gate", "CHG-2", "--reason", "withdrawn");
         assertThat(cancel.exit()).as(cancel.err()).isZero();
 
         List<FlowTransition> all = awaitTransitions(10);
-        assertThat(all).filteredOn(t -> t.getKey().equals("CHG-1")).extracting(FlowTransition::getKind).containsSubsequence(
-            TransitionKind.STARTED, TransitionKind.WAITING, TransitionKind.RESULT, TransitionKind.STEP_STARTED, TransitionKind.RESULT,
-            TransitionKind.STEP_STARTED, TransitionKind.ENDED);
-        assertThat(all).filteredOn(t -> t.getKey().equals("CHG-2")).extracting(FlowTransition::getKind).last()
-            .isEqualTo(TransitionKind.CANCELLED);
+        assertThat(all)
+                .filteredOn(t -> t.getKey().equals("CHG-1"))
+                .extracting(FlowTransition::getKind)
+                .containsSubsequence(
+                        TransitionKind.STARTED,
+                        TransitionKind.WAITING,
+                        TransitionKind.RESULT,
+                        TransitionKind.STEP_STARTED,
+                        TransitionKind.RESULT,
+                        TransitionKind.STEP_STARTED,
+                        TransitionKind.ENDED);
+        assertThat(all)
+                .filteredOn(t -> t.getKey().equals("CHG-2"))
+                .extracting(FlowTransition::getKind)
+                .last()
+                .isEqualTo(TransitionKind.CANCELLED);
     }
 
     @Test
@@ -136,14 +179,21 @@ class FlowIntegrationTest {
     void showTellsTheStateFromTheEngineAndTheHistoryFromTheTopic() {
         ClusterCli.Run show = cli.run("flows", "show", "gate", "CHG-1", "--engine-url", it.apiUrl());
         assertThat(show.exit()).as(show.err()).isZero();
-        assertThat(show.out()).contains("flow gate   key CHG-1", "run 1 ended", "context.applied = \"yes\"",
-            "run 1  waiting approval: for chat / change.approved until", "run 1  result approval: event ok-1 (chat / change.approved) came",
-            "run 1  step started apply: deployer apply CHG-1 (attempt 1)", "run 1  ended: run 1 ended");
+        assertThat(show.out())
+                .contains(
+                        "flow gate   key CHG-1",
+                        "run 1 ended",
+                        "context.applied = \"yes\"",
+                        "run 1  waiting approval: for chat / change.approved until",
+                        "run 1  result approval: event ok-1 (chat / change.approved) came",
+                        "run 1  step started apply: deployer apply CHG-1 (attempt 1)",
+                        "run 1  ended: run 1 ended");
         ClusterCli.Run cancelled = cli.run("flows", "show", "gate", "CHG-2", "--engine-url", "none");
         assertThat(cancelled.out()).contains("cancelled: withdrawn");
         ClusterCli.Run rules = cli.run("rules", "list");
-        assertThat(rules.out()).containsPattern("gate +[0-9a-f]{12} +true +flow, starts on source ops, type change.requested")
-            .contains("0 rules, 1 flows");
+        assertThat(rules.out())
+                .containsPattern("gate +[0-9a-f]{12} +true +flow, starts on source ops, type change.requested")
+                .contains("0 rules, 1 flows");
         ClusterCli.Run all = cli.run("flows", "list", "--all");
         assertThat(all.out()).containsPattern("gate +CHG-1 +1 ended").containsPattern("gate +CHG-2 +1 cancelled");
     }
@@ -153,11 +203,13 @@ class FlowIntegrationTest {
     void explainFoldsTheFlowsStepIntoTheEventsStoryAndTheAuditReRunsEveryFlowInput() {
         ClusterCli.Run explain = cli.run("explain", "c1", "--engine-url", "none");
         assertThat(explain.exit()).as(explain.err()).isZero();
-        assertThat(explain.out()).containsPattern("ADVANCED  gate  \\(version [0-9a-f]{12}\\): started: run 1 of version [0-9a-f]{12} "
-            + "started by c1; waiting approval");
+        assertThat(explain.out())
+                .containsPattern("ADVANCED  gate  \\(version [0-9a-f]{12}\\): started: run 1 of version [0-9a-f]{12} "
+                        + "started by c1; waiting approval");
         ClusterCli.Run audit = cli.run("replay", "--from", "1h");
         assertThat(audit.exit()).as(audit.out() + audit.err()).isZero();
-        assertThat(audit.out()).containsPattern("\\d+ events, \\d+ decisions checked \\(\\d+ of them correlation and flow steps, "
-            + "re-run from the state each recorded\\): \\d+ reproduced, 0 did not");
+        assertThat(audit.out())
+                .containsPattern("\\d+ events, \\d+ decisions checked \\(\\d+ of them correlation and flow steps, "
+                        + "re-run from the state each recorded\\): \\d+ reproduced, 0 did not");
     }
 }

@@ -59,22 +59,41 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 class SecuredClusterTest {
     private static final TopicNames NAMES = new TopicNames("sec.");
     private static final String APPLICATION_ID = "sec-engine";
-    private static final Map<String, String> USERS = Map.of("engine", "engine-pw", "connector", "connector-pw", "ops-actor", "ops-pw",
-        "rules", "rules-pw", "nobody", "nobody-pw");
+    private static final Map<String, String> USERS = Map.of(
+            "engine",
+            "engine-pw",
+            "connector",
+            "connector-pw",
+            "ops-actor",
+            "ops-pw",
+            "rules",
+            "rules-pw",
+            "nobody",
+            "nobody-pw");
 
     @TempDir
     static Path dir;
+
     private static SecuredKafka kafka;
 
     @BeforeAll
     static void start() throws Exception {
         kafka = SecuredKafka.start(dir);
         kafka.createUsers(USERS);
-        for (String[] acl : List.of(new String[] {"engine", "--component", "engine", "--application-id", APPLICATION_ID},
-                new String[] {"connector", "--component", "connector"}, new String[] {"ops-actor", "--component", "actor", "--system", "ops"},
+        for (String[] acl : List.of(
+                new String[] {"engine", "--component", "engine", "--application-id", APPLICATION_ID},
+                new String[] {"connector", "--component", "connector"},
+                new String[] {"ops-actor", "--component", "actor", "--system", "ops"},
                 new String[] {"rules", "--component", "rules"})) {
-            List<String> args = new ArrayList<>(List.of("acls", "--principal", "User:" + acl[0], "--apply", "--topic-prefix", NAMES.prefix(),
-                "--bootstrap-servers", kafka.adminBootstrap()));
+            List<String> args = new ArrayList<>(List.of(
+                    "acls",
+                    "--principal",
+                    "User:" + acl[0],
+                    "--apply",
+                    "--topic-prefix",
+                    NAMES.prefix(),
+                    "--bootstrap-servers",
+                    kafka.adminBootstrap()));
             args.addAll(List.of(acl).subList(1, acl.length));
             Run run = run(args);
             assertThat(run.exit).as(run.err).isZero();
@@ -103,16 +122,27 @@ class SecuredClusterTest {
                 target: ${event.subject}
             """);
         // rules apply, as the rules job's principal: creates the topics and publishes the rule
-        Run apply = run(List.of("rules", "apply", rules.toString(), "--bootstrap-servers", kafka.secureBootstrap(), "--kafka-config",
-            kafka.clientConfigFile(dir, "rules", USERS.get("rules")).toString(), "--schema-registry-url", TestServices.registry().url(),
-            "--topic-prefix", NAMES.prefix()));
+        Run apply = run(List.of(
+                "rules",
+                "apply",
+                rules.toString(),
+                "--bootstrap-servers",
+                kafka.secureBootstrap(),
+                "--kafka-config",
+                kafka.clientConfigFile(dir, "rules", USERS.get("rules")).toString(),
+                "--schema-registry-url",
+                TestServices.registry().url(),
+                "--topic-prefix",
+                NAMES.prefix()));
         assertThat(apply.exit).as(apply.err).isZero();
 
         List<AutoCloseable> started = new ArrayList<>();
         try {
             EngineProcess engine = EngineProcess.start(engineSettings("engine"));
             started.add(engine);
-            assertThat(engine.engine().awaitRunning(Duration.ofSeconds(90))).as("engine running").isTrue();
+            assertThat(engine.engine().awaitRunning(Duration.ofSeconds(90)))
+                    .as("engine running")
+                    .isTrue();
 
             Map<String, Object> webhook = new HashMap<>(kafka.clientSecurity("connector", USERS.get("connector")));
             webhook.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.secureBootstrap());
@@ -121,25 +151,46 @@ class SecuredClusterTest {
             WebhookConnector connector = WebhookConnector.start(new WebhookConfig(webhook));
             started.add(connector);
 
-            ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+            ReflexSerdes serdes = new ReflexSerdes(
+                    new SchemaRegistryClient(TestServices.registry().url()), true);
             List<String> done = new CopyOnWriteArrayList<>();
-            ActorRunner actor = new ActorRunner(KafkaConnection.of(kafka.secureBootstrap(), kafka.clientSecurity("ops-actor", USERS.get("ops-actor"))),
-                NAMES, serdes, "ops", "reflex-actor-ops", action -> {
-                    done.add(action.getTarget());
-                    return Execution.succeeded(1, null, null, "restarted");
-                }).start();
+            ActorRunner actor = new ActorRunner(
+                            KafkaConnection.of(
+                                    kafka.secureBootstrap(), kafka.clientSecurity("ops-actor", USERS.get("ops-actor"))),
+                            NAMES,
+                            serdes,
+                            "ops",
+                            "reflex-actor-ops",
+                            action -> {
+                                done.add(action.getTarget());
+                                return Execution.succeeded(1, null, null, "restarted");
+                            })
+                    .start();
             started.add(actor);
 
-            HttpResponse<String> sent = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + connector.port() + "/events/ci")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"d-1\",\"type\":\"deploy.failed\",\"subject\":\"checkout\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> sent = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + connector.port() + "/events/ci"))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(
+                                            "{\"id\":\"d-1\",\"type\":\"deploy.failed\",\"subject\":\"checkout\"}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
 
             // the action was done, and its result came back as an event and was decided
-            List<Decision> decisions = TopicRecords.readUntil(kafka.adminBootstrap(), NAMES.decisions(), new StringDeserializer(),
-                serdes.value(Decision.class).deserializer(), list -> list.stream().anyMatch(r -> r.value().getEventType().equals("action.succeeded")),
-                Duration.ofSeconds(90)).stream().map(r -> r.value()).toList();
+            List<Decision> decisions = TopicRecords.readUntil(
+                            kafka.adminBootstrap(),
+                            NAMES.decisions(),
+                            new StringDeserializer(),
+                            serdes.value(Decision.class).deserializer(),
+                            list -> list.stream()
+                                    .anyMatch(r -> r.value().getEventType().equals("action.succeeded")),
+                            Duration.ofSeconds(90))
+                    .stream()
+                    .map(r -> r.value())
+                    .toList();
             assertThat(decisions).extracting(Decision::getEventId).contains("d-1");
             assertThat(decisions).extracting(Decision::getEventType).contains("action.succeeded");
             assertThat(done).containsExactly("checkout");
@@ -153,29 +204,37 @@ class SecuredClusterTest {
 
     @Test
     void theConnectorCannotWriteRules() {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(client("connector", "max.block.ms", 20_000),
-                new StringSerializer(), new StringSerializer())) {
-            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(NAMES.rules(), "r", "forged")).get(30, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicAuthorizationException.class);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                client("connector", "max.block.ms", 20_000), new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(NAMES.rules(), "r", "forged"))
+                            .get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
         }
     }
 
     @Test
     void anActorCannotReadAnotherSystemsActions() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.adminBootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(NAMES.actions("billing"), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(NAMES.actions("billing"), 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             assertThat(e.getCause()).isInstanceOf(org.apache.kafka.common.errors.TopicExistsException.class);
         }
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(client("ops-actor", "group.id", "reflex-actor-ops"),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                client("ops-actor", "group.id", "reflex-actor-ops"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(NAMES.actions("billing")));
             assertThatThrownBy(() -> {
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (System.nanoTime() < deadline) {
-                    consumer.poll(Duration.ofMillis(500));
-                }
-            }).isInstanceOf(TopicAuthorizationException.class);
+                        long deadline =
+                                System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                        while (System.nanoTime() < deadline) {
+                            consumer.poll(Duration.ofMillis(500));
+                        }
+                    })
+                    .isInstanceOf(TopicAuthorizationException.class);
         }
     }
 
@@ -183,11 +242,21 @@ class SecuredClusterTest {
     void aPrincipalWithoutAclsGetsAClearErrorNotAHang() throws Exception {
         long started = System.nanoTime();
         assertThatThrownBy(() -> EngineProcess.start(engineSettings("nobody")).close())
-            .isInstanceOf(Engine.StartException.class)
-            .hasMessageContaining("not authorized").hasMessageContaining("reflex acls --component engine");
+                .isInstanceOf(Engine.StartException.class)
+                .hasMessageContaining("not authorized")
+                .hasMessageContaining("reflex acls --component engine");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(60));
-        Run publish = run(List.of("publish", "--source", "ci", "-", "--bootstrap-servers", kafka.secureBootstrap(), "--kafka-config",
-            kafka.clientConfigFile(dir, "nobody", USERS.get("nobody")).toString(), "--topic-prefix", NAMES.prefix()));
+        Run publish = run(List.of(
+                "publish",
+                "--source",
+                "ci",
+                "-",
+                "--bootstrap-servers",
+                kafka.secureBootstrap(),
+                "--kafka-config",
+                kafka.clientConfigFile(dir, "nobody", USERS.get("nobody")).toString(),
+                "--topic-prefix",
+                NAMES.prefix()));
         assertThat(publish.exit).isNotZero();
         assertThat(publish.err).contains("not authorized").contains("reflex acls");
     }
@@ -195,7 +264,8 @@ class SecuredClusterTest {
     private static Map<String, Object> engineSettings(String user) {
         Map<String, Object> settings = new HashMap<>(kafka.clientSecurity(user, USERS.get(user)));
         settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.secureBootstrap());
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
+        settings.put(
+                EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
         settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, NAMES.prefix());
         settings.put(EngineConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         settings.put(EngineConfig.STATE_DIR_CONFIG, dir.resolve("state-" + user).toString());
@@ -205,11 +275,11 @@ class SecuredClusterTest {
     }
 
     private static Map<String, Object> client(String user, Object... more) {
-        return KafkaConnection.of(kafka.secureBootstrap(), kafka.clientSecurity(user, USERS.get(user))).client(more);
+        return KafkaConnection.of(kafka.secureBootstrap(), kafka.clientSecurity(user, USERS.get(user)))
+                .client(more);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -217,8 +287,10 @@ class SecuredClusterTest {
         java.io.InputStream stdin = System.in;
         try {
             System.setIn(new java.io.ByteArrayInputStream("{\"type\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
-            int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                args.toArray(String[]::new));
+            int exit = Main.run(
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                    args.toArray(String[]::new));
             return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setIn(stdin);

@@ -39,23 +39,66 @@ final class SecuredKafka implements AutoCloseable {
         Path keyStore = dir.resolve("broker.p12");
         Path cert = dir.resolve("broker.pem");
         Path trustStore = dir.resolve("trust.p12");
-        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=127.0.0.1",
-            "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
-            "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", keyStore.toString(), "-storepass", STORE_PASSWORD,
-            "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", cert.toString(), "-keystore", trustStore.toString(),
-            "-storetype", "PKCS12", "-storepass", STORE_PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "broker",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-keystore",
+                keyStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                STORE_PASSWORD,
+                "-keypass",
+                STORE_PASSWORD);
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "broker",
+                "-keystore",
+                keyStore.toString(),
+                "-storepass",
+                STORE_PASSWORD,
+                "-file",
+                cert.toString());
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "broker",
+                "-file",
+                cert.toString(),
+                "-keystore",
+                trustStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                STORE_PASSWORD);
         int plain = Ports.freePort();
         int controller = Ports.freePort();
         int secure = Ports.freePort();
         Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put("listeners", "PLAINTEXT://127.0.0.1:" + plain + ",CONTROLLER://127.0.0.1:" + controller + ",SECURE://127.0.0.1:" + secure);
+        overrides.put(
+                "listeners",
+                "PLAINTEXT://127.0.0.1:" + plain + ",CONTROLLER://127.0.0.1:" + controller + ",SECURE://127.0.0.1:"
+                        + secure);
         overrides.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + plain + ",SECURE://127.0.0.1:" + secure);
         overrides.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL");
         overrides.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
-        overrides.put("listener.name.secure.scram-sha-512.sasl.jaas.config",
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        overrides.put(
+                "listener.name.secure.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         overrides.put("listener.name.secure.ssl.keystore.location", keyStore.toString());
         overrides.put("listener.name.secure.ssl.keystore.password", STORE_PASSWORD);
         overrides.put("listener.name.secure.ssl.key.password", STORE_PASSWORD);
@@ -63,7 +106,8 @@ final class SecuredKafka implements AutoCloseable {
         overrides.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         // the operator's plaintext listener and the broker itself (controller, inter-broker) are ANONYMOUS
         overrides.put("super.users", "User:ANONYMOUS");
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("data"), plain, controller, Duration.ofSeconds(60), overrides);
+        EmbeddedKafka kafka =
+                EmbeddedKafka.start(dir.resolve("data"), plain, controller, Duration.ofSeconds(60), overrides);
         return new SecuredKafka(kafka, "127.0.0.1:" + secure, trustStore);
     }
 
@@ -80,28 +124,44 @@ final class SecuredKafka implements AutoCloseable {
     /** Creates SCRAM-SHA-512 users with these passwords. */
     void createUsers(Map<String, String> passwords) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", adminBootstrap()))) {
-            admin.alterUserScramCredentials(passwords.entrySet().stream().map(e -> (org.apache.kafka.clients.admin.UserScramCredentialAlteration)
-                new UserScramCredentialUpsertion(e.getKey(), new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), e.getValue()))
-                .toList()).all().get(30, TimeUnit.SECONDS);
+            admin.alterUserScramCredentials(passwords.entrySet().stream()
+                            .map(e -> (org.apache.kafka.clients.admin.UserScramCredentialAlteration)
+                                    new UserScramCredentialUpsertion(
+                                            e.getKey(),
+                                            new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
+                                            e.getValue()))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
     /** The client security settings of {@code user}, as a Reflex process takes them. */
     Map<String, Object> clientSecurity(String user, String password) {
         return Map.of(
-            "security.protocol", "SASL_SSL",
-            "sasl.mechanism", "SCRAM-SHA-512",
-            "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-                + "\" password=\"" + password + "\";",
-            "ssl.truststore.location", trustStore.toString(),
-            "ssl.truststore.type", "PKCS12",
-            "ssl.truststore.password", STORE_PASSWORD);
+                "security.protocol",
+                "SASL_SSL",
+                "sasl.mechanism",
+                "SCRAM-SHA-512",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                        + password + "\";",
+                "ssl.truststore.location",
+                trustStore.toString(),
+                "ssl.truststore.type",
+                "PKCS12",
+                "ssl.truststore.password",
+                STORE_PASSWORD);
     }
 
     /** The same settings as a properties file, for --kafka-config. */
     Path clientConfigFile(Path dir, String user, String password) throws Exception {
         StringBuilder text = new StringBuilder();
-        clientSecurity(user, password).forEach((k, v) -> text.append(k).append('=').append(v.toString().replace("\\", "\\\\")).append('\n'));
+        clientSecurity(user, password)
+                .forEach((k, v) -> text.append(k)
+                        .append('=')
+                        .append(v.toString().replace("\\", "\\\\"))
+                        .append('\n'));
         return Files.writeString(dir.resolve(user + ".properties"), text.toString(), StandardCharsets.UTF_8);
     }
 

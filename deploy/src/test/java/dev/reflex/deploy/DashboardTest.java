@@ -49,7 +49,6 @@ import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /**
  * Every series the Grafana dashboard queries is in a real scrape: an engine, the webhook connector and an actor run
  * the tour's kind of traffic (an event acted on, a rule that fails, an unreadable record), and their /metrics together
@@ -66,13 +65,21 @@ class DashboardTest {
     @Test
     void everyMetricTheDashboardQueriesIsInARealScrape(@TempDir Path dir) throws Exception {
         Set<String> queried = queriedMetrics(Images.repo().resolve("helm/reflex/dashboards/reflex.json"));
-        assertThat(queried).as("the dashboard queries Reflex's own series").contains("reflex_events_in_total", "reflex_decisions_total",
-            "reflex_rule_matches_total", "reflex_rule_errors_total", "reflex_evaluation_seconds_bucket", "reflex_dead_letters_total",
-            "reflex_decision_lag_seconds_bucket");
+        assertThat(queried)
+                .as("the dashboard queries Reflex's own series")
+                .contains(
+                        "reflex_events_in_total",
+                        "reflex_decisions_total",
+                        "reflex_rule_matches_total",
+                        "reflex_rule_errors_total",
+                        "reflex_evaluation_seconds_bucket",
+                        "reflex_dead_letters_total",
+                        "reflex_decision_lag_seconds_bucket");
 
         TopicNames names = new TopicNames("dash" + UUID.randomUUID().toString().substring(0, 8) + ".");
         String bootstrap = TestServices.kafka().bootstrapServers();
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        ReflexSerdes serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
         Path rules = Files.createDirectories(dir.resolve("rules"));
         Files.writeString(rules.resolve("rules.yaml"), """
             id: scale-out
@@ -102,17 +109,30 @@ class DashboardTest {
             WebhookConnector webhook = WebhookConnector.start(new WebhookConfig(webhookSettings));
             started.add(webhook);
             PrometheusMeterRegistry actorMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            ActorRunner actor = new ActorRunner(KafkaConnection.plaintext(bootstrap), names, serdes, "ops", names.prefix() + "ops",
-                action -> Execution.succeeded(1, null, null, "done"), actorMetrics).start();
+            ActorRunner actor = new ActorRunner(
+                            KafkaConnection.plaintext(bootstrap),
+                            names,
+                            serdes,
+                            "ops",
+                            names.prefix() + "ops",
+                            action -> Execution.succeeded(1, null, null, "done"),
+                            actorMetrics)
+                    .start();
             started.add(actor);
 
-            HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/monitoring"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                    "{\"id\":\"e-1\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> sent = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/monitoring"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"id\":\"e-1\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(names.ingest("monitoring"), "not json".getBytes(StandardCharsets.UTF_8))).get();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                    Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(
+                                names.ingest("monitoring"), "not json".getBytes(StandardCharsets.UTF_8)))
+                        .get();
             }
 
             Set<String> missing = Set.of();
@@ -129,7 +149,9 @@ class DashboardTest {
                 }
                 Thread.sleep(500);
             }
-            assertThat(missing).as("metrics the dashboard queries that no process exposes").isEmpty();
+            assertThat(missing)
+                    .as("metrics the dashboard queries that no process exposes")
+                    .isEmpty();
         } finally {
             for (int i = started.size() - 1; i >= 0; i--) {
                 started.get(i).close();
@@ -141,7 +163,8 @@ class DashboardTest {
     static Set<String> queriedMetrics(Path dashboard) throws Exception {
         Set<String> names = new TreeSet<>();
         for (JsonNode expr : new ObjectMapper().readTree(dashboard.toFile()).findValues("expr")) {
-            String text = MATCHERS.matcher(GROUPING.matcher(expr.asText()).replaceAll(" ")).replaceAll(" ");
+            String text = MATCHERS.matcher(GROUPING.matcher(expr.asText()).replaceAll(" "))
+                    .replaceAll(" ");
             Matcher m = NAME.matcher(text);
             while (m.find()) {
                 if (!FUNCTIONS.contains(m.group())) {
@@ -164,7 +187,12 @@ class DashboardTest {
     }
 
     private static String get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(10))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 }

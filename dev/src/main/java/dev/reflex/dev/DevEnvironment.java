@@ -39,8 +39,8 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  */
 public final class DevEnvironment implements AutoCloseable {
     /** What {@code reflex dev} can be told. */
-    public record Options(Path dataDir, int kafkaPort, int controllerPort, int registryPort, int httpPort, Path rulesDir) {
-    }
+    public record Options(
+            Path dataDir, int kafkaPort, int controllerPort, int registryPort, int httpPort, Path rulesDir) {}
 
     private static final int STEPS = 7;
     /** The system whose actions reflex dev sends to its stand-in service through the HTTP actor. */
@@ -84,32 +84,53 @@ public final class DevEnvironment implements AutoCloseable {
         out.println("Reflex dev: everything on 127.0.0.1, data in " + o.dataDir());
 
         long t = step(1, "Kafka broker");
-        // after a kill -9 the controller keeps the broker's old registration until its session ends (9 s by default), and the
+        // after a kill -9 the controller keeps the broker's old registration until its session ends (9 s by default),
+        // and the
         // restarted broker waits for that: one broker in one process, so a short session costs nothing
-        EmbeddedKafka kafka = EmbeddedKafka.start(o.dataDir().resolve("kafka"), o.kafkaPort(), o.controllerPort(), Duration.ofSeconds(60),
-            Map.of("broker.session.timeout.ms", "2000", "broker.heartbeat.interval.ms", "500"));
+        EmbeddedKafka kafka = EmbeddedKafka.start(
+                o.dataDir().resolve("kafka"),
+                o.kafkaPort(),
+                o.controllerPort(),
+                Duration.ofSeconds(60),
+                Map.of("broker.session.timeout.ms", "2000", "broker.heartbeat.interval.ms", "500"));
         started.push(kafka);
         done(t, "ready on " + kafka.bootstrapServers());
 
         t = step(2, "schema registry");
-        ApicurioRegistry registry = ApicurioRegistry.start(o.dataDir().resolve("registry"), o.registryPort(),
-            Optional.of(o.dataDir().resolve("registry").resolve("schemas")), Duration.ofSeconds(120));
+        ApicurioRegistry registry = ApicurioRegistry.start(
+                o.dataDir().resolve("registry"),
+                o.registryPort(),
+                Optional.of(o.dataDir().resolve("registry").resolve("schemas")),
+                Duration.ofSeconds(120));
         started.push(registry);
         done(t, "ready on " + registry.url());
 
-        TopicNames names = new TopicNames(environment.getOrDefault(Settings.environmentVariable(EngineConfig.TOPIC_PREFIX_CONFIG),
-            TopicNames.DEFAULT_PREFIX));
+        TopicNames names = new TopicNames(environment.getOrDefault(
+                Settings.environmentVariable(EngineConfig.TOPIC_PREFIX_CONFIG), TopicNames.DEFAULT_PREFIX));
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(registry.url()), true);
         t = step(3, "topics and rules");
         String summary;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             if (o.rulesDir() != null && Files.exists(o.rulesDir())) {
-                RuleDiff diff = RulePublisher.apply(o.rulesDir(), dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), admin, names, serdes, false);
-                int live = diff.added().size() + diff.changed().size() + diff.unchanged().size();
-                summary = live + " rules from " + o.rulesDir() + (diff.isEmpty() ? ""
-                    : " (" + diff.added().size() + " added, " + diff.changed().size() + " changed, " + diff.removed().size() + " removed)");
+                RuleDiff diff = RulePublisher.apply(
+                        o.rulesDir(),
+                        dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                        admin,
+                        names,
+                        serdes,
+                        false);
+                int live = diff.added().size()
+                        + diff.changed().size()
+                        + diff.unchanged().size();
+                summary = live + " rules from " + o.rulesDir()
+                        + (diff.isEmpty()
+                                ? ""
+                                : " (" + diff.added().size() + " added, "
+                                        + diff.changed().size() + " changed, "
+                                        + diff.removed().size() + " removed)");
             } else {
-                new dev.reflex.schemas.TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(names.fixed());
+                new dev.reflex.schemas.TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000)
+                        .ensure(names.fixed());
                 summary = "no rules loaded (no directory " + o.rulesDir() + ")";
             }
         }
@@ -121,11 +142,13 @@ public final class DevEnvironment implements AutoCloseable {
         engineFlags.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         engineFlags.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
         engineFlags.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        engineFlags.put(EngineConfig.STATE_DIR_CONFIG, o.dataDir().resolve("streams").toString());
+        engineFlags.put(
+                EngineConfig.STATE_DIR_CONFIG, o.dataDir().resolve("streams").toString());
         Map<String, Object> engineSettings = new HashMap<>();
         engineSettings.put(EngineConfig.INSTANCE_ID_CONFIG, "dev");
         engineSettings.put(EngineConfig.METADATA_MAX_AGE_MS_CONFIG, "2000");
-        // one instance on this machine, always the same member: restarted after a kill -9 it takes its partitions back at
+        // one instance on this machine, always the same member: restarted after a kill -9 it takes its partitions back
+        // at
         // once instead of waiting out the dead member's session
         engineSettings.put("group.instance.id", "reflex-dev");
         engineSettings.putAll(Settings.resolve(EngineConfig.CONFIG, null, environment, engineFlags));
@@ -134,36 +157,58 @@ public final class DevEnvironment implements AutoCloseable {
         this.engine = engine.engine();
         this.apiUrl = engine.apiUrl().orElse(null);
         if (!engine.awaitRunning(Duration.ofSeconds(90))) {
-            throw new IllegalStateException("the engine did not reach RUNNING within 90 s (state " + engine.engine().state() + ")");
+            throw new IllegalStateException("the engine did not reach RUNNING within 90 s (state "
+                    + engine.engine().state() + ")");
         }
-        done(t, "running" + engine.apiUrl().map(url -> ", API on " + url + "/api/rules").orElse(""));
+        done(
+                t,
+                "running"
+                        + engine.apiUrl()
+                                .map(url -> ", API on " + url + "/api/rules")
+                                .orElse(""));
 
         t = step(5, "webhook connector");
         Map<String, String> webhookFlags = new HashMap<>();
         webhookFlags.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         webhookFlags.put(WebhookConfig.TOPIC_PREFIX_CONFIG, names.prefix());
         webhookFlags.put(WebhookConfig.HTTP_PORT_CONFIG, Integer.toString(o.httpPort()));
-        WebhookConnector webhook = WebhookConnector.start(new WebhookConfig(
-            Settings.resolve(WebhookConfig.CONFIG, null, environment, webhookFlags)));
+        WebhookConnector webhook = WebhookConnector.start(
+                new WebhookConfig(Settings.resolve(WebhookConfig.CONFIG, null, environment, webhookFlags)));
         started.push(webhook);
         webhookUrl = "http://127.0.0.1:" + webhook.port();
         done(t, "listening on " + webhookUrl + "/events/{source}");
 
         t = step(6, "log actor");
-        // the log actor stands in for every system but the HTTP actor's, and reports what it prints as done, so flows move on
+        // the log actor stands in for every system but the HTTP actor's, and reports what it prints as done, so flows
+        // move on
         // static members, like the engine: after a kill -9 they take their partitions back at once
-        LogActor actor = new LogActor(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), "reflex-dev-log-actor", names, serdes, out,
-            Map.of("group.instance.id", "reflex-dev-log-actor")).reportingFor(system -> !system.equals(DEMO_SYSTEM), serdes).start();
+        LogActor actor = new LogActor(
+                        dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                        "reflex-dev-log-actor",
+                        names,
+                        serdes,
+                        out,
+                        Map.of("group.instance.id", "reflex-dev-log-actor"))
+                .reportingFor(system -> !system.equals(DEMO_SYSTEM), serdes)
+                .start();
         started.push(actor);
         done(t, "printing every action below");
 
         t = step(7, "http actor");
         DemoService service = DemoService.start(out);
         started.push(service);
-        HttpActorConfig httpSettings = new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), environment);
-        ActorRunner http = new ActorRunner(dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()), names, serdes, DEMO_SYSTEM, "reflex-dev-actor-" + DEMO_SYSTEM,
-            new HttpExecutor(httpSettings), new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-            Map.of("group.instance.id", "reflex-dev-actor-" + DEMO_SYSTEM)).start();
+        HttpActorConfig httpSettings =
+                new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), environment);
+        ActorRunner http = new ActorRunner(
+                        dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                        names,
+                        serdes,
+                        DEMO_SYSTEM,
+                        "reflex-dev-actor-" + DEMO_SYSTEM,
+                        new HttpExecutor(httpSettings),
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                        Map.of("group.instance.id", "reflex-dev-actor-" + DEMO_SYSTEM))
+                .start();
         started.push(http);
         if (!http.awaitReady(Duration.ofSeconds(60))) {
             throw new IllegalStateException("the HTTP actor did not start within 60 s");
@@ -184,7 +229,8 @@ public final class DevEnvironment implements AutoCloseable {
             out.println();
         }
         out.println("GitHub webhooks go to " + webhookUrl + "/github once REFLEX_GITHUB_WEBHOOK_SECRET is set.");
-        out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir() + "; logs: standard error. Ctrl-C stops everything.");
+        out.println("Actions appear below as [action] lines. Rules: " + o.rulesDir()
+                + "; logs: standard error. Ctrl-C stops everything.");
         out.println();
     }
 

@@ -39,6 +39,7 @@ final class Chromium implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     /** Uncaught exceptions and console errors of the page. */
     final List<String> pageErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private String session;
 
     private Chromium(Process process, WebSocket socket, Listener listener) {
@@ -50,7 +51,8 @@ final class Chromium implements AutoCloseable {
     /** The browser binary: REFLEX_CHROMIUM, else Debian's chromium; empty when there is none. */
     static Optional<Path> binary() {
         String configured = System.getenv("REFLEX_CHROMIUM");
-        for (String candidate : new String[] {configured, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+        for (String candidate :
+                new String[] {configured, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
             if (candidate != null && Files.isExecutable(Path.of(candidate))) {
                 return Optional.of(Path.of(candidate));
             }
@@ -59,39 +61,62 @@ final class Chromium implements AutoCloseable {
     }
 
     static Chromium start(Path binary, Path profile, int width, int height) throws Exception {
-        Process process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0", "--window-size=" + width + "," + height,
-            "about:blank").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        binary.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--disable-dev-shm-usage",
+                        "--user-data-dir=" + profile,
+                        "--remote-debugging-port=0",
+                        "--window-size=" + width + "," + height,
+                        "about:blank")
+                .redirectErrorStream(true)
+                .start();
         CompletableFuture<String> address = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = lines.readLine()) != null; ) {
-                    int at = line.indexOf("ws://");
-                    if (line.contains("DevTools listening on") && at >= 0) {
-                        address.complete(line.substring(at).trim());
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader lines = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            int at = line.indexOf("ws://");
+                            if (line.contains("DevTools listening on") && at >= 0) {
+                                address.complete(line.substring(at).trim());
+                            }
+                        }
+                    } catch (IOException ignored) {
+                        // the browser ended
                     }
-                }
-            } catch (IOException ignored) {
-                // the browser ended
-            }
-            address.completeExceptionally(new IllegalStateException("chromium ended before it listened"));
-        }, "chromium-output");
+                    address.completeExceptionally(new IllegalStateException("chromium ended before it listened"));
+                },
+                "chromium-output");
         reader.setDaemon(true);
         reader.start();
         try {
             String ws = address.get(30, TimeUnit.SECONDS);
             Listener listener = new Listener();
-            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create(ws), listener).get(10, TimeUnit.SECONDS);
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(URI.create(ws), listener)
+                    .get(10, TimeUnit.SECONDS);
             Chromium chromium = new Chromium(process, socket, listener);
-            String target = chromium.call(null, "Target.createTarget", Map.of("url", "about:blank")).path("targetId").asText();
+            String target = chromium.call(null, "Target.createTarget", Map.of("url", "about:blank"))
+                    .path("targetId")
+                    .asText();
             chromium.session = chromium.call(null, "Target.attachToTarget", Map.of("targetId", target, "flatten", true))
-                .path("sessionId").asText();
+                    .path("sessionId")
+                    .asText();
             chromium.call("Page.enable", Map.of());
             chromium.call("Runtime.enable", Map.of());
-            chromium.call("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height, "deviceScaleFactor", 1,
-                "mobile", false));
+            chromium.call(
+                    "Emulation.setDeviceMetricsOverride",
+                    Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
             return chromium;
         } catch (Exception e) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -101,15 +126,22 @@ final class Chromium implements AutoCloseable {
 
     void navigate(String url) throws Exception {
         call("Page.navigate", Map.of("url", url));
-        waitFor("document.readyState === 'complete' && location.href === " + JSON.writeValueAsString(url), Duration.ofSeconds(30));
+        waitFor(
+                "document.readyState === 'complete' && location.href === " + JSON.writeValueAsString(url),
+                Duration.ofSeconds(30));
     }
 
     /** Evaluates {@code expression} in the page (promises awaited) and returns its value as JSON. */
     JsonNode eval(String expression) throws Exception {
-        JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
+        JsonNode result =
+                call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
         if (result.has("exceptionDetails")) {
-            throw new AssertionError("in the page: " + result.path("exceptionDetails").path("exception").path("description").asText(
-                result.path("exceptionDetails").toString()) + "\n  evaluating " + expression);
+            throw new AssertionError("in the page: "
+                    + result.path("exceptionDetails")
+                            .path("exception")
+                            .path("description")
+                            .asText(result.path("exceptionDetails").toString())
+                    + "\n  evaluating " + expression);
         }
         return result.path("result").path("value");
     }
@@ -133,16 +165,20 @@ final class Chromium implements AutoCloseable {
     /** Clicks the middle of the first element {@code selector} finds, with the mouse, after scrolling it into view. */
     void click(String selector) throws Exception {
         JsonNode box = eval("(() => { const e = document.querySelector(" + JSON.writeValueAsString(selector) + ");"
-            + " if (!e) return null; e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
-            + " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()");
+                + " if (!e) return null; e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+                + " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()");
         if (box.isNull() || box.isMissingNode()) {
             throw new AssertionError("nothing to click: " + selector);
         }
         double x = box.path("x").asDouble();
         double y = box.path("y").asDouble();
         call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", x, "y", y));
-        call("Input.dispatchMouseEvent", Map.of("type", "mousePressed", "x", x, "y", y, "button", "left", "clickCount", 1));
-        call("Input.dispatchMouseEvent", Map.of("type", "mouseReleased", "x", x, "y", y, "button", "left", "clickCount", 1));
+        call(
+                "Input.dispatchMouseEvent",
+                Map.of("type", "mousePressed", "x", x, "y", y, "button", "left", "clickCount", 1));
+        call(
+                "Input.dispatchMouseEvent",
+                Map.of("type", "mouseReleased", "x", x, "y", y, "button", "left", "clickCount", 1));
     }
 
     /** Clicks into {@code selector}, selects what it holds and types {@code text} over it. */
@@ -154,13 +190,17 @@ final class Chromium implements AutoCloseable {
 
     void pressEnter() throws Exception {
         for (String type : new String[] {"keyDown", "keyUp"}) {
-            call("Input.dispatchKeyEvent", Map.of("type", type, "key", "Enter", "code", "Enter", "windowsVirtualKeyCode", 13,
-                "text", "\r"));
+            call(
+                    "Input.dispatchKeyEvent",
+                    Map.of("type", type, "key", "Enter", "code", "Enter", "windowsVirtualKeyCode", 13, "text", "\r"));
         }
     }
 
     byte[] screenshot() throws Exception {
-        return Base64.getDecoder().decode(call("Page.captureScreenshot", Map.of("format", "png")).path("data").asText());
+        return Base64.getDecoder()
+                .decode(call("Page.captureScreenshot", Map.of("format", "png"))
+                        .path("data")
+                        .asText());
     }
 
     private JsonNode call(String method, Map<String, Object> params) throws Exception {
@@ -188,7 +228,8 @@ final class Chromium implements AutoCloseable {
         try {
             JsonNode message = JSON.readTree(text);
             if (message.has("id")) {
-                CompletableFuture<JsonNode> answer = pending.remove(message.path("id").asInt());
+                CompletableFuture<JsonNode> answer =
+                        pending.remove(message.path("id").asInt());
                 if (answer != null) {
                     answer.complete(message);
                 }

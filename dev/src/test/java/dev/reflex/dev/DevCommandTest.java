@@ -15,12 +15,19 @@ class DevCommandTest {
     void theDevArtifactAddsReflexDevToTheCommandLine() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), "--help");
+        int exit = Main.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                "--help");
         assertThat(exit).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("  dev ", "engine", "replay");
 
         out.reset();
-        exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), "dev", "--help");
+        exit = Main.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                "dev",
+                "--help");
         assertThat(exit).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: reflex dev", "--data-dir");
     }

@@ -35,13 +35,24 @@ class DevKillTest {
     private final int http = Ports.freePort();
 
     private Process start(Path data, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-            // the logging a user gets, not the tests' own
-            "-Dlog4j2.configurationFile=log4j2.xml"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                // the logging a user gets, not the tests' own
+                "-Dlog4j2.configurationFile=log4j2.xml"));
         command.addAll(ParentWatch.arguments(System.getProperty("java.class.path"), "dev.reflex.cli.Main"));
-        command.addAll(List.of("dev", "--data-dir=" + data, "--kafka-port=" + kafka, "--kafka-controller-port=" + controller,
-            "--registry-port=" + registry, "--http-port=" + http, "--rules=" + Path.of("..", "examples", "rules").toAbsolutePath()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        command.addAll(List.of(
+                "dev",
+                "--data-dir=" + data,
+                "--kafka-port=" + kafka,
+                "--kafka-controller-port=" + controller,
+                "--registry-port=" + registry,
+                "--http-port=" + http,
+                "--rules=" + Path.of("..", "examples", "rules").toAbsolutePath()));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     private static String read(Path log) throws IOException {
@@ -59,18 +70,23 @@ class DevKillTest {
     }
 
     private void send(String id, String subject) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + http + "/events/monitoring")).header("Content-Type", "application/json")
-            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(
-                "{\"id\":\"" + id + "\",\"type\":\"cpu.high\",\"subject\":\"" + subject + "\",\"cpu\":97}")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/events/monitoring"))
+                                .header("Content-Type", "application/json")
+                                .timeout(Duration.ofSeconds(30))
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id
+                                        + "\",\"type\":\"cpu.high\",\"subject\":\"" + subject + "\",\"cpu\":97}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(202);
     }
 
     private static double awaitAction(Path log, String eventId) throws Exception {
         long begin = System.nanoTime();
         long deadline = begin + Duration.ofSeconds(120).toNanos();
-        while (!read(log).contains("[action] ops/scale-out target=") || !read(log).contains("event=" + eventId + " ")) {
+        while (!read(log).contains("[action] ops/scale-out target=")
+                || !read(log).contains("event=" + eventId + " ")) {
             if (System.nanoTime() > deadline) {
                 break;
             }
@@ -97,19 +113,24 @@ class DevKillTest {
             double restart = awaitReady(second, secondLog);
             send("after-kill", "web-2");
             double acted = awaitAction(secondLog, "after-kill");
-            System.out.printf("reflex dev ready in %.1f s fresh, %.1f s after kill -9; the first event after it acted on in %.1f s%n",
-                fresh, restart, acted);
+            System.out.printf(
+                    "reflex dev ready in %.1f s fresh, %.1f s after kill -9; the first event after it acted on in %.1f s%n",
+                    fresh, restart, acted);
 
             String output = read(secondLog);
-            assertThat(output).containsOnlyOnce("did not stop cleanly").doesNotContain("TaskCorruptedException")
-                .doesNotContain("did not find checkpoint offsets");
+            assertThat(output)
+                    .containsOnlyOnce("did not stop cleanly")
+                    .doesNotContain("TaskCorruptedException")
+                    .doesNotContain("did not find checkpoint offsets");
             assertThat(read(firstLog)).doesNotContain("did not stop cleanly");
 
             // a clean stop leaves nothing to recover from: the engine's run marker is gone
             Path marker = data.resolve("streams").resolve("reflex-engine").resolve("reflex-running");
             assertThat(marker).exists();
             second.destroy();
-            assertThat(second.waitFor(90, TimeUnit.SECONDS)).as("reflex dev stopped on SIGTERM").isTrue();
+            assertThat(second.waitFor(90, TimeUnit.SECONDS))
+                    .as("reflex dev stopped on SIGTERM")
+                    .isTrue();
             assertThat(marker).doesNotExist();
         } finally {
             first.destroyForcibly();

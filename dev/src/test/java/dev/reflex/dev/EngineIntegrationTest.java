@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,6 @@ import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -31,8 +29,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.reflex.audit.history.HistoryReader;
-import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
@@ -48,11 +44,11 @@ import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /** The engine, the webhook connector and rules on a real KRaft broker and the real registry, exactly once. */
 @Tag("integration")
 class EngineIntegrationTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TempDir
     Path dir;
@@ -67,7 +63,8 @@ class EngineIntegrationTest {
     void setUp() throws Exception {
         bootstrap = TestServices.kafka().bootstrapServers();
         names = new TopicNames("it" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
         Path rules = Files.createDirectories(dir.resolve("rules"));
         Files.writeString(rules.resolve("restart.yaml"), """
             id: restart-on-oom
@@ -82,7 +79,8 @@ class EngineIntegrationTest {
                   pod: ${event.subject}
             """);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(
+                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         engine = startEngine();
         Map<String, Object> hook = new HashMap<>();
@@ -94,7 +92,9 @@ class EngineIntegrationTest {
 
     private Engine startEngine() throws InterruptedException {
         Engine started = Engine.start(new EngineConfig(TestEngines.settings(names, dir.resolve("state"))));
-        assertThat(started.awaitRunning(Duration.ofSeconds(60))).as("engine running").isTrue();
+        assertThat(started.awaitRunning(Duration.ofSeconds(60)))
+                .as("engine running")
+                .isTrue();
         return started;
     }
 
@@ -109,21 +109,25 @@ class EngineIntegrationTest {
     }
 
     private int post(String source, String json) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/" + source))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + webhook.port() + "/events/" + source))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
     /** Reads a topic from the start with read_committed until {@code done} holds for what was read, or 60 s pass. */
-    private <V> List<ConsumerRecord<String, V>> readUntil(String topic, Deserializer<V> values,
-                                                           Predicate<List<ConsumerRecord<String, V>>> done) {
+    private <V> List<ConsumerRecord<String, V>> readUntil(
+            String topic, Deserializer<V> values, Predicate<List<ConsumerRecord<String, V>>> done) {
         return TopicRecords.readUntil(bootstrap, topic, new StringDeserializer(), values, done, Duration.ofSeconds(60));
     }
 
     @Test
     void anEventPostedToTheWebhookBecomesAnActionVisibleToAReadCommittedConsumer() throws Exception {
-        assertThat(post("k8s", "{\"id\":\"oom-1\",\"type\":\"pod.oom\",\"subject\":\"api-7f9\",\"restarts\":1}")).isEqualTo(202);
+        assertThat(post("k8s", "{\"id\":\"oom-1\",\"type\":\"pod.oom\",\"subject\":\"api-7f9\",\"restarts\":1}"))
+                .isEqualTo(202);
         var actions = readUntil(names.actions("ops"), serdes.value(Action.class).deserializer(), r -> !r.isEmpty());
         assertThat(actions).singleElement().satisfies(r -> {
             assertThat(r.key()).isEqualTo("api-7f9");
@@ -135,14 +139,18 @@ class EngineIntegrationTest {
 
     @Test
     void afterARestartProcessingResumesWithoutReprocessingCommittedEvents() throws Exception {
-        assertThat(post("k8s", "{\"id\":\"before\",\"type\":\"pod.oom\",\"subject\":\"a\",\"restarts\":0}")).isEqualTo(202);
+        assertThat(post("k8s", "{\"id\":\"before\",\"type\":\"pod.oom\",\"subject\":\"a\",\"restarts\":0}"))
+                .isEqualTo(202);
         readUntil(names.decisions(), serdes.value(Decision.class).deserializer(), r -> r.size() >= 1);
         engine.close();
         engine = startEngine();
-        assertThat(post("k8s", "{\"id\":\"after\",\"type\":\"pod.oom\",\"subject\":\"b\",\"restarts\":0}")).isEqualTo(202);
+        assertThat(post("k8s", "{\"id\":\"after\",\"type\":\"pod.oom\",\"subject\":\"b\",\"restarts\":0}"))
+                .isEqualTo(202);
 
-        var decisions = readUntil(names.decisions(), serdes.value(Decision.class).deserializer(),
-            r -> r.stream().anyMatch(d -> d.key().equals("after")));
+        var decisions = readUntil(
+                names.decisions(),
+                serdes.value(Decision.class).deserializer(),
+                r -> r.stream().anyMatch(d -> d.key().equals("after")));
         assertThat(decisions).extracting(ConsumerRecord::key).containsExactly("before", "after");
         var actions = readUntil(names.actions("ops"), serdes.value(Action.class).deserializer(), r -> r.size() >= 2);
         assertThat(actions).extracting(r -> r.value().getEventId()).containsExactly("before", "after");
@@ -150,45 +158,73 @@ class EngineIntegrationTest {
 
     @Test
     void anAppliedRuleChangeReachesTheRunningEngineWithoutARestart() throws Exception {
-        Files.writeString(dir.resolve("rules").resolve("restart.yaml"), Files.readString(dir.resolve("rules").resolve("restart.yaml"))
-            .replace("restarts < 3", "restarts < 10"));
+        Files.writeString(
+                dir.resolve("rules").resolve("restart.yaml"),
+                Files.readString(dir.resolve("rules").resolve("restart.yaml"))
+                        .replace("restarts < 3", "restarts < 10"));
         String newVersion;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            var diff = RulePublisher.apply(dir.resolve("rules"), dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            var diff = RulePublisher.apply(
+                    dir.resolve("rules"),
+                    dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                    admin,
+                    names,
+                    serdes,
+                    false);
             newVersion = diff.changed().get(0).next().getVersion();
         }
         // probe with events until the engine decides with the new version; then the rule must have fired for that probe
         String decidedWithNew = null;
         for (int i = 0; i < 60 && decidedWithNew == null; i++) {
             String id = "probe-" + i;
-            assertThat(post("k8s", "{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"p\",\"restarts\":5}")).isEqualTo(202);
-            var decisions = readUntil(names.decisions(), serdes.value(Decision.class).deserializer(),
-                r -> r.stream().anyMatch(d -> d.key().equals(id)));
-            decidedWithNew = decisions.stream().filter(d -> d.key().equals(id))
-                .filter(d -> d.value().getRules().stream().anyMatch(o -> o.getRuleVersion().equals(newVersion)))
-                .map(ConsumerRecord::key).findFirst().orElse(null);
+            assertThat(post("k8s", "{\"id\":\"" + id + "\",\"type\":\"pod.oom\",\"subject\":\"p\",\"restarts\":5}"))
+                    .isEqualTo(202);
+            var decisions = readUntil(
+                    names.decisions(),
+                    serdes.value(Decision.class).deserializer(),
+                    r -> r.stream().anyMatch(d -> d.key().equals(id)));
+            decidedWithNew = decisions.stream()
+                    .filter(d -> d.key().equals(id))
+                    .filter(d -> d.value().getRules().stream()
+                            .anyMatch(o -> o.getRuleVersion().equals(newVersion)))
+                    .map(ConsumerRecord::key)
+                    .findFirst()
+                    .orElse(null);
         }
-        assertThat(decidedWithNew).as("a decision made with version " + newVersion).isNotNull();
+        assertThat(decidedWithNew)
+                .as("a decision made with version " + newVersion)
+                .isNotNull();
         String probe = decidedWithNew;
-        var actions = readUntil(names.actions("ops"), serdes.value(Action.class).deserializer(),
-            r -> r.stream().anyMatch(a -> a.value().getEventId().equals(probe)));
+        var actions = readUntil(
+                names.actions("ops"),
+                serdes.value(Action.class).deserializer(),
+                r -> r.stream().anyMatch(a -> a.value().getEventId().equals(probe)));
         assertThat(actions).extracting(r -> r.value().getEventId()).contains(probe);
-        assertThat(actions).filteredOn(r -> r.value().getEventId().equals(probe))
-            .allSatisfy(r -> assertThat(r.value().getRuleVersion()).isEqualTo(newVersion));
+        assertThat(actions)
+                .filteredOn(r -> r.value().getEventId().equals(probe))
+                .allSatisfy(r -> assertThat(r.value().getRuleVersion()).isEqualTo(newVersion));
     }
 
     @Test
     void unreadableRecordsAreDeadLetteredUnderExactlyOnceAndProcessingGoesOn() throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(names.events(), "k", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8))).get();
-            producer.send(new ProducerRecord<>(names.ingest("k8s"), null, "{broken".getBytes(StandardCharsets.UTF_8))).get();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(
+                            names.events(), "k", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8)))
+                    .get();
+            producer.send(new ProducerRecord<>(names.ingest("k8s"), null, "{broken".getBytes(StandardCharsets.UTF_8)))
+                    .get();
         }
-        assertThat(post("k8s", "{\"id\":\"good\",\"type\":\"pod.oom\",\"subject\":\"c\",\"restarts\":0}")).isEqualTo(202);
+        assertThat(post("k8s", "{\"id\":\"good\",\"type\":\"pod.oom\",\"subject\":\"c\",\"restarts\":0}"))
+                .isEqualTo(202);
 
         var letters = readUntil(names.dlq(), serdes.value(DeadLetter.class).deserializer(), r -> r.size() >= 2);
         assertThat(letters).extracting(r -> r.value().getStage()).containsExactlyInAnyOrder("deserialize", "normalize");
-        assertThat(letters).extracting(r -> r.value().getTopic()).containsExactlyInAnyOrder(names.events(), names.ingest("k8s"));
+        assertThat(letters)
+                .extracting(r -> r.value().getTopic())
+                .containsExactlyInAnyOrder(names.events(), names.ingest("k8s"));
         var actions = readUntil(names.actions("ops"), serdes.value(Action.class).deserializer(), r -> !r.isEmpty());
         assertThat(actions).extracting(r -> r.value().getEventId()).containsExactly("good");
     }

@@ -16,7 +16,6 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
 
 import dev.reflex.connectors.webhook.WebhookSource;
 
-
 /**
  * The module layering, checked on the compiled classes of every module (this module's class path holds them all):
  * <pre>
@@ -49,19 +48,39 @@ class LayeringTest {
     @BeforeAll
     static void importClasses() {
         // test helpers in other modules' test jars (TestEngines, TestServices) are not production code either
-        reflex = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .withImportOption(location -> !location.contains("-tests.jar")).importPackages("dev.reflex");
+        reflex = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar"))
+                .importPackages("dev.reflex");
     }
 
     private static void onlyDependsOnReflex(String module, String... allowed) {
-        String[] forbidden = java.util.stream.Stream.of("schemas", "admin", "rules", "topology", "engine", "audit", "connectors",
-                "actors", "cli", "dev", "embedded", "bench")
-            .filter(m -> !m.equals(module) && !java.util.Arrays.asList(allowed).contains(m))
-            .map(m -> "dev.reflex." + m + "..").toArray(String[]::new);
-        noClasses().that().resideInAPackage("dev.reflex." + module + "..")
-            .should().dependOnClassesThat().resideInAnyPackage(forbidden)
-            .because(module + " may use only " + (allowed.length == 0 ? "no other Reflex module" : String.join(", ", allowed)))
-            .check(reflex);
+        String[] forbidden = java.util.stream.Stream.of(
+                        "schemas",
+                        "admin",
+                        "rules",
+                        "topology",
+                        "engine",
+                        "audit",
+                        "connectors",
+                        "actors",
+                        "cli",
+                        "dev",
+                        "embedded",
+                        "bench")
+                .filter(m ->
+                        !m.equals(module) && !java.util.Arrays.asList(allowed).contains(m))
+                .map(m -> "dev.reflex." + m + "..")
+                .toArray(String[]::new);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex." + module + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(forbidden)
+                .because(module + " may use only "
+                        + (allowed.length == 0 ? "no other Reflex module" : String.join(", ", allowed)))
+                .check(reflex);
     }
 
     @Test
@@ -73,8 +92,13 @@ class LayeringTest {
     @Test
     void theRuleEngineKnowsNothingOfKafka() {
         onlyDependsOnReflex("rules", "schemas");
-        noClasses().that().resideInAPackage("dev.reflex.rules..").should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
-            .check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.rules..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.apache.kafka..")
+                .check(reflex);
     }
 
     private static void rulesPackageUses(String sub, String... allowed) {
@@ -87,10 +111,15 @@ class LayeringTest {
         if (java.util.Arrays.asList(allowed).contains("rules")) {
             others.remove("dev.reflex.rules");
         }
-        noClasses().that().resideInAPackage("dev.reflex.rules." + sub + "..")
-            .should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
-            .because("rules." + sub + " may use only " + (allowed.length == 0 ? "nothing else of rules" : String.join(", ", allowed)))
-            .check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.rules." + sub + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(others.toArray(String[]::new))
+                .because("rules." + sub + " may use only "
+                        + (allowed.length == 0 ? "nothing else of rules" : String.join(", ", allowed)))
+                .check(reflex);
     }
 
     @Test
@@ -100,9 +129,14 @@ class LayeringTest {
         rulesPackageUses("systems", "expr", "yaml");
         rulesPackageUses("correlate", "rules", "expr");
         rulesPackageUses("flow", "rules", "expr", "systems");
-        noClasses().that().resideInAPackage("dev.reflex.rules")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.reflex.rules.files..", "dev.reflex.rules.yaml..")
-            .because("the rule book and evaluation do not read files").check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.rules")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.reflex.rules.files..", "dev.reflex.rules.yaml..")
+                .because("the rule book and evaluation do not read files")
+                .check(reflex);
     }
 
     @Test
@@ -112,9 +146,14 @@ class LayeringTest {
 
     @Test
     void topologyInternalsStayInTheTopology() {
-        classes().that().resideInAnyPackage("dev.reflex.topology.internals..", "dev.reflex.topology.keyed..")
-            .should().onlyBeAccessed().byClassesThat().resideInAPackage("dev.reflex.topology..")
-            .check(reflex);
+        classes()
+                .that()
+                .resideInAnyPackage("dev.reflex.topology.internals..", "dev.reflex.topology.keyed..")
+                .should()
+                .onlyBeAccessed()
+                .byClassesThat()
+                .resideInAPackage("dev.reflex.topology..")
+                .check(reflex);
     }
 
     @Test
@@ -131,28 +170,48 @@ class LayeringTest {
 
     @Test
     void theAuditReadsHistoryBelowWhatItDoesWithIt() {
-        noClasses().that().resideInAPackage("dev.reflex.audit.history..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.reflex.audit.replay..", "dev.reflex.audit.explain..",
-                "dev.reflex.audit.publish..")
-            .because("reading history knows nothing of what is done with it").check(reflex);
-        noClasses().that().resideInAPackage("dev.reflex.audit.publish..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.reflex.audit.replay..", "dev.reflex.audit.explain..")
-            .check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.audit.history..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.reflex.audit.replay..", "dev.reflex.audit.explain..", "dev.reflex.audit.publish..")
+                .because("reading history knows nothing of what is done with it")
+                .check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.audit.publish..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.reflex.audit.replay..", "dev.reflex.audit.explain..")
+                .check(reflex);
     }
 
     @Test
     void eachSourceStandsAlone() {
-        noClasses().that().resideInAPackage("dev.reflex.connectors.timer..")
-            .should().dependOnClassesThat().resideInAPackage("dev.reflex.connectors.webhook..").check(reflex);
-        noClasses().that().resideInAPackage("dev.reflex.connectors.webhook..")
-            .should().dependOnClassesThat().resideInAPackage("dev.reflex.connectors.timer..").check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.connectors.timer..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.reflex.connectors.webhook..")
+                .check(reflex);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.reflex.connectors.webhook..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.reflex.connectors.timer..")
+                .check(reflex);
         ArchCondition<JavaClass> noOtherSource = new ArchCondition<>("depend on no other webhook source") {
             @Override
             public void check(JavaClass source, ConditionEvents events) {
                 source.getDirectDependenciesFromSelf().stream()
-                    .filter(d -> !d.getTargetClass().equals(source) && !d.getTargetClass().isEquivalentTo(WebhookSource.class)
-                        && d.getTargetClass().isAssignableTo(WebhookSource.class))
-                    .forEach(d -> events.add(SimpleConditionEvent.violated(d, d.getDescription())));
+                        .filter(d -> !d.getTargetClass().equals(source)
+                                && !d.getTargetClass().isEquivalentTo(WebhookSource.class)
+                                && d.getTargetClass().isAssignableTo(WebhookSource.class))
+                        .forEach(d -> events.add(SimpleConditionEvent.violated(d, d.getDescription())));
             }
         };
         classes().that().implement(WebhookSource.class).should(noOtherSource).check(reflex);
@@ -161,13 +220,29 @@ class LayeringTest {
     @Test
     void theCommandLineCarriesNoBrokerOrRegistry() {
         onlyDependsOnReflex("cli", "schemas", "admin", "rules", "topology", "engine", "audit", "connectors", "actors");
-        noClasses().that().resideInAnyPackage("dev.reflex.cli..", "dev.reflex.engine..", "dev.reflex.connectors..", "dev.reflex.actors..")
-            .should().dependOnClassesThat().resideInAnyPackage("kafka.server..", "org.apache.kafka.server..", "io.apicurio..")
-            .check(reflex);
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.reflex.cli..", "dev.reflex.engine..", "dev.reflex.connectors..", "dev.reflex.actors..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("kafka.server..", "org.apache.kafka.server..", "io.apicurio..")
+                .check(reflex);
     }
 
     @Test
     void theDevEnvironmentIsALeaf() {
-        onlyDependsOnReflex("dev", "cli", "embedded", "schemas", "admin", "rules", "topology", "engine", "audit", "connectors", "actors");
+        onlyDependsOnReflex(
+                "dev",
+                "cli",
+                "embedded",
+                "schemas",
+                "admin",
+                "rules",
+                "topology",
+                "engine",
+                "audit",
+                "connectors",
+                "actors");
     }
 }

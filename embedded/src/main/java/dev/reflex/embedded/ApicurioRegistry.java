@@ -34,6 +34,7 @@ import java.util.zip.ZipInputStream;
 public final class ApicurioRegistry implements AutoCloseable {
     /** Overrides where the distribution is unpacked (default {@code ~/.cache/reflex}). */
     public static final String CACHE_DIR_PROPERTY = "reflex.apicurio.cache";
+
     private static final String RUNNER_MARKER = "-runner.jar";
     private static final String COMMAND_MARKER = "apicurio-registry-app";
     /** The runner jar's Main-Class, run by {@link ParentWatch}. */
@@ -68,19 +69,24 @@ public final class ApicurioRegistry implements AutoCloseable {
             Path runner = runnerJar();
             Path log = workDir.resolve("registry.log");
             List<String> command = new ArrayList<>(List.of(
-                javaExecutable(), "-Xmx384m", "-XX:+UseSerialGC",
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dquarkus.http.port=" + httpPort,
-                "-Dquarkus.log.console.level=WARN"));
+                    javaExecutable(),
+                    "-Xmx384m",
+                    "-XX:+UseSerialGC",
+                    "-Dquarkus.http.host=127.0.0.1",
+                    "-Dquarkus.http.port=" + httpPort,
+                    "-Dquarkus.log.console.level=WARN"));
             // under a watch of this process, so a registry never outlives a parent that was killed
-            command.addAll(ParentWatch.arguments(runner + java.io.File.pathSeparator + ParentWatch.classPath(runner.getParent().resolve("parent-watch")),
-                MAIN_CLASS));
+            command.addAll(ParentWatch.arguments(
+                    runner
+                            + java.io.File.pathSeparator
+                            + ParentWatch.classPath(runner.getParent().resolve("parent-watch")),
+                    MAIN_CLASS));
             ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-            storage.ifPresent(file -> builder.environment().put("REGISTRY_DATASOURCE_URL",
-                "jdbc:h2:file:" + file.toAbsolutePath()));
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            storage.ifPresent(file ->
+                    builder.environment().put("REGISTRY_DATASOURCE_URL", "jdbc:h2:file:" + file.toAbsolutePath()));
             Process process = builder.start();
             Files.writeString(pidFile, Long.toString(process.pid()));
             ApicurioRegistry registry = new ApicurioRegistry(process, httpPort, log, Optional.of(pidFile));
@@ -110,13 +116,16 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects"))
+                .timeout(Duration.ofSeconds(2))
+                .build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the schema registry exited with code " + process.exitValue()
-                    + " during start-up; see " + log + tail());
+                        + " during start-up; see " + log + tail());
             }
             try {
                 if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -136,14 +145,17 @@ public final class ApicurioRegistry implements AutoCloseable {
             }
         }
         throw new IllegalStateException("the schema registry did not answer on port " + port + " within "
-            + timeout.toSeconds() + " s; see " + log + tail());
+                + timeout.toSeconds() + " s; see " + log + tail());
     }
 
     private String tail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return lines.isEmpty() ? "" : System.lineSeparator() + String.join(System.lineSeparator(),
-                lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            return lines.isEmpty()
+                    ? ""
+                    : System.lineSeparator()
+                            + String.join(
+                                    System.lineSeparator(), lines.subList(Math.max(0, lines.size() - 5), lines.size()));
         } catch (IOException | UncheckedIOException e) {
             return "";
         }
@@ -163,19 +175,27 @@ public final class ApicurioRegistry implements AutoCloseable {
             return;
         }
         ProcessHandle.of(pid)
-            .filter(handle -> handle.info().commandLine().map(cmd -> cmd.contains(COMMAND_MARKER)).orElse(false))
-            .ifPresent(handle -> {
-                handle.destroy();
-                handle.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> {
-                    handle.destroyForcibly();
-                    return handle;
-                }).join();
-            });
+                .filter(handle -> handle.info()
+                        .commandLine()
+                        .map(cmd -> cmd.contains(COMMAND_MARKER))
+                        .orElse(false))
+                .ifPresent(handle -> {
+                    handle.destroy();
+                    handle.onExit()
+                            .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                            .exceptionally(e -> {
+                                handle.destroyForcibly();
+                                return handle;
+                            })
+                            .join();
+                });
     }
 
     private static String javaExecutable() {
-        return ProcessHandle.current().info().command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     /**
@@ -191,14 +211,16 @@ public final class ApicurioRegistry implements AutoCloseable {
         Properties props = new Properties();
         try (InputStream in = ApicurioRegistry.class.getResourceAsStream("apicurio.properties")) {
             if (in == null) {
-                throw new IllegalStateException("apicurio.properties is missing from the classpath; rebuild with ./mvnw install");
+                throw new IllegalStateException(
+                        "apicurio.properties is missing from the classpath; rebuild with ./mvnw install");
             }
             props.load(in);
         }
         String version = props.getProperty("version");
         Path zip = Path.of(props.getProperty("zip"));
-        Path cache = Path.of(System.getProperty(CACHE_DIR_PROPERTY,
-            Path.of(System.getProperty("user.home"), ".cache", "reflex").toString()));
+        Path cache = Path.of(System.getProperty(
+                CACHE_DIR_PROPERTY,
+                Path.of(System.getProperty("user.home"), ".cache", "reflex").toString()));
         Path home = cache.resolve("apicurio-registry-" + version);
         Optional<Path> runner = findRunner(home);
         if (runner.isPresent()) {
@@ -206,7 +228,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         }
         if (!Files.isRegularFile(zip)) {
             throw new IllegalStateException("the Apicurio Registry distribution is not at " + zip
-                + "; run ./mvnw -pl embedded -am install to download it, or point Reflex at another registry");
+                    + "; run ./mvnw -pl embedded -am install to download it, or point Reflex at another registry");
         }
         Files.createDirectories(cache);
         Path staging = Files.createTempDirectory(cache, "apicurio-unpack-");
@@ -230,7 +252,8 @@ public final class ApicurioRegistry implements AutoCloseable {
             return Optional.empty();
         }
         try (Stream<Path> files = Files.list(home)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(RUNNER_MARKER)).findFirst();
+            return files.filter(p -> p.getFileName().toString().endsWith(RUNNER_MARKER))
+                    .findFirst();
         }
     }
 

@@ -55,7 +55,8 @@ public final class EmbeddedKafka implements AutoCloseable {
      * As above, with broker settings over the defaults: more listeners (keep PLAINTEXT on the client port, which
      * {@link #bootstrapServers} names), an authorizer, SASL and TLS, for a cluster secured as in production.
      */
-    public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration timeout, Map<String, String> overrides) {
+    public static EmbeddedKafka start(
+            Path dataDir, int port, int controllerPort, Duration timeout, Map<String, String> overrides) {
         int clientPort = port == 0 ? Ports.freePort() : port;
         int quorumPort = controllerPort == 0 ? Ports.freePort() : controllerPort;
         Ports.requireFree(clientPort, "Kafka");
@@ -80,7 +81,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             return kafka;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot prepare Kafka data directory " + dataDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot prepare Kafka data directory " + dataDir + ": " + e.getMessage(), e);
         }
     }
 
@@ -117,13 +119,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int exit;
         try (PrintStream print = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            exit = StorageTool.execute(new String[] {
-                "format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()
-            }, print);
+            exit = StorageTool.execute(
+                    new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()}, print);
         }
         if (exit != 0) {
             throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed: "
-                + output.toString(StandardCharsets.UTF_8).trim());
+                    + output.toString(StandardCharsets.UTF_8).trim());
         }
     }
 
@@ -137,7 +138,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             while (System.nanoTime() < deadline) {
                 try {
                     if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
-                            .nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (Exception e) {
@@ -147,7 +150,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
         throw new IllegalStateException("embedded Kafka at " + bootstrapServers + " did not become ready within "
-            + timeout.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()));
+                + timeout.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()));
     }
 
     private static void sleep(long millis) {

@@ -35,7 +35,8 @@ public final class ParentWatch implements Runnable {
         watch.setDaemon(true);
         watch.start();
         try {
-            Class.forName(args[1]).getMethod("main", String[].class).invoke(null, (Object) Arrays.copyOfRange(args, 2, args.length));
+            Class.forName(args[1]).getMethod("main", String[].class).invoke(null, (Object)
+                    Arrays.copyOfRange(args, 2, args.length));
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
@@ -71,7 +72,12 @@ public final class ParentWatch implements Runnable {
      * options: {@code -cp CLASSPATH dev.reflex.embedded.ParentWatch PID MAIN_CLASS}.
      */
     public static List<String> arguments(String classPath, String mainClass) {
-        return List.of("-cp", classPath, ParentWatch.class.getName(), Long.toString(ProcessHandle.current().pid()), mainClass);
+        return List.of(
+                "-cp",
+                classPath,
+                ParentWatch.class.getName(),
+                Long.toString(ProcessHandle.current().pid()),
+                mainClass);
     }
 
     /**
@@ -87,7 +93,11 @@ public final class ParentWatch implements Runnable {
                 Files.createDirectories(file.getParent());
                 Path temp = Files.createTempFile(file.getParent(), "ParentWatch", ".tmp");
                 Files.write(temp, bytes);
-                Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(
+                        temp,
+                        file,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
             return dir.toString();
         } catch (IOException e) {

@@ -7,11 +7,11 @@ import java.net.ServerSocket;
 
 /** Loopback port checks for the embedded services. */
 public final class Ports {
-    private Ports() {
-    }
+    private Ports() {}
 
     /** Where {@link #freePort} looks when the kernel's range for outgoing connections cannot be read. */
     private static final int[] DEFAULT_EPHEMERAL = {32768, 60999};
+
     private static final int LOWEST = 10_000;
 
     /**
@@ -39,7 +39,10 @@ public final class Ports {
     /** The kernel's range of local ports for outgoing connections (Linux), or the usual one. */
     static int[] ephemeralRange() {
         try {
-            String[] range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+            String[] range = java.nio.file.Files.readString(
+                            java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim()
+                    .split("\\s+");
             return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
         } catch (IOException | RuntimeException e) {
             return DEFAULT_EPHEMERAL;

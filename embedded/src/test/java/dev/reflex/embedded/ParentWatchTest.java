@@ -24,7 +24,10 @@ class ParentWatchTest {
         public static void main(String[] args) throws Exception {
             List<String> command = new ArrayList<>(List.of(java()));
             command.addAll(ParentWatch.arguments(System.getProperty("java.class.path"), Sleeper.class.getName()));
-            Process child = new ProcessBuilder(command).inheritIO().redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process child = new ProcessBuilder(command)
+                    .inheritIO()
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             System.out.println(child.pid());
             System.out.flush();
             Thread.sleep(600_000);
@@ -34,25 +37,33 @@ class ParentWatchTest {
     /** The child: a program that would run for ten minutes, with a shutdown hook like the engine's. */
     public static final class Sleeper {
         public static void main(String[] args) throws Exception {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> { }));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {}));
             Thread.sleep(600_000);
         }
     }
 
     @Test
     void aChildEndsSoonAfterItsParentIsKilledWithSigkillAndNotBefore() throws Exception {
-        Process parent = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Parent.class.getName())
-            .redirectErrorStream(true).start();
+        Process parent = new ProcessBuilder(
+                        java(), "-cp", System.getProperty("java.class.path"), Parent.class.getName())
+                .redirectErrorStream(true)
+                .start();
         ProcessHandle child = null;
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));
             child = ProcessHandle.of(Long.parseLong(out.readLine().trim())).orElseThrow();
             Thread.sleep(3 * ParentWatch.CHECK_MS);
             assertThat(child.isAlive()).as("the child while its parent lives").isTrue();
 
             parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            Optional<ProcessHandle> gone = child.onExit().completeOnTimeout(null, 15, TimeUnit.SECONDS).thenApply(Optional::ofNullable).get();
-            assertThat(gone).as("the child ended within 15 s of its parent's SIGKILL").isPresent();
+            Optional<ProcessHandle> gone = child.onExit()
+                    .completeOnTimeout(null, 15, TimeUnit.SECONDS)
+                    .thenApply(Optional::ofNullable)
+                    .get();
+            assertThat(gone)
+                    .as("the child ended within 15 s of its parent's SIGKILL")
+                    .isPresent();
         } finally {
             if (child != null) {
                 child.destroyForcibly();

@@ -23,8 +23,9 @@ class PortsTest {
     void aPortInUseIsNamedWithWhatWantedIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(Ports.freePort(), 1, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> Ports.requireFree(taken.getLocalPort(), "webhook connector"))
-                .isInstanceOf(PortInUseException.class).hasMessageContaining(String.valueOf(taken.getLocalPort()))
-                .hasMessageContaining("webhook connector");
+                    .isInstanceOf(PortInUseException.class)
+                    .hasMessageContaining(String.valueOf(taken.getLocalPort()))
+                    .hasMessageContaining("webhook connector");
         }
     }
 }

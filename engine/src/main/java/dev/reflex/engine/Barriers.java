@@ -68,7 +68,7 @@ final class Barriers implements InputProgress {
      * @param ends the end offsets (read_committed) of every partition of every stage, read after {@code time}
      */
     synchronized void round(long time, Map<TopicPartition, Long> ends, ReadUpTo reached) {
-        for (Iterator<Barrier> it = pending.iterator(); it.hasNext();) {
+        for (Iterator<Barrier> it = pending.iterator(); it.hasNext(); ) {
             Barrier b = it.next();
             if (b.stage < stages - 1) {
                 if (b.ends.entrySet().stream().allMatch(e -> reached.reached(e.getKey(), e.getValue()))) {
@@ -76,7 +76,9 @@ final class Barriers implements InputProgress {
                 }
                 continue;
             }
-            for (Iterator<Map.Entry<TopicPartition, Long>> parts = b.ends.entrySet().iterator(); parts.hasNext();) {
+            for (Iterator<Map.Entry<TopicPartition, Long>> parts =
+                            b.ends.entrySet().iterator();
+                    parts.hasNext(); ) {
                 Map.Entry<TopicPartition, Long> part = parts.next();
                 if (reached.reached(part.getKey(), part.getValue())) {
                     readUpTo.merge(part.getKey().partition(), b.takenAt, Math::max);
@@ -115,7 +117,7 @@ final class Barriers implements InputProgress {
 
     private void thin() {
         int firstStage = 0;
-        for (Iterator<Barrier> it = pending.iterator(); it.hasNext();) {
+        for (Iterator<Barrier> it = pending.iterator(); it.hasNext(); ) {
             Barrier b = it.next();
             // the newest stays: it is the one a deadline due now waits for
             if (b.stage == 0 && b != pending.get(pending.size() - 1) && firstStage++ % 2 == 1) {

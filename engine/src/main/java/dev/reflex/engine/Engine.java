@@ -17,13 +17,13 @@ import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.Topics;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
 import dev.reflex.topology.DeadLetterProducer;
 import dev.reflex.topology.ProcessingDeadLetters;
 import dev.reflex.topology.ReflexTopology;
 import dev.reflex.topology.Registers;
 import dev.reflex.topology.TopologyOptions;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
-import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
 
 /** The engine process: checks what it depends on, creates the fixed topics when allowed, and runs the topology. */
 public final class Engine implements AutoCloseable {
@@ -40,7 +40,8 @@ public final class Engine implements AutoCloseable {
     private final boolean staticMember;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final java.util.concurrent.atomic.AtomicInteger threadFailures = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger threadFailures =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
     private final dev.reflex.rules.RuleBook rules;
@@ -50,8 +51,13 @@ public final class Engine implements AutoCloseable {
     private final InputBarriers barriers;
     private RunMarker marker;
 
-    private Engine(KafkaStreams streams, boolean staticMember, dev.reflex.rules.RuleBook rules, RecentDecisions recent,
-                   DeadLetterProducer globalDeadLetters, InputBarriers barriers) {
+    private Engine(
+            KafkaStreams streams,
+            boolean staticMember,
+            dev.reflex.rules.RuleBook rules,
+            RecentDecisions recent,
+            DeadLetterProducer globalDeadLetters,
+            InputBarriers barriers) {
         this.globalDeadLetters = globalDeadLetters;
         this.barriers = barriers;
         this.streams = streams;
@@ -71,35 +77,54 @@ public final class Engine implements AutoCloseable {
         checkServices(config, kafka);
         dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
         // kept for the API only: none when it is off
-        RecentDecisions recent = new RecentDecisions(config.getInt(EngineConfig.API_PORT_CONFIG) < 0 ? 0
-            : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
+        RecentDecisions recent = new RecentDecisions(
+                config.getInt(EngineConfig.API_PORT_CONFIG) < 0
+                        ? 0
+                        : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
         dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
-            new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
-        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(kafka, config.topicNames(),
-            serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
+                new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        DeadLetterProducer globalDeadLetters = new DeadLetterProducer(
+                kafka,
+                config.topicNames(),
+                serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
         java.util.Properties streamsProperties = config.streamsProperties();
         InputBarriers barriers = config.getBoolean(EngineConfig.DEADLINES_WAIT_FOR_INPUT_CONFIG)
-            ? new InputBarriers(kafka, config.getString(EngineConfig.APPLICATION_ID_CONFIG),
-                "streams".equalsIgnoreCase(String.valueOf(streamsProperties.get(StreamsConfig.GROUP_PROTOCOL_CONFIG))),
-                config.topicNames(), config.partitioning(), System::currentTimeMillis)
-            : null;
-        TopologyOptions options = barriers == null ? config.topologyOptions() : config.topologyOptions().withInputProgress(barriers);
+                ? new InputBarriers(
+                        kafka,
+                        config.getString(EngineConfig.APPLICATION_ID_CONFIG),
+                        "streams"
+                                .equalsIgnoreCase(
+                                        String.valueOf(streamsProperties.get(StreamsConfig.GROUP_PROTOCOL_CONFIG))),
+                        config.topicNames(),
+                        config.partitioning(),
+                        System::currentTimeMillis)
+                : null;
+        TopologyOptions options = barriers == null
+                ? config.topologyOptions()
+                : config.topologyOptions().withInputProgress(barriers);
         Topics topics = new Topics(config.topicNames(), serdes);
         EngineMetrics meters = new EngineMetrics(registry);
         dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
-            dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
+                dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
         streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
         KafkaStreams streams;
         try {
-            streams = new KafkaStreams(ReflexTopology.build(options, topics, rules, listener, globalDeadLetters), streamsProperties);
+            streams = new KafkaStreams(
+                    ReflexTopology.build(options, topics, rules, listener, globalDeadLetters), streamsProperties);
         } catch (RuntimeException e) {
             if (barriers != null) {
                 barriers.close();
             }
             throw e;
         }
-        Engine engine = new Engine(streams, config.originals().containsKey("group.instance.id")
-            || config.originals().containsKey("main.consumer.group.instance.id"), rules, recent, globalDeadLetters, barriers);
+        Engine engine = new Engine(
+                streams,
+                config.originals().containsKey("group.instance.id")
+                        || config.originals().containsKey("main.consumer.group.instance.id"),
+                rules,
+                recent,
+                globalDeadLetters,
+                barriers);
         streams.setUncaughtExceptionHandler(error -> engine.threadFailed(error, config));
         streams.setStateListener((next, previous) -> {
             LOG.info("engine state {} -> {}", previous, next);
@@ -110,11 +135,12 @@ public final class Engine implements AutoCloseable {
                 engine.stopped.countDown();
             }
         });
-        RunMarker marker = RunMarker.start(java.nio.file.Path.of(config.getString(EngineConfig.STATE_DIR_CONFIG),
-            config.getString(EngineConfig.APPLICATION_ID_CONFIG)));
+        RunMarker marker = RunMarker.start(java.nio.file.Path.of(
+                config.getString(EngineConfig.STATE_DIR_CONFIG), config.getString(EngineConfig.APPLICATION_ID_CONFIG)));
         if (marker.unclean()) {
-            LOG.info("the last run of this engine did not stop cleanly (killed?): recovering, its local state is rebuilt from the "
-                + "changelog topics before processing resumes");
+            LOG.info(
+                    "the last run of this engine did not stop cleanly (killed?): recovering, its local state is rebuilt from the "
+                            + "changelog topics before processing resumes");
         }
         engine.marker = marker;
         streams.start();
@@ -134,15 +160,18 @@ public final class Engine implements AutoCloseable {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
             TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
             if (config.getBoolean(EngineConfig.TOPICS_CREATE_CONFIG)) {
-                List<String> created = new TopicAdmin(admin, config.topicPartitions(), config.topicReplicationFactor(), 30_000)
-                    .ensure(config.topicNames().fixed());
+                List<String> created = new TopicAdmin(
+                                admin, config.topicPartitions(), config.topicReplicationFactor(), 30_000)
+                        .ensure(config.topicNames().fixed());
                 if (!created.isEmpty()) {
                     LOG.info("created topics {}", created);
                 }
             }
         } catch (TopicAdmin.NotAuthorizedException e) {
-            throw new StartException(e.getMessage() + " (reflex acls --component engine --application-id "
-                + config.getString(EngineConfig.APPLICATION_ID_CONFIG) + " --principal <principal>)", e);
+            throw new StartException(
+                    e.getMessage() + " (reflex acls --component engine --application-id "
+                            + config.getString(EngineConfig.APPLICATION_ID_CONFIG) + " --principal <principal>)",
+                    e);
         }
         try {
             new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(10)).ping();
@@ -156,19 +185,27 @@ public final class Engine implements AutoCloseable {
      * a repeating failure is not retried in a tight loop (ending early when the engine is being stopped), then replace
      * the thread, which processes again from the last commit.
      */
-    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(Throwable error, EngineConfig config) {
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(
+            Throwable error, EngineConfig config) {
         threadFailures.incrementAndGet();
         long delay = backoff.next(System.currentTimeMillis());
         if (dev.reflex.schemas.DeadLetters.isRetriable(error)) {
-            LOG.warn("a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
-                dev.reflex.schemas.DeadLetters.reason(error), delay);
+            LOG.warn(
+                    "a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
+                    dev.reflex.schemas.DeadLetters.reason(error),
+                    delay);
         } else if (notAuthorized(error)) {
-            LOG.error("the engine's principal is not authorized ({}); retrying in {} ms. 'reflex acls --component engine "
-                + "--application-id {} --principal <principal>' prints the ACLs it needs", error.getMessage(), delay,
-                config.getString(EngineConfig.APPLICATION_ID_CONFIG));
+            LOG.error(
+                    "the engine's principal is not authorized ({}); retrying in {} ms. 'reflex acls --component engine "
+                            + "--application-id {} --principal <principal>' prints the ACLs it needs",
+                    error.getMessage(),
+                    delay,
+                    config.getString(EngineConfig.APPLICATION_ID_CONFIG));
         } else {
-            LOG.error("a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
-                delay, error);
+            LOG.error(
+                    "a stream thread failed; replacing it in {} ms, and its records will be processed again from the last commit",
+                    delay,
+                    error);
         }
         long until = System.currentTimeMillis() + delay;
         try {
@@ -216,19 +253,38 @@ public final class Engine implements AutoCloseable {
      */
     public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
         new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams).bindTo(registry);
-        io.micrometer.core.instrument.Gauge.builder("reflex.engine.thread.failures", threadFailures, java.util.concurrent.atomic.AtomicInteger::get)
-            .description("Stream threads that failed and were replaced since the start").register(registry);
-        io.micrometer.core.instrument.Gauge.builder("reflex.engine.rules", rules, r -> r.all().stream().filter(i -> !(i instanceof dev.reflex.rules.QuarantinedRule)).count())
-            .description("Rules this instance evaluates").register(registry);
-        io.micrometer.core.instrument.Gauge.builder("reflex.engine.rules.quarantined", rules, r -> r.all().stream().filter(i -> i instanceof dev.reflex.rules.QuarantinedRule).count())
-            .description("Rules quarantined on this instance (over the evaluation budget, or failing to compile)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "reflex.engine.thread.failures", threadFailures, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("Stream threads that failed and were replaced since the start")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "reflex.engine.rules",
+                        rules,
+                        r -> r.all().stream()
+                                .filter(i -> !(i instanceof dev.reflex.rules.QuarantinedRule))
+                                .count())
+                .description("Rules this instance evaluates")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "reflex.engine.rules.quarantined",
+                        rules,
+                        r -> r.all().stream()
+                                .filter(i -> i instanceof dev.reflex.rules.QuarantinedRule)
+                                .count())
+                .description("Rules quarantined on this instance (over the evaluation budget, or failing to compile)")
+                .register(registry);
         if (barriers != null) {
-            io.micrometer.core.instrument.Gauge.builder("reflex.engine.deadlines.input.behind", barriers, b -> b.behindMs() / 1000.0)
-                .baseUnit("seconds").description("How far behind the wall clock the engine's input is known to be read: due "
-                    + "deadlines wait until it is read up to their due time").register(registry);
+            io.micrometer.core.instrument.Gauge.builder(
+                            "reflex.engine.deadlines.input.behind", barriers, b -> b.behindMs() / 1000.0)
+                    .baseUnit("seconds")
+                    .description("How far behind the wall clock the engine's input is known to be read: due "
+                            + "deadlines wait until it is read up to their due time")
+                    .register(registry);
         }
-        io.micrometer.core.instrument.Gauge.builder("reflex.engine.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
-            .description("1 while Kafka Streams is RUNNING").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "reflex.engine.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+                .description("1 while Kafka Streams is RUNNING")
+                .register(registry);
     }
 
     /** Every rule this instance holds, compiled or quarantined (every instance holds all of them). */
@@ -251,9 +307,13 @@ public final class Engine implements AutoCloseable {
 
     /** The instance whose task holds {@code key} in {@code store}, by its API address; empty when not known. */
     private java.util.Optional<org.apache.kafka.streams.state.HostInfo> owner(String store, String key) {
-        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(store, key,
-            org.apache.kafka.common.serialization.Serdes.String().serializer());
-        if (owner == null || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
+        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(
+                store,
+                key,
+                org.apache.kafka.common.serialization.Serdes.String().serializer());
+        if (owner == null
+                || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE)
+                || owner.activeHost().port() < 0) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(owner.activeHost());
@@ -266,9 +326,11 @@ public final class Engine implements AutoCloseable {
 
     /** How many flow instances this engine's stores hold (running and recently finished); throws while they restore. */
     public long flowInstances() {
-        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store = streams.store(
-            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(ReflexTopology.FLOW_INSTANCES_STORE,
-                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store =
+                streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                        ReflexTopology.FLOW_INSTANCES_STORE,
+                        org.apache.kafka.streams.state.QueryableStoreTypes
+                                .<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
         long n = 0;
         try (var it = store.all()) {
             while (it.hasNext()) {
@@ -281,9 +343,11 @@ public final class Engine implements AutoCloseable {
 
     /** Flow instance {@code stateKey} (flow id/key) from this instance's store, when it is here. */
     public java.util.Optional<dev.reflex.schemas.FlowInstance> flowInstance(String stateKey) {
-        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store = streams.store(
-            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(ReflexTopology.FLOW_INSTANCES_STORE,
-                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store =
+                streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                        ReflexTopology.FLOW_INSTANCES_STORE,
+                        org.apache.kafka.streams.state.QueryableStoreTypes
+                                .<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
         return java.util.Optional.ofNullable(store.get(stateKey));
     }
 
@@ -293,9 +357,11 @@ public final class Engine implements AutoCloseable {
      */
     public java.util.Optional<dev.reflex.schemas.Register> register(String name, boolean owned) {
         String store = owned ? ReflexTopology.REGISTER_VALUES_STORE : ReflexTopology.REGISTERS_STORE;
-        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.Register> values = streams.store(
-            org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(store,
-                org.apache.kafka.streams.state.QueryableStoreTypes.<String, dev.reflex.schemas.Register>keyValueStore()));
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.Register> values =
+                streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                        store,
+                        org.apache.kafka.streams.state.QueryableStoreTypes
+                                .<String, dev.reflex.schemas.Register>keyValueStore()));
         dev.reflex.schemas.Register register = values.get(name);
         if (register == null || Registers.isUnset(register, System.currentTimeMillis())) {
             return java.util.Optional.empty();
@@ -305,8 +371,11 @@ public final class Engine implements AutoCloseable {
 
     /** The API addresses of every instance of this engine's group (application.server of each). */
     public List<org.apache.kafka.streams.state.HostInfo> instances() {
-        return streams.metadataForAllStreamsClients().stream().map(org.apache.kafka.streams.StreamsMetadata::hostInfo)
-            .filter(h -> h.port() > 0).distinct().toList();
+        return streams.metadataForAllStreamsClients().stream()
+                .map(org.apache.kafka.streams.StreamsMetadata::hostInfo)
+                .filter(h -> h.port() > 0)
+                .distinct()
+                .toList();
     }
 
     public KafkaStreams.State state() {
@@ -319,8 +388,11 @@ public final class Engine implements AutoCloseable {
      */
     @Override
     public void close() {
-        boolean closed = streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
-            staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        boolean closed = streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(
+                        staticMember
+                                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                                : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         if (closed && marker != null) {
             marker.stopped();
         }

@@ -1,12 +1,7 @@
 package dev.reflex.engine;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,15 +12,16 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import dev.reflex.admin.AdminServer;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.QuarantinedRule;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.Rule;
-import dev.reflex.admin.AdminServer;
-import io.javalin.Javalin;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.javalin.http.Context;
 
 /**
  * The engine's read-only HTTP API, served from its state (Kafka Streams interactive queries):
@@ -61,15 +57,24 @@ final class EngineApi implements AutoCloseable {
                 files.hostedPath = "/ui";
                 files.directory = "/reflex-ui";
                 files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
-                files.headers = Map.of("Content-Security-Policy", "default-src 'self'; img-src 'self' data:", "X-Content-Type-Options", "nosniff",
-                    "Cache-Control", "no-cache");
+                files.headers = Map.of(
+                        "Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:",
+                        "X-Content-Type-Options",
+                        "nosniff",
+                        "Cache-Control",
+                        "no-cache");
             });
         });
         app.get("/", ctx -> ctx.redirect("/ui/"));
         app.before("/api/*", ctx -> {
-            if (!ctx.path().startsWith("/api/health") && !dev.reflex.admin.BearerTokens.admits(token, ctx.header("Authorization"))) {
+            if (!ctx.path().startsWith("/api/health")
+                    && !dev.reflex.admin.BearerTokens.admits(token, ctx.header("Authorization"))) {
                 ctx.header("WWW-Authenticate", "Bearer");
-                json(ctx, 401, Map.of("error", "this engine's API needs its token: Authorization: Bearer <reflex.api.token>"));
+                json(
+                        ctx,
+                        401,
+                        Map.of("error", "this engine's API needs its token: Authorization: Bearer <reflex.api.token>"));
                 ctx.skipRemainingHandlers();
             }
         });
@@ -77,14 +82,23 @@ final class EngineApi implements AutoCloseable {
         app.get("/api/health", this::ready);
         app.get("/api/health/ready", this::ready);
         app.get("/api/health/live", this::live);
-        app.get("/api/rules", ctx -> json(ctx, 200, engine().rules().stream().map(EngineApi::rule).toList()));
+        app.get(
+                "/api/rules",
+                ctx -> json(
+                        ctx, 200, engine().rules().stream().map(EngineApi::rule).toList()));
         app.get("/api/rules/{id}", this::oneRule);
         app.get("/api/registers/<name>", this::register);
         app.get("/api/decisions/<id>", this::decision);
         app.get("/api/flows/{flow}/<key>", this::flow);
         timelineApi = new TimelineApi(app, () -> timeline, () -> engine().rules(), instances, () -> self);
-        app.exception(InvalidStateStoreException.class, (e, ctx) ->
-            json(ctx, 503, Map.of("error", "the engine's state is not queryable right now (starting or rebalancing); retry shortly")));
+        app.exception(
+                InvalidStateStoreException.class,
+                (e, ctx) -> json(
+                        ctx,
+                        503,
+                        Map.of(
+                                "error",
+                                "the engine's state is not queryable right now (starting or rebalancing); retry shortly")));
         app.exception(NotReady.class, (e, ctx) -> json(ctx, 503, Map.of("error", "the engine is not started yet")));
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("API request {} failed", ctx.path(), e);
@@ -92,8 +106,7 @@ final class EngineApi implements AutoCloseable {
         });
     }
 
-    private static final class NotReady extends RuntimeException {
-    }
+    private static final class NotReady extends RuntimeException {}
 
     /**
      * Listens as the settings say, before the engine starts, and returns the settings with {@code application.server}
@@ -105,8 +118,11 @@ final class EngineApi implements AutoCloseable {
             return Optional.empty();
         }
         EngineApi api = new EngineApi(metrics, config.apiToken());
-        AdminServer.start(api.app, config.getString(EngineConfig.API_HOST_CONFIG), port, EngineConfig.API_PORT_CONFIG
-            + " (-1 turns the API off)");
+        AdminServer.start(
+                api.app,
+                config.getString(EngineConfig.API_HOST_CONFIG),
+                port,
+                EngineConfig.API_PORT_CONFIG + " (-1 turns the API off)");
         api.self = new HostInfo(config.apiAdvertisedHost(), api.app.port());
         return Optional.of(api);
     }
@@ -152,8 +168,10 @@ final class EngineApi implements AutoCloseable {
     }
 
     private static boolean alive(KafkaStreams.State state) {
-        return state == null || state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING
-            || state == KafkaStreams.State.RUNNING;
+        return state == null
+                || state == KafkaStreams.State.CREATED
+                || state == KafkaStreams.State.REBALANCING
+                || state == KafkaStreams.State.RUNNING;
     }
 
     /** The timeline's state, null when there is none; a stopped or failed timeline makes the instance unhealthy. */
@@ -175,7 +193,8 @@ final class EngineApi implements AutoCloseable {
 
     private void oneRule(Context ctx) {
         String id = ctx.pathParam("id");
-        Optional<IndexedRule> rule = engine().rules().stream().filter(r -> r.id().equals(id)).findFirst();
+        Optional<IndexedRule> rule =
+                engine().rules().stream().filter(r -> r.id().equals(id)).findFirst();
         if (rule.isEmpty()) {
             json(ctx, 404, Map.of("error", "no rule '" + id + "' on this engine"));
         } else {
@@ -210,10 +229,22 @@ final class EngineApi implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", c.getKey());
         if (c.getCount() != null) {
-            m.put("count", Map.of("atLeast", c.getCount().getAtLeast(), "within", c.getCount().getWithin()));
+            m.put(
+                    "count",
+                    Map.of(
+                            "atLeast",
+                            c.getCount().getAtLeast(),
+                            "within",
+                            c.getCount().getWithin()));
         }
         if (c.getThrottle() != null) {
-            m.put("throttle", Map.of("max", c.getThrottle().getMax(), "per", c.getThrottle().getPer()));
+            m.put(
+                    "throttle",
+                    Map.of(
+                            "max",
+                            c.getThrottle().getMax(),
+                            "per",
+                            c.getThrottle().getPer()));
         }
         m.put("debounce", c.getDebounce());
         for (var companion : new Object[][] {{"unless", c.getUnless()}, {"after", c.getAfter()}}) {
@@ -240,7 +271,8 @@ final class EngineApi implements AutoCloseable {
             relay(ctx, ask(owner.get(), "/api/registers/" + EngineApiClient.encode(name)));
             return;
         }
-        // the owner answers from the store it applies operations to; anyone else from its replica of the registers topic
+        // the owner answers from the store it applies operations to; anyone else from its replica of the registers
+        // topic
         boolean owned = owner.isPresent() && owner.get().equals(self);
         Optional<Register> register = e.register(name, owned);
         if (register.isEmpty()) {
@@ -264,14 +296,23 @@ final class EngineApi implements AutoCloseable {
         Engine e = engine();
         Optional<HostInfo> owner = e.flowOwner(stateKey);
         if (ctx.queryParam("local") == null && owner.isPresent() && !owner.get().equals(self)) {
-            relay(ctx, ask(owner.get(), "/api/flows/" + EngineApiClient.encode(ctx.pathParam("flow")) + "/"
-                + EngineApiClient.encode(ctx.pathParam("key"))));
+            relay(
+                    ctx,
+                    ask(
+                            owner.get(),
+                            "/api/flows/" + EngineApiClient.encode(ctx.pathParam("flow")) + "/"
+                                    + EngineApiClient.encode(ctx.pathParam("key"))));
             return;
         }
         Optional<dev.reflex.schemas.FlowInstance> instance = e.flowInstance(stateKey);
         if (instance.isEmpty()) {
-            json(ctx, 404, Map.of("error", "no instance of flow '" + ctx.pathParam("flow") + "' for key '" + ctx.pathParam("key")
-                + "' (never started, or finished more than a day ago)"));
+            json(
+                    ctx,
+                    404,
+                    Map.of(
+                            "error",
+                            "no instance of flow '" + ctx.pathParam("flow") + "' for key '" + ctx.pathParam("key")
+                                    + "' (never started, or finished more than a day ago)"));
             return;
         }
         ctx.status(200).contentType("application/json").result(EngineApiClient.toJson(instance.get()));
@@ -296,7 +337,13 @@ final class EngineApi implements AutoCloseable {
                 }
             }
         }
-        json(ctx, 404, Map.of("error", "no recent decision for event '" + id + "' on the engine; 'reflex explain' reads older ones from the topic"));
+        json(
+                ctx,
+                404,
+                Map.of(
+                        "error",
+                        "no recent decision for event '" + id
+                                + "' on the engine; 'reflex explain' reads older ones from the topic"));
     }
 
     private HttpResponse<String> ask(HostInfo host, String path) throws InterruptedException {

@@ -26,16 +26,17 @@ public final class EngineApiClient {
     /** The engine answered 401: its API needs a token, or another one. */
     public static final class Unauthorized extends RuntimeException {
         Unauthorized(String url) {
-            super("the engine API at " + url + " refused the request: it needs its token (reflex.api.token); pass --engine-token "
-                + "or set REFLEX_API_TOKEN");
+            super("the engine API at " + url
+                    + " refused the request: it needs its token (reflex.api.token); pass --engine-token "
+                    + "or set REFLEX_API_TOKEN");
         }
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
 
-    private EngineApiClient() {
-    }
+    private EngineApiClient() {}
 
     /** The engine's recent decision for {@code eventId}; empty when the API is off, unreachable, or does not keep it. */
     public static Optional<Decision> decision(String baseUrl, String token, String eventId) {
@@ -77,21 +78,29 @@ public final class EngineApiClient {
     }
 
     public static Decision fromJson(String json) throws IOException {
-        return new SpecificDatumReader<>(Decision.class).read(null, DecoderFactory.get().jsonDecoder(Decision.getClassSchema(), json));
+        return new SpecificDatumReader<>(Decision.class)
+                .read(null, DecoderFactory.get().jsonDecoder(Decision.getClassSchema(), json));
     }
 
     /**
      * The current state of flow {@code flowId}'s instance for {@code key}, as the engine that owns it holds it; empty when
      * there is none (or it finished over a day ago), or the API is off or unreachable.
      */
-    public static Optional<dev.reflex.schemas.FlowInstance> flow(String baseUrl, String token, String flowId, String key) {
+    public static Optional<dev.reflex.schemas.FlowInstance> flow(
+            String baseUrl, String token, String flowId, String key) {
         if (baseUrl == null || baseUrl.isBlank() || baseUrl.equals("none")) {
             return Optional.empty();
         }
         try {
             HttpResponse<String> answer = get(baseUrl, token, "/api/flows/" + encode(flowId) + "/" + encode(key));
-            return answer.statusCode() == 200 ? Optional.of(new SpecificDatumReader<>(dev.reflex.schemas.FlowInstance.class).read(null,
-                DecoderFactory.get().jsonDecoder(dev.reflex.schemas.FlowInstance.getClassSchema(), answer.body()))) : Optional.empty();
+            return answer.statusCode() == 200
+                    ? Optional.of(new SpecificDatumReader<>(dev.reflex.schemas.FlowInstance.class)
+                            .read(
+                                    null,
+                                    DecoderFactory.get()
+                                            .jsonDecoder(
+                                                    dev.reflex.schemas.FlowInstance.getClassSchema(), answer.body())))
+                    : Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -100,9 +109,12 @@ public final class EngineApiClient {
         }
     }
 
-    private static HttpResponse<String> get(String baseUrl, String token, String path) throws IOException, InterruptedException {
+    private static HttpResponse<String> get(String baseUrl, String token, String path)
+            throws IOException, InterruptedException {
         String url = baseUrl.replaceAll("/+$", "");
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path)).timeout(ASK_TIMEOUT).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
+                .timeout(ASK_TIMEOUT)
+                .GET();
         if (token != null && !token.isEmpty()) {
             request.header("Authorization", "Bearer " + token);
         }

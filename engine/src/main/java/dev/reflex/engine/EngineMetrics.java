@@ -7,15 +7,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.topology.ProcessingListener;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 /**
  * Reflex's own meters, counted from what the topology tells its {@link ProcessingListener}: events in by source,
@@ -47,20 +48,29 @@ final class EngineMetrics implements ProcessingListener {
     EngineMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.evaluation = Timer.builder("reflex.evaluation")
-        .description("Time to evaluate one event against the rules that could match it")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(1))
-        .register(registry);
+                .description("Time to evaluate one event against the rules that could match it")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000))
+                .maximumExpectedValue(Duration.ofSeconds(1))
+                .register(registry);
         this.lag = Timer.builder("reflex.decision.lag")
-        .description("From an event's own time to the decision about it (event-time lag: includes the producer's delay)")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
-        .register(registry);
+                .description(
+                        "From an event's own time to the decision about it (event-time lag: includes the producer's delay)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(registry);
     }
 
     @Override
     public void normalized(Event event) {
-        eventsIn.computeIfAbsent(bounded(sources, event.getSource()), source -> Counter.builder("reflex.events.in")
-            .description("Events made from ingest records and action results, by source").tag("source", source).register(registry))
-            .increment();
+        eventsIn.computeIfAbsent(
+                        bounded(sources, event.getSource()),
+                        source -> Counter.builder("reflex.events.in")
+                                .description("Events made from ingest records and action results, by source")
+                                .tag("source", source)
+                                .register(registry))
+                .increment();
     }
 
     @Override
@@ -76,31 +86,54 @@ final class EngineMetrics implements ProcessingListener {
         for (RuleOutcome outcome : decision.getRules()) {
             decisions(outcome.getOutcome());
             if (outcome.getOutcome() == Outcome.MATCHED || outcome.getOutcome() == Outcome.FIRED) {
-                matches.computeIfAbsent(bounded(rules, outcome.getRuleId()), rule -> Counter.builder("reflex.rule.matches")
-                    .description("Rules that acted on an event or fired a correlation, by rule").tag("rule", rule).register(registry))
-                    .increment();
+                matches.computeIfAbsent(
+                                bounded(rules, outcome.getRuleId()),
+                                rule -> Counter.builder("reflex.rule.matches")
+                                        .description("Rules that acted on an event or fired a correlation, by rule")
+                                        .tag("rule", rule)
+                                        .register(registry))
+                        .increment();
             } else if (outcome.getOutcome() == Outcome.ERROR) {
-                errors.computeIfAbsent(bounded(rules, outcome.getRuleId()), rule -> Counter.builder("reflex.rule.errors")
-                    .description("Rules that failed on an event (see the decision's detail), by rule").tag("rule", rule).register(registry))
-                    .increment();
+                errors.computeIfAbsent(
+                                bounded(rules, outcome.getRuleId()),
+                                rule -> Counter.builder("reflex.rule.errors")
+                                        .description(
+                                                "Rules that failed on an event (see the decision's detail), by rule")
+                                        .tag("rule", rule)
+                                        .register(registry))
+                        .increment();
             }
         }
         if (eventTime != null) {
-            lag.record(Duration.ofMillis(Math.max(0, decision.getDecidedAt().toEpochMilli() - eventTime.toEpochMilli())));
+            lag.record(
+                    Duration.ofMillis(Math.max(0, decision.getDecidedAt().toEpochMilli() - eventTime.toEpochMilli())));
         }
     }
 
     @Override
     public void deadLettered(DeadLetter letter) {
-        Counter.builder("reflex.dead.letters").description("Records written to the dead-letter topic, by stage and the topic read")
-            .tag("stage", letter.getStage()).tag("topic", bounded(topics, letter.getTopic())).register(registry).increment();
+        Counter.builder("reflex.dead.letters")
+                .description("Records written to the dead-letter topic, by stage and the topic read")
+                .tag("stage", letter.getStage())
+                .tag("topic", bounded(topics, letter.getTopic()))
+                .register(registry)
+                .increment();
     }
 
     private void decisions(Object outcome) {
-        decisions.computeIfAbsent(outcome, o -> Counter.builder("reflex.decisions")
-            .description("Rule outcomes recorded in decisions (none: a decision with no rule considered)")
-            .tag("outcome", o instanceof Outcome known ? known.name().toLowerCase(Locale.ROOT) : o.toString())
-            .register(registry)).increment();
+        decisions
+                .computeIfAbsent(
+                        outcome,
+                        o -> Counter.builder("reflex.decisions")
+                                .description(
+                                        "Rule outcomes recorded in decisions (none: a decision with no rule considered)")
+                                .tag(
+                                        "outcome",
+                                        o instanceof Outcome known
+                                                ? known.name().toLowerCase(Locale.ROOT)
+                                                : o.toString())
+                                .register(registry))
+                .increment();
     }
 
     /**
@@ -119,7 +152,9 @@ final class EngineMetrics implements ProcessingListener {
                 for (io.micrometer.core.instrument.Tag tag : id.getTagsAsIterable()) {
                     if (tag.getKey().endsWith(".state.id")) {
                         tags.add(io.micrometer.core.instrument.Tag.of("state.id", tag.getValue()));
-                        tags.add(io.micrometer.core.instrument.Tag.of("store.type", tag.getKey().substring(0, tag.getKey().length() - ".state.id".length())));
+                        tags.add(io.micrometer.core.instrument.Tag.of(
+                                "store.type",
+                                tag.getKey().substring(0, tag.getKey().length() - ".state.id".length())));
                     } else {
                         tags.add(tag);
                     }

@@ -31,8 +31,12 @@ public final class EngineProcess implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final JvmGcMetrics gc;
 
-    private EngineProcess(Engine engine, Optional<Timeline> timeline, Optional<EngineApi> api, PrometheusMeterRegistry metrics,
-                          JvmGcMetrics gc) {
+    private EngineProcess(
+            Engine engine,
+            Optional<Timeline> timeline,
+            Optional<EngineApi> api,
+            PrometheusMeterRegistry metrics,
+            JvmGcMetrics gc) {
         this.engine = engine;
         this.timeline = timeline;
         this.api = api;
@@ -52,7 +56,8 @@ public final class EngineProcess implements AutoCloseable {
         Optional<EngineApi> api = EngineApi.start(new EngineConfig(settings), metrics);
         Engine engine;
         try {
-            engine = Engine.start(new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)), metrics);
+            engine = Engine.start(
+                    new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)), metrics);
         } catch (RuntimeException e) {
             api.ifPresent(EngineApi::close);
             gc.close();
@@ -61,7 +66,9 @@ public final class EngineProcess implements AutoCloseable {
         engine.bindMetrics(metrics);
         Optional<Timeline> timeline;
         try {
-            timeline = api.isPresent() ? Timeline.start(new EngineConfig(api.get().routedSettings(settings)), metrics) : Optional.empty();
+            timeline = api.isPresent()
+                    ? Timeline.start(new EngineConfig(api.get().routedSettings(settings)), metrics)
+                    : Optional.empty();
         } catch (RuntimeException e) {
             engine.close();
             api.ifPresent(EngineApi::close);

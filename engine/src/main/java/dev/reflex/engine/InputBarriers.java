@@ -48,6 +48,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     static final int MAX_PENDING = 300;
     /** Partitions read per round to look past markers, at most. */
     static final int PROBES_PER_ROUND = 4;
+
     private static final Duration WARN_AFTER = Duration.ofMinutes(1);
 
     private final Admin admin;
@@ -65,6 +66,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     });
     /** Committed offsets as of the round before, to probe only partitions whose group stopped below an end offset. */
     private Map<TopicPartition, Long> lastCommitted = Map.of();
+
     private final Map<TopicPartition, Probe> probed = new HashMap<>();
     private int probes;
     private long lastWarning;
@@ -73,25 +75,48 @@ final class InputBarriers implements InputProgress, AutoCloseable {
      * @param groupId      the engine's consumer group (its application.id)
      * @param streamsGroup whether the group uses Kafka Streams' own rebalance protocol (group.protocol=streams)
      */
-    InputBarriers(KafkaConnection kafka, String groupId, boolean streamsGroup, TopicNames names, Partitioning partitioning,
-                  LongSupplier clock) {
+    InputBarriers(
+            KafkaConnection kafka,
+            String groupId,
+            boolean streamsGroup,
+            TopicNames names,
+            Partitioning partitioning,
+            LongSupplier clock) {
         this.groupId = groupId;
         this.streamsGroup = streamsGroup;
         this.names = names;
         this.clock = clock;
-        this.admin = Admin.create(kafka.client(AdminClientConfig.CLIENT_ID_CONFIG, groupId + "-input-barriers",
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000", AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000"));
-        this.consumer = new KafkaConsumer<>(kafka.client(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-input-barriers",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1",
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, "65536"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.admin = Admin.create(kafka.client(
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                groupId + "-input-barriers",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                "10000",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                "5000"));
+        this.consumer = new KafkaConsumer<>(
+                kafka.client(
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        groupId + "-input-barriers",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        "false",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        "1",
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        "65536"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         this.readsEvents = partitioning != Partitioning.INGEST;
         this.barriers = new Barriers(3, topic -> stageOf(names, readsEvents, topic), MAX_PENDING);
     }
 
     /** The stage of the engine's input {@code topic} is read in: 0 ingest and results, 1 events, 2 correlate; -1 none. */
     static int stageOf(TopicNames names, boolean readsEvents, String topic) {
-        if (topic.equals(names.actionResults()) || names.ingestPattern().matcher(topic).matches()) {
+        if (topic.equals(names.actionResults())
+                || names.ingestPattern().matcher(topic).matches()) {
             return 0;
         }
         if (readsEvents && topic.equals(names.events())) {
@@ -122,7 +147,8 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         Map<TopicPartition, Long> committed = committed();
         long time = clock.getAsLong();
         List<TopicPartition> inputs = new ArrayList<>();
-        for (Map.Entry<String, List<PartitionInfo>> topic : consumer.listTopics(Duration.ofSeconds(5)).entrySet()) {
+        for (Map.Entry<String, List<PartitionInfo>> topic :
+                consumer.listTopics(Duration.ofSeconds(5)).entrySet()) {
             if (stageOf(names, readsEvents, topic.getKey()) < 0) {
                 continue;
             }
@@ -136,8 +162,10 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         lastCommitted = committed;
         long behind = time - barriers.oldestPending(time);
         if (behind > WARN_AFTER.toMillis()) {
-            warn("deadlines wait for input: the engine's group has not read its input up to {} ms ago yet ({} barriers in flight)",
-                behind, barriers.pending());
+            warn(
+                    "deadlines wait for input: the engine's group has not read its input up to {} ms ago yet ({} barriers in flight)",
+                    behind,
+                    barriers.pending());
         }
     }
 
@@ -148,7 +176,9 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         try {
             Map<TopicPartition, Long> ends = new HashMap<>();
             admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-                .all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+                    .all()
+                    .get()
+                    .forEach((tp, info) -> ends.put(tp, info.offset()));
             return ends;
         } catch (ExecutionException e) {
             throw new IllegalStateException("listing the input's end offsets failed: " + e.getCause(), e.getCause());
@@ -159,8 +189,12 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> offsets;
         try {
             offsets = streamsGroup
-                ? admin.listStreamsGroupOffsets(Map.of(groupId, new ListStreamsGroupOffsetsSpec())).partitionsToOffsetAndMetadata(groupId).get()
-                : admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+                    ? admin.listStreamsGroupOffsets(Map.of(groupId, new ListStreamsGroupOffsetsSpec()))
+                            .partitionsToOffsetAndMetadata(groupId)
+                            .get()
+                    : admin.listConsumerGroupOffsets(groupId)
+                            .partitionsToOffsetAndMetadata()
+                            .get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("listing the group's offsets failed: " + e.getCause(), e.getCause());
         }
@@ -201,8 +235,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
      * What reading a partition from {@code from} (-1: its start) found: the offset of the first record (-1: none), and how
      * far the consumer got past markers and aborted records.
      */
-    private record Probe(long from, long firstRecord, long position) {
-    }
+    private record Probe(long from, long firstRecord, long position) {}
 
     private Probe probe(TopicPartition partition, long from) {
         consumer.assign(List.of(partition));

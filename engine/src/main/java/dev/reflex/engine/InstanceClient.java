@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 final class InstanceClient {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceClient.class);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
 
     private final String token;
@@ -29,8 +30,10 @@ final class InstanceClient {
     HttpResponse<String> ask(HostInfo host, String path) throws InterruptedException {
         String sep = path.contains("?") ? "&" : "?";
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path + sep
-                + "local=true")).timeout(ASK_TIMEOUT).GET();
+            HttpRequest.Builder request = HttpRequest.newBuilder(
+                            URI.create("http://" + host.host() + ":" + host.port() + path + sep + "local=true"))
+                    .timeout(ASK_TIMEOUT)
+                    .GET();
             if (token != null) {
                 request.header("Authorization", "Bearer " + token);
             }

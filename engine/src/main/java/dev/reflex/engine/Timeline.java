@@ -59,28 +59,43 @@ public final class Timeline implements AutoCloseable {
 
     /** Starts the timeline with the engine's settings (its {@code application.server} included), or empty when it is off. */
     static Optional<Timeline> start(EngineConfig config, MeterRegistry registry) {
-        if (!config.getBoolean(EngineConfig.TIMELINE_ENABLED_CONFIG) || config.getInt(EngineConfig.API_PORT_CONFIG) < 0) {
+        if (!config.getBoolean(EngineConfig.TIMELINE_ENABLED_CONFIG)
+                || config.getInt(EngineConfig.API_PORT_CONFIG) < 0) {
             return Optional.empty();
         }
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        ReflexSerdes serdes =
+                new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
         Topics topics = new Topics(config.topicNames(), serdes);
-        DeadLetterProducer deadLetters = new DeadLetterProducer(config.kafka(), config.topicNames(),
-            serdes.value(DeadLetter.class).serializer());
+        DeadLetterProducer deadLetters = new DeadLetterProducer(
+                config.kafka(),
+                config.topicNames(),
+                serdes.value(DeadLetter.class).serializer());
         java.util.Map<TimelineEntry.Kind, Counter> entries = new java.util.EnumMap<>(TimelineEntry.Kind.class);
         for (TimelineEntry.Kind kind : TimelineEntry.Kind.values()) {
-            entries.put(kind, Counter.builder("reflex.timeline.entries").description("Entries the timeline stored, by kind")
-                .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+            entries.put(
+                    kind,
+                    Counter.builder("reflex.timeline.entries")
+                            .description("Entries the timeline stored, by kind")
+                            .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+                            .register(registry));
         }
         SystemBook systems = new SystemBook();
         TimelineTopology.Options options = new TimelineTopology.Options(
-            Duration.ofDays(config.getInt(EngineConfig.TIMELINE_RETENTION_DAYS_CONFIG)), Duration.ofSeconds(30),
-            config.instanceId());
+                Duration.ofDays(config.getInt(EngineConfig.TIMELINE_RETENTION_DAYS_CONFIG)),
+                Duration.ofSeconds(30),
+                config.instanceId());
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, TimelineRocksDb.class);
-        KafkaStreams streams = new KafkaStreams(TimelineTopology.build(topics, options, systems, deadLetters::send,
-            entry -> entries.get(entry.kind()).increment()), props);
+        KafkaStreams streams = new KafkaStreams(
+                TimelineTopology.build(
+                        topics,
+                        options,
+                        systems,
+                        deadLetters::send,
+                        entry -> entries.get(entry.kind()).increment()),
+                props);
         Timeline timeline = new Timeline(streams, systems, deadLetters);
         streams.setUncaughtExceptionHandler(timeline::threadFailed);
         streams.setStateListener((next, previous) -> LOG.info("timeline state {} -> {}", previous, next));
@@ -90,7 +105,8 @@ public final class Timeline implements AutoCloseable {
 
     /** The timeline's application id: the engine's with {@code -timeline}. */
     public static String applicationId(EngineConfig config) {
-        return dev.reflex.schemas.ComponentAcls.timelineApplicationId(config.getString(EngineConfig.APPLICATION_ID_CONFIG));
+        return dev.reflex.schemas.ComponentAcls.timelineApplicationId(
+                config.getString(EngineConfig.APPLICATION_ID_CONFIG));
     }
 
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(Throwable error) {
@@ -131,9 +147,10 @@ public final class Timeline implements AutoCloseable {
         for (int p : numbers) {
             try {
                 partitions.add(new TimelineReader.Partition(
-                    window(TimelineTopology.TIMELINE_STORE, p), window(TimelineTopology.STATE_STORE, p),
-                    window(TimelineTopology.RECURRENCE_STORE, p),
-                    window(TimelineTopology.STORIES_STORE, p)));
+                        window(TimelineTopology.TIMELINE_STORE, p),
+                        window(TimelineTopology.STATE_STORE, p),
+                        window(TimelineTopology.RECURRENCE_STORE, p),
+                        window(TimelineTopology.STORIES_STORE, p)));
             } catch (InvalidStateStoreException notHere) {
                 // this instance runs the reading task of partition p, not its attribution task
             }
@@ -143,19 +160,25 @@ public final class Timeline implements AutoCloseable {
 
     private <V> ReadOnlyWindowStore<String, V> window(String store, int partition) {
         return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, V>windowStore())
-            .withPartition(partition));
+                .withPartition(partition));
     }
 
     /** The API addresses of the other instances running the timeline. */
     public List<HostInfo> others(HostInfo self) {
-        return streams.metadataForAllStreamsClients().stream().map(m -> m.hostInfo())
-            .filter(h -> h.port() > 0 && !h.equals(self)).distinct().toList();
+        return streams.metadataForAllStreamsClients().stream()
+                .map(m -> m.hostInfo())
+                .filter(h -> h.port() > 0 && !h.equals(self))
+                .distinct()
+                .toList();
     }
 
     /** The instance holding event {@code eventId}'s story, by its API address; empty when not known. */
     public Optional<HostInfo> storyOwner(String eventId) {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(TimelineTopology.STORIES_STORE, eventId, Serdes.String().serializer());
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost().port() < 0) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(
+                TimelineTopology.STORIES_STORE, eventId, Serdes.String().serializer());
+        if (owner == null
+                || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)
+                || owner.activeHost().port() < 0) {
             return Optional.empty();
         }
         return Optional.of(owner.activeHost());
@@ -163,7 +186,8 @@ public final class Timeline implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         deadLetters.close();
     }
 }

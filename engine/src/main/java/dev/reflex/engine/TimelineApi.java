@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -52,7 +51,8 @@ import dev.reflex.topology.timeline.TimelineTopology;
  */
 final class TimelineApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final long DAY = 24 * 3_600_000L;
     /** Most earlier occurrences "has this happened before" lists. */
     private static final int OCCURRENCES = 50;
@@ -62,25 +62,30 @@ final class TimelineApi implements AutoCloseable {
     private static final int STATE_SCAN = 5_000;
 
     /** A page as instances send it to each other. */
-    record PageJson(List<TimelineEntry> entries, boolean more, boolean partial) {
-    }
+    record PageJson(List<TimelineEntry> entries, boolean more, boolean partial) {}
 
     private final Supplier<Timeline> timeline;
     private final Supplier<List<IndexedRule>> rules;
     private final InstanceClient instances;
     private final Supplier<HostInfo> self;
-    private final TimelineLiveFeed live = new TimelineLiveFeed((system, from, to, q, limit) -> page(null, system, from, to, q, limit,
-        TimelineReader.Only.ALL));
+    private final TimelineLiveFeed live = new TimelineLiveFeed(
+            (system, from, to, q, limit) -> page(null, system, from, to, q, limit, TimelineReader.Only.ALL));
 
-    TimelineApi(Javalin app, Supplier<Timeline> timeline, Supplier<List<IndexedRule>> rules, InstanceClient instances,
-                Supplier<HostInfo> self) {
+    TimelineApi(
+            Javalin app,
+            Supplier<Timeline> timeline,
+            Supplier<List<IndexedRule>> rules,
+            InstanceClient instances,
+            Supplier<HostInfo> self) {
         this.timeline = timeline;
         this.rules = rules;
         this.instances = instances;
         this.self = self;
         app.get("/api/systems", this::systems);
         app.get("/api/timeline/{system}", this::entries);
-        app.sse("/api/timeline/{system}/live", client -> live.serve(client, time(client.ctx(), "since", System.currentTimeMillis())));
+        app.sse(
+                "/api/timeline/{system}/live",
+                client -> live.serve(client, time(client.ctx(), "since", System.currentTimeMillis())));
         app.get("/api/timeline/{system}/before", this::before);
         app.get("/api/timeline/{system}/rules", this::rulesOf);
         app.get("/api/stories/{id}", this::story);
@@ -108,12 +113,27 @@ final class TimelineApi implements AutoCloseable {
             m.put("includes", def == null ? catalog.roots() : def.getIncludes());
             m.put("includedBy", catalog.includedBy(name));
             m.put("mask", def == null ? List.of() : catalog.masked(name));
-            SystemState state = SystemState.of(page(ctx, name, now - SystemState.LOOKBACK_MS, now + DAY, null, STATE_SCAN,
-                TimelineReader.Only.STATE).entries(), now);
+            SystemState state = SystemState.of(
+                    page(
+                                    ctx,
+                                    name,
+                                    now - SystemState.LOOKBACK_MS,
+                                    now + DAY,
+                                    null,
+                                    STATE_SCAN,
+                                    TimelineReader.Only.STATE)
+                            .entries(),
+                    now);
             m.put("state", summary(state));
             systems.add(m);
         }
-        ctx.json(Map.of("roots", catalog.roots(), "systems", systems, "timeline", timeline().state().name()));
+        ctx.json(Map.of(
+                "roots",
+                catalog.roots(),
+                "systems",
+                systems,
+                "timeline",
+                timeline().state().name()));
     }
 
     /** A state as the tree shows it: how many of each, and the newest few. */
@@ -122,7 +142,15 @@ final class TimelineApi implements AutoCloseable {
         m.put("firing", state.firing().size());
         m.put("running", state.running().size());
         m.put("failed", state.failed().size());
-        m.put("newest", Map.of("firing", newest(state.firing()), "running", newest(state.running()), "failed", newest(state.failed())));
+        m.put(
+                "newest",
+                Map.of(
+                        "firing",
+                        newest(state.firing()),
+                        "running",
+                        newest(state.running()),
+                        "failed",
+                        newest(state.failed())));
         return m;
     }
 
@@ -137,7 +165,9 @@ final class TimelineApi implements AutoCloseable {
         int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(1_000);
         TimelineReader.Only only;
         try {
-            only = TimelineReader.Only.valueOf(ctx.queryParamAsClass("only", String.class).getOrDefault("all").toUpperCase(java.util.Locale.ROOT));
+            only = TimelineReader.Only.valueOf(ctx.queryParamAsClass("only", String.class)
+                    .getOrDefault("all")
+                    .toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new BadRequestResponse("only must be all, state or fired, not '" + ctx.queryParam("only") + "'");
         }
@@ -153,7 +183,8 @@ final class TimelineApi implements AutoCloseable {
     }
 
     /** A page of {@code system}'s timeline: this instance's, and unless the request is local, every other instance's, merged. */
-    private TimelineReader.Page page(Context ctx, String system, long from, long to, String q, int limit, TimelineReader.Only only)
+    private TimelineReader.Page page(
+            Context ctx, String system, long from, long to, String q, int limit, TimelineReader.Only only)
             throws InterruptedException {
         Timeline t = timeline();
         TimelineReader.Page mine = TimelineReader.entries(t.partitions(), system, from, to, q, limit, only);
@@ -164,8 +195,9 @@ final class TimelineApi implements AutoCloseable {
         boolean more = mine.more();
         boolean partial = mine.partial();
         for (HostInfo other : t.others(self.get())) {
-            String path = "/api/timeline/" + EngineApiClient.encode(system) + "?from=" + from + "&to=" + to + "&limit=" + limit
-                + "&only=" + only.name().toLowerCase(java.util.Locale.ROOT) + (q == null ? "" : "&q=" + encode(q));
+            String path = "/api/timeline/" + EngineApiClient.encode(system) + "?from=" + from + "&to=" + to + "&limit="
+                    + limit + "&only=" + only.name().toLowerCase(java.util.Locale.ROOT)
+                    + (q == null ? "" : "&q=" + encode(q));
             HttpResponse<String> answer = instances.ask(other, path);
             if (answer == null || answer.statusCode() != 200) {
                 partial = true;
@@ -181,7 +213,8 @@ final class TimelineApi implements AutoCloseable {
                 partial = true;
             }
         }
-        TimelineReader.Page merged = TimelineReader.merge(pages, Math.max(1, Math.min(limit, TimelineReader.MAX_LIMIT)));
+        TimelineReader.Page merged =
+                TimelineReader.merge(pages, Math.max(1, Math.min(limit, TimelineReader.MAX_LIMIT)));
         return new TimelineReader.Page(merged.entries(), more || merged.more(), partial);
     }
 
@@ -196,25 +229,36 @@ final class TimelineApi implements AutoCloseable {
         long last7 = TimelineReader.count(mine, system, type, subject, now - 7 * DAY, now);
         long last30 = TimelineReader.count(mine, system, type, subject, now - 30 * DAY, now);
         List<Map<String, Object>> times = new ArrayList<>();
-        for (TimelineReader.Occurrence o : TimelineReader.occurrences(mine, system, type, subject, now - 30 * DAY, now, OCCURRENCES)) {
+        for (TimelineReader.Occurrence o :
+                TimelineReader.occurrences(mine, system, type, subject, now - 30 * DAY, now, OCCURRENCES)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("time", o.time());
             m.put("eventId", o.story().eventId());
-            m.put("done", o.story().entries().stream().filter(e -> e.kind() != TimelineEntry.Kind.FLOW || "started".equals(e.status()))
-                .map(e -> Map.of("kind", e.kind().name(), "status", e.status() == null ? "" : e.status(),
-                    "summary", e.summary() == null ? "" : e.summary())).toList());
+            m.put(
+                    "done",
+                    o.story().entries().stream()
+                            .filter(e -> e.kind() != TimelineEntry.Kind.FLOW || "started".equals(e.status()))
+                            .map(e -> Map.of(
+                                    "kind",
+                                    e.kind().name(),
+                                    "status",
+                                    e.status() == null ? "" : e.status(),
+                                    "summary",
+                                    e.summary() == null ? "" : e.summary()))
+                            .toList());
             times.add(m);
         }
         if (ctx.queryParam("local") == null) {
-            String path = "/api/timeline/" + EngineApiClient.encode(system) + "/before?type=" + encode(type) + "&subject=" + encode(subject)
-                + "&at=" + now;
+            String path = "/api/timeline/" + EngineApiClient.encode(system) + "/before?type=" + encode(type)
+                    + "&subject=" + encode(subject) + "&at=" + now;
             for (HostInfo other : t.others(self.get())) {
                 HttpResponse<String> answer = instances.ask(other, path);
                 if (answer == null || answer.statusCode() != 200) {
                     continue;
                 }
                 try {
-                    Map<String, Object> theirs = JSON.readValue(answer.body(), new com.fasterxml.jackson.core.type.TypeReference<>() { });
+                    Map<String, Object> theirs =
+                            JSON.readValue(answer.body(), new com.fasterxml.jackson.core.type.TypeReference<>() {});
                     last7 += ((Number) theirs.get("last7days")).longValue();
                     last30 += ((Number) theirs.get("last30days")).longValue();
                     @SuppressWarnings("unchecked")
@@ -224,7 +268,9 @@ final class TimelineApi implements AutoCloseable {
                     LOG.warn("engine instance {} sent an unreadable answer: {}", other, e.toString());
                 }
             }
-            times.sort(java.util.Comparator.comparingLong((Map<String, Object> m) -> ((Number) m.get("time")).longValue()).reversed());
+            times.sort(
+                    java.util.Comparator.comparingLong((Map<String, Object> m) -> ((Number) m.get("time")).longValue())
+                            .reversed());
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("system", system);
@@ -245,7 +291,8 @@ final class TimelineApi implements AutoCloseable {
         SystemCatalog catalog = timeline().catalog();
         long now = System.currentTimeMillis();
         Map<String, Long> lastFired = new HashMap<>();
-        for (TimelineEntry e : page(ctx, system, now - 30 * DAY, now + DAY, null, STATE_SCAN, TimelineReader.Only.FIRED).entries()) {
+        for (TimelineEntry e : page(ctx, system, now - 30 * DAY, now + DAY, null, STATE_SCAN, TimelineReader.Only.FIRED)
+                .entries()) {
             if (e.kind() == TimelineEntry.Kind.DECISION && "fired".equals(e.status())) {
                 e.rules().forEach(r -> lastFired.merge(r, e.time(), Math::max));
             }
@@ -253,9 +300,14 @@ final class TimelineApi implements AutoCloseable {
         List<Map<String, Object>> out = new ArrayList<>();
         for (IndexedRule indexed : rules.get()) {
             var when = indexed.rule().getWhen();
-            if (TimelineTopology.ALL.equals(system) || catalog.systemsSeenBy(when.getSource(), when.getType()).contains(system)) {
+            if (TimelineTopology.ALL.equals(system)
+                    || catalog.systemsSeenBy(when.getSource(), when.getType()).contains(system)) {
                 Map<String, Object> m = new LinkedHashMap<>(EngineApi.rule(indexed));
-                m.put("actions", indexed.rule().getActions().stream().map(a -> a.getSystem() + "." + a.getAction()).toList());
+                m.put(
+                        "actions",
+                        indexed.rule().getActions().stream()
+                                .map(a -> a.getSystem() + "." + a.getAction())
+                                .toList());
                 m.put("lastFired", lastFired.get(indexed.id()));
                 out.add(m);
             }
@@ -279,7 +331,9 @@ final class TimelineApi implements AutoCloseable {
                 return;
             }
         }
-        ctx.status(404).json(Map.of("error", "no event '" + id + "' on the timeline (kept for reflex.timeline.retention.days)"));
+        ctx.status(404)
+                .json(Map.of(
+                        "error", "no event '" + id + "' on the timeline (kept for reflex.timeline.retention.days)"));
     }
 
     static long time(Context ctx, String name, long otherwise) {
@@ -288,10 +342,12 @@ final class TimelineApi implements AutoCloseable {
             return otherwise;
         }
         try {
-            return value.chars().allMatch(Character::isDigit) ? Long.parseLong(value) : Instant.parse(value).toEpochMilli();
+            return value.chars().allMatch(Character::isDigit)
+                    ? Long.parseLong(value)
+                    : Instant.parse(value).toEpochMilli();
         } catch (NumberFormatException | DateTimeParseException e) {
-            throw new BadRequestResponse(name + " must be epoch milliseconds or an ISO-8601 instant (2026-11-29T03:00:00Z), not '"
-                + value + "'");
+            throw new BadRequestResponse(name
+                    + " must be epoch milliseconds or an ISO-8601 instant (2026-11-29T03:00:00Z), not '" + value + "'");
         }
     }
 

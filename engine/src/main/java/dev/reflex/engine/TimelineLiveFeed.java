@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javalin.http.sse.SseClient;
+
 import dev.reflex.topology.timeline.TimelineEntry;
 import dev.reflex.topology.timeline.TimelineReader;
-import io.javalin.http.sse.SseClient;
 
 /** The live timeline: server-sent events of new entries for each connected client, from one scheduler thread. */
 final class TimelineLiveFeed implements AutoCloseable {
@@ -65,41 +66,51 @@ final class TimelineLiveFeed implements AutoCloseable {
         Set<String> sent = new HashSet<>();
         client.keepAlive();
         ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
-        task[0] = live.scheduleWithFixedDelay(() -> {
-            if (client.terminated()) {
-                task[0].cancel(false);
-                return;
-            }
-            try {
-                List<TimelineEntry> window = window(system, since[0] - LIVE_SLACK, System.currentTimeMillis() + AHEAD, q);
-                if (first[0]) {
-                    window.stream().filter(e -> e.time() <= since[0]).forEach(e -> sent.add(e.id()));
-                    first[0] = false;
-                }
-                List<TimelineEntry> fresh = new ArrayList<>(window.stream().filter(e -> !sent.contains(e.id())).toList());
-                if (fresh.size() > LIVE_BURST || window.size() > LIVE_WINDOW_MAX) {
-                    client.sendEvent("reload", fresh.size() + " new entries");
-                    window.forEach(e -> sent.add(e.id()));
-                    fresh.clear();
-                }
-                java.util.Collections.reverse(fresh);
-                for (TimelineEntry entry : fresh) {
-                    sent.add(entry.id());
-                    client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
-                }
-                window.stream().mapToLong(TimelineEntry::time).max().ifPresent(t -> since[0] = Math.max(since[0], t));
-                Set<String> current = new HashSet<>();
-                window.forEach(e -> current.add(e.id()));
-                sent.retainAll(current);
-                client.sendComment("ok");
-            } catch (InvalidStateStoreException e) {
-                client.sendComment("the timeline is not queryable right now: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException | IOException e) {
-                LOG.warn("live timeline of {} failed: {}", system, e.toString());
-            }
-        }, 0, 1, TimeUnit.SECONDS);
+        task[0] = live.scheduleWithFixedDelay(
+                () -> {
+                    if (client.terminated()) {
+                        task[0].cancel(false);
+                        return;
+                    }
+                    try {
+                        List<TimelineEntry> window =
+                                window(system, since[0] - LIVE_SLACK, System.currentTimeMillis() + AHEAD, q);
+                        if (first[0]) {
+                            window.stream().filter(e -> e.time() <= since[0]).forEach(e -> sent.add(e.id()));
+                            first[0] = false;
+                        }
+                        List<TimelineEntry> fresh = new ArrayList<>(window.stream()
+                                .filter(e -> !sent.contains(e.id()))
+                                .toList());
+                        if (fresh.size() > LIVE_BURST || window.size() > LIVE_WINDOW_MAX) {
+                            client.sendEvent("reload", fresh.size() + " new entries");
+                            window.forEach(e -> sent.add(e.id()));
+                            fresh.clear();
+                        }
+                        java.util.Collections.reverse(fresh);
+                        for (TimelineEntry entry : fresh) {
+                            sent.add(entry.id());
+                            client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
+                        }
+                        window.stream()
+                                .mapToLong(TimelineEntry::time)
+                                .max()
+                                .ifPresent(t -> since[0] = Math.max(since[0], t));
+                        Set<String> current = new HashSet<>();
+                        window.forEach(e -> current.add(e.id()));
+                        sent.retainAll(current);
+                        client.sendComment("ok");
+                    } catch (InvalidStateStoreException e) {
+                        client.sendComment("the timeline is not queryable right now: " + e.getMessage());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException | IOException e) {
+                        LOG.warn("live timeline of {} failed: {}", system, e.toString());
+                    }
+                },
+                0,
+                1,
+                TimeUnit.SECONDS);
         client.onClose(() -> task[0].cancel(false));
     }
 

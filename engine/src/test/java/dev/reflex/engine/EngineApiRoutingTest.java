@@ -29,18 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.audit.history.HistoryReader;
-import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.embedded.testing.TestServices;
-import dev.reflex.engine.Engine;
-import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
-
 
 /**
  * Two engine instances in one group: each API answers for every key, asking the instance that owns it (passing the
@@ -48,7 +43,8 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  */
 @Tag("integration")
 class EngineApiRoutingTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TOKEN = "api-" + UUID.randomUUID();
     private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -63,7 +59,8 @@ class EngineApiRoutingTest {
     void registersAreServedByTheirOwnerAndDecisionsByWhicheverInstanceKeepsThem(@TempDir Path dir) throws Exception {
         String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("ro" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        ReflexSerdes serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
             specs.add(new dev.reflex.schemas.TopicSpec(names.ingest("k8s"), false));
@@ -77,7 +74,8 @@ class EngineApiRoutingTest {
                   - set: last.${event.subject}
                     value: ${event.id}
                 """);
-            RulePublisher.apply(rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(
+                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         List<EngineProcess> apis = new ArrayList<>();
         List<Engine> engines = new ArrayList<>();
@@ -95,21 +93,28 @@ class EngineApiRoutingTest {
         // both in the group, and the group settled, before asking who owns what
         long settle = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (!(engines.stream().allMatch(e -> e.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING)
-                && engines.get(0).instances().size() == 2 && engines.get(1).instances().size() == 2)) {
-            assertThat(System.nanoTime()).as("both engines running in one group").isLessThan(settle);
+                && engines.get(0).instances().size() == 2
+                && engines.get(1).instances().size() == 2)) {
+            assertThat(System.nanoTime())
+                    .as("both engines running in one group")
+                    .isLessThan(settle);
             Thread.sleep(200);
         }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 40; i++) {
                 String subject = "pod-" + i;
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(names.ingest("k8s"), subject.getBytes(StandardCharsets.UTF_8),
-                    ("{\"id\":\"ev-" + i + "\",\"type\":\"pod.oom\",\"subject\":\"" + subject + "\"}").getBytes(StandardCharsets.UTF_8));
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                        names.ingest("k8s"),
+                        subject.getBytes(StandardCharsets.UTF_8),
+                        ("{\"id\":\"ev-" + i + "\",\"type\":\"pod.oom\",\"subject\":\"" + subject + "\"}")
+                                .getBytes(StandardCharsets.UTF_8));
                 record.headers().add(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
                 producer.send(record);
             }
             // one unreadable record, for the dead-letter meter
-            producer.send(new ProducerRecord<>(names.ingest("k8s"), "not json at all".getBytes(StandardCharsets.UTF_8)));
+            producer.send(
+                    new ProducerRecord<>(names.ingest("k8s"), "not json at all".getBytes(StandardCharsets.UTF_8)));
         }
         // every register, asked of the first instance, is answered by its owner, and both instances own some
         Set<String> servers = new HashSet<>();
@@ -135,34 +140,59 @@ class EngineApiRoutingTest {
         long listedBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (listed.size() < 40 && System.nanoTime() < listedBy) {
             listed.clear();
-            awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom").get("entries")
-                .forEach(e -> { if (e.get("kind").asText().equals("EVENT")) { listed.add(e.get("id").asText()); } });
+            awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom")
+                    .get("entries")
+                    .forEach(e -> {
+                        if (e.get("kind").asText().equals("EVENT")) {
+                            listed.add(e.get("id").asText());
+                        }
+                    });
             Thread.sleep(200);
         }
-        assertThat(listed).as("all 40 events on the timeline, from both instances").hasSize(40);
-        int local0 = events(awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));
-        int local1 = events(awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));
+        assertThat(listed)
+                .as("all 40 events on the timeline, from both instances")
+                .hasSize(40);
+        int local0 = events(
+                awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));
+        int local1 = events(
+                awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));
         assertThat(local0 + local1).isEqualTo(40);
         assertThat(local0).as("each instance holds some").isPositive().isLessThan(40);
         for (int i = 0; i < 40; i++) {
             JsonNode story = awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/stories/ev-" + i);
             assertThat(story.get("event").get("subject").asText()).isEqualTo("pod-" + i);
         }
-        assertThat(status(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*")).as("the timeline needs the token").isEqualTo(401);
-        assertThat(status(apis.get(0).apiUrl().orElseThrow() + "/ui/")).as("the UI's files do not: they hold no data").isEqualTo(200);
+        assertThat(status(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*"))
+                .as("the timeline needs the token")
+                .isEqualTo(401);
+        assertThat(status(apis.get(0).apiUrl().orElseThrow() + "/ui/"))
+                .as("the UI's files do not: they hold no data")
+                .isEqualTo(200);
 
         // metrics: the engine's, Kafka Streams' and the JVM's, in the Prometheus text format on the API's port
-        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(apis.get(0).apiUrl().orElseThrow() + "/metrics"))
-            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metrics = HTTP.send(
+                HttpRequest.newBuilder(URI.create(apis.get(0).apiUrl().orElseThrow() + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("reflex_engine_running 1.0", "reflex_engine_rules 1.0", "kafka_stream_thread_",
-            "jvm_memory_used_bytes");
+        assertThat(metrics.body())
+                .contains(
+                        "reflex_engine_running 1.0",
+                        "reflex_engine_rules 1.0",
+                        "kafka_stream_thread_",
+                        "jvm_memory_used_bytes");
         // Reflex's own series, summed over both instances: 40 events in, 40 matches of the rule, each timed
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Map<String, Double> sums = Map.of();
-        List<String> wanted = List.of("reflex_events_in_total{source=\"k8s\"}", "reflex_decisions_total{outcome=\"matched\"}",
-            "reflex_rule_matches_total{rule=\"remember-last\"}", "reflex_evaluation_seconds_count",
-            "reflex_decision_lag_seconds_count", "reflex_dead_letters_total{stage=\"normalize\",topic=\"" + names.ingest("k8s") + "\"}");
+        List<String> wanted = List.of(
+                "reflex_events_in_total{source=\"k8s\"}",
+                "reflex_decisions_total{outcome=\"matched\"}",
+                "reflex_rule_matches_total{rule=\"remember-last\"}",
+                "reflex_evaluation_seconds_count",
+                "reflex_decision_lag_seconds_count",
+                "reflex_dead_letters_total{stage=\"normalize\",topic=\"" + names.ingest("k8s") + "\"}");
         while (System.nanoTime() < deadline) {
             sums = MetricSums.of(List.of(scrape(apis.get(0)), scrape(apis.get(1))), wanted);
             if (sums.getOrDefault(wanted.get(5), 0.0) >= 1) {
@@ -170,33 +200,56 @@ class EngineApiRoutingTest {
             }
             Thread.sleep(200);
         }
-        assertThat(sums).containsEntry(wanted.get(0), 40.0).containsEntry(wanted.get(1), 40.0).containsEntry(wanted.get(2), 40.0)
-            .containsEntry(wanted.get(3), 40.0).containsEntry(wanted.get(4), 40.0).containsEntry(wanted.get(5), 1.0);
-        assertThat(scrape(apis.get(0))).contains("reflex_evaluation_seconds_bucket{le=", "reflex_decision_lag_seconds_bucket{le=");
+        assertThat(sums)
+                .containsEntry(wanted.get(0), 40.0)
+                .containsEntry(wanted.get(1), 40.0)
+                .containsEntry(wanted.get(2), 40.0)
+                .containsEntry(wanted.get(3), 40.0)
+                .containsEntry(wanted.get(4), 40.0)
+                .containsEntry(wanted.get(5), 1.0);
+        assertThat(scrape(apis.get(0)))
+                .contains("reflex_evaluation_seconds_bucket{le=", "reflex_decision_lag_seconds_bucket{le=");
 
         // the data routes need the token, on either instance; health and metrics do not
         String first = apis.get(0).apiUrl().orElseThrow();
         assertThat(status(first + "/api/rules")).isEqualTo(401);
         assertThat(status(first + "/api/registers/last.pod-1")).isEqualTo(401);
-        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(first + "/api/decisions/ev-1")).header("Authorization", "Bearer wrong")
-            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        assertThat(HTTP.send(
+                                HttpRequest.newBuilder(URI.create(first + "/api/decisions/ev-1"))
+                                        .header("Authorization", "Bearer wrong")
+                                        .timeout(Duration.ofSeconds(10))
+                                        .GET()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(401);
         assertThat(EngineApiClient.decision(first, TOKEN, "ev-1")).isPresent();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> EngineApiClient.decision(first, null, "ev-1"))
-            .isInstanceOf(EngineApiClient.Unauthorized.class).hasMessageContaining("--engine-token");
+                .isInstanceOf(EngineApiClient.Unauthorized.class)
+                .hasMessageContaining("--engine-token");
 
         // health: live and ready while running; a stopped engine is neither
-        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(200);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live"))
+                .isEqualTo(200);
         assertThat(status(first + "/metrics")).isEqualTo(200);
-        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready")).isEqualTo(200);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready"))
+                .isEqualTo(200);
         engines.get(1).close();
-        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live")).isEqualTo(503);
-        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready")).isEqualTo(503);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/live"))
+                .isEqualTo(503);
+        assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health/ready"))
+                .isEqualTo(503);
         assertThat(status(apis.get(1).apiUrl().orElseThrow() + "/api/health")).isEqualTo(503);
     }
 
     private static String scrape(EngineProcess process) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(process.apiUrl().orElseThrow() + "/metrics"))
-            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(process.apiUrl().orElseThrow() + "/metrics"))
+                                .timeout(Duration.ofSeconds(10))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static int events(JsonNode page) {
@@ -208,8 +261,13 @@ class EngineApiRoutingTest {
     }
 
     private static int status(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(10))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     /** GETs until 200 (the engines may still be rebalancing or processing), for at most 60 s. */
@@ -217,13 +275,19 @@ class EngineApiRoutingTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         HttpResponse<String> response = null;
         while (System.nanoTime() < deadline) {
-            response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .header("Authorization", "Bearer " + TOKEN)
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 return new ObjectMapper().readTree(response.body());
             }
             Thread.sleep(200);
         }
-        throw new AssertionError(url + " answered " + (response == null ? "nothing" : response.statusCode() + " " + response.body()));
+        throw new AssertionError(
+                url + " answered " + (response == null ? "nothing" : response.statusCode() + " " + response.body()));
     }
 }

@@ -14,29 +14,38 @@ class EngineConfigTest {
     void reflexsKafkaDefaultsApplyUnlessTheUserGaveTheSettingInEitherForm() {
         Map<String, Object> base = Map.of(EngineConfig.API_PORT_CONFIG, -1);
         assertThat(new EngineConfig(base).streamsProperties())
-            .containsEntry("producer.batch.size", EngineConfig.DEFAULT_PRODUCER_BATCH_SIZE)
-            .containsEntry("max.task.idle.ms", -1L)
-            .containsEntry("rocksdb.config.setter", RocksDbTuning.class.getName())
-            .doesNotContainKey("batch.size");
+                .containsEntry("producer.batch.size", EngineConfig.DEFAULT_PRODUCER_BATCH_SIZE)
+                .containsEntry("max.task.idle.ms", -1L)
+                .containsEntry("rocksdb.config.setter", RocksDbTuning.class.getName())
+                .doesNotContainKey("batch.size");
         var plain = new java.util.HashMap<String, Object>(base);
         plain.put("batch.size", "32768");
-        assertThat(new EngineConfig(plain).streamsProperties()).containsEntry("batch.size", "32768").doesNotContainKey("producer.batch.size");
+        assertThat(new EngineConfig(plain).streamsProperties())
+                .containsEntry("batch.size", "32768")
+                .doesNotContainKey("producer.batch.size");
         var prefixed = new java.util.HashMap<String, Object>(base);
         prefixed.put("producer.batch.size", "65536");
         prefixed.put("max.task.idle.ms", "0");
         prefixed.put("rocksdb.config.setter", "com.example.Tuning");
-        assertThat(new EngineConfig(prefixed).streamsProperties()).containsEntry("producer.batch.size", "65536")
-            .containsEntry("max.task.idle.ms", "0").containsEntry("rocksdb.config.setter", "com.example.Tuning");
+        assertThat(new EngineConfig(prefixed).streamsProperties())
+                .containsEntry("producer.batch.size", "65536")
+                .containsEntry("max.task.idle.ms", "0")
+                .containsEntry("rocksdb.config.setter", "com.example.Tuning");
     }
 
     @Test
     void anApiBeyondLoopbackWithoutATokenIsRefusedWithWhatToSet() {
         assertThatThrownBy(() -> new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0")))
-            .isInstanceOf(ConfigException.class).hasMessageContaining("reflex.api.token").hasMessageContaining("REFLEX_API_TOKEN");
-        assertThat(new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0", EngineConfig.API_TOKEN_CONFIG, "t")).apiToken())
-            .isEqualTo("t");
-        assertThat(new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0", EngineConfig.API_PORT_CONFIG, -1)).apiToken())
-            .as("no API, no token needed").isNull();
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("reflex.api.token")
+                .hasMessageContaining("REFLEX_API_TOKEN");
+        assertThat(new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0", EngineConfig.API_TOKEN_CONFIG, "t"))
+                        .apiToken())
+                .isEqualTo("t");
+        assertThat(new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0", EngineConfig.API_PORT_CONFIG, -1))
+                        .apiToken())
+                .as("no API, no token needed")
+                .isNull();
         assertThat(new EngineConfig(Map.of()).apiToken()).isNull();
     }
 }

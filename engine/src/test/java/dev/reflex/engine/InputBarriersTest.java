@@ -31,7 +31,8 @@ import dev.reflex.topology.Partitioning;
  */
 @Tag("integration")
 class InputBarriersTest {
-    private final TopicNames names = new TopicNames("b" + UUID.randomUUID().toString().substring(0, 6) + ".");
+    private final TopicNames names =
+            new TopicNames("b" + UUID.randomUUID().toString().substring(0, 6) + ".");
     private final String group = names.prefix() + "engine";
     private final AtomicLong clock = new AtomicLong(1_000_000);
 
@@ -40,11 +41,13 @@ class InputBarriersTest {
     }
 
     private void produce(String topic, int records, boolean abort) {
-        Map<String, Object> settings = new java.util.HashMap<>(Map.of("bootstrap.servers", TestServices.kafka().bootstrapServers()));
+        Map<String, Object> settings = new java.util.HashMap<>(
+                Map.of("bootstrap.servers", TestServices.kafka().bootstrapServers()));
         if (abort) {
             settings.put("transactional.id", names.prefix() + "aborted");
         }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer())) {
             if (abort) {
                 producer.initTransactions();
                 producer.beginTransaction();
@@ -60,7 +63,9 @@ class InputBarriersTest {
     }
 
     private void commit(Admin admin, String topic, long offset) throws Exception {
-        admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(offset))).all().get();
+        admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(offset)))
+                .all()
+                .get();
     }
 
     /** Rounds at 200 ms steps of the clock; a barrier needs one round per stage. */
@@ -75,22 +80,36 @@ class InputBarriersTest {
     void deadlinesWaitUntilTheGroupHasReadEveryInputUpToTheBarrierAndAnAbortedTailHoldsNothingBack() throws Exception {
         String ingest = names.ingest("x");
         try (Admin admin = admin()) {
-            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 30_000).ensure(List.of(new TopicSpec(ingest, false),
-                new TopicSpec(names.events(), false), new TopicSpec(names.correlate(), false), new TopicSpec(names.actionResults(), false)));
+            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 30_000)
+                    .ensure(List.of(
+                            new TopicSpec(ingest, false),
+                            new TopicSpec(names.events(), false),
+                            new TopicSpec(names.correlate(), false),
+                            new TopicSpec(names.actionResults(), false)));
             produce(ingest, 5, false);
-            // reflex.correlate holds only an aborted transaction, which the group never commits past: nothing to read there
+            // reflex.correlate holds only an aborted transaction, which the group never commits past: nothing to read
+            // there
             produce(names.correlate(), 3, true);
             commit(admin, ingest, 3);
-            try (InputBarriers barriers = new InputBarriers(KafkaConnection.plaintext(TestServices.kafka().bootstrapServers()), group,
-                    false, names, Partitioning.AUTO, clock::get)) {
+            try (InputBarriers barriers = new InputBarriers(
+                    KafkaConnection.plaintext(TestServices.kafka().bootstrapServers()),
+                    group,
+                    false,
+                    names,
+                    Partitioning.AUTO,
+                    clock::get)) {
                 long first = clock.get() + 200;
                 rounds(barriers, 5);
-                assertThat(barriers.readUpTo(0)).as("two ingest records not read yet").isEqualTo(Long.MIN_VALUE);
+                assertThat(barriers.readUpTo(0))
+                        .as("two ingest records not read yet")
+                        .isEqualTo(Long.MIN_VALUE);
                 assertThat(barriers.behindMs()).isGreaterThanOrEqualTo(800);
 
                 commit(admin, ingest, 5);
                 rounds(barriers, 6);
-                assertThat(barriers.readUpTo(0)).as("read up to the first barrier, past the aborted tail").isGreaterThanOrEqualTo(first);
+                assertThat(barriers.readUpTo(0))
+                        .as("read up to the first barrier, past the aborted tail")
+                        .isGreaterThanOrEqualTo(first);
 
                 // a new record on reflex.events the group has not read holds the barriers taken after it
                 produce(names.events(), 1, false);

@@ -6,8 +6,7 @@ import java.util.Map;
 
 /** Sums of Prometheus text series over several scrapes, by series name with its labels as printed. */
 final class MetricSums {
-    private MetricSums() {
-    }
+    private MetricSums() {}
 
     static Map<String, Double> of(List<String> scrapes, List<String> series) {
         Map<String, Double> sums = new HashMap<>();

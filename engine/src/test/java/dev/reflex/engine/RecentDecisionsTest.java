@@ -16,10 +16,27 @@ import dev.reflex.schemas.RuleOutcome;
 /** The API's memory of recent decisions: the last N, an event's correlation steps folded into its decision. */
 class RecentDecisionsTest {
     private static Decision decision(String eventId, DecisionDetail detail, Outcome outcome, String... actionIds) {
-        RuleOutcome rule = RuleOutcome.newBuilder().setRuleId("r").setRuleVersion("v1").setOutcome(outcome).setDetail(null).build();
-        return Decision.newBuilder().setEventId(eventId).setEventSource("s").setEventType("t").setSubject(null)
-            .setDecidedAt(Instant.EPOCH).setEngineInstance("i").setRules(List.of(rule)).setActionIds(List.of(actionIds))
-            .setRegisterOps(List.of()).setRegistersRead(Map.of()).setRulesConsidered(1).setEvaluationMicros(1).setDetail(detail).build();
+        RuleOutcome rule = RuleOutcome.newBuilder()
+                .setRuleId("r")
+                .setRuleVersion("v1")
+                .setOutcome(outcome)
+                .setDetail(null)
+                .build();
+        return Decision.newBuilder()
+                .setEventId(eventId)
+                .setEventSource("s")
+                .setEventType("t")
+                .setSubject(null)
+                .setDecidedAt(Instant.EPOCH)
+                .setEngineInstance("i")
+                .setRules(List.of(rule))
+                .setActionIds(List.of(actionIds))
+                .setRegisterOps(List.of())
+                .setRegistersRead(Map.of())
+                .setRulesConsidered(1)
+                .setEvaluationMicros(1)
+                .setDetail(detail)
+                .build();
     }
 
     @Test
@@ -31,8 +48,10 @@ class RecentDecisionsTest {
 
         assertThat(recent.size()).isEqualTo(3);
         assertThat(recent.get("e-1")).isEmpty();
-        assertThat(recent.get("e-2")).hasValueSatisfying(d -> assertThat(d.getActionIds()).containsExactly("a-2"));
-        assertThat(recent.get("e-4")).hasValueSatisfying(d -> assertThat(d.getActionIds()).containsExactly("a-4"));
+        assertThat(recent.get("e-2"))
+                .hasValueSatisfying(d -> assertThat(d.getActionIds()).containsExactly("a-2"));
+        assertThat(recent.get("e-4"))
+                .hasValueSatisfying(d -> assertThat(d.getActionIds()).containsExactly("a-4"));
     }
 
     @Test
@@ -46,7 +65,10 @@ class RecentDecisionsTest {
         for (String event : List.of("e-1", "e-2")) {
             Decision story = recent.get(event).orElseThrow();
             assertThat(story.getDetail()).as(event).isEqualTo(DecisionDetail.FULL);
-            assertThat(story.getRules()).as(event).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.FIRED);
+            assertThat(story.getRules())
+                    .as(event)
+                    .extracting(RuleOutcome::getOutcome)
+                    .containsExactly(Outcome.FIRED);
             assertThat(story.getActionIds()).as(event).containsExactly(event.replace("e-", "a-"));
         }
     }
@@ -57,7 +79,8 @@ class RecentDecisionsTest {
         recent.put(decision("e-1", DecisionDetail.FULL, Outcome.MATCHED, "old"));
         recent.put(decision("e-1", DecisionDetail.FULL, Outcome.MATCHED, "new"));
 
-        assertThat(recent.get("e-1")).hasValueSatisfying(d -> assertThat(d.getActionIds()).containsExactly("new"));
+        assertThat(recent.get("e-1"))
+                .hasValueSatisfying(d -> assertThat(d.getActionIds()).containsExactly("new"));
     }
 
     @Test

@@ -24,7 +24,9 @@ class RocksDbTuningTest {
     void duplicateDetectionSegmentsGetAMemtableFilterOverWholeKeys() {
         for (String segment : new String[] {"seen-events.1732870800000", "seen-events-at-ingest.1732870800000"}) {
             try (Options options = tuned(segment)) {
-                assertThat(options.memtablePrefixBloomSizeRatio()).as(segment).isEqualTo(RocksDbTuning.MEMTABLE_BLOOM_RATIO);
+                assertThat(options.memtablePrefixBloomSizeRatio())
+                        .as(segment)
+                        .isEqualTo(RocksDbTuning.MEMTABLE_BLOOM_RATIO);
                 assertThat(options.memtableWholeKeyFiltering()).as(segment).isTrue();
             }
         }
@@ -33,9 +35,14 @@ class RocksDbTuningTest {
     @Test
     void otherStoresAreLeftAsKafkaStreamsConfiguresThem() {
         for (String store : new String[] {"correlation-state", "flow-instances", "register-values"}) {
-            try (Options options = tuned(store); Options untouched = new Options()) {
-                assertThat(options.memtablePrefixBloomSizeRatio()).as(store).isEqualTo(untouched.memtablePrefixBloomSizeRatio());
-                assertThat(options.memtableWholeKeyFiltering()).as(store).isEqualTo(untouched.memtableWholeKeyFiltering());
+            try (Options options = tuned(store);
+                    Options untouched = new Options()) {
+                assertThat(options.memtablePrefixBloomSizeRatio())
+                        .as(store)
+                        .isEqualTo(untouched.memtablePrefixBloomSizeRatio());
+                assertThat(options.memtableWholeKeyFiltering())
+                        .as(store)
+                        .isEqualTo(untouched.memtableWholeKeyFiltering());
             }
         }
     }

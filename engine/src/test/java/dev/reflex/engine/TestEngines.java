@@ -9,13 +9,13 @@ import dev.reflex.schemas.TopicNames;
 
 /** Engine settings for tests on the shared broker and registry: one application per topic prefix. */
 public final class TestEngines {
-    private TestEngines() {
-    }
+    private TestEngines() {}
 
     public static Map<String, Object> settings(TopicNames names, Path stateDir) {
         Map<String, Object> settings = new HashMap<>();
         settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafka().bootstrapServers());
-        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
+        settings.put(
+                EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, TestServices.registry().url());
         settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
         settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
         settings.put(EngineConfig.STATE_DIR_CONFIG, stateDir.toString());

@@ -21,11 +21,9 @@ import dev.reflex.schemas.TopicNames;
 /** A rule whose condition and templates are compiled, once per version. Immutable and shared across threads. */
 public final class CompiledRule implements IndexedRule {
 
-    record CompiledAction(String system, String action, Template target, Map<String, Template> params) {
-    }
+    record CompiledAction(String system, String action, Template target, Map<String, Template> params) {}
 
-    public record CompiledRegisterOp(RegisterOpType op, Template name, Template value, Long ttlMs) {
-    }
+    public record CompiledRegisterOp(RegisterOpType op, Template name, Template value, Long ttlMs) {}
 
     private final Rule rule;
     private final Expression condition;
@@ -34,8 +32,13 @@ public final class CompiledRule implements IndexedRule {
     private final CompiledCorrelation correlation;
     private final CompiledFlow flow;
 
-    private CompiledRule(Rule rule, Expression condition, List<CompiledAction> actions, List<CompiledRegisterOp> registerOps,
-                         CompiledCorrelation correlation, CompiledFlow flow) {
+    private CompiledRule(
+            Rule rule,
+            Expression condition,
+            List<CompiledAction> actions,
+            List<CompiledRegisterOp> registerOps,
+            CompiledCorrelation correlation,
+            CompiledFlow flow) {
         this.rule = rule;
         this.condition = condition;
         this.actions = actions;
@@ -47,8 +50,10 @@ public final class CompiledRule implements IndexedRule {
     /** Checks and compiles {@code rule}; a {@link RuleException} names the field at fault. */
     public static CompiledRule compile(Rule rule) {
         if (!TopicNames.isValidPart(rule.getId())) {
-            throw new RuleException("id", "id '" + rule.getId()
-                + "' must be letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
+            throw new RuleException(
+                    "id",
+                    "id '" + rule.getId()
+                            + "' must be letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
         }
         Expression condition = null;
         String conditionText = rule.getWhen().getCondition();
@@ -60,13 +65,16 @@ public final class CompiledRule implements IndexedRule {
             ActionTemplate a = rule.getActions().get(i);
             String at = "actions[" + i + "]";
             if (!TopicNames.isValidPart(a.getSystem())) {
-                throw new RuleException(at + ".system", "system '" + a.getSystem()
-                    + "' must be letters, digits, '.', '_' or '-', starting with a letter or digit");
+                throw new RuleException(
+                        at + ".system",
+                        "system '" + a.getSystem()
+                                + "' must be letters, digits, '.', '_' or '-', starting with a letter or digit");
             }
             if (a.getAction() == null || a.getAction().isBlank()) {
                 throw new RuleException(at + ".action", "an action needs a name");
             }
-            Template target = a.getTarget() == null ? null : compileAt(at + ".target", () -> Template.compile(a.getTarget()));
+            Template target =
+                    a.getTarget() == null ? null : compileAt(at + ".target", () -> Template.compile(a.getTarget()));
             Map<String, Template> params = new TreeMap<>();
             for (Map.Entry<String, String> p : a.getParams().entrySet()) {
                 params.put(p.getKey(), compileAt(at + ".params." + p.getKey(), () -> Template.compile(p.getValue())));
@@ -84,7 +92,8 @@ public final class CompiledRule implements IndexedRule {
                 throw new RuleException(at + ".value", "'set' needs a value");
             }
             Template name = compileAt(at, () -> Template.compile(r.getName()));
-            Template value = r.getValue() == null ? null : compileAt(at + ".value", () -> Template.compile(r.getValue()));
+            Template value =
+                    r.getValue() == null ? null : compileAt(at + ".value", () -> Template.compile(r.getValue()));
             Long ttlMs = null;
             if (r.getTtl() != null) {
                 if (r.getOp() != RegisterOpType.SET) {
@@ -97,7 +106,9 @@ public final class CompiledRule implements IndexedRule {
         CompiledCorrelation correlation = null;
         CompiledFlow flow = null;
         if (rule.getFlow() != null) {
-            if (rule.getCorrelate() != null || !rule.getActions().isEmpty() || !rule.getRegisters().isEmpty()) {
+            if (rule.getCorrelate() != null
+                    || !rule.getActions().isEmpty()
+                    || !rule.getRegisters().isEmpty()) {
                 throw new RuleException("flow", "a flow has steps, not then or correlate");
             }
             flow = CompiledFlow.compile(rule);
@@ -113,13 +124,16 @@ public final class CompiledRule implements IndexedRule {
     private static final Set<String> FLOW_ONLY = Set.of("context", "result", "item", "loop");
 
     /** Outside a correlation rule or a flow, their variables do not exist: say so now rather than fail on every event. */
-    private static void refuseVariables(boolean correlates, Expression condition, List<CompiledAction> actions,
-                                        List<CompiledRegisterOp> ops) {
+    private static void refuseVariables(
+            boolean correlates, Expression condition, List<CompiledAction> actions, List<CompiledRegisterOp> ops) {
         refuse(correlates, "when.condition", condition == null ? Set.of() : condition.roots());
         for (int i = 0; i < actions.size(); i++) {
             CompiledAction a = actions.get(i);
             for (Map.Entry<String, Template> p : a.params().entrySet()) {
-                refuse(correlates, "actions[" + i + "].params." + p.getKey(), p.getValue().roots());
+                refuse(
+                        correlates,
+                        "actions[" + i + "].params." + p.getKey(),
+                        p.getValue().roots());
             }
             if (a.target() != null) {
                 refuse(correlates, "actions[" + i + "].target", a.target().roots());
@@ -128,7 +142,10 @@ public final class CompiledRule implements IndexedRule {
         for (int i = 0; i < ops.size(); i++) {
             refuse(correlates, "registers[" + i + "]", ops.get(i).name().roots());
             if (ops.get(i).value() != null) {
-                refuse(correlates, "registers[" + i + "].value", ops.get(i).value().roots());
+                refuse(
+                        correlates,
+                        "registers[" + i + "].value",
+                        ops.get(i).value().roots());
             }
         }
     }

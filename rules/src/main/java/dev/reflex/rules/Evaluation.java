@@ -13,41 +13,46 @@ import dev.reflex.schemas.RuleOutcome;
  * What evaluating one event produced: an outcome per rule considered, the actions and register operations, rules that
  * ran too long, and what is handed to correlation (one input per correlation rule and part of it the event matched).
  */
-public record Evaluation(List<RuleOutcome> outcomes, List<Action> actions, List<RegisterOp> registerOps, List<SlowRule> slowRules,
-                         java.util.Map<String, String> registersRead, long micros,
-                         List<dev.reflex.schemas.CorrelationInput> correlations) {
+public record Evaluation(
+        List<RuleOutcome> outcomes,
+        List<Action> actions,
+        List<RegisterOp> registerOps,
+        List<SlowRule> slowRules,
+        java.util.Map<String, String> registersRead,
+        long micros,
+        List<dev.reflex.schemas.CorrelationInput> correlations) {
 
     /** What a correlation firing rendered, or the error (field: reason) that stopped it. */
-    public record Rendering(List<Action> actions, List<RegisterOp> registerOps, String error) {
-    }
+    public record Rendering(List<Action> actions, List<RegisterOp> registerOps, String error) {}
 
     /** A rule whose evaluation took longer than the budget; the caller quarantines it. */
-    public record SlowRule(dev.reflex.schemas.Rule rule, long micros) {
-    }
-
+    public record SlowRule(dev.reflex.schemas.Rule rule, long micros) {}
 
     /** Whether any rule matched (or handed the event to correlation). */
     public boolean matchedAny() {
-        return outcomes.stream().anyMatch(o -> o.getOutcome() == dev.reflex.schemas.Outcome.MATCHED
-            || o.getOutcome() == dev.reflex.schemas.Outcome.CORRELATING);
+        return outcomes.stream()
+                .anyMatch(o -> o.getOutcome() == dev.reflex.schemas.Outcome.MATCHED
+                        || o.getOutcome() == dev.reflex.schemas.Outcome.CORRELATING);
     }
 
     public Decision toDecision(Event event, String engineInstance, Instant decidedAt) {
         return Decision.newBuilder()
-            .setRegistersRead(registersRead)
-            .setRulesConsidered(outcomes.size())
-            .setEvaluationMicros(micros)
-            .setEventId(event.getId())
-            .setEventSource(event.getSource())
-            .setEventType(event.getType())
-            .setSubject(event.getSubject())
-            .setDecidedAt(decidedAt)
-            .setEngineInstance(engineInstance)
-            .setRules(outcomes)
-            .setActionIds(actions.stream().map(Action::getId).toList())
-            .setRegisterOps(registerOps.stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList())
-            // set, not left to the builder, which deep-copies the schema's default for each field left unset
-            .setDetail(dev.reflex.schemas.DecisionDetail.FULL)
-            .build();
+                .setRegistersRead(registersRead)
+                .setRulesConsidered(outcomes.size())
+                .setEvaluationMicros(micros)
+                .setEventId(event.getId())
+                .setEventSource(event.getSource())
+                .setEventType(event.getType())
+                .setSubject(event.getSubject())
+                .setDecidedAt(decidedAt)
+                .setEngineInstance(engineInstance)
+                .setRules(outcomes)
+                .setActionIds(actions.stream().map(Action::getId).toList())
+                .setRegisterOps(registerOps.stream()
+                        .map(op -> op.getOp().name().toLowerCase() + ":" + op.getName())
+                        .toList())
+                // set, not left to the builder, which deep-copies the schema's default for each field left unset
+                .setDetail(dev.reflex.schemas.DecisionDetail.FULL)
+                .build();
     }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 import dev.reflex.rules.correlate.CompiledCorrelation;
@@ -33,8 +32,7 @@ import dev.reflex.schemas.RuleOutcome;
  * that cannot render) yields an ERROR outcome and nothing else; the other rules are unaffected.
  */
 public final class Evaluator {
-    private Evaluator() {
-    }
+    private Evaluator() {}
 
     /**
      * @param registers current register values by name (null when unset)
@@ -51,14 +49,18 @@ public final class Evaluator {
      * bounds the rule's own), so a garbage-collection pause or a machine short of CPU (an outage's usual company) does
      * not quarantine a rule that is not slow, nor drop what it emitted.
      */
-    public static Evaluation evaluate(Event event, RuleIndex index, Function<String, String> registers, Instant now,
-                                      long slowMicros) {
+    public static Evaluation evaluate(
+            Event event, RuleIndex index, Function<String, String> registers, Instant now, long slowMicros) {
         return evaluate(event, index.candidates(event.getSource(), event.getType()), registers, now, slowMicros);
     }
 
     /** Evaluates {@code event} against exactly {@code candidates} (ordered by id), as replaying a recorded decision does. */
-    public static Evaluation evaluate(Event event, List<IndexedRule> candidates, Function<String, String> registers, Instant now,
-                                      long slowMicros) {
+    public static Evaluation evaluate(
+            Event event,
+            List<IndexedRule> candidates,
+            Function<String, String> registers,
+            Instant now,
+            long slowMicros) {
         List<RuleOutcome> outcomes = new ArrayList<>(candidates.size());
         List<Action> actions = new ArrayList<>();
         List<RegisterOp> ops = new ArrayList<>();
@@ -91,7 +93,8 @@ public final class Evaluator {
                 int actionsBefore = actions.size();
                 int opsBefore = ops.size();
                 int correlationsBefore = correlations.size();
-                RuleOutcome outcome = apply((CompiledRule) candidate, event, variables, now, actions, ops, correlations);
+                RuleOutcome outcome =
+                        apply((CompiledRule) candidate, event, variables, now, actions, ops, correlations);
                 long micros = (System.nanoTime() - started) / 1_000;
                 if (micros > slowMicros) {
                     micros = cpuMicrosSince(cpuBegan, micros);
@@ -100,10 +103,15 @@ public final class Evaluator {
                     // a slow rule emits nothing: take back what it appended
                     actions.subList(actionsBefore, actions.size()).clear();
                     ops.subList(opsBefore, ops.size()).clear();
-                    correlations.subList(correlationsBefore, correlations.size()).clear();
+                    correlations
+                            .subList(correlationsBefore, correlations.size())
+                            .clear();
                     slow.add(new Evaluation.SlowRule(candidate.rule(), micros));
-                    outcomes.add(outcome(candidate, Outcome.ERROR, "took " + micros / 1_000 + " ms, over the budget of "
-                        + slowMicros / 1_000 + " ms; quarantined"));
+                    outcomes.add(outcome(
+                            candidate,
+                            Outcome.ERROR,
+                            "took " + micros / 1_000 + " ms, over the budget of " + slowMicros / 1_000
+                                    + " ms; quarantined"));
                 } else if (outcome != null) {
                     outcomes.add(outcome);
                 }
@@ -120,8 +128,10 @@ public final class Evaluator {
 
     /** The current thread's CPU time in ns, or -1 where the JVM does not measure it. */
     private static final class ThreadCpu {
-        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-        private static final boolean SUPPORTED = THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
+        private static final java.lang.management.ThreadMXBean THREADS =
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final boolean SUPPORTED =
+                THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
 
         static long nanos() {
             return SUPPORTED ? THREADS.getCurrentThreadCpuTime() : -1;
@@ -141,7 +151,8 @@ public final class Evaluator {
      * saw, e.g. {@code `event.data.severity == 'critical'` was false: event.data.severity = "warning"}. Empty when the
      * rule has no condition or the condition holds.
      */
-    public static java.util.Optional<String> whyFalse(CompiledRule rule, Event event, Function<String, String> registers, Instant now) {
+    public static java.util.Optional<String> whyFalse(
+            CompiledRule rule, Event event, Function<String, String> registers, Instant now) {
         if (rule.condition() == null) {
             return java.util.Optional.empty();
         }
@@ -155,11 +166,18 @@ public final class Evaluator {
         if (Boolean.TRUE.equals(result)) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(ConditionExplainer.whyFalse(rule.condition().source(), variables));
+        return java.util.Optional.of(
+                ConditionExplainer.whyFalse(rule.condition().source(), variables));
     }
 
-    private static RuleOutcome apply(CompiledRule rule, Event event, Map<String, Object> variables, Instant now,
-                                     List<Action> actionsOut, List<RegisterOp> opsOut, List<CorrelationInput> correlationsOut) {
+    private static RuleOutcome apply(
+            CompiledRule rule,
+            Event event,
+            Map<String, Object> variables,
+            Instant now,
+            List<Action> actionsOut,
+            List<RegisterOp> opsOut,
+            List<CorrelationInput> correlationsOut) {
         if (rule.correlation() != null) {
             return correlating(rule, event, variables, correlationsOut);
         }
@@ -171,15 +189,22 @@ public final class Evaluator {
             if (rule.condition() != null) {
                 Object result = rule.condition().evaluate(variables);
                 if (!(result instanceof Boolean)) {
-                    return outcome(rule, Outcome.ERROR, "when.condition: evaluated to "
-                        + (result == null ? "null" : result.getClass().getSimpleName() + " " + result) + ", not true or false");
+                    return outcome(
+                            rule,
+                            Outcome.ERROR,
+                            "when.condition: evaluated to "
+                                    + (result == null
+                                            ? "null"
+                                            : result.getClass().getSimpleName() + " " + result)
+                                    + ", not true or false");
                 }
                 if (!(Boolean) result) {
                     return outcome(rule, Outcome.CONDITION_FALSE, null);
                 }
             }
             // Render everything first, so a rule that fails half-way emits nothing.
-            ThenRenderer.Rendered rendered = ThenRenderer.render(rule, event, event.getId(), event.getId(), variables, now);
+            ThenRenderer.Rendered rendered =
+                    ThenRenderer.render(rule, event, event.getId(), event.getId(), variables, now);
             List<Action> actions = rendered.actions();
             List<RegisterOp> ops = rendered.registerOps();
             actionsOut.addAll(actions);
@@ -188,7 +213,10 @@ public final class Evaluator {
         } catch (ThenRenderer.Failed e) {
             return outcome(rule, Outcome.ERROR, e.step + ": " + Expression.firstLine(e.getMessage()));
         } catch (RuntimeException e) {
-            return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+            return outcome(
+                    rule,
+                    Outcome.ERROR,
+                    step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         }
     }
 
@@ -196,14 +224,17 @@ public final class Evaluator {
      * A correlation rule decides nothing on one event: the event is handed to correlation under its key, once for each
      * part of the rule it matches (its when, its unless, its after), and correlation's own decision says what came of it.
      */
-    private static RuleOutcome correlating(CompiledRule rule, Event event, Map<String, Object> variables,
-                                           List<CorrelationInput> out) {
+    private static RuleOutcome correlating(
+            CompiledRule rule, Event event, Map<String, Object> variables, List<CorrelationInput> out) {
         CompiledCorrelation c = rule.correlation();
         String step = "correlate.key";
         try {
-            boolean whenFits = fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event);
-            boolean unlessFits = c.unless() != null && fits(c.unless().source(), c.unless().type(), event);
-            boolean afterFits = c.after() != null && fits(c.after().source(), c.after().type(), event);
+            boolean whenFits = fits(
+                    rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event);
+            boolean unlessFits =
+                    c.unless() != null && fits(c.unless().source(), c.unless().type(), event);
+            boolean afterFits =
+                    c.after() != null && fits(c.after().source(), c.after().type(), event);
             if (!whenFits && !unlessFits && !afterFits) {
                 return outcome(rule, Outcome.CONDITION_FALSE, null);
             }
@@ -212,10 +243,18 @@ public final class Evaluator {
             List<CorrelationRole> roles = new ArrayList<>(1);
             if (whenFits) {
                 step = "when.condition";
-                Object result = rule.condition() == null ? Boolean.TRUE : rule.condition().evaluate(variables);
+                Object result = rule.condition() == null
+                        ? Boolean.TRUE
+                        : rule.condition().evaluate(variables);
                 if (!(result instanceof Boolean)) {
-                    return outcome(rule, Outcome.ERROR, "when.condition: evaluated to "
-                        + (result == null ? "null" : result.getClass().getSimpleName() + " " + result) + ", not true or false");
+                    return outcome(
+                            rule,
+                            Outcome.ERROR,
+                            "when.condition: evaluated to "
+                                    + (result == null
+                                            ? "null"
+                                            : result.getClass().getSimpleName() + " " + result)
+                                    + ", not true or false");
                 }
                 if ((Boolean) result) {
                     roles.add(CorrelationRole.TRIGGER);
@@ -233,13 +272,28 @@ public final class Evaluator {
                 return outcome(rule, Outcome.CONDITION_FALSE, null);
             }
             for (CorrelationRole role : roles) {
-                out.add(CorrelationInput.newBuilder().setRuleId(rule.id()).setRuleVersion(rule.version()).setRole(role)
-                    .setKey(key).setEvent(event).build());
+                out.add(CorrelationInput.newBuilder()
+                        .setRuleId(rule.id())
+                        .setRuleVersion(rule.version())
+                        .setRole(role)
+                        .setKey(key)
+                        .setEvent(event)
+                        .build());
             }
-            return outcome(rule, Outcome.CORRELATING, "key '" + key + "' as "
-                + String.join(" and ", roles.stream().map(r -> r.name().toLowerCase()).toList()) + " event");
+            return outcome(
+                    rule,
+                    Outcome.CORRELATING,
+                    "key '" + key + "' as "
+                            + String.join(
+                                    " and ",
+                                    roles.stream()
+                                            .map(r -> r.name().toLowerCase())
+                                            .toList()) + " event");
         } catch (RuntimeException e) {
-            return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+            return outcome(
+                    rule,
+                    Outcome.ERROR,
+                    step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         } finally {
             variables.remove(CORRELATION);
         }
@@ -251,20 +305,28 @@ public final class Evaluator {
      * A flow decides nothing here either: an event that starts it, that one of its wait steps listens to, or that is the
      * result of one of its actions is handed to its instance, keyed by flow id and key, where the flow runs.
      */
-    private static RuleOutcome flowing(CompiledRule rule, Event event, Map<String, Object> variables, List<CorrelationInput> out) {
+    private static RuleOutcome flowing(
+            CompiledRule rule, Event event, Map<String, Object> variables, List<CorrelationInput> out) {
         CompiledFlow flow = rule.flow();
         String step = "start.when.condition";
         try {
             Map<CorrelationRole, List<String>> inputs = new java.util.LinkedHashMap<>();
             // a disabled flow starts no new run; its running ones still get their events and results
-            if (rule.rule().getEnabled() && fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event)) {
-                Object result = rule.condition() == null ? Boolean.TRUE : rule.condition().evaluate(variables);
+            if (rule.rule().getEnabled()
+                    && fits(
+                            rule.rule().getWhen().getSource(),
+                            rule.rule().getWhen().getType(),
+                            event)) {
+                Object result = rule.condition() == null
+                        ? Boolean.TRUE
+                        : rule.condition().evaluate(variables);
                 if (!(result instanceof Boolean)) {
                     return outcome(rule, Outcome.ERROR, step + ": evaluated to " + result + ", not true or false");
                 }
                 if ((Boolean) result) {
                     step = "start.key";
-                    inputs.computeIfAbsent(CorrelationRole.START, r -> new ArrayList<>()).add(flowKey(flow.key, event, variables));
+                    inputs.computeIfAbsent(CorrelationRole.START, r -> new ArrayList<>())
+                            .add(flowKey(flow.key, event, variables));
                 }
             }
             for (WaitStep wait : flow.waits()) {
@@ -277,29 +339,44 @@ public final class Evaluator {
                     }
                 }
             }
-            FlowAddress addressed = "reflex".equals(event.getSource()) ? FlowAddress.of(event.getCorrelationid()).orElse(null) : null;
+            FlowAddress addressed = "reflex".equals(event.getSource())
+                    ? FlowAddress.of(event.getCorrelationid()).orElse(null)
+                    : null;
             // the flow's own action's result: its correlation id names the instance, and the result names the flow as
             // the rule that acted (a rule reacting to the flow's events inherits the correlation id, not the rule id)
-            if (addressed != null && addressed.flowId().equals(rule.id())
+            if (addressed != null
+                    && addressed.flowId().equals(rule.id())
                     && ("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()))
                     && rule.id().equals(resultRuleId(variables))) {
-                inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>()).add(addressed.key());
+                inputs.computeIfAbsent(CorrelationRole.RESULT, r -> new ArrayList<>())
+                        .add(addressed.key());
             }
             if (inputs.isEmpty()) {
                 // an action result that is not this flow's: the flow was never in question (null: not recorded)
-                boolean listens = fits(rule.rule().getWhen().getSource(), rule.rule().getWhen().getType(), event)
-                    || flow.waits().stream().anyMatch(w -> w.waitFor().fits(event));
+                boolean listens = fits(
+                                rule.rule().getWhen().getSource(),
+                                rule.rule().getWhen().getType(),
+                                event)
+                        || flow.waits().stream().anyMatch(w -> w.waitFor().fits(event));
                 return listens ? outcome(rule, Outcome.CONDITION_FALSE, null) : null;
             }
             List<String> words = new ArrayList<>();
             inputs.forEach((role, keys) -> keys.forEach(key -> {
-                out.add(CorrelationInput.newBuilder().setRuleId(rule.id()).setRuleVersion(rule.version()).setRole(role)
-                    .setKey(key).setEvent(event).build());
+                out.add(CorrelationInput.newBuilder()
+                        .setRuleId(rule.id())
+                        .setRuleVersion(rule.version())
+                        .setRole(role)
+                        .setKey(key)
+                        .setEvent(event)
+                        .build());
                 words.add("key '" + key + "' as " + role.name().toLowerCase() + " event");
             }));
             return outcome(rule, Outcome.CORRELATING, "flow: " + String.join(", ", words));
         } catch (RuntimeException e) {
-            return outcome(rule, Outcome.ERROR, step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+            return outcome(
+                    rule,
+                    Outcome.ERROR,
+                    step + ": " + Expression.firstLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         }
     }
 
@@ -310,7 +387,8 @@ public final class Evaluator {
     }
 
     private static String flowKey(Template key, Event event, Map<String, Object> variables) {
-        String rendered = key == null ? (event.getSubject() != null ? event.getSubject() : event.getId()) : key.render(variables);
+        String rendered =
+                key == null ? (event.getSubject() != null ? event.getSubject() : event.getId()) : key.render(variables);
         if (rendered == null || rendered.isBlank()) {
             throw new IllegalStateException("the key rendered empty");
         }
@@ -323,13 +401,13 @@ public final class Evaluator {
 
     private static RuleOutcome outcome(IndexedRule rule, Outcome outcome, String detail) {
         return RuleOutcome.newBuilder()
-            .setRuleId(rule.id())
-            .setRuleVersion(rule.version())
-            .setOutcome(outcome)
-            .setDetail(detail)
-            // set, not left to the builder, which looks up the schema's default for each field left unset
-            .setCorrelation(null)
-            .setFlow(null)
-            .build();
+                .setRuleId(rule.id())
+                .setRuleVersion(rule.version())
+                .setOutcome(outcome)
+                .setDetail(detail)
+                // set, not left to the builder, which looks up the schema's default for each field left unset
+                .setCorrelation(null)
+                .setFlow(null)
+                .build();
     }
 }

@@ -23,7 +23,9 @@ public final class RuleBook {
      */
     public synchronized IndexedRule put(Rule rule) {
         IndexedRule existing = byId.get(rule.getId());
-        if (existing instanceof CompiledRule && existing.version().equals(rule.getVersion()) && existing.rule().equals(rule)) {
+        if (existing instanceof CompiledRule
+                && existing.version().equals(rule.getVersion())
+                && existing.rule().equals(rule)) {
             return existing;
         }
         IndexedRule entry;

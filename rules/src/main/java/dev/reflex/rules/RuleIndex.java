@@ -40,7 +40,8 @@ public final class RuleIndex {
             }
             Correlate correlate = rule.rule().getCorrelate();
             if (correlate != null) {
-                for (CorrelateCompanion companion : new CorrelateCompanion[] {correlate.getUnless(), correlate.getAfter()}) {
+                for (CorrelateCompanion companion :
+                        new CorrelateCompanion[] {correlate.getUnless(), correlate.getAfter()}) {
                     if (companion != null) {
                         add(rule, companion.getSource(), companion.getType());
                     }
@@ -53,8 +54,9 @@ public final class RuleIndex {
     }
 
     private void add(IndexedRule rule, String source, String type) {
-        List<IndexedRule> bucket = bySourceThenType.computeIfAbsent(source == null ? ANY : source, s -> new HashMap<>())
-            .computeIfAbsent(type == null ? ANY : type, t -> new ArrayList<>());
+        List<IndexedRule> bucket = bySourceThenType
+                .computeIfAbsent(source == null ? ANY : source, s -> new HashMap<>())
+                .computeIfAbsent(type == null ? ANY : type, t -> new ArrayList<>());
         if (!bucket.contains(rule)) {
             bucket.add(rule);
         }

@@ -15,8 +15,7 @@ import dev.reflex.schemas.RegisterOp;
 /** Renders a rule's {@code then}: every action and register operation, all or nothing. */
 public final class ThenRenderer {
     /** What a rule's {@code then} rendered to. */
-    public record Rendered(List<Action> actions, List<RegisterOp> registerOps) {
-    }
+    public record Rendered(List<Action> actions, List<RegisterOp> registerOps) {}
 
     /** A template that failed, with the field it was in. */
     public static final class Failed extends RuntimeException {
@@ -28,16 +27,17 @@ public final class ThenRenderer {
         }
     }
 
-    private ThenRenderer() {
-    }
+    private ThenRenderer() {}
 
     /**
      * @param causeId the id recorded as the actions' cause (the event's id, or a correlation deadline's firing id)
      * @param idBase  what action ids derive from, with the rule, its version and the position (the event's id, or a
      *                correlation firing's id)
      */
-    public static Rendered render(CompiledRule rule, Event event, String causeId, String idBase, Map<String, Object> variables, Instant now) {
-        // where rendering is, as text only if it fails: concatenating it at every step cost more than a one-field template
+    public static Rendered render(
+            CompiledRule rule, Event event, String causeId, String idBase, Map<String, Object> variables, Instant now) {
+        // where rendering is, as text only if it fails: concatenating it at every step cost more than a one-field
+        // template
         Step step = Step.START;
         int index = -1;
         String param = null;
@@ -54,22 +54,23 @@ public final class ThenRenderer {
                     params.put(p.getKey(), p.getValue().render(variables));
                 }
                 step = Step.TARGET;
-                String target = a.target() == null ? event.getSubject() : a.target().render(variables);
+                String target =
+                        a.target() == null ? event.getSubject() : a.target().render(variables);
                 actions.add(Action.newBuilder()
-                    .setId(ActionIds.of(idBase, rule.id(), rule.version(), i))
-                    .setSystem(a.system())
-                    .setAction(a.action())
-                    .setTarget(target)
-                    .setParams(params)
-                    .setEventId(causeId)
-                    .setEventSource(event.getSource())
-                    .setEventType(event.getType())
-                    .setRuleId(rule.id())
-                    .setRuleVersion(rule.version())
-                    .setCorrelationid(event.getCorrelationid() == null ? event.getId() : event.getCorrelationid())
-                    .setTraceparent(event.getTraceparent())
-                    .setCreatedAt(now)
-                    .build());
+                        .setId(ActionIds.of(idBase, rule.id(), rule.version(), i))
+                        .setSystem(a.system())
+                        .setAction(a.action())
+                        .setTarget(target)
+                        .setParams(params)
+                        .setEventId(causeId)
+                        .setEventSource(event.getSource())
+                        .setEventType(event.getType())
+                        .setRuleId(rule.id())
+                        .setRuleVersion(rule.version())
+                        .setCorrelationid(event.getCorrelationid() == null ? event.getId() : event.getCorrelationid())
+                        .setTraceparent(event.getTraceparent())
+                        .setCreatedAt(now)
+                        .build());
             }
             List<RegisterOp> ops = new ArrayList<>(rule.registerOps().size());
             for (int i = 0; i < rule.registerOps().size(); i++) {
@@ -81,14 +82,14 @@ public final class ThenRenderer {
                     throw new IllegalStateException("the register name rendered empty");
                 }
                 ops.add(RegisterOp.newBuilder()
-                    .setName(name)
-                    .setOp(op.op())
-                    .setValue(op.value() == null ? null : op.value().render(variables))
-                    .setTtlMs(op.ttlMs())
-                    .setEventId(causeId)
-                    .setRuleId(rule.id())
-                    .setRuleVersion(rule.version())
-                    .build());
+                        .setName(name)
+                        .setOp(op.op())
+                        .setValue(op.value() == null ? null : op.value().render(variables))
+                        .setTtlMs(op.ttlMs())
+                        .setEventId(causeId)
+                        .setRuleId(rule.id())
+                        .setRuleVersion(rule.version())
+                        .build());
             }
             return new Rendered(actions, ops);
         } catch (RuntimeException e) {
@@ -97,7 +98,11 @@ public final class ThenRenderer {
     }
 
     private enum Step {
-        START, ACTION, PARAM, TARGET, REGISTER;
+        START,
+        ACTION,
+        PARAM,
+        TARGET,
+        REGISTER;
 
         String describe(int index, String param) {
             return switch (this) {

@@ -29,8 +29,14 @@ class EvaluatorTest {
     }
 
     private static Event event(String type, String subject, String data) {
-        return Event.newBuilder().setId("evt-1").setSource("monitoring").setType(type).setSubject(subject)
-            .setTime(NOW).setData(data).build();
+        return Event.newBuilder()
+                .setId("evt-1")
+                .setSource("monitoring")
+                .setType(type)
+                .setSubject(subject)
+                .setTime(NOW)
+                .setData(data)
+                .build();
     }
 
     private static final String SCALE_OUT = """
@@ -54,13 +60,15 @@ class EvaluatorTest {
         RuleBook book = new RuleBook();
         Rule rule = rule(SCALE_OUT);
         book.put(rule);
-        Evaluation result = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> null, NOW);
+        Evaluation result =
+                Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> null, NOW);
 
         assertThat(result.outcomes()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.MATCHED);
         Action action = result.actions().get(0);
         assertThat(action.getSystem()).isEqualTo("ops");
         assertThat(action.getTarget()).isEqualTo("web-1");
-        assertThat(action.getParams()).containsExactlyInAnyOrderEntriesOf(Map.of("host", "web-1", "reason", "cpu at 97%"));
+        assertThat(action.getParams())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("host", "web-1", "reason", "cpu at 97%"));
         assertThat(action.getId()).isEqualTo(ActionIds.of("evt-1", "scale-out", rule.getVersion(), 0));
         assertThat(result.registerOps()).singleElement().satisfies(op -> {
             assertThat(op.getOp()).isEqualTo(RegisterOpType.SET);
@@ -73,8 +81,11 @@ class EvaluatorTest {
     void aRegisterValueChangesTheOutcome() {
         RuleBook book = new RuleBook();
         book.put(rule(SCALE_OUT));
-        Evaluation result = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(),
-            name -> name.equals("freeze") ? "on" : null, NOW);
+        Evaluation result = Evaluator.evaluate(
+                event("cpu.high", "web-1", "{\"cpu\":97}"),
+                book.index(),
+                name -> name.equals("freeze") ? "on" : null,
+                NOW);
         assertThat(result.outcomes()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE);
         assertThat(result.actions()).isEmpty();
         assertThat(result.registerOps()).isEmpty();
@@ -87,8 +98,11 @@ class EvaluatorTest {
         book.put(rule("id: any-source\nwhen: {type: cpu.high}\n"));
         book.put(rule("id: other-type\nwhen: {source: monitoring, type: disk.full}\n"));
         book.put(rule("id: everything\nwhen: {}\n"));
-        Evaluation result = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":50}"), book.index(), n -> null, NOW);
-        assertThat(result.outcomes()).extracting(RuleOutcome::getRuleId).containsExactly("any-source", "everything", "scale-out");
+        Evaluation result =
+                Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":50}"), book.index(), n -> null, NOW);
+        assertThat(result.outcomes())
+                .extracting(RuleOutcome::getRuleId)
+                .containsExactly("any-source", "everything", "scale-out");
     }
 
     @Test
@@ -98,20 +112,30 @@ class EvaluatorTest {
         book.put(rule("id: off\nenabled: false\nwhen: {type: cpu.high}\nthen: [{system: ops, action: x}]\n"));
         book.put(rule("id: not-boolean\nwhen: {type: cpu.high, condition: 'event.data.cpu + 1'}\n"));
         book.put(rule("id: deep-null\nwhen: {type: cpu.high, condition: 'event.data.nested.value > 1'}\n"));
-        Rule hostile = Rule.newBuilder().setId("hostile").setVersion("v1")
-            .setWhen(RuleTrigger.newBuilder().setType("cpu.high").setCondition("Runtime.getRuntime().exec('id')").build())
-            .build();
+        Rule hostile = Rule.newBuilder()
+                .setId("hostile")
+                .setVersion("v1")
+                .setWhen(RuleTrigger.newBuilder()
+                        .setType("cpu.high")
+                        .setCondition("Runtime.getRuntime().exec('id')")
+                        .build())
+                .build();
         book.put(hostile);
 
-        Evaluation result = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW);
+        Evaluation result =
+                Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW);
 
-        assertThat(result.outcomes()).extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome).containsExactly(
-            org.assertj.core.groups.Tuple.tuple("deep-null", Outcome.ERROR),
-            org.assertj.core.groups.Tuple.tuple("hostile", Outcome.QUARANTINED),
-            org.assertj.core.groups.Tuple.tuple("not-boolean", Outcome.ERROR),
-            org.assertj.core.groups.Tuple.tuple("off", Outcome.DISABLED),
-            org.assertj.core.groups.Tuple.tuple("scale-out", Outcome.MATCHED));
-        assertThat(result.outcomes().get(1).getDetail()).contains("when.condition").contains("unknown name 'Runtime'");
+        assertThat(result.outcomes())
+                .extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("deep-null", Outcome.ERROR),
+                        org.assertj.core.groups.Tuple.tuple("hostile", Outcome.QUARANTINED),
+                        org.assertj.core.groups.Tuple.tuple("not-boolean", Outcome.ERROR),
+                        org.assertj.core.groups.Tuple.tuple("off", Outcome.DISABLED),
+                        org.assertj.core.groups.Tuple.tuple("scale-out", Outcome.MATCHED));
+        assertThat(result.outcomes().get(1).getDetail())
+                .contains("when.condition")
+                .contains("unknown name 'Runtime'");
         assertThat(result.outcomes().get(2).getDetail()).contains("not true or false");
         assertThat(result.actions()).extracting(Action::getRuleId).containsExactly("scale-out");
     }
@@ -140,13 +164,16 @@ class EvaluatorTest {
                 value: x
             """));
 
-        Evaluation result = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97,\"none\":\"\"}"), book.index(), n -> null, NOW);
+        Evaluation result = Evaluator.evaluate(
+                event("cpu.high", "web-1", "{\"cpu\":97,\"none\":\"\"}"), book.index(), n -> null, NOW);
 
         assertThat(result.outcomes()).extracting(RuleOutcome::getOutcome).containsOnly(Outcome.ERROR);
-        assertThat(result.outcomes()).extracting(RuleOutcome::getDetail).satisfiesExactly(
-            d -> assertThat(d).startsWith("actions[1].params.level: "),
-            d -> assertThat(d).startsWith("actions[0].target: "),
-            d -> assertThat(d).isEqualTo("registers[0]: the register name rendered empty"));
+        assertThat(result.outcomes())
+                .extracting(RuleOutcome::getDetail)
+                .satisfiesExactly(
+                        d -> assertThat(d).startsWith("actions[1].params.level: "),
+                        d -> assertThat(d).startsWith("actions[0].target: "),
+                        d -> assertThat(d).isEqualTo("registers[0]: the register name rendered empty"));
         assertThat(result.actions()).isEmpty();
     }
 
@@ -171,30 +198,40 @@ class EvaluatorTest {
         book.put(rule(SCALE_OUT));
         RuleIndex index = book.index();
         for (int i = 0; i < 20_000; i++) {
-            Evaluation result = Evaluator.evaluate(event("cpu.high", "web-" + i, "{\"cpu\":" + (i % 2 == 0 ? 97 : 50) + "}"), index,
-                name -> null, NOW);
-            assertThat(result.outcomes().get(0).getOutcome()).as("evaluation %d", i)
-                .isEqualTo(i % 2 == 0 ? Outcome.MATCHED : Outcome.CONDITION_FALSE);
+            Evaluation result = Evaluator.evaluate(
+                    event("cpu.high", "web-" + i, "{\"cpu\":" + (i % 2 == 0 ? 97 : 50) + "}"),
+                    index,
+                    name -> null,
+                    NOW);
+            assertThat(result.outcomes().get(0).getOutcome())
+                    .as("evaluation %d", i)
+                    .isEqualTo(i % 2 == 0 ? Outcome.MATCHED : Outcome.CONDITION_FALSE);
         }
     }
 
     @Test
     void aRuleOverTheBudgetByTheWallClockButNotOnTheProcessorIsNotSlow() {
-        // the thread stands still for 30 ms inside the rule (a pause, a machine short of CPU): 5 ms of budget is not spent
+        // the thread stands still for 30 ms inside the rule (a pause, a machine short of CPU): 5 ms of budget is not
+        // spent
         RuleBook book = new RuleBook();
         book.put(rule(SCALE_OUT));
         // warmed up first: a JVM's first evaluation spends real CPU time loading and compiling classes
         for (int i = 0; i < 200; i++) {
             Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> null, NOW);
         }
-        Evaluation paused = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> {
-            try {
-                Thread.sleep(30);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }, NOW, 5_000);
+        Evaluation paused = Evaluator.evaluate(
+                event("cpu.high", "web-1", "{\"cpu\":97}"),
+                book.index(),
+                name -> {
+                    try {
+                        Thread.sleep(30);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                },
+                NOW,
+                5_000);
         assertThat(paused.slowRules()).isEmpty();
         assertThat(paused.outcomes().get(0).getOutcome()).isEqualTo(Outcome.MATCHED);
         assertThat(paused.actions()).hasSize(1);
@@ -205,11 +242,14 @@ class EvaluatorTest {
         RuleBook book = new RuleBook();
         Rule v1 = rule(SCALE_OUT);
         book.put(v1);
-        Evaluation slow = Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW, -1);
+        Evaluation slow =
+                Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW, -1);
         assertThat(slow.actions()).isEmpty();
         assertThat(slow.registerOps()).isEmpty();
         assertThat(slow.outcomes().get(0).getOutcome()).isEqualTo(Outcome.ERROR);
-        assertThat(slow.outcomes().get(0).getDetail()).contains("over the budget").contains("quarantined");
+        assertThat(slow.outcomes().get(0).getDetail())
+                .contains("over the budget")
+                .contains("quarantined");
         assertThat(slow.slowRules()).extracting(s -> s.rule().getId()).containsExactly("scale-out");
 
         book.quarantineIfCurrent(v1, "too slow");
@@ -220,7 +260,10 @@ class EvaluatorTest {
         book.put(rule(SCALE_OUT.replace("> 90", "> 91")));
         book.quarantineIfCurrent(v1, "late report about the old version");
         assertThat(Evaluator.evaluate(event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), n -> null, NOW)
-            .outcomes().get(0).getOutcome()).isEqualTo(Outcome.MATCHED);
+                        .outcomes()
+                        .get(0)
+                        .getOutcome())
+                .isEqualTo(Outcome.MATCHED);
     }
 
     @Test
@@ -229,8 +272,9 @@ class EvaluatorTest {
         assertThat(view.get("data")).isInstanceOf(Map.class);
         @SuppressWarnings("unchecked")
         Map<String, Object> data = (Map<String, Object>) view.get("data");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> data.put("x", 1)).isInstanceOf(UnsupportedOperationException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> data.put("x", 1))
+                .isInstanceOf(UnsupportedOperationException.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ((List<?>) data.get("list")).clear())
-            .isInstanceOf(UnsupportedOperationException.class);
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 }

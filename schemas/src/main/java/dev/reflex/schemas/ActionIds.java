@@ -18,8 +18,7 @@ public final class ActionIds {
         }
     });
 
-    private ActionIds() {
-    }
+    private ActionIds() {}
 
     /** @param position the action's index in the rule's list of actions */
     public static String of(String eventId, String ruleId, String ruleVersion, int position) {

@@ -23,20 +23,20 @@ public final class CloudEvents {
     public static final String SPEC_VERSION = "1.0";
     public static final String BATCH_JSON = "application/cloudevents-batch+json";
     /** Attributes CloudEvents itself defines; every other attribute is an extension. */
-    public static final Set<String> CORE = Set.of("specversion", "id", "source", "type", "subject", "time", "datacontenttype",
-        "dataschema");
+    public static final Set<String> CORE =
+            Set.of("specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema");
+
     private static final Set<String> REQUIRED = Set.of("specversion", "id", "source", "type");
     private static final Pattern WHITESPACE = Pattern.compile("\\s");
     private static final Pattern EXTENSION_NAME = Pattern.compile("[a-z0-9]{1,20}");
     /** RFC 3339 date-time: seconds required, fraction optional, Z or a numeric offset hh:mm. */
-    private static final Pattern RFC3339 = Pattern.compile(
-        "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
+    private static final Pattern RFC3339 =
+            Pattern.compile("\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
     /** RFC 2046 media type: type "/" subtype, each an RFC 2045 token, then optional parameters. */
-    private static final Pattern MEDIA_TYPE = Pattern.compile(
-        "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\\-.^_`|~0-9A-Za-z]+(\\s*;.*)?");
+    private static final Pattern MEDIA_TYPE =
+            Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\\-.^_`|~0-9A-Za-z]+(\\s*;.*)?");
 
-    private CloudEvents() {
-    }
+    private CloudEvents() {}
 
     /** Every violation of a structured-mode event; empty when it is valid. */
     public static List<String> violations(JsonNode event) {
@@ -73,7 +73,8 @@ public final class CloudEvents {
             } else {
                 checkExtensionName(name, problems);
                 if (!(value.isTextual() || value.isBoolean() || value.isInt() || isInt32(value))) {
-                    problems.add("extension '" + name + "' must be a string, a boolean or an integer, got " + kind(value));
+                    problems.add(
+                            "extension '" + name + "' must be a string, a boolean or an integer, got " + kind(value));
                 }
             }
         }
@@ -116,12 +117,15 @@ public final class CloudEvents {
             }
             case "time" -> {
                 if (!isTime(value)) {
-                    problems.add("time '" + value + "' is not an RFC 3339 timestamp (e.g. 2026-01-31T12:00:00Z or 2026-01-31T13:00:00.5+01:00)");
+                    problems.add(
+                            "time '" + value
+                                    + "' is not an RFC 3339 timestamp (e.g. 2026-01-31T12:00:00Z or 2026-01-31T13:00:00.5+01:00)");
                 }
             }
             case "datacontenttype" -> {
                 if (!MEDIA_TYPE.matcher(value).matches()) {
-                    problems.add("datacontenttype '" + value + "' is not a media type (type/subtype, e.g. application/json)");
+                    problems.add("datacontenttype '" + value
+                            + "' is not a media type (type/subtype, e.g. application/json)");
                 }
             }
             case "dataschema" -> {
@@ -134,8 +138,7 @@ public final class CloudEvents {
                     problems.add("source '" + value + "' is not a URI reference");
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -189,7 +192,10 @@ public final class CloudEvents {
         return switch (value.getNodeType()) {
             case ARRAY -> "an array";
             case OBJECT -> "an object";
-            case NUMBER -> !value.isIntegralNumber() ? "a non-integer number" : value.canConvertToInt() ? "a number" : "an integer beyond 32 bits";
+            case NUMBER ->
+                !value.isIntegralNumber()
+                        ? "a non-integer number"
+                        : value.canConvertToInt() ? "a number" : "an integer beyond 32 bits";
             case BOOLEAN -> "a boolean";
             case STRING -> "a string";
             default -> "null";

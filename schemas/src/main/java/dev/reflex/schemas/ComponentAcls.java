@@ -32,13 +32,17 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class ComponentAcls {
     /** What a set of ACLs is for. */
     public enum Component {
-        ENGINE, CONNECTOR, ACTOR, RULES;
+        ENGINE,
+        CONNECTOR,
+        ACTOR,
+        RULES;
 
         public static Component of(String name) {
             try {
                 return valueOf(name.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown component '" + name + "'; one of engine, connector, actor, rules");
+                throw new IllegalArgumentException(
+                        "unknown component '" + name + "'; one of engine, connector, actor, rules");
             }
         }
     }
@@ -72,18 +76,35 @@ public final class ComponentAcls {
         acls.allow(ResourceType.TOPIC, names.actionsPrefix(), PatternType.PREFIXED, AclOperation.WRITE);
         acls.createFixedTopics(names);
         // Kafka Streams' internal topics (changelogs, repartition), consumer group and transactional ids
-        acls.allow(ResourceType.TOPIC, applicationId, PatternType.PREFIXED, AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE,
-            AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS);
+        acls.allow(
+                ResourceType.TOPIC,
+                applicationId,
+                PatternType.PREFIXED,
+                AclOperation.READ,
+                AclOperation.WRITE,
+                AclOperation.CREATE,
+                AclOperation.DELETE,
+                AclOperation.DESCRIBE_CONFIGS);
         acls.allow(ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ);
         acls.allow(ResourceType.GROUP, timelineApplicationId(applicationId), PatternType.LITERAL, AclOperation.READ);
-        acls.allow(ResourceType.TRANSACTIONAL_ID, applicationId, PatternType.PREFIXED, AclOperation.WRITE, AclOperation.DESCRIBE);
+        acls.allow(
+                ResourceType.TRANSACTIONAL_ID,
+                applicationId,
+                PatternType.PREFIXED,
+                AclOperation.WRITE,
+                AclOperation.DESCRIBE);
         return List.copyOf(acls.bindings);
     }
 
     /** The webhook and timer connectors' ACLs. */
     public static List<AclBinding> connector(TopicNames names, String principal) {
         ComponentAcls acls = new ComponentAcls(principal);
-        acls.allow(ResourceType.TOPIC, names.ingestPrefix(), PatternType.PREFIXED, AclOperation.WRITE, AclOperation.CREATE);
+        acls.allow(
+                ResourceType.TOPIC,
+                names.ingestPrefix(),
+                PatternType.PREFIXED,
+                AclOperation.WRITE,
+                AclOperation.CREATE);
         return List.copyOf(acls.bindings);
     }
 
@@ -91,10 +112,15 @@ public final class ComponentAcls {
     public static List<AclBinding> actor(TopicNames names, String system, String groupId, String principal) {
         ComponentAcls acls = new ComponentAcls(principal);
         acls.allow(ResourceType.TOPIC, names.actions(system), PatternType.LITERAL, AclOperation.READ);
-        acls.allow(ResourceType.TOPIC, names.actionResults(), PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
+        acls.allow(
+                ResourceType.TOPIC, names.actionResults(), PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
         acls.allow(ResourceType.GROUP, groupId, PatternType.LITERAL, AclOperation.READ);
-        acls.allow(ResourceType.TRANSACTIONAL_ID, names.actorTransactionalIdPrefix(system), PatternType.PREFIXED, AclOperation.WRITE,
-            AclOperation.DESCRIBE);
+        acls.allow(
+                ResourceType.TRANSACTIONAL_ID,
+                names.actorTransactionalIdPrefix(system),
+                PatternType.PREFIXED,
+                AclOperation.WRITE,
+                AclOperation.DESCRIBE);
         return List.copyOf(acls.bindings);
     }
 
@@ -108,15 +134,20 @@ public final class ComponentAcls {
         // the topics the rules name: the actions topics of their systems and the ingest topics of their sources
         acls.allow(ResourceType.TOPIC, names.actionsPrefix(), PatternType.PREFIXED, AclOperation.CREATE);
         acls.allow(ResourceType.TOPIC, names.ingestPrefix(), PatternType.PREFIXED, AclOperation.CREATE);
-        acls.allow(ResourceType.TRANSACTIONAL_ID, names.rulesApplyTransactionalIdPrefix(), PatternType.PREFIXED, AclOperation.WRITE,
-            AclOperation.DESCRIBE);
+        acls.allow(
+                ResourceType.TRANSACTIONAL_ID,
+                names.rulesApplyTransactionalIdPrefix(),
+                PatternType.PREFIXED,
+                AclOperation.WRITE,
+                AclOperation.DESCRIBE);
         return List.copyOf(acls.bindings);
     }
 
     /** One line per binding: ALLOW User:x READ TOPIC reflex.events (LITERAL). */
     public static String describe(AclBinding binding) {
-        return binding.entry().permissionType() + " " + binding.entry().principal() + " " + binding.entry().operation() + " "
-            + binding.pattern().resourceType() + " " + binding.pattern().name() + " (" + binding.pattern().patternType() + ")";
+        return binding.entry().permissionType() + " " + binding.entry().principal() + " "
+                + binding.entry().operation() + " " + binding.pattern().resourceType() + " "
+                + binding.pattern().name() + " (" + binding.pattern().patternType() + ")";
     }
 
     /** The same binding as a kafka-acls.sh command line (without the connection flags). */
@@ -127,10 +158,14 @@ public final class ComponentAcls {
             case TRANSACTIONAL_ID -> "--transactional-id";
             default -> "--cluster";
         };
-        String operation = binding.entry().operation().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        operation = operation.equals("describe-configs") ? "DescribeConfigs" : operation.substring(0, 1).toUpperCase(Locale.ROOT) + operation.substring(1);
-        return "kafka-acls.sh --add --allow-principal '" + binding.entry().principal() + "' --operation " + operation + " " + resource
-            + " '" + binding.pattern().name() + "'" + (binding.pattern().patternType() == PatternType.PREFIXED ? " --resource-pattern-type prefixed" : "");
+        String operation =
+                binding.entry().operation().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        operation = operation.equals("describe-configs")
+                ? "DescribeConfigs"
+                : operation.substring(0, 1).toUpperCase(Locale.ROOT) + operation.substring(1);
+        return "kafka-acls.sh --add --allow-principal '" + binding.entry().principal() + "' --operation " + operation
+                + " " + resource + " '" + binding.pattern().name() + "'"
+                + (binding.pattern().patternType() == PatternType.PREFIXED ? " --resource-pattern-type prefixed" : "");
     }
 
     /** CREATE on each fixed topic, for a component that creates the missing ones at start (a no-op when they exist). */
@@ -142,8 +177,9 @@ public final class ComponentAcls {
 
     private void allow(ResourceType type, String name, PatternType pattern, AclOperation... operations) {
         for (AclOperation operation : operations) {
-            bindings.add(new AclBinding(new ResourcePattern(type, name, pattern),
-                new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW)));
+            bindings.add(new AclBinding(
+                    new ResourcePattern(type, name, pattern),
+                    new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW)));
         }
     }
 }

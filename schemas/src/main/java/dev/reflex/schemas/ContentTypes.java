@@ -9,8 +9,7 @@ public final class ContentTypes {
     public static final String CLOUDEVENTS_JSON = "application/cloudevents+json";
     public static final String RAW_EVENT_AVRO = "application/vnd.reflex.rawevent+avro";
 
-    private ContentTypes() {
-    }
+    private ContentTypes() {}
 
     /** The media type without parameters, lower case: {@code Application/JSON; charset=utf-8} is {@code application/json}; null for none. */
     public static String mediaType(String header) {

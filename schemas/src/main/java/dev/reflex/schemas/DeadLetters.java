@@ -26,11 +26,21 @@ public final class DeadLetters {
     /** The most of the original headers (names and values) a dead letter keeps; later headers are left out. */
     public static final int MAX_HEADER_BYTES = 64 * 1024;
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
-    public static DeadLetter of(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
-                                Headers headers, String stage, String reader, String reason, Throwable error, Instant failedAt) {
+    public static DeadLetter of(
+            String topic,
+            int partition,
+            long offset,
+            long timestamp,
+            byte[] key,
+            byte[] value,
+            Headers headers,
+            String stage,
+            String reader,
+            String reason,
+            Throwable error,
+            Instant failedAt) {
         List<DeadLetterHeader> copied = new ArrayList<>();
         long headersSize = 0;
         if (headers != null) {
@@ -43,37 +53,52 @@ public final class DeadLetters {
             }
         }
         return DeadLetter.newBuilder()
-            .setTopic(topic == null ? "" : topic)
-            .setPartition(partition)
-            .setOffset(offset)
-            .setTimestamp(Instant.ofEpochMilli(Math.max(0, timestamp)))
-            .setKey(cut(key, MAX_KEY_BYTES))
-            .setKeySize(key == null ? -1 : key.length)
-            .setValue(cut(value, MAX_VALUE_BYTES))
-            .setValueSize(value == null ? -1 : value.length)
-            .setHeaders(copied)
-            .setHeadersSize(headersSize)
-            .setStage(stage)
-            .setReader(reader)
-            .setReason(reason)
-            .setErrorClass(error == null ? null : error.getClass().getName())
-            .setFailedAt(failedAt)
-            .build();
+                .setTopic(topic == null ? "" : topic)
+                .setPartition(partition)
+                .setOffset(offset)
+                .setTimestamp(Instant.ofEpochMilli(Math.max(0, timestamp)))
+                .setKey(cut(key, MAX_KEY_BYTES))
+                .setKeySize(key == null ? -1 : key.length)
+                .setValue(cut(value, MAX_VALUE_BYTES))
+                .setValueSize(value == null ? -1 : value.length)
+                .setHeaders(copied)
+                .setHeadersSize(headersSize)
+                .setStage(stage)
+                .setReader(reader)
+                .setReason(reason)
+                .setErrorClass(error == null ? null : error.getClass().getName())
+                .setFailedAt(failedAt)
+                .build();
     }
 
     /** The dead letter of a record a plain consumer read as bytes and could not use. */
-    public static DeadLetter of(ConsumerRecord<?, byte[]> record, byte[] rawKey, String stage, String reader, Throwable error) {
-        return of(record.topic(), record.partition(), record.offset(), record.timestamp(), rawKey, record.value(),
-            record.headers(), stage, reader, reason(error), error, Instant.now());
+    public static DeadLetter of(
+            ConsumerRecord<?, byte[]> record, byte[] rawKey, String stage, String reader, Throwable error) {
+        return of(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.timestamp(),
+                rawKey,
+                record.value(),
+                record.headers(),
+                stage,
+                reader,
+                reason(error),
+                error,
+                Instant.now());
     }
 
     /** The record to send to the dead-letter topic: keyed by the topic the letter came from. */
-    public static ProducerRecord<String, byte[]> toRecord(TopicNames names, Serializer<DeadLetter> serializer, DeadLetter letter) {
+    public static ProducerRecord<String, byte[]> toRecord(
+            TopicNames names, Serializer<DeadLetter> serializer, DeadLetter letter) {
         return new ProducerRecord<>(names.dlq(), null, letter.getTopic(), serializer.serialize(names.dlq(), letter));
     }
 
     private static ByteBuffer cut(byte[] bytes, int max) {
-        return bytes == null ? null : ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, max)).slice();
+        return bytes == null
+                ? null
+                : ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, max)).slice();
     }
 
     /**

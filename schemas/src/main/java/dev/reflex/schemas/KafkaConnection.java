@@ -23,7 +23,8 @@ import org.apache.kafka.common.config.types.Password;
  * in the settings are never printed.
  */
 public final class KafkaConnection {
-    private static final String PASS_THROUGH = " Any other sasl.* or ssl.* Kafka client setting is passed to every client as given.";
+    private static final String PASS_THROUGH =
+            " Any other sasl.* or ssl.* Kafka client setting is passed to every client as given.";
 
     /** The security settings with a definition, for configuration documents and environment variables. */
     public static final ConfigDef SECURITY = define(new ConfigDef());
@@ -39,26 +40,68 @@ public final class KafkaConnection {
     /** Adds the security settings to {@code definition}. */
     public static ConfigDef define(ConfigDef definition) {
         return definition
-            .define(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, Type.STRING, "PLAINTEXT",
-                ConfigDef.ValidString.in("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"), Importance.MEDIUM,
-                "How clients talk to the brokers: TLS (SSL), SASL, both, or neither." + PASS_THROUGH)
-            .define(SaslConfigs.SASL_MECHANISM, Type.STRING, null, Importance.MEDIUM,
-                "SASL mechanism with a SASL_ protocol: SCRAM-SHA-512, SCRAM-SHA-256, PLAIN or OAUTHBEARER.")
-            .define(SaslConfigs.SASL_JAAS_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
-                "The client's SASL login, e.g. org.apache.kafka.common.security.scram.ScramLoginModule required "
-                + "username=\"reflex-engine\" password=\"...\"; . Never logged; give it from a secret (environment or file).")
-            .define(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, Type.STRING, null, Importance.MEDIUM,
-                "Trust store holding the CA that signed the brokers' certificates (TLS).")
-            .define(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
-                "Password of the trust store. Never logged.")
-            .define(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, Type.STRING, null, Importance.LOW,
-                "Type of the trust store: JKS, PKCS12 or PEM (Kafka's default: JKS).")
-            .define(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, Type.STRING, null, Importance.LOW,
-                "Key store with the client's own certificate, for brokers that authenticate clients by TLS (mTLS).")
-            .define(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.LOW, "Password of the key store. Never logged.")
-            .define(SslConfigs.SSL_KEY_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.LOW, "Password of the key in the key store. Never logged.")
-            .define(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, Type.STRING, null, Importance.LOW,
-                "https (Kafka's default) checks that a broker's certificate names its host; empty turns the check off.");
+                .define(
+                        CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
+                        Type.STRING,
+                        "PLAINTEXT",
+                        ConfigDef.ValidString.in("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+                        Importance.MEDIUM,
+                        "How clients talk to the brokers: TLS (SSL), SASL, both, or neither." + PASS_THROUGH)
+                .define(
+                        SaslConfigs.SASL_MECHANISM,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "SASL mechanism with a SASL_ protocol: SCRAM-SHA-512, SCRAM-SHA-256, PLAIN or OAUTHBEARER.")
+                .define(
+                        SaslConfigs.SASL_JAAS_CONFIG,
+                        Type.PASSWORD,
+                        null,
+                        Importance.MEDIUM,
+                        "The client's SASL login, e.g. org.apache.kafka.common.security.scram.ScramLoginModule required "
+                                + "username=\"reflex-engine\" password=\"...\"; . Never logged; give it from a secret (environment or file).")
+                .define(
+                        SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "Trust store holding the CA that signed the brokers' certificates (TLS).")
+                .define(
+                        SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG,
+                        Type.PASSWORD,
+                        null,
+                        Importance.MEDIUM,
+                        "Password of the trust store. Never logged.")
+                .define(
+                        SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG,
+                        Type.STRING,
+                        null,
+                        Importance.LOW,
+                        "Type of the trust store: JKS, PKCS12 or PEM (Kafka's default: JKS).")
+                .define(
+                        SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG,
+                        Type.STRING,
+                        null,
+                        Importance.LOW,
+                        "Key store with the client's own certificate, for brokers that authenticate clients by TLS (mTLS).")
+                .define(
+                        SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG,
+                        Type.PASSWORD,
+                        null,
+                        Importance.LOW,
+                        "Password of the key store. Never logged.")
+                .define(
+                        SslConfigs.SSL_KEY_PASSWORD_CONFIG,
+                        Type.PASSWORD,
+                        null,
+                        Importance.LOW,
+                        "Password of the key in the key store. Never logged.")
+                .define(
+                        SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG,
+                        Type.STRING,
+                        null,
+                        Importance.LOW,
+                        "https (Kafka's default) checks that a broker's certificate names its host; empty turns the check off.");
     }
 
     /** The brokers, with the security settings found in {@code settings} (raw values, or Passwords). */
@@ -66,8 +109,10 @@ public final class KafkaConnection {
         Map<String, Object> security = new TreeMap<>();
         for (Map.Entry<String, ?> e : settings.entrySet()) {
             String key = e.getKey();
-            if (e.getValue() != null && (key.equals(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG) || key.startsWith("sasl.")
-                    || key.startsWith("ssl."))) {
+            if (e.getValue() != null
+                    && (key.equals(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG)
+                            || key.startsWith("sasl.")
+                            || key.startsWith("ssl."))) {
                 security.put(key, e.getValue() instanceof Password p ? p.value() : e.getValue());
             }
         }

@@ -36,8 +36,10 @@ public final class TopicAdmin {
     /** The one-line error for an unreachable cluster, shared by every command. */
     public static final class KafkaUnreachableException extends RuntimeException {
         public KafkaUnreachableException(String bootstrapServers, long timeoutMs, Throwable cause) {
-            super("cannot reach Kafka at " + bootstrapServers + " within " + (timeoutMs / 1000) + " s; check "
-                + "--bootstrap-servers and that the brokers are up", cause);
+            super(
+                    "cannot reach Kafka at " + bootstrapServers + " within " + (timeoutMs / 1000) + " s; check "
+                            + "--bootstrap-servers and that the brokers are up",
+                    cause);
         }
 
         KafkaUnreachableException(String message, Throwable cause) {
@@ -48,15 +50,20 @@ public final class TopicAdmin {
     /** Fails with {@link KafkaUnreachableException} unless the cluster answers within the timeout. */
     public static void requireReachable(Admin admin, String bootstrapServers, long timeoutMs) {
         try {
-            admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs((int) timeoutMs))
-                .nodes().get(timeoutMs + 2000, TimeUnit.MILLISECONDS);
+            admin.describeCluster(
+                            new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs((int) timeoutMs))
+                    .nodes()
+                    .get(timeoutMs + 2000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException) {
-                throw new KafkaUnreachableException("Kafka at " + bootstrapServers + " refused the login (" + e.getCause().getMessage()
-                    + "); check security.protocol, sasl.mechanism and the credentials in sasl.jaas.config", e.getCause());
+                throw new KafkaUnreachableException(
+                        "Kafka at " + bootstrapServers + " refused the login ("
+                                + e.getCause().getMessage()
+                                + "); check security.protocol, sasl.mechanism and the credentials in sasl.jaas.config",
+                        e.getCause());
             }
             throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
         } catch (TimeoutException e) {
@@ -101,20 +108,27 @@ public final class TopicAdmin {
                     created.add(entry.getKey());
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
-                        throw new NotAuthorizedException("not authorized to create topic " + entry.getKey() + " (it is missing, or "
-                            + "this principal may not see it): create it, or allow the principal what 'reflex acls' prints for "
-                            + "this component", e.getCause());
+                        throw new NotAuthorizedException(
+                                "not authorized to create topic " + entry.getKey() + " (it is missing, or "
+                                        + "this principal may not see it): create it, or allow the principal what 'reflex acls' prints for "
+                                        + "this component",
+                                e.getCause());
                     }
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e.getCause());
+                        throw new IllegalStateException(
+                                "cannot create topic " + entry.getKey() + ": "
+                                        + e.getCause().getMessage(),
+                                e.getCause());
                     }
                 }
             }
             return created;
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within " + timeoutMs + " ms while creating topics", e);
+            throw new IllegalStateException(
+                    "Kafka did not answer within " + timeoutMs + " ms while creating topics", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot list topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

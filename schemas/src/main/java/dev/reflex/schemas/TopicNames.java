@@ -104,7 +104,9 @@ public final class TopicNames {
 
     /** The source name of an ingest topic. */
     public String sourceOf(String ingestTopic) {
-        return ingestTopic.startsWith(ingestPrefix()) ? ingestTopic.substring(ingestPrefix().length()) : ingestTopic;
+        return ingestTopic.startsWith(ingestPrefix())
+                ? ingestTopic.substring(ingestPrefix().length())
+                : ingestTopic;
     }
 
     public String actionsPrefix() {
@@ -122,17 +124,17 @@ public final class TopicNames {
     /** The topics that exist whatever the rules say; ingest and action topics come per source and system. */
     public List<TopicSpec> fixed() {
         return List.of(
-            new TopicSpec(events(), false),
-            new TopicSpec(rules(), true),
-            new TopicSpec(rulesLog(), false, RULES_LOG_RETENTION_MS),
-            new TopicSpec(systems(), true),
-            new TopicSpec(registers(), true),
-            new TopicSpec(registerOps(), false),
-            new TopicSpec(decisions(), false),
-            new TopicSpec(correlate(), false),
-            new TopicSpec(flows(), false),
-            new TopicSpec(dlq(), false),
-            new TopicSpec(actionResults(), false));
+                new TopicSpec(events(), false),
+                new TopicSpec(rules(), true),
+                new TopicSpec(rulesLog(), false, RULES_LOG_RETENTION_MS),
+                new TopicSpec(systems(), true),
+                new TopicSpec(registers(), true),
+                new TopicSpec(registerOps(), false),
+                new TopicSpec(decisions(), false),
+                new TopicSpec(correlate(), false),
+                new TopicSpec(flows(), false),
+                new TopicSpec(dlq(), false),
+                new TopicSpec(actionResults(), false));
     }
 
     /** Whether {@code name} can be a source or system name, i.e. the last part of a topic name. */
@@ -143,7 +145,7 @@ public final class TopicNames {
     private static String requireValidPart(String name, String what) {
         if (!isValidPart(name)) {
             throw new IllegalArgumentException("invalid " + what + " name '" + name
-                + "': use letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
+                    + "': use letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit");
         }
         return name;
     }

@@ -19,8 +19,10 @@ class ActionIdsTest {
     void topicNamesFollowThePrefixAndRefuseBadParts() {
         TopicNames names = new TopicNames("acme.");
         assertThat(names.actions("pager")).isEqualTo("acme.actions.pager");
-        assertThat(names.ingestPattern().matcher("acme.ingest.github").matches()).isTrue();
-        assertThat(names.ingestPattern().matcher("acmexingest.github").matches()).isFalse();
+        assertThat(names.ingestPattern().matcher("acme.ingest.github").matches())
+                .isTrue();
+        assertThat(names.ingestPattern().matcher("acmexingest.github").matches())
+                .isFalse();
         assertThat(names.sourceOf("acme.ingest.github")).isEqualTo("github");
         assertThat(TopicNames.isValidPart("../etc")).isFalse();
         assertThat(TopicNames.isValidPart("")).isFalse();

@@ -20,12 +20,20 @@ class AvroSerdeTest {
 
     @BeforeAll
     static void start() {
-        serdes = new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+        serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
     }
 
     private static Event event() {
-        return Event.newBuilder().setId("e-1").setSource("monitoring").setType("cpu.high").setSubject("web-1")
-            .setTime(java.time.Instant.ofEpochMilli(1_700_000_000_000L)).setData("{\"cpu\":97}").setLabels(Map.of("env", "prod")).build();
+        return Event.newBuilder()
+                .setId("e-1")
+                .setSource("monitoring")
+                .setType("cpu.high")
+                .setSubject("web-1")
+                .setTime(java.time.Instant.ofEpochMilli(1_700_000_000_000L))
+                .setData("{\"cpu\":97}")
+                .setLabels(Map.of("env", "prod"))
+                .build();
     }
 
     @Test
@@ -35,10 +43,13 @@ class AvroSerdeTest {
         AvroSerde<Event> serde = serdes.value(Event.class);
         byte[] good = serde.serializer().serialize("serde-test.events", event());
         // the schema id of a real Event, then a first field (specversion, a string) claiming 1.5 GB
-        byte[] bad = java.nio.ByteBuffer.allocate(12).put(good, 0, 5)
-            .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2}).array();
+        byte[] bad = java.nio.ByteBuffer.allocate(12)
+                .put(good, 0, 5)
+                .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2})
+                .array();
         assertThatThrownBy(() -> serde.deserializer().deserialize("serde-test.events", bad))
-            .isInstanceOf(SerializationException.class).hasMessageContaining("exceeds maximum allowed");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("exceeds maximum allowed");
     }
 
     @Test
@@ -57,14 +68,16 @@ class AvroSerdeTest {
         Event broken = event();
         broken.setSource(null); // not nullable: the writer fails half-way through the record
         assertThatThrownBy(() -> serde.serializer().serialize("serde-test.events", broken))
-            .isInstanceOf(SerializationException.class).hasMessageContaining("cannot write dev.reflex.schemas.Event");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("cannot write dev.reflex.schemas.Event");
         byte[] bytes = serde.serializer().serialize("serde-test.events", event());
         assertThat(serde.deserializer().deserialize("serde-test.events", bytes)).isEqualTo(event());
         // a large record, then a small one: each is exactly its own bytes
         Event large = event();
         large.setData("{\"pad\":\"" + "x".repeat(20_000) + "\"}");
-        assertThat(serde.deserializer().deserialize("serde-test.events", serde.serializer().serialize("serde-test.events", large)))
-            .isEqualTo(large);
+        assertThat(serde.deserializer()
+                        .deserialize("serde-test.events", serde.serializer().serialize("serde-test.events", large)))
+                .isEqualTo(large);
         assertThat(serde.serializer().serialize("serde-test.events", event())).isEqualTo(bytes);
     }
 
@@ -72,9 +85,9 @@ class AvroSerdeTest {
     void bytesNotInTheWireFormatAreRefusedWithTheReason() {
         AvroSerde<Event> serde = serdes.value(Event.class);
         assertThatThrownBy(() -> serde.deserializer().deserialize("t", "{\"json\":1}".getBytes(StandardCharsets.UTF_8)))
-            .isInstanceOf(SerializationException.class)
-            .hasMessageContaining("not in the Confluent Avro wire format")
-            .hasMessageContaining("0x7b");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("not in the Confluent Avro wire format")
+                .hasMessageContaining("0x7b");
     }
 
     @Test
@@ -82,8 +95,8 @@ class AvroSerdeTest {
         AvroSerde<Event> serde = serdes.value(Event.class);
         byte[] bytes = {0, 0x7f, 0, 0, 1, 2, 3};
         assertThatThrownBy(() -> serde.deserializer().deserialize("t", bytes))
-            .isInstanceOf(SerializationException.class)
-            .hasMessageContaining("schema id " + 0x7f000001);
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("schema id " + 0x7f000001);
     }
 
     @Test
@@ -92,7 +105,7 @@ class AvroSerdeTest {
         byte[] full = serde.serializer().serialize("serde-test.events", event());
         byte[] truncated = java.util.Arrays.copyOf(full, 12);
         assertThatThrownBy(() -> serde.deserializer().deserialize("serde-test.events", truncated))
-            .isInstanceOf(SerializationException.class)
-            .hasMessageContaining("cannot read dev.reflex.schemas.Event");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("cannot read dev.reflex.schemas.Event");
     }
 }

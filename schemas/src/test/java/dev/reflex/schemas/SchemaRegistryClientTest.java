@@ -19,14 +19,17 @@ import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
 class SchemaRegistryClientTest {
     private static SchemaRegistryClient client;
 
-    private static final Schema V1 = new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
-    private static final Schema V2_COMPATIBLE = new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
-            + "{\"name\":\"b\",\"type\":\"string\",\"default\":\"x\"}]}");
-    private static final Schema V2_INCOMPATIBLE = new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
-            + "{\"name\":\"c\",\"type\":\"int\"}]}");
+    private static final Schema V1 = new Schema.Parser()
+            .parse(
+                    "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+    private static final Schema V2_COMPATIBLE = new Schema.Parser()
+            .parse(
+                    "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+                            + "{\"name\":\"b\",\"type\":\"string\",\"default\":\"x\"}]}");
+    private static final Schema V2_INCOMPATIBLE = new Schema.Parser()
+            .parse(
+                    "{\"type\":\"record\",\"name\":\"Thing\",\"namespace\":\"t\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+                            + "{\"name\":\"c\",\"type\":\"int\"}]}");
 
     @BeforeAll
     static void start() {
@@ -41,7 +44,8 @@ class SchemaRegistryClientTest {
     void registeringTheSameSchemaTwiceGivesTheSameIdAndTheIdResolvesToTheSchema() {
         String subject = subject();
         int id = client.register(subject, V1);
-        SchemaRegistryClient fresh = new SchemaRegistryClient(TestServices.registry().url());
+        SchemaRegistryClient fresh =
+                new SchemaRegistryClient(TestServices.registry().url());
         assertThat(fresh.register(subject, V1)).isEqualTo(id);
         assertThat(fresh.schemaById(id)).isEqualTo(V1);
         assertThat(fresh.lookup(subject, V1)).contains(id);
@@ -97,16 +101,17 @@ class SchemaRegistryClientTest {
         assertThat(client.isCompatible(subject, V2_COMPATIBLE)).isTrue();
         assertThat(client.isCompatible(subject, V2_INCOMPATIBLE)).isFalse();
         assertThatThrownBy(() -> client.register(subject, V2_INCOMPATIBLE))
-            .isInstanceOf(IncompatibleSchemaException.class)
-            .hasMessageContaining("'" + subject + "'")
-            .hasMessageContaining("incompatible");
+                .isInstanceOf(IncompatibleSchemaException.class)
+                .hasMessageContaining("'" + subject + "'")
+                .hasMessageContaining("incompatible");
     }
 
     @Test
     void anUnreachableRegistryIsReportedAsRetriable() {
-        SchemaRegistryClient nowhere = new SchemaRegistryClient("http://127.0.0.1:" + Ports.freePort(), Duration.ofSeconds(2));
+        SchemaRegistryClient nowhere =
+                new SchemaRegistryClient("http://127.0.0.1:" + Ports.freePort(), Duration.ofSeconds(2));
         assertThatThrownBy(nowhere::ping)
-            .isInstanceOf(SchemaRegistryUnavailableException.class)
-            .hasMessageContaining("unreachable");
+                .isInstanceOf(SchemaRegistryUnavailableException.class)
+                .hasMessageContaining("unreachable");
     }
 }

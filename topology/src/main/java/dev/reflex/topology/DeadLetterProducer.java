@@ -1,7 +1,6 @@
 package dev.reflex.topology;
 
 import java.time.Duration;
-import java.util.Map;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -27,14 +26,20 @@ public final class DeadLetterProducer implements GlobalDeadLetters, AutoCloseabl
     private final TopicNames names;
     private final Serializer<DeadLetter> serializer;
 
-    public DeadLetterProducer(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Serializer<DeadLetter> serializer) {
+    public DeadLetterProducer(
+            dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Serializer<DeadLetter> serializer) {
         this.names = names;
         this.serializer = serializer;
-        this.producer = new KafkaProducer<>(kafka.client(
-            ProducerConfig.ACKS_CONFIG, "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-            ProducerConfig.CLIENT_ID_CONFIG, "reflex-dead-letters-" + names.prefix()),
-            new StringSerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                kafka.client(
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "reflex-dead-letters-" + names.prefix()),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     @Override

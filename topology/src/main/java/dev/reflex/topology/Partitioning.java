@@ -25,6 +25,7 @@ public enum Partitioning {
      * reflex.events passes over such events, so switching this setting neither loses nor repeats an evaluation.
      */
     public static final String EVALUATED_HEADER = "reflex-evaluated";
+
     static final byte[] EVALUATED_AT_INGEST = "ingest".getBytes(StandardCharsets.UTF_8);
 
     /** The setting's value, lower case. */

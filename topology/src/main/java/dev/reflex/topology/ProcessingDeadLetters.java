@@ -34,8 +34,7 @@ public final class ProcessingDeadLetters implements ProcessingExceptionHandler {
     static final String SINK_CONFIG = "reflex.internal.processing.dead.letters";
 
     /** Where the handler writes: the dead-letter topic, its serializer, and the reader named in each letter. */
-    public record Sink(String topic, Serializer<DeadLetter> serializer, String reader) {
-    }
+    public record Sink(String topic, Serializer<DeadLetter> serializer, String reader) {}
 
     private Sink sink;
 
@@ -45,15 +44,22 @@ public final class ProcessingDeadLetters implements ProcessingExceptionHandler {
      */
     public static Map<String, Object> settings(Topics topics, String reader, ProcessingListener listener) {
         return Map.of(
-            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetters.class,
-            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true,
-            SINK_CONFIG, new Sink(topics.dlq().name(), listener.observing(topics.dlq().valueSerde().serializer()), reader));
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                ProcessingDeadLetters.class,
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG,
+                true,
+                SINK_CONFIG,
+                new Sink(
+                        topics.dlq().name(),
+                        listener.observing(topics.dlq().valueSerde().serializer()),
+                        reader));
     }
 
     @Override
     public void configure(Map<String, ?> configs) {
         if (!(configs.get(SINK_CONFIG) instanceof Sink configured)) {
-            throw new ConfigException(SINK_CONFIG + " is not set; install the handler with ProcessingDeadLetters.settings");
+            throw new ConfigException(
+                    SINK_CONFIG + " is not set; install the handler with ProcessingDeadLetters.settings");
         }
         this.sink = configured;
     }
@@ -61,20 +67,47 @@ public final class ProcessingDeadLetters implements ProcessingExceptionHandler {
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception error) {
         if (DeadLetters.isRetriable(error)) {
-            LOG.warn("retrying {}-{}@{} after an infrastructure fault: {}", context.topic(), context.partition(),
-                context.offset(), DeadLetters.reason(error));
+            LOG.warn(
+                    "retrying {}-{}@{} after an infrastructure fault: {}",
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    DeadLetters.reason(error));
             return Response.fail();
         }
-        LOG.error("processor {} failed on {}-{}@{}", context.processorNodeId(), context.topic(), context.partition(),
-            context.offset(), error);
+        LOG.error(
+                "processor {} failed on {}-{}@{}",
+                context.processorNodeId(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                error);
         return Response.resume(deadLetter(context, context.processorNodeId(), error));
     }
 
-    private List<ProducerRecord<byte[], byte[]>> deadLetter(ErrorHandlerContext context, String stage, Exception error) {
+    private List<ProducerRecord<byte[], byte[]>> deadLetter(
+            ErrorHandlerContext context, String stage, Exception error) {
         String reason = DeadLetters.reason(error);
-        LOG.warn("dead-lettering record {}-{}@{} at {}: {}", context.topic(), context.partition(), context.offset(), stage, reason);
-        DeadLetter letter = DeadLetters.of(context.topic(), context.partition(), context.offset(), context.timestamp(),
-            context.sourceRawKey(), context.sourceRawValue(), context.headers(), stage, sink.reader(), reason, error, Instant.now());
+        LOG.warn(
+                "dead-lettering record {}-{}@{} at {}: {}",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                stage,
+                reason);
+        DeadLetter letter = DeadLetters.of(
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                context.timestamp(),
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                context.headers(),
+                stage,
+                sink.reader(),
+                reason,
+                error,
+                Instant.now());
         byte[] value = sink.serializer().serialize(sink.topic(), letter);
         byte[] key = context.topic() == null ? null : context.topic().getBytes(StandardCharsets.UTF_8);
         return List.of(new ProducerRecord<>(sink.topic(), null, key, value));

@@ -16,23 +16,19 @@ import dev.reflex.schemas.Event;
  */
 public interface ProcessingListener {
     /** Listens to nothing. */
-    ProcessingListener NONE = new ProcessingListener() { };
+    ProcessingListener NONE = new ProcessingListener() {};
 
     /** An event was made from an ingest record or an action result. */
-    default void normalized(Event event) {
-    }
+    default void normalized(Event event) {}
 
     /** An event was evaluated against the rules that could match it, in {@code micros}. */
-    default void evaluated(Event event, long micros) {
-    }
+    default void evaluated(Event event, long micros) {}
 
     /** A decision was recorded; {@code eventTime} is the time of the event it decides, null for a timer's decision. */
-    default void decided(Decision decision, Instant eventTime) {
-    }
+    default void decided(Decision decision, Instant eventTime) {}
 
     /** A record was written to the dead-letter topic. */
-    default void deadLettered(DeadLetter letter) {
-    }
+    default void deadLettered(DeadLetter letter) {}
 
     /** A listener told only of decisions. */
     static ProcessingListener decisions(Consumer<Decision> decided) {

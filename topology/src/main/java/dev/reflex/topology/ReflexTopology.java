@@ -1,9 +1,9 @@
 package dev.reflex.topology;
 
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 import java.time.Duration;
 
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -35,7 +35,6 @@ import dev.reflex.topology.internals.RuleLoader;
 import dev.reflex.topology.internals.TableLoader;
 import dev.reflex.topology.keyed.KeyedProcessor;
 import dev.reflex.topology.normalize.Normalizer;
-
 
 /**
  * The engine's topology, a pure function of its configuration: no I/O happens here, so tests drive exactly what
@@ -75,6 +74,7 @@ public final class ReflexTopology {
     public static final String DECODE_REGISTER_OPS = "decode-register-ops";
     /** One dead-letter sink per sub-topology: a sink shared by two would merge them into one (and move their tasks). */
     public static final String EVENTS_DLQ_SINK = "events-dlq-sink";
+
     public static final String REGISTER_OPS_DLQ_SINK = "register-ops-dlq-sink";
     public static final String DLQ_SINK = "dlq-sink";
     public static final String EVENTS_SOURCE = "events-source";
@@ -110,46 +110,100 @@ public final class ReflexTopology {
     /** What tells the nodes evaluating at ingest apart when events are also evaluated from reflex.events (partitioning auto). */
     public static final String AT_INGEST = "-at-ingest";
 
-    private ReflexTopology() {
-    }
+    private ReflexTopology() {}
 
     /**
      * Correlation in its own sub-topology, reading the internal topic evaluate writes to: keyed by rule and correlation
      * key, so each key has one owner whatever the events were partitioned by. Its sinks are its own, so its tasks stay apart.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void addCorrelation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
-                                       ProcessingListener listener, RegisterReads registerReads) {
+    private static void addCorrelation(
+            Topology topology,
+            TopologyOptions options,
+            Topics topics,
+            RuleBook rules,
+            ProcessingListener listener,
+            RegisterReads registerReads) {
         Serializer<String> keys = Serdes.String().serializer();
-        topology.addSource(CORRELATE_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-            topics.correlate().name());
-        topology.addProcessor(DECODE_CORRELATE, () -> new DecodeProcessor<>(topics.correlate().valueSerde().deserializer(),
-            options.reader(), new DecodeProcessor.Outputs<CorrelationInput>(Output.to(CORRELATE), Output.<DeadLetter>to(CORRELATE_DLQ_SINK))),
-            CORRELATE_SOURCE);
-        topology.addSink(CORRELATE_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
-            DECODE_CORRELATE);
-        KeyedProcessor.Options correlate = new KeyedProcessor.Options(rules, options.instanceId(), listener,
-            options.inputProgress());
-        KeyedProcessor.Wiring wiring = new KeyedProcessor.Wiring(CORRELATION_STATE_STORE, CORRELATION_DEADLINES_STORE,
-            FLOW_INSTANCES_STORE, FLOW_VERSIONS_STORE, REGISTERS_STORE, registerReads, Output.<Action>to(CORRELATE_ACTIONS_SINK),
-            Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK), Output.<Decision>to(CORRELATE_DECISIONS_SINK),
-            Output.<FlowTransition>to(CORRELATE_FLOWS_SINK));
+        topology.addSource(
+                CORRELATE_SOURCE,
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(),
+                topics.correlate().name());
+        topology.addProcessor(
+                DECODE_CORRELATE,
+                () -> new DecodeProcessor<>(
+                        topics.correlate().valueSerde().deserializer(),
+                        options.reader(),
+                        new DecodeProcessor.Outputs<CorrelationInput>(
+                                Output.to(CORRELATE), Output.<DeadLetter>to(CORRELATE_DLQ_SINK))),
+                CORRELATE_SOURCE);
+        topology.addSink(
+                CORRELATE_DLQ_SINK,
+                topics.dlq().name(),
+                keys,
+                (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
+                DECODE_CORRELATE);
+        KeyedProcessor.Options correlate =
+                new KeyedProcessor.Options(rules, options.instanceId(), listener, options.inputProgress());
+        KeyedProcessor.Wiring wiring = new KeyedProcessor.Wiring(
+                CORRELATION_STATE_STORE,
+                CORRELATION_DEADLINES_STORE,
+                FLOW_INSTANCES_STORE,
+                FLOW_VERSIONS_STORE,
+                REGISTERS_STORE,
+                registerReads,
+                Output.<Action>to(CORRELATE_ACTIONS_SINK),
+                Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK),
+                Output.<Decision>to(CORRELATE_DECISIONS_SINK),
+                Output.<FlowTransition>to(CORRELATE_FLOWS_SINK));
         topology.addProcessor(CORRELATE, () -> new KeyedProcessor(correlate, wiring), DECODE_CORRELATE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_STATE_STORE),
-            Serdes.String(), topics.serdes().value(CorrelationState.class)), CORRELATE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRELATION_DEADLINES_STORE),
-            Serdes.String(), Serdes.String()), CORRELATE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FLOW_INSTANCES_STORE),
-            Serdes.String(), topics.serdes().value(FlowInstance.class)), CORRELATE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FLOW_VERSIONS_STORE),
-            Serdes.String(), topics.rules().valueSerde()), CORRELATE);
-        topology.addSink(CORRELATE_FLOWS_SINK, topics.flows().name(), keys, (Serializer) topics.flows().valueSerde().serializer(), CORRELATE);
-        topology.addSink(CORRELATE_ACTIONS_SINK, new ActionTopicExtractor(topics.names()), keys,
-            (Serializer) topics.actions("any").valueSerde().serializer(), CORRELATE);
-        topology.addSink(CORRELATE_REGISTER_OPS_SINK, topics.registerOps().name(), keys,
-            (Serializer) topics.registerOps().valueSerde().serializer(), CORRELATE);
-        topology.addSink(CORRELATE_DECISIONS_SINK, topics.decisions().name(), keys,
-            (Serializer) topics.decisions().valueSerde().serializer(), CORRELATE);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(CORRELATION_STATE_STORE),
+                        Serdes.String(),
+                        topics.serdes().value(CorrelationState.class)),
+                CORRELATE);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(CORRELATION_DEADLINES_STORE), Serdes.String(), Serdes.String()),
+                CORRELATE);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(FLOW_INSTANCES_STORE),
+                        Serdes.String(),
+                        topics.serdes().value(FlowInstance.class)),
+                CORRELATE);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(FLOW_VERSIONS_STORE),
+                        Serdes.String(),
+                        topics.rules().valueSerde()),
+                CORRELATE);
+        topology.addSink(
+                CORRELATE_FLOWS_SINK,
+                topics.flows().name(),
+                keys,
+                (Serializer) topics.flows().valueSerde().serializer(),
+                CORRELATE);
+        topology.addSink(
+                CORRELATE_ACTIONS_SINK,
+                new ActionTopicExtractor(topics.names()),
+                keys,
+                (Serializer) topics.actions("any").valueSerde().serializer(),
+                CORRELATE);
+        topology.addSink(
+                CORRELATE_REGISTER_OPS_SINK,
+                topics.registerOps().name(),
+                keys,
+                (Serializer) topics.registerOps().valueSerde().serializer(),
+                CORRELATE);
+        topology.addSink(
+                CORRELATE_DECISIONS_SINK,
+                topics.decisions().name(),
+                keys,
+                (Serializer) topics.decisions().valueSerde().serializer(),
+                CORRELATE);
     }
 
     /**
@@ -157,36 +211,67 @@ public final class ReflexTopology {
      * of a second evaluation apart from the first (each sub-topology has its own, or the two would become one).
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void addEvaluation(Topology topology, TopologyOptions options, Topics topics, RuleBook rules,
-                                      ProcessingListener listener, RegisterReads registerReads, String suffix, String... parents) {
+    private static void addEvaluation(
+            Topology topology,
+            TopologyOptions options,
+            Topics topics,
+            RuleBook rules,
+            ProcessingListener listener,
+            RegisterReads registerReads,
+            String suffix,
+            String... parents) {
         Serializer<String> keys = Serdes.String().serializer();
         String deduplicate = DEDUPLICATE + suffix;
         String evaluate = EVALUATE + suffix;
         String store = SEEN_EVENTS_STORE + suffix;
         Duration dedupRetention = options.dedupRetention();
-        topology.addProcessor(deduplicate, () -> new DeduplicateProcessor(new DeduplicateProcessor.Wiring(store,
-            dedupRetention, Output.to(evaluate))), parents);
+        topology.addProcessor(
+                deduplicate,
+                () -> new DeduplicateProcessor(
+                        new DeduplicateProcessor.Wiring(store, dedupRetention, Output.to(evaluate))),
+                parents);
         topology.addStateStore(DeduplicateProcessor.store(store, dedupRetention), deduplicate);
 
-        EvaluateProcessor.Options evaluateOptions = new EvaluateProcessor.Options(rules, options.instanceId(), options.ruleSlowBudget(),
-            options.unmatched(), listener);
-        EvaluateProcessor.Wiring wiring = new EvaluateProcessor.Wiring(REGISTERS_STORE, registerReads, Output.<Action>to(ACTIONS_SINK + suffix),
-            Output.<RegisterOp>to(REGISTER_OPS_SINK + suffix), Output.<Decision>to(DECISIONS_SINK + suffix),
-            Output.<CorrelationInput>to(CORRELATE_SINK + suffix));
+        EvaluateProcessor.Options evaluateOptions = new EvaluateProcessor.Options(
+                rules, options.instanceId(), options.ruleSlowBudget(), options.unmatched(), listener);
+        EvaluateProcessor.Wiring wiring = new EvaluateProcessor.Wiring(
+                REGISTERS_STORE,
+                registerReads,
+                Output.<Action>to(ACTIONS_SINK + suffix),
+                Output.<RegisterOp>to(REGISTER_OPS_SINK + suffix),
+                Output.<Decision>to(DECISIONS_SINK + suffix),
+                Output.<CorrelationInput>to(CORRELATE_SINK + suffix));
         topology.addProcessor(evaluate, () -> new EvaluateProcessor(evaluateOptions, wiring), deduplicate);
         Topic<String, Action> anyActions = topics.actions("any");
-        topology.addSink(ACTIONS_SINK + suffix, new ActionTopicExtractor(topics.names()), keys,
-            (Serializer) anyActions.valueSerde().serializer(), evaluate);
-        topology.addSink(REGISTER_OPS_SINK + suffix, topics.registerOps().name(), keys,
-            (Serializer) topics.registerOps().valueSerde().serializer(), evaluate);
-        topology.addSink(DECISIONS_SINK + suffix, topics.decisions().name(), keys,
-            (Serializer) topics.decisions().valueSerde().serializer(), evaluate);
-        topology.addSink(CORRELATE_SINK + suffix, topics.correlate().name(), keys,
-            (Serializer) topics.correlate().valueSerde().serializer(), evaluate);
+        topology.addSink(
+                ACTIONS_SINK + suffix,
+                new ActionTopicExtractor(topics.names()),
+                keys,
+                (Serializer) anyActions.valueSerde().serializer(),
+                evaluate);
+        topology.addSink(
+                REGISTER_OPS_SINK + suffix,
+                topics.registerOps().name(),
+                keys,
+                (Serializer) topics.registerOps().valueSerde().serializer(),
+                evaluate);
+        topology.addSink(
+                DECISIONS_SINK + suffix,
+                topics.decisions().name(),
+                keys,
+                (Serializer) topics.decisions().valueSerde().serializer(),
+                evaluate);
+        topology.addSink(
+                CORRELATE_SINK + suffix,
+                topics.correlate().name(),
+                keys,
+                (Serializer) topics.correlate().valueSerde().serializer(),
+                evaluate);
     }
 
     /** The topology with no one listening; unreadable records of the rules and registers topics go to {@code deadLetters}. */
-    public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
+    public static Topology build(
+            TopologyOptions options, Topics topics, RuleBook rules, GlobalDeadLetters deadLetters) {
         return build(options, topics, rules, ProcessingListener.NONE, deadLetters);
     }
 
@@ -197,8 +282,12 @@ public final class ReflexTopology {
      * Processors get typed outputs; every node name and every wire is here.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static Topology build(TopologyOptions options, Topics topics, RuleBook rules, ProcessingListener listener,
-                                 GlobalDeadLetters globalDeadLetters) {
+    public static Topology build(
+            TopologyOptions options,
+            Topics topics,
+            RuleBook rules,
+            ProcessingListener listener,
+            GlobalDeadLetters globalDeadLetters) {
         GlobalDeadLetters deadLetters = letter -> {
             globalDeadLetters.send(letter);
             listener.deadLettered(letter);
@@ -209,74 +298,167 @@ public final class ReflexTopology {
         // shared by the global thread's loader of the registers store and every stream thread's readers of it
         RegisterReads registerReads = new RegisterReads();
         Partitioning partitioning = options.partitioning();
-        // AUTO evaluates in both places, so the nodes evaluating at ingest get names of their own; INGEST keeps the plain ones
+        // AUTO evaluates in both places, so the nodes evaluating at ingest get names of their own; INGEST keeps the
+        // plain ones
         String atIngest = partitioning == Partitioning.AUTO ? AT_INGEST : "";
         Output<Event> evaluateHere = partitioning == Partitioning.SUBJECT ? null : Output.to(DEDUPLICATE + atIngest);
 
-        Normalizer normalizer = new Normalizer(topics.names(), options.maxEventBytes(), options.fieldMappings(),
-            bytes -> topics.serdes().value(RawEvent.class).deserializer().deserialize(topics.names().ingestPrefix() + "*", bytes));
-        topology.addSource(INGEST_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-            topics.names().ingestPattern());
-        topology.addProcessor(NORMALIZE, () -> new NormalizeProcessor(normalizer, reader, listener, partitioning,
-            new NormalizeProcessor.Outputs(Output.to(EVENTS_SINK), evaluateHere, Output.to(DLQ_SINK))), INGEST_SOURCE);
+        Normalizer normalizer = new Normalizer(
+                topics.names(),
+                options.maxEventBytes(),
+                options.fieldMappings(),
+                bytes -> topics.serdes()
+                        .value(RawEvent.class)
+                        .deserializer()
+                        .deserialize(topics.names().ingestPrefix() + "*", bytes));
+        topology.addSource(
+                INGEST_SOURCE,
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(),
+                topics.names().ingestPattern());
+        topology.addProcessor(
+                NORMALIZE,
+                () -> new NormalizeProcessor(
+                        normalizer,
+                        reader,
+                        listener,
+                        partitioning,
+                        new NormalizeProcessor.Outputs(Output.to(EVENTS_SINK), evaluateHere, Output.to(DLQ_SINK))),
+                INGEST_SOURCE);
         // Reflex's own Avro topics are read as bytes and decoded by a processor, so a bad record is dead-lettered as a
         // processed record (see DecodeProcessor)
-        topology.addSource(RESULTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-            topics.actionResults().name());
-        topology.addProcessor(DECODE_RESULTS, () -> new DecodeProcessor<>(topics.actionResults().valueSerde().deserializer(), reader,
-            new DecodeProcessor.Outputs<ActionResult>(Output.to(RESULTS_TO_EVENTS), Output.to(DLQ_SINK))), RESULTS_SOURCE);
-        topology.addProcessor(RESULTS_TO_EVENTS, () -> new ResultProcessor(Output.to(EVENTS_SINK), evaluateHere, partitioning, listener),
-            DECODE_RESULTS);
-        topology.addSink(EVENTS_SINK, topics.events().name(), keys, (Serializer) topics.events().valueSerde().serializer(),
-            NORMALIZE, RESULTS_TO_EVENTS);
+        topology.addSource(
+                RESULTS_SOURCE,
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(),
+                topics.actionResults().name());
+        topology.addProcessor(
+                DECODE_RESULTS,
+                () -> new DecodeProcessor<>(
+                        topics.actionResults().valueSerde().deserializer(),
+                        reader,
+                        new DecodeProcessor.Outputs<ActionResult>(Output.to(RESULTS_TO_EVENTS), Output.to(DLQ_SINK))),
+                RESULTS_SOURCE);
+        topology.addProcessor(
+                RESULTS_TO_EVENTS,
+                () -> new ResultProcessor(Output.to(EVENTS_SINK), evaluateHere, partitioning, listener),
+                DECODE_RESULTS);
+        topology.addSink(
+                EVENTS_SINK,
+                topics.events().name(),
+                keys,
+                (Serializer) topics.events().valueSerde().serializer(),
+                NORMALIZE,
+                RESULTS_TO_EVENTS);
 
         if (partitioning != Partitioning.INGEST) {
-            topology.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.events().name());
+            topology.addSource(
+                    EVENTS_SOURCE,
+                    Serdes.ByteArray().deserializer(),
+                    Serdes.ByteArray().deserializer(),
+                    topics.events().name());
             // events evaluated where they were normalized are passed over, whatever this setting was when they were
-            topology.addProcessor(DECODE_EVENTS, () -> new DecodeProcessor<>(topics.events().valueSerde().deserializer(), reader,
-                new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK)), Partitioning::wasEvaluated),
-                EVENTS_SOURCE);
-            topology.addSink(EVENTS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()), DECODE_EVENTS);
+            topology.addProcessor(
+                    DECODE_EVENTS,
+                    () -> new DecodeProcessor<>(
+                            topics.events().valueSerde().deserializer(),
+                            reader,
+                            new DecodeProcessor.Outputs<Event>(Output.to(DEDUPLICATE), Output.to(EVENTS_DLQ_SINK)),
+                            Partitioning::wasEvaluated),
+                    EVENTS_SOURCE);
+            topology.addSink(
+                    EVENTS_DLQ_SINK,
+                    topics.dlq().name(),
+                    keys,
+                    (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
+                    DECODE_EVENTS);
             addEvaluation(topology, options, topics, rules, listener, registerReads, "", DECODE_EVENTS);
         }
         if (partitioning != Partitioning.SUBJECT) {
-            addEvaluation(topology, options, topics, rules, listener, registerReads, atIngest, NORMALIZE, RESULTS_TO_EVENTS);
+            addEvaluation(
+                    topology, options, topics, rules, listener, registerReads, atIngest, NORMALIZE, RESULTS_TO_EVENTS);
         }
 
-        topology.addSource(REGISTER_OPS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-            topics.registerOps().name());
-        topology.addProcessor(DECODE_REGISTER_OPS, () -> new DecodeProcessor<>(topics.registerOps().valueSerde().deserializer(), reader,
-            new DecodeProcessor.Outputs<RegisterOp>(Output.to(APPLY_REGISTER_OPS), Output.<DeadLetter>to(REGISTER_OPS_DLQ_SINK))),
-            REGISTER_OPS_SOURCE);
-        topology.addSink(REGISTER_OPS_DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
-            DECODE_REGISTER_OPS);
-        topology.addProcessor(APPLY_REGISTER_OPS, () -> new RegisterOpProcessor(options.registerExpiryScan(),
-            new RegisterOpProcessor.Wiring(REGISTER_VALUES_STORE, Output.to(REGISTERS_SINK))), DECODE_REGISTER_OPS);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTER_VALUES_STORE),
-            Serdes.String(), topics.registers().valueSerde()), APPLY_REGISTER_OPS);
-        topology.addSink(REGISTERS_SINK, topics.registers().name(), keys, topics.registers().valueSerde().serializer(),
-            APPLY_REGISTER_OPS);
+        topology.addSource(
+                REGISTER_OPS_SOURCE,
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(),
+                topics.registerOps().name());
+        topology.addProcessor(
+                DECODE_REGISTER_OPS,
+                () -> new DecodeProcessor<>(
+                        topics.registerOps().valueSerde().deserializer(),
+                        reader,
+                        new DecodeProcessor.Outputs<RegisterOp>(
+                                Output.to(APPLY_REGISTER_OPS), Output.<DeadLetter>to(REGISTER_OPS_DLQ_SINK))),
+                REGISTER_OPS_SOURCE);
+        topology.addSink(
+                REGISTER_OPS_DLQ_SINK,
+                topics.dlq().name(),
+                keys,
+                (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
+                DECODE_REGISTER_OPS);
+        topology.addProcessor(
+                APPLY_REGISTER_OPS,
+                () -> new RegisterOpProcessor(
+                        options.registerExpiryScan(),
+                        new RegisterOpProcessor.Wiring(REGISTER_VALUES_STORE, Output.to(REGISTERS_SINK))),
+                DECODE_REGISTER_OPS);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(REGISTER_VALUES_STORE),
+                        Serdes.String(),
+                        topics.registers().valueSerde()),
+                APPLY_REGISTER_OPS);
+        topology.addSink(
+                REGISTERS_SINK,
+                topics.registers().name(),
+                keys,
+                topics.registers().valueSerde().serializer(),
+                APPLY_REGISTER_OPS);
 
         // after the sub-topologies that were there before it, so their numbers (and task ids) stay as they were
         addCorrelation(topology, options, topics, rules, listener, registerReads);
 
-        topology.addSink(DLQ_SINK, topics.dlq().name(), keys, (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
-            NORMALIZE, DECODE_RESULTS);
+        topology.addSink(
+                DLQ_SINK,
+                topics.dlq().name(),
+                keys,
+                (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
+                NORMALIZE,
+                DECODE_RESULTS);
 
         topology.addGlobalStore(
-            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RULES_STORE), Serdes.String(), topics.rules().valueSerde())
-                .withLoggingDisabled(),
-            RULES_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-            topics.rules().name(), LOAD_RULES,
-            () -> new RuleLoader(rules, RULES_STORE, topics.rules().valueSerde().deserializer(), reader, deadLetters));
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(RULES_STORE),
+                                Serdes.String(),
+                                topics.rules().valueSerde())
+                        .withLoggingDisabled(),
+                RULES_SOURCE,
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(),
+                topics.rules().name(),
+                LOAD_RULES,
+                () -> new RuleLoader(
+                        rules, RULES_STORE, topics.rules().valueSerde().deserializer(), reader, deadLetters));
         topology.addGlobalStore(
-            Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTERS_STORE), Serdes.String(), topics.registers().valueSerde())
-                .withLoggingDisabled(),
-            REGISTERS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-            topics.registers().name(), LOAD_REGISTERS,
-            () -> new TableLoader<Register>(REGISTERS_STORE, topics.registers().valueSerde().deserializer(), LOAD_REGISTERS, reader, deadLetters,
-                registerReads));
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(REGISTERS_STORE),
+                                Serdes.String(),
+                                topics.registers().valueSerde())
+                        .withLoggingDisabled(),
+                REGISTERS_SOURCE,
+                Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer(),
+                topics.registers().name(),
+                LOAD_REGISTERS,
+                () -> new TableLoader<Register>(
+                        REGISTERS_STORE,
+                        topics.registers().valueSerde().deserializer(),
+                        LOAD_REGISTERS,
+                        reader,
+                        deadLetters,
+                        registerReads));
         return topology;
     }
 }

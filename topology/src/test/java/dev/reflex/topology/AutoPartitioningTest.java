@@ -53,7 +53,9 @@ class AutoPartitioningTest extends TopologyTestBase {
 
         List<TestRecord<String, Event>> written = events.readRecordsToList();
         assertThat(written).extracting(r -> r.value().getId()).containsExactly("t-2", "t-3");
-        assertThat(written).allSatisfy(r -> assertThat(Partitioning.wasEvaluated(r.headers())).isFalse());
+        assertThat(written)
+                .allSatisfy(
+                        r -> assertThat(Partitioning.wasEvaluated(r.headers())).isFalse());
         assertThat(decided()).containsExactly("t-2", "t-3");
         assertThat(actions("ops").readValuesToList()).hasSize(2);
     }
@@ -83,20 +85,34 @@ class AutoPartitioningTest extends TopologyTestBase {
               - system: ops
                 action: note
             """);
-        var results = driver.createInputTopic(topics.actionResults().name(), topics.actionResults().keySerde().serializer(),
-            topics.actionResults().valueSerde().serializer());
+        var results = driver.createInputTopic(
+                topics.actionResults().name(),
+                topics.actionResults().keySerde().serializer(),
+                topics.actionResults().valueSerde().serializer());
         results.pipeInput("api-7", failed("a-1", "api-7"));
         results.pipeInput("a-2", failed("a-2", "api-8"));
 
         List<TestRecord<String, Event>> written = events.readRecordsToList();
-        assertThat(written).extracting(r -> r.value().getId(), r -> Partitioning.wasEvaluated(r.headers()))
-            .containsExactly(org.assertj.core.groups.Tuple.tuple("result-a-1", true), org.assertj.core.groups.Tuple.tuple("result-a-2", false));
+        assertThat(written)
+                .extracting(r -> r.value().getId(), r -> Partitioning.wasEvaluated(r.headers()))
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("result-a-1", true),
+                        org.assertj.core.groups.Tuple.tuple("result-a-2", false));
         assertThat(decided()).containsExactlyInAnyOrder("result-a-1", "result-a-2");
     }
 
     private static ActionResult failed(String actionId, String target) {
-        return ActionResult.newBuilder().setActionId(actionId).setSystem("ops").setAction("restart").setTarget(target)
-            .setStatus(ActionStatus.FAILED).setAttempts(1).setEventId("e-" + actionId).setRuleId("r").setFinishedAt(NOW).build();
+        return ActionResult.newBuilder()
+                .setActionId(actionId)
+                .setSystem("ops")
+                .setAction("restart")
+                .setTarget(target)
+                .setStatus(ActionStatus.FAILED)
+                .setAttempts(1)
+                .setEventId("e-" + actionId)
+                .setRuleId("r")
+                .setFinishedAt(NOW)
+                .build();
     }
 
     @Test
@@ -114,6 +130,12 @@ class AutoPartitioningTest extends TopologyTestBase {
     }
 
     private static Event tick(String id) {
-        return Event.newBuilder().setId(id).setSource("timer").setType("tick").setSubject("a").setTime(NOW).build();
+        return Event.newBuilder()
+                .setId(id)
+                .setSource("timer")
+                .setType("tick")
+                .setSubject("a")
+                .setTime(NOW)
+                .build();
     }
 }

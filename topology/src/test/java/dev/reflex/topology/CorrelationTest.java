@@ -35,8 +35,14 @@ class CorrelationTest extends TopologyTestBase {
     private int sequence;
 
     private Event event(String source, String type, String subject, Instant time, String data) {
-        return Event.newBuilder().setId("e-" + ++sequence).setSource(source).setType(type).setSubject(subject).setTime(time)
-            .setData(data).build();
+        return Event.newBuilder()
+                .setId("e-" + ++sequence)
+                .setSource(source)
+                .setType(type)
+                .setSubject(subject)
+                .setTime(time)
+                .setData(data)
+                .build();
     }
 
     private Event send(String source, String type, String subject, Instant time, String data) {
@@ -51,7 +57,9 @@ class CorrelationTest extends TopologyTestBase {
 
     /** The correlation decisions recorded so far, in order; the events' own decisions are left out. */
     private List<Decision> correlationDecisions() {
-        return values(decisions).stream().filter(d -> d.getDetail() == DecisionDetail.CORRELATION).toList();
+        return values(decisions).stream()
+                .filter(d -> d.getDetail() == DecisionDetail.CORRELATION)
+                .toList();
     }
 
     private static RuleOutcome only(Decision decision) {
@@ -64,28 +72,35 @@ class CorrelationTest extends TopologyTestBase {
         Rule rule = applyRule(THREE_FAILURES);
         Instant t0 = NOW.minus(Duration.ofMinutes(20));
         Event first = failure("web-1", t0);
-        failure("web-1", t0.plus(Duration.ofMinutes(11)));  // the first is now out of the 10m window
+        failure("web-1", t0.plus(Duration.ofMinutes(11))); // the first is now out of the 10m window
         failure("web-1", t0.plus(Duration.ofMinutes(12)));
-        failure("other", t0.plus(Duration.ofMinutes(12)));  // another key counts apart
+        failure("other", t0.plus(Duration.ofMinutes(12))); // another key counts apart
         Event third = failure("web-1", t0.plus(Duration.ofMinutes(13)));
 
         List<Decision> steps = correlationDecisions();
-        assertThat(steps).extracting(d -> only(d).getOutcome())
-            .containsExactly(Outcome.COUNTED, Outcome.COUNTED, Outcome.COUNTED, Outcome.COUNTED, Outcome.FIRED);
+        assertThat(steps)
+                .extracting(d -> only(d).getOutcome())
+                .containsExactly(Outcome.COUNTED, Outcome.COUNTED, Outcome.COUNTED, Outcome.COUNTED, Outcome.FIRED);
         assertThat(steps.get(0).getEventId()).isEqualTo(first.getId());
-        assertThat(only(steps.get(2)).getDetail()).startsWith("2 of 3 within 10m, first at " + t0.plus(Duration.ofMinutes(11)));
+        assertThat(only(steps.get(2)).getDetail())
+                .startsWith("2 of 3 within 10m, first at " + t0.plus(Duration.ofMinutes(11)));
         RuleOutcome fired = only(steps.get(4));
         assertThat(fired.getCorrelation().getCount()).isEqualTo(3);
         assertThat(fired.getCorrelation().getSeen().getCounted()).hasSize(2);
 
         List<Action> pages = values(actions("oncall"));
         assertThat(pages).hasSize(1);
-        String firingId = ActionIds.hash("page-on-failures", rule.getVersion(), "web-1", "count",
-            Long.toString(t0.plus(Duration.ofMinutes(11)).toEpochMilli()), third.getId());
+        String firingId = ActionIds.hash(
+                "page-on-failures",
+                rule.getVersion(),
+                "web-1",
+                "count",
+                Long.toString(t0.plus(Duration.ofMinutes(11)).toEpochMilli()),
+                third.getId());
         assertThat(fired.getCorrelation().getFiringId()).isEqualTo(firingId);
         assertThat(pages.get(0).getId()).isEqualTo(ActionIds.of(firingId, "page-on-failures", rule.getVersion(), 0));
         assertThat(pages.get(0).getParams().get("summary"))
-            .isEqualTo("web-1: 3 failed restarts since " + t0.plus(Duration.ofMinutes(11)));
+                .isEqualTo("web-1: 3 failed restarts since " + t0.plus(Duration.ofMinutes(11)));
         assertThat(steps.get(4).getActionIds()).containsExactly(pages.get(0).getId());
 
         // three more failures: the count is reached again, but one page per 30 minutes
@@ -93,7 +108,9 @@ class CorrelationTest extends TopologyTestBase {
             failure("web-1", t0.plus(Duration.ofMinutes(i)));
         }
         List<Decision> more = correlationDecisions();
-        assertThat(more).extracting(d -> only(d).getOutcome()).containsExactly(Outcome.COUNTED, Outcome.COUNTED, Outcome.THROTTLED);
+        assertThat(more)
+                .extracting(d -> only(d).getOutcome())
+                .containsExactly(Outcome.COUNTED, Outcome.COUNTED, Outcome.THROTTLED);
         assertThat(only(more.get(2)).getDetail()).contains("throttled until " + t0.plus(Duration.ofMinutes(43)));
         assertThat(values(actions("oncall"))).isEmpty();
     }
@@ -103,10 +120,16 @@ class CorrelationTest extends TopologyTestBase {
         applyRule(THREE_FAILURES);
         failure("web-1", NOW);
         List<Decision> all = values(decisions);
-        Decision own = all.stream().filter(d -> d.getDetail() == DecisionDetail.FULL).findFirst().orElseThrow();
+        Decision own = all.stream()
+                .filter(d -> d.getDetail() == DecisionDetail.FULL)
+                .findFirst()
+                .orElseThrow();
         assertThat(only(own).getOutcome()).isEqualTo(Outcome.CORRELATING);
         assertThat(only(own).getDetail()).isEqualTo("key 'web-1' as trigger event");
-        Decision step = all.stream().filter(d -> d.getDetail() == DecisionDetail.CORRELATION).findFirst().orElseThrow();
+        Decision step = all.stream()
+                .filter(d -> d.getDetail() == DecisionDetail.CORRELATION)
+                .findFirst()
+                .orElseThrow();
         assertThat(step.getEventId()).isEqualTo(own.getEventId());
     }
 
@@ -114,10 +137,11 @@ class CorrelationTest extends TopologyTestBase {
     void aLateEventIsNotCounted() {
         applyRule(THREE_FAILURES);
         failure("web-1", NOW);
-        failure("web-1", NOW.minus(Duration.ofMinutes(2)));  // default lateness is 1m
+        failure("web-1", NOW.minus(Duration.ofMinutes(2))); // default lateness is 1m
         failure("web-1", NOW.minus(Duration.ofSeconds(30)));
-        assertThat(correlationDecisions()).extracting(d -> only(d).getOutcome())
-            .containsExactly(Outcome.COUNTED, Outcome.LATE, Outcome.COUNTED);
+        assertThat(correlationDecisions())
+                .extracting(d -> only(d).getOutcome())
+                .containsExactly(Outcome.COUNTED, Outcome.LATE, Outcome.COUNTED);
     }
 
     @Test
@@ -140,7 +164,9 @@ class CorrelationTest extends TopologyTestBase {
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).getParams().get("text")).isEqualTo(last.getId() + " after 2 alerts, armed " + NOW);
         List<Decision> steps = correlationDecisions();
-        assertThat(steps).extracting(d -> only(d).getOutcome()).containsExactly(Outcome.ARMED, Outcome.ARMED, Outcome.FIRED);
+        assertThat(steps)
+                .extracting(d -> only(d).getOutcome())
+                .containsExactly(Outcome.ARMED, Outcome.ARMED, Outcome.FIRED);
         Decision fired = steps.get(2);
         assertThat(fired.getEventType()).isEqualTo("correlation.deadline");
         assertThat(fired.getEventId()).isEqualTo(only(fired).getCorrelation().getFiringId());
@@ -174,15 +200,16 @@ class CorrelationTest extends TopologyTestBase {
 
         send("alertmanager", "alert.firing", "disk-full", NOW, null);
         driver.advanceWallClockTime(Duration.ofMinutes(1));
-        send("alertmanager", "alert.firing", "disk-full", NOW, null);  // still firing: the deadline stays where it was
+        send("alertmanager", "alert.firing", "disk-full", NOW, null); // still firing: the deadline stays where it was
         driver.advanceWallClockTime(Duration.ofMinutes(4).plusSeconds(1));
         List<Action> pages = values(actions("oncall"));
         assertThat(pages).hasSize(1);
         assertThat(pages.get(0).getParams().get("summary")).startsWith("disk-full firing since ");
 
         List<Decision> steps = correlationDecisions();
-        assertThat(steps).extracting(d -> only(d).getOutcome())
-            .containsExactly(Outcome.ARMED, Outcome.CANCELLED, Outcome.ARMED, Outcome.ARMED, Outcome.FIRED);
+        assertThat(steps)
+                .extracting(d -> only(d).getOutcome())
+                .containsExactly(Outcome.ARMED, Outcome.CANCELLED, Outcome.ARMED, Outcome.ARMED, Outcome.FIRED);
         assertThat(only(steps.get(1)).getDetail()).startsWith("cancelled by event " + resolved.getId());
         assertThat(only(steps.get(3)).getDetail()).startsWith("already armed at ");
     }
@@ -211,10 +238,13 @@ class CorrelationTest extends TopologyTestBase {
         spike3.setLabels(Map.of("service", "checkout"));
         eventsIn.pipeInput("pod-3", spike3, NOW.plus(Duration.ofMinutes(40)));
 
-        assertThat(correlationDecisions()).extracting(d -> only(d).getOutcome())
-            .containsExactly(Outcome.CONDITION_FALSE, Outcome.NOTED, Outcome.FIRED, Outcome.CONDITION_FALSE);
+        assertThat(correlationDecisions())
+                .extracting(d -> only(d).getOutcome())
+                .containsExactly(Outcome.CONDITION_FALSE, Outcome.NOTED, Outcome.FIRED, Outcome.CONDITION_FALSE);
         List<Action> sent = values(actions("chat"));
-        assertThat(sent).extracting(a -> a.getParams().get("text")).containsExactly("errors on checkout after a deploy");
+        assertThat(sent)
+                .extracting(a -> a.getParams().get("text"))
+                .containsExactly("errors on checkout after a deploy");
     }
 
     @Test
@@ -222,7 +252,8 @@ class CorrelationTest extends TopologyTestBase {
         applyRule(THREE_FAILURES);
         failure("web-1", NOW);
         failure("web-1", NOW);
-        KeyValueStore<String, CorrelationState> states = driver.getKeyValueStore(ReflexTopology.CORRELATION_STATE_STORE);
+        KeyValueStore<String, CorrelationState> states =
+                driver.getKeyValueStore(ReflexTopology.CORRELATION_STATE_STORE);
         assertThat(states.get("page-on-failures/web-1").getCounted()).hasSize(2);
 
         applyRule(THREE_FAILURES.replace("atLeast: 3", "atLeast: 4"));
@@ -240,10 +271,11 @@ class CorrelationTest extends TopologyTestBase {
     void idleKeysExpire() {
         applyRule(THREE_FAILURES);
         failure("web-1", NOW);
-        KeyValueStore<String, CorrelationState> states = driver.getKeyValueStore(ReflexTopology.CORRELATION_STATE_STORE);
+        KeyValueStore<String, CorrelationState> states =
+                driver.getKeyValueStore(ReflexTopology.CORRELATION_STATE_STORE);
         driver.advanceWallClockTime(Duration.ofMinutes(30));
         assertThat(states.get("page-on-failures/web-1")).isNotNull();
-        driver.advanceWallClockTime(Duration.ofMinutes(2));  // 30m throttle + 1m lateness since its last change
+        driver.advanceWallClockTime(Duration.ofMinutes(2)); // 30m throttle + 1m lateness since its last change
         assertThat(states.get("page-on-failures/web-1")).isNull();
     }
 }

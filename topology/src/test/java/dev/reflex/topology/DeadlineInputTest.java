@@ -25,6 +25,7 @@ import dev.reflex.schemas.RuleOutcome;
 class DeadlineInputTest extends TopologyTestBase {
     /** The time up to which the input counts as read; the wall clock starts at NOW. */
     private final AtomicLong readUpTo = new AtomicLong(NOW.toEpochMilli());
+
     private int sequence;
 
     @Override
@@ -33,8 +34,14 @@ class DeadlineInputTest extends TopologyTestBase {
     }
 
     private Event send(String source, String type, String subject, String data) {
-        Event event = Event.newBuilder().setId("e-" + ++sequence).setSource(source).setType(type).setSubject(subject)
-            .setTime(NOW).setData(data).build();
+        Event event = Event.newBuilder()
+                .setId("e-" + ++sequence)
+                .setSource(source)
+                .setType(type)
+                .setSubject(subject)
+                .setTime(NOW)
+                .setData(data)
+                .build();
         eventsIn.pipeInput(subject, event, NOW);
         return event;
     }
@@ -74,10 +81,14 @@ class DeadlineInputTest extends TopologyTestBase {
         readUpTo.set(NOW.plusSeconds(71).toEpochMilli());
         driver.advanceWallClockTime(Duration.ofSeconds(1));
 
-        assertThat(values(actions("deployer"))).singleElement().satisfies(a -> assertThat(a.getTarget()).isEqualTo("search"));
-        List<String> words = flows.readValuesToList().stream().map(FlowRunner::words).toList();
-        assertThat(words).anySatisfy(w -> assertThat(w).startsWith("ended healthy"))
-            .anySatisfy(w -> assertThat(w).startsWith("timed out healthy: no event within 25s (46"));
+        assertThat(values(actions("deployer")))
+                .singleElement()
+                .satisfies(a -> assertThat(a.getTarget()).isEqualTo("search"));
+        List<String> words =
+                flows.readValuesToList().stream().map(FlowRunner::words).toList();
+        assertThat(words)
+                .anySatisfy(w -> assertThat(w).startsWith("ended healthy"))
+                .anySatisfy(w -> assertThat(w).startsWith("timed out healthy: no event within 25s (46"));
         assertThat(words).filteredOn(w -> w.startsWith("timed out")).hasSize(1);
     }
 
@@ -114,9 +125,12 @@ class DeadlineInputTest extends TopologyTestBase {
         send("ci", "long-answer", "k", null);
         readUpTo.set(NOW.plusSeconds(31).toEpochMilli());
         driver.advanceWallClockTime(Duration.ofSeconds(1));
-        List<String> words = flows.readValuesToList().stream().map(FlowRunner::words).toList();
-        assertThat(words).filteredOn(w -> w.startsWith("timed out")).singleElement()
-            .satisfies(w -> assertThat(w).startsWith("timed out short"));
+        List<String> words =
+                flows.readValuesToList().stream().map(FlowRunner::words).toList();
+        assertThat(words)
+                .filteredOn(w -> w.startsWith("timed out"))
+                .singleElement()
+                .satisfies(w -> assertThat(w).startsWith("timed out short"));
     }
 
     private static final String STILL_FIRING = """
@@ -156,9 +170,14 @@ class DeadlineInputTest extends TopologyTestBase {
         driver.advanceWallClockTime(Duration.ofMinutes(1));
         assertThat(values(actions("chat"))).hasSize(1);
 
-        List<Outcome> outcomes = values(decisions).stream().filter(d -> d.getDetail() == DecisionDetail.CORRELATION)
-            .map(Decision::getRules).map(r -> r.get(0)).map(RuleOutcome::getOutcome).toList();
-        assertThat(outcomes).containsExactly(Outcome.ARMED, Outcome.ARMED, Outcome.CANCELLED, Outcome.ARMED, Outcome.FIRED);
+        List<Outcome> outcomes = values(decisions).stream()
+                .filter(d -> d.getDetail() == DecisionDetail.CORRELATION)
+                .map(Decision::getRules)
+                .map(r -> r.get(0))
+                .map(RuleOutcome::getOutcome)
+                .toList();
+        assertThat(outcomes)
+                .containsExactly(Outcome.ARMED, Outcome.ARMED, Outcome.CANCELLED, Outcome.ARMED, Outcome.FIRED);
     }
 
     @Test

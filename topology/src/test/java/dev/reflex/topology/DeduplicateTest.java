@@ -23,7 +23,13 @@ class DeduplicateTest extends TopologyTestBase {
     }
 
     private void send(String id) {
-        Event tick = Event.newBuilder().setId(id).setSource("timer").setType("tick").setSubject("a").setTime(NOW).build();
+        Event tick = Event.newBuilder()
+                .setId(id)
+                .setSource("timer")
+                .setType("tick")
+                .setSubject("a")
+                .setTime(NOW)
+                .build();
         eventsIn.pipeInput("a", tick, NOW);
     }
 
@@ -85,7 +91,9 @@ class DeduplicateTest extends TopologyTestBase {
         advance(Duration.ofHours(1));
         send("t-3");
 
-        assertThat(segments()).as("the first hour's segment is dropped once the third hour begins").hasSize(2);
+        assertThat(segments())
+                .as("the first hour's segment is dropped once the third hour begins")
+                .hasSize(2);
         assertThat(decided()).containsExactly("t-1", "t-2", "t-3");
     }
 
@@ -93,8 +101,8 @@ class DeduplicateTest extends TopologyTestBase {
     private List<java.nio.file.Path> segments() throws java.io.IOException {
         try (var files = java.nio.file.Files.walk(stateDir)) {
             return files.filter(java.nio.file.Files::isDirectory)
-                .filter(dir -> dir.getFileName().toString().startsWith(ReflexTopology.SEEN_EVENTS_STORE + "."))
-                .toList();
+                    .filter(dir -> dir.getFileName().toString().startsWith(ReflexTopology.SEEN_EVENTS_STORE + "."))
+                    .toList();
         }
     }
 

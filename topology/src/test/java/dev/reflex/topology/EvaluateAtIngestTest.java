@@ -2,10 +2,7 @@ package dev.reflex.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-
 import org.junit.jupiter.api.Test;
-
 
 /** Every evaluation test again with reflex.evaluate.partitioning=ingest, plus what differs in that mode. */
 class EvaluateAtIngestTest extends EvaluateTest {

@@ -47,7 +47,9 @@ class EvaluateTest extends TopologyTestBase {
         TestRecord<String, Action> ops = actions("ops").readRecord();
         assertThat(ops.key()).isEqualTo("web-1");
         assertThat(ops.value().getAction()).isEqualTo("scale-out");
-        assertThat(ops.value().getParams()).containsEntry("reason", "cpu at 97%").containsEntry("host", "web-1");
+        assertThat(ops.value().getParams())
+                .containsEntry("reason", "cpu at 97%")
+                .containsEntry("host", "web-1");
         assertThat(ops.value().getId()).isEqualTo(ActionIds.of("e-1", "scale-out", rule.getVersion(), 0));
         assertThat(ops.value().getCorrelationid()).isEqualTo("e-1");
         TestRecord<String, Action> chat = actions("chat").readRecord();
@@ -56,9 +58,11 @@ class EvaluateTest extends TopologyTestBase {
 
         TestRecord<String, Decision> decision = decisions.readRecord();
         assertThat(decision.key()).isEqualTo("e-1");
-        assertThat(decision.value().getRules()).extracting(RuleOutcome::getRuleId, RuleOutcome::getRuleVersion, RuleOutcome::getOutcome)
-            .containsExactly(tuple("scale-out", rule.getVersion(), Outcome.MATCHED));
-        assertThat(decision.value().getActionIds()).containsExactly(ops.value().getId(), chat.value().getId());
+        assertThat(decision.value().getRules())
+                .extracting(RuleOutcome::getRuleId, RuleOutcome::getRuleVersion, RuleOutcome::getOutcome)
+                .containsExactly(tuple("scale-out", rule.getVersion(), Outcome.MATCHED));
+        assertThat(decision.value().getActionIds())
+                .containsExactly(ops.value().getId(), chat.value().getId());
         assertThat(decision.value().getEngineInstance()).isEqualTo("test-instance");
         assertThat(decision.value().getDecidedAt()).isEqualTo(NOW);
     }
@@ -81,8 +85,9 @@ class EvaluateTest extends TopologyTestBase {
         Rule stricter = applyRule(SCALE_OUT.replace("> 90", "> 99"));
         ingestJson("monitoring", "{\"id\":\"e-4\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
         assertThat(actions("ops").isEmpty()).isTrue();
-        assertThat(decisions.readValue().getRules()).extracting(RuleOutcome::getRuleVersion, RuleOutcome::getOutcome)
-            .containsExactly(tuple(stricter.getVersion(), Outcome.CONDITION_FALSE));
+        assertThat(decisions.readValue().getRules())
+                .extracting(RuleOutcome::getRuleVersion, RuleOutcome::getOutcome)
+                .containsExactly(tuple(stricter.getVersion(), Outcome.CONDITION_FALSE));
 
         rules.pipeInput("scale-out", null);
         ingestJson("monitoring", "{\"id\":\"e-5\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":100}");
@@ -168,7 +173,10 @@ class EvaluateTest extends TopologyTestBase {
     @Test
     void aRuleThatRunsOverItsBudgetIsQuarantined() {
         restart(options().withRuleSlowBudget(java.time.Duration.ofMillis(1)));
-        rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
+        rules = driver.createInputTopic(
+                topics.rules().name(),
+                topics.rules().keySerde().serializer(),
+                topics.rules().valueSerde().serializer());
         decisions = output(topics.decisions());
         applyRule("""
             id: heavy
@@ -201,15 +209,38 @@ class EvaluateTest extends TopologyTestBase {
                 action: page
                 params: {text: "restart of ${event.subject} failed: ${event.data.error}"}
             """);
-        var results = driver.createInputTopic(topics.actionResults().name(), topics.actionResults().keySerde().serializer(),
-            topics.actionResults().valueSerde().serializer());
-        results.pipeInput("a-1", dev.reflex.schemas.ActionResult.newBuilder().setActionId("a-1").setSystem("ops")
-            .setAction("restart").setTarget("api-7").setStatus(dev.reflex.schemas.ActionStatus.FAILED).setAttempts(3)
-            .setError("HTTP 503").setHttpStatus(503).setEventId("oom-1").setRuleId("restart-on-oom").setCorrelationid("oom-1")
-            .setFinishedAt(NOW).build());
-        results.pipeInput("a-2", dev.reflex.schemas.ActionResult.newBuilder().setActionId("a-2").setSystem("ops")
-            .setAction("restart").setTarget("api-8").setStatus(dev.reflex.schemas.ActionStatus.SKIPPED)
-            .setEventId("oom-2").setRuleId("restart-on-oom").setFinishedAt(NOW).build());
+        var results = driver.createInputTopic(
+                topics.actionResults().name(),
+                topics.actionResults().keySerde().serializer(),
+                topics.actionResults().valueSerde().serializer());
+        results.pipeInput(
+                "a-1",
+                dev.reflex.schemas.ActionResult.newBuilder()
+                        .setActionId("a-1")
+                        .setSystem("ops")
+                        .setAction("restart")
+                        .setTarget("api-7")
+                        .setStatus(dev.reflex.schemas.ActionStatus.FAILED)
+                        .setAttempts(3)
+                        .setError("HTTP 503")
+                        .setHttpStatus(503)
+                        .setEventId("oom-1")
+                        .setRuleId("restart-on-oom")
+                        .setCorrelationid("oom-1")
+                        .setFinishedAt(NOW)
+                        .build());
+        results.pipeInput(
+                "a-2",
+                dev.reflex.schemas.ActionResult.newBuilder()
+                        .setActionId("a-2")
+                        .setSystem("ops")
+                        .setAction("restart")
+                        .setTarget("api-8")
+                        .setStatus(dev.reflex.schemas.ActionStatus.SKIPPED)
+                        .setEventId("oom-2")
+                        .setRuleId("restart-on-oom")
+                        .setFinishedAt(NOW)
+                        .build());
 
         var event = events.readRecord();
         assertThat(event.key()).isEqualTo("api-7");
@@ -217,7 +248,9 @@ class EvaluateTest extends TopologyTestBase {
         assertThat(event.value().getSource()).isEqualTo("reflex");
         assertThat(event.value().getType()).isEqualTo("action.failed");
         assertThat(event.value().getCorrelationid()).isEqualTo("oom-1");
-        assertThat(events.isEmpty()).as("a skipped action is not reported again").isTrue();
+        assertThat(events.isEmpty())
+                .as("a skipped action is not reported again")
+                .isTrue();
         Action page = actions("pager").readValue();
         assertThat(page.getParams()).containsEntry("text", "restart of api-7 failed: HTTP 503");
         assertThat(page.getCorrelationid()).isEqualTo("oom-1");
@@ -232,8 +265,10 @@ class EvaluateTest extends TopologyTestBase {
         ingestJson("monitoring", "{\"id\":\"other\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
         driver.advanceWallClockTime(java.time.Duration.ofHours(2));
         ingestJson("monitoring", "{\"id\":\"same\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
-        assertThat(values(decisions)).as("after the retention the id counts as new again")
-            .extracting(Decision::getEventId).containsExactly("same", "other", "same");
+        assertThat(values(decisions))
+                .as("after the retention the id counts as new again")
+                .extracting(Decision::getEventId)
+                .containsExactly("same", "other", "same");
         assertThat(values(actions("ops"))).extracting(Action::getEventId).containsExactly("same", "other", "same");
     }
 
@@ -244,7 +279,8 @@ class EvaluateTest extends TopologyTestBase {
             when: {source: ci, type: deploy.requested, condition: "registers['change-freeze'] != 'on' && registers.owner != 'nobody'"}
             then: [{system: deployer, action: deploy}]
             """);
-        applyRule("id: freeze\nwhen: {source: ops, type: freeze.start}\nthen:\n  - set: change-freeze\n    value: \"on\"\n");
+        applyRule(
+                "id: freeze\nwhen: {source: ops, type: freeze.start}\nthen:\n  - set: change-freeze\n    value: \"on\"\n");
         ingestJson("ci", "{\"id\":\"d-1\",\"type\":\"deploy.requested\"}");
         ingestJson("ops", "{\"id\":\"f-1\",\"type\":\"freeze.start\"}");
         ingestJson("ci", "{\"id\":\"d-2\",\"type\":\"deploy.requested\"}");
@@ -254,8 +290,9 @@ class EvaluateTest extends TopologyTestBase {
         unset.put("owner", null);
         assertThat(made.get(0).getRegistersRead()).isEqualTo(unset);
         assertThat(made.get(0).getRulesConsidered()).isEqualTo(1);
-        assertThat(made.get(2).getRegistersRead()).as("the second condition was not needed once the first was false")
-            .isEqualTo(Map.of("change-freeze", "on"));
+        assertThat(made.get(2).getRegistersRead())
+                .as("the second condition was not needed once the first was false")
+                .isEqualTo(Map.of("change-freeze", "on"));
         assertThat(made.get(2).getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE);
     }
 
@@ -263,18 +300,30 @@ class EvaluateTest extends TopologyTestBase {
     void eventsThatMatchNothingAreRecordedInFullInSummaryOrNotAtAll() {
         for (String mode : List.of("summary", "none")) {
             restart(options().withUnmatched(UnmatchedDecisions.of(mode)));
-            rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
+            rules = driver.createInputTopic(
+                    topics.rules().name(),
+                    topics.rules().keySerde().serializer(),
+                    topics.rules().valueSerde().serializer());
             decisions = output(topics.decisions());
             applyRule(SCALE_OUT);
-            ingestJson("monitoring", "{\"id\":\"miss-" + mode + "\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":10}");
-            ingestJson("monitoring", "{\"id\":\"hit-" + mode + "\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":99}");
+            ingestJson(
+                    "monitoring",
+                    "{\"id\":\"miss-" + mode + "\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":10}");
+            ingestJson(
+                    "monitoring",
+                    "{\"id\":\"hit-" + mode + "\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":99}");
             List<Decision> made = values(decisions);
             if (mode.equals("summary")) {
-                assertThat(made).extracting(Decision::getEventId, Decision::getDetail).containsExactly(
-                    tuple("miss-summary", dev.reflex.schemas.DecisionDetail.SUMMARY), tuple("hit-summary", dev.reflex.schemas.DecisionDetail.FULL));
+                assertThat(made)
+                        .extracting(Decision::getEventId, Decision::getDetail)
+                        .containsExactly(
+                                tuple("miss-summary", dev.reflex.schemas.DecisionDetail.SUMMARY),
+                                tuple("hit-summary", dev.reflex.schemas.DecisionDetail.FULL));
                 assertThat(made.get(0).getRules()).isEmpty();
                 assertThat(made.get(0).getRulesConsidered()).isEqualTo(1);
-                assertThat(made.get(1).getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.MATCHED);
+                assertThat(made.get(1).getRules())
+                        .extracting(RuleOutcome::getOutcome)
+                        .containsExactly(Outcome.MATCHED);
             } else {
                 assertThat(made).extracting(Decision::getEventId).containsExactly("hit-none");
             }
@@ -314,15 +363,22 @@ class EvaluateTest extends TopologyTestBase {
     @Test
     void aHostileRuleProducedStraightToTheTopicIsQuarantinedAndTheOthersKeepWorking() {
         applyRule(SCALE_OUT);
-        Rule hostile = Rule.newBuilder().setId("evil").setVersion("x")
-            .setWhen(RuleTrigger.newBuilder().setType("cpu.high").setCondition("Runtime.getRuntime().exec('touch /tmp/reflex-pwned')").build())
-            .build();
+        Rule hostile = Rule.newBuilder()
+                .setId("evil")
+                .setVersion("x")
+                .setWhen(RuleTrigger.newBuilder()
+                        .setType("cpu.high")
+                        .setCondition("Runtime.getRuntime().exec('touch /tmp/reflex-pwned')")
+                        .build())
+                .build();
         rules.pipeInput("evil", hostile);
         ingestJson("monitoring", "{\"id\":\"e-9\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
 
         assertThat(actions("ops").readValue().getRuleId()).isEqualTo("scale-out");
-        assertThat(decisions.readValue().getRules()).extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
-            .containsExactly(tuple("evil", Outcome.QUARANTINED), tuple("scale-out", Outcome.MATCHED));
-        assertThat(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/reflex-pwned"))).isFalse();
+        assertThat(decisions.readValue().getRules())
+                .extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
+                .containsExactly(tuple("evil", Outcome.QUARANTINED), tuple("scale-out", Outcome.MATCHED));
+        assertThat(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/reflex-pwned")))
+                .isFalse();
     }
 }

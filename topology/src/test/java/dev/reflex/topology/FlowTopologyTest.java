@@ -53,17 +53,36 @@ class FlowTopologyTest extends TopologyTestBase {
     private int sequence;
 
     private void send(String source, String type, String subject, String data) {
-        Event event = Event.newBuilder().setId("e-" + ++sequence).setSource(source).setType(type).setSubject(subject)
-            .setTime(NOW).setData(data).build();
+        Event event = Event.newBuilder()
+                .setId("e-" + ++sequence)
+                .setSource(source)
+                .setType(type)
+                .setSubject(subject)
+                .setTime(NOW)
+                .setData(data)
+                .build();
         eventsIn.pipeInput(subject, event, NOW);
     }
 
     private void result(Action action, ActionStatus status) {
-        TestInputTopic<String, ActionResult> results = driver.createInputTopic(topics.actionResults().name(),
-            topics.actionResults().keySerde().serializer(), topics.actionResults().valueSerde().serializer());
-        results.pipeInput(action.getId(), ActionResult.newBuilder().setActionId(action.getId()).setSystem(action.getSystem())
-            .setAction(action.getAction()).setTarget(action.getTarget()).setStatus(status).setAttempts(1).setEventId(action.getEventId())
-            .setRuleId(action.getRuleId()).setCorrelationid(action.getCorrelationid()).setFinishedAt(Instant.now()).build());
+        TestInputTopic<String, ActionResult> results = driver.createInputTopic(
+                topics.actionResults().name(),
+                topics.actionResults().keySerde().serializer(),
+                topics.actionResults().valueSerde().serializer());
+        results.pipeInput(
+                action.getId(),
+                ActionResult.newBuilder()
+                        .setActionId(action.getId())
+                        .setSystem(action.getSystem())
+                        .setAction(action.getAction())
+                        .setTarget(action.getTarget())
+                        .setStatus(status)
+                        .setAttempts(1)
+                        .setEventId(action.getEventId())
+                        .setRuleId(action.getRuleId())
+                        .setCorrelationid(action.getCorrelationid())
+                        .setFinishedAt(Instant.now())
+                        .build());
     }
 
     private List<String> transitions(TestOutputTopic<String, FlowTransition> flows) {
@@ -80,9 +99,11 @@ class FlowTopologyTest extends TopologyTestBase {
         applyRule(DEPLOY_GUARD);
         TestOutputTopic<String, FlowTransition> flows = output(topics.flows());
         send("ci", "deploy.started", "build-7", "{\"service\":\"checkout\",\"previous\":\"41\"}");
-        assertThat(transitions(flows)).containsExactly(
-            "started: run 1 of version " + instance("deploy-guard/checkout").getVersion() + " started by e-1",
-            "waiting healthy: for monitoring / service.healthy until 2026-03-01T12:15:00Z");
+        assertThat(transitions(flows))
+                .containsExactly(
+                        "started: run 1 of version "
+                                + instance("deploy-guard/checkout").getVersion() + " started by e-1",
+                        "waiting healthy: for monitoring / service.healthy until 2026-03-01T12:15:00Z");
 
         driver.advanceWallClockTime(Duration.ofMinutes(15).plusSeconds(1));
         List<Action> rollbacks = values(actions("deployer"));
@@ -92,23 +113,29 @@ class FlowTopologyTest extends TopologyTestBase {
             assertThat(a.getCorrelationid()).isEqualTo("flow:deploy-guard/checkout");
             assertThat(a.getRuleId()).isEqualTo("deploy-guard");
         });
-        assertThat(transitions(flows)).anySatisfy(t -> assertThat(t).startsWith("timed out healthy: no event within 15m"))
-            .contains("step started rollback: deployer rollback checkout (attempt 1)");
+        assertThat(transitions(flows))
+                .anySatisfy(t -> assertThat(t).startsWith("timed out healthy: no event within 15m"))
+                .contains("step started rollback: deployer rollback checkout (attempt 1)");
 
         // an unrelated success for the same subject cannot advance it; the rollback's own result does
         send("reflex", "action.succeeded", "checkout", "{\"actionId\":\"someone-else\"}");
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.RUNNING);
         result(rollbacks.get(0), ActionStatus.SUCCEEDED);
-        assertThat(transitions(flows)).containsExactly("result rollback: succeeded on attempt 1", "ended rollback: run 1 ended");
+        assertThat(transitions(flows))
+                .containsExactly("result rollback: succeeded on attempt 1", "ended rollback: run 1 ended");
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.ENDED);
 
-        List<Decision> steps = values(decisions).stream().filter(d -> d.getDetail() == DecisionDetail.FLOW).toList();
-        assertThat(steps).extracting(d -> d.getRules().get(0).getOutcome())
-            .containsExactly(Outcome.ADVANCED, Outcome.ADVANCED, Outcome.ADVANCED);
+        List<Decision> steps = values(decisions).stream()
+                .filter(d -> d.getDetail() == DecisionDetail.FLOW)
+                .toList();
+        assertThat(steps)
+                .extracting(d -> d.getRules().get(0).getOutcome())
+                .containsExactly(Outcome.ADVANCED, Outcome.ADVANCED, Outcome.ADVANCED);
         assertThat(steps.get(1).getEventId()).startsWith("flow-timer-");
         assertThat(steps.get(1).getActionIds()).containsExactly(rollbacks.get(0).getId());
-        assertThat(steps.get(2).getRules().get(0).getFlow().getSeen().getThreads()).singleElement()
-            .satisfies(t -> assertThat(t.getStep()).isEqualTo("rollback"));
+        assertThat(steps.get(2).getRules().get(0).getFlow().getSeen().getThreads())
+                .singleElement()
+                .satisfies(t -> assertThat(t.getStep()).isEqualTo("rollback"));
     }
 
     @Test
@@ -124,7 +151,9 @@ class FlowTopologyTest extends TopologyTestBase {
         Action second = values(actions("deployer")).get(0);
         assertThat(second.getId()).isNotEqualTo(first.getId());
         result(second, ActionStatus.FAILED);
-        assertThat(values(actions("oncall"))).singleElement().satisfies(a -> assertThat(a.getParams()).containsEntry("summary", "SUMMARY checkout"));
+        assertThat(values(actions("oncall")))
+                .singleElement()
+                .satisfies(a -> assertThat(a.getParams()).containsEntry("summary", "SUMMARY checkout"));
     }
 
     @Test
@@ -144,21 +173,27 @@ class FlowTopologyTest extends TopologyTestBase {
         for (Action rollback : values(actions("deployer"))) {
             result(rollback, ActionStatus.FAILED);
         }
-        assertThat(values(actions("oncall"))).extracting(a -> a.getParams().get("summary"))
-            .containsExactlyInAnyOrder("SUMMARY checkout", "NEW search");
+        assertThat(values(actions("oncall")))
+                .extracting(a -> a.getParams().get("summary"))
+                .containsExactlyInAnyOrder("SUMMARY checkout", "NEW search");
 
         send("ci", "deploy.started", "build-9", "{\"service\":\"cart\",\"previous\":\"3\"}");
         TestOutputTopic<String, FlowTransition> flows = output(topics.flows());
-        flows.readValuesToList();  // what came before
+        flows.readValuesToList(); // what came before
         rules.pipeInput("deploy-guard", null);
         driver.advanceWallClockTime(Duration.ofSeconds(1));
         // checkout and search are paging (no result yet), cart waits: all three are cancelled, each once
-        assertThat(transitions(flows)).containsExactly("cancelled: the flow was removed", "cancelled: the flow was removed",
-            "cancelled: the flow was removed");
+        assertThat(transitions(flows))
+                .containsExactly(
+                        "cancelled: the flow was removed",
+                        "cancelled: the flow was removed",
+                        "cancelled: the flow was removed");
         assertThat(instance("deploy-guard/cart").getStatus()).isEqualTo(FlowStatus.CANCELLED);
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.CANCELLED);
         driver.advanceWallClockTime(Duration.ofHours(2));
-        assertThat(values(actions("oncall"))).as("no timer of a cancelled instance fires").isEmpty();
+        assertThat(values(actions("oncall")))
+                .as("no timer of a cancelled instance fires")
+                .isEmpty();
     }
 
     @Test
@@ -190,7 +225,7 @@ class FlowTopologyTest extends TopologyTestBase {
         TestOutputTopic<String, FlowTransition> flows = output(topics.flows());
         send("s", "go", "k", "{\"who\":\"me\"}");
         assertThat(values(actions("ops"))).extracting(Action::getAction).containsExactly("left");
-        send("s", "ok", "k", null);  // join: any, the waiting branch is enough
+        send("s", "ok", "k", null); // join: any, the waiting branch is enough
         List<Action> pages = values(actions("oncall"));
         assertThat(pages).extracting(a -> a.getTarget() + a.getParams()).containsExactly("primary{n=0}");
         result(pages.get(0), ActionStatus.SUCCEEDED);
@@ -199,6 +234,8 @@ class FlowTopologyTest extends TopologyTestBase {
         result(second.get(0), ActionStatus.SUCCEEDED);
         assertThat(transitions(flows)).contains("result both: 1 of 2 branches done", "ended: run 1 ended");
         assertThat(instance("steps/k").getStatus()).isEqualTo(FlowStatus.ENDED);
-        assertThat(values(output(topics.registerOps()))).extracting(op -> op.getName()).containsExactly("runs");
+        assertThat(values(output(topics.registerOps())))
+                .extracting(op -> op.getName())
+                .containsExactly("runs");
     }
 }

@@ -19,10 +19,12 @@ class NormalizeTest extends TopologyTestBase {
 
     @Override
     TopologyOptions options() {
-        return super.options().withMaxEventBytes(2048).withFieldMappings(FieldMapping.parse(Map.<String, Object>of(
-            "alerts.type", "/kind",
-            "alerts.subject", "/target/host",
-            "heartbeat.type.default", "heartbeat")));
+        return super.options()
+                .withMaxEventBytes(2048)
+                .withFieldMappings(FieldMapping.parse(Map.<String, Object>of(
+                        "alerts.type", "/kind",
+                        "alerts.subject", "/target/host",
+                        "heartbeat.type.default", "heartbeat")));
     }
 
     @Test
@@ -56,9 +58,11 @@ class NormalizeTest extends TopologyTestBase {
     void perSourceFieldMappingAndDefaultType() {
         ingestJson("alerts", "{\"kind\":\"disk.full\",\"target\":{\"host\":\"db-2\"}}");
         ingestJson("heartbeat", "{\"from\":\"agent-7\"}");
-        assertThat(values(events)).extracting(Event::getType, Event::getSubject)
-            .containsExactly(org.assertj.core.groups.Tuple.tuple("disk.full", "db-2"),
-                org.assertj.core.groups.Tuple.tuple("heartbeat", null));
+        assertThat(values(events))
+                .extracting(Event::getType, Event::getSubject)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("disk.full", "db-2"),
+                        org.assertj.core.groups.Tuple.tuple("heartbeat", null));
     }
 
     @Test
@@ -78,9 +82,23 @@ class NormalizeTest extends TopologyTestBase {
 
     @Test
     void binaryCloudEvents() {
-        ingest("deploys", "application/json", "{\"version\":\"1.2.3\"}".getBytes(StandardCharsets.UTF_8), Map.of(
-            "ce_specversion", "1.0", "ce_id", "b-1", "ce_source", "/ci", "ce_type", "deploy.finished",
-            "ce_subject", "api", "ce_severity", "info"));
+        ingest(
+                "deploys",
+                "application/json",
+                "{\"version\":\"1.2.3\"}".getBytes(StandardCharsets.UTF_8),
+                Map.of(
+                        "ce_specversion",
+                        "1.0",
+                        "ce_id",
+                        "b-1",
+                        "ce_source",
+                        "/ci",
+                        "ce_type",
+                        "deploy.finished",
+                        "ce_subject",
+                        "api",
+                        "ce_severity",
+                        "info"));
         Event e = events.readValue();
         assertThat(e.getId()).isEqualTo("b-1");
         assertThat(e.getType()).isEqualTo("deploy.finished");
@@ -92,7 +110,8 @@ class NormalizeTest extends TopologyTestBase {
     /** The CloudEvents conformance cases of examples/events/cloudevents, by name. */
     private static Map<String, String> cases(String file) throws Exception {
         com.fasterxml.jackson.databind.JsonNode all = new com.fasterxml.jackson.databind.ObjectMapper()
-            .readTree(java.nio.file.Path.of("..", "examples", "events", "cloudevents", file).toFile());
+                .readTree(java.nio.file.Path.of("..", "examples", "events", "cloudevents", file)
+                        .toFile());
         Map<String, String> cases = new java.util.LinkedHashMap<>();
         all.fields().forEachRemaining(e -> cases.put(e.getKey(), e.getValue().toString()));
         return cases;
@@ -101,36 +120,47 @@ class NormalizeTest extends TopologyTestBase {
     @Test
     void invalidCloudEventsProducedStraightToAnIngestTopicAreDeadLetteredWithEveryViolation() throws Exception {
         Map<String, String> invalid = cases("invalid.json");
-        invalid.values().forEach(json -> ingest("probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
+        invalid.values()
+                .forEach(json -> ingest(
+                        "probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
         assertThat(events.isEmpty()).isTrue();
         java.util.List<DeadLetter> letters = values(dlq);
-        assertThat(letters).hasSize(invalid.size())
-            .allSatisfy(l -> assertThat(l.getReason()).startsWith("invalid CloudEvent: "));
-        assertThat(letters.get(new java.util.ArrayList<>(invalid.keySet()).indexOf("time offset +xx:00")).getReason())
-            .contains("time '2018-04-05T18:31:00+xx:00' is not an RFC 3339 timestamp");
+        assertThat(letters)
+                .hasSize(invalid.size())
+                .allSatisfy(l -> assertThat(l.getReason()).startsWith("invalid CloudEvent: "));
+        assertThat(letters.get(new java.util.ArrayList<>(invalid.keySet()).indexOf("time offset +xx:00"))
+                        .getReason())
+                .contains("time '2018-04-05T18:31:00+xx:00' is not an RFC 3339 timestamp");
     }
 
     @Test
     void validCloudEventsAreAcceptedAndDataBase64IsDecodedForRulesAndKept() throws Exception {
         Map<String, String> valid = cases("valid.json");
-        valid.values().forEach(json -> ingest("probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
+        valid.values()
+                .forEach(json -> ingest(
+                        "probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
         assertThat(values(dlq)).isEmpty();
         java.util.List<Event> normalized = values(events);
         assertThat(normalized).hasSize(valid.size());
         Event json = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("data_base64 with JSON"));
         assertThat(json.getData()).isEqualTo("{\"restarts\":4}");
-        assertThat(StandardCharsets.UTF_8.decode(json.getDataBase64()).toString()).isEqualTo("{\"restarts\": 4}");
+        assertThat(StandardCharsets.UTF_8.decode(json.getDataBase64()).toString())
+                .isEqualTo("{\"restarts\": 4}");
         Event bytes = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("data_base64 with bytes"));
         assertThat(bytes.getData()).isNull();
         assertThat(bytes.getDataBase64()).isEqualTo(ByteBuffer.wrap(new byte[] {0, 1, 2, 3, (byte) 0xff}));
-        Event nanos = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("time with nanoseconds and an offset"));
+        Event nanos = normalized.get(
+                new java.util.ArrayList<>(valid.keySet()).indexOf("time with nanoseconds and an offset"));
         assertThat(nanos.getTime()).isEqualTo(Instant.parse("2026-01-31T12:00:00.123Z"));
     }
 
     @Test
     void aBinaryModeBodyThatIsNeitherJsonNorTextIsKeptAsBytes() {
-        ingest("files", "application/octet-stream", new byte[] {1, 2, 3}, Map.of(
-            "ce_specversion", "1.0", "ce_id", "f-1", "ce_source", "/uploads", "ce_type", "file.uploaded"));
+        ingest(
+                "files",
+                "application/octet-stream",
+                new byte[] {1, 2, 3},
+                Map.of("ce_specversion", "1.0", "ce_id", "f-1", "ce_source", "/uploads", "ce_type", "file.uploaded"));
         Event e = events.readValue();
         assertThat(e.getData()).isNull();
         assertThat(e.getDataBase64()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
@@ -139,9 +169,16 @@ class NormalizeTest extends TopologyTestBase {
 
     @Test
     void avroRawEventsWrappingJson() {
-        RawEvent raw = RawEvent.newBuilder().setContentType("application/json").setSource("batch")
-            .setBody(ByteBuffer.wrap("{\"type\":\"job.done\",\"subject\":\"nightly\"}".getBytes(StandardCharsets.UTF_8))).build();
-        byte[] bytes = topics.serdes().value(RawEvent.class).serializer().serialize(topics.names().ingest("avro"), raw);
+        RawEvent raw = RawEvent.newBuilder()
+                .setContentType("application/json")
+                .setSource("batch")
+                .setBody(ByteBuffer.wrap(
+                        "{\"type\":\"job.done\",\"subject\":\"nightly\"}".getBytes(StandardCharsets.UTF_8)))
+                .build();
+        byte[] bytes = topics.serdes()
+                .value(RawEvent.class)
+                .serializer()
+                .serialize(topics.names().ingest("avro"), raw);
         ingest("avro", "application/vnd.reflex.rawevent+avro", bytes, Map.of());
         Event e = events.readValue();
         assertThat(e.getSource()).isEqualTo("batch");
@@ -151,28 +188,58 @@ class NormalizeTest extends TopologyTestBase {
 
     @Test
     void badRecordsGoToTheDeadLetterTopicWithReasonsAndTheNextGoodOneIsProcessed() {
-        ingest("monitoring", "application/json", "{\"type\": oops".getBytes(StandardCharsets.UTF_8), Map.of("trace", "t-1"));
+        ingest(
+                "monitoring",
+                "application/json",
+                "{\"type\": oops".getBytes(StandardCharsets.UTF_8),
+                Map.of("trace", "t-1"));
         ingest("monitoring", "text/plain", "hello".getBytes(StandardCharsets.UTF_8), Map.of());
-        ingest("monitoring", "application/json", ("{\"type\":\"big\",\"pad\":\"" + "x".repeat(3000) + "\"}").getBytes(StandardCharsets.UTF_8), Map.of());
-        ingest("monitoring", "application/json", new byte[] {'{', '"', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}, Map.of());
-        ingest("monitoring", "application/json", "{\"subject\":\"no-type\"}".getBytes(StandardCharsets.UTF_8), Map.of());
+        ingest(
+                "monitoring",
+                "application/json",
+                ("{\"type\":\"big\",\"pad\":\"" + "x".repeat(3000) + "\"}").getBytes(StandardCharsets.UTF_8),
+                Map.of());
+        ingest(
+                "monitoring",
+                "application/json",
+                new byte[] {'{', '"', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'},
+                Map.of());
+        ingest(
+                "monitoring",
+                "application/json",
+                "{\"subject\":\"no-type\"}".getBytes(StandardCharsets.UTF_8),
+                Map.of());
         ingest("monitoring", "application/json", "[1,2]".getBytes(StandardCharsets.UTF_8), Map.of());
-        ingest("monitoring", "application/json", "{\"type\":\"x\"} trailing".getBytes(StandardCharsets.UTF_8), Map.of());
-        ingest("ce", "application/cloudevents+json", "{\"specversion\":\"1.0\",\"source\":\"/x\",\"type\":\"t\"}".getBytes(StandardCharsets.UTF_8), Map.of());
+        ingest(
+                "monitoring",
+                "application/json",
+                "{\"type\":\"x\"} trailing".getBytes(StandardCharsets.UTF_8),
+                Map.of());
+        ingest(
+                "ce",
+                "application/cloudevents+json",
+                "{\"specversion\":\"1.0\",\"source\":\"/x\",\"type\":\"t\"}".getBytes(StandardCharsets.UTF_8),
+                Map.of());
         ingest("avro", "application/vnd.reflex.rawevent+avro", new byte[] {0, 0, 0, 0, 1, 9}, Map.of());
         ingestJson("monitoring", "{\"type\":\"fine\"}");
 
         var letters = values(dlq);
-        assertThat(letters).extracting(DeadLetter::getReason).satisfiesExactly(
-            r -> assertThat(r).startsWith("invalid JSON").contains("line 1"),
-            r -> assertThat(r).startsWith("unsupported content type 'text/plain'"),
-            r -> assertThat(r).contains("the limit is 2048 (reflex.max.event.bytes)"),
-            r -> assertThat(r).startsWith("invalid JSON").contains("UTF-8"),
-            r -> assertThat(r).contains("the event has no type").contains("reflex.normalizer.monitoring.type.default"),
-            r -> assertThat(r).isEqualTo("expected a JSON object, got an array"),
-            r -> assertThat(r).startsWith("invalid JSON: Unrecognized token 'trailing'").contains("column 14"),
-            r -> assertThat(r).isEqualTo("invalid CloudEvent: required attribute 'id' is missing"),
-            r -> assertThat(r).startsWith("cannot read the Avro RawEvent"));
+        assertThat(letters)
+                .extracting(DeadLetter::getReason)
+                .satisfiesExactly(
+                        r -> assertThat(r).startsWith("invalid JSON").contains("line 1"),
+                        r -> assertThat(r).startsWith("unsupported content type 'text/plain'"),
+                        r -> assertThat(r).contains("the limit is 2048 (reflex.max.event.bytes)"),
+                        r -> assertThat(r).startsWith("invalid JSON").contains("UTF-8"),
+                        r -> assertThat(r)
+                                .contains("the event has no type")
+                                .contains("reflex.normalizer.monitoring.type.default"),
+                        r -> assertThat(r).isEqualTo("expected a JSON object, got an array"),
+                        r -> assertThat(r)
+                                .startsWith("invalid JSON: Unrecognized token 'trailing'")
+                                .contains("column 14"),
+                        r -> assertThat(r).isEqualTo("invalid CloudEvent: required attribute 'id' is missing"),
+                        r -> assertThat(r).startsWith("cannot read the Avro RawEvent"));
         DeadLetter first = letters.get(0);
         assertThat(first.getTopic()).isEqualTo("reflex.ingest.monitoring");
         assertThat(first.getPartition()).isZero();
@@ -188,11 +255,19 @@ class NormalizeTest extends TopologyTestBase {
 
     @Test
     void aRecordOnTheEventsTopicThatIsNotAvroIsDeadLetteredAndTheNextIsEvaluated() {
-        var raw = driver.createInputTopic(topics.events().name(),
-            org.apache.kafka.common.serialization.Serdes.String().serializer(),
-            org.apache.kafka.common.serialization.Serdes.ByteArray().serializer());
+        var raw = driver.createInputTopic(
+                topics.events().name(),
+                org.apache.kafka.common.serialization.Serdes.String().serializer(),
+                org.apache.kafka.common.serialization.Serdes.ByteArray().serializer());
         raw.pipeInput("k", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8));
-        eventsIn.pipeInput("s", Event.newBuilder().setId("ok-1").setSource("x").setType("t").setTime(NOW).build());
+        eventsIn.pipeInput(
+                "s",
+                Event.newBuilder()
+                        .setId("ok-1")
+                        .setSource("x")
+                        .setType("t")
+                        .setTime(NOW)
+                        .build());
         DeadLetter letter = dlq.readValue();
         assertThat(letter.getStage()).isEqualTo("deserialize");
         assertThat(letter.getReason()).contains("not in the Confluent Avro wire format");

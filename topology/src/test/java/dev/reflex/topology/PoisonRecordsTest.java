@@ -35,13 +35,20 @@ class PoisonRecordsTest extends TopologyTestBase {
     }
 
     private TestInputTopic<byte[], byte[]> raw(String topic) {
-        return driver.createInputTopic(topic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        return driver.createInputTopic(
+                topic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }
 
     /** The id of the rule schema, so garbage can name a schema the registry really knows. */
     private int knownSchemaId() {
-        byte[] good = topics.rules().valueSerde().serializer().serialize(topics.rules().name(),
-            dev.reflex.rules.files.RuleFiles.parse("r.yaml", RULE).rules().get(0));
+        byte[] good = topics.rules()
+                .valueSerde()
+                .serializer()
+                .serialize(
+                        topics.rules().name(),
+                        dev.reflex.rules.files.RuleFiles.parse("r.yaml", RULE)
+                                .rules()
+                                .get(0));
         return ByteBuffer.wrap(good, 1, 4).getInt();
     }
 
@@ -54,7 +61,9 @@ class PoisonRecordsTest extends TopologyTestBase {
         applyRule(RULE);
         ingestJson("k8s", "{\"id\":\"e1\",\"type\":\"pod.oom\",\"subject\":\"api-1\"}");
 
-        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e1");
+        assertThat(actions("ops").readValuesToList())
+                .extracting(Action::getEventId)
+                .containsExactly("e1");
         assertThat(globalDeadLetters).hasSize(garbage(id).size()).allSatisfy(letter -> {
             assertThat(letter.getTopic()).isEqualTo(topics.rules().name());
             assertThat(letter.getStage()).isEqualTo("load-rules");
@@ -76,9 +85,12 @@ class PoisonRecordsTest extends TopologyTestBase {
         applyRule(RULE);
         ingestJson("k8s", "{\"id\":\"e2\",\"type\":\"pod.oom\",\"subject\":\"api-2\"}");
 
-        assertThat(actions("ops").readValuesToList()).extracting(Action::getEventId).containsExactly("e2");
-        assertThat(globalDeadLetters).hasSize(garbage(id).size() + 1)
-            .allSatisfy(letter -> assertThat(letter.getStage()).isEqualTo(ReflexTopology.LOAD_REGISTERS));
+        assertThat(actions("ops").readValuesToList())
+                .extracting(Action::getEventId)
+                .containsExactly("e2");
+        assertThat(globalDeadLetters)
+                .hasSize(garbage(id).size() + 1)
+                .allSatisfy(letter -> assertThat(letter.getStage()).isEqualTo(ReflexTopology.LOAD_REGISTERS));
     }
 
     @Test
@@ -101,12 +113,18 @@ class PoisonRecordsTest extends TopologyTestBase {
         ingestJson("k8s", "{\"id\":\"e4\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}");
         ingestJson("k8s", "{\"id\":\"e5\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}");
 
-        assertThat(actions("ops").readValuesToList()).extracting(Action::getAction)
-            .containsExactly("restart", "restart", "restart", "page");
+        assertThat(actions("ops").readValuesToList())
+                .extracting(Action::getAction)
+                .containsExactly("restart", "restart", "restart", "page");
         List<DeadLetter> letters = values(dlq);
         assertThat(letters).hasSize(4 * garbage(0).size());
-        assertThat(letters).extracting(DeadLetter::getTopic).containsOnly(topics.events().name(), topics.registerOps().name(),
-            topics.actionResults().name(), topics.correlate().name());
+        assertThat(letters)
+                .extracting(DeadLetter::getTopic)
+                .containsOnly(
+                        topics.events().name(),
+                        topics.registerOps().name(),
+                        topics.actionResults().name(),
+                        topics.correlate().name());
         assertThat(letters).allSatisfy(letter -> {
             assertThat(letter.getStage()).isEqualTo("deserialize");
             assertThat(letter.getReader()).isEqualTo("engine test-instance");

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +17,6 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.topology.timeline.SystemBook;
 import dev.reflex.topology.timeline.TimelineListener;
 import dev.reflex.topology.timeline.TimelineTopology;
-
 
 /**
  * Renaming a processor, store or topic breaks the state of running engines on upgrade. This test makes every such
@@ -33,29 +31,42 @@ class TopologyDescriptionTest {
 
     @Test
     void theTopologyEvaluatingAtIngestMatchesTheCommittedDescription() throws Exception {
-        check(TopologyOptions.defaults("golden").withPartitioning(Partitioning.INGEST),
-            Path.of("src/test/resources/topology-evaluate-at-ingest.txt"));
+        check(
+                TopologyOptions.defaults("golden").withPartitioning(Partitioning.INGEST),
+                Path.of("src/test/resources/topology-evaluate-at-ingest.txt"));
     }
 
     @Test
     void theTopologyEvaluatingBySubjectMatchesTheCommittedDescription() throws Exception {
-        check(TopologyOptions.defaults("golden").withPartitioning(Partitioning.SUBJECT),
-            Path.of("src/test/resources/topology-evaluate-by-subject.txt"));
+        check(
+                TopologyOptions.defaults("golden").withPartitioning(Partitioning.SUBJECT),
+                Path.of("src/test/resources/topology-evaluate-by-subject.txt"));
     }
 
     @Test
     void theTimelineTopologyMatchesTheCommittedDescription() throws Exception {
-        String described = TimelineTopology.build(topics(), new TimelineTopology.Options(Duration.ofDays(7), Duration.ofSeconds(30), "golden"),
-            new SystemBook(), TopologyTestBase.NO_DEAD_LETTERS, TimelineListener.NONE).describe().toString();
+        String described = TimelineTopology.build(
+                        topics(),
+                        new TimelineTopology.Options(Duration.ofDays(7), Duration.ofSeconds(30), "golden"),
+                        new SystemBook(),
+                        TopologyTestBase.NO_DEAD_LETTERS,
+                        TimelineListener.NONE)
+                .describe()
+                .toString();
         compare(described, Path.of("src/test/resources/topology-timeline.txt"));
     }
 
     private static Topics topics() {
-        return new Topics(new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
+        return new Topics(
+                new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
     }
 
     private static void check(TopologyOptions options, Path golden) throws Exception {
-        compare(ReflexTopology.build(options, topics(), new RuleBook(), TopologyTestBase.NO_DEAD_LETTERS).describe().toString(), golden);
+        compare(
+                ReflexTopology.build(options, topics(), new RuleBook(), TopologyTestBase.NO_DEAD_LETTERS)
+                        .describe()
+                        .toString(),
+                golden);
     }
 
     private static void compare(String described, Path golden) throws Exception {

@@ -62,7 +62,8 @@ abstract class TopologyTestBase {
 
     @BeforeEach
     void startDriver() {
-        topics = new Topics(new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
+        topics = new Topics(
+                new TopicNames(TopicNames.DEFAULT_PREFIX), new ReflexSerdes(new InMemorySchemaRegistry(), true));
         start(options(), globalDeadLetters::add);
     }
 
@@ -78,13 +79,20 @@ abstract class TopologyTestBase {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         streams.putAll(ProcessingDeadLetters.settings(topics, options.reader(), ProcessingListener.NONE));
-        driver = new TopologyTestDriver(ReflexTopology.build(options, topics, new RuleBook(), deadLetters), streams, NOW);
+        driver = new TopologyTestDriver(
+                ReflexTopology.build(options, topics, new RuleBook(), deadLetters), streams, NOW);
         events = output(topics.events());
         dlq = output(topics.dlq());
         decisions = output(topics.decisions());
         registers = output(topics.registers());
-        rules = driver.createInputTopic(topics.rules().name(), topics.rules().keySerde().serializer(), topics.rules().valueSerde().serializer());
-        eventsIn = driver.createInputTopic(topics.events().name(), topics.events().keySerde().serializer(), topics.events().valueSerde().serializer());
+        rules = driver.createInputTopic(
+                topics.rules().name(),
+                topics.rules().keySerde().serializer(),
+                topics.rules().valueSerde().serializer());
+        eventsIn = driver.createInputTopic(
+                topics.events().name(),
+                topics.events().keySerde().serializer(),
+                topics.events().valueSerde().serializer());
     }
 
     @AfterEach
@@ -93,7 +101,10 @@ abstract class TopologyTestBase {
     }
 
     <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
-        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+        return driver.createOutputTopic(
+                topic.name(),
+                topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer());
     }
 
     TestOutputTopic<String, Action> actions(String system) {
@@ -112,10 +123,12 @@ abstract class TopologyTestBase {
             recordHeaders.add(new RecordHeader("content-type", contentType.getBytes(StandardCharsets.UTF_8)));
         }
         headers.forEach((k, v) -> recordHeaders.add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
-        TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.names().ingest(source),
-            Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-            body, recordHeaders, NOW));
+        TestInputTopic<byte[], byte[]> in = driver.createInputTopic(
+                topics.names().ingest(source),
+                Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer());
+        in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8), body, recordHeaders, NOW));
     }
 
     void ingestJson(String source, String json) {

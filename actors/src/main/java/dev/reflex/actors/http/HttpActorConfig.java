@@ -27,29 +27,70 @@ public final class HttpActorConfig extends AbstractConfig {
 
     /** The families of settings named by a prefix. */
     public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES = java.util.List.of(
-        new dev.reflex.admin.SettingPrefix(CREDENTIAL_PREFIX, CREDENTIAL_PREFIX + "<name>.url.prefix",
-            "The only URLs credential <name> is sent to (required for each credential). An action picks a credential with its "
-                + "credential param; credentials are never taken from events."),
-        new dev.reflex.admin.SettingPrefix(CREDENTIAL_PREFIX, CREDENTIAL_PREFIX + "<name>.header",
-            "The header that carries credential <name> (default Authorization)."),
-        new dev.reflex.admin.SettingPrefix(CREDENTIAL_PREFIX, CREDENTIAL_PREFIX + "<name>.value",
-            "The value of credential <name>; or credential.<name>.value.env, the environment variable that holds it. Never logged."));
+            new dev.reflex.admin.SettingPrefix(
+                    CREDENTIAL_PREFIX,
+                    CREDENTIAL_PREFIX + "<name>.url.prefix",
+                    "The only URLs credential <name> is sent to (required for each credential). An action picks a credential with its "
+                            + "credential param; credentials are never taken from events."),
+            new dev.reflex.admin.SettingPrefix(
+                    CREDENTIAL_PREFIX,
+                    CREDENTIAL_PREFIX + "<name>.header",
+                    "The header that carries credential <name> (default Authorization)."),
+            new dev.reflex.admin.SettingPrefix(
+                    CREDENTIAL_PREFIX,
+                    CREDENTIAL_PREFIX + "<name>.value",
+                    "The value of credential <name>; or credential.<name>.value.env, the environment variable that holds it. Never logged."));
 
     public static final ConfigDef CONFIG = new ConfigDef()
-        .define(BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM,
-            "Prefix for action URLs that start with '/', so rules can say url: /v1/restart and each environment's actor "
-                + "says where that is.")
-        .define(TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
-            "Timeout of one HTTP request, connecting included.")
-        .define(MAX_ATTEMPTS_CONFIG, Type.INT, 5, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
-            "Attempts per action; 5xx, 408, 429 and I/O errors are retried, other 4xx never.")
-        .define(BACKOFF_INITIAL_MS_CONFIG, Type.LONG, 200L, ConfigDef.Range.atLeast(1), Importance.LOW,
-            "Wait before the first retry; it doubles per retry, with full jitter.")
-        .define(BACKOFF_MAX_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.LOW, "Longest wait between retries.")
-        .define(DEADLINE_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
-            "After this long an action that has not succeeded fails, whatever attempts remain.")
-        .define(OUTPUT_MAX_BYTES_CONFIG, Type.INT, 1024, ConfigDef.Range.between(0, 65536), Importance.LOW,
-            "How much of the response body goes into the result.");
+            .define(
+                    BASE_URL_CONFIG,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
+                    "Prefix for action URLs that start with '/', so rules can say url: /v1/restart and each environment's actor "
+                            + "says where that is.")
+            .define(
+                    TIMEOUT_MS_CONFIG,
+                    Type.LONG,
+                    10_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
+                    "Timeout of one HTTP request, connecting included.")
+            .define(
+                    MAX_ATTEMPTS_CONFIG,
+                    Type.INT,
+                    5,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
+                    "Attempts per action; 5xx, 408, 429 and I/O errors are retried, other 4xx never.")
+            .define(
+                    BACKOFF_INITIAL_MS_CONFIG,
+                    Type.LONG,
+                    200L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
+                    "Wait before the first retry; it doubles per retry, with full jitter.")
+            .define(
+                    BACKOFF_MAX_MS_CONFIG,
+                    Type.LONG,
+                    10_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
+                    "Longest wait between retries.")
+            .define(
+                    DEADLINE_MS_CONFIG,
+                    Type.LONG,
+                    60_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
+                    "After this long an action that has not succeeded fails, whatever attempts remain.")
+            .define(
+                    OUTPUT_MAX_BYTES_CONFIG,
+                    Type.INT,
+                    1024,
+                    ConfigDef.Range.between(0, 65536),
+                    Importance.LOW,
+                    "How much of the response body goes into the result.");
 
     /** A credential: what header to set, to what, and the only URLs it may go to. */
     public record Credential(String name, String urlPrefix, String header, String value) {
@@ -67,21 +108,32 @@ public final class HttpActorConfig extends AbstractConfig {
         originalsWithPrefix(CREDENTIAL_PREFIX).forEach((key, value) -> {
             int dot = key.indexOf('.');
             if (dot <= 0) {
-                throw new ConfigException(CREDENTIAL_PREFIX + key, "(hidden)", "expected credential.<name>.<url.prefix|header|value|value.env>");
+                throw new ConfigException(
+                        CREDENTIAL_PREFIX + key,
+                        "(hidden)",
+                        "expected credential.<name>.<url.prefix|header|value|value.env>");
             }
-            byName.computeIfAbsent(key.substring(0, dot), n -> new HashMap<>()).put(key.substring(dot + 1), String.valueOf(value));
+            byName.computeIfAbsent(key.substring(0, dot), n -> new HashMap<>())
+                    .put(key.substring(dot + 1), String.valueOf(value));
         });
         byName.forEach((name, fields) -> {
             String prefix = fields.get("url.prefix");
-            if (prefix == null || !(prefix.startsWith("https://") || prefix.startsWith("http://")) || prefix.indexOf('/', 8) < 0) {
-                throw new ConfigException(CREDENTIAL_PREFIX + name + ".url.prefix", prefix,
-                    "a credential needs the URL prefix it may be sent to, with scheme, host and path, e.g. https://api.example.com/");
+            if (prefix == null
+                    || !(prefix.startsWith("https://") || prefix.startsWith("http://"))
+                    || prefix.indexOf('/', 8) < 0) {
+                throw new ConfigException(
+                        CREDENTIAL_PREFIX + name + ".url.prefix",
+                        prefix,
+                        "a credential needs the URL prefix it may be sent to, with scheme, host and path, e.g. https://api.example.com/");
             }
             String value = fields.get("value");
             if (value == null && fields.containsKey("value.env")) {
                 value = environment.get(fields.get("value.env"));
                 if (value == null) {
-                    throw new ConfigException(CREDENTIAL_PREFIX + name + ".value.env", fields.get("value.env"), "that environment variable is not set");
+                    throw new ConfigException(
+                            CREDENTIAL_PREFIX + name + ".value.env",
+                            fields.get("value.env"),
+                            "that environment variable is not set");
                 }
             }
             if (value == null) {

@@ -33,8 +33,8 @@ import dev.reflex.schemas.Action;
 public final class HttpExecutor implements Executor {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
-    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "connection", "idempotency-key",
-        "expect", "upgrade");
+    private static final Set<String> RESERVED_HEADERS =
+            Set.of("host", "content-length", "connection", "idempotency-key", "expect", "upgrade");
 
     private final HttpActorConfig config;
     private final HttpClient http;
@@ -54,9 +54,9 @@ public final class HttpExecutor implements Executor {
         this.config = config;
         this.sleeper = sleeper;
         this.http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofMillis(config.getLong(HttpActorConfig.TIMEOUT_MS_CONFIG)))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+                .connectTimeout(Duration.ofMillis(config.getLong(HttpActorConfig.TIMEOUT_MS_CONFIG)))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     @Override
@@ -77,7 +77,7 @@ public final class HttpExecutor implements Executor {
         HttpRequest.Builder request;
         try {
             request = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofMillis(config.getLong(HttpActorConfig.TIMEOUT_MS_CONFIG)));
+                    .timeout(Duration.ofMillis(config.getLong(HttpActorConfig.TIMEOUT_MS_CONFIG)));
         } catch (IllegalArgumentException e) {
             return Execution.failed(0, null, null, null, "invalid url: " + e.getMessage());
         }
@@ -95,17 +95,25 @@ public final class HttpExecutor implements Executor {
         if (credentialName != null) {
             HttpActorConfig.Credential credential = config.credential(credentialName);
             if (credential == null) {
-                return Execution.failed(0, null, null, null, "no credential named '" + credentialName + "' is configured");
+                return Execution.failed(
+                        0, null, null, null, "no credential named '" + credentialName + "' is configured");
             }
             if (!url.startsWith(credential.urlPrefix())) {
-                return Execution.failed(0, null, null, null, "credential '" + credentialName + "' may only be sent to "
-                    + credential.urlPrefix());
+                return Execution.failed(
+                        0,
+                        null,
+                        null,
+                        null,
+                        "credential '" + credentialName + "' may only be sent to " + credential.urlPrefix());
             }
             request.setHeader(credential.header(), credential.value());
         }
         String body = params.containsKey("body") ? params.get("body") : defaultBody(action);
-        request.method(method, method.equals("GET") || method.equals("DELETE") && !params.containsKey("body")
-            ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        request.method(
+                method,
+                method.equals("GET") || method.equals("DELETE") && !params.containsKey("body")
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
         return send(request.build());
     }
 
@@ -142,8 +150,13 @@ public final class HttpExecutor implements Executor {
                 return Execution.failed(attempt, status, null, output, error + " after " + attempt + " attempts");
             }
             if (System.nanoTime() + wait * 1_000_000 >= deadline) {
-                return Execution.failed(attempt, status, null, output, error + "; deadline of "
-                    + config.getLong(HttpActorConfig.DEADLINE_MS_CONFIG) + " ms reached after " + attempt + " attempts");
+                return Execution.failed(
+                        attempt,
+                        status,
+                        null,
+                        output,
+                        error + "; deadline of " + config.getLong(HttpActorConfig.DEADLINE_MS_CONFIG)
+                                + " ms reached after " + attempt + " attempts");
             }
             sleeper.accept(wait);
             backoff = Math.min(maxBackoff, backoff * 2);
@@ -162,12 +175,12 @@ public final class HttpExecutor implements Executor {
 
     private static String defaultBody(Action action) {
         ObjectNode body = JSON.createObjectNode()
-            .put("id", action.getId())
-            .put("system", action.getSystem())
-            .put("action", action.getAction())
-            .put("target", action.getTarget())
-            .put("eventId", action.getEventId())
-            .put("ruleId", action.getRuleId());
+                .put("id", action.getId())
+                .put("system", action.getSystem())
+                .put("action", action.getAction())
+                .put("target", action.getTarget())
+                .put("eventId", action.getEventId())
+                .put("ruleId", action.getRuleId());
         ObjectNode params = body.putObject("params");
         new TreeMap<>(action.getParams()).forEach((k, v) -> {
             if (!k.equals("url") && !k.equals("method") && !k.equals("credential") && !k.startsWith("header.")) {

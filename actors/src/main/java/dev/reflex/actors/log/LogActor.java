@@ -4,10 +4,9 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -16,9 +15,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,22 +44,37 @@ public final class LogActor implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final Thread thread;
 
-    public LogActor(dev.reflex.schemas.KafkaConnection kafka, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
+    public LogActor(
+            dev.reflex.schemas.KafkaConnection kafka,
+            String groupId,
+            TopicNames names,
+            ReflexSerdes serdes,
+            PrintStream out) {
         this(kafka, groupId, names, serdes, out, java.util.Map.of());
     }
 
     /** As above, with Kafka consumer settings for the action consumer (for example group.instance.id). */
-    public LogActor(dev.reflex.schemas.KafkaConnection kafka, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out,
-                    java.util.Map<String, ?> consumerSettings) {
+    public LogActor(
+            dev.reflex.schemas.KafkaConnection kafka,
+            String groupId,
+            TopicNames names,
+            ReflexSerdes serdes,
+            PrintStream out,
+            java.util.Map<String, ?> consumerSettings) {
         this.names = names;
         this.out = out;
         this.consumer = ActionConsumers.create(kafka, groupId, 500, consumerSettings);
         this.decoder = new ActionDecoder(names, serdes, "log actor");
-        this.producer = new KafkaProducer<>(kafka.client(
-            ProducerConfig.ACKS_CONFIG, "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
-            new StringSerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                kafka.client(
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        10_000),
+                new StringSerializer(),
+                new ByteArraySerializer());
         this.thread = new Thread(this::run, "log-actor");
     }
 
@@ -119,24 +133,39 @@ public final class LogActor implements AutoCloseable {
             if (decoded.action() != null) {
                 Action action = decoded.action();
                 if (reports.test(action.getSystem())) {
-                    dev.reflex.schemas.ActionResult result = dev.reflex.schemas.ActionResult.newBuilder().setActionId(action.getId())
-                        .setSystem(action.getSystem()).setAction(action.getAction()).setTarget(action.getTarget())
-                        .setStatus(dev.reflex.schemas.ActionStatus.SUCCEEDED).setAttempts(1).setOutput("printed by the log actor")
-                        .setEventId(action.getEventId()).setRuleId(action.getRuleId()).setCorrelationid(action.getCorrelationid())
-                        .setFinishedAt(java.time.Instant.now()).build();
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(names.actionResults(), action.getId(),
-                        results.serialize(names.actionResults(), result))).get(30, TimeUnit.SECONDS);
+                    dev.reflex.schemas.ActionResult result = dev.reflex.schemas.ActionResult.newBuilder()
+                            .setActionId(action.getId())
+                            .setSystem(action.getSystem())
+                            .setAction(action.getAction())
+                            .setTarget(action.getTarget())
+                            .setStatus(dev.reflex.schemas.ActionStatus.SUCCEEDED)
+                            .setAttempts(1)
+                            .setOutput("printed by the log actor")
+                            .setEventId(action.getEventId())
+                            .setRuleId(action.getRuleId())
+                            .setCorrelationid(action.getCorrelationid())
+                            .setFinishedAt(java.time.Instant.now())
+                            .build();
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                                    names.actionResults(),
+                                    action.getId(),
+                                    results.serialize(names.actionResults(), result)))
+                            .get(30, TimeUnit.SECONDS);
                 }
                 out.println(format(action));
                 return true;
             }
             producer.send(decoded.deadLetter()).get(30, TimeUnit.SECONDS);
             out.println("[dead letter] " + record.topic() + "-" + record.partition() + "@" + record.offset()
-                + " is no action; sent to " + names.dlq());
+                    + " is no action; sent to " + names.dlq());
             return true;
         } catch (RetriableException | ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warn("cannot print or dead-letter {}-{}@{} now ({}); retrying in 1 s", record.topic(), record.partition(),
-                record.offset(), e.getMessage());
+            LOG.warn(
+                    "cannot print or dead-letter {}-{}@{} now ({}); retrying in 1 s",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e.getMessage());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -157,11 +186,11 @@ public final class LogActor implements AutoCloseable {
     /** One line per action, stable field order, for people and for grep. */
     public static String format(Action action) {
         return "[action] " + action.getSystem() + "/" + action.getAction()
-            + " target=" + action.getTarget()
-            + " params=" + new TreeMap<>(action.getParams())
-            + " rule=" + action.getRuleId() + "@" + action.getRuleVersion()
-            + " event=" + action.getEventId()
-            + " id=" + action.getId();
+                + " target=" + action.getTarget()
+                + " params=" + new TreeMap<>(action.getParams())
+                + " rule=" + action.getRuleId() + "@" + action.getRuleVersion()
+                + " event=" + action.getEventId()
+                + " id=" + action.getId();
     }
 
     @Override

@@ -40,9 +40,13 @@ public final class ShellExecutor implements Executor {
         AbstractConfig config = new AbstractConfig(ShellActorConfig.CONFIG, settings, false);
         this.timeoutMs = config.getLong(ShellActorConfig.TIMEOUT_MS_CONFIG);
         this.maxOutput = config.getInt(ShellActorConfig.OUTPUT_MAX_BYTES_CONFIG);
-        config.originalsWithPrefix(ShellActorConfig.COMMAND_PREFIX).forEach((name, value) -> commands.put(name, argv(name, String.valueOf(value))));
+        config.originalsWithPrefix(ShellActorConfig.COMMAND_PREFIX)
+                .forEach((name, value) -> commands.put(name, argv(name, String.valueOf(value))));
         if (commands.isEmpty()) {
-            throw new ConfigException(ShellActorConfig.COMMAND_PREFIX + "<name>", "(none)", "the shell actor runs only allow-listed commands; configure at least one");
+            throw new ConfigException(
+                    ShellActorConfig.COMMAND_PREFIX + "<name>",
+                    "(none)",
+                    "the shell actor runs only allow-listed commands; configure at least one");
         }
     }
 
@@ -53,7 +57,10 @@ public final class ShellExecutor implements Executor {
                 JsonNode array = JSON.readTree(value);
                 array.forEach(a -> args.add(a.asText()));
             } catch (IOException e) {
-                throw new ConfigException(ShellActorConfig.COMMAND_PREFIX + name, value, "not a JSON array of arguments: " + e.getMessage());
+                throw new ConfigException(
+                        ShellActorConfig.COMMAND_PREFIX + name,
+                        value,
+                        "not a JSON array of arguments: " + e.getMessage());
             }
         } else {
             for (String word : value.strip().split("\\s+")) {
@@ -71,7 +78,8 @@ public final class ShellExecutor implements Executor {
         String name = action.getParams().get("command");
         List<String> argv = name == null ? null : commands.get(name);
         if (argv == null) {
-            return Execution.failed(0, null, null, null, "command '" + name + "' is not on the allow-list (shell.command.<name>)");
+            return Execution.failed(
+                    0, null, null, null, "command '" + name + "' is not on the allow-list (shell.command.<name>)");
         }
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
@@ -102,18 +110,21 @@ public final class ShellExecutor implements Executor {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
-                return Execution.failed(1, null, null, output.getNow(""), "timed out after " + timeoutMs + " ms; killed");
+                return Execution.failed(
+                        1, null, null, output.getNow(""), "timed out after " + timeoutMs + " ms; killed");
             }
             String text = output.get(5, TimeUnit.SECONDS);
             int exit = process.exitValue();
-            return exit == 0 ? Execution.succeeded(1, null, exit, text)
-                : Execution.failed(1, null, exit, text, "exit code " + exit);
+            return exit == 0
+                    ? Execution.succeeded(1, null, exit, text)
+                    : Execution.failed(1, null, exit, text, "exit code " + exit);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             return Execution.failed(1, null, null, null, "interrupted");
         } catch (Exception e) {
-            return Execution.failed(1, null, process.isAlive() ? null : process.exitValue(), null, "cannot read output: " + e);
+            return Execution.failed(
+                    1, null, process.isAlive() ? null : process.exitValue(), null, "cannot read output: " + e);
         }
     }
 

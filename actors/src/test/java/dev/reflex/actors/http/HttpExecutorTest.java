@@ -33,21 +33,37 @@ class HttpExecutorTest {
     }
 
     private HttpExecutor executor(Map<String, Object> settings) {
-        Map<String, Object> all = new HashMap<>(Map.of(HttpActorConfig.MAX_ATTEMPTS_CONFIG, 4,
-            HttpActorConfig.BACKOFF_INITIAL_MS_CONFIG, 100L, HttpActorConfig.BACKOFF_MAX_MS_CONFIG, 250L));
+        Map<String, Object> all = new HashMap<>(Map.of(
+                HttpActorConfig.MAX_ATTEMPTS_CONFIG,
+                4,
+                HttpActorConfig.BACKOFF_INITIAL_MS_CONFIG,
+                100L,
+                HttpActorConfig.BACKOFF_MAX_MS_CONFIG,
+                250L));
         all.putAll(settings);
         return new HttpExecutor(new HttpActorConfig(all, Map.of("PAGER_TOKEN", "s3cret-token")), waits::add);
     }
 
     private static Action action(Map<String, String> params) {
-        return Action.newBuilder().setId("act-1").setSystem("ops").setAction("restart").setTarget("api-7").setParams(params)
-            .setEventId("e-1").setEventSource("k8s").setEventType("pod.oom").setRuleId("r").setRuleVersion("v")
-            .setCreatedAt(Instant.EPOCH).build();
+        return Action.newBuilder()
+                .setId("act-1")
+                .setSystem("ops")
+                .setAction("restart")
+                .setTarget("api-7")
+                .setParams(params)
+                .setEventId("e-1")
+                .setEventSource("k8s")
+                .setEventType("pod.oom")
+                .setRuleId("r")
+                .setRuleVersion("v")
+                .setCreatedAt(Instant.EPOCH)
+                .build();
     }
 
     @Test
     void aSuccessfulCallCarriesTheIdempotencyKeyHeadersAndTheActionAsBody() {
-        Execution result = executor(Map.of()).execute(action(Map.of("url", server.url("/ok"), "header.X-Team", "sre", "pod", "api-7")));
+        Execution result = executor(Map.of())
+                .execute(action(Map.of("url", server.url("/ok"), "header.X-Team", "sre", "pod", "api-7")));
         assertThat(result.status()).isEqualTo(ActionStatus.SUCCEEDED);
         assertThat(result.attempts()).isEqualTo(1);
         assertThat(result.httpStatus()).isEqualTo(200);
@@ -56,12 +72,15 @@ class HttpExecutorTest {
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.header("Idempotency-Key")).isEqualTo("act-1");
         assertThat(request.header("X-Team")).isEqualTo("sre");
-        assertThat(request.body()).contains("\"id\":\"act-1\"", "\"params\":{\"pod\":\"api-7\"}").doesNotContain("url");
+        assertThat(request.body())
+                .contains("\"id\":\"act-1\"", "\"params\":{\"pod\":\"api-7\"}")
+                .doesNotContain("url");
     }
 
     @Test
     void aPathIsResolvedAgainstTheBaseUrl() {
-        Execution result = executor(Map.of(HttpActorConfig.BASE_URL_CONFIG, server.url("/api/"))).execute(action(Map.of("url", "/restart")));
+        Execution result = executor(Map.of(HttpActorConfig.BASE_URL_CONFIG, server.url("/api/")))
+                .execute(action(Map.of("url", "/restart")));
         assertThat(result.status()).isEqualTo(ActionStatus.SUCCEEDED);
         assertThat(server.to("/api/restart")).hasSize(1);
     }
@@ -72,7 +91,9 @@ class HttpExecutorTest {
         Execution result = executor(Map.of()).execute(action(Map.of("url", server.url("/flaky"))));
         assertThat(result.status()).isEqualTo(ActionStatus.SUCCEEDED);
         assertThat(result.attempts()).isEqualTo(4);
-        assertThat(server.to("/flaky")).hasSize(4).allSatisfy(r -> assertThat(r.header("Idempotency-Key")).isEqualTo("act-1"));
+        assertThat(server.to("/flaky"))
+                .hasSize(4)
+                .allSatisfy(r -> assertThat(r.header("Idempotency-Key")).isEqualTo("act-1"));
         assertThat(waits).hasSize(3);
         assertThat(waits.get(0)).isBetween(0L, 100L);
         assertThat(waits.get(1)).isBetween(0L, 200L);
@@ -98,8 +119,9 @@ class HttpExecutorTest {
         assertThat(exhausted.error()).isEqualTo("HTTP 500 after 4 attempts");
 
         waits.clear();
-        Execution late = executor(Map.of(HttpActorConfig.DEADLINE_MS_CONFIG, 1L, HttpActorConfig.BACKOFF_INITIAL_MS_CONFIG, 5_000L))
-            .execute(action(Map.of("url", "http://127.0.0.1:" + Ports.freePort() + "/nobody-listens")));
+        Execution late = executor(Map.of(
+                        HttpActorConfig.DEADLINE_MS_CONFIG, 1L, HttpActorConfig.BACKOFF_INITIAL_MS_CONFIG, 5_000L))
+                .execute(action(Map.of("url", "http://127.0.0.1:" + Ports.freePort() + "/nobody-listens")));
         assertThat(late.status()).isEqualTo(ActionStatus.FAILED);
         assertThat(late.error()).contains("ConnectException").contains("deadline of 1 ms reached");
     }
@@ -107,28 +129,36 @@ class HttpExecutorTest {
     @Test
     void aCredentialIsSentOnlyToItsUrlPrefixAndNeverAppearsInTheResult() {
         Map<String, Object> settings = Map.of(
-            "credential.pager.url.prefix", server.url("/pager/"),
-            "credential.pager.value.env", "PAGER_TOKEN",
-            "credential.pager.header", "X-Api-Key");
-        Execution ok = executor(settings).execute(action(Map.of("url", server.url("/pager/trigger"), "credential", "pager")));
+                "credential.pager.url.prefix", server.url("/pager/"),
+                "credential.pager.value.env", "PAGER_TOKEN",
+                "credential.pager.header", "X-Api-Key");
+        Execution ok =
+                executor(settings).execute(action(Map.of("url", server.url("/pager/trigger"), "credential", "pager")));
         assertThat(ok.status()).isEqualTo(ActionStatus.SUCCEEDED);
         assertThat(server.to("/pager/trigger").get(0).header("X-Api-Key")).isEqualTo("s3cret-token");
 
-        Execution elsewhere = executor(settings).execute(action(Map.of("url", server.url("/attacker"), "credential", "pager")));
+        Execution elsewhere =
+                executor(settings).execute(action(Map.of("url", server.url("/attacker"), "credential", "pager")));
         assertThat(elsewhere.status()).isEqualTo(ActionStatus.FAILED);
         assertThat(elsewhere.error()).isEqualTo("credential 'pager' may only be sent to " + server.url("/pager/"));
         assertThat(server.to("/attacker")).isEmpty();
         assertThat(ok.toString() + elsewhere).doesNotContain("s3cret-token");
-        assertThat(new HttpActorConfig(settings, Map.of("PAGER_TOKEN", "s3cret-token")).credential("pager").toString())
-            .doesNotContain("s3cret-token");
+        assertThat(new HttpActorConfig(settings, Map.of("PAGER_TOKEN", "s3cret-token"))
+                        .credential("pager")
+                        .toString())
+                .doesNotContain("s3cret-token");
     }
 
     @Test
     void actionsCannotSetReservedHeadersOrUseOtherSchemes() {
-        assertThat(executor(Map.of()).execute(action(Map.of("url", server.url("/ok"), "header.Idempotency-Key", "x"))).error())
-            .isEqualTo("header 'Idempotency-Key' cannot be set by an action");
-        assertThat(executor(Map.of()).execute(action(Map.of("url", "file:///etc/passwd"))).error())
-            .contains("needs a 'url' param with an http or https URL");
+        assertThat(executor(Map.of())
+                        .execute(action(Map.of("url", server.url("/ok"), "header.Idempotency-Key", "x")))
+                        .error())
+                .isEqualTo("header 'Idempotency-Key' cannot be set by an action");
+        assertThat(executor(Map.of())
+                        .execute(action(Map.of("url", "file:///etc/passwd")))
+                        .error())
+                .contains("needs a 'url' param with an http or https URL");
         assertThat(server.requests).isEmpty();
     }
 }

@@ -18,26 +18,45 @@ import dev.reflex.schemas.ActionStatus;
 
 class ShellExecutorTest {
     private static final ShellExecutor SHELL = new ShellExecutor(Map.of(
-        "shell.command.greet", "[\"/bin/sh\", \"-c\", \"echo hello $REFLEX_PARAM_WHO on $REFLEX_TARGET\"]",
-        "shell.command.env", "/usr/bin/env",
-        "shell.command.fail", "[\"/bin/sh\", \"-c\", \"echo broken; exit 3\"]",
-        "shell.command.slow", "/bin/sleep 30",
-        "shell.command.loud", "[\"/bin/sh\", \"-c\", \"yes | head -c 100000\"]",
-        ShellActorConfig.TIMEOUT_MS_CONFIG, 1_000L));
+            "shell.command.greet",
+            "[\"/bin/sh\", \"-c\", \"echo hello $REFLEX_PARAM_WHO on $REFLEX_TARGET\"]",
+            "shell.command.env",
+            "/usr/bin/env",
+            "shell.command.fail",
+            "[\"/bin/sh\", \"-c\", \"echo broken; exit 3\"]",
+            "shell.command.slow",
+            "/bin/sleep 30",
+            "shell.command.loud",
+            "[\"/bin/sh\", \"-c\", \"yes | head -c 100000\"]",
+            ShellActorConfig.TIMEOUT_MS_CONFIG,
+            1_000L));
     private static final ShellExecutor TERSE = new ShellExecutor(Map.of(
-        "shell.command.loud", "[\"/bin/sh\", \"-c\", \"yes | head -c 100000\"]",
-        ShellActorConfig.OUTPUT_MAX_BYTES_CONFIG, 64));
+            "shell.command.loud",
+            "[\"/bin/sh\", \"-c\", \"yes | head -c 100000\"]",
+            ShellActorConfig.OUTPUT_MAX_BYTES_CONFIG,
+            64));
 
     private static Action action(Map<String, String> params) {
-        return Action.newBuilder().setId("act-1").setSystem("host").setAction("run").setTarget("web-1").setParams(params)
-            .setEventId("e").setEventSource("s").setEventType("t").setRuleId("r").setRuleVersion("v").setCreatedAt(Instant.EPOCH)
-            .build();
+        return Action.newBuilder()
+                .setId("act-1")
+                .setSystem("host")
+                .setAction("run")
+                .setTarget("web-1")
+                .setParams(params)
+                .setEventId("e")
+                .setEventSource("s")
+                .setEventType("t")
+                .setRuleId("r")
+                .setRuleVersion("v")
+                .setCreatedAt(Instant.EPOCH)
+                .build();
     }
 
     @Test
     void anAllowListedCommandRunsWithParamsAsEnvironmentVariablesNeverAsCode(@TempDir Path dir) {
         Path marker = dir.resolve("pwned");
-        Execution result = SHELL.execute(action(Map.of("command", "greet", "who", "x; touch " + marker + " $(touch " + marker + ")")));
+        Execution result = SHELL.execute(
+                action(Map.of("command", "greet", "who", "x; touch " + marker + " $(touch " + marker + ")")));
         assertThat(result.status()).isEqualTo(ActionStatus.SUCCEEDED);
         assertThat(result.exitCode()).isZero();
         assertThat(result.output()).startsWith("hello x; touch ").contains("on web-1");
@@ -47,12 +66,16 @@ class ShellExecutorTest {
     @Test
     void theCommandSeesOnlyAMinimalEnvironment() {
         Execution result = SHELL.execute(action(Map.of("command", "env", "a", "1")));
-        assertThat(result.output()).contains("REFLEX_PARAM_A=1").doesNotContain("HOME=").doesNotContain("JAVA_HOME");
+        assertThat(result.output())
+                .contains("REFLEX_PARAM_A=1")
+                .doesNotContain("HOME=")
+                .doesNotContain("JAVA_HOME");
     }
 
     @Test
     void unlistedCommandsFailingCommandsTimeoutsAndLoudOutputAreReported() {
-        assertThat(SHELL.execute(action(Map.of("command", "rm"))).error()).isEqualTo("command 'rm' is not on the allow-list (shell.command.<name>)");
+        assertThat(SHELL.execute(action(Map.of("command", "rm"))).error())
+                .isEqualTo("command 'rm' is not on the allow-list (shell.command.<name>)");
         assertThat(SHELL.execute(action(Map.of())).status()).isEqualTo(ActionStatus.FAILED);
         Execution failed = SHELL.execute(action(Map.of("command", "fail")));
         assertThat(failed.status()).isEqualTo(ActionStatus.FAILED);
@@ -67,6 +90,8 @@ class ShellExecutorTest {
 
     @Test
     void withoutAnAllowListTheActorDoesNotStart() {
-        assertThatThrownBy(() -> new ShellExecutor(Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("allow-listed");
+        assertThatThrownBy(() -> new ShellExecutor(Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("allow-listed");
     }
 }

@@ -22,7 +22,6 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /**
  * Why an event led to what it did: each rule considered (matched, or the part of its condition that was false with the
  * values it saw), the actions re-rendered with the recorded rule version, and what became of them. {@code reflex
@@ -42,8 +41,7 @@ public final class ExplainStory {
     }
 
     /** One rule's part in the story; {@code correlation} is the step it recorded, for a correlation rule. */
-    public record RuleLine(String id, String version, Outcome outcome, String why, CorrelationOutcome correlation) {
-    }
+    public record RuleLine(String id, String version, Outcome outcome, String why, CorrelationOutcome correlation) {}
 
     /** The story of {@code decision} of {@code event} (null when aged out), with rules from {@code history}. */
     public static ExplainStory of(Event event, Decision decision, RuleHistory history) {
@@ -53,12 +51,17 @@ public final class ExplainStory {
         if (decision.getDetail() == DecisionDetail.SUMMARY && event != null && history.hasTimeline()) {
             // a summary keeps no outcomes: take the rules live at the decision time, registers unknown (read as unset)
             outcomes = new ArrayList<>();
-            for (IndexedRule rule : history.asOf(decision.getDecidedAt().toEpochMilli()).candidates(event.getSource(), event.getType())) {
-                outcomes.add(RuleOutcome.newBuilder().setRuleId(rule.id()).setRuleVersion(rule.version())
-                    .setOutcome(Outcome.CONDITION_FALSE).build());
+            for (IndexedRule rule : history.asOf(decision.getDecidedAt().toEpochMilli())
+                    .candidates(event.getSource(), event.getType())) {
+                outcomes.add(RuleOutcome.newBuilder()
+                        .setRuleId(rule.id())
+                        .setRuleVersion(rule.version())
+                        .setOutcome(Outcome.CONDITION_FALSE)
+                        .build());
             }
-            story.note = "recorded as a summary (reflex.decisions.unmatched=summary): the rules below are those applied at the decision "
-                + "time, and registers read as unset";
+            story.note =
+                    "recorded as a summary (reflex.decisions.unmatched=summary): the rules below are those applied at the decision "
+                            + "time, and registers read as unset";
         }
         for (RuleOutcome outcome : outcomes) {
             String why = outcome.getDetail();
@@ -70,13 +73,19 @@ public final class ExplainStory {
                     why = "(the event is no longer on the events topic, so the failing part cannot be shown)";
                 } else if (rule.get() instanceof CompiledRule compiled) {
                     why = Evaluator.whyFalse(compiled, event, name -> registers.get(name), decision.getDecidedAt())
-                        .orElse("(the condition holds when replayed: see 'reflex replay' to audit this decision)");
+                            .orElse("(the condition holds when replayed: see 'reflex replay' to audit this decision)");
                 }
             }
-            story.rules.add(new RuleLine(outcome.getRuleId(), outcome.getRuleVersion(), outcome.getOutcome(), why,
-                outcome.getCorrelation()));
+            story.rules.add(new RuleLine(
+                    outcome.getRuleId(),
+                    outcome.getRuleVersion(),
+                    outcome.getOutcome(),
+                    why,
+                    outcome.getCorrelation()));
         }
-        if (event != null && decision.getDetail() == DecisionDetail.FULL && !decision.getActionIds().isEmpty()) {
+        if (event != null
+                && decision.getDetail() == DecisionDetail.FULL
+                && !decision.getActionIds().isEmpty()) {
             DecisionReplay.Replayed replayed = new DecisionReplay(history).replay(event, decision);
             if (replayed.evaluation() != null) {
                 replayed.evaluation().actions().forEach(a -> story.actions.put(a.getId(), a));
@@ -90,16 +99,19 @@ public final class ExplainStory {
     private void renderFirings(List<RuleOutcome> outcomes, RuleHistory history) {
         for (RuleOutcome outcome : outcomes) {
             CorrelationOutcome c = outcome.getCorrelation();
-            if (outcome.getOutcome() != Outcome.FIRED || c == null || c.getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE) {
+            if (outcome.getOutcome() != Outcome.FIRED
+                    || c == null
+                    || c.getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE) {
                 continue;
             }
             Optional<IndexedRule> rule = history.compiled(outcome.getRuleId(), outcome.getRuleVersion());
             if (rule.isPresent() && rule.get() instanceof CompiledRule compiled && compiled.correlation() != null) {
-                Correlator.Firing firing = new Correlator.Firing(c.getFiringId(), event, c.getCount(), c.getFirst(), c.getLast(),
-                    c.getArmedAt(), c.getDueAt());
+                Correlator.Firing firing = new Correlator.Firing(
+                        c.getFiringId(), event, c.getCount(), c.getFirst(), c.getLast(), c.getArmedAt(), c.getDueAt());
                 Map<String, String> registers = decision.getRegistersRead();
                 Correlator.render(compiled, firing, c.getKey(), event.getId(), registers::get, decision.getDecidedAt())
-                    .actions().forEach(a -> actions.put(a.getId(), a));
+                        .actions()
+                        .forEach(a -> actions.put(a.getId(), a));
             }
         }
     }
@@ -160,9 +172,10 @@ public final class ExplainStory {
 
     /** Whether this is the story of a correlation deadline's firing rather than of an event. */
     public boolean isDeadline() {
-        return decision.getDetail() == DecisionDetail.CORRELATION && !decision.getRules().isEmpty()
-            && decision.getRules().get(0).getCorrelation() != null
-            && decision.getRules().get(0).getCorrelation().getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE;
+        return decision.getDetail() == DecisionDetail.CORRELATION
+                && !decision.getRules().isEmpty()
+                && decision.getRules().get(0).getCorrelation() != null
+                && decision.getRules().get(0).getCorrelation().getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE;
     }
 
     /** The story as plain maps and lists, for JSON. */

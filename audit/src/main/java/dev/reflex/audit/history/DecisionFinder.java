@@ -15,7 +15,6 @@ import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 
-
 /**
  * Finds one event's recorded history on the topics by reading only the partitions its keys hash to: its decision
  * (keyed by event id), the event (keyed by subject, near the decision's record time) and its actions' results (keyed by
@@ -26,11 +25,9 @@ public final class DecisionFinder {
     public static final long EVENT_SEARCH_MS = EventDecisionJoin.WINDOW_MS;
 
     /** A record found, its record time, and where it was found. */
-    public record Found<T>(T value, long time, String where) {
-    }
+    public record Found<T>(T value, long time, String where) {}
 
-    private DecisionFinder() {
-    }
+    private DecisionFinder() {}
 
     /**
      * The decision of {@code eventId}, from {@code start} on (all retained when null), with the correlation steps it
@@ -63,8 +60,11 @@ public final class DecisionFinder {
                     } else if (CorrelationSteps.isStep(decision)) {
                         found[0] = new Found<>(CorrelationSteps.merge(was.value(), decision), was.time(), topic);
                     } else {
-                        found[0] = new Found<>(CorrelationSteps.merge(decision, CorrelationSteps.isStep(was.value()) ? was.value() : null),
-                            record.timestamp(), topic);
+                        found[0] = new Found<>(
+                                CorrelationSteps.merge(
+                                        decision, CorrelationSteps.isStep(was.value()) ? was.value() : null),
+                                record.timestamp(),
+                                topic);
                     }
                 }
             }
@@ -76,7 +76,8 @@ public final class DecisionFinder {
 
     /** The partition the default partitioner picks for {@code key}: where a record keyed so is. */
     public static TopicPartition partitionFor(String topic, int partitions, String key) {
-        return new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions);
+        return new TopicPartition(
+                topic, Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions);
     }
 
     /** The event, from the events topic near the decision's record time (the two carry the same timestamp). */
@@ -88,8 +89,8 @@ public final class DecisionFinder {
         }
         String key = decision.getSubject() != null ? decision.getSubject() : decision.getEventId();
         TopicPartition partition = partitionFor(topic, partitions.size(), key);
-        List<HistoryReader.Range> range = reader.ranges(List.of(partition), Instant.ofEpochMilli(time - back),
-            Instant.ofEpochMilli(time + EVENT_SEARCH_MS));
+        List<HistoryReader.Range> range = reader.ranges(
+                List.of(partition), Instant.ofEpochMilli(time - back), Instant.ofEpochMilli(time + EVENT_SEARCH_MS));
         Event[] found = new Event[1];
         reader.scanRanges(range, record -> {
             if (record.value() != null && key.equals(record.key())) {
@@ -116,7 +117,10 @@ public final class DecisionFinder {
             return results;
         }
         Set<String> ids = Set.copyOf(decision.getActionIds());
-        List<TopicPartition> wanted = ids.stream().map(id -> partitionFor(topic, partitions.size(), id)).distinct().toList();
+        List<TopicPartition> wanted = ids.stream()
+                .map(id -> partitionFor(topic, partitions.size(), id))
+                .distinct()
+                .toList();
         var deserializer = reader.serdes().value(ActionResult.class).deserializer();
         reader.scanRanges(reader.ranges(wanted, Instant.ofEpochMilli(time), null), record -> {
             if (record.value() != null && ids.contains(record.key())) {

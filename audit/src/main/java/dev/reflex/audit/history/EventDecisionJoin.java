@@ -7,7 +7,6 @@ import dev.reflex.rules.correlate.CorrelationSteps;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 
-
 /**
  * Events paired with their decisions as both topics are read, with no I/O: each event is handed on with its decision
  * once both have been seen, or without one once the decisions read are past it by the join window; a decision whose
@@ -17,8 +16,7 @@ public final class EventDecisionJoin {
     /** Events and decisions are matched up within this much record time of each other (they carry the same timestamp). */
     public static final long WINDOW_MS = 30_000;
 
-    private record Pending<T>(T value, long time) {
-    }
+    private record Pending<T>(T value, long time) {}
 
     private final String source;
     private final PairHandler handler;

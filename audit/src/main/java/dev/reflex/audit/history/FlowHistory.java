@@ -12,19 +12,17 @@ import org.apache.kafka.common.serialization.Deserializer;
 import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.TransitionKind;
 
-
 /** Flow instances' histories, from the transitions on reflex.flows (keyed by flow id/key). */
 public final class FlowHistory {
     /** An instance as its transitions tell it: its last run, whether it is finished, and its last transition. */
-    public record Seen(String flowId, String key, int run, String status, FlowTransition last) {
-    }
+    public record Seen(String flowId, String key, int run, String status, FlowTransition last) {}
 
-    private FlowHistory() {
-    }
+    private FlowHistory() {}
 
     /** Every instance with a transition since {@code from} (all retained when null), by flow id/key. */
     public static Map<String, Seen> instances(HistoryReader reader, Instant from) {
-        Deserializer<FlowTransition> values = reader.serdes().value(FlowTransition.class).deserializer();
+        Deserializer<FlowTransition> values =
+                reader.serdes().value(FlowTransition.class).deserializer();
         String topic = reader.names().flows();
         Map<String, Seen> seen = new TreeMap<>();
         reader.scanRanges(reader.ranges(reader.partitions(topic), from, null), record -> {
@@ -53,7 +51,8 @@ public final class FlowHistory {
 
     /** The transitions of one instance since {@code from}, in order: only the partition its key hashes to is read. */
     public static List<FlowTransition> of(HistoryReader reader, String flowId, String key, Instant from) {
-        Deserializer<FlowTransition> values = reader.serdes().value(FlowTransition.class).deserializer();
+        Deserializer<FlowTransition> values =
+                reader.serdes().value(FlowTransition.class).deserializer();
         String topic = reader.names().flows();
         List<TopicPartition> partitions = reader.partitions(topic);
         List<FlowTransition> found = new ArrayList<>();

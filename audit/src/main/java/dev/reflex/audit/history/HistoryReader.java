@@ -28,7 +28,6 @@ import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /**
  * Reads Reflex's recorded history for replay and explain: committed records only, with its own consumer (no group,
  * no commits), so it runs beside a live engine and changes nothing.
@@ -84,7 +83,12 @@ public final class HistoryReader implements AutoCloseable {
         try {
             return values.deserialize(record.topic(), record.value());
         } catch (org.apache.kafka.common.errors.SerializationException e) {
-            LOG.warn("skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+            LOG.warn(
+                    "skipping unreadable record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e.getMessage());
             return null;
         }
     }
@@ -160,12 +164,18 @@ public final class HistoryReader implements AutoCloseable {
     public List<Range> ranges(List<TopicPartition> partitions, Instant from, Instant to) {
         Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, Duration.ofSeconds(15));
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(15));
-        Map<TopicPartition, OffsetAndTimestamp> starts = from == null ? Map.of() : offsetsForTimes(partitions, from.toEpochMilli());
-        Map<TopicPartition, OffsetAndTimestamp> stops = to == null ? Map.of() : offsetsForTimes(partitions, to.toEpochMilli() + 1);
+        Map<TopicPartition, OffsetAndTimestamp> starts =
+                from == null ? Map.of() : offsetsForTimes(partitions, from.toEpochMilli());
+        Map<TopicPartition, OffsetAndTimestamp> stops =
+                to == null ? Map.of() : offsetsForTimes(partitions, to.toEpochMilli() + 1);
         List<Range> ranges = new ArrayList<>();
         for (TopicPartition p : partitions) {
-            long start = from == null ? begin.get(p) : starts.get(p) == null ? end.get(p) : starts.get(p).offset();
-            long stop = to == null ? end.get(p) : stops.get(p) == null ? end.get(p) : stops.get(p).offset();
+            long start = from == null
+                    ? begin.get(p)
+                    : starts.get(p) == null ? end.get(p) : starts.get(p).offset();
+            long stop = to == null
+                    ? end.get(p)
+                    : stops.get(p) == null ? end.get(p) : stops.get(p).offset();
             ranges.add(new Range(p, start, Math.max(start, stop)));
         }
         return ranges;
@@ -206,7 +216,8 @@ public final class HistoryReader implements AutoCloseable {
     }
 
     /** Reads every record of {@code partitions} to the end offsets seen at the start (all of them when {@code ranges} is null). */
-    public void scan(List<TopicPartition> partitions, List<Range> ranges, Consumer<ConsumerRecord<String, byte[]>> handler) {
+    public void scan(
+            List<TopicPartition> partitions, List<Range> ranges, Consumer<ConsumerRecord<String, byte[]>> handler) {
         if (partitions.isEmpty()) {
             return;
         }
@@ -219,12 +230,14 @@ public final class HistoryReader implements AutoCloseable {
 
     /** Reads the ranges; {@code handler} returns false to stop early. */
     public void scanRanges(List<Range> ranges, Predicate<ConsumerRecord<String, byte[]>> handler) {
-        scanRanges(ranges, handler, unfinished -> { });
+        scanRanges(ranges, handler, unfinished -> {});
     }
 
     /** As above; {@code afterPoll} sees the partitions not read to their stop yet, after each batch. */
-    void scanRanges(List<Range> ranges, Predicate<ConsumerRecord<String, byte[]>> handler,
-                    Consumer<Set<TopicPartition>> afterPoll) {
+    void scanRanges(
+            List<Range> ranges,
+            Predicate<ConsumerRecord<String, byte[]>> handler,
+            Consumer<Set<TopicPartition>> afterPoll) {
         Map<TopicPartition, Long> stop = new HashMap<>();
         List<TopicPartition> assigned = new ArrayList<>();
         for (Range r : ranges) {
@@ -246,8 +259,11 @@ public final class HistoryReader implements AutoCloseable {
             long idleSince = System.nanoTime();
             while (!stop.isEmpty()) {
                 var records = consumer.poll(Duration.ofMillis(200));
-                if (records.isEmpty() && System.nanoTime() - idleSince > Duration.ofSeconds(60).toNanos()) {
-                    throw new IllegalStateException("reading " + stop.keySet() + " made no progress for 60 s; is the cluster reachable?");
+                if (records.isEmpty()
+                        && System.nanoTime() - idleSince
+                                > Duration.ofSeconds(60).toNanos()) {
+                    throw new IllegalStateException(
+                            "reading " + stop.keySet() + " made no progress for 60 s; is the cluster reachable?");
                 }
                 if (!records.isEmpty()) {
                     idleSince = System.nanoTime();
@@ -291,34 +307,37 @@ public final class HistoryReader implements AutoCloseable {
         long fromMs = from == null ? Long.MIN_VALUE : from.toEpochMilli();
         long toMs = to == null ? Long.MAX_VALUE : to.toEpochMilli();
         long[] consumed = {0};
-        scanRanges(all, record -> {
-            frontier.put(new TopicPartition(record.topic(), record.partition()), record.timestamp());
-            boolean isEvent = record.topic().equals(names.events());
-            consumed[0] += isEvent ? 1 : 0;
-            long ts = record.timestamp();
-            if (ts < fromMs || ts > toMs || record.value() == null) {
-                return true;
-            }
-            if (isEvent) {
-                Event event = read(events, record);
-                if (event == null) {
-                    join.unreadable();
-                } else {
-                    join.event(event, ts);
-                }
-            } else {
-                Decision decision = read(decisions, record);
-                if (decision == null) {
-                    join.unreadable();
-                } else {
-                    join.decision(decision, ts);
-                }
-            }
-            return true;
-        }, unfinished -> {
-            balance(unfinished, frontier, join);
-            progress.update(consumed[0]);
-        });
+        scanRanges(
+                all,
+                record -> {
+                    frontier.put(new TopicPartition(record.topic(), record.partition()), record.timestamp());
+                    boolean isEvent = record.topic().equals(names.events());
+                    consumed[0] += isEvent ? 1 : 0;
+                    long ts = record.timestamp();
+                    if (ts < fromMs || ts > toMs || record.value() == null) {
+                        return true;
+                    }
+                    if (isEvent) {
+                        Event event = read(events, record);
+                        if (event == null) {
+                            join.unreadable();
+                        } else {
+                            join.event(event, ts);
+                        }
+                    } else {
+                        Decision decision = read(decisions, record);
+                        if (decision == null) {
+                            join.unreadable();
+                        } else {
+                            join.decision(decision, ts);
+                        }
+                    }
+                    return true;
+                },
+                unfinished -> {
+                    balance(unfinished, frontier, join);
+                    progress.update(consumed[0]);
+                });
         PairStats stats = join.finish();
         progress.finish(consumed[0]);
         return stats;

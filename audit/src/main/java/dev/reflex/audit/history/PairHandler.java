@@ -3,7 +3,6 @@ package dev.reflex.audit.history;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 
-
 /** Receives each recorded event in range with its decision (null when none was recorded). */
 public interface PairHandler {
     void accept(Event event, long eventTime, Decision decision);
@@ -12,6 +11,5 @@ public interface PairHandler {
      * A correlation step's decision (detail CORRELATION), which records the state it saw and so needs no event; an
      * event's own decision says it was handed to correlation.
      */
-    default void correlation(Decision decision, long time) {
-    }
+    default void correlation(Decision decision, long time) {}
 }

@@ -4,16 +4,13 @@ package dev.reflex.audit.history;
 public interface ReadProgress {
     ReadProgress NONE = new ReadProgress() {
         @Override
-        public void start(long total) {
-        }
+        public void start(long total) {}
 
         @Override
-        public void update(long done) {
-        }
+        public void update(long done) {}
 
         @Override
-        public void finish(long done) {
-        }
+        public void finish(long done) {}
     };
 
     void start(long total);

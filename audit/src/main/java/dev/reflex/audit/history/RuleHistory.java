@@ -14,7 +14,6 @@ import dev.reflex.rules.RuleIndex;
 import dev.reflex.rules.expr.RuleException;
 import dev.reflex.schemas.Rule;
 
-
 /**
  * Every version of every rule seen, and when each was applied, so a recorded decision can be re-evaluated with
  * exactly the rules it used. Filled from the rule log ({@code reflex.rules.log}) and the rules topic; versions are
@@ -22,8 +21,7 @@ import dev.reflex.schemas.Rule;
  */
 public final class RuleHistory {
     /** A rule applied at {@code at} (epoch ms); {@code rule} null: the rule was removed. */
-    private record Change(long at, String id, Rule rule) {
-    }
+    private record Change(long at, String id, Rule rule) {}
 
     private final Map<String, Rule> byVersion = new HashMap<>();
     private final List<Change> changes = new ArrayList<>();
@@ -105,7 +103,9 @@ public final class RuleHistory {
                 if (change.rule() == null) {
                     live.remove(change.id());
                 } else {
-                    live.put(change.id(), compiled(change.id(), change.rule().getVersion()).orElseThrow());
+                    live.put(
+                            change.id(),
+                            compiled(change.id(), change.rule().getVersion()).orElseThrow());
                 }
             }
             index = new RuleIndex(live.values());

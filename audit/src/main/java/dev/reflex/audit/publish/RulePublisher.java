@@ -21,7 +21,6 @@ import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /**
  * Applies a directory of rules to the compacted rules topic, after checking every one of them and creating the action
  * topic of every system they target (and the ingest topic of every source they name).
@@ -33,7 +32,9 @@ public final class RulePublisher {
 
         public InvalidRulesException(List<Problem> problems) {
             super(problems.size() + " problem(s) in the rules; nothing was published:" + System.lineSeparator()
-                + String.join(System.lineSeparator(), problems.stream().map(p -> "  " + p).toList()));
+                    + String.join(
+                            System.lineSeparator(),
+                            problems.stream().map(p -> "  " + p).toList()));
             this.problems = problems;
         }
 
@@ -42,8 +43,7 @@ public final class RulePublisher {
         }
     }
 
-    private RulePublisher() {
-    }
+    private RulePublisher() {}
 
     /** Reads and checks every rule under {@code dir}; throws {@link InvalidRulesException} listing every problem. */
     public static List<Rule> load(Path dir) throws IOException {
@@ -67,8 +67,14 @@ public final class RulePublisher {
      * publishes added and changed ones and tombstones for those no longer there, in one transaction, after creating the topics the rules need. Applying the same
      * directory twice changes nothing the second time. Returns what changed; with {@code dryRun}, what would.
      */
-    public static RuleDiff apply(Path dir, dev.reflex.schemas.KafkaConnection kafka, Admin admin, TopicNames names, ReflexSerdes serdes,
-                                 boolean dryRun) throws IOException {
+    public static RuleDiff apply(
+            Path dir,
+            dev.reflex.schemas.KafkaConnection kafka,
+            Admin admin,
+            TopicNames names,
+            ReflexSerdes serdes,
+            boolean dryRun)
+            throws IOException {
         RuleFiles.Loaded loaded = loadAll(dir);
         List<Rule> rules = loaded.rules();
         RulesTopic topic = new RulesTopic(kafka, names, serdes);
@@ -80,9 +86,13 @@ public final class RulePublisher {
                 }
                 if (rule.getFlow() != null) {
                     // a flow's do steps act on systems too
-                    dev.reflex.rules.CompiledRule.compile(rule).flow().systems().forEach(system -> topics.add(names.actions(system)));
+                    dev.reflex.rules.CompiledRule.compile(rule)
+                            .flow()
+                            .systems()
+                            .forEach(system -> topics.add(names.actions(system)));
                 }
-                if (rule.getWhen().getSource() != null && TopicNames.isValidPart(rule.getWhen().getSource())) {
+                if (rule.getWhen().getSource() != null
+                        && TopicNames.isValidPart(rule.getWhen().getSource())) {
                     topics.add(names.ingest(rule.getWhen().getSource()));
                 }
             }
@@ -91,7 +101,8 @@ public final class RulePublisher {
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(specs);
         }
         RuleDiff diff = RuleDiff.between(topic.read(), rules)
-            .withSystems(dev.reflex.rules.files.SystemDiff.between(topic.readSystems(), loaded.catalog().systems().values()));
+                .withSystems(dev.reflex.rules.files.SystemDiff.between(
+                        topic.readSystems(), loaded.catalog().systems().values()));
         if (!dryRun && !diff.isEmpty()) {
             topic.write(diff);
         }

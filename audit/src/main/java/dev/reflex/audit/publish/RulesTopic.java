@@ -16,7 +16,6 @@ import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
-
 /**
  * The live rules and systems: the compacted rules and systems topics read to their end, and changes written to them
  * (and to the rule log) in one transaction.
@@ -49,12 +48,17 @@ public final class RulesTopic {
     /** Writes the diff's added and changed rules and systems and tombstones for removed ones, all or nothing. */
     public void write(RuleDiff diff) {
         org.apache.kafka.common.serialization.Serializer<dev.reflex.schemas.SystemDef> systems =
-            serdes.value(dev.reflex.schemas.SystemDef.class).serializer();
-        org.apache.kafka.common.serialization.Serializer<Rule> rules = serdes.value(Rule.class).serializer();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.client(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, names.rulesApplyTransactionalIdPrefix() + UUID.randomUUID(),
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000),
-                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                serdes.value(dev.reflex.schemas.SystemDef.class).serializer();
+        org.apache.kafka.common.serialization.Serializer<Rule> rules =
+                serdes.value(Rule.class).serializer();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                kafka.client(
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        names.rulesApplyTransactionalIdPrefix() + UUID.randomUUID(),
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        15_000),
+                new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             try {
@@ -64,7 +68,8 @@ public final class RulesTopic {
                         producer.send(new ProducerRecord<>(topic, rule.getId(), rules.serialize(topic, rule)));
                     }
                     for (RuleDiff.Change change : diff.changed()) {
-                        producer.send(new ProducerRecord<>(topic, change.next().getId(), rules.serialize(topic, change.next())));
+                        producer.send(new ProducerRecord<>(
+                                topic, change.next().getId(), rules.serialize(topic, change.next())));
                     }
                     for (Rule rule : diff.removed()) {
                         producer.send(new ProducerRecord<>(topic, rule.getId(), null));
@@ -74,8 +79,10 @@ public final class RulesTopic {
                 for (dev.reflex.schemas.SystemDef system : diff.systems().added()) {
                     producer.send(new ProducerRecord<>(topic, system.getName(), systems.serialize(topic, system)));
                 }
-                for (dev.reflex.rules.files.SystemDiff.Change change : diff.systems().changed()) {
-                    producer.send(new ProducerRecord<>(topic, change.next().getName(), systems.serialize(topic, change.next())));
+                for (dev.reflex.rules.files.SystemDiff.Change change :
+                        diff.systems().changed()) {
+                    producer.send(new ProducerRecord<>(
+                            topic, change.next().getName(), systems.serialize(topic, change.next())));
                 }
                 for (dev.reflex.schemas.SystemDef system : diff.systems().removed()) {
                     producer.send(new ProducerRecord<>(topic, system.getName(), null));

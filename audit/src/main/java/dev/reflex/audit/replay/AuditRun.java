@@ -13,7 +13,6 @@ import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 
-
 /**
  * An audit of recorded history: every event in a range re-evaluated with the rule versions and register values its
  * decision recorded, on every core, and every correlation step re-run from the state it recorded, with the decisions that do not reproduce kept in reading order (so what is shown
@@ -21,8 +20,7 @@ import dev.reflex.schemas.Event;
  */
 public final class AuditRun {
     /** A decision that did not reproduce: the event (null for a correlation step), the decision, and what differs. */
-    public record Difference(Event event, Decision decision, List<String> differences) {
-    }
+    public record Difference(Event event, Decision decision, List<String> differences) {}
 
     /**
      * What the audit found.
@@ -34,26 +32,36 @@ public final class AuditRun {
      * @param unverifiable   decisions that could not be checked, counted by the reason
      * @param seconds        how long it took
      */
-    public record Report(PairStats pairs, long reproduced, long notReproduced, List<Difference> differences,
-                         Map<String, Long> unverifiable, double seconds) {
+    public record Report(
+            PairStats pairs,
+            long reproduced,
+            long notReproduced,
+            List<Difference> differences,
+            Map<String, Long> unverifiable,
+            double seconds) {
         /** True when every decision checked reproduced. */
         public boolean ok() {
             return notReproduced == 0;
         }
     }
 
-    private AuditRun() {
-    }
+    private AuditRun() {}
 
     /** Audits events stamped in [start, end] (of {@code source} only, unless null), keeping {@code show} differences. */
-    public static Report run(HistoryReader reader, DecisionReplay replay, Instant start, Instant end, String source, int show,
-                             ReadProgress progress) throws Exception {
+    public static Report run(
+            HistoryReader reader,
+            DecisionReplay replay,
+            Instant start,
+            Instant end,
+            String source,
+            int show,
+            ReadProgress progress)
+            throws Exception {
         long began = System.nanoTime();
         long[] counts = new long[DecisionReplay.Status.values().length];
         TreeMap<Long, Difference> different = new TreeMap<>();
         Map<String, Long> unverifiable = new TreeMap<>();
-        record Checked(Event event, Decision decision, DecisionReplay.Check check) {
-        }
+        record Checked(Event event, Decision decision, DecisionReplay.Check check) {}
         // results are merged by the workers, one at a time, and by this thread for correlation steps
         ParallelReplay.Merge<Checked> merge = (sequence, checked) -> {
             if (checked == null) {
@@ -69,14 +77,17 @@ public final class AuditRun {
                     }
                 }
                 case UNVERIFIABLE -> unverifiable.merge(check.reason(), 1L, Long::sum);
-                case REPRODUCED -> { }
+                case REPRODUCED -> {}
             }
         };
         CorrelationReplay correlations = new CorrelationReplay(replay.history());
         FlowReplay flows = new FlowReplay(replay.history());
         PairStats stats;
-        try (ParallelReplay<Checked> parallel = new ParallelReplay<>(ParallelReplay.threads(),
-            (event, time, decision) -> decision == null ? null : new Checked(event, decision, replay.check(event, decision)), merge)) {
+        try (ParallelReplay<Checked> parallel = new ParallelReplay<>(
+                ParallelReplay.threads(),
+                (event, time, decision) ->
+                        decision == null ? null : new Checked(event, decision, replay.check(event, decision)),
+                merge)) {
             long[] steps = {0};
             PairHandler handler = new PairHandler() {
                 @Override
@@ -88,8 +99,12 @@ public final class AuditRun {
                 public void correlation(Decision decision, long time) {
                     if (source == null || source.equals(decision.getEventSource())) {
                         // correlation steps are few and cheap to re-run; shown after the events' decisions
-                        Checked checked = new Checked(null, decision, decision.getDetail() == dev.reflex.schemas.DecisionDetail.FLOW
-                            ? flows.check(decision) : correlations.check(decision));
+                        Checked checked = new Checked(
+                                null,
+                                decision,
+                                decision.getDetail() == dev.reflex.schemas.DecisionDetail.FLOW
+                                        ? flows.check(decision)
+                                        : correlations.check(decision));
                         synchronized (merge) {
                             merge.accept(Long.MAX_VALUE / 2 + steps[0]++, checked);
                         }
@@ -99,7 +114,12 @@ public final class AuditRun {
             stats = reader.pairs(start, end, source, handler, progress);
             parallel.finish();
         }
-        return new Report(stats, counts[DecisionReplay.Status.REPRODUCED.ordinal()], counts[DecisionReplay.Status.DIFFERENT.ordinal()],
-            new ArrayList<>(different.values()), unverifiable, (System.nanoTime() - began) / 1e9);
+        return new Report(
+                stats,
+                counts[DecisionReplay.Status.REPRODUCED.ordinal()],
+                counts[DecisionReplay.Status.DIFFERENT.ordinal()],
+                new ArrayList<>(different.values()),
+                unverifiable,
+                (System.nanoTime() - began) / 1e9);
     }
 }

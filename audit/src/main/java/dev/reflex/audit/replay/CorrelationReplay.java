@@ -17,7 +17,6 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /**
  * Re-runs a recorded correlation step (a decision with detail CORRELATION) from the state it recorded seeing, with the
  * rule version it used, at its decision time, and checks that it gives the recorded outcome, firing id and actions.
@@ -35,37 +34,49 @@ public final class CorrelationReplay {
         for (RuleOutcome recorded : decision.getRules()) {
             CorrelationOutcome step = recorded.getCorrelation();
             if (step == null) {
-                continue;  // the rule was removed, disabled or quarantined before its step: nothing was correlated
+                continue; // the rule was removed, disabled or quarantined before its step: nothing was correlated
             }
             Optional<IndexedRule> rule = history.compiled(recorded.getRuleId(), recorded.getRuleVersion());
             if (rule.isEmpty() || !(rule.get() instanceof CompiledRule compiled) || compiled.correlation() == null) {
-                return new DecisionReplay.Check(DecisionReplay.Status.UNVERIFIABLE, List.of(), "rule " + recorded.getRuleId()
-                    + " version " + recorded.getRuleVersion() + " is not in the rule history as a correlation rule");
+                return new DecisionReplay.Check(
+                        DecisionReplay.Status.UNVERIFIABLE,
+                        List.of(),
+                        "rule " + recorded.getRuleId() + " version " + recorded.getRuleVersion()
+                                + " is not in the rule history as a correlation rule");
             }
             long now = decision.getDecidedAt().toEpochMilli();
             Correlator.Step replayed;
             if (step.getRole() == CorrelationRole.DEADLINE) {
                 replayed = Correlator.onDeadline(compiled, step.getSeen(), step.getKey(), now);
             } else {
-                Event event = Event.newBuilder().setId(step.getBy()).setSource(decision.getEventSource()).setType(decision.getEventType())
-                    .setSubject(decision.getSubject()).setTime(java.time.Instant.ofEpochMilli(step.getEventTime())).build();
-                replayed = Correlator.onEvent(compiled, step.getSeen(), step.getRole(), step.getKey(), event, step.getEventTime(), now);
+                Event event = Event.newBuilder()
+                        .setId(step.getBy())
+                        .setSource(decision.getEventSource())
+                        .setType(decision.getEventType())
+                        .setSubject(decision.getSubject())
+                        .setTime(java.time.Instant.ofEpochMilli(step.getEventTime()))
+                        .build();
+                replayed = Correlator.onEvent(
+                        compiled, step.getSeen(), step.getRole(), step.getKey(), event, step.getEventTime(), now);
             }
             if (replayed == null) {
-                differences.add("rule " + recorded.getRuleId() + ": recorded a deadline firing, but the recorded state holds no deadline due");
+                differences.add("rule " + recorded.getRuleId()
+                        + ": recorded a deadline firing, but the recorded state holds no deadline due");
                 continue;
             }
             Outcome expected = recorded.getOutcome();
             // an error rendering a firing, or a rule disabled at its deadline: the step itself fired
             boolean firedThen = expected == Outcome.ERROR || expected == Outcome.DISABLED;
-            if (firedThen ? replayed.outcome() != Outcome.FIRED && replayed.outcome() != Outcome.THROTTLED : replayed.outcome() != expected) {
-                differences.add("rule " + recorded.getRuleId() + ": recorded " + expected + ", replayed " + replayed.outcome()
-                    + " (" + replayed.detail() + ")");
+            if (firedThen
+                    ? replayed.outcome() != Outcome.FIRED && replayed.outcome() != Outcome.THROTTLED
+                    : replayed.outcome() != expected) {
+                differences.add("rule " + recorded.getRuleId() + ": recorded " + expected + ", replayed "
+                        + replayed.outcome() + " (" + replayed.detail() + ")");
                 continue;
             }
             if (!Objects.equals(step.getFiringId(), replayed.record().getFiringId())) {
-                differences.add("rule " + recorded.getRuleId() + ": recorded firing " + step.getFiringId() + ", replayed "
-                    + replayed.record().getFiringId());
+                differences.add("rule " + recorded.getRuleId() + ": recorded firing " + step.getFiringId()
+                        + ", replayed " + replayed.record().getFiringId());
             }
             if (expected == Outcome.FIRED) {
                 List<String> ids = new ArrayList<>();
@@ -77,7 +88,8 @@ public final class CorrelationReplay {
                 }
             }
         }
-        return differences.isEmpty() ? DecisionReplay.Check.REPRODUCED
-            : new DecisionReplay.Check(DecisionReplay.Status.DIFFERENT, differences, null);
+        return differences.isEmpty()
+                ? DecisionReplay.Check.REPRODUCED
+                : new DecisionReplay.Check(DecisionReplay.Status.DIFFERENT, differences, null);
     }
 }

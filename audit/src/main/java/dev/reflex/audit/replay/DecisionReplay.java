@@ -23,7 +23,6 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /**
  * Re-evaluates recorded events the way the engine evaluated them: with the rule versions and register values their
  * decisions recorded, at the recorded decision time (what {@code now()} returned). Pure: no Kafka, no side effects.
@@ -48,8 +47,7 @@ public final class DecisionReplay {
     }
 
     /** The replayed evaluation of a full decision, or why it could not be replayed. */
-    public record Replayed(Evaluation evaluation, Set<String> unrecordedReads, String unavailable) {
-    }
+    public record Replayed(Evaluation evaluation, Set<String> unrecordedReads, String unavailable) {}
 
     private static final String SLOW_MARK = "over the budget of";
 
@@ -69,8 +67,11 @@ public final class DecisionReplay {
         for (RuleOutcome recorded : decision.getRules()) {
             Optional<IndexedRule> rule = history.compiled(recorded.getRuleId(), recorded.getRuleVersion());
             if (rule.isEmpty()) {
-                return new Replayed(null, Set.of(), "rule " + recorded.getRuleId() + " version " + recorded.getRuleVersion()
-                    + " is not in the rule history");
+                return new Replayed(
+                        null,
+                        Set.of(),
+                        "rule " + recorded.getRuleId() + " version " + recorded.getRuleVersion()
+                                + " is not in the rule history");
             }
             // quarantine is the engine's state at the time, not part of the rule: take it as recorded
             if (recorded.getOutcome() == Outcome.QUARANTINED || isSlow(recorded)) {
@@ -81,7 +82,8 @@ public final class DecisionReplay {
         }
         Set<String> unrecorded = new LinkedHashSet<>();
         Function<String, String> registers = recordedRegisters(decision, unrecorded);
-        Evaluation evaluation = Evaluator.evaluate(event, candidates, registers, decision.getDecidedAt(), Long.MAX_VALUE);
+        Evaluation evaluation =
+                Evaluator.evaluate(event, candidates, registers, decision.getDecidedAt(), Long.MAX_VALUE);
         return new Replayed(evaluation, unrecorded, null);
     }
 
@@ -114,8 +116,9 @@ public final class DecisionReplay {
                 fits = fits(source, type, event) || companionFits(rule.get(), event);
             }
             if (!fits) {
-                differences.add("rule " + recorded.getRuleId() + " listens to " + (source == null ? "any source" : source) + " / "
-                    + (type == null ? "any type" : type) + " and cannot have been considered for this event");
+                differences.add("rule " + recorded.getRuleId() + " listens to "
+                        + (source == null ? "any source" : source) + " / " + (type == null ? "any type" : type)
+                        + " and cannot have been considered for this event");
             }
         }
         Replayed replayed = replay(event, decision);
@@ -129,17 +132,21 @@ public final class DecisionReplay {
             RuleOutcome now = evaluation.outcomes().get(i);
             Outcome expected = isSlow(was) ? Outcome.QUARANTINED : was.getOutcome();
             if (now.getOutcome() != expected) {
-                differences.add("rule " + was.getRuleId() + ": recorded " + was.getOutcome() + ", replayed " + now.getOutcome()
-                    + (now.getDetail() == null ? "" : " (" + now.getDetail() + ")"));
+                differences.add("rule " + was.getRuleId() + ": recorded " + was.getOutcome() + ", replayed "
+                        + now.getOutcome() + (now.getDetail() == null ? "" : " (" + now.getDetail() + ")"));
             } else if (expected == Outcome.ERROR && !Objects.equals(was.getDetail(), now.getDetail())) {
-                differences.add("rule " + was.getRuleId() + ": recorded error '" + was.getDetail() + "', replayed '" + now.getDetail() + "'");
+                differences.add("rule " + was.getRuleId() + ": recorded error '" + was.getDetail() + "', replayed '"
+                        + now.getDetail() + "'");
             }
         }
-        List<String> actionIds = evaluation.actions().stream().map(Action::getId).toList();
+        List<String> actionIds =
+                evaluation.actions().stream().map(Action::getId).toList();
         if (!actionIds.equals(decision.getActionIds())) {
             differences.add("actions: recorded " + decision.getActionIds() + ", replayed " + actionIds);
         }
-        List<String> ops = evaluation.registerOps().stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList();
+        List<String> ops = evaluation.registerOps().stream()
+                .map(op -> op.getOp().name().toLowerCase() + ":" + op.getName())
+                .toList();
         if (!ops.equals(decision.getRegisterOps())) {
             differences.add("register operations: recorded " + decision.getRegisterOps() + ", replayed " + ops);
         }
@@ -149,7 +156,8 @@ public final class DecisionReplay {
         if (decision.getRules().stream().noneMatch(DecisionReplay::isSlow)) {
             for (String name : decision.getRegistersRead().keySet()) {
                 if (!evaluation.registersRead().containsKey(name)) {
-                    differences.add("the decision records reading register '" + name + "', which the replay did not read");
+                    differences.add(
+                            "the decision records reading register '" + name + "', which the replay did not read");
                 }
             }
         }
@@ -162,27 +170,39 @@ public final class DecisionReplay {
      */
     private Check checkSummary(Event event, Decision decision) {
         if (!history.hasTimeline()) {
-            return new Check(Status.UNVERIFIABLE, List.of(), "a summary decision, and the rule history has no timeline");
+            return new Check(
+                    Status.UNVERIFIABLE, List.of(), "a summary decision, and the rule history has no timeline");
         }
         Instant at = decision.getDecidedAt();
         RuleIndex index = history.asOf(at.toEpochMilli());
         List<IndexedRule> candidates = index.candidates(event.getSource(), event.getType());
         Set<String> reads = new LinkedHashSet<>();
-        Evaluation evaluation = Evaluator.evaluate(event, candidates, name -> {
-            reads.add(name);
-            return null;
-        }, at, Long.MAX_VALUE);
+        Evaluation evaluation = Evaluator.evaluate(
+                event,
+                candidates,
+                name -> {
+                    reads.add(name);
+                    return null;
+                },
+                at,
+                Long.MAX_VALUE);
         if (evaluation.matchedAny() && !reads.isEmpty()) {
-            return new Check(Status.UNVERIFIABLE, List.of(), "a summary decision keeps no register values, and the rules read registers");
+            return new Check(
+                    Status.UNVERIFIABLE,
+                    List.of(),
+                    "a summary decision keeps no register values, and the rules read registers");
         }
         List<String> differences = new ArrayList<>();
         if (evaluation.outcomes().size() != decision.getRulesConsidered()) {
-            differences.add("recorded " + decision.getRulesConsidered() + " rules considered; the rules applied at " + at
-                + " give " + evaluation.outcomes().size());
+            differences.add("recorded " + decision.getRulesConsidered() + " rules considered; the rules applied at "
+                    + at + " give " + evaluation.outcomes().size());
         }
         if (evaluation.matchedAny()) {
-            differences.add("recorded no match; replayed matches " + evaluation.outcomes().stream()
-                .filter(o -> o.getOutcome() == Outcome.MATCHED).map(RuleOutcome::getRuleId).toList());
+            differences.add("recorded no match; replayed matches "
+                    + evaluation.outcomes().stream()
+                            .filter(o -> o.getOutcome() == Outcome.MATCHED)
+                            .map(RuleOutcome::getRuleId)
+                            .toList());
         }
         return differences.isEmpty() ? Check.REPRODUCED : new Check(Status.DIFFERENT, differences, null);
     }
@@ -198,12 +218,17 @@ public final class DecisionReplay {
     private boolean companionFits(dev.reflex.schemas.Rule rule, Event event) {
         dev.reflex.schemas.Correlate c = rule.getCorrelate();
         if (c != null) {
-            return c.getUnless() != null && fits(c.getUnless().getSource(), c.getUnless().getType(), event)
-                || c.getAfter() != null && fits(c.getAfter().getSource(), c.getAfter().getType(), event);
+            return c.getUnless() != null
+                            && fits(c.getUnless().getSource(), c.getUnless().getType(), event)
+                    || c.getAfter() != null
+                            && fits(c.getAfter().getSource(), c.getAfter().getType(), event);
         }
-        if (rule.getFlow() != null && history.compiled(rule.getId(), rule.getVersion()).orElse(null)
-                instanceof dev.reflex.rules.CompiledRule compiled && compiled.flow() != null) {
-            if (compiled.flow().acts() && fits("reflex", "action.succeeded", event) || compiled.flow().acts() && fits("reflex", "action.failed", event)) {
+        if (rule.getFlow() != null
+                && history.compiled(rule.getId(), rule.getVersion()).orElse(null)
+                        instanceof dev.reflex.rules.CompiledRule compiled
+                && compiled.flow() != null) {
+            if (compiled.flow().acts() && fits("reflex", "action.succeeded", event)
+                    || compiled.flow().acts() && fits("reflex", "action.failed", event)) {
                 return true;
             }
             return compiled.flow().waitTriggers().stream().anyMatch(t -> fits(t[0], t[1], event));
@@ -213,6 +238,8 @@ public final class DecisionReplay {
 
     /** A rule that ran over the time budget: its outcome depends on the machine, not on the rule. */
     static boolean isSlow(RuleOutcome outcome) {
-        return outcome.getOutcome() == Outcome.ERROR && outcome.getDetail() != null && outcome.getDetail().contains(SLOW_MARK);
+        return outcome.getOutcome() == Outcome.ERROR
+                && outcome.getDetail() != null
+                && outcome.getDetail().contains(SLOW_MARK);
     }
 }

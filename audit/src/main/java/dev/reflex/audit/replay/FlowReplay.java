@@ -16,7 +16,6 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.FlowStep;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /**
  * Re-runs a recorded flow input (a decision with detail FLOW) from the instance it recorded seeing, with the flow
  * versions of the rule history, the input it recorded, at its decision time, with the register values it recorded, and
@@ -33,22 +32,34 @@ public final class FlowReplay {
         RuleOutcome recorded = decision.getRules().get(0);
         FlowStep step = recorded.getFlow();
         if (step == null || recorded.getRuleVersion().isEmpty()) {
-            return new DecisionReplay.Check(DecisionReplay.Status.UNVERIFIABLE, List.of(),
-                "a flow input recorded without its step (the flow was removed before it)");
+            return new DecisionReplay.Check(
+                    DecisionReplay.Status.UNVERIFIABLE,
+                    List.of(),
+                    "a flow input recorded without its step (the flow was removed before it)");
         }
         String flowId = recorded.getRuleId();
         CompiledFlow current = flow(flowId, recorded.getRuleVersion());
         if (current == null) {
-            return new DecisionReplay.Check(DecisionReplay.Status.UNVERIFIABLE, List.of(), "flow " + flowId + " version "
-                + recorded.getRuleVersion() + " is not in the rule history");
+            return new DecisionReplay.Check(
+                    DecisionReplay.Status.UNVERIFIABLE,
+                    List.of(),
+                    "flow " + flowId + " version " + recorded.getRuleVersion() + " is not in the rule history");
         }
         Set<String> unrecorded = new HashSet<>();
-        FlowRunner.Result replayed = FlowRunner.apply(current, version -> flow(flowId, version), step.getSeen(), step.getKey(),
-            new FlowRunner.Input(step.getRole(), step.getInput(), step.getReason()), DecisionReplay.recordedRegisters(decision, unrecorded),
-            decision.getDecidedAt().toEpochMilli(), step.getRunning(), decision.getEventId());
+        FlowRunner.Result replayed = FlowRunner.apply(
+                current,
+                version -> flow(flowId, version),
+                step.getSeen(),
+                step.getKey(),
+                new FlowRunner.Input(step.getRole(), step.getInput(), step.getReason()),
+                DecisionReplay.recordedRegisters(decision, unrecorded),
+                decision.getDecidedAt().toEpochMilli(),
+                step.getRunning(),
+                decision.getEventId());
         List<String> differences = new ArrayList<>();
         if (!replayed.words().equals(step.getTransitions())) {
-            differences.add("flow " + flowId + " key " + step.getKey() + ": recorded " + step.getTransitions() + ", replayed " + replayed.words());
+            differences.add("flow " + flowId + " key " + step.getKey() + ": recorded " + step.getTransitions()
+                    + ", replayed " + replayed.words());
         }
         List<String> actions = replayed.actions().stream().map(Action::getId).toList();
         if (!actions.equals(decision.getActionIds())) {
@@ -57,8 +68,9 @@ public final class FlowReplay {
         for (String name : unrecorded) {
             differences.add("the replay read register '" + name + "', which the decision does not record");
         }
-        return differences.isEmpty() ? DecisionReplay.Check.REPRODUCED
-            : new DecisionReplay.Check(DecisionReplay.Status.DIFFERENT, differences, null);
+        return differences.isEmpty()
+                ? DecisionReplay.Check.REPRODUCED
+                : new DecisionReplay.Check(DecisionReplay.Status.DIFFERENT, differences, null);
     }
 
     private CompiledFlow flow(String flowId, String version) {

@@ -12,7 +12,6 @@ import dev.reflex.audit.history.PairHandler;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
 
-
 /**
  * Re-evaluates recorded events on every core while one thread reads the topics: events are handed over in chunks,
  * each event numbered in reading order, and each result is merged (one at a time, in any order) with its number, so
@@ -26,8 +25,7 @@ public final class ParallelReplay<R> implements PairHandler, AutoCloseable {
         void accept(long sequence, R result);
     }
 
-    private record Item(long sequence, Event event, long time, Decision decision) {
-    }
+    private record Item(long sequence, Event event, long time, Decision decision) {}
 
     private final Function<Item, R> work;
     private final Merge<R> merge;

@@ -25,7 +25,6 @@ import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /**
  * Evaluates recorded events against proposed rules and collects, per rule, the events that would newly fire, stop
  * firing, or fire with different actions compared with what was recorded. Conditions read the register values the
@@ -81,16 +80,21 @@ public final class WhatIf {
     }
 
     /** How one rule's behaviour differs for one event. */
-    public enum Difference { NEWLY_FIRES, STOPS_FIRING, DIFFERENT_ACTIONS }
+    public enum Difference {
+        NEWLY_FIRES,
+        STOPS_FIRING,
+        DIFFERENT_ACTIONS
+    }
 
     /** What evaluating one event against the proposed rules showed; computed on any thread, merged with {@link #add}. */
-    public record Comparison(String eventId, Map<String, Difference> differences, boolean unrecordedRead, int actionsNotCompared) {
-    }
+    public record Comparison(
+            String eventId, Map<String, Difference> differences, boolean unrecordedRead, int actionsNotCompared) {}
 
     private final RuleIndex proposed;
     private final DecisionReplay recorded;
     /** The proposed rules that correlate, simulated in reading order from an empty state. */
     private final RuleIndex correlating;
+
     private final CorrelationSimulator simulator;
     private final Map<String, Set<String>> recordedFirings = new TreeMap<>();
     private final Map<String, Set<String>> simulatedFirings = new TreeMap<>();
@@ -127,7 +131,8 @@ public final class WhatIf {
      */
     public void simulate(Event event, long eventTime) {
         lastEventTime = Math.max(lastEventTime, eventTime);
-        Evaluation evaluation = Evaluator.evaluate(event, correlating, name -> null, Instant.ofEpochMilli(lastEventTime));
+        Evaluation evaluation =
+                Evaluator.evaluate(event, correlating, name -> null, Instant.ofEpochMilli(lastEventTime));
         for (CorrelationInput input : evaluation.correlations()) {
             long time = event.getTime() == null ? eventTime : event.getTime().toEpochMilli();
             simulator.accept(input, time, lastEventTime).forEach(this::simulated);
@@ -137,16 +142,21 @@ public final class WhatIf {
     private void simulated(CorrelationSimulator.Step step) {
         correlationSteps++;
         if (step.outcome() == Outcome.FIRED) {
-            simulatedFirings.computeIfAbsent(step.ruleId(), r -> new java.util.TreeSet<>()).add(step.eventId());
+            simulatedFirings
+                    .computeIfAbsent(step.ruleId(), r -> new java.util.TreeSet<>())
+                    .add(step.eventId());
         }
     }
 
     /** A recorded correlation step (a decision with detail CORRELATION): its firings are compared with the simulation's. */
     public synchronized void recorded(Decision step) {
         for (RuleOutcome outcome : step.getRules()) {
-            if (outcome.getCorrelation() != null && outcome.getCorrelation().getFiringId() != null
+            if (outcome.getCorrelation() != null
+                    && outcome.getCorrelation().getFiringId() != null
                     && (outcome.getOutcome() == Outcome.FIRED || outcome.getOutcome() == Outcome.ERROR)) {
-                recordedFirings.computeIfAbsent(outcome.getRuleId(), r -> new java.util.TreeSet<>()).add(outcome.getCorrelation().getBy());
+                recordedFirings
+                        .computeIfAbsent(outcome.getRuleId(), r -> new java.util.TreeSet<>())
+                        .add(outcome.getCorrelation().getBy());
             }
         }
     }
@@ -209,7 +219,8 @@ public final class WhatIf {
         }
         Set<String> unrecorded = new LinkedHashSet<>();
         Instant now = decision != null ? decision.getDecidedAt() : eventTime;
-        Evaluation evaluation = Evaluator.evaluate(event, proposed, DecisionReplay.recordedRegisters(decision, unrecorded), now);
+        Evaluation evaluation =
+                Evaluator.evaluate(event, proposed, DecisionReplay.recordedRegisters(decision, unrecorded), now);
         Map<String, String> after = new HashMap<>();
         for (RuleOutcome outcome : evaluation.outcomes()) {
             if (outcome.getOutcome() == Outcome.MATCHED) {
@@ -223,7 +234,8 @@ public final class WhatIf {
             if (was == null) {
                 differences.put(rule.getKey(), Difference.NEWLY_FIRES);
             } else if (!was.equals(rule.getValue())) {
-                // the same version on the same event, registers and time does the same: only changed versions are compared
+                // the same version on the same event, registers and time does the same: only changed versions are
+                // compared
                 changedVersion.add(rule.getKey());
             }
         }
@@ -241,7 +253,9 @@ public final class WhatIf {
                 Map<String, List<String>> beforeEffects = effects(replayed.evaluation());
                 Map<String, List<String>> afterEffects = effects(evaluation);
                 for (String rule : changedVersion) {
-                    if (!beforeEffects.getOrDefault(rule, List.of()).equals(afterEffects.getOrDefault(rule, List.of()))) {
+                    if (!beforeEffects
+                            .getOrDefault(rule, List.of())
+                            .equals(afterEffects.getOrDefault(rule, List.of()))) {
                         differences.put(rule, Difference.DIFFERENT_ACTIONS);
                     }
                 }
@@ -277,11 +291,12 @@ public final class WhatIf {
         Map<String, List<String>> effects = new HashMap<>();
         for (Action a : evaluation.actions()) {
             effects.computeIfAbsent(a.getRuleId(), r -> new ArrayList<>())
-                .add(a.getSystem() + " " + a.getAction() + " " + a.getTarget() + " " + new TreeMap<>(a.getParams()));
+                    .add(a.getSystem() + " " + a.getAction() + " " + a.getTarget() + " "
+                            + new TreeMap<>(a.getParams()));
         }
         for (RegisterOp op : evaluation.registerOps()) {
             effects.computeIfAbsent(op.getRuleId(), r -> new ArrayList<>())
-                .add(op.getOp() + " " + op.getName() + " " + op.getValue() + " " + op.getTtlMs());
+                    .add(op.getOp() + " " + op.getName() + " " + op.getValue() + " " + op.getTtlMs());
         }
         return effects;
     }

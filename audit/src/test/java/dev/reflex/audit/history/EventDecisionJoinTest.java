@@ -14,7 +14,6 @@ import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 
-
 /** The join of events with their decisions, without a broker: what reading both topics side by side hands on. */
 class EventDecisionJoinTest {
     private static final Instant T0 = Instant.parse("2026-12-07T03:00:00Z");
@@ -23,7 +22,8 @@ class EventDecisionJoinTest {
     private final PairHandler handler = new PairHandler() {
         @Override
         public void accept(Event event, long eventTime, Decision decision) {
-            handed.add(event.getId() + "@" + eventTime + (decision == null ? " alone" : " with " + decision.getEventId()));
+            handed.add(
+                    event.getId() + "@" + eventTime + (decision == null ? " alone" : " with " + decision.getEventId()));
         }
 
         @Override
@@ -33,11 +33,19 @@ class EventDecisionJoinTest {
     };
 
     private static Event event(String id, String source) {
-        return Event.newBuilder().setId(id).setSource(source).setType("t").setSubject("s").setTime(T0).setData("{}").build();
+        return Event.newBuilder()
+                .setId(id)
+                .setSource(source)
+                .setType("t")
+                .setSubject("s")
+                .setTime(T0)
+                .setData("{}")
+                .build();
     }
 
     private static Decision decision(Event event) {
-        return Evaluator.evaluate(event, WhatIf.index(List.of()), name -> null, T0).toDecision(event, "engine-1", T0);
+        return Evaluator.evaluate(event, WhatIf.index(List.of()), name -> null, T0)
+                .toDecision(event, "engine-1", T0);
     }
 
     @Test
@@ -61,10 +69,10 @@ class EventDecisionJoinTest {
     void anEventGoesOnAloneOnceTheDecisionsReadArePastItByTheWindowAndNotBefore() {
         EventDecisionJoin join = new EventDecisionJoin(null, handler, new PairStats());
         join.event(event("a", "m"), 1_000);
-        join.readUpTo(1_000, Long.MIN_VALUE);       // no decision read yet: it waits
-        join.readUpTo(1_000, 1_000 + W);            // decisions read to exactly a window after it: still in time
+        join.readUpTo(1_000, Long.MIN_VALUE); // no decision read yet: it waits
+        join.readUpTo(1_000, 1_000 + W); // decisions read to exactly a window after it: still in time
         assertThat(handed).isEmpty();
-        join.readUpTo(1_000, 1_001 + W);            // past the window: no decision can come
+        join.readUpTo(1_000, 1_001 + W); // past the window: no decision can come
         assertThat(handed).containsExactly("a@1000 alone");
         join.decision(decision(event("a", "m")), 1_000);
         PairStats stats = join.finish();
@@ -81,7 +89,11 @@ class EventDecisionJoinTest {
         join.event(a, 1_001);
         join.event(event("x", "other"), 1_000);
         join.decision(decision(event("x", "other")), 1_000);
-        join.decision(Decision.newBuilder(decision(a)).setDetail(DecisionDetail.CORRELATION).build(), 2_000);
+        join.decision(
+                Decision.newBuilder(decision(a))
+                        .setDetail(DecisionDetail.CORRELATION)
+                        .build(),
+                2_000);
         join.unreadable();
         join.decision(decision(a), 1_000);
         PairStats stats = join.finish();

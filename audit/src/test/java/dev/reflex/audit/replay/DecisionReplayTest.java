@@ -20,7 +20,6 @@ import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /** Replaying recorded decisions: audit, what-if, and the failing part of a false condition. */
 class DecisionReplayTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -58,12 +57,20 @@ class DecisionReplayTest {
         """);
 
     private static Event event(String id, String subject, String data) {
-        return Event.newBuilder().setId(id).setSource("k8s").setType("pod.oom").setSubject(subject).setTime(T0).setData(data).build();
+        return Event.newBuilder()
+                .setId(id)
+                .setSource("k8s")
+                .setType("pod.oom")
+                .setSubject(subject)
+                .setTime(T0)
+                .setData(data)
+                .build();
     }
 
     /** What the engine records: the evaluation with the live registers, at the decision time. */
     private static Decision decide(Event event, List<Rule> rules, Map<String, String> registers, Instant at) {
-        return Evaluator.evaluate(event, WhatIf.index(rules), registers::get, at).toDecision(event, "engine-1", at);
+        return Evaluator.evaluate(event, WhatIf.index(rules), registers::get, at)
+                .toDecision(event, "engine-1", at);
     }
 
     private static RuleHistory history(Rule... rules) {
@@ -79,14 +86,21 @@ class DecisionReplayTest {
         DecisionReplay replay = new DecisionReplay(history(RESTART, PAGE));
         List<Decision> decisions = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            Event e = event("e" + i, "pod-" + i % 3, "{\"restarts\":" + i % 7 + ",\"severity\":\"" + (i % 4 == 0 ? "critical" : "warning") + "\"}");
+            Event e = event(
+                    "e" + i,
+                    "pod-" + i % 3,
+                    "{\"restarts\":" + i % 7 + ",\"severity\":\"" + (i % 4 == 0 ? "critical" : "warning") + "\"}");
             Decision d = decide(e, List.of(RESTART, PAGE), Map.of("freeze.pod-1", "on"), T0.plusSeconds(i));
             decisions.add(d);
-            assertThat(replay.check(e, d).status()).as("event %s", e.getId()).isEqualTo(DecisionReplay.Status.REPRODUCED);
+            assertThat(replay.check(e, d).status())
+                    .as("event %s", e.getId())
+                    .isEqualTo(DecisionReplay.Status.REPRODUCED);
         }
         // the set covers matches, false conditions and a register that changed the outcome
-        assertThat(decisions).flatExtracting(Decision::getRules).extracting(RuleOutcome::getOutcome)
-            .contains(Outcome.MATCHED, Outcome.CONDITION_FALSE);
+        assertThat(decisions)
+                .flatExtracting(Decision::getRules)
+                .extracting(RuleOutcome::getOutcome)
+                .contains(Outcome.MATCHED, Outcome.CONDITION_FALSE);
         assertThat(decisions.get(1).getRegistersRead()).containsEntry("freeze.pod-1", "on");
     }
 
@@ -95,19 +109,29 @@ class DecisionReplayTest {
         DecisionReplay replay = new DecisionReplay(history(RESTART, PAGE));
         Event e = event("e1", "pod-1", "{\"restarts\":1,\"severity\":\"warning\"}");
         Decision d = decide(e, List.of(RESTART, PAGE), Map.of(), T0);
-        assertThat(d.getRules()).extracting(RuleOutcome::getOutcome).containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
+        assertThat(d.getRules())
+                .extracting(RuleOutcome::getOutcome)
+                .containsExactly(Outcome.CONDITION_FALSE, Outcome.MATCHED);
 
         Decision altered = Decision.newBuilder(d).build();
-        altered.getRules().set(0, RuleOutcome.newBuilder(d.getRules().get(0)).setOutcome(Outcome.MATCHED).build());
+        altered.getRules()
+                .set(
+                        0,
+                        RuleOutcome.newBuilder(d.getRules().get(0))
+                                .setOutcome(Outcome.MATCHED)
+                                .build());
         DecisionReplay.Check check = replay.check(e, altered);
         assertThat(check.status()).isEqualTo(DecisionReplay.Status.DIFFERENT);
         assertThat(check.differences()).contains("rule page: recorded MATCHED, replayed CONDITION_FALSE");
 
-        Decision otherRegister = Decision.newBuilder(d).setRegistersRead(Map.of("freeze.pod-1", "on")).build();
+        Decision otherRegister = Decision.newBuilder(d)
+                .setRegistersRead(Map.of("freeze.pod-1", "on"))
+                .build();
         assertThat(replay.check(e, otherRegister).differences())
-            .containsExactly("rule restart: recorded MATCHED, replayed CONDITION_FALSE",
-                "actions: recorded " + d.getActionIds() + ", replayed []",
-                "register operations: recorded [incr:restarts.pod-1], replayed []");
+                .containsExactly(
+                        "rule restart: recorded MATCHED, replayed CONDITION_FALSE",
+                        "actions: recorded " + d.getActionIds() + ", replayed []",
+                        "register operations: recorded [incr:restarts.pod-1], replayed []");
     }
 
     @Test
@@ -116,7 +140,8 @@ class DecisionReplayTest {
         Decision d = decide(e, List.of(RESTART), Map.of(), T0);
         DecisionReplay.Check check = new DecisionReplay(history(PAGE)).check(e, d);
         assertThat(check.status()).isEqualTo(DecisionReplay.Status.UNVERIFIABLE);
-        assertThat(check.reason()).contains("rule restart version " + RESTART.getVersion() + " is not in the rule history");
+        assertThat(check.reason())
+                .contains("rule restart version " + RESTART.getVersion() + " is not in the rule history");
     }
 
     @Test
@@ -128,9 +153,11 @@ class DecisionReplayTest {
         Decision d = decide(e, List.of(RESTART), Map.of(), T0.plusSeconds(1));
         assertThat(new DecisionReplay(history).check(e, d).reproduced()).isTrue();
         assertThat(history.asOf(T0.plusSeconds(1).toEpochMilli()).candidates("k8s", "pod.oom"))
-            .extracting(IndexedRule::version).containsExactly(RESTART.getVersion());
+                .extracting(IndexedRule::version)
+                .containsExactly(RESTART.getVersion());
         assertThat(history.asOf(T0.plusSeconds(61).toEpochMilli()).candidates("k8s", "pod.oom"))
-            .extracting(IndexedRule::version).containsExactly(stricter.getVersion());
+                .extracting(IndexedRule::version)
+                .containsExactly(stricter.getVersion());
     }
 
     private static final String RULE_V2 = """
@@ -183,15 +210,19 @@ class DecisionReplayTest {
         CompiledRule restart = CompiledRule.compile(RESTART);
         Event e = event("e1", "pod-1", "{\"restarts\":4}");
         assertThat(Evaluator.whyFalse(restart, e, name -> null, T0))
-            .hasValue("`event.data.restarts < 3` was false: event.data.restarts = 4");
+                .hasValue("`event.data.restarts < 3` was false: event.data.restarts = 4");
         assertThat(Evaluator.whyFalse(restart, event("e2", "pod-1", "{\"restarts\":1}"), name -> "on", T0))
-            .hasValue("`registers['freeze.' + event.subject] != 'on'` was false: registers['freeze.' + event.subject] = \"on\"");
-        assertThat(Evaluator.whyFalse(restart, event("e3", "pod-1", "{\"restarts\":1}"), name -> null, T0)).isEmpty();
+                .hasValue(
+                        "`registers['freeze.' + event.subject] != 'on'` was false: registers['freeze.' + event.subject] = \"on\"");
+        assertThat(Evaluator.whyFalse(restart, event("e3", "pod-1", "{\"restarts\":1}"), name -> null, T0))
+                .isEmpty();
 
         CompiledRule page = CompiledRule.compile(PAGE);
-        assertThat(Evaluator.whyFalse(page, event("e4", "pod-1", "{\"restarts\":1,\"severity\":\"warning\"}"), name -> null, T0))
-            .hasValue("none of the alternatives held: `event.data.severity == 'critical'` was false: event.data.severity = \"warning\"; "
-                + "`event.data.restarts >= 5` was false: event.data.restarts = 1");
+        assertThat(Evaluator.whyFalse(
+                        page, event("e4", "pod-1", "{\"restarts\":1,\"severity\":\"warning\"}"), name -> null, T0))
+                .hasValue(
+                        "none of the alternatives held: `event.data.severity == 'critical'` was false: event.data.severity = \"warning\"; "
+                                + "`event.data.restarts >= 5` was false: event.data.restarts = 1");
         CompiledRule nested = CompiledRule.compile(rule("""
             id: nested
             when:
@@ -201,11 +232,14 @@ class DecisionReplayTest {
                 action: x
             """));
         assertThat(Evaluator.whyFalse(nested, event("e5", "p", "{\"ok\":false,\"items\":[1]}"), name -> null, T0))
-            .hasValue("`event.type in ['a', 'b']` was false: event.type = \"pod.oom\"");
-        Event typeA = Event.newBuilder(event("e6", "p", "{\"ok\":false,\"items\":[1]}")).setType("a").build();
+                .hasValue("`event.type in ['a', 'b']` was false: event.type = \"pod.oom\"");
+        Event typeA = Event.newBuilder(event("e6", "p", "{\"ok\":false,\"items\":[1]}"))
+                .setType("a")
+                .build();
         assertThat(Evaluator.whyFalse(nested, typeA, name -> null, T0))
-            .hasValue("`len(event.data.items) > 2` was false: len(event.data.items) = 1");
-        assertThat(Evaluator.whyFalse(nested, Event.newBuilder(typeA).setData("{\"ok\":true}").build(), name -> null, T0))
-            .hasValue("`!(event.data.ok)` was false (`event.data.ok` was true)");
+                .hasValue("`len(event.data.items) > 2` was false: len(event.data.items) = 1");
+        assertThat(Evaluator.whyFalse(
+                        nested, Event.newBuilder(typeA).setData("{\"ok\":true}").build(), name -> null, T0))
+                .hasValue("`!(event.data.ok)` was false (`event.data.ok` was true)");
     }
 }

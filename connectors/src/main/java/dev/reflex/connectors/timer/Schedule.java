@@ -56,12 +56,17 @@ public final class Schedule {
         }
         String[] parts = s.split("\\s+");
         if (parts.length != 5) {
-            throw new IllegalArgumentException("'" + text + "' is neither a 5-field cron expression (minute hour day month weekday) "
-                + "nor @every <n>s|m|h");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is neither a 5-field cron expression (minute hour day month weekday) "
+                            + "nor @every <n>s|m|h");
         }
         BitSet[] fields = {
-            field(parts[0], 0, 59, text), field(parts[1], 0, 23, text), field(parts[2], 1, 31, text),
-            field(parts[3], 1, 12, text), field(parts[4], 0, 7, text)};
+            field(parts[0], 0, 59, text),
+            field(parts[1], 0, 23, text),
+            field(parts[2], 1, 31, text),
+            field(parts[3], 1, 12, text),
+            field(parts[4], 0, 7, text)
+        };
         if (fields[4].get(7)) {
             fields[4].set(0);
         }
@@ -115,7 +120,8 @@ public final class Schedule {
             long step = every.toMillis();
             return Instant.ofEpochMilli((after.toEpochMilli() / step + 1) * step);
         }
-        ZonedDateTime t = after.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+        ZonedDateTime t =
+                after.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
         for (int i = 0; i < 4 * 366 * 24 * 60; i++) {
             if (matches(t)) {
                 return t.toInstant();

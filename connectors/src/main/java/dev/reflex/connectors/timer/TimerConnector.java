@@ -17,12 +17,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicAdmin;
@@ -52,7 +53,11 @@ public final class TimerConnector implements AutoCloseable {
     }
 
     /** @param schedules by name (letters, digits, '.', '_', '-'); ticks are counted in {@code metrics} */
-    public TimerConnector(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Map<String, Schedule> schedules, MeterRegistry metrics) {
+    public TimerConnector(
+            dev.reflex.schemas.KafkaConnection kafka,
+            TopicNames names,
+            Map<String, Schedule> schedules,
+            MeterRegistry metrics) {
         this.metrics = metrics;
         if (schedules.isEmpty()) {
             throw new IllegalArgumentException("no schedules: give at least one as NAME=CRON or NAME=@every 1m");
@@ -65,14 +70,18 @@ public final class TimerConnector implements AutoCloseable {
         this.schedules = new TreeMap<>(schedules);
         this.topic = names.ingest("timer");
         try (Admin admin = Admin.create(kafka.client(
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                15_000))) {
             TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
-            new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000).ensure(List.of(new TopicSpec(topic, false)));
+            new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000)
+                    .ensure(List.of(new TopicSpec(topic, false)));
         }
-        this.producer = new KafkaProducer<>(kafka.client(
-            ProducerConfig.ACKS_CONFIG, "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-            new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                kafka.client(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         this.thread = new Thread(this::run, "timer");
     }
 
@@ -116,17 +125,18 @@ public final class TimerConnector implements AutoCloseable {
 
     private void tick(String name, Instant at) {
         String body = JSON.createObjectNode()
-            .put("id", "timer-" + name + "-" + at)
-            .put("type", "timer.tick")
-            .put("subject", name)
-            .put("time", at.toString())
-            .put("schedule", schedules.get(name).toString())
-            .toString();
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, name.getBytes(StandardCharsets.UTF_8),
-            body.getBytes(StandardCharsets.UTF_8));
+                .put("id", "timer-" + name + "-" + at)
+                .put("type", "timer.tick")
+                .put("subject", name)
+                .put("time", at.toString())
+                .put("schedule", schedules.get(name).toString())
+                .toString();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topic, null, name.getBytes(StandardCharsets.UTF_8), body.getBytes(StandardCharsets.UTF_8));
         record.headers().add(new RecordHeader(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8)));
         producer.send(record, (metadata, error) -> {
-            metrics.counter("reflex.timer.ticks", "schedule", name, "outcome", error == null ? "delivered" : "failed").increment();
+            metrics.counter("reflex.timer.ticks", "schedule", name, "outcome", error == null ? "delivered" : "failed")
+                    .increment();
             if (error != null) {
                 LOG.error("tick {} at {} not delivered: {}", name, at, error.toString());
             }

@@ -16,13 +16,14 @@ public final class TimerSettings {
     public static final String SCHEDULE_PREFIX = "timer.schedule.";
 
     /** The families of settings named by a prefix. */
-    public static final List<SettingPrefix> PREFIXES = List.of(
-        new SettingPrefix(SCHEDULE_PREFIX, SCHEDULE_PREFIX + "<name>", "A schedule: a timer.tick event with subject <name> "
-            + "at each time of a 5-field cron expression in UTC (0 2 * * *) or @every 30s|5m|1h. Every replica emits the same "
-            + "id for the same tick, so the engine acts on each tick once."));
+    public static final List<SettingPrefix> PREFIXES = List.of(new SettingPrefix(
+            SCHEDULE_PREFIX,
+            SCHEDULE_PREFIX + "<name>",
+            "A schedule: a timer.tick event with subject <name> "
+                    + "at each time of a 5-field cron expression in UTC (0 2 * * *) or @every 30s|5m|1h. Every replica emits the same "
+                    + "id for the same tick, so the engine acts on each tick once."));
 
-    private TimerSettings() {
-    }
+    private TimerSettings() {}
 
     /** The schedules among {@code settings}, by name; a bad one is a {@link ConfigException} naming the setting. */
     public static Map<String, Schedule> schedules(Map<String, ?> settings) {

@@ -48,17 +48,23 @@ final class AlertmanagerSource implements WebhookSource {
             if (!(status.equals("firing") || status.equals("resolved"))) {
                 throw new Refused(400, "every alert needs a status of firing or resolved");
             }
-            records.add(ingestRecord(topic, fingerprint, event(payload, alert, fingerprint, status), ContentTypes.JSON));
+            records.add(
+                    ingestRecord(topic, fingerprint, event(payload, alert, fingerprint, status), ContentTypes.JSON));
         }
         return new Publish(topic, records);
     }
 
     private static ObjectNode event(JsonNode payload, JsonNode alert, String fingerprint, String status) {
         ObjectNode event = JSON.createObjectNode();
-        event.put("id", "alertmanager-" + fingerprint + "-" + status + "-" + alert.path("startsAt").asText(""));
+        event.put(
+                "id",
+                "alertmanager-" + fingerprint + "-" + status + "-"
+                        + alert.path("startsAt").asText(""));
         event.put("type", "alert." + status);
         event.put("subject", fingerprint);
-        String time = status.equals("resolved") ? alert.path("endsAt").asText(null) : alert.path("startsAt").asText(null);
+        String time = status.equals("resolved")
+                ? alert.path("endsAt").asText(null)
+                : alert.path("startsAt").asText(null);
         if (time != null && !time.startsWith("0001-")) {
             event.put("time", time);
         }
@@ -67,7 +73,9 @@ final class AlertmanagerSource implements WebhookSource {
             event.put("severity", labels.path("severity").asText());
         }
         event.set("labels", labels.isObject() ? labels : JSON.createObjectNode());
-        event.set("annotations", alert.path("annotations").isObject() ? alert.path("annotations") : JSON.createObjectNode());
+        event.set(
+                "annotations",
+                alert.path("annotations").isObject() ? alert.path("annotations") : JSON.createObjectNode());
         event.put("alertname", labels.path("alertname").asText(null));
         event.put("status", status);
         event.set("startsAt", alert.path("startsAt"));
@@ -87,7 +95,8 @@ final class AlertmanagerSource implements WebhookSource {
     static String fingerprint(JsonNode labels) {
         TreeMap<String, String> sorted = new TreeMap<>();
         if (labels.isObject()) {
-            labels.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
+            labels.fields()
+                    .forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
         }
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -24,7 +24,8 @@ import dev.reflex.schemas.TopicNames;
  * HMAC secret needs the body's signature in {@code webhook.hmac.header}.
  */
 final class GenericSource implements WebhookSource {
-    private static final Set<String> JSON_TYPES = Set.of(ContentTypes.JSON, ContentTypes.CLOUDEVENTS_JSON, CloudEvents.BATCH_JSON);
+    private static final Set<String> JSON_TYPES =
+            Set.of(ContentTypes.JSON, ContentTypes.CLOUDEVENTS_JSON, CloudEvents.BATCH_JSON);
     private static final int MAX_EVENTS = 1000;
 
     private final WebhookConfig config;
@@ -48,8 +49,11 @@ final class GenericSource implements WebhookSource {
         Map<String, String> attributes = request.cloudEventAttributes();
         boolean binary = attributes.containsKey("specversion");
         if (!binary && !JSON_TYPES.contains(contentType)) {
-            throw new Refused(415, "send JSON (Content-Type: application/json, application/cloudevents+json or "
-                + CloudEvents.BATCH_JSON + "), got '" + (contentType == null ? "no content type" : contentType) + "'");
+            throw new Refused(
+                    415,
+                    "send JSON (Content-Type: application/json, application/cloudevents+json or "
+                            + CloudEvents.BATCH_JSON + "), got '"
+                            + (contentType == null ? "no content type" : contentType) + "'");
         }
         byte[] body = request.body();
         String secret = config.hmacSecret(source);
@@ -77,11 +81,15 @@ final class GenericSource implements WebhookSource {
                 if (ContentTypes.CLOUDEVENTS_JSON.equals(contentType)) {
                     refuseInvalid(CloudEvents.violations(json));
                 }
-                subject = json.path("subject").isValueNode() ? json.path("subject").asText() : null;
+                subject = json.path("subject").isValueNode()
+                        ? json.path("subject").asText()
+                        : null;
             }
         }
-        ProducerRecord<byte[], byte[]> record = ingestRecord(topic, subject, body, contentType == null ? ContentTypes.JSON : contentType);
-        attributes.forEach((name, value) -> record.headers().add(new RecordHeader("ce_" + name, value.getBytes(StandardCharsets.UTF_8))));
+        ProducerRecord<byte[], byte[]> record =
+                ingestRecord(topic, subject, body, contentType == null ? ContentTypes.JSON : contentType);
+        attributes.forEach((name, value) ->
+                record.headers().add(new RecordHeader("ce_" + name, value.getBytes(StandardCharsets.UTF_8))));
         return new Publish(topic, List.of(record));
     }
 
@@ -108,7 +116,8 @@ final class GenericSource implements WebhookSource {
         refuseInvalid(violations);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (JsonNode event : array) {
-            String subject = event.path("subject").isTextual() ? event.path("subject").asText() : null;
+            String subject =
+                    event.path("subject").isTextual() ? event.path("subject").asText() : null;
             records.add(ingestRecord(topic, subject, event, ContentTypes.CLOUDEVENTS_JSON));
         }
         return new Publish(topic, records);
@@ -124,7 +133,8 @@ final class GenericSource implements WebhookSource {
             if (!item.isObject()) {
                 throw new Refused(400, "every element of the array must be a JSON object");
             }
-            String subject = item.path("subject").isValueNode() ? item.path("subject").asText() : null;
+            String subject =
+                    item.path("subject").isValueNode() ? item.path("subject").asText() : null;
             records.add(ingestRecord(topic, subject, item, ContentTypes.JSON));
         }
         return new Publish(topic, records);

@@ -56,13 +56,14 @@ final class GitHubSource implements WebhookSource {
             throw new Refused(400, "missing or invalid X-GitHub-Event or X-GitHub-Delivery");
         }
         JsonNode payload = request.jsonObject();
-        String action = payload.path("action").isTextual() ? payload.path("action").asText() : null;
+        String action =
+                payload.path("action").isTextual() ? payload.path("action").asText() : null;
         ObjectNode event = JSON.createObjectNode()
-            .put("specversion", "1.0")
-            .put("id", delivery)
-            .put("source", "github")
-            .put("type", "github." + kind + (action == null ? "" : "." + action))
-            .put("datacontenttype", ContentTypes.JSON);
+                .put("specversion", "1.0")
+                .put("id", delivery)
+                .put("source", "github")
+                .put("type", "github." + kind + (action == null ? "" : "." + action))
+                .put("datacontenttype", ContentTypes.JSON);
         String subject = subject(payload);
         if (subject != null) {
             event.put("subject", subject);
@@ -78,8 +79,11 @@ final class GitHubSource implements WebhookSource {
      * account's login, else the sender's login; none when the payload has none of these.
      */
     static String subject(JsonNode payload) {
-        for (JsonNode candidate : List.of(payload.path("repository").path("full_name"), payload.path("organization").path("login"),
-                payload.path("installation").path("account").path("login"), payload.path("sender").path("login"))) {
+        for (JsonNode candidate : List.of(
+                payload.path("repository").path("full_name"),
+                payload.path("organization").path("login"),
+                payload.path("installation").path("account").path("login"),
+                payload.path("sender").path("login"))) {
             if (candidate.isTextual() && !candidate.asText().isEmpty()) {
                 return candidate.asText();
             }

@@ -21,12 +21,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.reflex.schemas.TopicAdmin;
-import dev.reflex.schemas.TopicNames;
-import dev.reflex.schemas.TopicSpec;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import dev.reflex.schemas.TopicAdmin;
+import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
 
 /**
  * The webhook connector's Kafka side: an idempotent producer with {@code acks=all}, ingest topics checked (or created)
@@ -60,21 +61,33 @@ final class IngestPublisher implements AutoCloseable {
         this.config = config;
         this.names = config.topicNames();
         this.metrics = metrics;
-        this.admin = Admin.create(config.kafka().client(
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
+        this.admin = Admin.create(config.kafka()
+                .client(
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
         long timeout = config.getLong(WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG);
-        this.producer = new KafkaProducer<>(config.kafka().client(
-            ProducerConfig.ACKS_CONFIG, "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-            ProducerConfig.LINGER_MS_CONFIG, 1,
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
-            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout - 2, 10_000),
-            // the request is answered 503 after about webhook.produce.timeout.ms, as documented (the producer needs
-            // delivery.timeout.ms >= request.timeout.ms + linger.ms)
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout,
-            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG) + 64 * 1024),
-            new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                config.kafka()
+                        .client(
+                                ProducerConfig.ACKS_CONFIG,
+                                "all",
+                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                                true,
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                1,
+                                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                                timeout,
+                                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                                (int) Math.min(timeout - 2, 10_000),
+                                // the request is answered 503 after about webhook.produce.timeout.ms, as documented
+                                // (the producer needs
+                                // delivery.timeout.ms >= request.timeout.ms + linger.ms)
+                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                                (int) timeout,
+                                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                                config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG) + 64 * 1024),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(metrics);
     }
@@ -91,7 +104,8 @@ final class IngestPublisher implements AutoCloseable {
     CompletableFuture<RecordMetadata> publish(String topic, List<ProducerRecord<byte[], byte[]>> records) {
         Optional<String> missing = ensureTopic(topic);
         if (missing.isPresent()) {
-            return CompletableFuture.failedFuture(new NotPublished(missing.get().startsWith("unknown") ? 404 : 503, missing.get()));
+            return CompletableFuture.failedFuture(
+                    new NotPublished(missing.get().startsWith("unknown") ? 404 : 503, missing.get()));
         }
         List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
         long sendStarted = System.nanoTime();
@@ -111,19 +125,27 @@ final class IngestPublisher implements AutoCloseable {
             acks.add(acked);
         }
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
-            Timer.builder("reflex.webhook.ack").tag("outcome", error == null ? "acknowledged" : "failed")
-                .description("From a request's arrival to Kafka's acknowledgement of its event").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(metrics)
-                .record(System.nanoTime() - sendStarted, TimeUnit.NANOSECONDS);
+            Timer.builder("reflex.webhook.ack")
+                    .tag("outcome", error == null ? "acknowledged" : "failed")
+                    .description("From a request's arrival to Kafka's acknowledgement of its event")
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(30))
+                    .register(metrics)
+                    .record(System.nanoTime() - sendStarted, TimeUnit.NANOSECONDS);
             problem = error == null ? null : "Kafka did not acknowledge the last event: " + error.getMessage();
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 LOG.warn("event for {} not accepted: {}", topic, cause.toString());
-                boolean retriable = cause instanceof RetriableException || cause instanceof org.apache.kafka.common.errors.TimeoutException;
-                throw new NotPublished(retriable ? 503 : 500, "Kafka did not acknowledge the event (" + cause.getClass().getSimpleName()
-                    + "); retry later");
+                boolean retriable = cause instanceof RetriableException
+                        || cause instanceof org.apache.kafka.common.errors.TimeoutException;
+                throw new NotPublished(
+                        retriable ? 503 : 500,
+                        "Kafka did not acknowledge the event ("
+                                + cause.getClass().getSimpleName() + "); retry later");
             }
-            metrics.counter("reflex.webhook.events.accepted", "source", names.sourceOf(topic)).increment(acks.size());
+            metrics.counter("reflex.webhook.events.accepted", "source", names.sourceOf(topic))
+                    .increment(acks.size());
             return acks.get(acks.size() - 1).join();
         });
     }
@@ -134,9 +156,11 @@ final class IngestPublisher implements AutoCloseable {
         }
         try {
             if (config.getBoolean(WebhookConfig.CREATE_TOPICS_CONFIG)) {
-                new TopicAdmin(admin, Optional.empty(), Optional.empty(), 10_000).ensure(List.of(new TopicSpec(topic, false)));
+                new TopicAdmin(admin, Optional.empty(), Optional.empty(), 10_000)
+                        .ensure(List.of(new TopicSpec(topic, false)));
             } else if (!admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
-                return Optional.of("unknown source: topic " + topic + " does not exist and this connector does not create topics");
+                return Optional.of(
+                        "unknown source: topic " + topic + " does not exist and this connector does not create topics");
             }
         } catch (Exception e) {
             LOG.warn("cannot check or create topic {}: {}", topic, e.getMessage());

@@ -41,7 +41,8 @@ final class RequestBodies {
         if (read != null) {
             return read;
         }
-        String limit = "the body is larger than " + maxBytes + " bytes (webhook.max.body.bytes); split it or raise the limit";
+        String limit =
+                "the body is larger than " + maxBytes + " bytes (webhook.max.body.bytes); split it or raise the limit";
         if (ctx.req().getContentLengthLong() > maxBytes) {
             throw new TooLarge(limit);
         }
@@ -49,15 +50,20 @@ final class RequestBodies {
         long start = System.nanoTime();
         // one check a second (or at the timeout, when shorter) for both the rate and the time limit
         long period = Math.min(timeoutMs, GRACE_MS);
-        ScheduledFuture<?> watch = WATCHES.scheduleAtFixedRate(() -> {
-            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            if (elapsedMs >= timeoutMs || tooSlow(received.get(), elapsedMs)) {
-                disconnect(ctx);
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> watch = WATCHES.scheduleAtFixedRate(
+                () -> {
+                    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    if (elapsedMs >= timeoutMs || tooSlow(received.get(), elapsedMs)) {
+                        disconnect(ctx);
+                    }
+                },
+                period,
+                period,
+                TimeUnit.MILLISECONDS);
         try {
             InputStream in = ctx.req().getInputStream();
-            ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.max(0, Math.min(ctx.req().getContentLengthLong(), maxBytes)));
+            ByteArrayOutputStream body = new ByteArrayOutputStream(
+                    (int) Math.max(0, Math.min(ctx.req().getContentLengthLong(), maxBytes)));
             byte[] buffer = new byte[8192];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 body.write(buffer, 0, n);
@@ -73,19 +79,21 @@ final class RequestBodies {
             if (e instanceof TooLarge) {
                 throw (TooLarge) e;
             }
-            throw new NotReceived("the request body did not arrive within " + timeoutMs + " ms (webhook.read.timeout.ms) or at "
-                + minBytesPerSecond + " bytes/s (webhook.min.body.bytes.per.second): " + e.getMessage());
+            throw new NotReceived(
+                    "the request body did not arrive within " + timeoutMs + " ms (webhook.read.timeout.ms) or at "
+                            + minBytesPerSecond + " bytes/s (webhook.min.body.bytes.per.second): " + e.getMessage());
         } finally {
             watch.cancel(false);
         }
     }
 
     private static ScheduledExecutorService watches() {
-        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "webhook-body-watch");
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ScheduledThreadPoolExecutor executor =
+                new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, "webhook-body-watch");
+                    t.setDaemon(true);
+                    return t;
+                });
         // a body read in time cancels its watch: drop it from the queue at once rather than at its next run
         executor.setRemoveOnCancelPolicy(true);
         return executor;
@@ -93,7 +101,9 @@ final class RequestBodies {
 
     /** Whether {@code received} bytes after {@code elapsedMs} fall below the minimum rate, counted after the grace. */
     boolean tooSlow(long received, long elapsedMs) {
-        return minBytesPerSecond > 0 && elapsedMs > GRACE_MS && received < minBytesPerSecond * (elapsedMs - GRACE_MS) / 1000;
+        return minBytesPerSecond > 0
+                && elapsedMs > GRACE_MS
+                && received < minBytesPerSecond * (elapsedMs - GRACE_MS) / 1000;
     }
 
     private static void disconnect(Context ctx) {

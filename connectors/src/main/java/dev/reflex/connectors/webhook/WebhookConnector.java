@@ -8,9 +8,6 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.reflex.admin.AdminServer;
-import dev.reflex.admin.BearerTokens;
-import dev.reflex.schemas.TopicNames;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -19,6 +16,10 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import dev.reflex.admin.AdminServer;
+import dev.reflex.admin.BearerTokens;
+import dev.reflex.schemas.TopicNames;
 
 /**
  * The webhook connector: an HTTP server whose {@link WebhookSource}s turn requests into events on
@@ -45,8 +46,10 @@ public final class WebhookConnector implements AutoCloseable {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
         long readTimeout = config.getLong(WebhookConfig.READ_TIMEOUT_MS_CONFIG);
-        this.bodies = new RequestBodies(config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG), readTimeout,
-            config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG));
+        this.bodies = new RequestBodies(
+                config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG),
+                readTimeout,
+                config.getLong(WebhookConfig.MIN_BODY_RATE_CONFIG));
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.getInt(WebhookConfig.MAX_BODY_BYTES_CONFIG);
@@ -56,8 +59,13 @@ public final class WebhookConnector implements AutoCloseable {
         AdminServer.metricsRoute(app, metrics);
         app.after(ctx -> {
             if (ctx.method() == HandlerType.POST) {
-                metrics.counter("reflex.webhook.requests", "endpoint", ctx.endpointHandlerPath(), "status",
-                    Integer.toString(ctx.statusCode())).increment();
+                metrics.counter(
+                                "reflex.webhook.requests",
+                                "endpoint",
+                                ctx.endpointHandlerPath(),
+                                "status",
+                                Integer.toString(ctx.statusCode()))
+                        .increment();
             }
         });
         for (WebhookSource source : sources(config)) {
@@ -94,8 +102,11 @@ public final class WebhookConnector implements AutoCloseable {
         WebhookConnector connector = new WebhookConnector(config);
         try {
             connector.publisher.requireReachable();
-            AdminServer.start(connector.app, config.getString(WebhookConfig.HTTP_HOST_CONFIG), config.getInt(WebhookConfig.HTTP_PORT_CONFIG),
-                "--http-port (" + WebhookConfig.HTTP_PORT_CONFIG + ")");
+            AdminServer.start(
+                    connector.app,
+                    config.getString(WebhookConfig.HTTP_HOST_CONFIG),
+                    config.getInt(WebhookConfig.HTTP_PORT_CONFIG),
+                    "--http-port (" + WebhookConfig.HTTP_PORT_CONFIG + ")");
         } catch (RuntimeException e) {
             connector.close();
             throw e;
@@ -115,15 +126,25 @@ public final class WebhookConnector implements AutoCloseable {
         }
         WebhookSource.Publish publish = source.read(new WebhookRequest(ctx, bodies, names));
         if (publish.records().isEmpty()) {
-            ctx.status(202).contentType("application/json").result(WebhookRequest.JSON.createObjectNode().put("accepted", 0).toString());
+            ctx.status(202)
+                    .contentType("application/json")
+                    .result(WebhookRequest.JSON
+                            .createObjectNode()
+                            .put("accepted", 0)
+                            .toString());
             return;
         }
         ctx.future(() -> publisher.publish(publish.topic(), publish.records()).handle((last, error) -> {
             if (error == null) {
-                ObjectNode answer = WebhookRequest.JSON.createObjectNode().put("accepted", publish.records().size())
-                    .put("topic", last.topic()).put("partition", last.partition()).put("offset", last.offset());
+                ObjectNode answer = WebhookRequest.JSON
+                        .createObjectNode()
+                        .put("accepted", publish.records().size())
+                        .put("topic", last.topic())
+                        .put("partition", last.partition())
+                        .put("offset", last.offset());
                 ctx.status(202).contentType("application/json").result(answer.toString());
-            } else if ((error instanceof CompletionException ? error.getCause() : error) instanceof IngestPublisher.NotPublished not) {
+            } else if ((error instanceof CompletionException ? error.getCause() : error)
+                    instanceof IngestPublisher.NotPublished not) {
                 if (not.status != 404) {
                     ctx.header("Retry-After", "5");
                 }
@@ -145,7 +166,12 @@ public final class WebhookConnector implements AutoCloseable {
     }
 
     private static void reply(Context ctx, int status, String error) {
-        ctx.status(status).contentType("application/json").result(WebhookRequest.JSON.createObjectNode().put("error", error).toString());
+        ctx.status(status)
+                .contentType("application/json")
+                .result(WebhookRequest.JSON
+                        .createObjectNode()
+                        .put("error", error)
+                        .toString());
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -18,9 +17,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javalin.http.Context;
+
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.TopicNames;
-import io.javalin.http.Context;
 
 /** What a {@link WebhookSource} reads of a request: its body (read once, within the limits), headers and path. */
 public final class WebhookRequest {
@@ -79,7 +79,10 @@ public final class WebhookRequest {
             }
             return json;
         } catch (java.io.IOException e) {
-            throw new WebhookSource.Refused(400, "invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw new WebhookSource.Refused(
+                    400,
+                    "invalid JSON: "
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
     }
 
@@ -105,18 +108,20 @@ public final class WebhookRequest {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
         }
-        return MessageDigest.isEqual(expected, signature.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(
+                expected, signature.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
     }
 
     /** An ingest record keyed by the event's subject (none: the producer spreads them), with its content type. */
     static ProducerRecord<byte[], byte[]> ingestRecord(String topic, String subject, byte[] body, String contentType) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-            subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topic, null, subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
         record.headers().add(new RecordHeader(ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
         return record;
     }
 
-    static ProducerRecord<byte[], byte[]> ingestRecord(String topic, String subject, JsonNode event, String contentType) {
+    static ProducerRecord<byte[], byte[]> ingestRecord(
+            String topic, String subject, JsonNode event, String contentType) {
         return ingestRecord(topic, subject, event.toString().getBytes(StandardCharsets.UTF_8), contentType);
     }
 }

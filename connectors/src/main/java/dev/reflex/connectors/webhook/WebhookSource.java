@@ -11,8 +11,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public interface WebhookSource {
     /** The events of one request, to publish all or none: 202 once Kafka has every one (none: 202 at once). */
-    record Publish(String topic, List<ProducerRecord<byte[], byte[]>> records) {
-    }
+    record Publish(String topic, List<ProducerRecord<byte[], byte[]>> records) {}
 
     /** A request refused with a status and the reason, and the violations of a CloudEvent when that is why. */
     final class Refused extends RuntimeException {

@@ -27,10 +27,13 @@ class TimerTest {
         assertThat(Schedule.parse("*/15 * * * *").next(t)).isEqualTo(Instant.parse("2026-03-01T10:15:00Z"));
         assertThat(Schedule.parse("0 9 * * 1-5").next(t)).isEqualTo(Instant.parse("2026-03-02T09:00:00Z"));
         assertThat(Schedule.parse("30 2 1 * *").next(t)).isEqualTo(Instant.parse("2026-04-01T02:30:00Z"));
-        assertThat(Schedule.parse("0 0 * * 0").next(t)).as("1 March 2026 is a Sunday").isEqualTo(Instant.parse("2026-03-08T00:00:00Z"));
+        assertThat(Schedule.parse("0 0 * * 0").next(t))
+                .as("1 March 2026 is a Sunday")
+                .isEqualTo(Instant.parse("2026-03-08T00:00:00Z"));
         assertThat(Schedule.parse("5,10 10 * * *").next(t)).isEqualTo(Instant.parse("2026-03-01T10:10:00Z"));
         assertThat(Schedule.parse("@every 30s").next(t)).isEqualTo(Instant.parse("2026-03-01T10:08:00Z"));
-        assertThat(Schedule.parse("@every 1h").next(Instant.parse("2026-03-01T10:00:00Z"))).isEqualTo(Instant.parse("2026-03-01T11:00:00Z"));
+        assertThat(Schedule.parse("@every 1h").next(Instant.parse("2026-03-01T10:00:00Z")))
+                .isEqualTo(Instant.parse("2026-03-01T11:00:00Z"));
     }
 
     @Test
@@ -46,10 +49,26 @@ class TimerTest {
         String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("tm" + UUID.randomUUID().toString().substring(0, 8) + ".");
         List<String> ids = new ArrayList<>();
-        try (TimerConnector a = new TimerConnector(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, Map.of("heartbeat", Schedule.parse("@every 1s"))).start();
-             TimerConnector b = new TimerConnector(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, Map.of("heartbeat", Schedule.parse("@every 1s"))).start();
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                 "group.id", "timer-test", "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (TimerConnector a = new TimerConnector(
+                                dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                names,
+                                Map.of("heartbeat", Schedule.parse("@every 1s")))
+                        .start();
+                TimerConnector b = new TimerConnector(
+                                dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                names,
+                                Map.of("heartbeat", Schedule.parse("@every 1s")))
+                        .start();
+                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                        Map.of(
+                                "bootstrap.servers",
+                                bootstrap,
+                                "group.id",
+                                "timer-test",
+                                "auto.offset.reset",
+                                "earliest"),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(names.ingest("timer")));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (ids.size() < 6 && System.nanoTime() < deadline) {
@@ -61,7 +80,8 @@ class TimerTest {
             }
         }
         assertThat(ids).hasSizeGreaterThanOrEqualTo(6);
-        assertThat(ids).allSatisfy(id -> assertThat(id).matches("timer-heartbeat-\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
+        assertThat(ids)
+                .allSatisfy(id -> assertThat(id).matches("timer-heartbeat-\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
         // both replicas emitted each tick they both saw: ids come in pairs
         assertThat(ids.stream().distinct().count()).isLessThan(ids.size());
     }

@@ -19,7 +19,9 @@ class RequestBodiesTest {
     @Test
     void afterTheGraceTheBytesSoFarMustKeepUpWithTheRate() {
         assertThat(bodies.tooSlow(2, 2_000)).as("2 bytes in two seconds").isTrue();
-        assertThat(bodies.tooSlow(1024, 2_000)).as("1 KiB a second after the grace").isFalse();
+        assertThat(bodies.tooSlow(1024, 2_000))
+                .as("1 KiB a second after the grace")
+                .isFalse();
         assertThat(bodies.tooSlow(1023, 2_000)).isTrue();
         assertThat(bodies.tooSlow(5 * 1024, 6_000)).isFalse();
     }

@@ -30,7 +30,9 @@ class SlowClientsTest {
     void tricklingClientsAreDisconnectedAndAValidRequestIsServedMeanwhile() throws Exception {
         Map<String, Object> s = new HashMap<>();
         s.put(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafka().bootstrapServers());
-        s.put(WebhookConfig.TOPIC_PREFIX_CONFIG, "slow" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        s.put(
+                WebhookConfig.TOPIC_PREFIX_CONFIG,
+                "slow" + UUID.randomUUID().toString().substring(0, 8) + ".");
         s.put(WebhookConfig.HTTP_PORT_CONFIG, 0);
         s.put(WebhookConfig.READ_TIMEOUT_MS_CONFIG, 3_000L);
         List<Socket> slow = new ArrayList<>();
@@ -38,8 +40,10 @@ class SlowClientsTest {
             for (int i = 0; i < 300; i++) {
                 Socket socket = new Socket("127.0.0.1", webhook.port());
                 socket.setSoTimeout(20_000);
-                socket.getOutputStream().write(("POST /events/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream()
+                        .write(("POST /events/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                        + "Content-Length: 1000\r\n\r\n{")
+                                .getBytes(StandardCharsets.US_ASCII));
                 slow.add(socket);
             }
             // one more byte from each, a second later: far below any rate a real sender has
@@ -51,10 +55,14 @@ class SlowClientsTest {
                     // already disconnected
                 }
             }
-            HttpResponse<String> valid = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + webhook.port() + "/events/fast")).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"t\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> valid = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webhook.port() + "/events/fast"))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"t\"}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(valid.statusCode()).isEqualTo(202);
             int closed = 0;
             for (Socket socket : slow) {
@@ -72,7 +80,8 @@ class SlowClientsTest {
 
     /** Reads what the server sends until it closes; false if it keeps the connection open past the socket timeout. */
     private static boolean closedByServer(Socket socket) {
-        try (InputStream in = socket.getInputStream(); OutputStream ignored = socket.getOutputStream()) {
+        try (InputStream in = socket.getInputStream();
+                OutputStream ignored = socket.getOutputStream()) {
             while (in.read() >= 0) {
                 // the 408 answer, if it got one, then the end
             }

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -25,11 +24,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.embedded.testing.TopicRecords;
 
 class WebhookConnectorTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static WebhookConnector open;
     private static WebhookConnector guarded;
     private static String prefix;
@@ -38,8 +38,13 @@ class WebhookConnectorTest {
     static void start() {
         prefix = "wh" + UUID.randomUUID().toString().substring(0, 8) + ".";
         open = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.MAX_BODY_BYTES_CONFIG, 4096))));
-        guarded = WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.TOKEN_CONFIG, "s3cret",
-            WebhookConfig.GITHUB_SECRET_CONFIG, "It's a Secret to Everybody")), Map.of("REFLEX_WEBHOOK_HMAC_SIGNED_SECRET", "k3y")));
+        guarded = WebhookConnector.start(new WebhookConfig(
+                settings(Map.of(
+                        WebhookConfig.TOKEN_CONFIG,
+                        "s3cret",
+                        WebhookConfig.GITHUB_SECRET_CONFIG,
+                        "It's a Secret to Everybody")),
+                Map.of("REFLEX_WEBHOOK_HMAC_SIGNED_SECRET", "k3y")));
     }
 
     @AfterAll
@@ -57,11 +62,12 @@ class WebhookConnectorTest {
         return s;
     }
 
-    private static HttpResponse<String> post(WebhookConnector connector, String path, String contentType, String body,
-                                             Map<String, String> headers) throws Exception {
+    private static HttpResponse<String> post(
+            WebhookConnector connector, String path, String contentType, String body, Map<String, String> headers)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + connector.port() + path))
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body));
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -70,9 +76,14 @@ class WebhookConnectorTest {
     }
 
     private static ConsumerRecord<byte[], byte[]> recordAt(String topic, long offset) {
-        List<ConsumerRecord<byte[], byte[]>> read = TopicRecords.readFrom(TestServices.kafka().bootstrapServers(),
-            new TopicPartition(topic, 0), offset, new ByteArrayDeserializer(), new ByteArrayDeserializer(), TopicRecords.atLeast(1),
-            Duration.ofSeconds(20));
+        List<ConsumerRecord<byte[], byte[]>> read = TopicRecords.readFrom(
+                TestServices.kafka().bootstrapServers(),
+                new TopicPartition(topic, 0),
+                offset,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
+                TopicRecords.atLeast(1),
+                Duration.ofSeconds(20));
         if (read.isEmpty()) {
             throw new AssertionError("no record at " + topic + "@" + offset);
         }
@@ -81,26 +92,37 @@ class WebhookConnectorTest {
 
     @Test
     void aJsonEventIsAcceptedOnlyOnceKafkaHasItAndLandsOnTheSourcesIngestTopic() throws Exception {
-        HttpResponse<String> response = post(open, "/events/monitoring", "application/json",
-            "{\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}", Map.of());
+        HttpResponse<String> response = post(
+                open,
+                "/events/monitoring",
+                "application/json",
+                "{\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}",
+                Map.of());
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(response.body()).contains("\"topic\":\"" + prefix + "ingest.monitoring\"");
         long offset = Long.parseLong(response.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
         ConsumerRecord<byte[], byte[]> record = recordAt(prefix + "ingest.monitoring", offset);
         assertThat(new String(record.value(), StandardCharsets.UTF_8)).contains("\"cpu\":97");
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("web-1");
-        assertThat(new String(record.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8)).isEqualTo("application/json");
+        assertThat(new String(record.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8))
+                .isEqualTo("application/json");
     }
 
     @Test
     void anArrayOfEventsIsAcceptedAsOneEventEach() throws Exception {
-        HttpResponse<String> response = post(open, "/events/batch", "application/json",
-            "[{\"type\":\"a\",\"subject\":\"s1\"},{\"type\":\"b\",\"subject\":\"s2\"}]", Map.of());
+        HttpResponse<String> response = post(
+                open,
+                "/events/batch",
+                "application/json",
+                "[{\"type\":\"a\",\"subject\":\"s1\"},{\"type\":\"b\",\"subject\":\"s2\"}]",
+                Map.of());
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(response.body()).contains("\"accepted\":2");
         long last = Long.parseLong(response.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
-        assertThat(new String(recordAt(prefix + "ingest.batch", last).value(), StandardCharsets.UTF_8)).isEqualTo("{\"type\":\"b\",\"subject\":\"s2\"}");
-        assertThat(new String(recordAt(prefix + "ingest.batch", last - 1).key(), StandardCharsets.UTF_8)).isEqualTo("s1");
+        assertThat(new String(recordAt(prefix + "ingest.batch", last).value(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"type\":\"b\",\"subject\":\"s2\"}");
+        assertThat(new String(recordAt(prefix + "ingest.batch", last - 1).key(), StandardCharsets.UTF_8))
+                .isEqualTo("s1");
     }
 
     @Test
@@ -108,41 +130,71 @@ class WebhookConnectorTest {
         String body = "{\"type\":\"deploy\"}";
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec("k3y".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String signature = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+        String signature =
+                "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
         Map<String, String> auth = Map.of("Authorization", "Bearer s3cret");
-        assertThat(post(guarded, "/events/signed", "application/json", body, auth).statusCode()).isEqualTo(401);
-        assertThat(post(guarded, "/events/signed", "application/json", body,
-            Map.of("Authorization", "Bearer s3cret", "X-Signature-256", signature + "0")).statusCode()).isEqualTo(401);
-        assertThat(post(guarded, "/events/signed", "application/json", body,
-            Map.of("Authorization", "Bearer s3cret", "X-Signature-256", signature)).statusCode()).isEqualTo(202);
-        assertThat(post(guarded, "/events/unsigned", "application/json", body, auth).statusCode()).as("other sources need no signature")
-            .isEqualTo(202);
+        assertThat(post(guarded, "/events/signed", "application/json", body, auth)
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(post(
+                                guarded,
+                                "/events/signed",
+                                "application/json",
+                                body,
+                                Map.of("Authorization", "Bearer s3cret", "X-Signature-256", signature + "0"))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(post(
+                                guarded,
+                                "/events/signed",
+                                "application/json",
+                                body,
+                                Map.of("Authorization", "Bearer s3cret", "X-Signature-256", signature))
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(post(guarded, "/events/unsigned", "application/json", body, auth)
+                        .statusCode())
+                .as("other sources need no signature")
+                .isEqualTo(202);
     }
 
     @Test
     void healthAndMetricsAreServed() throws Exception {
-        assertThat(post(open, "/events/metered", "application/json", "{\"type\":\"t\"}", Map.of()).statusCode()).isEqualTo(202);
-        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/health")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        assertThat(post(open, "/events/metered", "application/json", "{\"type\":\"t\"}", Map.of())
+                        .statusCode())
+                .isEqualTo(202);
+        HttpResponse<String> health = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/health"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
-        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metrics = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/metrics"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("reflex_webhook_events_accepted_total{source=\"metered\"} 1.0")
-            .contains("reflex_webhook_ack_seconds_count{outcome=\"acknowledged\"}")
-            .contains("reflex_webhook_requests_total{endpoint=\"/events/{source}\",status=\"202\"}")
-            .contains("kafka_producer_");
+        assertThat(metrics.body())
+                .contains("reflex_webhook_events_accepted_total{source=\"metered\"} 1.0")
+                .contains("reflex_webhook_ack_seconds_count{outcome=\"acknowledged\"}")
+                .contains("reflex_webhook_requests_total{endpoint=\"/events/{source}\",status=\"202\"}")
+                .contains("kafka_producer_");
     }
 
     @Test
     void cloudEventsBinaryModeHeadersBecomeCeKafkaHeaders() throws Exception {
-        HttpResponse<String> response = post(open, "/events/ci", "application/json", "{\"v\":1}",
-            Map.of("ce-specversion", "1.0", "ce-id", "x-1", "ce-type", "build.done", "ce-source", "/ci"));
+        HttpResponse<String> response = post(
+                open,
+                "/events/ci",
+                "application/json",
+                "{\"v\":1}",
+                Map.of("ce-specversion", "1.0", "ce-id", "x-1", "ce-type", "build.done", "ce-source", "/ci"));
         assertThat(response.statusCode()).isEqualTo(202);
         long offset = Long.parseLong(response.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
         ConsumerRecord<byte[], byte[]> record = recordAt(prefix + "ingest.ci", offset);
-        assertThat(new String(record.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8)).isEqualTo("x-1");
-        assertThat(new String(record.headers().lastHeader("ce_type").value(), StandardCharsets.UTF_8)).isEqualTo("build.done");
+        assertThat(new String(record.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8))
+                .isEqualTo("x-1");
+        assertThat(new String(record.headers().lastHeader("ce_type").value(), StandardCharsets.UTF_8))
+                .isEqualTo("build.done");
     }
 
     @Test
@@ -150,13 +202,19 @@ class WebhookConnectorTest {
         HttpResponse<String> badJson = post(open, "/events/monitoring", "application/json", "{oops", Map.of());
         assertThat(badJson.statusCode()).isEqualTo(400);
         assertThat(badJson.body()).contains("invalid JSON");
-        assertThat(post(open, "/events/monitoring", "application/json", "[1]", Map.of()).body())
-            .contains("every element of the array must be a JSON object");
-        assertThat(post(open, "/events/monitoring", "application/json", "\"text\"", Map.of()).body()).contains("expected a JSON object");
+        assertThat(post(open, "/events/monitoring", "application/json", "[1]", Map.of())
+                        .body())
+                .contains("every element of the array must be a JSON object");
+        assertThat(post(open, "/events/monitoring", "application/json", "\"text\"", Map.of())
+                        .body())
+                .contains("expected a JSON object");
         HttpResponse<String> text = post(open, "/events/monitoring", "text/plain", "hi", Map.of());
         assertThat(text.statusCode()).isEqualTo(415);
-        assertThat(post(open, "/events/bad%20name", "application/json", "{}", Map.of()).statusCode()).isEqualTo(400);
-        HttpResponse<String> big = post(open, "/events/monitoring", "application/json", "{\"p\":\"" + "x".repeat(5000) + "\"}", Map.of());
+        assertThat(post(open, "/events/bad%20name", "application/json", "{}", Map.of())
+                        .statusCode())
+                .isEqualTo(400);
+        HttpResponse<String> big =
+                post(open, "/events/monitoring", "application/json", "{\"p\":\"" + "x".repeat(5000) + "\"}", Map.of());
         assertThat(big.statusCode()).isEqualTo(413);
     }
 
@@ -183,9 +241,12 @@ class WebhookConnectorTest {
                 return n;
             }
         };
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/events/monitoring"))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> big)).build();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + open.port() + "/events/monitoring"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> big))
+                .build();
         try {
             HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(413);
@@ -200,10 +261,20 @@ class WebhookConnectorTest {
 
     @Test
     void aTokenIsRequiredWhenConfiguredAndComparedExactly() throws Exception {
-        assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of()).statusCode()).isEqualTo(401);
-        assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of("Authorization", "Bearer s3cre")).statusCode()).isEqualTo(401);
-        assertThat(post(guarded, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of("Authorization", "Bearer s3cret")).statusCode())
-            .isEqualTo(202);
+        assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of())
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(post(guarded, "/events/m", "application/json", "{}", Map.of("Authorization", "Bearer s3cre"))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(post(
+                                guarded,
+                                "/events/m",
+                                "application/json",
+                                "{\"type\":\"t\"}",
+                                Map.of("Authorization", "Bearer s3cret"))
+                        .statusCode())
+                .isEqualTo(202);
     }
 
     /** The shape of Alertmanager's documented webhook payload (version 4), two alerts. */
@@ -224,13 +295,25 @@ class WebhookConnectorTest {
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(response.body()).contains("\"accepted\":2");
         long last = Long.parseLong(response.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
-        String firing = new String(recordAt(prefix + "ingest.alertmanager", last - 1).value(), StandardCharsets.UTF_8);
-        String resolved = new String(recordAt(prefix + "ingest.alertmanager", last).value(), StandardCharsets.UTF_8);
-        assertThat(firing).contains("\"id\":\"alertmanager-a1b2c3-firing-2026-03-01T10:00:00Z\"", "\"type\":\"alert.firing\"",
-            "\"subject\":\"a1b2c3\"", "\"time\":\"2026-03-01T10:00:00Z\"", "\"severity\":\"critical\"",
-            "\"pod\":\"api-7\"", "\"summary\":\"api-7 was OOM-killed\"", "\"receiver\":\"reflex\"");
-        assertThat(resolved).contains("\"type\":\"alert.resolved\"", "\"subject\":\"d4e5f6\"", "\"time\":\"2026-03-01T09:30:00Z\"");
-        assertThat(post(open, "/alertmanager", "application/json", "{\"alerts\":[]}", Map.of()).statusCode()).isEqualTo(400);
+        String firing =
+                new String(recordAt(prefix + "ingest.alertmanager", last - 1).value(), StandardCharsets.UTF_8);
+        String resolved =
+                new String(recordAt(prefix + "ingest.alertmanager", last).value(), StandardCharsets.UTF_8);
+        assertThat(firing)
+                .contains(
+                        "\"id\":\"alertmanager-a1b2c3-firing-2026-03-01T10:00:00Z\"",
+                        "\"type\":\"alert.firing\"",
+                        "\"subject\":\"a1b2c3\"",
+                        "\"time\":\"2026-03-01T10:00:00Z\"",
+                        "\"severity\":\"critical\"",
+                        "\"pod\":\"api-7\"",
+                        "\"summary\":\"api-7 was OOM-killed\"",
+                        "\"receiver\":\"reflex\"");
+        assertThat(resolved)
+                .contains("\"type\":\"alert.resolved\"", "\"subject\":\"d4e5f6\"", "\"time\":\"2026-03-01T09:30:00Z\"");
+        assertThat(post(open, "/alertmanager", "application/json", "{\"alerts\":[]}", Map.of())
+                        .statusCode())
+                .isEqualTo(400);
     }
 
     @Test
@@ -239,44 +322,90 @@ class WebhookConnectorTest {
         String body = "Hello, World!";
         String signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
         Map<String, String> headers = Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1");
-        HttpResponse<String> valid = post(guarded, "/github", "application/json", body,
-            Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1", "X-Hub-Signature-256", signature));
-        assertThat(valid.statusCode()).as("a correct signature over a body that is not JSON").isEqualTo(400);
-        assertThat(post(guarded, "/github", "application/json", body, Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1",
-            "X-Hub-Signature-256", signature.replace('7', '8'))).statusCode()).isEqualTo(401);
-        assertThat(post(guarded, "/github", "application/json", body, headers).statusCode()).isEqualTo(401);
-        assertThat(post(open, "/github", "application/json", body, headers).statusCode()).as("no secret configured").isEqualTo(404);
+        HttpResponse<String> valid = post(
+                guarded,
+                "/github",
+                "application/json",
+                body,
+                Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1", "X-Hub-Signature-256", signature));
+        assertThat(valid.statusCode())
+                .as("a correct signature over a body that is not JSON")
+                .isEqualTo(400);
+        assertThat(post(
+                                guarded,
+                                "/github",
+                                "application/json",
+                                body,
+                                Map.of(
+                                        "X-GitHub-Event",
+                                        "push",
+                                        "X-GitHub-Delivery",
+                                        "d-1",
+                                        "X-Hub-Signature-256",
+                                        signature.replace('7', '8')))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(post(guarded, "/github", "application/json", body, headers).statusCode())
+                .isEqualTo(401);
+        assertThat(post(open, "/github", "application/json", body, headers).statusCode())
+                .as("no secret configured")
+                .isEqualTo(404);
 
         String payload = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/api\"},\"number\":7}";
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec("It's a Secret to Everybody".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String signed = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
-        HttpResponse<String> accepted = post(guarded, "/github", "application/json", payload,
-            Map.of("X-GitHub-Event", "pull_request", "X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958",
-                "X-Hub-Signature-256", signed));
+        mac.init(new javax.crypto.spec.SecretKeySpec(
+                "It's a Secret to Everybody".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String signed =
+                "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> accepted = post(
+                guarded,
+                "/github",
+                "application/json",
+                payload,
+                Map.of(
+                        "X-GitHub-Event",
+                        "pull_request",
+                        "X-GitHub-Delivery",
+                        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+                        "X-Hub-Signature-256",
+                        signed));
         assertThat(accepted.statusCode()).isEqualTo(202);
         long offset = Long.parseLong(accepted.body().replaceAll(".*\"offset\":(\\d+).*", "$1"));
         ConsumerRecord<byte[], byte[]> record = recordAt(prefix + "ingest.github", offset);
         assertThat(new String(record.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8))
-            .isEqualTo("application/cloudevents+json");
-        assertThat(new String(record.value(), StandardCharsets.UTF_8)).contains("\"id\":\"72d3162e-cc78-11e3-81ab-4c9367dc0958\"",
-            "\"type\":\"github.pull_request.opened\"", "\"subject\":\"acme/api\"", "\"data\":{\"action\":\"opened\"");
+                .isEqualTo("application/cloudevents+json");
+        assertThat(new String(record.value(), StandardCharsets.UTF_8))
+                .contains(
+                        "\"id\":\"72d3162e-cc78-11e3-81ab-4c9367dc0958\"",
+                        "\"type\":\"github.pull_request.opened\"",
+                        "\"subject\":\"acme/api\"",
+                        "\"data\":{\"action\":\"opened\"");
     }
 
     @Test
     @org.junit.jupiter.api.Tag("integration")
-    void whileKafkaIsDownEventsAreAnswered503WithRetryAfter(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        dev.reflex.embedded.EmbeddedKafka kafka = dev.reflex.embedded.EmbeddedKafka.start(dir, 0, 0, Duration.ofSeconds(60));
-        Map<String, Object> s = new HashMap<>(Map.of(WebhookConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-            WebhookConfig.HTTP_PORT_CONFIG, 0, WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG, 2_000L));
+    void whileKafkaIsDownEventsAreAnswered503WithRetryAfter(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        dev.reflex.embedded.EmbeddedKafka kafka =
+                dev.reflex.embedded.EmbeddedKafka.start(dir, 0, 0, Duration.ofSeconds(60));
+        Map<String, Object> s = new HashMap<>(Map.of(
+                WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                WebhookConfig.HTTP_PORT_CONFIG,
+                0,
+                WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG,
+                2_000L));
         try (WebhookConnector connector = WebhookConnector.start(new WebhookConfig(s))) {
-            assertThat(post(connector, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of()).statusCode()).isEqualTo(202);
+            assertThat(post(connector, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of())
+                            .statusCode())
+                    .isEqualTo(202);
             kafka.close();
             HttpResponse<String> down = post(connector, "/events/m", "application/json", "{\"type\":\"t\"}", Map.of());
             assertThat(down.statusCode()).isEqualTo(503);
             assertThat(down.headers().firstValue("Retry-After")).contains("5");
             assertThat(down.body()).contains("retry later");
-            HttpResponse<String> newSource = post(connector, "/events/never-seen", "application/json", "{\"type\":\"t\"}", Map.of());
+            HttpResponse<String> newSource =
+                    post(connector, "/events/never-seen", "application/json", "{\"type\":\"t\"}", Map.of());
             assertThat(newSource.statusCode()).isEqualTo(503);
         }
     }
@@ -284,16 +413,18 @@ class WebhookConnectorTest {
     @Test
     void listeningBeyondLoopbackWithoutATokenIsRefused() {
         assertThatThrownBy(() -> new WebhookConfig(Map.of(WebhookConfig.HTTP_HOST_CONFIG, "0.0.0.0")))
-            .isInstanceOf(ConfigException.class)
-            .hasMessageContaining("set webhook.token");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("set webhook.token");
     }
 
     @Test
     void aTakenPortIsReportedInOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            assertThatThrownBy(() -> WebhookConnector.start(new WebhookConfig(settings(Map.of(WebhookConfig.HTTP_PORT_CONFIG, taken.getLocalPort())))))
-                .isInstanceOf(dev.reflex.admin.AdminServer.PortInUseException.class)
-                .hasMessage("port " + taken.getLocalPort() + " on 127.0.0.1 is in use; set --http-port (http.port) to a free port, or 0 for any");
+            assertThatThrownBy(() -> WebhookConnector.start(
+                            new WebhookConfig(settings(Map.of(WebhookConfig.HTTP_PORT_CONFIG, taken.getLocalPort())))))
+                    .isInstanceOf(dev.reflex.admin.AdminServer.PortInUseException.class)
+                    .hasMessage("port " + taken.getLocalPort()
+                            + " on 127.0.0.1 is in use; set --http-port (http.port) to a free port, or 0 for any");
         }
     }
 }

@@ -29,8 +29,7 @@ public final class Docker {
         }
     }
 
-    private Docker() {
-    }
+    private Docker() {}
 
     public static void requireOrSkip() {
         Result info;
@@ -42,7 +41,8 @@ public final class Docker {
         if (info.exit() == 0) {
             return;
         }
-        String reason = "no Docker engine answers 'docker info' (" + info.output().strip() + ")";
+        String reason =
+                "no Docker engine answers 'docker info' (" + info.output().strip() + ")";
         if ("1".equals(System.getenv("REFLEX_NO_SKIP"))) {
             throw new IllegalStateException(reason + ", and REFLEX_NO_SKIP=1 says these tests must run");
         }
@@ -71,7 +71,9 @@ public final class Docker {
         try {
             Path log = Files.createTempFile("reflex-docker-", ".log");
             try {
-                ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).redirectOutput(log.toFile());
+                ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command))
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
                 builder.environment().putAll(environment);
                 if (dir != null) {
                     builder.directory(dir.toFile());
@@ -80,8 +82,8 @@ public final class Docker {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s:\n"
-                        + Files.readString(log, StandardCharsets.UTF_8));
+                    throw new IllegalStateException(String.join(" ", command) + " did not finish within "
+                            + timeout.toSeconds() + " s:\n" + Files.readString(log, StandardCharsets.UTF_8));
                 }
                 return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
             } finally {

@@ -24,13 +24,27 @@ public final class Images {
     public static final String KAFKA = "apache/kafka:4.3.1";
     public static final String REGISTRY = "apicurio/apicurio-registry-mem:2.6.13.Final";
     /** Jars a test's class path holds that the broker does not use, the largest first (RocksDB alone is 60 MB). */
-    private static final java.util.List<String> NOT_THE_BROKERS = java.util.List.of("rocksdbjni", "reflex-", "jmh-", "testcontainers",
-        "docker-java", "junit", "opentest4j", "assertj", "archunit", "byte-buddy", "javalin", "jetty", "kotlin", "duct-tape", "jna");
+    private static final java.util.List<String> NOT_THE_BROKERS = java.util.List.of(
+            "rocksdbjni",
+            "reflex-",
+            "jmh-",
+            "testcontainers",
+            "docker-java",
+            "junit",
+            "opentest4j",
+            "assertj",
+            "archunit",
+            "byte-buddy",
+            "javalin",
+            "jetty",
+            "kotlin",
+            "duct-tape",
+            "jna");
+
     private static boolean built;
     private static boolean builtDemo;
 
-    private Images() {
-    }
+    private Images() {}
 
     /** The checkout's root: the nearest directory up from the working directory with the Dockerfile and the Maven wrapper. */
     public static Path repo() {
@@ -39,7 +53,8 @@ public final class Images {
                 return dir;
             }
         }
-        throw new IllegalStateException("no Reflex checkout (a directory with Dockerfile and mvnw) at or above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("no Reflex checkout (a directory with Dockerfile and mvnw) at or above "
+                + Path.of("").toAbsolutePath());
     }
 
     /**
@@ -65,7 +80,7 @@ public final class Images {
         }
         Path lock = Path.of(System.getProperty("java.io.tmpdir"), "reflex-images.lock");
         try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
+                FileLock ignored = channel.lock()) {
             buildLocked(demo);
         }
         built = true;
@@ -77,11 +92,37 @@ public final class Images {
         buildBase();
         // the production stage by name: Docker's legacy builder builds every stage up to the target, and the demo stage
         // needs the dev module's artifacts
-        Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "--target", "reflex",
-            "-t", REFLEX, ".").orThrow("the reflex image");
+        Docker.run(
+                        Duration.ofMinutes(5),
+                        Map.of(),
+                        repo,
+                        "docker",
+                        "build",
+                        "-q",
+                        "--build-arg",
+                        "BASE_IMAGE=" + BASE,
+                        "--target",
+                        "reflex",
+                        "-t",
+                        REFLEX,
+                        ".")
+                .orThrow("the reflex image");
         if (withDemo) {
-            Docker.run(Duration.ofMinutes(5), Map.of(), repo, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "--target", "demo",
-                "-t", DEMO, ".").orThrow("the demo image");
+            Docker.run(
+                            Duration.ofMinutes(5),
+                            Map.of(),
+                            repo,
+                            "docker",
+                            "build",
+                            "-q",
+                            "--build-arg",
+                            "BASE_IMAGE=" + BASE,
+                            "--target",
+                            "demo",
+                            "-t",
+                            DEMO,
+                            ".")
+                    .orThrow("the demo image");
         }
         Path docker = repo.resolve("deploy/src/test/docker");
         buildFromContext(docker.resolve("kafka"), KAFKA, "the stand-in broker image", context -> {
@@ -90,21 +131,34 @@ public final class Images {
             Path lib = Files.createDirectories(context.resolve("lib"));
             for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
                 Path jar = Path.of(entry);
-                if (entry.endsWith(".jar") && Files.isRegularFile(jar) && !Files.exists(lib.resolve(jar.getFileName()))
-                    && NOT_THE_BROKERS.stream().noneMatch(jar.getFileName().toString()::startsWith)) {
+                if (entry.endsWith(".jar")
+                        && Files.isRegularFile(jar)
+                        && !Files.exists(lib.resolve(jar.getFileName()))
+                        && NOT_THE_BROKERS.stream().noneMatch(jar.getFileName().toString()::startsWith)) {
                     Files.copy(jar, lib.resolve(jar.getFileName()));
                 }
             }
         });
-        buildFromContext(docker.resolve("registry"), REGISTRY, "the stand-in registry image",
-            context -> copy(ApicurioRegistry.distribution().getParent(), context.resolve("apicurio")));
+        buildFromContext(
+                docker.resolve("registry"),
+                REGISTRY,
+                "the stand-in registry image",
+                context -> copy(ApicurioRegistry.distribution().getParent(), context.resolve("apicurio")));
     }
 
     private static void buildBase() {
-        if (Docker.run(Duration.ofSeconds(30), "docker", "image", "inspect", BASE).exit() != 0) {
+        if (Docker.run(Duration.ofSeconds(30), "docker", "image", "inspect", BASE)
+                        .exit()
+                != 0) {
             Path repo = repo();
-            Docker.run(Duration.ofMinutes(5), Map.of(), repo, "bash", repo.resolve("deploy/src/test/docker/jre-base.sh").toString(), BASE)
-                .orThrow("the Java base image");
+            Docker.run(
+                            Duration.ofMinutes(5),
+                            Map.of(),
+                            repo,
+                            "bash",
+                            repo.resolve("deploy/src/test/docker/jre-base.sh").toString(),
+                            BASE)
+                    .orThrow("the Java base image");
         }
     }
 
@@ -118,11 +172,23 @@ public final class Images {
         try {
             Files.copy(dockerDir.resolve("Dockerfile"), context.resolve("Dockerfile"));
             files.fill(context);
-            Docker.run(Duration.ofMinutes(5), Map.of(), context, "docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + BASE, "-t", tag, ".")
-                .orThrow(what);
+            Docker.run(
+                            Duration.ofMinutes(5),
+                            Map.of(),
+                            context,
+                            "docker",
+                            "build",
+                            "-q",
+                            "--build-arg",
+                            "BASE_IMAGE=" + BASE,
+                            "-t",
+                            tag,
+                            ".")
+                    .orThrow(what);
         } finally {
             try (Stream<Path> all = Files.walk(context)) {
-                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                all.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }

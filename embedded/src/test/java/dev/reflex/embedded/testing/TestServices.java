@@ -18,8 +18,7 @@ public final class TestServices {
     private static EmbeddedKafka kafka;
     private static ApicurioRegistry registry;
 
-    private TestServices() {
-    }
+    private TestServices() {}
 
     public static synchronized EmbeddedKafka kafka() {
         if (kafka == null) {
@@ -32,7 +31,8 @@ public final class TestServices {
 
     public static synchronized ApicurioRegistry registry() {
         if (registry == null) {
-            registry = ApicurioRegistry.start(tempDir("reflex-test-registry"), 0, Optional.empty(), Duration.ofSeconds(90));
+            registry = ApicurioRegistry.start(
+                    tempDir("reflex-test-registry"), 0, Optional.empty(), Duration.ofSeconds(90));
             ApicurioRegistry started = registry;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "test-registry-stop"));
         }

@@ -36,7 +36,8 @@ public final class CompiledCorrelation {
             }
             Object result = condition.evaluate(variables);
             if (!(result instanceof Boolean b)) {
-                throw new IllegalStateException("evaluated to " + (result == null ? "null" : result) + ", not true or false");
+                throw new IllegalStateException(
+                        "evaluated to " + (result == null ? "null" : result) + ", not true or false");
             }
             return b;
         }
@@ -53,8 +54,17 @@ public final class CompiledCorrelation {
     private final long latenessMs;
     private final String shape;
 
-    private CompiledCorrelation(Template key, int atLeast, long countWithinMs, int throttleMax, long throttlePerMs, long debounceMs,
-                                Companion unless, Companion after, long latenessMs, String shape) {
+    private CompiledCorrelation(
+            Template key,
+            int atLeast,
+            long countWithinMs,
+            int throttleMax,
+            long throttlePerMs,
+            long debounceMs,
+            Companion unless,
+            Companion after,
+            long latenessMs,
+            String shape) {
         this.key = key;
         this.atLeast = atLeast;
         this.countWithinMs = countWithinMs;
@@ -70,28 +80,40 @@ public final class CompiledCorrelation {
     /** Checks and compiles the rule's correlate block; a {@link RuleException} names the field at fault. */
     public static CompiledCorrelation compile(Rule rule) {
         Correlate c = rule.getCorrelate();
-        boolean any = c.getCount() != null || c.getThrottle() != null || c.getDebounce() != null || c.getUnless() != null
-            || c.getAfter() != null;
+        boolean any = c.getCount() != null
+                || c.getThrottle() != null
+                || c.getDebounce() != null
+                || c.getUnless() != null
+                || c.getAfter() != null;
         if (!any) {
-            throw new RuleException("correlate", "'correlate' needs at least one of count, throttle, debounce, unless, after;"
-                + " a key alone changes nothing");
+            throw new RuleException(
+                    "correlate",
+                    "'correlate' needs at least one of count, throttle, debounce, unless, after;"
+                            + " a key alone changes nothing");
         }
         if (c.getDebounce() != null && c.getUnless() != null) {
-            throw new RuleException("correlate.debounce", "debounce and unless both set a deadline for the key and cannot be combined;"
-                + " debounce fires after a quiet period, unless fires when an expected event does not come: use one");
+            throw new RuleException(
+                    "correlate.debounce",
+                    "debounce and unless both set a deadline for the key and cannot be combined;"
+                            + " debounce fires after a quiet period, unless fires when an expected event does not come: use one");
         }
         if (c.getDebounce() != null && c.getCount() != null) {
-            throw new RuleException("correlate.debounce", "debounce and count cannot be combined: debounce fires once per burst,"
-                + " whatever its size; to fire on bursts of a size, use count (with throttle to limit firings)");
+            throw new RuleException(
+                    "correlate.debounce",
+                    "debounce and count cannot be combined: debounce fires once per burst,"
+                            + " whatever its size; to fire on bursts of a size, use count (with throttle to limit firings)");
         }
         if (c.getLateness() != null && c.getCount() == null && c.getAfter() == null && c.getThrottle() == null) {
-            throw new RuleException("correlate.lateness", "lateness applies to windows that follow event time (count, after,"
-                + " throttle); debounce and unless deadlines follow the wall clock");
+            throw new RuleException(
+                    "correlate.lateness",
+                    "lateness applies to windows that follow event time (count, after,"
+                            + " throttle); debounce and unless deadlines follow the wall clock");
         }
         Template key = null;
         if (c.getKey() != null) {
             if (c.getKey().isBlank()) {
-                throw new RuleException("correlate.key", "the key is empty; leave it out to correlate by the event's subject");
+                throw new RuleException(
+                        "correlate.key", "the key is empty; leave it out to correlate by the event's subject");
             }
             key = at("correlate.key", () -> Template.compile(c.getKey()));
         }
@@ -100,8 +122,10 @@ public final class CompiledCorrelation {
         if (c.getCount() != null) {
             atLeast = c.getCount().getAtLeast();
             if (atLeast < 2 || atLeast > MAX_REMEMBERED) {
-                throw new RuleException("correlate.count.atLeast", "atLeast must be from 2 to " + MAX_REMEMBERED + ", not " + atLeast
-                    + (atLeast == 1 ? " (1 fires on every event: leave count out)" : ""));
+                throw new RuleException(
+                        "correlate.count.atLeast",
+                        "atLeast must be from 2 to " + MAX_REMEMBERED + ", not " + atLeast
+                                + (atLeast == 1 ? " (1 fires on every event: leave count out)" : ""));
             }
             countWithin = Durations.parse(c.getCount().getWithin(), "correlate.count.within");
         }
@@ -110,15 +134,18 @@ public final class CompiledCorrelation {
         if (c.getThrottle() != null) {
             max = c.getThrottle().getMax();
             if (max < 1 || max > MAX_REMEMBERED) {
-                throw new RuleException("correlate.throttle.max", "max must be from 1 to " + MAX_REMEMBERED + ", not " + max);
+                throw new RuleException(
+                        "correlate.throttle.max", "max must be from 1 to " + MAX_REMEMBERED + ", not " + max);
             }
             per = Durations.parse(c.getThrottle().getPer(), "correlate.throttle.per");
         }
         long debounce = c.getDebounce() == null ? 0 : Durations.parse(c.getDebounce(), "correlate.debounce");
         Companion unless = companion(c.getUnless(), "correlate.unless", rule);
         Companion after = companion(c.getAfter(), "correlate.after", rule);
-        long lateness = c.getLateness() == null ? DEFAULT_LATENESS_MS : Durations.parse(c.getLateness(), "correlate.lateness");
-        return new CompiledCorrelation(key, atLeast, countWithin, max, per, debounce, unless, after, lateness, shapeOf(rule));
+        long lateness =
+                c.getLateness() == null ? DEFAULT_LATENESS_MS : Durations.parse(c.getLateness(), "correlate.lateness");
+        return new CompiledCorrelation(
+                key, atLeast, countWithin, max, per, debounce, unless, after, lateness, shapeOf(rule));
     }
 
     private static Companion companion(CorrelateCompanion companion, String field, Rule rule) {
@@ -128,15 +155,24 @@ public final class CompiledCorrelation {
         if (companion.getSource() == null && companion.getType() == null) {
             throw new RuleException(field, "needs a source and/or type: which events does it watch?");
         }
-        if (companion.getSource() != null && companion.getType() != null
-                && companion.getSource().equals(rule.getWhen().getSource()) && companion.getType().equals(rule.getWhen().getType())
-                && companion.getCondition() == null && rule.getWhen().getCondition() == null) {
-            throw new RuleException(field, "watches the very events the rule's 'when' matches; give it another type or a condition");
+        if (companion.getSource() != null
+                && companion.getType() != null
+                && companion.getSource().equals(rule.getWhen().getSource())
+                && companion.getType().equals(rule.getWhen().getType())
+                && companion.getCondition() == null
+                && rule.getWhen().getCondition() == null) {
+            throw new RuleException(
+                    field, "watches the very events the rule's 'when' matches; give it another type or a condition");
         }
-        Expression condition = companion.getCondition() == null || companion.getCondition().isBlank() ? null
-            : at(field + ".condition", () -> Expression.compile(companion.getCondition()));
-        return new Companion(companion.getSource(), companion.getType(), condition,
-            Durations.parse(companion.getWithin(), field + ".within"));
+        Expression condition =
+                companion.getCondition() == null || companion.getCondition().isBlank()
+                        ? null
+                        : at(field + ".condition", () -> Expression.compile(companion.getCondition()));
+        return new Companion(
+                companion.getSource(),
+                companion.getType(),
+                condition,
+                Durations.parse(companion.getWithin(), field + ".within"));
     }
 
     private static <T> T at(String field, java.util.function.Supplier<T> compile) {
@@ -150,8 +186,8 @@ public final class CompiledCorrelation {
     /** A hash of what the state depends on, the rule's when and correlate: when it changes, the state starts again. */
     static String shapeOf(Rule rule) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest((rule.getWhen().toString() + rule.getCorrelate())
-                .getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((rule.getWhen().toString() + rule.getCorrelate()).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);
@@ -160,7 +196,8 @@ public final class CompiledCorrelation {
 
     /** The correlation key of {@code event}: the key template rendered, or the subject (or id when there is none). */
     public String keyOf(Event event, Map<String, Object> variables) {
-        String rendered = key == null ? (event.getSubject() != null ? event.getSubject() : event.getId()) : key.render(variables);
+        String rendered =
+                key == null ? (event.getSubject() != null ? event.getSubject() : event.getId()) : key.render(variables);
         if (rendered == null || rendered.isBlank()) {
             throw new IllegalStateException("the key rendered empty");
         }

@@ -27,9 +27,17 @@ public final class CorrelationSimulator {
      * One correlation step: what a rule made of an event (or of its deadline), with what it emitted when it fired.
      * {@code eventId} is the event the step is about: for a deadline, the event that armed it.
      */
-    public record Step(String ruleId, String key, Instant at, Outcome outcome, String detail, boolean deadline, String causeId,
-                       String eventId, List<Action> actions, List<RegisterOp> registerOps) {
-    }
+    public record Step(
+            String ruleId,
+            String key,
+            Instant at,
+            Outcome outcome,
+            String detail,
+            boolean deadline,
+            String causeId,
+            String eventId,
+            List<Action> actions,
+            List<RegisterOp> registerOps) {}
 
     private final Function<String, IndexedRule> rules;
     private final Function<String, String> registers;
@@ -52,9 +60,11 @@ public final class CorrelationSimulator {
         }
         String stateKey = input.getRuleId() + "/" + input.getKey();
         CorrelationState before = states.get(stateKey);
-        Correlator.Step step = Correlator.onEvent(compiled, before, input.getRole(), input.getKey(), input.getEvent(), eventTime, now);
+        Correlator.Step step =
+                Correlator.onEvent(compiled, before, input.getRole(), input.getKey(), input.getEvent(), eventTime, now);
         save(stateKey, before, step.state());
-        steps.add(step(compiled, input.getKey(), now, step, false, input.getEvent().getId()));
+        steps.add(step(
+                compiled, input.getKey(), now, step, false, input.getEvent().getId()));
         return steps;
     }
 
@@ -91,7 +101,8 @@ public final class CorrelationSimulator {
         Outcome outcome = step.outcome();
         String detail = step.detail();
         if (step.firing() != null) {
-            Evaluation.Rendering rendering = Correlator.render(rule, step.firing(), key, causeId, registers, Instant.ofEpochMilli(at));
+            Evaluation.Rendering rendering =
+                    Correlator.render(rule, step.firing(), key, causeId, registers, Instant.ofEpochMilli(at));
             if (rendering.error() != null) {
                 outcome = Outcome.ERROR;
                 detail = rendering.error() + " (when it fired: " + detail + ")";
@@ -100,7 +111,17 @@ public final class CorrelationSimulator {
                 ops = rendering.registerOps();
             }
         }
-        return new Step(rule.id(), key, Instant.ofEpochMilli(at), outcome, detail, deadline, causeId, step.record().getBy(), actions, ops);
+        return new Step(
+                rule.id(),
+                key,
+                Instant.ofEpochMilli(at),
+                outcome,
+                detail,
+                deadline,
+                causeId,
+                step.record().getBy(),
+                actions,
+                ops);
     }
 
     private void save(String stateKey, CorrelationState before, CorrelationState after) {

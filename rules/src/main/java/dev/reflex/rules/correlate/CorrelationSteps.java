@@ -15,8 +15,7 @@ import dev.reflex.schemas.RuleOutcome;
  * the same id). These are put together so that the rule's line tells what correlation made of the event.
  */
 public final class CorrelationSteps {
-    private CorrelationSteps() {
-    }
+    private CorrelationSteps() {}
 
     /** Whether {@code decision} records one correlation step or one flow input. */
     public static boolean isStep(Decision decision) {
@@ -36,7 +35,8 @@ public final class CorrelationSteps {
         for (RuleOutcome outcome : step.getRules()) {
             int at = -1;
             for (int i = 0; i < rules.size() && at < 0; i++) {
-                if (rules.get(i).getRuleId().equals(outcome.getRuleId()) && rules.get(i).getOutcome() == Outcome.CORRELATING) {
+                if (rules.get(i).getRuleId().equals(outcome.getRuleId())
+                        && rules.get(i).getOutcome() == Outcome.CORRELATING) {
                     at = i;
                 }
             }

@@ -15,8 +15,7 @@ public final class ConditionExplainer {
     private static final String[] COMPARISONS = {"==", "!=", "<=", ">="};
     private static final int MAX_VALUE_CHARS = 200;
 
-    private ConditionExplainer() {
-    }
+    private ConditionExplainer() {}
 
     public static String whyFalse(String condition, Map<String, Object> variables) {
         return explain(unwrap(condition.strip()), variables);
@@ -61,7 +60,8 @@ public final class ConditionExplainer {
             return head;
         }
         List<String> seen = new ArrayList<>();
-        for (String side : List.of(part.substring(0, op[0]).strip(), part.substring(op[1]).strip())) {
+        for (String side :
+                List.of(part.substring(0, op[0]).strip(), part.substring(op[1]).strip())) {
             if (!isLiteral(side)) {
                 seen.add(side + " = " + show(evaluate(side, variables)));
             }
@@ -69,8 +69,7 @@ public final class ConditionExplainer {
         return seen.isEmpty() ? head : head + ": " + String.join(", ", seen);
     }
 
-    private record Failure(String message) {
-    }
+    private record Failure(String message) {}
 
     private static Object evaluate(String part, Map<String, Object> variables) {
         try {
@@ -99,7 +98,10 @@ public final class ConditionExplainer {
             return true;
         }
         char c = side.charAt(0);
-        if ((c == '\'' || c == '"') && side.length() > 1 && side.charAt(side.length() - 1) == c && split(side, "+").size() == 1) {
+        if ((c == '\'' || c == '"')
+                && side.length() > 1
+                && side.charAt(side.length() - 1) == c
+                && split(side, "+").size() == 1) {
             return true;
         }
         if (side.equals("true") || side.equals("false") || side.equals("null")) {
@@ -201,7 +203,8 @@ public final class ConditionExplainer {
         if (c == '<' || c == '>') {
             return 1;
         }
-        boolean wordStart = i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_' && s.charAt(i - 1) != '.';
+        boolean wordStart = i == 0
+                || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_' && s.charAt(i - 1) != '.';
         boolean wordEnd = i + 2 < s.length() && !Character.isLetterOrDigit(s.charAt(i + 2)) && s.charAt(i + 2) != '_';
         return s.startsWith("in", i) && wordStart && wordEnd ? 2 : 0;
     }

@@ -8,14 +8,14 @@ import java.util.regex.Pattern;
 public final class Durations {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** Milliseconds, or a {@link RuleException} naming {@code field}. */
     public static long parse(String text, String field) {
         Matcher m = DURATION.matcher(text == null ? "" : text.strip());
         if (!m.matches()) {
-            throw new RuleException(field, "'" + text + "' is not a duration; write a number and a unit: 500ms, 30s, 10m, 2h, 7d");
+            throw new RuleException(
+                    field, "'" + text + "' is not a duration; write a number and a unit: 500ms, 30s, 10m, 2h, 7d");
         }
         long n = Long.parseLong(m.group(1));
         long millis = switch (m.group(2)) {

@@ -18,8 +18,7 @@ public final class EventView {
      */
     private static final ThreadLocal<Object[]> JUST_PARSED = ThreadLocal.withInitial(() -> new Object[2]);
 
-    private EventView() {
-    }
+    private EventView() {}
 
     public static Map<String, Object> of(Event event) {
         Map<String, Object> fields = new HashMap<>();

@@ -25,14 +25,24 @@ public final class ExpressionGuard {
 
     /** The variables expressions may read. */
     static final Set<String> ROOTS = Set.of("event", "registers", "correlation", "context", "result", "item", "loop");
+
     private static final Set<String> LITERALS = Set.of("true", "false", "null");
-    private static final Set<String> FORBIDDEN_PROPERTIES = Set.of("class", "getClass", "classLoader", "declaringClass");
+    private static final Set<String> FORBIDDEN_PROPERTIES =
+            Set.of("class", "getClass", "classLoader", "declaringClass");
     private static final String[] OPERATORS = {
-        "==", "!=", "<=", ">=", "&&", "||", ".?",
-        "<", ">", "!", "+", "-", "*", "/", "%", "?", ":", "(", ")", "[", "]", ".", ","
+        "==", "!=", "<=", ">=", "&&", "||", ".?", "<", ">", "!", "+", "-", "*", "/", "%", "?", ":", "(", ")", "[", "]",
+        ".", ","
     };
 
-    private enum Kind { STRING, NUMBER, NAME, FUNCTION, IN, OPERATOR, VALUE }
+    private enum Kind {
+        STRING,
+        NUMBER,
+        NAME,
+        FUNCTION,
+        IN,
+        OPERATOR,
+        VALUE
+    }
 
     private record Token(Kind kind, String text, int column) {
         boolean is(String op) {
@@ -41,13 +51,16 @@ public final class ExpressionGuard {
 
         /** Can end an operand: a name, a literal, a closing bracket, or an already rewritten part. */
         boolean endsOperand() {
-            return kind == Kind.NAME || kind == Kind.STRING || kind == Kind.NUMBER || kind == Kind.VALUE
-                || is(")") || is("]");
+            return kind == Kind.NAME
+                    || kind == Kind.STRING
+                    || kind == Kind.NUMBER
+                    || kind == Kind.VALUE
+                    || is(")")
+                    || is("]");
         }
     }
 
-    private ExpressionGuard() {
-    }
+    private ExpressionGuard() {}
 
     /** Throws a {@link RuleException} (field left empty) unless {@code source} is inside the subset. */
     public static void check(String source) {
@@ -89,9 +102,11 @@ public final class ExpressionGuard {
         for (int k = from; k <= to; k++) {
             Token t = tokens.get(k);
             boolean dot = t.is(".") || t.is(".?");
-            boolean afterDot = k > from && (tokens.get(k - 1).is(".") || tokens.get(k - 1).is(".?"));
-            boolean callOpen = k > from && (t.is("(") && tokens.get(k - 1).kind() == Kind.FUNCTION
-                || t.is("[") && tokens.get(k - 1).endsOperand());
+            boolean afterDot =
+                    k > from && (tokens.get(k - 1).is(".") || tokens.get(k - 1).is(".?"));
+            boolean callOpen = k > from
+                    && (t.is("(") && tokens.get(k - 1).kind() == Kind.FUNCTION
+                            || t.is("[") && tokens.get(k - 1).endsOperand());
             if (k > from && !dot && !afterDot && !callOpen) {
                 out.append(' ');
             }
@@ -127,9 +142,12 @@ public final class ExpressionGuard {
                 }
                 tokens.add(new Token(Kind.NAME, s.substring(start, i), start + 1));
             } else {
-                if (s.startsWith("++", i) || s.startsWith("--", i) || (c == '=' && !s.startsWith("==", i))
+                if (s.startsWith("++", i)
+                        || s.startsWith("--", i)
+                        || (c == '=' && !s.startsWith("==", i))
                         || (i + 1 < s.length() && s.charAt(i + 1) == '=' && "+-*/%".indexOf(c) >= 0)) {
-                    throw refuse("assignment at column " + (start + 1) + " is not allowed: rules only read event and registers");
+                    throw refuse("assignment at column " + (start + 1)
+                            + " is not allowed: rules only read event and registers");
                 }
                 String op = null;
                 for (String candidate : OPERATORS) {
@@ -140,7 +158,9 @@ public final class ExpressionGuard {
                 }
                 if (op == null) {
                     throw refuse("'" + c + "' at column " + (start + 1) + " is not allowed here"
-                        + (c == ';' || c == '{' || c == '}' ? ": an expression cannot hold statements or blocks" : ""));
+                            + (c == ';' || c == '{' || c == '}'
+                                    ? ": an expression cannot hold statements or blocks"
+                                    : ""));
                 }
                 i += op.length();
                 tokens.add(new Token(Kind.OPERATOR, op, start + 1));
@@ -156,35 +176,50 @@ public final class ExpressionGuard {
             Token previous = i == 0 ? null : tokens.get(i - 1);
             Token next = i + 1 < tokens.size() ? tokens.get(i + 1) : null;
             boolean afterDot = previous != null && (previous.is(".") || previous.is(".?"));
-            if ((t.is(".") || t.is(".?")) && (previous == null || !previous.endsOperand() || next == null || next.kind() != Kind.NAME)) {
-                throw refuse("'" + t.text() + "' at column " + t.column() + " must stand between a value and a field name");
+            if ((t.is(".") || t.is(".?"))
+                    && (previous == null || !previous.endsOperand() || next == null || next.kind() != Kind.NAME)) {
+                throw refuse(
+                        "'" + t.text() + "' at column " + t.column() + " must stand between a value and a field name");
             }
-            if (!afterDot && previous != null && previous.endsOperand()
-                    && (t.kind() == Kind.STRING || t.kind() == Kind.NUMBER || t.kind() == Kind.NAME && !t.text().equals("in"))) {
+            if (!afterDot
+                    && previous != null
+                    && previous.endsOperand()
+                    && (t.kind() == Kind.STRING
+                            || t.kind() == Kind.NUMBER
+                            || t.kind() == Kind.NAME && !t.text().equals("in"))) {
                 throw refuse("an operator is missing before column " + t.column());
             }
             if (t.kind() == Kind.NAME) {
                 String name = t.text();
                 if (afterDot) {
                     if (FORBIDDEN_PROPERTIES.contains(name)) {
-                        throw refuse("'" + name + "' at column " + t.column() + " is not allowed: rules cannot reach Java classes");
+                        throw refuse("'" + name + "' at column " + t.column()
+                                + " is not allowed: rules cannot reach Java classes");
                     }
                     if (next != null && next.is("(")) {
                         throw refuse("a call at column " + next.column() + ": calling methods is not allowed; "
-                            + "use the functions of the rule language, e.g. lower(x) instead of x.toLowerCase()");
+                                + "use the functions of the rule language, e.g. lower(x) instead of x.toLowerCase()");
                     }
                 } else if (next != null && next.is("(") && RuleFunctions.NAMES.contains(name)) {
                     tokens.set(i, new Token(Kind.FUNCTION, name, t.column()));
                 } else if (name.equals("in") && previous != null && previous.endsOperand() && next != null) {
                     tokens.set(i, new Token(Kind.IN, name, t.column()));
                 } else if (!ROOTS.contains(name) && !LITERALS.contains(name)) {
-                    throw refuse("unknown name '" + name + "' at column " + t.column()
-                        + (next != null && next.is("(") ? ": not a function of the rule language (" + String.join(", ", RuleFunctions.NAMES.stream().sorted().toList()) + ")"
-                            : ": expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)"));
+                    throw refuse(
+                            "unknown name '" + name + "' at column " + t.column()
+                                    + (next != null && next.is("(")
+                                            ? ": not a function of the rule language ("
+                                                    + String.join(
+                                                            ", ",
+                                                            RuleFunctions.NAMES.stream()
+                                                                    .sorted()
+                                                                    .toList()) + ")"
+                                            : ": expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)"));
                 }
             } else if (t.is("(")) {
                 if (previous != null && previous.endsOperand() && previous.kind() != Kind.FUNCTION) {
-                    throw refuse("a call at column " + t.column() + ": calling methods or functions is not allowed here");
+                    throw refuse(
+                            "a call at column " + t.column() + ": calling methods or functions is not allowed here");
                 }
                 depth++;
             } else if (t.is("[")) {
@@ -231,7 +266,8 @@ public final class ExpressionGuard {
             }
             int from = operandStart(tokens, at - 1);
             int to = operandEnd(tokens, at + 1);
-            String text = "(" + FUNCTIONS_VARIABLE + ".oneOf(" + join(tokens, from, at - 1) + ", " + join(tokens, at + 1, to) + "))";
+            String text = "(" + FUNCTIONS_VARIABLE + ".oneOf(" + join(tokens, from, at - 1) + ", "
+                    + join(tokens, at + 1, to) + "))";
             int column = tokens.get(from).column();
             tokens.subList(from, to + 1).clear();
             tokens.add(from, new Token(Kind.VALUE, text, column));
@@ -244,8 +280,9 @@ public final class ExpressionGuard {
             Token t = tokens.get(i);
             if (t.is(")") || t.is("]")) {
                 int open = matching(tokens, i, -1);
-                if (open > 0 && (tokens.get(open - 1).kind() == Kind.FUNCTION
-                        || t.is("]") && tokens.get(open - 1).endsOperand())) {
+                if (open > 0
+                        && (tokens.get(open - 1).kind() == Kind.FUNCTION
+                                || t.is("]") && tokens.get(open - 1).endsOperand())) {
                     i = open - 1;
                     if (tokens.get(i).kind() == Kind.FUNCTION) {
                         return i;

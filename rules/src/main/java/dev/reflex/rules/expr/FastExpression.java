@@ -106,7 +106,12 @@ final class FastExpression {
 
     /** The six comparisons, by their text. */
     private enum Operator {
-        EQ("=="), NE("!="), LE("<="), GE(">="), LT("<"), GT(">");
+        EQ("=="),
+        NE("!="),
+        LE("<="),
+        GE(">="),
+        LT("<"),
+        GT(">");
 
         final String text;
 
@@ -150,7 +155,9 @@ final class FastExpression {
         private static Object equal(Object l, Object r) {
             if (l == null || r == null) {
                 Object other = l == null ? r : l;
-                return other == null ? Boolean.TRUE : other instanceof String || other instanceof Boolean ? Boolean.FALSE : UNDECIDED;
+                return other == null
+                        ? Boolean.TRUE
+                        : other instanceof String || other instanceof Boolean ? Boolean.FALSE : UNDECIDED;
             }
             if (l instanceof String && r instanceof String || l instanceof Boolean && r instanceof Boolean) {
                 return l.equals(r);
@@ -158,7 +165,9 @@ final class FastExpression {
             if (isNumber(l) && isNumber(r)) {
                 Number a = (Number) l;
                 Number b = (Number) r;
-                return a instanceof Double || b instanceof Double ? a.doubleValue() == b.doubleValue() : a.longValue() == b.longValue();
+                return a instanceof Double || b instanceof Double
+                        ? a.doubleValue() == b.doubleValue()
+                        : a.longValue() == b.longValue();
             }
             return UNDECIDED;
         }
@@ -249,8 +258,11 @@ final class FastExpression {
             while (true) {
                 if (accept(".")) {
                     String name = peek();
-                    if (name == null || !NAME.matcher(name).matches() || name.equals("true") || name.equals("false")
-                        || name.equals("null")) {
+                    if (name == null
+                            || !NAME.matcher(name).matches()
+                            || name.equals("true")
+                            || name.equals("false")
+                            || name.equals("null")) {
                         return null;
                     }
                     position++;

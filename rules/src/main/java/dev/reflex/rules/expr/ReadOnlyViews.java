@@ -34,24 +34,36 @@ public final class ReadOnlyViews {
 
             @Override
             public Object setProperty(String name, Object view, VariableResolverFactory variables, Object value) {
-                throw new UnsupportedOperationException("rules cannot change '" + name + "': event and registers are read-only");
+                throw new UnsupportedOperationException(
+                        "rules cannot change '" + name + "': event and registers are read-only");
             }
         };
         PropertyHandlerFactory.registerPropertyHandler(Fields.class, keyLookup);
         PropertyHandlerFactory.registerPropertyHandler(Registers.class, keyLookup);
         // Texts, numbers, booleans and lists have no fields: without this, `event.type.bytes` would call getBytes().
-        for (Class<?> valueType : List.of(String.class, Long.class, Integer.class, Double.class, BigInteger.class,
-                Boolean.class, Collections.unmodifiableList(new ArrayList<>()).getClass(), List.of().getClass(),
-                List.of(1).getClass(), List.of(1, 2, 3).getClass())) {
+        for (Class<?> valueType : List.of(
+                String.class,
+                Long.class,
+                Integer.class,
+                Double.class,
+                BigInteger.class,
+                Boolean.class,
+                Collections.unmodifiableList(new ArrayList<>()).getClass(),
+                List.of().getClass(),
+                List.of(1).getClass(),
+                List.of(1, 2, 3).getClass())) {
             PropertyHandlerFactory.registerPropertyHandler(valueType, new PropertyHandler() {
                 @Override
                 public Object getProperty(String name, Object value, VariableResolverFactory variables) {
                     throw new UnsupportedOperationException("'" + name + "' does not exist: "
-                        + (value instanceof List ? "a list has no fields; use [n], len() or in" : "a " + kind(value) + " has no fields"));
+                            + (value instanceof List
+                                    ? "a list has no fields; use [n], len() or in"
+                                    : "a " + kind(value) + " has no fields"));
                 }
 
                 @Override
-                public Object setProperty(String name, Object value, VariableResolverFactory variables, Object newValue) {
+                public Object setProperty(
+                        String name, Object value, VariableResolverFactory variables, Object newValue) {
                     throw new UnsupportedOperationException("rules cannot change values");
                 }
             });
@@ -59,8 +71,7 @@ public final class ReadOnlyViews {
         MVEL.COMPILER_OPT_ALLOW_OVERRIDE_ALL_PROPHANDLING = true;
     }
 
-    private ReadOnlyViews() {
-    }
+    private ReadOnlyViews() {}
 
     private static String kind(Object value) {
         return value instanceof String ? "text" : value instanceof Boolean ? "boolean" : "number";

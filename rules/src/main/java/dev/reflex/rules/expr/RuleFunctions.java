@@ -26,9 +26,31 @@ import com.google.re2j.PatternSyntaxException;
  */
 public final class RuleFunctions {
     public static final Set<String> NAMES = Set.of(
-        "matches", "glob", "cidr", "lower", "upper", "trim", "startsWith", "endsWith", "contains", "len", "split",
-        "replace", "substring", "str", "num", "coalesce", "now", "parseTime", "formatTime", "seconds", "minutes",
-        "hours", "days", "jsonpath", "oneOf");
+            "matches",
+            "glob",
+            "cidr",
+            "lower",
+            "upper",
+            "trim",
+            "startsWith",
+            "endsWith",
+            "contains",
+            "len",
+            "split",
+            "replace",
+            "substring",
+            "str",
+            "num",
+            "coalesce",
+            "now",
+            "parseTime",
+            "formatTime",
+            "seconds",
+            "minutes",
+            "hours",
+            "days",
+            "jsonpath",
+            "oneOf");
 
     static final int MAX_PATTERN = 512;
     static final int MAX_OUTPUT = Template.MAX_OUTPUT;
@@ -121,14 +143,20 @@ public final class RuleFunctions {
         if (bits < 0 || bits > ip.length * 8) {
             throw new IllegalArgumentException("cidr: bad prefix length in '" + net + "'");
         }
-        BigInteger mask = bits == 0 ? BigInteger.ZERO
-            : BigInteger.ONE.shiftLeft(ip.length * 8).subtract(BigInteger.ONE).shiftRight(ip.length * 8 - bits).shiftLeft(ip.length * 8 - bits);
+        BigInteger mask = bits == 0
+                ? BigInteger.ZERO
+                : BigInteger.ONE
+                        .shiftLeft(ip.length * 8)
+                        .subtract(BigInteger.ONE)
+                        .shiftRight(ip.length * 8 - bits)
+                        .shiftLeft(ip.length * 8 - bits);
         return new BigInteger(1, ip).and(mask).equals(new BigInteger(1, base).and(mask));
     }
 
     private static byte[] literalAddress(String text, String function) {
         // Only literals reach InetAddress, so it never resolves a host name.
-        if (!(IPV4.matcher(text).matches() || text.contains(":") && IPV6.matcher(text).matches())) {
+        if (!(IPV4.matcher(text).matches()
+                || text.contains(":") && IPV6.matcher(text).matches())) {
             throw new IllegalArgumentException(function + ": '" + text + "' is not an IP address");
         }
         try {
@@ -234,8 +262,10 @@ public final class RuleFunctions {
             return null;
         }
         String s = text.toString();
-        int start = (int) Math.max(0, Math.min(s.length(), number(from, "substring").longValue()));
-        int end = (int) Math.max(start, Math.min(s.length(), number(to, "substring").longValue()));
+        int start =
+                (int) Math.max(0, Math.min(s.length(), number(from, "substring").longValue()));
+        int end = (int)
+                Math.max(start, Math.min(s.length(), number(to, "substring").longValue()));
         return s.substring(start, end);
     }
 
@@ -284,7 +314,8 @@ public final class RuleFunctions {
 
     /** RFC 3339 (UTC) text of epoch milliseconds. */
     public String formatTime(Object epochMillis) {
-        return Instant.ofEpochMilli(number(epochMillis, "formatTime").longValue()).toString();
+        return Instant.ofEpochMilli(number(epochMillis, "formatTime").longValue())
+                .toString();
     }
 
     public long seconds(Object n) {
@@ -330,15 +361,19 @@ public final class RuleFunctions {
                 }
                 String inside = p.substring(i + 1, close).strip();
                 if (inside.startsWith("'") && inside.endsWith("'") && inside.length() >= 2) {
-                    current = current instanceof Map<?, ?> map ? map.get(inside.substring(1, inside.length() - 1)) : null;
+                    current =
+                            current instanceof Map<?, ?> map ? map.get(inside.substring(1, inside.length() - 1)) : null;
                 } else {
                     int index;
                     try {
                         index = Integer.parseInt(inside);
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("jsonpath: '[" + inside + "]' is neither an index nor a quoted key");
+                        throw new IllegalArgumentException(
+                                "jsonpath: '[" + inside + "]' is neither an index nor a quoted key");
                     }
-                    current = current instanceof List<?> list && index >= 0 && index < list.size() ? list.get(index) : null;
+                    current = current instanceof List<?> list && index >= 0 && index < list.size()
+                            ? list.get(index)
+                            : null;
                 }
                 i = close + 1;
             } else {
@@ -351,7 +386,8 @@ public final class RuleFunctions {
     /** Membership, as written {@code x in [a, b]}: equal values, with numbers compared by value. */
     public boolean oneOf(Object item, Object candidates) {
         if (!(candidates instanceof Collection<?> collection)) {
-            throw new IllegalArgumentException("'in' needs a list on its right, got " + (candidates == null ? "null" : "a value"));
+            throw new IllegalArgumentException(
+                    "'in' needs a list on its right, got " + (candidates == null ? "null" : "a value"));
         }
         for (Object candidate : collection) {
             if (same(item, candidate)) {

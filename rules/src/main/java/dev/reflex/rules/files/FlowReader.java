@@ -38,19 +38,22 @@ final class FlowReader {
         Rule rule;
         try {
             RuleTrigger when = CompiledFlow.startTrigger(flow, systems);
-            String enabled = flow.get("enabled") == null ? "true" : flow.get("enabled").toString();
+            String enabled =
+                    flow.get("enabled") == null ? "true" : flow.get("enabled").toString();
             rule = Rule.newBuilder()
-                .setId((String) flow.get("id"))
-                .setVersion("")
-                .setDescription((String) flow.get("description"))
-                .setEnabled(Boolean.parseBoolean(enabled))
-                .setWhen(when)
-                .setOrigin(origin)
-                .setFlow(JSON.writeValueAsString(flow))
-                .build();
+                    .setId((String) flow.get("id"))
+                    .setVersion("")
+                    .setDescription((String) flow.get("description"))
+                    .setEnabled(Boolean.parseBoolean(enabled))
+                    .setWhen(when)
+                    .setOrigin(origin)
+                    .setFlow(JSON.writeValueAsString(flow))
+                    .build();
             CompiledRule.compile(rule);
         } catch (RuleException e) {
-            throw new ProblemAt(YamlReader.lineOf(lines, e.field(), YamlReader.line(document)), (e.field().isEmpty() ? "" : e.field() + ": ") + e.reason());
+            throw new ProblemAt(
+                    YamlReader.lineOf(lines, e.field(), YamlReader.line(document)),
+                    (e.field().isEmpty() ? "" : e.field() + ": ") + e.reason());
         } catch (JsonProcessingException e) {
             throw new ProblemAt(document, "the flow cannot be written as JSON: " + e.getOriginalMessage());
         }

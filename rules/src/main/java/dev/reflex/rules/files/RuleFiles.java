@@ -58,16 +58,16 @@ public final class RuleFiles {
     }
 
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "enabled", "when", "correlate", "then");
-    private static final Set<String> CORRELATE_KEYS = Set.of("key", "count", "throttle", "debounce", "unless", "after", "lateness");
+    private static final Set<String> CORRELATE_KEYS =
+            Set.of("key", "count", "throttle", "debounce", "unless", "after", "lateness");
     private static final Set<String> COMPANION_KEYS = Set.of("source", "type", "condition", "within");
     private static final Set<String> WHEN_KEYS = Set.of("source", "type", "condition", "event");
     private static final Set<String> ACTION_KEYS = Set.of("system", "action", "target", "params");
     private static final Set<String> NAMED_ACTION_KEYS = Set.of("do", "target", "params");
-    private static final Map<String, Set<String>> REGISTER_KEYS = Map.of(
-        "set", Set.of("set", "value", "ttl"), "incr", Set.of("incr", "by"), "delete", Set.of("delete"));
+    private static final Map<String, Set<String>> REGISTER_KEYS =
+            Map.of("set", Set.of("set", "value", "ttl"), "incr", Set.of("incr", "by"), "delete", Set.of("delete"));
 
-    private RuleFiles() {
-    }
+    private RuleFiles() {}
 
     /** Loads every {@code .yaml}/{@code .yml} file under {@code path} (or the one file), in path order. */
     public static Loaded load(Path path) throws IOException {
@@ -76,9 +76,10 @@ public final class RuleFiles {
         if (Files.isDirectory(path)) {
             try (Stream<Path> walk = Files.walk(path)) {
                 files = walk.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
-                    .filter(p -> !p.startsWith(systemsDir))
-                    .sorted().toList();
+                        .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+                        .filter(p -> !p.startsWith(systemsDir))
+                        .sorted()
+                        .toList();
             }
         } else {
             files = List.of(path);
@@ -99,8 +100,10 @@ public final class RuleFiles {
             for (Rule rule : loaded.rules()) {
                 String where = seen.putIfAbsent(rule.getId(), rule.getOrigin());
                 if (where != null) {
-                    problems.add(new Problem(name, lineOf(rule.getOrigin()), "duplicate rule id '" + rule.getId()
-                        + "' (also at " + where + ")"));
+                    problems.add(new Problem(
+                            name,
+                            lineOf(rule.getOrigin()),
+                            "duplicate rule id '" + rule.getId() + "' (also at " + where + ")"));
                 } else {
                     rules.add(rule);
                 }
@@ -127,16 +130,23 @@ public final class RuleFiles {
     public static Loaded parse(String fileName, String yamlText, Systems systems) {
         List<Rule> rules = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
-        YamlReader.documents(fileName, yamlText, document -> {
-            String kind = kindOf(document);
-            if (kind == null) {
-                rules.add(new DocumentReader(fileName, systems).read(document));
-            } else if (kind.equals("flow")) {
-                rules.add(new FlowReader().read(document, fileName + ":" + line(document), systems));
-            } else {
-                throw new ProblemAt(document, "kind '" + kind + "' is not known; a document is a rule (no kind) or a flow (kind: flow)");
-            }
-        }, problems);
+        YamlReader.documents(
+                fileName,
+                yamlText,
+                document -> {
+                    String kind = kindOf(document);
+                    if (kind == null) {
+                        rules.add(new DocumentReader(fileName, systems).read(document));
+                    } else if (kind.equals("flow")) {
+                        rules.add(new FlowReader().read(document, fileName + ":" + line(document), systems));
+                    } else {
+                        throw new ProblemAt(
+                                document,
+                                "kind '" + kind
+                                        + "' is not known; a document is a rule (no kind) or a flow (kind: flow)");
+                    }
+                },
+                problems);
         return new Loaded(rules, problems);
     }
 
@@ -144,7 +154,8 @@ public final class RuleFiles {
     private static String kindOf(Node document) {
         if (document instanceof MappingNode map) {
             for (NodeTuple tuple : map.getValue()) {
-                if (tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals("kind")
+                if (tuple.getKeyNode() instanceof ScalarNode key
+                        && key.getValue().equals("kind")
                         && tuple.getValueNode() instanceof ScalarNode value) {
                     return value.getValue();
                 }
@@ -155,7 +166,11 @@ public final class RuleFiles {
 
     /** The content hash that is a rule's version: the same content always gives the same version. */
     public static String versionOf(Rule rule) {
-        Rule content = Rule.newBuilder(rule).setVersion("").setOrigin(null).setUses(List.of()).build();
+        Rule content = Rule.newBuilder(rule)
+                .setVersion("")
+                .setOrigin(null)
+                .setUses(List.of())
+                .build();
         String text = content.toString();
         // fields added later are last: a rule without them hashes as it did before they existed
         for (String absent : new String[] {", \"flow\": null}", ", \"correlate\": null}"}) {
@@ -225,7 +240,10 @@ public final class RuleFiles {
                 for (int j = 0; j < sequence.getValue().size(); j++) {
                     Node item = sequence.getValue().get(j);
                     Map<String, Node> fields = mapping(item, "an item of 'then'", null);
-                    String op = REGISTER_KEYS.keySet().stream().filter(fields::containsKey).findFirst().orElse(null);
+                    String op = REGISTER_KEYS.keySet().stream()
+                            .filter(fields::containsKey)
+                            .findFirst()
+                            .orElse(null);
                     if (fields.containsKey("do")) {
                         actions.add(namedAction(item, fields, "actions[" + actions.size() + "]"));
                     } else if (op == null) {
@@ -248,22 +266,23 @@ public final class RuleFiles {
                 enabled = Boolean.parseBoolean(text);
             }
             Rule rule = Rule.newBuilder()
-                .setId(id)
-                .setVersion("")
-                .setDescription(optionalScalar(root.get("description"), "description"))
-                .setEnabled(enabled)
-                .setWhen(when.build())
-                .setActions(actions)
-                .setRegisters(registers)
-                .setOrigin(fileName + ":" + line(document))
-                .setUses(List.copyOf(uses))
-                .setCorrelate(correlate)
-                .build();
+                    .setId(id)
+                    .setVersion("")
+                    .setDescription(optionalScalar(root.get("description"), "description"))
+                    .setEnabled(enabled)
+                    .setWhen(when.build())
+                    .setActions(actions)
+                    .setRegisters(registers)
+                    .setOrigin(fileName + ":" + line(document))
+                    .setUses(List.copyOf(uses))
+                    .setCorrelate(correlate)
+                    .build();
             try {
                 CompiledRule.compile(rule);
             } catch (RuleException e) {
-                throw new ProblemAt(lineOfField(e.field(), line(document)),
-                    (e.field().isEmpty() ? "" : thenField(e.field()) + ": ") + e.reason());
+                throw new ProblemAt(
+                        lineOfField(e.field(), line(document)),
+                        (e.field().isEmpty() ? "" : thenField(e.field()) + ": ") + e.reason());
             }
             rule.setVersion(versionOf(rule));
             return rule;
@@ -273,20 +292,24 @@ public final class RuleFiles {
             Map<String, Node> fields = mapping(node, "'correlate'", CORRELATE_KEYS);
             lines.put("correlate", line(node));
             Correlate.Builder c = Correlate.newBuilder()
-                .setKey(optionalScalar(fields.get("key"), "correlate.key"))
-                .setDebounce(optionalScalar(fields.get("debounce"), "correlate.debounce"))
-                .setLateness(optionalScalar(fields.get("lateness"), "correlate.lateness"));
+                    .setKey(optionalScalar(fields.get("key"), "correlate.key"))
+                    .setDebounce(optionalScalar(fields.get("debounce"), "correlate.debounce"))
+                    .setLateness(optionalScalar(fields.get("lateness"), "correlate.lateness"));
             if (fields.containsKey("count")) {
-                Map<String, Node> count = required(fields.get("count"), "'correlate.count'", Set.of("atLeast", "within"));
+                Map<String, Node> count =
+                        required(fields.get("count"), "'correlate.count'", Set.of("atLeast", "within"));
                 c.setCount(CorrelateCount.newBuilder()
-                    .setAtLeast(integer(count.get("atLeast"), "correlate.count.atLeast"))
-                    .setWithin(scalar(count.get("within"), "correlate.count.within")).build());
+                        .setAtLeast(integer(count.get("atLeast"), "correlate.count.atLeast"))
+                        .setWithin(scalar(count.get("within"), "correlate.count.within"))
+                        .build());
             }
             if (fields.containsKey("throttle")) {
-                Map<String, Node> throttle = required(fields.get("throttle"), "'correlate.throttle'", Set.of("max", "per"));
+                Map<String, Node> throttle =
+                        required(fields.get("throttle"), "'correlate.throttle'", Set.of("max", "per"));
                 c.setThrottle(CorrelateThrottle.newBuilder()
-                    .setMax(integer(throttle.get("max"), "correlate.throttle.max"))
-                    .setPer(scalar(throttle.get("per"), "correlate.throttle.per")).build());
+                        .setMax(integer(throttle.get("max"), "correlate.throttle.max"))
+                        .setPer(scalar(throttle.get("per"), "correlate.throttle.per"))
+                        .build());
             }
             c.setUnless(companion(fields.get("unless"), "correlate.unless"));
             c.setAfter(companion(fields.get("after"), "correlate.after"));
@@ -300,13 +323,15 @@ public final class RuleFiles {
             Map<String, Node> fields = mapping(node, "'" + field + "'", COMPANION_KEYS);
             lines.put(field, line(node));
             if (!fields.containsKey("within")) {
-                throw new ProblemAt(node, "'" + field + "' needs 'within': how long to wait for, or look back at, its event");
+                throw new ProblemAt(
+                        node, "'" + field + "' needs 'within': how long to wait for, or look back at, its event");
             }
             return CorrelateCompanion.newBuilder()
-                .setSource(optionalScalar(fields.get("source"), field + ".source"))
-                .setType(optionalScalar(fields.get("type"), field + ".type"))
-                .setCondition(optionalScalar(fields.get("condition"), field + ".condition"))
-                .setWithin(scalar(fields.get("within"), field + ".within")).build();
+                    .setSource(optionalScalar(fields.get("source"), field + ".source"))
+                    .setType(optionalScalar(fields.get("type"), field + ".type"))
+                    .setCondition(optionalScalar(fields.get("condition"), field + ".condition"))
+                    .setWithin(scalar(fields.get("within"), field + ".within"))
+                    .build();
         }
 
         /** A mapping whose fields are all required. */
@@ -314,7 +339,11 @@ public final class RuleFiles {
             Map<String, Node> fields = mapping(node, what, keys);
             for (String key : keys.stream().sorted().toList()) {
                 if (!fields.containsKey(key)) {
-                    throw new ProblemAt(node, what + " needs '" + key + "' (it takes " + String.join(" and ", keys.stream().sorted().toList()) + ")");
+                    throw new ProblemAt(
+                            node,
+                            what + " needs '" + key + "' (it takes "
+                                    + String.join(
+                                            " and ", keys.stream().sorted().toList()) + ")");
                 }
             }
             return fields;
@@ -344,8 +373,10 @@ public final class RuleFiles {
         private ActionTemplate action(Node item, Map<String, Node> fields, String at) {
             for (String key : fields.keySet()) {
                 if (!ACTION_KEYS.contains(key)) {
-                    throw new ProblemAt(fields.get(key), "unknown field '" + key + "' in an action; expected one of "
-                        + "system, action, target, params (or set, incr, delete for a register)");
+                    throw new ProblemAt(
+                            fields.get(key),
+                            "unknown field '" + key + "' in an action; expected one of "
+                                    + "system, action, target, params (or set, incr, delete for a register)");
                 }
             }
             rememberThen(item, at);
@@ -355,22 +386,24 @@ public final class RuleFiles {
             Map<String, String> params = new TreeMap<>();
             Node paramsNode = fields.get("params");
             if (paramsNode != null) {
-                for (Map.Entry<String, Node> p : mapping(paramsNode, "'params'", null).entrySet()) {
+                for (Map.Entry<String, Node> p :
+                        mapping(paramsNode, "'params'", null).entrySet()) {
                     params.put(p.getKey(), scalar(p.getValue(), at + ".params." + p.getKey()));
                 }
             }
             return ActionTemplate.newBuilder()
-                .setSystem(scalar(fields.get("system"), at + ".system"))
-                .setAction(scalar(fields.get("action"), at + ".action"))
-                .setTarget(optionalScalar(fields.get("target"), at + ".target"))
-                .setParams(params)
-                .build();
+                    .setSystem(scalar(fields.get("system"), at + ".system"))
+                    .setAction(scalar(fields.get("action"), at + ".action"))
+                    .setTarget(optionalScalar(fields.get("target"), at + ".target"))
+                    .setParams(params)
+                    .build();
         }
 
         private ActionTemplate namedAction(Node item, Map<String, Node> fields, String at) {
             for (String key : fields.keySet()) {
                 if (!NAMED_ACTION_KEYS.contains(key)) {
-                    throw new ProblemAt(fields.get(key), "unknown field '" + key + "' next to 'do'; expected do, target, params");
+                    throw new ProblemAt(
+                            fields.get(key), "unknown field '" + key + "' next to 'do'; expected do, target, params");
                 }
             }
             rememberThen(item, at);
@@ -382,26 +415,30 @@ public final class RuleFiles {
             Map<String, String> params = new TreeMap<>(named.params());
             Node paramsNode = fields.get("params");
             if (paramsNode != null) {
-                for (Map.Entry<String, Node> p : mapping(paramsNode, "'params'", null).entrySet()) {
+                for (Map.Entry<String, Node> p :
+                        mapping(paramsNode, "'params'", null).entrySet()) {
                     params.put(p.getKey(), scalar(p.getValue(), at + ".params." + p.getKey()));
                 }
             }
             String target = optionalScalar(fields.get("target"), at + ".target");
             uses.add("action " + name + " (" + named.definedAt() + ")");
             return ActionTemplate.newBuilder()
-                .setSystem(named.system())
-                .setAction(named.action())
-                .setTarget(target != null ? target : named.target())
-                .setParams(params)
-                .build();
+                    .setSystem(named.system())
+                    .setAction(named.action())
+                    .setTarget(target != null ? target : named.target())
+                    .setParams(params)
+                    .build();
         }
 
         private RegisterTemplate register(Node item, Map<String, Node> fields, String op, String at) {
             Set<String> allowed = REGISTER_KEYS.get(op);
             for (String key : fields.keySet()) {
                 if (!allowed.contains(key)) {
-                    throw new ProblemAt(fields.get(key), "unknown field '" + key + "' in a '" + op + "' register operation; expected "
-                        + String.join(", ", allowed.stream().sorted().toList()));
+                    throw new ProblemAt(
+                            fields.get(key),
+                            "unknown field '" + key + "' in a '" + op + "' register operation; expected "
+                                    + String.join(
+                                            ", ", allowed.stream().sorted().toList()));
                 }
             }
             rememberThen(item, at);
@@ -411,11 +448,11 @@ public final class RuleFiles {
                 throw new ProblemAt(item, "'set' needs a 'value'");
             }
             return RegisterTemplate.newBuilder()
-                .setOp(RegisterOpType.valueOf(op.toUpperCase()))
-                .setName(scalar(fields.get(op), at))
-                .setValue(value)
-                .setTtl(optionalScalar(fields.get("ttl"), at + ".ttl"))
-                .build();
+                    .setOp(RegisterOpType.valueOf(op.toUpperCase()))
+                    .setName(scalar(fields.get(op), at))
+                    .setValue(value)
+                    .setTtl(optionalScalar(fields.get("ttl"), at + ".ttl"))
+                    .build();
         }
 
         private void rememberThen(Node item, String at) {
@@ -438,7 +475,6 @@ public final class RuleFiles {
         private String optionalScalar(Node node, String field) {
             return node == null ? null : YamlReader.optionalScalar(node, field) == null ? null : scalar(node, field);
         }
-
     }
 
     private static int line(Node node) {

@@ -12,14 +12,16 @@ import java.util.function.Function;
 /** Live definitions against local ones, by key and version: what {@link RuleDiff} and {@link SystemDiff} are made of. */
 final class VersionedDiff {
     /** The local definitions that are new, changed (as {@code C}) or the same, and the live ones no longer there. */
-    record Parts<T, C>(List<T> added, List<C> changed, List<T> removed, List<T> unchanged) {
-    }
+    record Parts<T, C>(List<T> added, List<C> changed, List<T> removed, List<T> unchanged) {}
 
-    private VersionedDiff() {
-    }
+    private VersionedDiff() {}
 
-    static <T, C> Parts<T, C> between(Map<String, T> live, Collection<T> local, Function<T, String> key, Function<T, String> version,
-                                      BiFunction<T, T, C> change) {
+    static <T, C> Parts<T, C> between(
+            Map<String, T> live,
+            Collection<T> local,
+            Function<T, String> key,
+            Function<T, String> version,
+            BiFunction<T, T, C> change) {
         Map<String, T> remaining = new TreeMap<>(live);
         List<T> added = new ArrayList<>();
         List<C> changed = new ArrayList<>();

@@ -22,18 +22,22 @@ import dev.reflex.schemas.RuleTrigger;
  * an iteration moves to the next item, and the main list ends the instance.
  */
 public final class CompiledFlow {
-    public enum OnRunning { IGNORE, REPLACE, QUEUE }
+    public enum OnRunning {
+        IGNORE,
+        REPLACE,
+        QUEUE
+    }
 
     /** The events a wait step (or the start) listens to. */
     public record Trigger(String source, String type, Expression condition) {
         public boolean fits(dev.reflex.schemas.Event event) {
-            return (source == null || source.equals(event.getSource())) && (type == null || type.equals(event.getType()));
+            return (source == null || source.equals(event.getSource()))
+                    && (type == null || type.equals(event.getType()));
         }
     }
 
     /** A context value to set: a template rendered to text, or a literal list or mapping kept as JSON. */
-    record ContextValue(Template template, String json) {
-    }
+    record ContextValue(Template template, String json) {}
 
     public static final String MAIN = "main";
     public static final String END = "end";
@@ -42,7 +46,8 @@ public final class CompiledFlow {
     static final int DEFAULT_TRANSITIONS = 100;
     static final int DEFAULT_CONTEXT_BYTES = 64 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FLOW_KEYS = Set.of("kind", "id", "description", "enabled", "start", "context", "steps", "limits");
+    private static final Set<String> FLOW_KEYS =
+            Set.of("kind", "id", "description", "enabled", "start", "context", "steps", "limits");
     private static final Set<String> START_KEYS = Set.of("when", "key", "onRunning");
     private static final Set<String> WHEN_KEYS = Set.of("source", "type", "condition", "event");
 
@@ -57,8 +62,15 @@ public final class CompiledFlow {
     final int maxTransitions;
     final int maxContextBytes;
 
-    private CompiledFlow(String id, String version, Template key, OnRunning onRunning, Map<String, ContextValue> context,
-                         Map<String, Step> steps, Map<String, List<String>> scopes, int[] limits) {
+    private CompiledFlow(
+            String id,
+            String version,
+            Template key,
+            OnRunning onRunning,
+            Map<String, ContextValue> context,
+            Map<String, Step> steps,
+            Map<String, List<String>> scopes,
+            int[] limits) {
         this.id = id;
         this.version = version;
         this.key = key;
@@ -89,7 +101,11 @@ public final class CompiledFlow {
             }
             return named.trigger(condition);
         }
-        return RuleTrigger.newBuilder().setSource(source).setType(type).setCondition(condition).build();
+        return RuleTrigger.newBuilder()
+                .setSource(source)
+                .setType(type)
+                .setCondition(condition)
+                .build();
     }
 
     /** Compiles the flow a rule record carries; a {@link RuleException} names the field at fault. */
@@ -107,7 +123,10 @@ public final class CompiledFlow {
     static CompiledFlow compile(Map<String, Object> flow, String id, String version) {
         for (String k : flow.keySet()) {
             if (!FLOW_KEYS.contains(k)) {
-                throw new RuleException(k, "unknown field '" + k + "' in a flow; expected one of " + String.join(", ", FlowSteps.sorted(FLOW_KEYS)));
+                throw new RuleException(
+                        k,
+                        "unknown field '" + k + "' in a flow; expected one of "
+                                + String.join(", ", FlowSteps.sorted(FLOW_KEYS)));
             }
         }
         if (!"flow".equals(flow.get("kind"))) {
@@ -115,14 +134,17 @@ public final class CompiledFlow {
         }
         Map<String, Object> start = FlowSteps.map(flow.get("start"), "start", START_KEYS, true);
         Object keyText = start.get("key");
-        Template key = keyText == null ? null : FlowSteps.at("start.key", () -> Template.compile(FlowSteps.text(keyText, "start.key")));
+        Template key = keyText == null
+                ? null
+                : FlowSteps.at("start.key", () -> Template.compile(FlowSteps.text(keyText, "start.key")));
         OnRunning onRunning = OnRunning.IGNORE;
         if (start.get("onRunning") != null) {
             String value = FlowSteps.text(start.get("onRunning"), "start.onRunning");
             try {
                 onRunning = OnRunning.valueOf(value.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new RuleException("start.onRunning", "onRunning is ignore, replace or queue, not '" + value + "'");
+                throw new RuleException(
+                        "start.onRunning", "onRunning is ignore, replace or queue, not '" + value + "'");
             }
         }
         Map<String, ContextValue> context = FlowSteps.contextValues(flow.get("context"), "context");
@@ -159,16 +181,24 @@ public final class CompiledFlow {
 
     /** The flow's wait steps. */
     public List<WaitStep> waits() {
-        return steps.values().stream().filter(WaitStep.class::isInstance).map(WaitStep.class::cast).toList();
+        return steps.values().stream()
+                .filter(WaitStep.class::isInstance)
+                .map(WaitStep.class::cast)
+                .toList();
     }
 
     /** The event types the flow's wait steps listen to, as (source, type) pairs (either may be null: any). */
     public List<String[]> waitTriggers() {
-        return waits().stream().map(w -> new String[] {w.waitFor().source(), w.waitFor().type()}).toList();
+        return waits().stream()
+                .map(w -> new String[] {w.waitFor().source(), w.waitFor().type()})
+                .toList();
     }
 
     private List<DoStep> doSteps() {
-        return steps.values().stream().filter(DoStep.class::isInstance).map(DoStep.class::cast).toList();
+        return steps.values().stream()
+                .filter(DoStep.class::isInstance)
+                .map(DoStep.class::cast)
+                .toList();
     }
 
     /** The systems the flow's do steps act on. */

@@ -21,8 +21,15 @@ import dev.reflex.schemas.TransitionKind;
  * with retries by backoff. The action id derives from the run, the step, the attempt and the loop indexes, so an
  * action emitted again after a restart is the same action.
  */
-public record DoStep(Place place, String system, String action, Template target, Map<String, Template> params, Retry retry,
-                     long timeoutMs) implements Step {
+public record DoStep(
+        Place place,
+        String system,
+        String action,
+        Template target,
+        Map<String, Template> params,
+        Retry retry,
+        long timeoutMs)
+        implements Step {
     static final long DEFAULT_TIMEOUT_MS = 3_600_000;
 
     /** Retries of a failed action: how many attempts in all, and the backoff between them. */
@@ -44,21 +51,30 @@ public record DoStep(Place place, String system, String action, Template target,
         if (action == null || action.isBlank()) {
             throw new RuleException(p + ".action", "a do step needs an 'action'");
         }
-        Template target = d.get("target") == null ? null
-            : FlowSteps.at(p + ".target", () -> Template.compile(FlowSteps.text(d.get("target"), p + ".target")));
+        Template target = d.get("target") == null
+                ? null
+                : FlowSteps.at(p + ".target", () -> Template.compile(FlowSteps.text(d.get("target"), p + ".target")));
         Map<String, Template> params = new LinkedHashMap<>();
-        FlowSteps.map(d.get("params"), p + ".params", null, false).forEach((k, v) ->
-            params.put(k, FlowSteps.at(p + ".params." + k, () -> Template.compile(FlowSteps.text(v, p + ".params." + k)))));
+        FlowSteps.map(d.get("params"), p + ".params", null, false)
+                .forEach((k, v) -> params.put(
+                        k,
+                        FlowSteps.at(
+                                p + ".params." + k, () -> Template.compile(FlowSteps.text(v, p + ".params." + k)))));
         Retry retry = null;
         if (s.get("retry") != null) {
-            Map<String, Object> r = FlowSteps.map(s.get("retry"), at + ".retry", Set.of("attempts", "backoff", "factor", "max"), true);
+            Map<String, Object> r =
+                    FlowSteps.map(s.get("retry"), at + ".retry", Set.of("attempts", "backoff", "factor", "max"), true);
             int attempts = FlowSteps.integer(r.get("attempts"), at + ".retry.attempts", 1, 100);
-            long backoff = r.get("backoff") == null ? 1_000 : FlowSteps.duration(r.get("backoff"), at + ".retry.backoff");
+            long backoff =
+                    r.get("backoff") == null ? 1_000 : FlowSteps.duration(r.get("backoff"), at + ".retry.backoff");
             double factor = r.get("factor") == null ? 2 : FlowSteps.number(r.get("factor"), at + ".retry.factor");
-            long max = r.get("max") == null ? Math.max(backoff, 300_000) : FlowSteps.duration(r.get("max"), at + ".retry.max");
+            long max = r.get("max") == null
+                    ? Math.max(backoff, 300_000)
+                    : FlowSteps.duration(r.get("max"), at + ".retry.max");
             retry = new Retry(attempts, backoff, factor, max);
         }
-        long timeout = s.get("timeout") == null ? DEFAULT_TIMEOUT_MS : FlowSteps.duration(s.get("timeout"), at + ".timeout");
+        long timeout =
+                s.get("timeout") == null ? DEFAULT_TIMEOUT_MS : FlowSteps.duration(s.get("timeout"), at + ".timeout");
         FlowSteps.outcomes(place.next(), at + ".next", Set.of("succeeded", "failed", "timeout"));
         return new DoStep(place, system, action, target, Map.copyOf(params), retry, timeout);
     }
@@ -77,19 +93,39 @@ public record DoStep(Place place, String system, String action, Template target,
         params.forEach((name, template) -> rendered.put(name, template.render(vars)));
         String to = target == null ? runner.instance.getKey() : target.render(vars);
         CompiledFlow flow = runner.flow;
-        String id = ActionIds.hash(flow.id, runner.instance.getKey(), Integer.toString(runner.instance.getRun()),
-            String.valueOf(runner.instance.getStartedBy()), id(), Integer.toString(t.getAttempt()), new TreeMap<>(t.getLoops()).toString());
+        String id = ActionIds.hash(
+                flow.id,
+                runner.instance.getKey(),
+                Integer.toString(runner.instance.getRun()),
+                String.valueOf(runner.instance.getStartedBy()),
+                id(),
+                Integer.toString(t.getAttempt()),
+                new TreeMap<>(t.getLoops()).toString());
         Event event = runner.input.event();
-        runner.actions.add(Action.newBuilder().setId(id).setSystem(system).setAction(action).setTarget(to).setParams(rendered)
-            .setEventId(runner.cause).setEventSource(event == null ? "reflex" : event.getSource())
-            .setEventType(event == null ? "flow.timer" : event.getType()).setRuleId(flow.id).setRuleVersion(flow.version)
-            .setCorrelationid(new FlowAddress(flow.id, runner.instance.getKey()).correlationId())
-            .setTraceparent(event == null ? null : event.getTraceparent()).setCreatedAt(Instant.ofEpochMilli(runner.now)).build());
+        runner.actions.add(Action.newBuilder()
+                .setId(id)
+                .setSystem(system)
+                .setAction(action)
+                .setTarget(to)
+                .setParams(rendered)
+                .setEventId(runner.cause)
+                .setEventSource(event == null ? "reflex" : event.getSource())
+                .setEventType(event == null ? "flow.timer" : event.getType())
+                .setRuleId(flow.id)
+                .setRuleVersion(flow.version)
+                .setCorrelationid(new FlowAddress(flow.id, runner.instance.getKey()).correlationId())
+                .setTraceparent(event == null ? null : event.getTraceparent())
+                .setCreatedAt(Instant.ofEpochMilli(runner.now))
+                .build());
         t.setPhase(FlowPhase.ACTING);
         t.setActionId(id);
         t.setDueAt(runner.now + timeoutMs);
-        runner.transition(TransitionKind.STEP_STARTED, t, id(), system + " " + action + " " + to + " (attempt " + (t.getAttempt() + 1)
-            + ")").setActionId(id);
+        runner.transition(
+                        TransitionKind.STEP_STARTED,
+                        t,
+                        id(),
+                        system + " " + action + " " + to + " (attempt " + (t.getAttempt() + 1) + ")")
+                .setActionId(id);
     }
 
     /** After a failed attempt: schedules the next one and says so, or false when no attempt is left. */
@@ -100,8 +136,12 @@ public record DoStep(Place place, String system, String action, Template target,
         long delay = retry.delay(t.getAttempt());
         t.setPhase(FlowPhase.BACKOFF);
         t.setDueAt(runner.now + delay);
-        runner.transition(TransitionKind.RETRY_SCHEDULED, t, id(), "attempt " + (t.getAttempt() + 1) + " failed; attempt "
-            + (t.getAttempt() + 2) + " of " + retry.attempts() + " in " + Durations.words(delay));
+        runner.transition(
+                TransitionKind.RETRY_SCHEDULED,
+                t,
+                id(),
+                "attempt " + (t.getAttempt() + 1) + " failed; attempt " + (t.getAttempt() + 2) + " of "
+                        + retry.attempts() + " in " + Durations.words(delay));
         return true;
     }
 }

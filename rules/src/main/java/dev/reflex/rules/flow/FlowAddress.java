@@ -19,7 +19,9 @@ public record FlowAddress(String flowId, String key) {
             return Optional.empty();
         }
         int slash = correlationId.indexOf('/');
-        return slash < 0 ? Optional.empty()
-            : Optional.of(new FlowAddress(correlationId.substring(PREFIX.length(), slash), correlationId.substring(slash + 1)));
+        return slash < 0
+                ? Optional.empty()
+                : Optional.of(new FlowAddress(
+                        correlationId.substring(PREFIX.length(), slash), correlationId.substring(slash + 1)));
     }
 }

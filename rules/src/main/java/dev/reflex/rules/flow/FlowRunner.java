@@ -33,12 +33,15 @@ import dev.reflex.schemas.TransitionKind;
  */
 public final class FlowRunner {
     /** One input to an instance. {@code event} is null for timers and cancels; {@code reason} says why a cancel. */
-    public record Input(CorrelationRole role, Event event, String reason) {
-    }
+    public record Input(CorrelationRole role, Event event, String reason) {}
 
     /** What an input did: the instance to keep (null: nothing to keep), the outcome, and what to emit. */
-    public record Result(FlowInstance instance, Outcome outcome, List<FlowTransition> transitions, List<Action> actions,
-                         List<RegisterOp> registerOps) {
+    public record Result(
+            FlowInstance instance,
+            Outcome outcome,
+            List<FlowTransition> transitions,
+            List<Action> actions,
+            List<RegisterOp> registerOps) {
         public List<String> words() {
             return transitions.stream().map(FlowRunner::words).toList();
         }
@@ -46,6 +49,7 @@ public final class FlowRunner {
 
     /** Start events kept per instance while a run is going (onRunning: queue). */
     static final int MAX_QUEUE = 100;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     // what the steps (Step.run) read and add to
@@ -60,7 +64,13 @@ public final class FlowRunner {
     private final List<FlowTransition> transitions = new ArrayList<>();
     private int steps;
 
-    private FlowRunner(CompiledFlow flow, FlowInstance instance, Input input, Function<String, String> registers, long now, String cause) {
+    private FlowRunner(
+            CompiledFlow flow,
+            FlowInstance instance,
+            Input input,
+            Function<String, String> registers,
+            long now,
+            String cause) {
         this.flow = flow;
         this.instance = instance;
         this.input = input;
@@ -78,15 +88,24 @@ public final class FlowRunner {
      * @param running  instances of this flow running where this one is kept, for the cap on running instances
      * @param cause    the input's id: the event's, or for timers and cancels an id of their own
      */
-    public static Result apply(CompiledFlow current, Function<String, CompiledFlow> versions, FlowInstance before, String key,
-                               Input input, Function<String, String> registers, long now, int running, String cause) {
+    public static Result apply(
+            CompiledFlow current,
+            Function<String, CompiledFlow> versions,
+            FlowInstance before,
+            String key,
+            Input input,
+            Function<String, String> registers,
+            long now,
+            int running,
+            String cause) {
         FlowInstance copy = before == null ? null : copy(before);
         if (input.role() == CorrelationRole.START) {
             return start(current, versions, copy, key, input, registers, now, running, cause);
         }
         if (copy == null || copy.getStatus() != FlowStatus.RUNNING) {
             FlowRunner r = new FlowRunner(current, copy, input, registers, now, cause);
-            r.transition(TransitionKind.IGNORED, null, null, "no run of " + current.id + " for key '" + key + "' is going");
+            r.transition(
+                    TransitionKind.IGNORED, null, null, "no run of " + current.id + " for key '" + key + "' is going");
             return r.result(copy, key);
         }
         CompiledFlow flow = versions.apply(copy.getVersion());
@@ -104,71 +123,125 @@ public final class FlowRunner {
         return r.next(current, versions, key, running);
     }
 
-    private static Result start(CompiledFlow current, Function<String, CompiledFlow> versions, FlowInstance before, String key,
-                                Input input, Function<String, String> registers, long now, int running, String cause) {
+    private static Result start(
+            CompiledFlow current,
+            Function<String, CompiledFlow> versions,
+            FlowInstance before,
+            String key,
+            Input input,
+            Function<String, String> registers,
+            long now,
+            int running,
+            String cause) {
         FlowRunner r = new FlowRunner(current, before, input, registers, now, cause);
         if (before != null && before.getStatus() == FlowStatus.RUNNING) {
             switch (current.onRunning) {
                 case IGNORE -> {
-                    r.transition(TransitionKind.IGNORED, null, null, "run " + before.getRun() + " is still going (onRunning: ignore)");
+                    r.transition(
+                            TransitionKind.IGNORED,
+                            null,
+                            null,
+                            "run " + before.getRun() + " is still going (onRunning: ignore)");
                     return r.result(before, key);
                 }
                 case QUEUE -> {
                     if (before.getQueue().size() >= MAX_QUEUE) {
-                        r.transition(TransitionKind.GUARD, null, null, "run " + before.getRun() + " is going and " + MAX_QUEUE
-                            + " starts already wait; this one is dropped");
+                        r.transition(
+                                TransitionKind.GUARD,
+                                null,
+                                null,
+                                "run " + before.getRun() + " is going and " + MAX_QUEUE
+                                        + " starts already wait; this one is dropped");
                     } else {
                         before.getQueue().add(input.event());
-                        r.transition(TransitionKind.QUEUED, null, null, "queued behind run " + before.getRun()
-                            + " (" + before.getQueue().size() + " waiting)");
+                        r.transition(
+                                TransitionKind.QUEUED,
+                                null,
+                                null,
+                                "queued behind run " + before.getRun() + " ("
+                                        + before.getQueue().size() + " waiting)");
                     }
                     return r.result(before, key);
                 }
                 case REPLACE -> {
-                    r.cancel("replaced by a new run started by event " + input.event().getId());
+                    r.cancel("replaced by a new run started by event "
+                            + input.event().getId());
                     running--;
                 }
             }
         }
         if (running >= current.maxRunning) {
-            r.transition(TransitionKind.GUARD, null, null, running + " runs of " + current.id
-                + " are going here, the limit (limits.running); this start is dropped");
+            r.transition(
+                    TransitionKind.GUARD,
+                    null,
+                    null,
+                    running + " runs of " + current.id
+                            + " are going here, the limit (limits.running); this start is dropped");
             return r.result(before, key);
         }
-        FlowRunner fresh = new FlowRunner(current, newRun(current, before, key, input.event(), now), input, registers, now, cause);
+        FlowRunner fresh =
+                new FlowRunner(current, newRun(current, before, key, input.event(), now), input, registers, now, cause);
         fresh.transitions.addAll(r.transitions);
         fresh.begin();
         return fresh.next(current, versions, key, running + 1);
     }
 
     private static FlowInstance newRun(CompiledFlow flow, FlowInstance before, String key, Event event, long now) {
-        return FlowInstance.newBuilder().setFlowId(flow.id).setVersion(flow.version).setKey(key)
-            .setRun(before == null ? 1 : before.getRun() + 1).setStatus(FlowStatus.RUNNING).setStartedAt(now).setUpdatedAt(now)
-            .setStartedBy(event.getId()).setContext(new HashMap<>()).setThreads(new ArrayList<>())
-            .setQueue(before == null ? new ArrayList<>() : new ArrayList<>(before.getQueue())).build();
+        return FlowInstance.newBuilder()
+                .setFlowId(flow.id)
+                .setVersion(flow.version)
+                .setKey(key)
+                .setRun(before == null ? 1 : before.getRun() + 1)
+                .setStatus(FlowStatus.RUNNING)
+                .setStartedAt(now)
+                .setUpdatedAt(now)
+                .setStartedBy(event.getId())
+                .setContext(new HashMap<>())
+                .setThreads(new ArrayList<>())
+                .setQueue(before == null ? new ArrayList<>() : new ArrayList<>(before.getQueue()))
+                .build();
     }
 
     private void begin() {
-        transition(TransitionKind.STARTED, null, null, "run " + instance.getRun() + " of version " + flow.version + " started by "
-            + input.event().getId());
+        transition(
+                TransitionKind.STARTED,
+                null,
+                null,
+                "run " + instance.getRun() + " of version " + flow.version + " started by "
+                        + input.event().getId());
         try {
             setContext(flow.context, vars(null));
         } catch (RuntimeException e) {
             fail("context: " + Expression.firstLine(String.valueOf(e.getMessage())));
             return;
         }
-        FlowThread main = FlowThread.newBuilder().setId("t").setStep(flow.first(CompiledFlow.MAIN)).setPhase(FlowPhase.ACTING)
-            .setLoops(new HashMap<>()).setItems(new HashMap<>()).build();
+        FlowThread main = FlowThread.newBuilder()
+                .setId("t")
+                .setStep(flow.first(CompiledFlow.MAIN))
+                .setPhase(FlowPhase.ACTING)
+                .setLoops(new HashMap<>())
+                .setItems(new HashMap<>())
+                .build();
         instance.getThreads().add(main);
         run(main);
     }
 
     /** After the input: a finished run with starts queued begins the next one. */
     private Result next(CompiledFlow current, Function<String, CompiledFlow> versions, String key, int running) {
-        if (instance != null && instance.getStatus() != FlowStatus.RUNNING && !instance.getQueue().isEmpty()) {
+        if (instance != null
+                && instance.getStatus() != FlowStatus.RUNNING
+                && !instance.getQueue().isEmpty()) {
             Event queued = instance.getQueue().remove(0);
-            Result then = start(current, versions, instance, key, new Input(CorrelationRole.START, queued, null), registers, now,
-                running - 1, cause);
+            Result then = start(
+                    current,
+                    versions,
+                    instance,
+                    key,
+                    new Input(CorrelationRole.START, queued, null),
+                    registers,
+                    now,
+                    running - 1,
+                    cause);
             List<FlowTransition> all = new ArrayList<>(transitions);
             all.addAll(then.transitions());
             List<Action> acts = new ArrayList<>(actions);
@@ -194,12 +267,16 @@ public final class FlowRunner {
         Event event = input.event();
         boolean any = false;
         for (FlowThread t : new ArrayList<>(instance.getThreads())) {
-            if (t.getPhase() != FlowPhase.WAITING || !(flow.step(t.getStep()) instanceof WaitStep step) || !step.waitFor().fits(event)
+            if (t.getPhase() != FlowPhase.WAITING
+                    || !(flow.step(t.getStep()) instanceof WaitStep step)
+                    || !step.waitFor().fits(event)
                     || !instance.getThreads().contains(t)) {
                 continue;
             }
             try {
-                Object ok = step.waitFor().condition() == null ? Boolean.TRUE : step.waitFor().condition().evaluate(vars(t));
+                Object ok = step.waitFor().condition() == null
+                        ? Boolean.TRUE
+                        : step.waitFor().condition().evaluate(vars(t));
                 if (!Boolean.TRUE.equals(ok)) {
                     continue;
                 }
@@ -208,14 +285,21 @@ public final class FlowRunner {
                 return;
             }
             any = true;
-            transition(TransitionKind.RESULT, t, step.id(), "event " + event.getId() + " (" + event.getSource() + " / " + event.getType()
-                + ") came");
+            transition(
+                    TransitionKind.RESULT,
+                    t,
+                    step.id(),
+                    "event " + event.getId() + " (" + event.getSource() + " / " + event.getType() + ") came");
             if (proceed(t, step, "event")) {
                 run(t);
             }
         }
         if (!any) {
-            transition(TransitionKind.IGNORED, null, null, "no step of run " + instance.getRun() + " waits for event " + event.getId());
+            transition(
+                    TransitionKind.IGNORED,
+                    null,
+                    null,
+                    "no step of run " + instance.getRun() + " waits for event " + event.getId());
         }
     }
 
@@ -231,20 +315,31 @@ public final class FlowRunner {
                 if (!succeeded && step.retryLater(this, t)) {
                     return;
                 }
-                transition(TransitionKind.RESULT, t, step.id(), (succeeded ? "succeeded" : "failed") + " on attempt " + (t.getAttempt() + 1));
+                transition(
+                        TransitionKind.RESULT,
+                        t,
+                        step.id(),
+                        (succeeded ? "succeeded" : "failed") + " on attempt " + (t.getAttempt() + 1));
                 if (proceed(t, step, succeeded ? "succeeded" : "failed")) {
                     run(t);
                 }
                 return;
             }
         }
-        transition(TransitionKind.IGNORED, null, null, "result of action " + actionId + ", which no step of run " + instance.getRun()
-            + " waits for (a late result after a timeout or a retry, or the result of an action a rule took on this flow's events)");
+        transition(
+                TransitionKind.IGNORED,
+                null,
+                null,
+                "result of action " + actionId + ", which no step of run " + instance.getRun()
+                        + " waits for (a late result after a timeout or a retry, or the result of an action a rule took on this flow's events)");
     }
 
     private void timers() {
         for (FlowThread t : new ArrayList<>(instance.getThreads())) {
-            if (!instance.getThreads().contains(t) || t.getDueAt() == null || t.getDueAt() > now || instance.getStatus() != FlowStatus.RUNNING) {
+            if (!instance.getThreads().contains(t)
+                    || t.getDueAt() == null
+                    || t.getDueAt() > now
+                    || instance.getStatus() != FlowStatus.RUNNING) {
                 continue;
             }
             Step step = flow.step(t.getStep());
@@ -256,13 +351,17 @@ public final class FlowRunner {
                 }
                 case ACTING, WAITING -> {
                     long timeout = step instanceof DoStep act ? act.timeoutMs() : ((WaitStep) step).timeoutMs();
-                    transition(TransitionKind.TIMED_OUT, t, step.id(), (t.getPhase() == FlowPhase.ACTING ? "no result" : "no event")
-                        + " within " + Durations.words(timeout) + " (" + late + " ms late)");
+                    transition(
+                            TransitionKind.TIMED_OUT,
+                            t,
+                            step.id(),
+                            (t.getPhase() == FlowPhase.ACTING ? "no result" : "no event") + " within "
+                                    + Durations.words(timeout) + " (" + late + " ms late)");
                     if (proceed(t, step, "timeout")) {
                         run(t);
                     }
                 }
-                default -> { }
+                default -> {}
             }
         }
     }
@@ -283,7 +382,8 @@ public final class FlowRunner {
 
     /** Runs a thread until it waits (for a result, a backoff, an event or its branches) or its scope ends. */
     void run(FlowThread t) {
-        while (instance.getStatus() == FlowStatus.RUNNING && instance.getThreads().contains(t)) {
+        while (instance.getStatus() == FlowStatus.RUNNING
+                && instance.getThreads().contains(t)) {
             if (++steps > flow.maxTransitions) {
                 guard("more than " + flow.maxTransitions + " steps on one input (limits.transitions): a loop?");
                 return;
@@ -351,7 +451,10 @@ public final class FlowRunner {
         // a parallel branch ended
         instance.getThreads().remove(t);
         String parentId = t.getBranchOf().substring(t.getBranchOf().indexOf('@') + 1);
-        FlowThread parent = instance.getThreads().stream().filter(p -> p.getId().equals(parentId)).findFirst().orElse(null);
+        FlowThread parent = instance.getThreads().stream()
+                .filter(p -> p.getId().equals(parentId))
+                .findFirst()
+                .orElse(null);
         if (parent == null) {
             return false;
         }
@@ -360,8 +463,13 @@ public final class FlowRunner {
         if (parent.getJoined() < parallel.needed()) {
             return false;
         }
-        instance.getThreads().removeIf(other -> t.getBranchOf().equals(other.getBranchOf()) || isBelow(other, t.getBranchOf()));
-        transition(TransitionKind.RESULT, parent, owner.id(), parent.getJoined() + " of " + parallel.branches().size() + " branches done");
+        instance.getThreads()
+                .removeIf(other -> t.getBranchOf().equals(other.getBranchOf()) || isBelow(other, t.getBranchOf()));
+        transition(
+                TransitionKind.RESULT,
+                parent,
+                owner.id(),
+                parent.getJoined() + " of " + parallel.branches().size() + " branches done");
         if (proceed(parent, owner, "done")) {
             run(parent);
         }
@@ -389,13 +497,17 @@ public final class FlowRunner {
         for (Map.Entry<String, CompiledFlow.ContextValue> v : values.entrySet()) {
             String json;
             try {
-                json = v.getValue().json() != null ? v.getValue().json() : JSON.writeValueAsString(v.getValue().template().render(vars));
+                json = v.getValue().json() != null
+                        ? v.getValue().json()
+                        : JSON.writeValueAsString(v.getValue().template().render(vars));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e.getMessage());
             }
             instance.getContext().put(v.getKey(), json);
         }
-        int bytes = instance.getContext().entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+        int bytes = instance.getContext().entrySet().stream()
+                .mapToInt(e -> e.getKey().length() + e.getValue().length())
+                .sum();
         if (bytes > flow.maxContextBytes) {
             guard("the context is " + bytes + " bytes, over limits.contextBytes (" + flow.maxContextBytes + ")");
         }
@@ -406,11 +518,20 @@ public final class FlowRunner {
     }
 
     FlowTransition transition(TransitionKind kind, FlowThread t, String step, String detail) {
-        FlowTransition transition = FlowTransition.newBuilder().setFlowId(flow.id)
-            .setVersion(instance == null ? flow.version : instance.getVersion()).setKey(instance == null ? "" : instance.getKey())
-            .setRun(instance == null ? 0 : instance.getRun()).setKind(kind).setStep(step).setThread(t == null ? null : t.getId())
-            .setAttempt(t == null ? 0 : t.getAttempt()).setDetail(detail).setEventId(cause)
-            .setStartedBy(instance == null ? null : instance.getStartedBy()).setAt(Instant.ofEpochMilli(now)).build();
+        FlowTransition transition = FlowTransition.newBuilder()
+                .setFlowId(flow.id)
+                .setVersion(instance == null ? flow.version : instance.getVersion())
+                .setKey(instance == null ? "" : instance.getKey())
+                .setRun(instance == null ? 0 : instance.getRun())
+                .setKind(kind)
+                .setStep(step)
+                .setThread(t == null ? null : t.getId())
+                .setAttempt(t == null ? 0 : t.getAttempt())
+                .setDetail(detail)
+                .setEventId(cause)
+                .setStartedBy(instance == null ? null : instance.getStartedBy())
+                .setAt(Instant.ofEpochMilli(now))
+                .build();
         transitions.add(transition);
         return transition;
     }
@@ -418,7 +539,8 @@ public final class FlowRunner {
     /** A transition in words, as decisions and {@code reflex flows show} print it. */
     public static String words(FlowTransition t) {
         return t.getKind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-            + (t.getStep() == null ? "" : " " + t.getStep()) + (t.getDetail() == null ? "" : ": " + t.getDetail());
+                + (t.getStep() == null ? "" : " " + t.getStep())
+                + (t.getDetail() == null ? "" : ": " + t.getDetail());
     }
 
     static FlowInstance copy(FlowInstance instance) {

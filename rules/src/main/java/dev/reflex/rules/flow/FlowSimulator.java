@@ -31,12 +31,11 @@ import dev.reflex.schemas.FlowThread;
  */
 public final class FlowSimulator {
     /** A canned result: the action's status ({@code succeeded} or {@code failed}) after a delay. */
-    public record Canned(String status, long afterMs) {
-    }
+    public record Canned(String status, long afterMs) {}
 
     /** What happened at one moment: the event handled (null for timers), each instance's transitions, and the actions. */
-    public record Step(Instant at, Event event, String flowId, String key, List<String> transitions, List<Action> actions) {
-    }
+    public record Step(
+            Instant at, Event event, String flowId, String key, List<String> transitions, List<Action> actions) {}
 
     private final RuleBook book;
     private final Function<String, String> registers;
@@ -46,6 +45,7 @@ public final class FlowSimulator {
     private final Map<String, CompiledFlow> versions = new HashMap<>();
     /** Timers and result events by due time. */
     private final TreeMap<String, Object> agenda = new TreeMap<>();
+
     private final List<Step> steps = new ArrayList<>();
     private int sequence;
 
@@ -75,7 +75,8 @@ public final class FlowSimulator {
             } else {
                 String stateKey = (String) next.getValue();
                 FlowInstance instance = instances.get(stateKey);
-                if (instance != null && instance.getThreads().stream().anyMatch(t -> t.getDueAt() != null && t.getDueAt() <= at)) {
+                if (instance != null
+                        && instance.getThreads().stream().anyMatch(t -> t.getDueAt() != null && t.getDueAt() <= at)) {
                     apply(stateKey, new FlowRunner.Input(CorrelationRole.TIMER, null, null), at, "timer-" + at, null);
                 }
             }
@@ -98,7 +99,12 @@ public final class FlowSimulator {
         for (CorrelationInput input : evaluation.correlations()) {
             if (book.get(input.getRuleId()).orElse(null) instanceof CompiledRule rule && rule.flow() != null) {
                 any = true;
-                apply(input.getRuleId() + "/" + input.getKey(), new FlowRunner.Input(input.getRole(), event, null), time, event.getId(), event);
+                apply(
+                        input.getRuleId() + "/" + input.getKey(),
+                        new FlowRunner.Input(input.getRole(), event, null),
+                        time,
+                        event.getId(),
+                        event);
             }
         }
         if (!any && !evaluation.actions().isEmpty()) {
@@ -110,13 +116,18 @@ public final class FlowSimulator {
     private void apply(String stateKey, FlowRunner.Input input, long time, String cause, Event event) {
         String flowId = stateKey.substring(0, stateKey.indexOf('/'));
         String key = stateKey.substring(flowId.length() + 1);
-        CompiledFlow current = book.get(flowId).map(r -> r instanceof CompiledRule c ? c.flow() : null).orElse(null);
+        CompiledFlow current = book.get(flowId)
+                .map(r -> r instanceof CompiledRule c ? c.flow() : null)
+                .orElse(null);
         if (current == null) {
             return;
         }
         versions.putIfAbsent(current.version, current);
-        int running = (int) instances.values().stream().filter(i -> i.getFlowId().equals(flowId) && i.getStatus() == FlowStatus.RUNNING).count();
-        FlowRunner.Result result = FlowRunner.apply(current, versions::get, instances.get(stateKey), key, input, registers, time, running, cause);
+        int running = (int) instances.values().stream()
+                .filter(i -> i.getFlowId().equals(flowId) && i.getStatus() == FlowStatus.RUNNING)
+                .count();
+        FlowRunner.Result result = FlowRunner.apply(
+                current, versions::get, instances.get(stateKey), key, input, registers, time, running, cause);
         if (result.instance() != null) {
             instances.put(stateKey, result.instance());
             for (FlowThread t : result.instance().getThreads()) {
@@ -138,12 +149,24 @@ public final class FlowSimulator {
             }
             int n = answered.merge(action.getSystem() + "/" + action.getAction(), 1, Integer::sum) - 1;
             Canned c = results.get(Math.min(n, results.size() - 1));
-            ObjectNode data = JsonNodeFactory.instance.objectNode().put("actionId", action.getId()).put("system", action.getSystem())
-                .put("action", action.getAction()).put("status", c.status()).put("attempts", 1).put("eventId", action.getEventId())
-                .put("ruleId", action.getRuleId());
-            Event result = Event.newBuilder().setId("result-" + action.getId()).setSource("reflex")
-                .setType("succeeded".equals(c.status()) ? "action.succeeded" : "action.failed").setSubject(action.getTarget())
-                .setTime(Instant.ofEpochMilli(time + c.afterMs())).setData(data.toString()).setCorrelationid(action.getCorrelationid()).build();
+            ObjectNode data = JsonNodeFactory.instance
+                    .objectNode()
+                    .put("actionId", action.getId())
+                    .put("system", action.getSystem())
+                    .put("action", action.getAction())
+                    .put("status", c.status())
+                    .put("attempts", 1)
+                    .put("eventId", action.getEventId())
+                    .put("ruleId", action.getRuleId());
+            Event result = Event.newBuilder()
+                    .setId("result-" + action.getId())
+                    .setSource("reflex")
+                    .setType("succeeded".equals(c.status()) ? "action.succeeded" : "action.failed")
+                    .setSubject(action.getTarget())
+                    .setTime(Instant.ofEpochMilli(time + c.afterMs()))
+                    .setData(data.toString())
+                    .setCorrelationid(action.getCorrelationid())
+                    .build();
             agenda.put(String.format("%019d", time + c.afterMs()) + "|r|" + (sequence++), result);
         }
     }

@@ -27,8 +27,7 @@ final class FlowSteps {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> LIMIT_KEYS = Set.of("running", "transitions", "contextBytes");
 
-    private FlowSteps() {
-    }
+    private FlowSteps() {}
 
     static Map<String, String> next(Object value, String at) {
         Map<String, String> next = new LinkedHashMap<>();
@@ -46,13 +45,18 @@ final class FlowSteps {
     static void outcomes(Map<String, String> next, String at, Set<String> allowed) {
         for (String outcome : next.keySet()) {
             if (!outcome.equals("*") && !allowed.contains(outcome)) {
-                throw new RuleException(at, "'" + outcome + "' is not an outcome of this step; it has " + String.join(", ", sorted(allowed)));
+                throw new RuleException(
+                        at,
+                        "'" + outcome + "' is not an outcome of this step; it has "
+                                + String.join(", ", sorted(allowed)));
             }
         }
     }
 
     static CompiledRule.CompiledRegisterOp registerOp(Map<String, Object> op, String at) {
-        String kind = op.containsKey("set") ? "set" : op.containsKey("incr") ? "incr" : op.containsKey("delete") ? "delete" : null;
+        String kind = op.containsKey("set")
+                ? "set"
+                : op.containsKey("incr") ? "incr" : op.containsKey("delete") ? "delete" : null;
         if (kind == null) {
             throw new RuleException(at, "a register operation is set (with value), incr (with optional by) or delete");
         }
@@ -61,9 +65,11 @@ final class FlowSteps {
         if (kind.equals("set") && valueText == null) {
             throw new RuleException(at + ".value", "'set' needs a value");
         }
-        Template value = valueText == null ? null : at(at + ".value", () -> Template.compile(text(valueText, at + ".value")));
+        Template value =
+                valueText == null ? null : at(at + ".value", () -> Template.compile(text(valueText, at + ".value")));
         Long ttl = op.get("ttl") == null ? null : Durations.parse(text(op.get("ttl"), at + ".ttl"), at + ".ttl");
-        return new CompiledRule.CompiledRegisterOp(RegisterOpType.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), name, value, ttl);
+        return new CompiledRule.CompiledRegisterOp(
+                RegisterOpType.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), name, value, ttl);
     }
 
     static Map<String, ContextValue> contextValues(Object value, String at) {
@@ -89,8 +95,13 @@ final class FlowSteps {
         Map<String, Object> l = map(value, "limits", LIMIT_KEYS, false);
         return new int[] {
             l.get("running") == null ? DEFAULT_RUNNING : integer(l.get("running"), "limits.running", 1, 1_000_000),
-            l.get("transitions") == null ? DEFAULT_TRANSITIONS : integer(l.get("transitions"), "limits.transitions", 1, 10_000),
-            l.get("contextBytes") == null ? DEFAULT_CONTEXT_BYTES : integer(l.get("contextBytes"), "limits.contextBytes", 1, 1_048_576)};
+            l.get("transitions") == null
+                    ? DEFAULT_TRANSITIONS
+                    : integer(l.get("transitions"), "limits.transitions", 1, 10_000),
+            l.get("contextBytes") == null
+                    ? DEFAULT_CONTEXT_BYTES
+                    : integer(l.get("contextBytes"), "limits.contextBytes", 1, 1_048_576)
+        };
     }
 
     @SuppressWarnings("unchecked")
@@ -107,8 +118,10 @@ final class FlowSteps {
         if (allowed != null) {
             for (Object k : m.keySet()) {
                 if (!allowed.contains(k)) {
-                    throw new RuleException(at + "." + k, "unknown field '" + k + "' in '" + at + "'; expected one of "
-                        + String.join(", ", sorted(allowed)));
+                    throw new RuleException(
+                            at + "." + k,
+                            "unknown field '" + k + "' in '" + at + "'; expected one of "
+                                    + String.join(", ", sorted(allowed)));
                 }
             }
         }
@@ -164,5 +177,4 @@ final class FlowSteps {
     static List<String> sorted(Set<String> set) {
         return set.stream().sorted().toList();
     }
-
 }

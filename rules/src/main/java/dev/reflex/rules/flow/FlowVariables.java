@@ -21,12 +21,16 @@ import dev.reflex.schemas.FlowThread;
 final class FlowVariables {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private FlowVariables() {
-    }
+    private FlowVariables() {}
 
     /** The variables of {@code t} (null: the instance's, outside any thread) on an input of {@code event} (null: a timer). */
-    static Map<String, Object> of(CompiledFlow flow, FlowInstance instance, FlowThread t, Event event, Function<String, String> registers,
-                                  long now) {
+    static Map<String, Object> of(
+            CompiledFlow flow,
+            FlowInstance instance,
+            FlowThread t,
+            Event event,
+            Function<String, String> registers,
+            long now) {
         Map<String, Object> vars = new HashMap<>(8);
         vars.put("event", event == null ? null : EventView.of(event));
         vars.put("registers", ReadOnlyViews.registers(registers));
@@ -39,7 +43,10 @@ final class FlowVariables {
         String loop = t == null ? null : innermostLoop(flow, t);
         if (loop != null) {
             int index = t.getLoops().get(loop);
-            vars.put("item", ReadOnlyViews.json(JSON.valueToTree(list(t.getItems().get(loop)).get(index))));
+            vars.put(
+                    "item",
+                    ReadOnlyViews.json(
+                            JSON.valueToTree(list(t.getItems().get(loop)).get(index))));
             vars.put("loop", ReadOnlyViews.map(Map.of("index", (Object) index)));
         } else {
             vars.put("item", null);

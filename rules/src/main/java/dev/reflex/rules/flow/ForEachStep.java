@@ -21,7 +21,8 @@ public record ForEachStep(Place place, Expression items) implements Step {
     static ForEachStep read(Place place, Map<String, Object> s, String at, StepKinds.Compiler compiler) {
         String p = at + ".forEach";
         Map<String, Object> f = FlowSteps.map(s.get("forEach"), p, Set.of("items", "steps"), true);
-        Expression items = FlowSteps.at(p + ".items", () -> Expression.compile(FlowSteps.text(f.get("items"), p + ".items")));
+        Expression items =
+                FlowSteps.at(p + ".items", () -> Expression.compile(FlowSteps.text(f.get("items"), p + ".items")));
         compiler.scope(f.get("steps"), p + ".steps", place.id());
         FlowSteps.outcomes(place.next(), at + ".next", Set.of("done"));
         return new ForEachStep(place, items);

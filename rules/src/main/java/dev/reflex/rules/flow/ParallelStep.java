@@ -20,7 +20,8 @@ public record ParallelStep(Place place, List<String> branches, int join) impleme
         String p = at + ".parallel";
         Map<String, Object> par = FlowSteps.map(s.get("parallel"), p, Set.of("branches", "join"), true);
         if (!(par.get("branches") instanceof List<?> branches) || branches.size() < 2) {
-            throw new RuleException(p + ".branches", "a parallel step needs at least two branches, each a list of steps");
+            throw new RuleException(
+                    p + ".branches", "a parallel step needs at least two branches, each a list of steps");
         }
         List<String> scopes = new ArrayList<>();
         for (int i = 0; i < branches.size(); i++) {
@@ -47,12 +48,21 @@ public record ParallelStep(Place place, List<String> branches, int join) impleme
         t.setPhase(FlowPhase.JOINING);
         t.setJoined(0);
         t.setDueAt(null);
-        runner.transition(TransitionKind.STEP_STARTED, t, id(), branches.size() + " branches, join " + (join == 0 ? "all" : join));
+        runner.transition(
+                TransitionKind.STEP_STARTED,
+                t,
+                id(),
+                branches.size() + " branches, join " + (join == 0 ? "all" : join));
         List<FlowThread> threads = new ArrayList<>();
         for (int i = 0; i < branches.size(); i++) {
-            FlowThread branch = FlowThread.newBuilder().setId(t.getId() + "." + i).setStep(runner.flow.first(branches.get(i)))
-                .setPhase(FlowPhase.ACTING).setLoops(new HashMap<>(t.getLoops())).setItems(new HashMap<>(t.getItems()))
-                .setBranchOf(id() + "@" + t.getId()).build();
+            FlowThread branch = FlowThread.newBuilder()
+                    .setId(t.getId() + "." + i)
+                    .setStep(runner.flow.first(branches.get(i)))
+                    .setPhase(FlowPhase.ACTING)
+                    .setLoops(new HashMap<>(t.getLoops()))
+                    .setItems(new HashMap<>(t.getItems()))
+                    .setBranchOf(id() + "@" + t.getId())
+                    .build();
             runner.instance.getThreads().add(branch);
             threads.add(branch);
         }

@@ -13,7 +13,8 @@ import dev.reflex.schemas.RegisterOp;
 import dev.reflex.schemas.TransitionKind;
 
 /** {@code set}: sets context values and/or operates on registers (outcome done). */
-public record SetStep(Place place, Map<String, CompiledFlow.ContextValue> context, List<CompiledRule.CompiledRegisterOp> registers)
+public record SetStep(
+        Place place, Map<String, CompiledFlow.ContextValue> context, List<CompiledRule.CompiledRegisterOp> registers)
         implements Step {
     static SetStep read(Place place, Map<String, Object> s, String at, StepKinds.Compiler compiler) {
         String p = at + ".set";
@@ -26,7 +27,9 @@ public record SetStep(Place place, Map<String, CompiledFlow.ContextValue> contex
             }
             for (int i = 0; i < ops.size(); i++) {
                 String op = p + ".registers[" + i + "]";
-                registers.add(FlowSteps.registerOp(FlowSteps.map(ops.get(i), op, Set.of("set", "value", "ttl", "incr", "by", "delete"), true), op));
+                registers.add(FlowSteps.registerOp(
+                        FlowSteps.map(ops.get(i), op, Set.of("set", "value", "ttl", "incr", "by", "delete"), true),
+                        op));
             }
         }
         if (context.isEmpty() && registers.isEmpty()) {
@@ -41,12 +44,22 @@ public record SetStep(Place place, Map<String, CompiledFlow.ContextValue> contex
         Map<String, Object> vars = runner.vars(t);
         runner.setContext(context, vars);
         for (CompiledRule.CompiledRegisterOp op : registers) {
-            runner.ops.add(RegisterOp.newBuilder().setName(op.name().render(vars)).setOp(op.op())
-                .setValue(op.value() == null ? null : op.value().render(vars)).setTtlMs(op.ttlMs()).setEventId(runner.cause)
-                .setRuleId(runner.flow.id).setRuleVersion(runner.flow.version).build());
+            runner.ops.add(RegisterOp.newBuilder()
+                    .setName(op.name().render(vars))
+                    .setOp(op.op())
+                    .setValue(op.value() == null ? null : op.value().render(vars))
+                    .setTtlMs(op.ttlMs())
+                    .setEventId(runner.cause)
+                    .setRuleId(runner.flow.id)
+                    .setRuleVersion(runner.flow.version)
+                    .build());
         }
-        runner.transition(TransitionKind.STEP_STARTED, t, id(), "set " + String.join(", ", context.keySet())
-            + (registers.isEmpty() ? "" : " and " + registers.size() + " register(s)"));
+        runner.transition(
+                TransitionKind.STEP_STARTED,
+                t,
+                id(),
+                "set " + String.join(", ", context.keySet())
+                        + (registers.isEmpty() ? "" : " and " + registers.size() + " register(s)"));
         return runner.instance.getStatus() == FlowStatus.RUNNING && runner.proceed(t, this, "done");
     }
 }

@@ -23,13 +23,11 @@ final class StepKinds {
         Step read(Step.Place place, Map<String, Object> fields, String at, Compiler compiler);
     }
 
-    private record Kind(Reader reader, Set<String> otherFields) {
-    }
+    private record Kind(Reader reader, Set<String> otherFields) {}
 
     private static final Map<String, Kind> KINDS = kinds();
 
-    private StepKinds() {
-    }
+    private StepKinds() {}
 
     private static Map<String, Kind> kinds() {
         Map<String, Kind> kinds = new LinkedHashMap<>();
@@ -64,25 +62,32 @@ final class StepKinds {
                 Map<String, Object> step = FlowSteps.map(items.get(i), at, null, true);
                 String id = FlowSteps.text(step.get("id"), at + ".id");
                 if (id == null || !TopicNames.isValidPart(id) || id.equals(END) || id.equals(FAIL)) {
-                    throw new RuleException(at + ".id", "each step needs an 'id' of letters, digits, '.', '_' or '-' (not end or fail)");
+                    throw new RuleException(
+                            at + ".id",
+                            "each step needs an 'id' of letters, digits, '.', '_' or '-' (not end or fail)");
                 }
                 if (paths.putIfAbsent(id, at) != null) {
-                    throw new RuleException(at + ".id", "step id '" + id + "' is used twice (also at " + paths.get(id) + ")");
+                    throw new RuleException(
+                            at + ".id", "step id '" + id + "' is used twice (also at " + paths.get(id) + ")");
                 }
                 ids.add(id);
                 raw.add(step);
             }
             scopes.put(scope, List.copyOf(ids));
             for (int i = 0; i < raw.size(); i++) {
-                steps.put(ids.get(i), step(raw.get(i), path + "[" + i + "]", scope, i + 1 < ids.size() ? ids.get(i + 1) : null));
+                steps.put(
+                        ids.get(i),
+                        step(raw.get(i), path + "[" + i + "]", scope, i + 1 < ids.size() ? ids.get(i + 1) : null));
             }
         }
 
         private Step step(Map<String, Object> s, String at, String scope, String following) {
             List<String> named = s.keySet().stream().filter(KINDS::containsKey).toList();
             if (named.size() != 1) {
-                throw new RuleException(at, "a step is exactly one of " + String.join(", ", KINDS.keySet())
-                    + (named.isEmpty() ? "" : "; this one has " + String.join(" and ", named)));
+                throw new RuleException(
+                        at,
+                        "a step is exactly one of " + String.join(", ", KINDS.keySet())
+                                + (named.isEmpty() ? "" : "; this one has " + String.join(" and ", named)));
             }
             String name = named.get(0);
             Kind kind = KINDS.get(name);
@@ -90,11 +95,14 @@ final class StepKinds {
             allowed.addAll(kind.otherFields());
             for (String k : s.keySet()) {
                 if (!allowed.contains(k)) {
-                    throw new RuleException(at + "." + k, "unknown field '" + k + "' in a " + name + " step; expected one of "
-                        + String.join(", ", FlowSteps.sorted(allowed)));
+                    throw new RuleException(
+                            at + "." + k,
+                            "unknown field '" + k + "' in a " + name + " step; expected one of "
+                                    + String.join(", ", FlowSteps.sorted(allowed)));
                 }
             }
-            Step.Place place = new Step.Place((String) s.get("id"), scope, FlowSteps.next(s.get("next"), at + ".next"), following);
+            Step.Place place =
+                    new Step.Place((String) s.get("id"), scope, FlowSteps.next(s.get("next"), at + ".next"), following);
             return kind.reader().read(place, s, at, this);
         }
 
@@ -107,8 +115,10 @@ final class StepKinds {
                 targets.addAll(step.targets());
                 for (String target : targets) {
                     if (!target.equals(END) && !target.equals(FAIL) && !scope.contains(target)) {
-                        throw new RuleException(path.getValue() + ".next", "'" + target + "' is not a step of the same list"
-                            + " (steps there: " + String.join(", ", scope) + "), end or fail");
+                        throw new RuleException(
+                                path.getValue() + ".next",
+                                "'" + target + "' is not a step of the same list" + " (steps there: "
+                                        + String.join(", ", scope) + "), end or fail");
                     }
                 }
             }

@@ -13,8 +13,7 @@ import dev.reflex.schemas.TransitionKind;
 /** {@code switch}: the first case whose {@code if} holds gives the next step; none holding is outcome done. */
 public record SwitchStep(Place place, List<Case> cases) implements Step {
     /** A condition and where it leads. */
-    public record Case(Expression condition, String next) {
-    }
+    public record Case(Expression condition, String next) {}
 
     static SwitchStep read(Place place, Map<String, Object> s, String at, StepKinds.Compiler compiler) {
         String p = at + ".switch";
@@ -25,7 +24,8 @@ public record SwitchStep(Place place, List<Case> cases) implements Step {
         for (int i = 0; i < items.size(); i++) {
             String c = p + "[" + i + "]";
             Map<String, Object> fields = FlowSteps.map(items.get(i), c, Set.of("if", "next"), true);
-            Expression condition = FlowSteps.at(c + ".if", () -> Expression.compile(FlowSteps.text(fields.get("if"), c + ".if")));
+            Expression condition =
+                    FlowSteps.at(c + ".if", () -> Expression.compile(FlowSteps.text(fields.get("if"), c + ".if")));
             String to = FlowSteps.text(fields.get("next"), c + ".next");
             if (to == null) {
                 throw new RuleException(c, "each case needs 'if' and 'next'");
@@ -46,7 +46,11 @@ public record SwitchStep(Place place, List<Case> cases) implements Step {
         Map<String, Object> vars = runner.vars(t);
         for (Case c : cases) {
             if (Boolean.TRUE.equals(c.condition().evaluate(vars))) {
-                runner.transition(TransitionKind.STEP_STARTED, t, id(), "`" + c.condition().source() + "` holds: next " + c.next());
+                runner.transition(
+                        TransitionKind.STEP_STARTED,
+                        t,
+                        id(),
+                        "`" + c.condition().source() + "` holds: next " + c.next());
                 return runner.goTo(t, this, c.next());
             }
         }

@@ -25,9 +25,14 @@ public record WaitStep(Place place, CompiledFlow.Trigger waitFor, Template key, 
         if (source == null && type == null) {
             throw new RuleException(p + ".for", "a wait needs a source and/or type: which event does it wait for?");
         }
-        Expression condition = f.get("condition") == null ? null
-            : FlowSteps.at(p + ".for.condition", () -> Expression.compile(FlowSteps.text(f.get("condition"), p + ".for.condition")));
-        Template key = w.get("key") == null ? null : FlowSteps.at(p + ".key", () -> Template.compile(FlowSteps.text(w.get("key"), p + ".key")));
+        Expression condition = f.get("condition") == null
+                ? null
+                : FlowSteps.at(
+                        p + ".for.condition",
+                        () -> Expression.compile(FlowSteps.text(f.get("condition"), p + ".for.condition")));
+        Template key = w.get("key") == null
+                ? null
+                : FlowSteps.at(p + ".key", () -> Template.compile(FlowSteps.text(w.get("key"), p + ".key")));
         if (w.get("timeout") == null) {
             throw new RuleException(p, "a wait needs a 'timeout': a flow must not wait forever");
         }
@@ -40,8 +45,13 @@ public record WaitStep(Place place, CompiledFlow.Trigger waitFor, Template key, 
     public boolean run(FlowRunner runner, FlowThread t) {
         t.setPhase(FlowPhase.WAITING);
         t.setDueAt(runner.now + timeoutMs);
-        runner.transition(TransitionKind.WAITING, t, id(), "for " + (waitFor.source() == null ? "any source" : waitFor.source()) + " / "
-            + (waitFor.type() == null ? "any type" : waitFor.type()) + " until " + Instant.ofEpochMilli(t.getDueAt()));
+        runner.transition(
+                TransitionKind.WAITING,
+                t,
+                id(),
+                "for " + (waitFor.source() == null ? "any source" : waitFor.source()) + " / "
+                        + (waitFor.type() == null ? "any type" : waitFor.type()) + " until "
+                        + Instant.ofEpochMilli(t.getDueAt()));
         return false;
     }
 }

@@ -88,8 +88,9 @@ public final class SystemCatalog {
     public SortedSet<String> systemsSeenBy(String source, String type) {
         List<String> matched = new ArrayList<>();
         for (SystemDef system : systems.values()) {
-            if (system.getMatch().stream().anyMatch(m -> (source == null || glob(m.getSource(), source))
-                    && (type == null || glob(m.getType(), type)))) {
+            if (system.getMatch().stream()
+                    .anyMatch(m -> (source == null || glob(m.getSource(), source))
+                            && (type == null || glob(m.getType(), type)))) {
                 matched.add(system.getName());
             }
         }
@@ -127,7 +128,8 @@ public final class SystemCatalog {
     }
 
     /** Whether every field {@code match} gives is met: globs for source, type and subject, equal values for labels. */
-    public static boolean matches(SystemMatch match, String source, String type, String subject, Map<String, String> labels) {
+    public static boolean matches(
+            SystemMatch match, String source, String type, String subject, Map<String, String> labels) {
         if (!glob(match.getSource(), source) || !glob(match.getType(), type) || !glob(match.getSubject(), subject)) {
             return false;
         }
@@ -152,7 +154,9 @@ public final class SystemCatalog {
         if (GLOBS.size() > 10_000) {
             GLOBS.clear();
         }
-        return GLOBS.computeIfAbsent(pattern, SystemCatalog::compileGlob).matcher(value).matches();
+        return GLOBS.computeIfAbsent(pattern, SystemCatalog::compileGlob)
+                .matcher(value)
+                .matches();
     }
 
     private static Pattern compileGlob(String pattern) {
@@ -179,7 +183,8 @@ public final class SystemCatalog {
         return List.of();
     }
 
-    private static List<String> visit(String node, Map<String, List<String>> includes, Map<String, Integer> state, List<String> path) {
+    private static List<String> visit(
+            String node, Map<String, List<String>> includes, Map<String, Integer> state, List<String> path) {
         Integer at = state.get(node);
         if (at != null && at == 2) {
             return List.of();
@@ -202,9 +207,11 @@ public final class SystemCatalog {
 
     /** The version of a definition: a hash of everything but its version and origin. */
     public static String versionOf(SystemDef system) {
-        SystemDef content = SystemDef.newBuilder(system).setVersion("").setOrigin(null).build();
+        SystemDef content =
+                SystemDef.newBuilder(system).setVersion("").setOrigin(null).build();
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(content.toString().getBytes(StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);

@@ -22,8 +22,7 @@ import dev.reflex.rules.yaml.YamlReader;
 final class SystemEntries {
     private static final Set<String> MATCH_KEYS = Set.of("source", "type", "subject", "labels");
 
-    private SystemEntries() {
-    }
+    private SystemEntries() {}
 
     /** What one system declares about itself, with the lines to name in problems. */
     static final class Entry {
@@ -55,8 +54,11 @@ final class SystemEntries {
                 if (child.equals(entry.name)) {
                     problems.add(new Problem(entry.file, at, "system " + entry.name + " includes itself"));
                 } else if (!entries.containsKey(child)) {
-                    problems.add(new Problem(entry.file, at, "system " + entry.name + " includes unknown system '" + child
-                        + "'; known: " + String.join(", ", new java.util.TreeSet<>(entries.keySet()))));
+                    problems.add(new Problem(
+                            entry.file,
+                            at,
+                            "system " + entry.name + " includes unknown system '" + child + "'; known: "
+                                    + String.join(", ", new java.util.TreeSet<>(entries.keySet()))));
                 } else {
                     known.add(child);
                 }
@@ -66,30 +68,43 @@ final class SystemEntries {
         List<String> cycle = SystemCatalog.cycle(includes);
         if (!cycle.isEmpty()) {
             Entry first = entries.get(cycle.get(0));
-            problems.add(new Problem(first.file, first.includeLines.getOrDefault(cycle.get(1), first.line),
-                "includes go round in a circle: " + String.join(" -> ", cycle)));
+            problems.add(new Problem(
+                    first.file,
+                    first.includeLines.getOrDefault(cycle.get(1), first.line),
+                    "includes go round in a circle: " + String.join(" -> ", cycle)));
             return SystemCatalog.EMPTY;
         }
         List<dev.reflex.schemas.SystemDef> definitions = new ArrayList<>();
         for (Entry entry : entries.values()) {
-            dev.reflex.schemas.SystemDef def = dev.reflex.schemas.SystemDef.newBuilder().setName(entry.name).setVersion("")
-                .setDescription(entry.description).setIncludes(includes.get(entry.name)).setMatch(entry.match).setMask(entry.mask)
-                .setLabels(entry.labels).setOrigin(entry.file + ":" + entry.line).build();
+            dev.reflex.schemas.SystemDef def = dev.reflex.schemas.SystemDef.newBuilder()
+                    .setName(entry.name)
+                    .setVersion("")
+                    .setDescription(entry.description)
+                    .setIncludes(includes.get(entry.name))
+                    .setMatch(entry.match)
+                    .setMask(entry.mask)
+                    .setLabels(entry.labels)
+                    .setOrigin(entry.file + ":" + entry.line)
+                    .build();
             def.setVersion(SystemCatalog.versionOf(def));
             definitions.add(def);
         }
         return SystemCatalog.of(definitions);
     }
 
-
     /** The system's own fields: description, labels, includes, match, mask (declared in one place only). */
-    static void read(String file, String system, int line, Map<String, Node> fields, Map<String, String> labels,
-                                         Entry entry) {
-        boolean declares = fields.containsKey("includes") || fields.containsKey("match") || fields.containsKey("mask")
-            || fields.containsKey("description");
+    static void read(
+            String file, String system, int line, Map<String, Node> fields, Map<String, String> labels, Entry entry) {
+        boolean declares = fields.containsKey("includes")
+                || fields.containsKey("match")
+                || fields.containsKey("mask")
+                || fields.containsKey("description");
         if (declares && entry.declaredAt != null) {
-            throw new ProblemAt(file, line, "system " + system + " is described twice (includes, match, mask or description; also at "
-                + entry.declaredAt + ")");
+            throw new ProblemAt(
+                    file,
+                    line,
+                    "system " + system + " is described twice (includes, match, mask or description; also at "
+                            + entry.declaredAt + ")");
         }
         if (declares) {
             entry.declaredAt = file + ":" + line;
@@ -111,10 +126,16 @@ final class SystemEntries {
         for (Node one : match instanceof MappingNode ? List.of(match) : list(file, match, system + ".match")) {
             Map<String, Node> m = YamlReader.mapping(one, system + ".match", MATCH_KEYS);
             if (m.isEmpty()) {
-                throw new ProblemAt(file, YamlReader.line(one), system + ".match: an entry needs at least one of labels, source, subject, type");
+                throw new ProblemAt(
+                        file,
+                        YamlReader.line(one),
+                        system + ".match: an entry needs at least one of labels, source, subject, type");
             }
             dev.reflex.schemas.SystemMatch.Builder built = dev.reflex.schemas.SystemMatch.newBuilder()
-                .setLabels(m.containsKey("labels") ? YamlReader.scalars(m.get("labels"), system + ".match.labels") : Map.of());
+                    .setLabels(
+                            m.containsKey("labels")
+                                    ? YamlReader.scalars(m.get("labels"), system + ".match.labels")
+                                    : Map.of());
             if (m.containsKey("source")) {
                 built.setSource(YamlReader.scalar(m.get("source"), system + ".match.source"));
             }

@@ -36,26 +36,31 @@ public final class Systems {
     public record NamedEvent(String name, String source, String type, String condition, String definedAt) {
         /** What {@code when: {event: <name>}} stands for in a rule or a flow: with its own condition (or null) after the event's. */
         public RuleTrigger trigger(String ownCondition) {
-            String joined = condition == null ? ownCondition
-                : ownCondition == null ? condition : "(" + condition + ") && (" + ownCondition + ")";
-            return RuleTrigger.newBuilder().setSource(source).setType(type).setCondition(joined).build();
+            String joined = condition == null
+                    ? ownCondition
+                    : ownCondition == null ? condition : "(" + condition + ") && (" + ownCondition + ")";
+            return RuleTrigger.newBuilder()
+                    .setSource(source)
+                    .setType(type)
+                    .setCondition(joined)
+                    .build();
         }
     }
 
     /** A named action: what it becomes on the action topics. */
-    public record NamedAction(String name, String system, String action, String target, Map<String, String> params,
-                              String definedAt) {
-    }
+    public record NamedAction(
+            String name, String system, String action, String target, Map<String, String> params, String definedAt) {}
 
     /** Inside a rules directory, system definitions live here rather than rules. */
     public static final String DIR = "systems";
 
     public static final Systems NONE = new Systems(Map.of(), Map.of(), SystemCatalog.EMPTY);
 
-    private static final Set<String> SYSTEM_KEYS = Set.of("system", "description", "labels", "events", "actions", "includes", "match",
-        "mask");
+    private static final Set<String> SYSTEM_KEYS =
+            Set.of("system", "description", "labels", "events", "actions", "includes", "match", "mask");
     private static final Set<String> EVENT_KEYS = Set.of("extends", "description", "source", "type", "condition");
-    private static final Set<String> ACTION_KEYS = Set.of("extends", "description", "system", "action", "target", "params");
+    private static final Set<String> ACTION_KEYS =
+            Set.of("extends", "description", "system", "action", "target", "params");
 
     private final Map<String, NamedEvent> events;
     private final Map<String, NamedAction> actions;
@@ -95,8 +100,9 @@ public final class Systems {
     }
 
     private static String known(Set<String> names) {
-        return names.isEmpty() ? "; no systems define any (put system files in " + DIR + "/)"
-            : "; systems define " + String.join(", ", names);
+        return names.isEmpty()
+                ? "; no systems define any (put system files in " + DIR + "/)"
+                : "; systems define " + String.join(", ", names);
     }
 
     public Set<String> actionNames() {
@@ -110,7 +116,10 @@ public final class Systems {
         Map<String, SystemEntries.Entry> entries = new LinkedHashMap<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList();
+            files = walk.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+                    .sorted()
+                    .toList();
         }
         for (Path file : files) {
             read(file.toString(), Files.readString(file, StandardCharsets.UTF_8), raw, entries, problems);
@@ -132,19 +141,24 @@ public final class Systems {
     }
 
     /** The systems read, and every problem found. */
-    public record Loaded(Systems systems, List<Problem> problems) {
-    }
+    public record Loaded(Systems systems, List<Problem> problems) {}
 
-    private record Raw(String name, boolean isEvent, Map<String, String> fields, Map<String, String> params,
-                       Map<String, String> labels, String file, int line) {
-    }
+    private record Raw(
+            String name,
+            boolean isEvent,
+            Map<String, String> fields,
+            Map<String, String> params,
+            Map<String, String> labels,
+            String file,
+            int line) {}
 
     private static NamedEvent resolveEvent(Raw d, Map<String, Raw> all, Set<String> seen) {
         Map<String, String> fields = inherited(d, all, seen, null);
         if (fields.get("source") == null && fields.get("type") == null) {
             throw new ProblemAt(d.file, d.line, "event " + d.name + " needs a source or a type");
         }
-        return new NamedEvent(d.name, fields.get("source"), fields.get("type"), fields.get("condition"), d.file + ":" + d.line);
+        return new NamedEvent(
+                d.name, fields.get("source"), fields.get("type"), fields.get("condition"), d.file + ":" + d.line);
     }
 
     private static NamedAction resolveAction(Raw d, Map<String, Raw> all, Set<String> seen) {
@@ -154,17 +168,24 @@ public final class Systems {
             throw new ProblemAt(d.file, d.line, "action " + d.name + " needs a system and an action");
         }
         if (!TopicNames.isValidPart(fields.get("system"))) {
-            throw new ProblemAt(d.file, d.line, "action " + d.name + ": system '" + fields.get("system") + "' is not a valid name");
+            throw new ProblemAt(
+                    d.file, d.line, "action " + d.name + ": system '" + fields.get("system") + "' is not a valid name");
         }
-        return new NamedAction(d.name, fields.get("system"), fields.get("action"), fields.get("target"), Map.copyOf(params),
-            d.file + ":" + d.line);
+        return new NamedAction(
+                d.name,
+                fields.get("system"),
+                fields.get("action"),
+                fields.get("target"),
+                Map.copyOf(params),
+                d.file + ":" + d.line);
     }
 
     /**
      * The fields of {@code d} over those of what it extends, all the way up. For an action ({@code params} not null),
      * also gathers params the same way, after the system's labels.
      */
-    private static Map<String, String> inherited(Raw d, Map<String, Raw> all, Set<String> seen, Map<String, String> params) {
+    private static Map<String, String> inherited(
+            Raw d, Map<String, Raw> all, Set<String> seen, Map<String, String> params) {
         boolean event = params == null;
         if (!seen.add(d.name)) {
             throw new ProblemAt(d.file, d.line, "'extends' goes round in a circle through " + d.name);
@@ -174,7 +195,10 @@ public final class Systems {
         if (parentName != null) {
             Raw parent = all.get(parentName);
             if (parent == null || parent.isEvent != event) {
-                throw new ProblemAt(d.file, d.line, d.name + " extends unknown " + (event ? "event" : "action") + " '" + parentName + "'");
+                throw new ProblemAt(
+                        d.file,
+                        d.line,
+                        d.name + " extends unknown " + (event ? "event" : "action") + " '" + parentName + "'");
             }
             fields.putAll(inherited(parent, all, seen, params));
         }
@@ -190,13 +214,21 @@ public final class Systems {
         return fields;
     }
 
-    private static void read(String file, String text, Map<String, Raw> out, Map<String, SystemEntries.Entry> entries,
-                             List<Problem> problems) {
+    private static void read(
+            String file,
+            String text,
+            Map<String, Raw> out,
+            Map<String, SystemEntries.Entry> entries,
+            List<Problem> problems) {
         YamlReader.documents(file, text, document -> readSystem(file, document, out, entries, problems), problems);
     }
 
-    private static void readSystem(String file, Node document, Map<String, Raw> out, Map<String, SystemEntries.Entry> entries,
-                                   List<Problem> problems) {
+    private static void readSystem(
+            String file,
+            Node document,
+            Map<String, Raw> out,
+            Map<String, SystemEntries.Entry> entries,
+            List<Problem> problems) {
         Map<String, Node> fields = YamlReader.mapping(document, "a system", SYSTEM_KEYS);
         Node nameNode = fields.get("system");
         if (nameNode == null) {
@@ -204,20 +236,39 @@ public final class Systems {
         }
         String system = YamlReader.scalar(nameNode, "system");
         if (!TopicNames.isValidPart(system) || system.contains(".")) {
-            throw new ProblemAt(file, YamlReader.line(nameNode), "system name '" + system + "' must be letters, digits, '_' or '-'");
+            throw new ProblemAt(
+                    file,
+                    YamlReader.line(nameNode),
+                    "system name '" + system + "' must be letters, digits, '_' or '-'");
         }
-        Map<String, String> labels = fields.containsKey("labels") ? YamlReader.scalars(fields.get("labels"), "labels") : Map.of();
-        SystemEntries.read(file, system, YamlReader.line(nameNode), fields, labels, entries.computeIfAbsent(system,
-            name -> new SystemEntries.Entry(name, file, YamlReader.line(nameNode))));
+        Map<String, String> labels =
+                fields.containsKey("labels") ? YamlReader.scalars(fields.get("labels"), "labels") : Map.of();
+        SystemEntries.read(
+                file,
+                system,
+                YamlReader.line(nameNode),
+                fields,
+                labels,
+                entries.computeIfAbsent(
+                        system, name -> new SystemEntries.Entry(name, file, YamlReader.line(nameNode))));
         for (String kind : List.of("events", "actions")) {
             if (!fields.containsKey(kind)) {
                 continue;
             }
             boolean isEvent = kind.equals("events");
             Map<String, Integer> nameLines = YamlReader.keyLines(fields.get(kind));
-            for (Map.Entry<String, Node> def : YamlReader.mapping(fields.get(kind), "'" + kind + "'", null).entrySet()) {
+            for (Map.Entry<String, Node> def :
+                    YamlReader.mapping(fields.get(kind), "'" + kind + "'", null).entrySet()) {
                 try {
-                    readDefinition(file, system, isEvent, def.getKey(), def.getValue(), nameLines.get(def.getKey()), labels, out);
+                    readDefinition(
+                            file,
+                            system,
+                            isEvent,
+                            def.getKey(),
+                            def.getValue(),
+                            nameLines.get(def.getKey()),
+                            labels,
+                            out);
                 } catch (ProblemAt e) {
                     problems.add(e.in(file));
                 }
@@ -225,8 +276,15 @@ public final class Systems {
         }
     }
 
-    private static void readDefinition(String file, String system, boolean isEvent, String key, Node value, int nameLine,
-                                       Map<String, String> labels, Map<String, Raw> out) {
+    private static void readDefinition(
+            String file,
+            String system,
+            boolean isEvent,
+            String key,
+            Node value,
+            int nameLine,
+            Map<String, String> labels,
+            Map<String, Raw> out) {
         String name = system + "." + key;
         Map<String, Node> defFields = YamlReader.mapping(value, name, isEvent ? EVENT_KEYS : ACTION_KEYS);
         Map<String, String> values = new LinkedHashMap<>();
@@ -242,12 +300,15 @@ public final class Systems {
             try {
                 Expression.compile(values.get("condition"));
             } catch (RuleException e) {
-                throw new ProblemAt(file, YamlReader.line(defFields.get("condition")), name + ".condition: " + e.reason());
+                throw new ProblemAt(
+                        file, YamlReader.line(defFields.get("condition")), name + ".condition: " + e.reason());
             }
         }
-        Raw previous = out.put(name, new Raw(name, isEvent, values, params, isEvent ? Map.of() : labels, file, nameLine));
+        Raw previous =
+                out.put(name, new Raw(name, isEvent, values, params, isEvent ? Map.of() : labels, file, nameLine));
         if (previous != null) {
-            throw new ProblemAt(file, nameLine, name + " is defined twice (also at " + previous.file + ":" + previous.line + ")");
+            throw new ProblemAt(
+                    file, nameLine, name + " is defined twice (also at " + previous.file + ":" + previous.line + ")");
         }
     }
 }

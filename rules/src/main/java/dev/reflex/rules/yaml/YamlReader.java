@@ -30,8 +30,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class YamlReader {
     private static final int MAX_CODE_POINTS = 1024 * 1024;
 
-    private YamlReader() {
-    }
+    private YamlReader() {}
 
     /**
      * Gives each non-empty document of {@code text} to {@code read}; what it throws as {@link ProblemAt}, and text that is
@@ -59,7 +58,8 @@ public final class YamlReader {
             problems.add(new Problem(file, line, "not valid YAML: " + e.getProblem()));
         } catch (YAMLException e) {
             String message = String.valueOf(e.getMessage());
-            problems.add(new Problem(file, 1, "not valid YAML: " + message.lines().findFirst().orElse(message)));
+            problems.add(new Problem(
+                    file, 1, "not valid YAML: " + message.lines().findFirst().orElse(message)));
         }
     }
 
@@ -74,8 +74,10 @@ public final class YamlReader {
                 throw new ProblemAt(tuple.getKeyNode(), "field names must be plain text");
             }
             if (allowed != null && !allowed.contains(key.getValue())) {
-                throw new ProblemAt(key, "unknown field '" + key.getValue() + "' in " + what + "; expected one of "
-                    + String.join(", ", allowed.stream().sorted().toList()));
+                throw new ProblemAt(
+                        key,
+                        "unknown field '" + key.getValue() + "' in " + what + "; expected one of "
+                                + String.join(", ", allowed.stream().sorted().toList()));
             }
             fields.put(key.getValue(), tuple.getValueNode());
         }

@@ -19,20 +19,29 @@ class CorrelatorTest {
     private static final long MINUTE = 60_000;
 
     private static CompiledRule rule(String correlate) {
-        RuleFiles.Loaded loaded = RuleFiles.parse("r.yaml", "id: r\nwhen: {source: s, type: t}\ncorrelate:\n" + correlate
-            + "then:\n  - {system: ops, action: a}\n");
+        RuleFiles.Loaded loaded = RuleFiles.parse(
+                "r.yaml",
+                "id: r\nwhen: {source: s, type: t}\ncorrelate:\n" + correlate
+                        + "then:\n  - {system: ops, action: a}\n");
         assertThat(loaded.problems()).isEmpty();
         return CompiledRule.compile(loaded.rules().get(0));
     }
 
     private static Event event(String id, long time) {
-        return Event.newBuilder().setId(id).setSource("s").setType("t").setSubject("k").setTime(Instant.ofEpochMilli(time)).build();
+        return Event.newBuilder()
+                .setId(id)
+                .setSource("s")
+                .setType("t")
+                .setSubject("k")
+                .setTime(Instant.ofEpochMilli(time))
+                .build();
     }
 
     private CorrelationState state;
 
     private Correlator.Step step(CompiledRule rule, String id, long eventTime, long now) {
-        Correlator.Step step = Correlator.onEvent(rule, state, CorrelationRole.TRIGGER, "k", event(id, eventTime), eventTime, now);
+        Correlator.Step step =
+                Correlator.onEvent(rule, state, CorrelationRole.TRIGGER, "k", event(id, eventTime), eventTime, now);
         state = step.state();
         return step;
     }
@@ -75,14 +84,18 @@ class CorrelatorTest {
         step(rule, "a", T0, T0);
         step(rule, "b", T0, T0 + MINUTE);
         assertThat(state.getDueAt()).isEqualTo(T0 + 3 * MINUTE);
-        assertThat(Correlator.onDeadline(rule, state, "k", T0 + 2 * MINUTE)).as("not due yet").isNull();
+        assertThat(Correlator.onDeadline(rule, state, "k", T0 + 2 * MINUTE))
+                .as("not due yet")
+                .isNull();
         Correlator.Step fired = Correlator.onDeadline(rule, state, "k", T0 + 3 * MINUTE + 250);
         assertThat(fired.outcome()).isEqualTo(Outcome.FIRED);
         assertThat(fired.firing().event().getId()).isEqualTo("b");
         assertThat(fired.firing().count()).isEqualTo(2);
         assertThat(fired.record().getLateMs()).isEqualTo(250);
         assertThat(fired.state().getDueAt()).isNull();
-        assertThat(Correlator.onDeadline(rule, fired.state(), "k", T0 + 10 * MINUTE)).as("fired once").isNull();
+        assertThat(Correlator.onDeadline(rule, fired.state(), "k", T0 + 10 * MINUTE))
+                .as("fired once")
+                .isNull();
     }
 
     @Test
@@ -100,6 +113,8 @@ class CorrelatorTest {
     void aChangedCorrelateStartsTheStateAgain() {
         step(rule("  count: {atLeast: 3, within: 10m}\n"), "a", T0, T0);
         assertThat(state.getCounted()).hasSize(1);
-        assertThat(step(rule("  count: {atLeast: 4, within: 10m}\n"), "b", T0, T0).detail()).startsWith("1 of 4");
+        assertThat(step(rule("  count: {atLeast: 4, within: 10m}\n"), "b", T0, T0)
+                        .detail())
+                .startsWith("1 of 4");
     }
 }

@@ -13,7 +13,13 @@ import dev.reflex.schemas.Event;
 
 class EventViewTest {
     private static Event withData(String data) {
-        return Event.newBuilder().setId("e-1").setSource("s").setType("t").setTime(Instant.EPOCH).setData(data).build();
+        return Event.newBuilder()
+                .setId("e-1")
+                .setSource("s")
+                .setType("t")
+                .setTime(Instant.EPOCH)
+                .setData(data)
+                .build();
     }
 
     @SuppressWarnings("unchecked")
@@ -28,7 +34,9 @@ class EventViewTest {
         EventView.parsed(text, new ObjectMapper().readTree("{\"cpu\": 12}"));
 
         assertThat(cpu(withData(text))).as("the text handed over: its tree").isEqualTo(12L);
-        assertThat(cpu(withData(new String(text)))).as("an equal text that is another object: parsed").isEqualTo(97L);
+        assertThat(cpu(withData(new String(text))))
+                .as("an equal text that is another object: parsed")
+                .isEqualTo(97L);
         assertThat(cpu(withData("{\"cpu\": 5}"))).isEqualTo(5L);
     }
 

@@ -18,24 +18,107 @@ import org.junit.jupiter.api.Test;
  */
 class ExpressionGuardFuzzTest {
     private static final String[] FRAGMENTS = {
-        "event", "registers", ".", ".?", "data", "cpu", "type", "subject", "labels", "(", ")", "[", "]", "'x'", "\"y\"",
-        "'it''s'", "1", "2.5", "10L", "==", "!=", "<", ">=", "&&", "||", "!", "+", "-", "*", "/", "%", "?", ":", ",",
-        "in", "matches", "lower", "len", "oneOf", "contains", "jsonpath", "now",
-        "Runtime", "getRuntime", "exec", "System", "exit", "new", "java", "lang", "class", "getClass", "forName",
-        "Thread", "sleep", "__fn", "def", "while", "for", "import", "with", "assert", "instanceof", "is", "empty",
-        "=", "+=", "++", ";", "{", "}", "@", "#", "$", "~=", "`", "\\", "'", "\"", "\\u0027", "\u0000", "é", "nil",
-        " ", " ", " ",
+        "event",
+        "registers",
+        ".",
+        ".?",
+        "data",
+        "cpu",
+        "type",
+        "subject",
+        "labels",
+        "(",
+        ")",
+        "[",
+        "]",
+        "'x'",
+        "\"y\"",
+        "'it''s'",
+        "1",
+        "2.5",
+        "10L",
+        "==",
+        "!=",
+        "<",
+        ">=",
+        "&&",
+        "||",
+        "!",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "?",
+        ":",
+        ",",
+        "in",
+        "matches",
+        "lower",
+        "len",
+        "oneOf",
+        "contains",
+        "jsonpath",
+        "now",
+        "Runtime",
+        "getRuntime",
+        "exec",
+        "System",
+        "exit",
+        "new",
+        "java",
+        "lang",
+        "class",
+        "getClass",
+        "forName",
+        "Thread",
+        "sleep",
+        "__fn",
+        "def",
+        "while",
+        "for",
+        "import",
+        "with",
+        "assert",
+        "instanceof",
+        "is",
+        "empty",
+        "=",
+        "+=",
+        "++",
+        ";",
+        "{",
+        "}",
+        "@",
+        "#",
+        "$",
+        "~=",
+        "`",
+        "\\",
+        "'",
+        "\"",
+        "\\u0027",
+        "\u0000",
+        "é",
+        "nil",
+        " ",
+        " ",
+        " ",
     };
-    private static final Set<String> ALLOWED_ROOTS = Set.of("event", "registers", "true", "false", "null",
-        ExpressionGuard.FUNCTIONS_VARIABLE);
+    private static final Set<String> ALLOWED_ROOTS =
+            Set.of("event", "registers", "true", "false", "null", ExpressionGuard.FUNCTIONS_VARIABLE);
     private static final Pattern STRINGS = Pattern.compile("'(\\\\.|[^'\\\\])*'|\"(\\\\.|[^\"\\\\])*\"");
-    private static final Pattern NAMES = Pattern.compile("(\\.\\??)?(?<![\\p{L}\\p{N}_])([\\p{L}_][\\p{L}\\p{N}_]*)(\\s*\\()?");
+    private static final Pattern NAMES =
+            Pattern.compile("(\\.\\??)?(?<![\\p{L}\\p{N}_])([\\p{L}_][\\p{L}\\p{N}_]*)(\\s*\\()?");
 
     @Test
     void whateverTheGuardAdmitsStaysInsideTheSubset() {
         Random random = new Random(20261122L);
         Map<String, Object> variables = new HashMap<>();
-        variables.put("event", ReadOnlyViews.map(new HashMap<>(Map.of("type", "t", "data", ReadOnlyViews.map(new HashMap<>(Map.of("cpu", 97L)))))));
+        variables.put(
+                "event",
+                ReadOnlyViews.map(new HashMap<>(
+                        Map.of("type", "t", "data", ReadOnlyViews.map(new HashMap<>(Map.of("cpu", 97L)))))));
         variables.put("registers", ReadOnlyViews.registers(name -> "1"));
         variables.put(ExpressionGuard.FUNCTIONS_VARIABLE, new RuleFunctions(0));
         int admitted = 0;
@@ -83,8 +166,19 @@ class ExpressionGuardFuzzTest {
     }
 
     private static String valid(Random random, int depth) {
-        String[] leaves = {"event.data.cpu", "event.type", "registers['k']", "registers.k", "1", "'x'", "true",
-            "event.data.tags[0]", "now()", "lower(event.type)", "len(event.data)"};
+        String[] leaves = {
+            "event.data.cpu",
+            "event.type",
+            "registers['k']",
+            "registers.k",
+            "1",
+            "'x'",
+            "true",
+            "event.data.tags[0]",
+            "now()",
+            "lower(event.type)",
+            "len(event.data)"
+        };
         String[] operators = {" == ", " != ", " > ", " && ", " || ", " + ", " * "};
         if (depth == 0 || random.nextInt(3) == 0) {
             return leaves[random.nextInt(leaves.length)];
@@ -93,14 +187,18 @@ class ExpressionGuardFuzzTest {
             case 0 -> "(" + valid(random, depth - 1) + ")";
             case 1 -> "!" + valid(random, depth - 1);
             case 2 -> valid(random, depth - 1) + " in [" + valid(random, depth - 1) + ", 'y']";
-            default -> valid(random, depth - 1) + operators[random.nextInt(operators.length)] + valid(random, depth - 1);
+            default ->
+                valid(random, depth - 1) + operators[random.nextInt(operators.length)] + valid(random, depth - 1);
         };
     }
 
     private static void assertInsideSubset(String source, String text) {
         String code = STRINGS.matcher(text).replaceAll("''");
-        assertThat(code).as(source).doesNotContain(";", "{", "}", "@", "#", "$", "~", "`", "\\")
-            .doesNotContainPattern("(?<![=!<>])=(?!=)").doesNotContain("++", "--");
+        assertThat(code)
+                .as(source)
+                .doesNotContain(";", "{", "}", "@", "#", "$", "~", "`", "\\")
+                .doesNotContainPattern("(?<![=!<>])=(?!=)")
+                .doesNotContain("++", "--");
         Matcher m = NAMES.matcher(code);
         while (m.find()) {
             String name = m.group(2);

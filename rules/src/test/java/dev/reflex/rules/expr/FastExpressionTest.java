@@ -16,16 +16,40 @@ import dev.reflex.schemas.Event;
 /** The expressions evaluated without MVEL give what MVEL gives, or leave it to MVEL. */
 class FastExpressionTest {
     private static final String[] VALUES = {
-        "95", "90", "0", "-5", "90.0", "90.5", "0.1", "1e20", "12345678901234", "123456789012345678901234567890", "\"90\"",
-        "\"on\"", "\"\"", "\"web-1\"", "true", "false", "null", "[1, 2]", "{\"x\": 1, \"on\": \"on\"}"
+        "95",
+        "90",
+        "0",
+        "-5",
+        "90.0",
+        "90.5",
+        "0.1",
+        "1e20",
+        "12345678901234",
+        "123456789012345678901234567890",
+        "\"90\"",
+        "\"on\"",
+        "\"\"",
+        "\"web-1\"",
+        "true",
+        "false",
+        "null",
+        "[1, 2]",
+        "{\"x\": 1, \"on\": \"on\"}"
     };
-    private static final String[] LITERALS = {"90", "0", "90.5", "0.1", "'on'", "\"90\"", "true", "false", "null", "''"};
+    private static final String[] LITERALS = {"90", "0", "90.5", "0.1", "'on'", "\"90\"", "true", "false", "null", "''"
+    };
     private static final String[] OPERATORS = {"==", "!=", "<", "<=", ">", ">="};
 
     private static Map<String, Object> variables(String value, String freeze) {
         String data = value == null ? "{}" : "{\"v\": " + value + ", \"w\": 90}";
-        Event event = Event.newBuilder().setId("e-1").setSource("monitoring").setType("cpu.high").setSubject("web-1")
-            .setTime(Instant.parse("2026-03-01T12:00:00Z")).setData(data).build();
+        Event event = Event.newBuilder()
+                .setId("e-1")
+                .setSource("monitoring")
+                .setType("cpu.high")
+                .setSubject("web-1")
+                .setTime(Instant.parse("2026-03-01T12:00:00Z"))
+                .setData(data)
+                .build();
         Map<String, Object> variables = new HashMap<>();
         variables.put("event", EventView.of(event));
         Map<String, String> registers = new HashMap<>();
@@ -47,18 +71,36 @@ class FastExpressionTest {
             all.add("event.data['v'] " + operator + " registers['freeze']");
         }
         all.addAll(List.of(
-            "event.data.v", "event.data.v.on", "event.data.missing", "event.data.missing.deeper", "event.subject", "event",
-            "registers.freeze", "registers['freeze']", "'text'", "90", "90.5", "null", "true",
-            "event.data.v > 90 && registers['freeze'] != 'on'",
-            "event.data.v == 'on' || event.data.v == true",
-            "(event.data.v == 'on' || event.data.v == true) && registers.freeze == null",
-            "event.data.v && true", "true && event.data.v", "false && event.data.v", "true || event.data.v",
-            "event.data.v || false", "event.subject == 'web-1' && event.time > 0", "event.type == \"cpu.high\"",
-            "event.data.v.x == 1 || event.data.v == 95", "event.labels.team == null", "event.data.v == event.data.v",
-            // precedence: && binds tighter than ||, on either side
-            "event.data.v == 1 || event.data.v == 95 && registers.freeze == 'on'",
-            "event.data.v == 95 && registers.freeze == 'on' || event.data.v == 1",
-            "event.data.v == 'on' || registers.freeze == 'on' && event.data.v != 'on' || false"));
+                "event.data.v",
+                "event.data.v.on",
+                "event.data.missing",
+                "event.data.missing.deeper",
+                "event.subject",
+                "event",
+                "registers.freeze",
+                "registers['freeze']",
+                "'text'",
+                "90",
+                "90.5",
+                "null",
+                "true",
+                "event.data.v > 90 && registers['freeze'] != 'on'",
+                "event.data.v == 'on' || event.data.v == true",
+                "(event.data.v == 'on' || event.data.v == true) && registers.freeze == null",
+                "event.data.v && true",
+                "true && event.data.v",
+                "false && event.data.v",
+                "true || event.data.v",
+                "event.data.v || false",
+                "event.subject == 'web-1' && event.time > 0",
+                "event.type == \"cpu.high\"",
+                "event.data.v.x == 1 || event.data.v == 95",
+                "event.labels.team == null",
+                "event.data.v == event.data.v",
+                // precedence: && binds tighter than ||, on either side
+                "event.data.v == 1 || event.data.v == 95 && registers.freeze == 'on'",
+                "event.data.v == 95 && registers.freeze == 'on' || event.data.v == 1",
+                "event.data.v == 'on' || registers.freeze == 'on' && event.data.v != 'on' || false"));
         return all;
     }
 
@@ -88,12 +130,17 @@ class FastExpressionTest {
                         continue;
                     }
                     decided++;
-                    assertThat(mvel instanceof RuntimeException).as("MVEL fails (%s) where the fast form decided: %s", mvel, what).isFalse();
+                    assertThat(mvel instanceof RuntimeException)
+                            .as("MVEL fails (%s) where the fast form decided: %s", mvel, what)
+                            .isFalse();
                     assertThat(quick).as(what).isEqualTo(mvel);
-                    assertThat(quick == null ? null : quick.getClass()).as("the type of %s", what)
-                        .isEqualTo(mvel == null ? null : mvel.getClass());
+                    assertThat(quick == null ? null : quick.getClass())
+                            .as("the type of %s", what)
+                            .isEqualTo(mvel == null ? null : mvel.getClass());
                     // what callers get is the same either way
-                    assertThat(Objects.equals(expression.evaluate(variables), mvel)).as(what).isTrue();
+                    assertThat(Objects.equals(expression.evaluate(variables), mvel))
+                            .as(what)
+                            .isTrue();
                 }
             }
         }
@@ -107,16 +154,33 @@ class FastExpressionTest {
         assertThat(fast.evaluate(variables("95", null))).isEqualTo(true);
         assertThat(fast.evaluate(variables("95", "on"))).isEqualTo(false);
         assertThat(fast.evaluate(variables("90", null))).isEqualTo(false);
-        assertThat(FastExpression.of("event.subject").evaluate(variables("1", null))).isEqualTo("web-1");
-        assertThat(FastExpression.of("event.data.v == 'on'").evaluate(variables("\"on\"", null))).isEqualTo(true);
+        assertThat(FastExpression.of("event.subject").evaluate(variables("1", null)))
+                .isEqualTo("web-1");
+        assertThat(FastExpression.of("event.data.v == 'on'").evaluate(variables("\"on\"", null)))
+                .isEqualTo(true);
     }
 
     @Test
     void whatIsOutsideTheSubsetHasNoFastForm() {
-        for (String source : List.of("len(event.data.v) > 1", "event.data.v in ['a', 'b']", "!(event.data.v == 1)",
-            "event.data.v + 1 > 2", "event.data.v > -1", "event.data.v ? 1 : 2", "event.data.v == 1e3", "event.data.v == 010",
-            "event.data.v == 'it\\'s'", "event.data.list[0] == 1", "event.data.?v == 1", "event.data.v contains 'a'",
-            "event.data.v == 12345678901", "event.data.v == \u0661", "x == 1", "event.data.v ==", "(event.data.v == 1", "event.data.v == 1)")) {
+        for (String source : List.of(
+                "len(event.data.v) > 1",
+                "event.data.v in ['a', 'b']",
+                "!(event.data.v == 1)",
+                "event.data.v + 1 > 2",
+                "event.data.v > -1",
+                "event.data.v ? 1 : 2",
+                "event.data.v == 1e3",
+                "event.data.v == 010",
+                "event.data.v == 'it\\'s'",
+                "event.data.list[0] == 1",
+                "event.data.?v == 1",
+                "event.data.v contains 'a'",
+                "event.data.v == 12345678901",
+                "event.data.v == \u0661",
+                "x == 1",
+                "event.data.v ==",
+                "(event.data.v == 1",
+                "event.data.v == 1)")) {
             assertThat(FastExpression.of(source)).as(source).isNull();
         }
     }

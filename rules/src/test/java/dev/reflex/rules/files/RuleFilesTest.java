@@ -20,9 +20,11 @@ class RuleFilesTest {
               condition: Runtime.getRuntime().exec('id')
             """);
         assertThat(loaded.rules()).isEmpty();
-        assertThat(loaded.problems()).singleElement().hasToString(
-            "rules/bad.yaml:5: when.condition: unknown name 'Runtime' at column 1: "
-                + "expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)");
+        assertThat(loaded.problems())
+                .singleElement()
+                .hasToString(
+                        "rules/bad.yaml:5: when.condition: unknown name 'Runtime' at column 1: "
+                                + "expressions can read only 'event', 'registers' and, in a correlation rule, 'correlation', in a flow, 'context', 'result', 'item' and 'loop' (and use true, false, null)");
     }
 
     @Test
@@ -48,20 +50,36 @@ class RuleFilesTest {
 
     @Test
     void structuralMistakesAreReportedWithLines() {
-        assertThat(RuleFiles.parse("a.yaml", "id: a\nwhen: {type: x}\nthn: []\n").problems())
-            .singleElement().hasToString("a.yaml:3: unknown field 'thn' in a rule; expected one of correlate, description, enabled, id, then, when");
-        assertThat(RuleFiles.parse("b.yaml", "description: no id\nwhen: {type: x}\n").problems())
-            .singleElement().hasToString("b.yaml:1: a rule needs an 'id'");
-        assertThat(RuleFiles.parse("c.yaml", "id: c\nwhen: {type: x}\nthen:\n  - system: ops\n").problems())
-            .singleElement().hasToString("c.yaml:4: an action needs both 'system' and 'action'");
+        assertThat(RuleFiles.parse("a.yaml", "id: a\nwhen: {type: x}\nthn: []\n")
+                        .problems())
+                .singleElement()
+                .hasToString(
+                        "a.yaml:3: unknown field 'thn' in a rule; expected one of correlate, description, enabled, id, then, when");
+        assertThat(RuleFiles.parse("b.yaml", "description: no id\nwhen: {type: x}\n")
+                        .problems())
+                .singleElement()
+                .hasToString("b.yaml:1: a rule needs an 'id'");
+        assertThat(RuleFiles.parse("c.yaml", "id: c\nwhen: {type: x}\nthen:\n  - system: ops\n")
+                        .problems())
+                .singleElement()
+                .hasToString("c.yaml:4: an action needs both 'system' and 'action'");
         assertThat(RuleFiles.parse("d.yaml", "id: d\nwhen: [oops\n").problems())
-            .singleElement().satisfies(p -> assertThat(p.message()).startsWith("not valid YAML"));
-        assertThat(RuleFiles.parse("e.yaml", "id: e\nenabled: yes please\nwhen: {type: x}\n").problems())
-            .singleElement().hasToString("e.yaml:2: 'enabled' must be true or false, not 'yes please'");
-        assertThat(RuleFiles.parse("g.yaml", "id: g\nwhen: {type: x}\nthen:\n  - set: r\n    value: v\n    ttl: 10 minutes\n").problems())
-            .singleElement().hasToString("g.yaml:6: then[0].ttl: '10 minutes' is not a duration; write a number and a unit: 500ms, 30s, 10m, 2h, 7d");
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).startsWith("not valid YAML"));
+        assertThat(RuleFiles.parse("e.yaml", "id: e\nenabled: yes please\nwhen: {type: x}\n")
+                        .problems())
+                .singleElement()
+                .hasToString("e.yaml:2: 'enabled' must be true or false, not 'yes please'");
+        assertThat(RuleFiles.parse(
+                                "g.yaml",
+                                "id: g\nwhen: {type: x}\nthen:\n  - set: r\n    value: v\n    ttl: 10 minutes\n")
+                        .problems())
+                .singleElement()
+                .hasToString(
+                        "g.yaml:6: then[0].ttl: '10 minutes' is not a duration; write a number and a unit: 500ms, 30s, 10m, 2h, 7d");
         assertThat(RuleFiles.parse("f.yaml", "id: 'bad id!'\nwhen: {type: x}\n").problems())
-            .singleElement().satisfies(p -> assertThat(p.toString()).startsWith("f.yaml:1: id: id 'bad id!' must be"));
+                .singleElement()
+                .satisfies(p -> assertThat(p.toString()).startsWith("f.yaml:1: id: id 'bad id!' must be"));
     }
 
     @Test
@@ -77,6 +95,8 @@ class RuleFilesTest {
             assertThat(p.message()).contains("duplicate rule id 'one'").contains("a.yaml:2");
         });
         RuleFiles.Loaded again = RuleFiles.load(dir);
-        assertThat(again.rules().get(0).getVersion()).isEqualTo(loaded.rules().get(0).getVersion()).hasSize(12);
+        assertThat(again.rules().get(0).getVersion())
+                .isEqualTo(loaded.rules().get(0).getVersion())
+                .hasSize(12);
     }
 }

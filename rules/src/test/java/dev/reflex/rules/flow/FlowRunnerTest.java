@@ -61,8 +61,14 @@ class FlowRunnerTest {
     }
 
     private void send(String id, String source, String type, String subject, long time, String data) {
-        Event event = Event.newBuilder().setId(id).setSource(source).setType(type).setSubject(subject).setTime(Instant.ofEpochMilli(time))
-            .setData(data).build();
+        Event event = Event.newBuilder()
+                .setId(id)
+                .setSource(source)
+                .setType(type)
+                .setSubject(subject)
+                .setTime(Instant.ofEpochMilli(time))
+                .setData(data)
+                .build();
         record(sim.accept(event, time));
     }
 
@@ -84,36 +90,56 @@ class FlowRunnerTest {
     @Test
     void aHealthyDeployEndsTheFlowWithoutAnAction() {
         load(DEPLOY_GUARD, Map.of());
-        send("d1", "ci", "deploy.started", "build-1", T0, "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
+        send(
+                "d1",
+                "ci",
+                "deploy.started",
+                "build-1",
+                T0,
+                "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
         send("h0", "monitoring", "service.healthy", "x", T0 + 60 * S, "{\"service\":\"checkout\",\"version\":\"1\"}");
         send("h1", "monitoring", "service.healthy", "x", T0 + 120 * S, "{\"service\":\"checkout\",\"version\":\"2\"}");
-        assertThat(log).containsExactly(
-            "started: run 1 of version " + instance("deploy-guard/checkout").getVersion() + " started by d1",
-            "waiting healthy: for monitoring / service.healthy until 2026-03-01T10:15:00Z",
-            "ignored: no step of run 1 waits for event h0",
-            "result healthy: event h1 (monitoring / service.healthy) came",
-            "ended healthy: run 1 ended");
+        assertThat(log)
+                .containsExactly(
+                        "started: run 1 of version "
+                                + instance("deploy-guard/checkout").getVersion() + " started by d1",
+                        "waiting healthy: for monitoring / service.healthy until 2026-03-01T10:15:00Z",
+                        "ignored: no step of run 1 waits for event h0",
+                        "result healthy: event h1 (monitoring / service.healthy) came",
+                        "ended healthy: run 1 ended");
         assertThat(actions).isEmpty();
         assertThat(instance("deploy-guard/checkout").getStatus()).isEqualTo(FlowStatus.ENDED);
     }
 
     @Test
     void anUnhealthyDeployIsRolledBackWithRetriesThenPagedWhenTheRollbackKeepsFailing() {
-        load(DEPLOY_GUARD, Map.of("deployer/rollback", List.of(new FlowSimulator.Canned("failed", 5 * S)),
-            "oncall/page", List.of(new FlowSimulator.Canned("succeeded", S))));
-        send("d1", "ci", "deploy.started", "build-1", T0, "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
+        load(
+                DEPLOY_GUARD,
+                Map.of(
+                        "deployer/rollback",
+                        List.of(new FlowSimulator.Canned("failed", 5 * S)),
+                        "oncall/page",
+                        List.of(new FlowSimulator.Canned("succeeded", S))));
+        send(
+                "d1",
+                "ci",
+                "deploy.started",
+                "build-1",
+                T0,
+                "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
         until(T0 + 3_600 * S);
-        assertThat(log).containsSubsequence(
-            "timed out healthy: no event within 15m (0 ms late)",
-            "step started rollback: deployer rollback checkout (attempt 1)",
-            "retry scheduled rollback: attempt 1 failed; attempt 2 of 3 in 30s",
-            "step started rollback: deployer rollback checkout (attempt 2)",
-            "retry scheduled rollback: attempt 2 failed; attempt 3 of 3 in 1m",
-            "step started rollback: deployer rollback checkout (attempt 3)",
-            "result rollback: failed on attempt 3",
-            "step started page: oncall page checkout (attempt 1)",
-            "result page: succeeded on attempt 1",
-            "ended: run 1 ended");
+        assertThat(log)
+                .containsSubsequence(
+                        "timed out healthy: no event within 15m (0 ms late)",
+                        "step started rollback: deployer rollback checkout (attempt 1)",
+                        "retry scheduled rollback: attempt 1 failed; attempt 2 of 3 in 30s",
+                        "step started rollback: deployer rollback checkout (attempt 2)",
+                        "retry scheduled rollback: attempt 2 failed; attempt 3 of 3 in 1m",
+                        "step started rollback: deployer rollback checkout (attempt 3)",
+                        "result rollback: failed on attempt 3",
+                        "step started page: oncall page checkout (attempt 1)",
+                        "result page: succeeded on attempt 1",
+                        "ended: run 1 ended");
         assertThat(actions).extracting(Action::getAction).containsExactly("rollback", "rollback", "rollback", "page");
         assertThat(actions).extracting(Action::getId).doesNotHaveDuplicates();
         assertThat(actions.get(0).getParams()).containsEntry("to", "1");
@@ -124,30 +150,58 @@ class FlowRunnerTest {
     @Test
     void aDeadActorCannotHangAFlowAndALateResultIsIgnored() {
         load(DEPLOY_GUARD, Map.of("deployer/rollback", List.of(new FlowSimulator.Canned("succeeded", 11 * 60 * S))));
-        send("d1", "ci", "deploy.started", "build-1", T0, "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
+        send(
+                "d1",
+                "ci",
+                "deploy.started",
+                "build-1",
+                T0,
+                "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
         until(T0 + 3_600 * S);
-        assertThat(log).contains("timed out rollback: no result within 10m (0 ms late)", "step started page: oncall page checkout (attempt 1)")
-            .anySatisfy(l -> assertThat(l).startsWith("ignored: result of action"));
+        assertThat(log)
+                .contains(
+                        "timed out rollback: no result within 10m (0 ms late)",
+                        "step started page: oncall page checkout (attempt 1)")
+                .anySatisfy(l -> assertThat(l).startsWith("ignored: result of action"));
     }
 
     @Test
     void anUnrelatedResultCannotAdvanceAFlow() {
         load(DEPLOY_GUARD, Map.of());
-        send("d1", "ci", "deploy.started", "build-1", T0, "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
+        send(
+                "d1",
+                "ci",
+                "deploy.started",
+                "build-1",
+                T0,
+                "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
         until(T0 + 16 * 60 * S);
-        Event unrelated = Event.newBuilder().setId("r-x").setSource("reflex").setType("action.succeeded").setSubject("checkout")
-            .setTime(Instant.ofEpochMilli(T0 + 17 * 60 * S)).setData("{\"actionId\":\"" + actions.get(0).getId() + "\"}")
-            .setCorrelationid("e-other").build();
+        Event unrelated = Event.newBuilder()
+                .setId("r-x")
+                .setSource("reflex")
+                .setType("action.succeeded")
+                .setSubject("checkout")
+                .setTime(Instant.ofEpochMilli(T0 + 17 * 60 * S))
+                .setData("{\"actionId\":\"" + actions.get(0).getId() + "\"}")
+                .setCorrelationid("e-other")
+                .build();
         record(sim.accept(unrelated, T0 + 17 * 60 * S));
-        assertThat(instance("deploy-guard/checkout").getThreads()).singleElement()
-            .satisfies(t -> assertThat(t.getStep()).isEqualTo("rollback"));
+        assertThat(instance("deploy-guard/checkout").getThreads())
+                .singleElement()
+                .satisfies(t -> assertThat(t.getStep()).isEqualTo("rollback"));
     }
 
     @Test
     void onRunningReplaceCancelsTheRunningInstanceAndStartsAnother() {
         load(DEPLOY_GUARD, Map.of());
         send("d1", "ci", "deploy.started", "b1", T0, "{\"service\":\"checkout\",\"version\":\"2\",\"previous\":\"1\"}");
-        send("d2", "ci", "deploy.started", "b2", T0 + S, "{\"service\":\"checkout\",\"version\":\"3\",\"previous\":\"2\"}");
+        send(
+                "d2",
+                "ci",
+                "deploy.started",
+                "b2",
+                T0 + S,
+                "{\"service\":\"checkout\",\"version\":\"3\",\"previous\":\"2\"}");
         assertThat(log).contains("cancelled: replaced by a new run started by event d2");
         assertThat(instance("deploy-guard/checkout").getRun()).isEqualTo(2);
         assertThat(instance("deploy-guard/checkout").getContext()).containsEntry("version", "\"3\"");
@@ -182,16 +236,28 @@ class FlowRunnerTest {
 
     @Test
     void setSwitchParallelAndForEachRunInOrderAndQueuedStartsFollow() {
-        load(STEPS, Map.of("ops/left", List.of(new FlowSimulator.Canned("succeeded", S)),
-            "ops/right", List.of(new FlowSimulator.Canned("succeeded", 2 * S)),
-            "oncall/page", List.of(new FlowSimulator.Canned("succeeded", S))));
+        load(
+                STEPS,
+                Map.of(
+                        "ops/left",
+                        List.of(new FlowSimulator.Canned("succeeded", S)),
+                        "ops/right",
+                        List.of(new FlowSimulator.Canned("succeeded", 2 * S)),
+                        "oncall/page",
+                        List.of(new FlowSimulator.Canned("succeeded", S))));
         send("g1", "s", "go", "k", T0, "{\"who\":\"me\"}");
         send("g2", "s", "go", "k", T0 + 1, "{\"who\":\"nobody\"}");
         until(T0 + 60 * S);
-        assertThat(actions).extracting(a -> a.getAction() + ":" + a.getTarget() + a.getParams())
-            .containsExactly("left:k{}", "right:k{}", "page:primary{n=0}", "page:secondary{n=1}");
-        assertThat(log).contains("queued: queued behind run 1 (1 waiting)", "result both: 2 of 2 branches done", "ended: run 1 ended",
-            "step started route: `context.who == 'nobody'` holds: next done", "ended: run 2 ended");
+        assertThat(actions)
+                .extracting(a -> a.getAction() + ":" + a.getTarget() + a.getParams())
+                .containsExactly("left:k{}", "right:k{}", "page:primary{n=0}", "page:secondary{n=1}");
+        assertThat(log)
+                .contains(
+                        "queued: queued behind run 1 (1 waiting)",
+                        "result both: 2 of 2 branches done",
+                        "ended: run 1 ended",
+                        "step started route: `context.who == 'nobody'` holds: next done",
+                        "ended: run 2 ended");
         assertThat(instance("steps/k").getRun()).isEqualTo(2);
         assertThat(instance("steps/k").getContext()).containsEntry("finished", "\"yes\"");
     }
@@ -237,38 +303,58 @@ class FlowRunnerTest {
         send("g1", "s", "go", "a", T0, null);
         send("g2", "s", "go", "b", T0, null);
         send("g3", "s", "go", "c", T0, null);
-        assertThat(log).contains("guard: 2 runs of capped are going here, the limit (limits.running); this start is dropped");
+        assertThat(log)
+                .contains("guard: 2 runs of capped are going here, the limit (limits.running); this start is dropped");
         assertThat(instance("capped/c")).isNull();
     }
 
     @Test
     void flowDocumentsAreCheckedWithTheLineAndTheReason() {
-        assertThat(problems("kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, wait: {for: {type: x}}}\n"))
-            .containsExactly("f.yaml:5: steps[0].wait: a wait needs a 'timeout': a flow must not wait forever");
-        assertThat(problems("kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, set: {context: {x: '1'}}, next: nowhere}\n"))
-            .containsExactly("f.yaml:5: steps[0].next: 'nowhere' is not a step of the same list (steps there: a), end or fail");
-        assertThat(problems("kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, do: {system: s, action: x}, wait: {}}\n"))
-            .containsExactly("f.yaml:5: steps[0]: a step is exactly one of do, wait, set, switch, parallel, forEach; this one has do and wait");
-        assertThat(problems("kind: flow\nid: f\nstart: {when: {type: t}, onRunning: later}\nsteps:\n  - {id: a, set: {context: {x: '1'}}}\n"))
-            .containsExactly("f.yaml:3: start.onRunning: onRunning is ignore, replace or queue, not 'later'");
-        assertThat(problems("kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, set: {context: {x: '1'}}}\n  - {id: a, set: {context: {y: '1'}}}\n"))
-            .containsExactly("f.yaml:6: steps[1].id: step id 'a' is used twice (also at steps[0])");
-        assertThat(problems("kind: flowchart\nid: f\n")).containsExactly(
-            "f.yaml:1: kind 'flowchart' is not known; a document is a rule (no kind) or a flow (kind: flow)");
-        assertThat(problems("id: r\nwhen: {type: t}\nthen:\n  - {system: s, action: a, params: {x: '${context.key}'}}\n"))
-            .containsExactly("f.yaml:4: then[0].params.x: reads 'context', which only a flow has");
+        assertThat(problems(
+                        "kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, wait: {for: {type: x}}}\n"))
+                .containsExactly("f.yaml:5: steps[0].wait: a wait needs a 'timeout': a flow must not wait forever");
+        assertThat(
+                        problems(
+                                "kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, set: {context: {x: '1'}}, next: nowhere}\n"))
+                .containsExactly(
+                        "f.yaml:5: steps[0].next: 'nowhere' is not a step of the same list (steps there: a), end or fail");
+        assertThat(
+                        problems(
+                                "kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, do: {system: s, action: x}, wait: {}}\n"))
+                .containsExactly(
+                        "f.yaml:5: steps[0]: a step is exactly one of do, wait, set, switch, parallel, forEach; this one has do and wait");
+        assertThat(
+                        problems(
+                                "kind: flow\nid: f\nstart: {when: {type: t}, onRunning: later}\nsteps:\n  - {id: a, set: {context: {x: '1'}}}\n"))
+                .containsExactly("f.yaml:3: start.onRunning: onRunning is ignore, replace or queue, not 'later'");
+        assertThat(
+                        problems(
+                                "kind: flow\nid: f\nstart: {when: {type: t}}\nsteps:\n  - {id: a, set: {context: {x: '1'}}}\n  - {id: a, set: {context: {y: '1'}}}\n"))
+                .containsExactly("f.yaml:6: steps[1].id: step id 'a' is used twice (also at steps[0])");
+        assertThat(problems("kind: flowchart\nid: f\n"))
+                .containsExactly(
+                        "f.yaml:1: kind 'flowchart' is not known; a document is a rule (no kind) or a flow (kind: flow)");
+        assertThat(problems(
+                        "id: r\nwhen: {type: t}\nthen:\n  - {system: s, action: a, params: {x: '${context.key}'}}\n"))
+                .containsExactly("f.yaml:4: then[0].params.x: reads 'context', which only a flow has");
     }
 
     private static List<String> problems(String yaml) {
-        return RuleFiles.parse("f.yaml", yaml).problems().stream().map(Object::toString).toList();
+        return RuleFiles.parse("f.yaml", yaml).problems().stream()
+                .map(Object::toString)
+                .toList();
     }
 
     @Test
     void aFlowsVersionIsItsContentHash() {
         Rule a = RuleFiles.parse("a.yaml", DEPLOY_GUARD).rules().get(0);
-        Rule b = RuleFiles.parse("b.yaml", "# a comment\n" + DEPLOY_GUARD.replace("timeout: 15m", "timeout:   15m")).rules().get(0);
+        Rule b = RuleFiles.parse("b.yaml", "# a comment\n" + DEPLOY_GUARD.replace("timeout: 15m", "timeout:   15m"))
+                .rules()
+                .get(0);
         assertThat(a.getVersion()).isEqualTo(b.getVersion());
-        Rule c = RuleFiles.parse("c.yaml", DEPLOY_GUARD.replace("timeout: 15m", "timeout: 20m")).rules().get(0);
+        Rule c = RuleFiles.parse("c.yaml", DEPLOY_GUARD.replace("timeout: 15m", "timeout: 20m"))
+                .rules()
+                .get(0);
         assertThat(c.getVersion()).isNotEqualTo(a.getVersion());
         assertThat(a.getWhen().getSource()).isEqualTo("ci");
     }

@@ -56,14 +56,20 @@ class SystemCatalogTest {
         SystemCatalog catalog = load(dir, SHOP);
         assertThat(catalog.roots()).containsExactly("shop", "storage");
         assertThat(catalog.systemsOf("db", "pg.replication.lag", "pg-1", Map.of()))
-            .as("postgres is in checkout and in storage; checkout is in shop").containsExactly("checkout", "postgres", "shop", "storage");
-        assertThat(catalog.systemsOf("k8s", "pod.oom", "checkout-7d9f", Map.of())).containsExactly("checkout", "shop");
+                .as("postgres is in checkout and in storage; checkout is in shop")
+                .containsExactly("checkout", "postgres", "shop", "storage");
+        assertThat(catalog.systemsOf("k8s", "pod.oom", "checkout-7d9f", Map.of()))
+                .containsExactly("checkout", "shop");
         assertThat(catalog.systemsOf("k8s", "pod.oom", "search-1", Map.of())).isEmpty();
-        assertThat(catalog.systemsOf("alertmanager", "alert.firing", "x", Map.of("service", "checkout"))).containsExactly("checkout", "shop");
-        assertThat(catalog.systemsOf("alertmanager", "alert.firing", "x", Map.of("service", "search"))).isEmpty();
+        assertThat(catalog.systemsOf("alertmanager", "alert.firing", "x", Map.of("service", "checkout")))
+                .containsExactly("checkout", "shop");
+        assertThat(catalog.systemsOf("alertmanager", "alert.firing", "x", Map.of("service", "search")))
+                .isEmpty();
         assertThat(catalog.systemsOf("stripe", "charge.failed", null, Map.of())).containsExactly("payments", "shop");
         assertThat(catalog.includedBy("postgres")).containsExactly("checkout", "storage");
-        assertThat(catalog.masked("postgres")).as("its own and its aggregates'").containsExactly("card-number", "password");
+        assertThat(catalog.masked("postgres"))
+                .as("its own and its aggregates'")
+                .containsExactly("card-number", "password");
         assertThat(catalog.systems().get("shop").getDescription()).isEqualTo("What customers see");
         assertThat(catalog.systems().get("shop").getOrigin()).endsWith("catalog.yaml:1");
     }
@@ -72,36 +78,74 @@ class SystemCatalogTest {
     void aDefinitionHasOneVersionThatChangesWithIt(@TempDir Path dir) throws Exception {
         String before = load(dir, SHOP).systems().get("payments").getVersion();
         assertThat(load(dir, SHOP).systems().get("payments").getVersion()).isEqualTo(before);
-        assertThat(load(dir, SHOP.replace("{source: stripe}", "{source: adyen}")).systems().get("payments").getVersion()).isNotEqualTo(before);
-        assertThat(load(dir, SHOP.replace("{source: stripe}", "{source: adyen}")).systems().get("shop").getVersion())
-            .as("an aggregate's own definition did not change").isEqualTo(load(dir, SHOP).systems().get("shop").getVersion());
+        assertThat(load(dir, SHOP.replace("{source: stripe}", "{source: adyen}"))
+                        .systems()
+                        .get("payments")
+                        .getVersion())
+                .isNotEqualTo(before);
+        assertThat(load(dir, SHOP.replace("{source: stripe}", "{source: adyen}"))
+                        .systems()
+                        .get("shop")
+                        .getVersion())
+                .as("an aggregate's own definition did not change")
+                .isEqualTo(load(dir, SHOP).systems().get("shop").getVersion());
     }
 
     @Test
     void catalogMistakesAreRefusedWithTheLineAndTheReason(@TempDir Path dir) throws Exception {
-        assertThat(problems(dir, "system: a\nincludes: [b]\n---\nsystem: b\nincludes: [c]\n---\nsystem: c\nincludes:\n  - a\n"))
-            .extracting(Problem::toString).singleElement().asString().endsWith("catalog.yaml:2: includes go round in a circle: a -> b -> c -> a");
-        assertThat(problems(dir, "system: a\nincludes: [a]\n")).extracting(Problem::toString)
-            .containsExactly(dir.resolve("systems/catalog.yaml") + ":2: system a includes itself");
-        assertThat(problems(dir, "system: a\nincludes:\n  - nope\n")).extracting(Problem::toString)
-            .containsExactly(dir.resolve("systems/catalog.yaml") + ":3: system a includes unknown system 'nope'; known: a");
-        assertThat(problems(dir, "system: a\nmatch:\n  - {}\n")).extracting(Problem::toString)
-            .containsExactly(dir.resolve("systems/catalog.yaml") + ":3: a.match: an entry needs at least one of labels, source, subject, type");
-        assertThat(problems(dir, "system: a\nmatch: {host: x}\n")).extracting(Problem::toString).singleElement().asString()
-            .contains(":2: unknown field 'host' in a.match; expected one of labels, source, subject, type");
-        assertThat(problems(dir, "system: a\nmask: [x]\n---\nsystem: a\nmatch: {source: s}\n")).extracting(Problem::toString)
-            .singleElement().asString().contains(":4: system a is described twice").contains("catalog.yaml:1)");
-        assertThat(problems(dir, "system: a\nincludes: {b: c}\n")).extracting(Problem::toString).singleElement().asString()
-            .endsWith(":2: 'a.includes' must be a list");
+        assertThat(problems(
+                        dir,
+                        "system: a\nincludes: [b]\n---\nsystem: b\nincludes: [c]\n---\nsystem: c\nincludes:\n  - a\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith("catalog.yaml:2: includes go round in a circle: a -> b -> c -> a");
+        assertThat(problems(dir, "system: a\nincludes: [a]\n"))
+                .extracting(Problem::toString)
+                .containsExactly(dir.resolve("systems/catalog.yaml") + ":2: system a includes itself");
+        assertThat(problems(dir, "system: a\nincludes:\n  - nope\n"))
+                .extracting(Problem::toString)
+                .containsExactly(
+                        dir.resolve("systems/catalog.yaml") + ":3: system a includes unknown system 'nope'; known: a");
+        assertThat(problems(dir, "system: a\nmatch:\n  - {}\n"))
+                .extracting(Problem::toString)
+                .containsExactly(dir.resolve("systems/catalog.yaml")
+                        + ":3: a.match: an entry needs at least one of labels, source, subject, type");
+        assertThat(problems(dir, "system: a\nmatch: {host: x}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .contains(":2: unknown field 'host' in a.match; expected one of labels, source, subject, type");
+        assertThat(problems(dir, "system: a\nmask: [x]\n---\nsystem: a\nmatch: {source: s}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .contains(":4: system a is described twice")
+                .contains("catalog.yaml:1)");
+        assertThat(problems(dir, "system: a\nincludes: {b: c}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith(":2: 'a.includes' must be a list");
     }
 
     @Test
     void globsMatchAnyRunOfCharacters() {
-        dev.reflex.schemas.SystemMatch m = dev.reflex.schemas.SystemMatch.newBuilder().setSubject("*-db-*.prod").setLabels(Map.of()).build();
-        assertThat(SystemCatalog.matches(m, "s", "t", "orders-db-1.prod", Map.of())).isTrue();
-        assertThat(SystemCatalog.matches(m, "s", "t", "orders-db-1.staging", Map.of())).isFalse();
+        dev.reflex.schemas.SystemMatch m = dev.reflex.schemas.SystemMatch.newBuilder()
+                .setSubject("*-db-*.prod")
+                .setLabels(Map.of())
+                .build();
+        assertThat(SystemCatalog.matches(m, "s", "t", "orders-db-1.prod", Map.of()))
+                .isTrue();
+        assertThat(SystemCatalog.matches(m, "s", "t", "orders-db-1.staging", Map.of()))
+                .isFalse();
         assertThat(SystemCatalog.matches(m, "s", "t", null, Map.of())).isFalse();
-        dev.reflex.schemas.SystemMatch dots = dev.reflex.schemas.SystemMatch.newBuilder().setType("a.b").setLabels(Map.of()).build();
-        assertThat(SystemCatalog.matches(dots, "s", "aXb", null, Map.of())).as("a dot is a dot, not any character").isFalse();
+        dev.reflex.schemas.SystemMatch dots = dev.reflex.schemas.SystemMatch.newBuilder()
+                .setType("a.b")
+                .setLabels(Map.of())
+                .build();
+        assertThat(SystemCatalog.matches(dots, "s", "aXb", null, Map.of()))
+                .as("a dot is a dot, not any character")
+                .isFalse();
     }
 }

@@ -5,8 +5,10 @@ public final class IncompatibleSchemaException extends SchemaRegistryException {
     private final String subject;
 
     public IncompatibleSchemaException(String subject, String detail) {
-        super("schema for subject '" + subject + "' is incompatible with its registered versions"
-            + (detail == null || detail.isBlank() ? "" : ": " + detail), 409);
+        super(
+                "schema for subject '" + subject + "' is incompatible with its registered versions"
+                        + (detail == null || detail.isBlank() ? "" : ": " + detail),
+                409);
         this.subject = subject;
     }
 

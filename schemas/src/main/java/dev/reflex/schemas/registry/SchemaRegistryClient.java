@@ -30,8 +30,7 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A schema as registered under a subject. */
-    public record RegisteredSchema(String subject, int version, int id, Schema schema) {
-    }
+    public record RegisteredSchema(String subject, int version, int id, Schema schema) {}
 
     private final String baseUrl;
     private final HttpClient http;
@@ -46,7 +45,8 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     public SchemaRegistryClient(String baseUrl, Duration requestTimeout) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     public String baseUrl() {
@@ -113,7 +113,8 @@ public final class SchemaRegistryClient implements SchemaRegistry {
             Schema schema = parse(answer.path("schema").asText());
             int id = answer.path("id").asInt();
             schemasById.putIfAbsent(id, schema);
-            return Optional.of(new RegisteredSchema(subject, answer.path("version").asInt(), id, schema));
+            return Optional.of(
+                    new RegisteredSchema(subject, answer.path("version").asInt(), id, schema));
         } catch (SchemaRegistryException e) {
             if (e.status() == 404) {
                 return Optional.empty();
@@ -125,8 +126,11 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     /** Whether {@code schema} could be registered under {@code subject}; true for a subject that has no versions. */
     public boolean isCompatible(String subject, Schema schema) {
         try {
-            JsonNode answer = send(subject, "POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
-                schemaBody(schema));
+            JsonNode answer = send(
+                    subject,
+                    "POST",
+                    "/compatibility/subjects/" + encode(subject) + "/versions/latest",
+                    schemaBody(schema));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException e) {
             if (e.status() == 404) {
@@ -146,7 +150,8 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     public Optional<String> compatibility(String subject) {
         try {
             JsonNode answer = send(subject, "GET", "/config/" + encode(subject), null);
-            String level = answer.path("compatibilityLevel").asText(answer.path("compatibility").asText(""));
+            String level = answer.path("compatibilityLevel")
+                    .asText(answer.path("compatibility").asText(""));
             return level.isEmpty() ? Optional.empty() : Optional.of(level);
         } catch (SchemaRegistryException e) {
             if (e.status() == 404) {
@@ -185,8 +190,8 @@ public final class SchemaRegistryClient implements SchemaRegistry {
 
     private JsonNode send(String subject, String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-            .timeout(requestTimeout)
-            .header("Accept", CONTENT_TYPE + ", application/json");
+                .timeout(requestTimeout)
+                .header("Accept", CONTENT_TYPE + ", application/json");
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
@@ -196,10 +201,11 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
-            throw new SchemaRegistryUnavailableException("schema registry at " + baseUrl + " is unreachable (connection refused)", e);
+            throw new SchemaRegistryUnavailableException(
+                    "schema registry at " + baseUrl + " is unreachable (connection refused)", e);
         } catch (HttpTimeoutException e) {
-            throw new SchemaRegistryUnavailableException("schema registry at " + baseUrl + " did not answer within "
-                + requestTimeout.toSeconds() + " s", e);
+            throw new SchemaRegistryUnavailableException(
+                    "schema registry at " + baseUrl + " did not answer within " + requestTimeout.toSeconds() + " s", e);
         } catch (IOException e) {
             throw new SchemaRegistryUnavailableException("schema registry at " + baseUrl + " is unreachable: " + e, e);
         } catch (InterruptedException e) {
@@ -213,14 +219,14 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         }
         String message = answer.path("message").asText(response.body());
         if (status >= 500) {
-            throw new SchemaRegistryUnavailableException("schema registry at " + baseUrl + " failed with HTTP " + status
-                + ": " + message, null);
+            throw new SchemaRegistryUnavailableException(
+                    "schema registry at " + baseUrl + " failed with HTTP " + status + ": " + message, null);
         }
         if (status == 409 && subject != null) {
             throw new IncompatibleSchemaException(subject, message);
         }
-        throw new SchemaRegistryException("schema registry refused " + method + " " + path + " with HTTP " + status
-            + ": " + message, status);
+        throw new SchemaRegistryException(
+                "schema registry refused " + method + " " + path + " with HTTP " + status + ": " + message, status);
     }
 
     private static JsonNode readJson(String text) {

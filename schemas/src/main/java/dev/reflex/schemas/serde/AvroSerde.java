@@ -45,12 +45,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         // Avro reads these once, when its SystemLimitException class is first loaded, which may have happened before
         // this class was (any Avro decoding in the JVM); make it read them again.
         try {
-            java.lang.reflect.Method reset = org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+            java.lang.reflect.Method reset =
+                    org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
             reset.setAccessible(true);
             reset.invoke(null);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(AvroSerde.class).warn("could not apply Avro's decoding limits ({}); "
-                + "set them as system properties on the command line", e.toString());
+            org.slf4j.LoggerFactory.getLogger(AvroSerde.class)
+                    .warn(
+                            "could not apply Avro's decoding limits ({}); "
+                                    + "set them as system properties on the command line",
+                            e.toString());
         }
     }
 
@@ -84,14 +88,17 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     /** The schema's id per topic, once the registry has given it: a serializer's schema never changes. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Integer> idsByTopic = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> idsByTopic =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private int idFor(String topic) {
         String subject = subject(topic);
-        int id = autoRegister ? registry.register(subject, schema)
-            : registry.lookup(subject, schema).orElseThrow(() -> new SerializationException("schema of "
-                + schema.getFullName() + " is not registered under subject '" + subject
-                + "' and auto-registration is off; register it first"));
+        int id = autoRegister
+                ? registry.register(subject, schema)
+                : registry.lookup(subject, schema)
+                        .orElseThrow(() -> new SerializationException("schema of "
+                                + schema.getFullName() + " is not registered under subject '" + subject
+                                + "' and auto-registration is off; register it first"));
         idsByTopic.put(topic, id);
         return id;
     }
@@ -165,7 +172,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             writer.write(record, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
         return out.take();
     }
@@ -176,7 +184,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         }
         if (bytes.length < HEADER_SIZE || bytes[0] != MAGIC_BYTE) {
             throw new SerializationException("record on " + topic + " is not in the Confluent Avro wire format"
-                + (bytes.length == 0 ? " (empty)" : " (first byte 0x" + Integer.toHexString(bytes[0] & 0xff) + ")"));
+                    + (bytes.length == 0
+                            ? " (empty)"
+                            : " (first byte 0x" + Integer.toHexString(bytes[0] & 0xff) + ")"));
         }
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         DatumReader<T> reader = readers.get(id);
@@ -187,19 +197,22 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             } catch (SchemaRegistryUnavailableException e) {
                 throw e;
             } catch (SchemaRegistryException e) {
-                throw new SerializationException("record on " + topic + " names schema id " + id
-                    + ", which the registry does not know (" + e.getMessage() + ")", e);
+                throw new SerializationException(
+                        "record on " + topic + " names schema id " + id + ", which the registry does not know ("
+                                + e.getMessage() + ")",
+                        e);
             }
             reader = new SpecificDatumReader<>(writerSchema, schema);
             readers.put(id, reader);
         }
         try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_SIZE, bytes.length - HEADER_SIZE, null);
+            BinaryDecoder decoder =
+                    DecoderFactory.get().binaryDecoder(bytes, HEADER_SIZE, bytes.length - HEADER_SIZE, null);
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
             // no cause: a decoder's EOFException is bad bytes, not an I/O fault to retry
-            throw new SerializationException("cannot read " + schema.getFullName() + " (schema id " + id + ") from topic "
-                + topic + ": " + e);
+            throw new SerializationException(
+                    "cannot read " + schema.getFullName() + " (schema id " + id + ") from topic " + topic + ": " + e);
         }
     }
 

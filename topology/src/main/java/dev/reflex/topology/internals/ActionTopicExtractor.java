@@ -13,6 +13,7 @@ import dev.reflex.schemas.TopicNames;
 public final class ActionTopicExtractor implements TopicNameExtractor<String, Object> {
     /** Systems come from rules, so there are few; past this many, names are checked each time rather than kept. */
     private static final int KEPT = 10_000;
+
     private final TopicNames names;
     /** Topic by system, each name checked once (the check is a regular expression, run per action otherwise). */
     private final Map<String, String> topics = new ConcurrentHashMap<>();

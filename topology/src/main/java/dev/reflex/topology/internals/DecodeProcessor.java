@@ -24,7 +24,8 @@ import dev.reflex.schemas.DeadLetters;
  * again, which Kafka Streams' deserialization handler does not guarantee for a partition with nothing after it.
  * A registry outage is thrown, to be retried.
  */
-public final class DecodeProcessor<V extends SpecificRecord> implements Processor<byte[], byte[], String, SpecificRecord> {
+public final class DecodeProcessor<V extends SpecificRecord>
+        implements Processor<byte[], byte[], String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
 
     private final Deserializer<V> values;
@@ -34,8 +35,7 @@ public final class DecodeProcessor<V extends SpecificRecord> implements Processo
     private ProcessorContext<String, SpecificRecord> context;
 
     /** Where decoded values go, and where the dead letters of records that cannot be read go. */
-    public record Outputs<V>(Output<V> decoded, Output<DeadLetter> deadLetters) {
-    }
+    public record Outputs<V>(Output<V> decoded, Output<DeadLetter> deadLetters) {}
 
     /** {@code reader} is named in the dead letters it writes. */
     public DecodeProcessor(Deserializer<V> values, String reader, Outputs<V> outputs) {

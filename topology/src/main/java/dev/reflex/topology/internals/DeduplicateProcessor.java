@@ -32,8 +32,7 @@ public final class DeduplicateProcessor implements Processor<String, Event, Stri
     private static final Duration WIDTH_WHEN_OFF = Duration.ofMinutes(1);
 
     /** The window store of seen ids, how long an id is remembered, and where first sightings go. */
-    public record Wiring(String seenStore, Duration retention, Output<Event> firstSeen) {
-    }
+    public record Wiring(String seenStore, Duration retention, Output<Event> firstSeen) {}
 
     private final Wiring wiring;
     private final long retentionMs;
@@ -52,8 +51,8 @@ public final class DeduplicateProcessor implements Processor<String, Event, Stri
      */
     public static StoreBuilder<WindowStore<String, Long>> store(String name, Duration retention) {
         Duration width = retention.isZero() ? WIDTH_WHEN_OFF : retention;
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, width.plusMillis(1), width, false),
-            Serdes.String(), Serdes.Long());
+        return Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(name, width.plusMillis(1), width, false), Serdes.String(), Serdes.Long());
     }
 
     @Override

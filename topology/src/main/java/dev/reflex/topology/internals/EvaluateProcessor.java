@@ -27,7 +27,6 @@ import dev.reflex.topology.Registers;
 import dev.reflex.topology.UnmatchedDecisions;
 import dev.reflex.topology.keyed.KeyedProcessor;
 
-
 /**
  * Evaluates each event against the rules that can match it; emits actions, register operations and one decision, and
  * hands events that match a correlation rule to correlation, keyed by rule and correlation key.
@@ -42,14 +41,21 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
      * @param unmatched  what is recorded for an event no rule matched
      * @param listener   told of each evaluation and decision recorded (the engine counts them and keeps recent ones)
      */
-    public record Options(RuleBook rules, String instanceId, Duration slowBudget, UnmatchedDecisions unmatched,
-                          dev.reflex.topology.ProcessingListener listener) {
-    }
+    public record Options(
+            RuleBook rules,
+            String instanceId,
+            Duration slowBudget,
+            UnmatchedDecisions unmatched,
+            dev.reflex.topology.ProcessingListener listener) {}
 
     /** The register values it reads (the global store, through the reads kept) and where each kind of record it emits goes. */
-    public record Wiring(String registersStore, RegisterReads registerReads, Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions,
-                         Output<CorrelationInput> correlations) {
-    }
+    public record Wiring(
+            String registersStore,
+            RegisterReads registerReads,
+            Output<Action> actions,
+            Output<RegisterOp> registerOps,
+            Output<Decision> decisions,
+            Output<CorrelationInput> correlations) {}
 
     private final Options options;
     private final Wiring wiring;
@@ -76,12 +82,18 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
             return;
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-        Evaluation evaluation = Evaluator.evaluate(event, options.rules().index(), this::registerValue, now, slowMicros);
+        Evaluation evaluation =
+                Evaluator.evaluate(event, options.rules().index(), this::registerValue, now, slowMicros);
         options.listener().evaluated(event, evaluation.micros());
         for (Evaluation.SlowRule slow : evaluation.slowRules()) {
             String reason = "evaluation took " + slow.micros() / 1_000 + " ms on event " + event.getId()
-                + ", over the budget of " + slowMicros / 1_000 + " ms (reflex.rule.slow.ms); apply a new version to lift this";
-            LOG.warn("rule {} version {} quarantined: {}", slow.rule().getId(), slow.rule().getVersion(), reason);
+                    + ", over the budget of " + slowMicros / 1_000
+                    + " ms (reflex.rule.slow.ms); apply a new version to lift this";
+            LOG.warn(
+                    "rule {} version {} quarantined: {}",
+                    slow.rule().getId(),
+                    slow.rule().getVersion(),
+                    reason);
             options.rules().quarantineIfCurrent(slow.rule(), reason);
         }
         for (Action action : evaluation.actions()) {
@@ -92,8 +104,13 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
             wiring.registerOps().forward(context, new Record<>(op.getName(), op, record.timestamp()));
         }
         for (CorrelationInput input : evaluation.correlations()) {
-            wiring.correlations().forward(context, new Record<>(KeyedProcessor.stateKey(input.getRuleId(), input.getKey()), input,
-                record.timestamp()));
+            wiring.correlations()
+                    .forward(
+                            context,
+                            new Record<>(
+                                    KeyedProcessor.stateKey(input.getRuleId(), input.getKey()),
+                                    input,
+                                    record.timestamp()));
         }
         Decision decision = decision(evaluation, event, now);
         if (decision != null) {

@@ -81,8 +81,13 @@ public abstract class GlobalLoader<V> implements Processor<byte[], byte[], Void,
 
     private void deadLetter(Record<byte[], byte[]> record, RuntimeException e) {
         DeadLetter letter = RecordDeadLetters.of(context, record, stage, reader, DeadLetters.reason(e), e);
-        LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
-            stage, letter.getReason());
+        LOG.warn(
+                "dead-lettering unreadable record {}-{}@{} at {}: {}",
+                letter.getTopic(),
+                letter.getPartition(),
+                letter.getOffset(),
+                stage,
+                letter.getReason());
         deadLetters.send(letter);
     }
 

@@ -1,6 +1,5 @@
 package dev.reflex.topology.internals;
 
-
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -27,12 +26,15 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
      * Where events go (the events sink), where those evaluated here go as well (null when nothing is evaluated in this
      * sub-topology) and where dead letters go.
      */
-    public record Outputs(Output<Event> events, Output<Event> evaluate, Output<DeadLetter> deadLetters) {
-    }
+    public record Outputs(Output<Event> events, Output<Event> evaluate, Output<DeadLetter> deadLetters) {}
 
     /** {@code reader} is named in the dead letters it writes; {@code partitioning} says which events are evaluated here. */
-    public NormalizeProcessor(Normalizer normalizer, String reader, dev.reflex.topology.ProcessingListener listener,
-                              Partitioning partitioning, Outputs outputs) {
+    public NormalizeProcessor(
+            Normalizer normalizer,
+            String reader,
+            dev.reflex.topology.ProcessingListener listener,
+            Partitioning partitioning,
+            Outputs outputs) {
         this.listener = listener;
         this.partitioning = partitioning;
         this.reader = reader;
@@ -53,10 +55,19 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
             Event event = normalizer.normalize(origin, record.headers(), record.value());
             String key = event.getSubject() != null ? event.getSubject() : event.getId();
             listener.normalized(event);
-            Events.forward(context, outputs.events(), outputs.evaluate(), partitioning.evaluatesAtIngest(record.key(), key),
-                new Record<>(key, event, record.timestamp()));
+            Events.forward(
+                    context,
+                    outputs.events(),
+                    outputs.evaluate(),
+                    partitioning.evaluatesAtIngest(record.key(), key),
+                    new Record<>(key, event, record.timestamp()));
         } catch (NormalizationException e) {
-            LOG.warn("dead-lettering record {}-{}@{} at normalize: {}", md.topic(), md.partition(), md.offset(), e.getMessage());
+            LOG.warn(
+                    "dead-lettering record {}-{}@{} at normalize: {}",
+                    md.topic(),
+                    md.partition(),
+                    md.offset(),
+                    e.getMessage());
             DeadLetter letter = RecordDeadLetters.of(context, record, "normalize", reader, e.getMessage(), e);
             outputs.deadLetters().forward(context, new Record<>(md.topic(), letter, record.timestamp()));
         }

@@ -29,8 +29,7 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
     private KeyValueStore<String, Register> values;
 
     /** The store of register values it owns, and where each new value (null: deleted) goes. */
-    public record Wiring(String valuesStore, Output<Register> values) {
-    }
+    public record Wiring(String valuesStore, Output<Register> values) {}
 
     /** @param expiryScan how often registers whose time to live has passed are deleted */
     public RegisterOpProcessor(Duration expiryScan, Wiring wiring) {
@@ -82,8 +81,9 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
         }
         String value = switch (op.getOp()) {
             case SET -> op.getValue();
-            case INCR -> Long.toString(number(current == null ? "0" : current.getValue(), "register '" + name + "' holds")
-                + number(op.getValue() == null ? "1" : op.getValue(), "incr of register '" + name + "' by"));
+            case INCR ->
+                Long.toString(number(current == null ? "0" : current.getValue(), "register '" + name + "' holds")
+                        + number(op.getValue() == null ? "1" : op.getValue(), "incr of register '" + name + "' by"));
             case DELETE -> null;
         };
         if (value == null) {
@@ -96,13 +96,13 @@ public final class RegisterOpProcessor implements Processor<String, RegisterOp, 
             default -> current == null ? null : current.getExpiresAt();
         };
         Register updated = Register.newBuilder()
-            .setName(name)
-            .setValue(value)
-            .setUpdatedAt(Instant.ofEpochMilli(now))
-            .setEventId(op.getEventId())
-            .setRuleId(op.getRuleId())
-            .setExpiresAt(expiresAt)
-            .build();
+                .setName(name)
+                .setValue(value)
+                .setUpdatedAt(Instant.ofEpochMilli(now))
+                .setEventId(op.getEventId())
+                .setRuleId(op.getRuleId())
+                .setExpiresAt(expiresAt)
+                .build();
         values.put(name, updated);
         wiring.values().forward(context, new Record<>(name, updated, record.timestamp()));
     }

@@ -24,8 +24,7 @@ public final class RegisterReads implements TableLoader.Changes {
     /** How long a kept value is used before it is read again, whatever the loader said. */
     static final long MAX_AGE_NANOS = 1_000_000_000L;
 
-    private record Kept(Register value, long readAtNanos) {
-    }
+    private record Kept(Register value, long readAtNanos) {}
 
     private final ConcurrentHashMap<String, Kept> kept = new ConcurrentHashMap<>();
     /** Counts writes; a read keeps its value only if this did not move while it read the store. */

@@ -35,8 +35,11 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
      * The events made from results go to {@code events}, and those that {@code partitioning} evaluates here to
      * {@code evaluate} as well (null when nothing is evaluated here); {@code listener} is told of each.
      */
-    public ResultProcessor(Output<Event> events, Output<Event> evaluate, Partitioning partitioning,
-                           dev.reflex.topology.ProcessingListener listener) {
+    public ResultProcessor(
+            Output<Event> events,
+            Output<Event> evaluate,
+            Partitioning partitioning,
+            dev.reflex.topology.ProcessingListener listener) {
         this.events = events;
         this.evaluate = evaluate;
         this.partitioning = partitioning;
@@ -55,14 +58,14 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
             return;
         }
         ObjectNode data = JSON.createObjectNode()
-            .put("actionId", result.getActionId())
-            .put("system", result.getSystem())
-            .put("action", result.getAction())
-            .put("status", result.getStatus().name().toLowerCase(Locale.ROOT))
-            .put("attempts", result.getAttempts())
-            .put("durationMs", result.getDurationMs())
-            .put("eventId", result.getEventId())
-            .put("ruleId", result.getRuleId());
+                .put("actionId", result.getActionId())
+                .put("system", result.getSystem())
+                .put("action", result.getAction())
+                .put("status", result.getStatus().name().toLowerCase(Locale.ROOT))
+                .put("attempts", result.getAttempts())
+                .put("durationMs", result.getDurationMs())
+                .put("eventId", result.getEventId())
+                .put("ruleId", result.getRuleId());
         if (result.getHttpStatus() != null) {
             data.put("httpStatus", result.getHttpStatus());
         }
@@ -76,18 +79,22 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
             data.put("error", result.getError());
         }
         Event event = Event.newBuilder()
-            .setId("result-" + result.getActionId())
-            .setSource(SOURCE)
-            .setType(result.getStatus() == ActionStatus.SUCCEEDED ? "action.succeeded" : "action.failed")
-            .setSubject(result.getTarget())
-            .setTime(result.getFinishedAt())
-            .setDatacontenttype(ContentTypes.JSON)
-            .setData(data.toString())
-            .setCorrelationid(result.getCorrelationid() == null ? result.getEventId() : result.getCorrelationid())
-            .build();
+                .setId("result-" + result.getActionId())
+                .setSource(SOURCE)
+                .setType(result.getStatus() == ActionStatus.SUCCEEDED ? "action.succeeded" : "action.failed")
+                .setSubject(result.getTarget())
+                .setTime(result.getFinishedAt())
+                .setDatacontenttype(ContentTypes.JSON)
+                .setData(data.toString())
+                .setCorrelationid(result.getCorrelationid() == null ? result.getEventId() : result.getCorrelationid())
+                .build();
         String key = event.getSubject() != null ? event.getSubject() : event.getId();
         listener.normalized(event);
-        Events.forward(context, events, evaluate, partitioning.evaluatesAtIngest(record.key(), key),
-            new Record<>(key, event, record.timestamp()));
+        Events.forward(
+                context,
+                events,
+                evaluate,
+                partitioning.evaluatesAtIngest(record.key(), key),
+                new Record<>(key, event, record.timestamp()));
     }
 }

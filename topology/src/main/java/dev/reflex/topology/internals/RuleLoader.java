@@ -24,7 +24,8 @@ public final class RuleLoader extends GlobalLoader<Rule> {
     private final String storeName;
     private KeyValueStore<String, Rule> store;
 
-    public RuleLoader(RuleBook book, String storeName, Deserializer<Rule> values, String reader, GlobalDeadLetters deadLetters) {
+    public RuleLoader(
+            RuleBook book, String storeName, Deserializer<Rule> values, String reader, GlobalDeadLetters deadLetters) {
         super(values, "load-rules", reader, deadLetters);
         this.book = book;
         this.storeName = storeName;
@@ -48,9 +49,11 @@ public final class RuleLoader extends GlobalLoader<Rule> {
             return;
         }
         store.put(id, rule);
-        IndexedRule indexed = id.equals(rule.getId()) ? book.put(rule)
-            : book.quarantine(Rule.newBuilder(rule).setId(id).build(),
-                "the record key '" + id + "' differs from the rule id '" + rule.getId() + "'");
+        IndexedRule indexed = id.equals(rule.getId())
+                ? book.put(rule)
+                : book.quarantine(
+                        Rule.newBuilder(rule).setId(id).build(),
+                        "the record key '" + id + "' differs from the rule id '" + rule.getId() + "'");
         if (indexed instanceof QuarantinedRule quarantined) {
             LOG.warn("rule {} version {} quarantined: {}", id, rule.getVersion(), quarantined.reason());
         } else {

@@ -22,8 +22,13 @@ public final class TableLoader<V> extends GlobalLoader<V> {
     private final Changes changes;
     private KeyValueStore<String, V> store;
 
-    public TableLoader(String storeName, Deserializer<V> values, String stage, String reader, GlobalDeadLetters deadLetters,
-                       Changes changes) {
+    public TableLoader(
+            String storeName,
+            Deserializer<V> values,
+            String stage,
+            String reader,
+            GlobalDeadLetters deadLetters,
+            Changes changes) {
         super(values, stage, reader, deadLetters);
         this.storeName = storeName;
         this.changes = changes;

@@ -26,7 +26,6 @@ import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 
-
 /**
  * Correlation rules' state, one changelogged entry per rule and key ({@code correlation-state}), each armed deadline in
  * the {@link TimerIndex}: an event or a due deadline is one pure step of {@link Correlator} over the key's state, recorded
@@ -43,8 +42,12 @@ final class CorrelationKeeper {
     private final Map<String, String> shapes = new HashMap<>();
     private String sweepFrom;
 
-    CorrelationKeeper(KeyValueStore<String, CorrelationState> states, TimerIndex timers, RuleBook rules,
-                      java.util.function.Function<String, String> registers, KeyedRecorder recorder) {
+    CorrelationKeeper(
+            KeyValueStore<String, CorrelationState> states,
+            TimerIndex timers,
+            RuleBook rules,
+            java.util.function.Function<String, String> registers,
+            KeyedRecorder recorder) {
         this.states = states;
         this.timers = timers;
         this.rules = rules;
@@ -62,20 +65,39 @@ final class CorrelationKeeper {
         Event event = input.getEvent();
         String stateKey = new StateKey(input.getRuleId(), input.getKey()).toString();
         IndexedRule rule = rules.get(input.getRuleId()).orElse(null);
-        RuleOutcome.Builder outcome = RuleOutcome.newBuilder().setRuleId(input.getRuleId()).setRuleVersion(input.getRuleVersion());
-        if (!(rule instanceof CompiledRule compiled) || compiled.correlation() == null || !rule.rule().getEnabled()) {
-            outcome.setOutcome(rule instanceof QuarantinedRule ? Outcome.QUARANTINED : rule == null ? Outcome.ERROR : Outcome.DISABLED)
-                .setDetail(rule == null ? "the rule was removed before its correlation step" : rule instanceof QuarantinedRule q
-                    ? q.reason() : rule.rule().getEnabled() ? "the rule no longer correlates" : null);
+        RuleOutcome.Builder outcome =
+                RuleOutcome.newBuilder().setRuleId(input.getRuleId()).setRuleVersion(input.getRuleVersion());
+        if (!(rule instanceof CompiledRule compiled)
+                || compiled.correlation() == null
+                || !rule.rule().getEnabled()) {
+            outcome.setOutcome(
+                            rule instanceof QuarantinedRule
+                                    ? Outcome.QUARANTINED
+                                    : rule == null ? Outcome.ERROR : Outcome.DISABLED)
+                    .setDetail(
+                            rule == null
+                                    ? "the rule was removed before its correlation step"
+                                    : rule instanceof QuarantinedRule q
+                                            ? q.reason()
+                                            : rule.rule().getEnabled() ? "the rule no longer correlates" : null);
             record(event.getId(), event, input.getKey(), outcome.build(), null, now);
             return;
         }
         CorrelationState before = states.get(stateKey);
-        Correlator.Step step = Correlator.onEvent(compiled, before, input.getRole(), input.getKey(), event, eventTime, now);
+        Correlator.Step step =
+                Correlator.onEvent(compiled, before, input.getRole(), input.getKey(), event, eventTime, now);
         save(stateKey, before, step.state());
-        outcome.setRuleVersion(compiled.version()).setOutcome(step.outcome()).setDetail(step.detail()).setCorrelation(step.record());
-        record(event.getId(), event, input.getKey(), outcome.build(), step.firing() == null ? null
-            : new Fire(compiled, step.firing(), event.getId()), now);
+        outcome.setRuleVersion(compiled.version())
+                .setOutcome(step.outcome())
+                .setDetail(step.detail())
+                .setCorrelation(step.record());
+        record(
+                event.getId(),
+                event,
+                input.getKey(),
+                outcome.build(),
+                step.firing() == null ? null : new Fire(compiled, step.firing(), event.getId()),
+                now);
     }
 
     /** A deadline due: fires it, unless the key's state no longer holds it or the rule changed what it correlates. */
@@ -87,7 +109,8 @@ final class CorrelationKeeper {
         }
         StateKey key = due.key();
         IndexedRule rule = rules.get(key.ruleId()).orElse(null);
-        if (!(rule instanceof CompiledRule compiled) || compiled.correlation() == null
+        if (!(rule instanceof CompiledRule compiled)
+                || compiled.correlation() == null
                 || !compiled.correlation().shape().equals(state.getShape())) {
             // the rule was removed or changed what it correlates: its state is gone, deadlines included
             save(due.stateKey(), state, null);
@@ -95,11 +118,14 @@ final class CorrelationKeeper {
         }
         Correlator.Step step = Correlator.onDeadline(compiled, state, key.key(), now);
         save(due.stateKey(), state, step.state());
-        RuleOutcome.Builder outcome = RuleOutcome.newBuilder().setRuleId(key.ruleId()).setRuleVersion(compiled.version())
-            .setCorrelation(step.record());
+        RuleOutcome.Builder outcome = RuleOutcome.newBuilder()
+                .setRuleId(key.ruleId())
+                .setRuleVersion(compiled.version())
+                .setCorrelation(step.record());
         Fire fire = null;
         if (!compiled.rule().getEnabled()) {
-            outcome.setOutcome(Outcome.DISABLED).setDetail("deadline due at " + Instant.ofEpochMilli(due.dueAt()) + " not fired: " + step.detail());
+            outcome.setOutcome(Outcome.DISABLED)
+                    .setDetail("deadline due at " + Instant.ofEpochMilli(due.dueAt()) + " not fired: " + step.detail());
         } else {
             outcome.setOutcome(step.outcome()).setDetail(step.detail());
             fire = step.firing() == null ? null : new Fire(compiled, step.firing(), null);
@@ -114,16 +140,19 @@ final class CorrelationKeeper {
             states.delete(due.stateKey());
         }
         StateKey key = due.key();
-        RuleOutcome outcome = RuleOutcome.newBuilder().setRuleId(key.ruleId())
-            .setRuleVersion(rules.get(key.ruleId()).map(IndexedRule::version).orElse("")).setOutcome(Outcome.ERROR)
-            .setDetail("the deadline due at " + Instant.ofEpochMilli(due.dueAt()) + " could not be fired and was dropped with the key's state: "
-                + e).build();
+        RuleOutcome outcome = RuleOutcome.newBuilder()
+                .setRuleId(key.ruleId())
+                .setRuleVersion(
+                        rules.get(key.ruleId()).map(IndexedRule::version).orElse(""))
+                .setOutcome(Outcome.ERROR)
+                .setDetail("the deadline due at " + Instant.ofEpochMilli(due.dueAt())
+                        + " could not be fired and was dropped with the key's state: " + e)
+                .build();
         record("deadline-error-" + due.stateKey() + "-" + due.dueAt(), null, key.key(), outcome, null, now);
     }
 
     /** A firing to render: its rule, the firing, and the event id that caused it (null: the deadline, its firing id). */
-    private record Fire(CompiledRule rule, Correlator.Firing firing, String causeId) {
-    }
+    private record Fire(CompiledRule rule, Correlator.Firing firing, String causeId) {}
 
     /**
      * Records one correlation decision under {@code id} (the event's, or for a deadline the firing's; {@code event} null),
@@ -133,9 +162,15 @@ final class CorrelationKeeper {
         Map<String, String> read = new TreeMap<>();
         KeyedRecorder.Step step = new KeyedRecorder.Step(outcome, List.of(), List.of(), read);
         if (fire != null) {
-            String cause = fire.causeId() != null ? fire.causeId() : fire.firing().id();
-            Evaluation.Rendering rendering = Correlator.render(fire.rule(), fire.firing(), key, cause,
-                KeyedRecorder.recording(registers, read), Instant.ofEpochMilli(now));
+            String cause =
+                    fire.causeId() != null ? fire.causeId() : fire.firing().id();
+            Evaluation.Rendering rendering = Correlator.render(
+                    fire.rule(),
+                    fire.firing(),
+                    key,
+                    cause,
+                    KeyedRecorder.recording(registers, read),
+                    Instant.ofEpochMilli(now));
             if (rendering.error() != null) {
                 outcome.setOutcome(Outcome.ERROR);
                 outcome.setDetail(rendering.error() + " (when it fired: " + outcome.getDetail() + ")");
@@ -168,8 +203,8 @@ final class CorrelationKeeper {
         for (Map.Entry<String, String> known : shapes.entrySet()) {
             if (!known.getValue().equals(current.get(known.getKey()))) {
                 int dropped = 0;
-                try (KeyValueIterator<String, CorrelationState> it = states.prefixScan(StateKey.prefix(known.getKey()),
-                        Serdes.String().serializer())) {
+                try (KeyValueIterator<String, CorrelationState> it = states.prefixScan(
+                        StateKey.prefix(known.getKey()), Serdes.String().serializer())) {
                     while (it.hasNext()) {
                         KeyValue<String, CorrelationState> next = it.next();
                         if (!next.value.getShape().equals(current.get(known.getKey()))) {
@@ -179,7 +214,10 @@ final class CorrelationKeeper {
                     }
                 }
                 if (dropped > 0) {
-                    LOG.info("rule {} was removed or changed what it correlates: dropped the state of {} key(s)", known.getKey(), dropped);
+                    LOG.info(
+                            "rule {} was removed or changed what it correlates: dropped the state of {} key(s)",
+                            known.getKey(),
+                            dropped);
                 }
             }
         }
@@ -191,15 +229,17 @@ final class CorrelationKeeper {
     void sweep(long now, int limit) {
         int looked = 0;
         String last = null;
-        try (KeyValueIterator<String, CorrelationState> it = sweepFrom == null ? states.all() : states.range(sweepFrom, null)) {
+        try (KeyValueIterator<String, CorrelationState> it =
+                sweepFrom == null ? states.all() : states.range(sweepFrom, null)) {
             while (it.hasNext() && looked < limit) {
                 KeyValue<String, CorrelationState> next = it.next();
                 looked++;
                 last = next.key;
                 IndexedRule rule = rules.get(StateKey.parse(next.key).ruleId()).orElse(null);
                 boolean orphan = rule instanceof CompiledRule compiled
-                    && (compiled.correlation() == null || !compiled.correlation().shape().equals(next.value.getShape()))
-                    || rule == null;
+                                && (compiled.correlation() == null
+                                        || !compiled.correlation().shape().equals(next.value.getShape()))
+                        || rule == null;
                 if (orphan || next.value.getDueAt() == null && next.value.getExpiresAt() <= now) {
                     save(next.key, next.value, null);
                 }

@@ -40,7 +40,6 @@ import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TransitionKind;
 
-
 /**
  * Flow instances in the correlate task: each in the changelogged store {@code flow-instances} (key flow id/key), its
  * timers (step timeouts, retry backoffs, wait deadlines) in the same timer index as correlation deadlines, and the flow
@@ -54,8 +53,7 @@ final class FlowKeeper {
     static final long FINISHED_RETENTION_MS = 24 * 3_600_000L;
 
     /** The stores of flows: instances by state key, and each version an instance runs by {@link FlowVersion}. */
-    record Stores(KeyValueStore<String, FlowInstance> instances, KeyValueStore<String, Rule> versions) {
-    }
+    record Stores(KeyValueStore<String, FlowInstance> instances, KeyValueStore<String, Rule> versions) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -70,7 +68,12 @@ final class FlowKeeper {
     private final Set<String> remembered = new HashSet<>();
     private String sweepFrom;
 
-    FlowKeeper(Stores stores, TimerIndex timers, RuleBook rules, Function<String, String> registers, KeyedRecorder recorder) {
+    FlowKeeper(
+            Stores stores,
+            TimerIndex timers,
+            RuleBook rules,
+            Function<String, String> registers,
+            KeyedRecorder recorder) {
         this.instances = stores.instances();
         this.versions = stores.versions();
         this.timers = timers;
@@ -103,10 +106,19 @@ final class FlowKeeper {
         CompiledFlow current = current(flowId);
         String stateKey = new StateKey(flowId, key).toString();
         FlowInstance before = instances.get(stateKey);
-        FlowRunner.Input input = new FlowRunner.Input(role, event, role == CorrelationRole.CANCEL ? reason(event) : null);
+        FlowRunner.Input input =
+                new FlowRunner.Input(role, event, role == CorrelationRole.CANCEL ? reason(event) : null);
         if (current == null && (before == null || version(before) == null)) {
-            record(flowId, "", new Step(key, input, before, 0, now, Map.of()), event.getId(), event, List.of(), List.of(), List.of(),
-                "the flow was removed before this input");
+            record(
+                    flowId,
+                    "",
+                    new Step(key, input, before, 0, now, Map.of()),
+                    event.getId(),
+                    event,
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    "the flow was removed before this input");
             return;
         }
         apply(current != null ? current : version(before), stateKey, key, before, input, event.getId(), event, now);
@@ -119,27 +131,41 @@ final class FlowKeeper {
      */
     void timer(TimerIndex.Due due, long now, long dueBy) {
         FlowInstance before = instances.get(due.stateKey());
-        if (before == null || before.getThreads().stream().noneMatch(t -> t.getDueAt() != null && t.getDueAt() <= now)) {
+        if (before == null
+                || before.getThreads().stream().noneMatch(t -> t.getDueAt() != null && t.getDueAt() <= now)) {
             timers.forget(due);
             return;
         }
-        if (before.getThreads().stream().anyMatch(t -> t.getDueAt() != null && t.getDueAt() > dueBy && t.getDueAt() <= now)) {
+        if (before.getThreads().stream()
+                .anyMatch(t -> t.getDueAt() != null && t.getDueAt() > dueBy && t.getDueAt() <= now)) {
             return;
         }
         String flowId = before.getFlowId();
         CompiledFlow flow = current(flowId) != null ? current(flowId) : version(before);
-        String cause = "flow-timer-" + ActionIds.hash(due.stateKey(), Integer.toString(before.getRun()), Long.toString(due.dueAt()));
-        apply(flow, due.stateKey(), before.getKey(), before, new FlowRunner.Input(CorrelationRole.TIMER, null, null), cause, null, now);
+        String cause = "flow-timer-"
+                + ActionIds.hash(due.stateKey(), Integer.toString(before.getRun()), Long.toString(due.dueAt()));
+        apply(
+                flow,
+                due.stateKey(),
+                before.getKey(),
+                before,
+                new FlowRunner.Input(CorrelationRole.TIMER, null, null),
+                cause,
+                null,
+                now);
     }
 
     /** Cancels the running instances of flows that are no longer in the rule book. */
     void cancelRemoved(long now) {
         // only flows with runs going here and no longer in the rule book: their keys are one prefix scan each
-        List<String> removed = running.entrySet().stream().filter(e -> e.getValue() > 0 && current(e.getKey()) == null)
-            .map(Map.Entry::getKey).toList();
+        List<String> removed = running.entrySet().stream()
+                .filter(e -> e.getValue() > 0 && current(e.getKey()) == null)
+                .map(Map.Entry::getKey)
+                .toList();
         List<KeyValue<String, FlowInstance>> orphans = new ArrayList<>();
         for (String flowId : removed) {
-            try (KeyValueIterator<String, FlowInstance> it = instances.prefixScan(StateKey.prefix(flowId), Serdes.String().serializer())) {
+            try (KeyValueIterator<String, FlowInstance> it = instances.prefixScan(
+                    StateKey.prefix(flowId), Serdes.String().serializer())) {
                 it.forEachRemaining(kv -> {
                     if (kv.value.getStatus() == FlowStatus.RUNNING) {
                         orphans.add(kv);
@@ -153,8 +179,15 @@ final class FlowKeeper {
                 continue;
             }
             String cause = "flow-cancel-" + ActionIds.hash(orphan.key, Integer.toString(orphan.value.getRun()));
-            apply(flow, orphan.key, orphan.value.getKey(), orphan.value,
-                new FlowRunner.Input(CorrelationRole.CANCEL, null, "the flow was removed"), cause, null, now);
+            apply(
+                    flow,
+                    orphan.key,
+                    orphan.value.getKey(),
+                    orphan.value,
+                    new FlowRunner.Input(CorrelationRole.CANCEL, null, "the flow was removed"),
+                    cause,
+                    null,
+                    now);
         }
     }
 
@@ -163,12 +196,14 @@ final class FlowKeeper {
         int looked = 0;
         String last = null;
         List<String> drop = new ArrayList<>();
-        try (KeyValueIterator<String, FlowInstance> it = sweepFrom == null ? instances.all() : instances.range(sweepFrom, null)) {
+        try (KeyValueIterator<String, FlowInstance> it =
+                sweepFrom == null ? instances.all() : instances.range(sweepFrom, null)) {
             while (it.hasNext() && looked < limit) {
                 KeyValue<String, FlowInstance> next = it.next();
                 looked++;
                 last = next.key;
-                if (next.value.getStatus() != FlowStatus.RUNNING && next.value.getUpdatedAt() < now - FINISHED_RETENTION_MS) {
+                if (next.value.getStatus() != FlowStatus.RUNNING
+                        && next.value.getUpdatedAt() < now - FINISHED_RETENTION_MS) {
                     drop.add(next.key);
                 }
             }
@@ -177,8 +212,15 @@ final class FlowKeeper {
         sweepFrom = looked < limit || last == null ? null : last + "\u0000";
     }
 
-    private void apply(CompiledFlow flow, String stateKey, String key, FlowInstance before, FlowRunner.Input input, String cause,
-                       Event event, long now) {
+    private void apply(
+            CompiledFlow flow,
+            String stateKey,
+            String key,
+            FlowInstance before,
+            FlowRunner.Input input,
+            String cause,
+            Event event,
+            long now) {
         CompiledFlow current = current(flow.id());
         FlowRunner.Result result;
         int runs = running.getOrDefault(flow.id(), 0);
@@ -186,14 +228,27 @@ final class FlowKeeper {
         Function<String, String> recording = KeyedRecorder.recording(registers, read);
         Step step = new Step(key, input, before, runs, now, read);
         try {
-            result = FlowRunner.apply(current != null ? current : flow, v -> version(new FlowVersion(flow.id(), v)), before, key, input,
-                recording, now, runs, cause);
+            result = FlowRunner.apply(
+                    current != null ? current : flow,
+                    v -> version(new FlowVersion(flow.id(), v)),
+                    before,
+                    key,
+                    input,
+                    recording,
+                    now,
+                    runs,
+                    cause);
         } catch (RuntimeException e) {
-            // a bug, not a flow's mistake (those are transitions): fail the instance, so its timers cannot fail again and again
+            // a bug, not a flow's mistake (those are transitions): fail the instance, so its timers cannot fail again
+            // and again
             LOG.error("flow {} key {}: the input could not be applied; the instance is failed", flow.id(), key, e);
             if (before != null && before.getStatus() == FlowStatus.RUNNING) {
-                FlowInstance failed = FlowInstance.newBuilder(before).setStatus(FlowStatus.FAILED).setThreads(new ArrayList<>())
-                    .setOutcome("failed: the engine could not apply an input: " + e).setUpdatedAt(now).build();
+                FlowInstance failed = FlowInstance.newBuilder(before)
+                        .setStatus(FlowStatus.FAILED)
+                        .setThreads(new ArrayList<>())
+                        .setOutcome("failed: the engine could not apply an input: " + e)
+                        .setUpdatedAt(now)
+                        .build();
                 instances.put(stateKey, failed);
                 timers.moveAll(stateKey, dues(before), List.of());
                 count(before, -1);
@@ -211,35 +266,68 @@ final class FlowKeeper {
         count(after, 1);
         recorder.transitions(stateKey, result.transitions(), now);
         recorder.emit(result.actions(), result.registerOps(), now);
-        record(flow.id(), after != null ? after.getVersion() : (current != null ? current : flow).version(), step, cause, event,
-            result.transitions(), result.actions(), result.registerOps(), null);
+        record(
+                flow.id(),
+                after != null ? after.getVersion() : (current != null ? current : flow).version(),
+                step,
+                cause,
+                event,
+                result.transitions(),
+                result.actions(),
+                result.registerOps(),
+                null);
     }
 
     /** What one input met: recorded with its decision so an audit can take the step again. */
-    private record Step(String key, FlowRunner.Input input, FlowInstance before, int running, long now, Map<String, String> read) {
-    }
+    private record Step(
+            String key, FlowRunner.Input input, FlowInstance before, int running, long now, Map<String, String> read) {}
 
-    private void record(String flowId, String version, Step step, String cause, Event event,
-                        List<FlowTransition> transitions, List<Action> actions, List<RegisterOp> ops, String error) {
+    private void record(
+            String flowId,
+            String version,
+            Step step,
+            String cause,
+            Event event,
+            List<FlowTransition> transitions,
+            List<Action> actions,
+            List<RegisterOp> ops,
+            String error) {
         String key = step.key();
         CorrelationRole role = step.input().role();
         List<String> words = transitions.stream().map(FlowRunner::words).toList();
         boolean moved = transitions.stream().anyMatch(t -> t.getKind() != TransitionKind.IGNORED);
-        RuleOutcome outcome = RuleOutcome.newBuilder().setRuleId(flowId).setRuleVersion(version)
-            .setOutcome(error != null ? Outcome.ERROR : moved ? Outcome.ADVANCED : Outcome.IGNORED)
-            .setDetail(error != null ? error : String.join("; ", words))
-            .setFlow(FlowStep.newBuilder().setKey(key).setRole(role).setSeen(step.before()).setInput(step.input().event())
-                .setReason(step.input().reason()).setRunning(step.running()).setTransitions(words).build())
-            .build();
-        recorder.decide(cause, event, "flow." + role.name().toLowerCase(), key, new KeyedRecorder.Step(outcome, actions, ops, step.read()),
-            DecisionDetail.FLOW, step.now());
+        RuleOutcome outcome = RuleOutcome.newBuilder()
+                .setRuleId(flowId)
+                .setRuleVersion(version)
+                .setOutcome(error != null ? Outcome.ERROR : moved ? Outcome.ADVANCED : Outcome.IGNORED)
+                .setDetail(error != null ? error : String.join("; ", words))
+                .setFlow(FlowStep.newBuilder()
+                        .setKey(key)
+                        .setRole(role)
+                        .setSeen(step.before())
+                        .setInput(step.input().event())
+                        .setReason(step.input().reason())
+                        .setRunning(step.running())
+                        .setTransitions(words)
+                        .build())
+                .build();
+        recorder.decide(
+                cause,
+                event,
+                "flow." + role.name().toLowerCase(),
+                key,
+                new KeyedRecorder.Step(outcome, actions, ops, step.read()),
+                DecisionDetail.FLOW,
+                step.now());
     }
 
     /** Keeps the definition of the version an instance runs, so it can run on after a newer one is applied. */
     private void remember(FlowInstance instance) {
         String id = new FlowVersion(instance.getFlowId(), instance.getVersion()).toString();
         if (remembered.add(id) && versions.get(id) == null) {
-            rules.get(instance.getFlowId()).filter(r -> r.version().equals(instance.getVersion())).ifPresent(r -> versions.put(id, r.rule()));
+            rules.get(instance.getFlowId())
+                    .filter(r -> r.version().equals(instance.getVersion()))
+                    .ifPresent(r -> versions.put(id, r.rule()));
         }
     }
 

@@ -30,7 +30,6 @@ import dev.reflex.topology.Registers;
 import dev.reflex.topology.internals.Output;
 import dev.reflex.topology.internals.RegisterReads;
 
-
 /**
  * The keyed part of the topology (the {@code correlate} node): inputs arrive on {@code reflex.correlate} keyed by
  * {@code rule id/key}, so this task owns every key it sees. Correlation rules go to the {@link CorrelationKeeper}, flows
@@ -40,8 +39,12 @@ import dev.reflex.topology.internals.RegisterReads;
  */
 public final class KeyedProcessor implements Processor<String, CorrelationInput, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(KeyedProcessor.class);
-    private static final Set<CorrelationRole> FLOW_ROLES = EnumSet.of(CorrelationRole.START, CorrelationRole.WAIT, CorrelationRole.RESULT,
-        CorrelationRole.SIGNAL, CorrelationRole.CANCEL);
+    private static final Set<CorrelationRole> FLOW_ROLES = EnumSet.of(
+            CorrelationRole.START,
+            CorrelationRole.WAIT,
+            CorrelationRole.RESULT,
+            CorrelationRole.SIGNAL,
+            CorrelationRole.CANCEL);
     /** How often due timers are looked for: a timer fires within this (plus the time to process a batch) of its time. */
     public static final Duration TICK = Duration.ofMillis(500);
     /** Most timers fired per tick, so a backlog after an outage cannot hold the thread past its transaction. */
@@ -55,17 +58,23 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
      * The rule book, the instance named in decisions, who is told of each decision, and how far the input has been read
      * (a timer waits until its input is read up to its due time).
      */
-    public record Options(RuleBook rules, String instanceId, ProcessingListener listener, InputProgress progress) {
-    }
+    public record Options(RuleBook rules, String instanceId, ProcessingListener listener, InputProgress progress) {}
 
     /**
      * The correlation state store, the timer index (store {@code correlation-deadlines}), the flow instance and flow
      * version stores, the register values (global store, through the reads kept), and where each kind of record goes.
      */
-    public record Wiring(String stateStore, String deadlineStore, String flowInstancesStore, String flowVersionsStore,
-                         String registersStore, RegisterReads registerReads, Output<Action> actions, Output<RegisterOp> registerOps,
-                         Output<Decision> decisions, Output<FlowTransition> flows) {
-    }
+    public record Wiring(
+            String stateStore,
+            String deadlineStore,
+            String flowInstancesStore,
+            String flowVersionsStore,
+            String registersStore,
+            RegisterReads registerReads,
+            Output<Action> actions,
+            Output<RegisterOp> registerOps,
+            Output<Decision> decisions,
+            Output<FlowTransition> flows) {}
 
     private final Options options;
     private final Wiring wiring;
@@ -86,12 +95,22 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
         this.context = context;
         this.timers = new TimerIndex(context.getStateStore(wiring.deadlineStore()));
         this.registers = context.getStateStore(wiring.registersStore());
-        KeyedRecorder recorder = new KeyedRecorder(context, new KeyedRecorder.Outputs(wiring.actions(), wiring.registerOps(),
-            wiring.decisions(), wiring.flows()), options.instanceId(), options.listener());
+        KeyedRecorder recorder = new KeyedRecorder(
+                context,
+                new KeyedRecorder.Outputs(wiring.actions(), wiring.registerOps(), wiring.decisions(), wiring.flows()),
+                options.instanceId(),
+                options.listener());
         java.util.function.Function<String, String> values = name -> registerValue(name, context.currentSystemTimeMs());
-        this.correlations = new CorrelationKeeper(context.getStateStore(wiring.stateStore()), timers, options.rules(), values, recorder);
-        this.flows = new FlowKeeper(new FlowKeeper.Stores(context.getStateStore(wiring.flowInstancesStore()),
-            context.getStateStore(wiring.flowVersionsStore())), timers, options.rules(), values, recorder);
+        this.correlations = new CorrelationKeeper(
+                context.getStateStore(wiring.stateStore()), timers, options.rules(), values, recorder);
+        this.flows = new FlowKeeper(
+                new FlowKeeper.Stores(
+                        context.getStateStore(wiring.flowInstancesStore()),
+                        context.getStateStore(wiring.flowVersionsStore())),
+                timers,
+                options.rules(),
+                values,
+                recorder);
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -127,7 +146,11 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
                 }
             } catch (RuntimeException e) {
                 // one key's state must not stop every other deadline: drop this one, loudly, with a decision saying so
-                LOG.error("correlation deadline of {} due at {} could not be fired; dropped", due.stateKey(), Instant.ofEpochMilli(due.dueAt()), e);
+                LOG.error(
+                        "correlation deadline of {} due at {} could not be fired; dropped",
+                        due.stateKey(),
+                        Instant.ofEpochMilli(due.dueAt()),
+                        e);
                 correlations.dropFailed(due, now, e);
             }
         }
@@ -138,7 +161,8 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
             swept = index;
         }
         correlations.sweep(now, SWEEP_PER_TICK);
-        // finished instances are kept a day: a slower sweep (100,000 instances in about 2 minutes) is enough, and cheaper
+        // finished instances are kept a day: a slower sweep (100,000 instances in about 2 minutes) is enough, and
+        // cheaper
         flows.sweep(now, FLOW_SWEEP_PER_TICK);
     }
 

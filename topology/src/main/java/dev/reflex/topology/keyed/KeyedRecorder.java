@@ -19,7 +19,6 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.topology.ProcessingListener;
 import dev.reflex.topology.internals.Output;
 
-
 /**
  * What a keyed step writes, in the task's transaction: its actions (keyed by target), register operations (by name),
  * flow transitions (by state key) and one decision per step, detail CORRELATION or FLOW, which records what the step
@@ -27,19 +26,29 @@ import dev.reflex.topology.internals.Output;
  */
 final class KeyedRecorder {
     /** Where each kind of record goes. */
-    record Outputs(Output<Action> actions, Output<RegisterOp> registerOps, Output<Decision> decisions, Output<FlowTransition> flows) {
-    }
+    record Outputs(
+            Output<Action> actions,
+            Output<RegisterOp> registerOps,
+            Output<Decision> decisions,
+            Output<FlowTransition> flows) {}
 
     /** What a step did, to record: its outcome, what it emitted and the registers it read. */
-    record Step(RuleOutcome outcome, List<Action> actions, List<RegisterOp> registerOps, Map<String, String> registersRead) {
-    }
+    record Step(
+            RuleOutcome outcome,
+            List<Action> actions,
+            List<RegisterOp> registerOps,
+            Map<String, String> registersRead) {}
 
     private final ProcessorContext<String, SpecificRecord> context;
     private final Outputs outputs;
     private final String instanceId;
     private final ProcessingListener listener;
 
-    KeyedRecorder(ProcessorContext<String, SpecificRecord> context, Outputs outputs, String instanceId, ProcessingListener listener) {
+    KeyedRecorder(
+            ProcessorContext<String, SpecificRecord> context,
+            Outputs outputs,
+            String instanceId,
+            ProcessingListener listener) {
         this.context = context;
         this.outputs = outputs;
         this.instanceId = instanceId;
@@ -57,7 +66,13 @@ final class KeyedRecorder {
 
     void emit(List<Action> actions, List<RegisterOp> registerOps, long now) {
         for (Action action : actions) {
-            outputs.actions().forward(context, new Record<>(action.getTarget() != null ? action.getTarget() : action.getEventId(), action, now));
+            outputs.actions()
+                    .forward(
+                            context,
+                            new Record<>(
+                                    action.getTarget() != null ? action.getTarget() : action.getEventId(),
+                                    action,
+                                    now));
         }
         for (RegisterOp op : registerOps) {
             outputs.registerOps().forward(context, new Record<>(op.getName(), op, now));
@@ -76,19 +91,21 @@ final class KeyedRecorder {
      */
     void decide(String id, Event event, String ownType, String key, Step step, DecisionDetail detail, long now) {
         Decision decision = Decision.newBuilder()
-            .setEventId(id)
-            .setEventSource(event == null ? "reflex" : event.getSource())
-            .setEventType(event == null ? ownType : event.getType())
-            .setSubject(event == null ? key : event.getSubject())
-            .setDecidedAt(Instant.ofEpochMilli(now))
-            .setEngineInstance(instanceId)
-            .setRules(List.of(step.outcome()))
-            .setRulesConsidered(1)
-            .setActionIds(step.actions().stream().map(Action::getId).toList())
-            .setRegisterOps(step.registerOps().stream().map(op -> op.getOp().name().toLowerCase() + ":" + op.getName()).toList())
-            .setRegistersRead(step.registersRead())
-            .setDetail(detail)
-            .build();
+                .setEventId(id)
+                .setEventSource(event == null ? "reflex" : event.getSource())
+                .setEventType(event == null ? ownType : event.getType())
+                .setSubject(event == null ? key : event.getSubject())
+                .setDecidedAt(Instant.ofEpochMilli(now))
+                .setEngineInstance(instanceId)
+                .setRules(List.of(step.outcome()))
+                .setRulesConsidered(1)
+                .setActionIds(step.actions().stream().map(Action::getId).toList())
+                .setRegisterOps(step.registerOps().stream()
+                        .map(op -> op.getOp().name().toLowerCase() + ":" + op.getName())
+                        .toList())
+                .setRegistersRead(step.registersRead())
+                .setDetail(detail)
+                .build();
         outputs.decisions().forward(context, new Record<>(id, decision, now));
         listener.decided(decision, event == null ? null : event.getTime());
     }

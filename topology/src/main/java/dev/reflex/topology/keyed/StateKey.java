@@ -8,7 +8,9 @@ public record StateKey(String ruleId, String key) {
     /** The key as stored. */
     public static StateKey parse(String stored) {
         int slash = stored.indexOf('/');
-        return slash < 0 ? new StateKey(stored, "") : new StateKey(stored.substring(0, slash), stored.substring(slash + 1));
+        return slash < 0
+                ? new StateKey(stored, "")
+                : new StateKey(stored.substring(0, slash), stored.substring(slash + 1));
     }
 
     /** What every stored key of {@code ruleId} starts with. */

@@ -44,20 +44,22 @@ public final class Normalizer {
     private static final String RAW_EVENT_AVRO = ContentTypes.RAW_EVENT_AVRO;
     private static final String CE_PREFIX = "ce_";
     /** Trailing content after the JSON value is an error, so the text kept as data is always the value itself. */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Where a raw record came from, for deterministic ids of events that carry none. */
-    public record Origin(String topic, int partition, long offset, long timestamp) {
-    }
+    public record Origin(String topic, int partition, long offset, long timestamp) {}
 
     private final TopicNames topics;
     private final int maxBytes;
     private final Function<String, FieldMapping> mappings;
     private final Function<byte[], RawEvent> rawEventReader;
 
-    public Normalizer(TopicNames topics, int maxBytes, Function<String, FieldMapping> mappings,
-                      Function<byte[], RawEvent> rawEventReader) {
+    public Normalizer(
+            TopicNames topics,
+            int maxBytes,
+            Function<String, FieldMapping> mappings,
+            Function<byte[], RawEvent> rawEventReader) {
         this.topics = topics;
         this.maxBytes = maxBytes;
         this.mappings = mappings;
@@ -69,8 +71,8 @@ public final class Normalizer {
             throw new NormalizationException("the record has no value");
         }
         if (value.length > maxBytes) {
-            throw new NormalizationException("the record is " + value.length + " bytes; the limit is " + maxBytes
-                + " (reflex.max.event.bytes)");
+            throw new NormalizationException(
+                    "the record is " + value.length + " bytes; the limit is " + maxBytes + " (reflex.max.event.bytes)");
         }
         Map<String, String> headerMap = new HashMap<>();
         for (Header h : headers) {
@@ -87,7 +89,9 @@ public final class Normalizer {
         if (headers.containsKey(CE_PREFIX + "specversion")) {
             return binaryCloudEvent(origin, headers, contentType == null ? JSON : contentType, body);
         }
-        if (contentType == null || contentType.equals(JSON) || contentType.endsWith("+json") && !contentType.equals(CLOUDEVENTS_JSON)) {
+        if (contentType == null
+                || contentType.equals(JSON)
+                || contentType.endsWith("+json") && !contentType.equals(CLOUDEVENTS_JSON)) {
             return genericJson(origin, source, body);
         }
         if (contentType.equals(CLOUDEVENTS_JSON)) {
@@ -104,7 +108,8 @@ public final class Normalizer {
                 throw new NormalizationException("cannot read the Avro RawEvent: " + e.getMessage(), e);
             }
             if (raw.getBody().remaining() > maxBytes) {
-                throw new NormalizationException("the RawEvent body is " + raw.getBody().remaining() + " bytes; the limit is " + maxBytes);
+                throw new NormalizationException(
+                        "the RawEvent body is " + raw.getBody().remaining() + " bytes; the limit is " + maxBytes);
             }
             Map<String, String> inner = new HashMap<>();
             raw.getHeaders().forEach((k, v) -> inner.put(k.toLowerCase(Locale.ROOT), v));
@@ -113,7 +118,7 @@ public final class Normalizer {
             return normalize(origin, innerSource, inner, bytes(raw.getBody()), false);
         }
         throw new NormalizationException("unsupported content type '" + contentType + "'; send " + JSON + ", "
-            + CLOUDEVENTS_JSON + ", CloudEvents binary mode (ce_* headers) or " + RAW_EVENT_AVRO);
+                + CLOUDEVENTS_JSON + ", CloudEvents binary mode (ce_* headers) or " + RAW_EVENT_AVRO);
     }
 
     private Event genericJson(Origin origin, String source, byte[] body) throws NormalizationException {
@@ -128,24 +133,25 @@ public final class Normalizer {
         }
         if (type == null || type.isBlank()) {
             throw new NormalizationException("the event has no type: field " + mapping.type()
-                + " is missing; add it, or set reflex.normalizer." + source + ".type.default");
+                    + " is missing; add it, or set reflex.normalizer." + source + ".type.default");
         }
         String id = text(root, mapping.id(), "id");
         String data = new String(body, StandardCharsets.UTF_8);
         EventView.parsed(data, root);
         return Event.newBuilder()
-            .setId(id != null ? id : defaultId(origin))
-            .setSource(source)
-            .setType(type)
-            .setSubject(text(root, mapping.subject(), "subject"))
-            .setTime(time(root.at(mapping.time()), mapping.time().toString(), origin))
-            .setDatacontenttype(JSON)
-            // the producer's own text: parsing proved it is one JSON object, and writing it again would cost as much
-            .setData(data)
-            .setLabels(labels(root.at(mapping.labels())))
-            .setSeverity(text(root, mapping.severity(), "severity"))
-            .setCorrelationid(text(root, mapping.correlationid(), "correlationid"))
-            .build();
+                .setId(id != null ? id : defaultId(origin))
+                .setSource(source)
+                .setType(type)
+                .setSubject(text(root, mapping.subject(), "subject"))
+                .setTime(time(root.at(mapping.time()), mapping.time().toString(), origin))
+                .setDatacontenttype(JSON)
+                // the producer's own text: parsing proved it is one JSON object, and writing it again would cost as
+                // much
+                .setData(data)
+                .setLabels(labels(root.at(mapping.labels())))
+                .setSeverity(text(root, mapping.severity(), "severity"))
+                .setCorrelationid(text(root, mapping.correlationid(), "correlationid"))
+                .build();
     }
 
     private Event structuredCloudEvent(Origin origin, byte[] body) throws NormalizationException {
@@ -157,7 +163,9 @@ public final class Normalizer {
         Map<String, String> attributes = new HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
-            if (!field.getKey().equals("data") && !field.getKey().equals("data_base64") && field.getValue().isValueNode()
+            if (!field.getKey().equals("data")
+                    && !field.getKey().equals("data_base64")
+                    && field.getValue().isValueNode()
                     && !field.getValue().isNull()) {
                 attributes.put(field.getKey(), field.getValue().asText());
             }
@@ -202,7 +210,8 @@ public final class Normalizer {
      * An event whose data came as bytes: decoded for rules when they are JSON or text, and kept as they are when they
      * came as data_base64 ({@code keep}) or are neither.
      */
-    private Event cloudEvent(Origin origin, Map<String, String> attributes, String dataContentType, byte[] bytes, boolean keep)
+    private Event cloudEvent(
+            Origin origin, Map<String, String> attributes, String dataContentType, byte[] bytes, boolean keep)
             throws NormalizationException {
         String media = mediaType(dataContentType);
         String text = null;
@@ -213,32 +222,40 @@ public final class Normalizer {
         } else if (media != null && (media.startsWith("text/") || media.endsWith("xml"))) {
             text = utf8(bytes);
         }
-        return cloudEvent(origin, attributes, dataContentType, text, keep || text == null ? ByteBuffer.wrap(bytes) : null);
+        return cloudEvent(
+                origin, attributes, dataContentType, text, keep || text == null ? ByteBuffer.wrap(bytes) : null);
     }
 
-    private Event cloudEvent(Origin origin, Map<String, String> attributes, String dataContentType, String data, ByteBuffer bytes) {
+    private Event cloudEvent(
+            Origin origin, Map<String, String> attributes, String dataContentType, String data, ByteBuffer bytes) {
         Map<String, String> labels = new HashMap<>();
         attributes.forEach((k, v) -> {
-            if (!CloudEvents.CORE.contains(k) && !k.equals("severity") && !k.equals("correlationid") && !k.equals("traceparent")) {
+            if (!CloudEvents.CORE.contains(k)
+                    && !k.equals("severity")
+                    && !k.equals("correlationid")
+                    && !k.equals("traceparent")) {
                 labels.put(k, v);
             }
         });
         return Event.newBuilder()
-            .setSpecversion(attributes.get("specversion"))
-            .setId(attributes.get("id"))
-            .setSource(attributes.get("source"))
-            .setType(attributes.get("type"))
-            .setSubject(attributes.get("subject"))
-            .setTime(attributes.containsKey("time") ? OffsetDateTime.parse(attributes.get("time").toUpperCase(Locale.ROOT)).toInstant()
-                : Instant.ofEpochMilli(origin.timestamp()))
-            .setDatacontenttype(dataContentType)
-            .setData(data)
-            .setDataBase64(bytes)
-            .setLabels(labels)
-            .setSeverity(attributes.get("severity"))
-            .setCorrelationid(attributes.get("correlationid"))
-            .setTraceparent(attributes.get("traceparent"))
-            .build();
+                .setSpecversion(attributes.get("specversion"))
+                .setId(attributes.get("id"))
+                .setSource(attributes.get("source"))
+                .setType(attributes.get("type"))
+                .setSubject(attributes.get("subject"))
+                .setTime(
+                        attributes.containsKey("time")
+                                ? OffsetDateTime.parse(attributes.get("time").toUpperCase(Locale.ROOT))
+                                        .toInstant()
+                                : Instant.ofEpochMilli(origin.timestamp()))
+                .setDatacontenttype(dataContentType)
+                .setData(data)
+                .setDataBase64(bytes)
+                .setLabels(labels)
+                .setSeverity(attributes.get("severity"))
+                .setCorrelationid(attributes.get("correlationid"))
+                .setTraceparent(attributes.get("traceparent"))
+                .build();
     }
 
     private static String defaultId(Origin origin) {
@@ -253,8 +270,13 @@ public final class Normalizer {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new NormalizationException("invalid JSON: " + e.getOriginalMessage()
-                + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()), e);
+            throw new NormalizationException(
+                    "invalid JSON: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at line " + e.getLocation().getLineNr() + ", column "
+                                            + e.getLocation().getColumnNr()),
+                    e);
         } catch (IOException e) {
             throw new NormalizationException("unreadable body: " + e.getMessage(), e);
         }
@@ -266,7 +288,8 @@ public final class Normalizer {
             return null;
         }
         if (!node.isValueNode()) {
-            throw new NormalizationException("field " + pointer + " (" + what + ") must be text or a number, got " + describe(node));
+            throw new NormalizationException(
+                    "field " + pointer + " (" + what + ") must be text or a number, got " + describe(node));
         }
         return node.asText();
     }
@@ -281,14 +304,16 @@ public final class Normalizer {
         if (node.isTextual()) {
             return parseTime(node.asText(), where);
         }
-        throw new NormalizationException("field " + where + " must be an RFC 3339 time or epoch milliseconds, got " + describe(node));
+        throw new NormalizationException(
+                "field " + where + " must be an RFC 3339 time or epoch milliseconds, got " + describe(node));
     }
 
     private static Instant parseTime(String text, String where) throws NormalizationException {
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {
-            throw new NormalizationException("field " + where + ": '" + text + "' is not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z)");
+            throw new NormalizationException(
+                    "field " + where + ": '" + text + "' is not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z)");
         }
     }
 
@@ -302,7 +327,11 @@ public final class Normalizer {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            labels.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+            labels.put(
+                    e.getKey(),
+                    e.getValue().isValueNode()
+                            ? e.getValue().asText()
+                            : e.getValue().toString());
         }
         return labels;
     }
@@ -328,10 +357,12 @@ public final class Normalizer {
 
     private static String utf8(byte[] body) throws NormalizationException {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(body)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new NormalizationException("the body is not valid UTF-8 text");
         }

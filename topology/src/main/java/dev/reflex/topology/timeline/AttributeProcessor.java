@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -39,11 +38,10 @@ import dev.reflex.topology.timeline.TimelineEntry.Kind;
  */
 final class AttributeProcessor implements Processor<String, byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(AttributeProcessor.class);
-    private static final TypeReference<List<Pending>> PENDING = new TypeReference<>() { };
+    private static final TypeReference<List<Pending>> PENDING = new TypeReference<>() {};
 
     /** An input waiting for its event, and since when (wall clock). */
-    record Pending(TimelineInput input, long since) {
-    }
+    record Pending(TimelineInput input, long since) {}
 
     private final Supplier<SystemCatalog> catalog;
     private final Duration pendingWait;
@@ -57,8 +55,12 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     private WindowStore<String, byte[]> stories;
     private KeyValueStore<String, byte[]> pending;
 
-    AttributeProcessor(Supplier<SystemCatalog> catalog, Duration pendingWait, GlobalDeadLetters deadLetters, String reader,
-                       TimelineListener listener) {
+    AttributeProcessor(
+            Supplier<SystemCatalog> catalog,
+            Duration pendingWait,
+            GlobalDeadLetters deadLetters,
+            String reader,
+            TimelineListener listener) {
         this.catalog = catalog;
         this.pendingWait = pendingWait;
         this.deadLetters = deadLetters;
@@ -92,8 +94,15 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         String key = record.key();
         switch (input.entry().kind()) {
             case EVENT -> event(key, input);
-            case RULE -> put(input.entry(), input.match() == null ? new TreeSet<>()
-                : catalog.get().systemsSeenBy(input.match().source(), input.match().type()));
+            case RULE ->
+                put(
+                        input.entry(),
+                        input.match() == null
+                                ? new TreeSet<>()
+                                : catalog.get()
+                                        .systemsSeenBy(
+                                                input.match().source(),
+                                                input.match().type()));
             default -> attach(key, input);
         }
     }
@@ -106,11 +115,17 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         TimelineEntry event = withSummary(masks.apply(input.entry()));
         EventStory before = story(eventId);
         if (before != null && before.event() != null) {
-            return;   // the same event again (a producer's retry, a replayed topic): it is on the timeline once
+            return; // the same event again (a producer's retry, a replayed topic): it is on the timeline once
         }
         List<String> on = withAll(systems);
-        EventStory story = new EventStory(eventId, event.time(), on, new ArrayList<>(maskNames), event.withSystems(on),
-            before == null ? List.of() : before.entries(), before == null ? 0 : before.dropped());
+        EventStory story = new EventStory(
+                eventId,
+                event.time(),
+                on,
+                new ArrayList<>(maskNames),
+                event.withSystems(on),
+                before == null ? List.of() : before.entries(),
+                before == null ? 0 : before.dropped());
         stories.put(eventId, story.toJson(), event.time());
         if (input.listed()) {
             put(event, systems);
@@ -136,7 +151,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             return;
         }
         if (story.entries().stream().anyMatch(e -> e.id().equals(input.entry().id()))) {
-            return;   // seen before: entries are on the timeline once
+            return; // seen before: entries are on the timeline once
         }
         SortedSet<String> systems = new TreeSet<>(story.systems());
         systems.remove(TimelineTopology.ALL);
@@ -168,8 +183,9 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                     continue;
                 }
                 TimelineInput.Match m = p.input().match();
-                SortedSet<String> systems = m == null ? new TreeSet<>()
-                    : catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
+                SortedSet<String> systems = m == null
+                        ? new TreeSet<>()
+                        : catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
                 if (p.input().listed()) {
                     put(masksOf(systems).apply(p.input().entry()), systems);
                 }
@@ -220,8 +236,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     /** Fields of an event's data that say what it is about in words, looked for in this order (also under annotations). */
     private static final List<String> WORDS = List.of("summary", "message", "description", "title", "text");
     /** Fields of generic JSON events that repeat the event's own attributes, left out of a summary made of the data. */
-    private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of("id", "type", "subject", "source", "time", "severity",
-        "labels", "specversion", "datacontenttype");
+    private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of(
+            "id", "type", "subject", "source", "time", "severity", "labels", "specversion", "datacontenttype");
 
     /** An event's line: the first words its data has for itself, else its data without its own attributes, cut. */
     static TimelineEntry withSummary(TimelineEntry event) {
@@ -233,16 +249,19 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             com.fasterxml.jackson.databind.JsonNode data = TimelineEntry.json().readTree(event.data());
             if (data != null && data.isObject()) {
                 text = null;
-                for (com.fasterxml.jackson.databind.JsonNode at : List.of(data, data.path("annotations"),
-                        data.path("commonAnnotations"))) {
+                for (com.fasterxml.jackson.databind.JsonNode at :
+                        List.of(data, data.path("annotations"), data.path("commonAnnotations"))) {
                     for (String field : WORDS) {
-                        if (text == null && at.path(field).isTextual() && !at.path(field).asText().isBlank()) {
+                        if (text == null
+                                && at.path(field).isTextual()
+                                && !at.path(field).asText().isBlank()) {
                             text = at.path(field).asText();
                         }
                     }
                 }
                 if (text == null) {
-                    com.fasterxml.jackson.databind.node.ObjectNode rest = ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
+                    com.fasterxml.jackson.databind.node.ObjectNode rest =
+                            ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
                     rest.remove(ATTRIBUTES);
                     text = rest.isEmpty() ? "" : rest.toString();
                 }
@@ -289,11 +308,23 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     }
 
     private void deadLetter(Record<String, byte[]> record, RuntimeException e) {
-        DeadLetter letter = RecordDeadLetters.of(context, new Record<>(record.key() == null ? null
-            : record.key().getBytes(StandardCharsets.UTF_8), record.value(), record.timestamp(), record.headers()),
-            "timeline-attribute", reader, DeadLetters.reason(e), e);
-        LOG.warn("dead-lettering unreadable timeline input {}-{}@{}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
-            letter.getReason());
+        DeadLetter letter = RecordDeadLetters.of(
+                context,
+                new Record<>(
+                        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+                        record.value(),
+                        record.timestamp(),
+                        record.headers()),
+                "timeline-attribute",
+                reader,
+                DeadLetters.reason(e),
+                e);
+        LOG.warn(
+                "dead-lettering unreadable timeline input {}-{}@{}: {}",
+                letter.getTopic(),
+                letter.getPartition(),
+                letter.getOffset(),
+                letter.getReason());
         deadLetters.send(letter);
     }
 }

@@ -13,8 +13,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * first, at most {@link #MAX_ENTRIES}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record EventStory(String eventId, long time, List<String> systems, List<String> masks, TimelineEntry event,
-                         List<TimelineEntry> entries, int dropped) {
+public record EventStory(
+        String eventId,
+        long time,
+        List<String> systems,
+        List<String> masks,
+        TimelineEntry event,
+        List<TimelineEntry> entries,
+        int dropped) {
     public static final int MAX_ENTRIES = 200;
 
     public EventStory {

@@ -31,8 +31,11 @@ public final class Masks {
 
     private Masks(Set<String> names) {
         this.names = names;
-        this.inText = names.isEmpty() ? null : Pattern.compile("(?i)(\\b(?:" + names.stream().map(Pattern::quote)
-            .collect(Collectors.joining("|")) + ")[\"']?\\s*[:=]\\s*[\"']?)[^\\s\"',&;}]+");
+        this.inText = names.isEmpty()
+                ? null
+                : Pattern.compile(
+                        "(?i)(\\b(?:" + names.stream().map(Pattern::quote).collect(Collectors.joining("|"))
+                                + ")[\"']?\\s*[:=]\\s*[\"']?)[^\\s\"',&;}]+");
     }
 
     /** The masks of {@code names}; made once per set of names (they are few: one per combination of systems). */
@@ -54,7 +57,8 @@ public final class Masks {
         if (names.isEmpty()) {
             return entry;
         }
-        return entry.masked(text(entry.summary()), data(entry.data()), entry.detail() == null ? null : map(entry.detail()));
+        return entry.masked(
+                text(entry.summary()), data(entry.data()), entry.detail() == null ? null : map(entry.detail()));
     }
 
     String text(String text) {

@@ -38,8 +38,13 @@ final class ReadProcessor<V> implements Processor<byte[], byte[], String, byte[]
      * @param tombstones whether a record without value means something ({@code inputs} gets null); otherwise it is
      *                   dead-lettered
      */
-    ReadProcessor(Deserializer<V> values, BiFunction<Record<String, V>, V, List<KeyValue<String, TimelineInput>>> inputs,
-                  boolean tombstones, String stage, String reader, GlobalDeadLetters deadLetters) {
+    ReadProcessor(
+            Deserializer<V> values,
+            BiFunction<Record<String, V>, V, List<KeyValue<String, TimelineInput>>> inputs,
+            boolean tombstones,
+            String stage,
+            String reader,
+            GlobalDeadLetters deadLetters) {
         this.values = values;
         this.inputs = inputs;
         this.tombstones = tombstones;
@@ -78,8 +83,13 @@ final class ReadProcessor<V> implements Processor<byte[], byte[], String, byte[]
 
     private void deadLetter(Record<byte[], byte[]> record, RuntimeException e) {
         DeadLetter letter = RecordDeadLetters.of(context, record, stage, reader, DeadLetters.reason(e), e);
-        LOG.warn("dead-lettering unreadable record {}-{}@{} at {}: {}", letter.getTopic(), letter.getPartition(), letter.getOffset(),
-            stage, letter.getReason());
+        LOG.warn(
+                "dead-lettering unreadable record {}-{}@{} at {}: {}",
+                letter.getTopic(),
+                letter.getPartition(),
+                letter.getOffset(),
+                stage,
+                letter.getReason());
         deadLetters.send(letter);
     }
 }

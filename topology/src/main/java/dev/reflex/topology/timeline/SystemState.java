@@ -18,11 +18,14 @@ import dev.reflex.topology.timeline.TimelineEntry.Kind;
 public record SystemState(List<TimelineEntry> firing, List<TimelineEntry> running, List<TimelineEntry> failed) {
     /** How far back the state looks. */
     public static final long LOOKBACK_MS = 24 * 3_600_000L;
+
     private static final Set<String> FINAL = Set.of("ended", "failed", "cancelled");
 
     /** Whether {@code entry} can change a system's state: an alert's event, a flow transition, an action result. */
     public static boolean makes(TimelineEntry entry) {
-        return entry.kind() == Kind.EVENT && entry.status() != null || entry.kind() == Kind.FLOW || entry.kind() == Kind.RESULT;
+        return entry.kind() == Kind.EVENT && entry.status() != null
+                || entry.kind() == Kind.FLOW
+                || entry.kind() == Kind.RESULT;
     }
 
     /** The state from {@code newestFirst}, a system's entries of the last {@link #LOOKBACK_MS}, at {@code now}. */

@@ -31,7 +31,8 @@ final class SystemsLoader extends GlobalLoader<SystemDef> {
     @Override
     protected void apply(String name, SystemDef system) {
         if (name == null) {
-            throw new IllegalArgumentException("a record without key on the systems topic: the key must be the system's name");
+            throw new IllegalArgumentException(
+                    "a record without key on the systems topic: the key must be the system's name");
         }
         if (system == null) {
             store.delete(name);
@@ -40,7 +41,8 @@ final class SystemsLoader extends GlobalLoader<SystemDef> {
             return;
         }
         if (!name.equals(system.getName())) {
-            throw new IllegalArgumentException("the record key '" + name + "' differs from the system's name '" + system.getName() + "'");
+            throw new IllegalArgumentException(
+                    "the record key '" + name + "' differs from the system's name '" + system.getName() + "'");
         }
         store.put(name, system);
         book.put(system);

@@ -27,13 +27,33 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param systems  the systems the entry was put on
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TimelineEntry(String id, Kind kind, long time, String eventId, String source, String type, String subject,
-                            String severity, String status, String summary, List<String> rules, String flow,
-                            List<String> systems, String data, Map<String, Object> detail) {
+public record TimelineEntry(
+        String id,
+        Kind kind,
+        long time,
+        String eventId,
+        String source,
+        String type,
+        String subject,
+        String severity,
+        String status,
+        String summary,
+        List<String> rules,
+        String flow,
+        List<String> systems,
+        String data,
+        Map<String, Object> detail) {
 
-    public enum Kind { EVENT, DECISION, RESULT, FLOW, RULE }
+    public enum Kind {
+        EVENT,
+        DECISION,
+        RESULT,
+        FLOW,
+        RULE
+    }
 
-    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public TimelineEntry {
         rules = rules == null ? List.of() : List.copyOf(rules);
@@ -42,18 +62,34 @@ public record TimelineEntry(String id, Kind kind, long time, String eventId, Str
 
     /** The entry as the timeline lists it: without data and detail, on {@code systems}. */
     public TimelineEntry listed(List<String> onSystems) {
-        return new TimelineEntry(id, kind, time, eventId, source, type, subject, severity, status, summary, rules, flow, onSystems,
-            null, null);
+        return new TimelineEntry(
+                id, kind, time, eventId, source, type, subject, severity, status, summary, rules, flow, onSystems, null,
+                null);
     }
 
     public TimelineEntry withSystems(List<String> onSystems) {
-        return new TimelineEntry(id, kind, time, eventId, source, type, subject, severity, status, summary, rules, flow, onSystems,
-            data, detail);
+        return new TimelineEntry(
+                id, kind, time, eventId, source, type, subject, severity, status, summary, rules, flow, onSystems, data,
+                detail);
     }
 
     public TimelineEntry masked(String maskedSummary, String maskedData, Map<String, Object> maskedDetail) {
-        return new TimelineEntry(id, kind, time, eventId, source, type, subject, severity, status, maskedSummary, rules, flow,
-            systems, maskedData, maskedDetail);
+        return new TimelineEntry(
+                id,
+                kind,
+                time,
+                eventId,
+                source,
+                type,
+                subject,
+                severity,
+                status,
+                maskedSummary,
+                rules,
+                flow,
+                systems,
+                maskedData,
+                maskedDetail);
     }
 
     /** Whether {@code text} (lower case) occurs in its id, event id, source, type, subject, status, summary or rules. */

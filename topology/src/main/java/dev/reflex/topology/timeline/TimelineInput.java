@@ -41,7 +41,9 @@ public record TimelineInput(TimelineEntry entry, boolean listed, Match match) {
         }
         try {
             TimelineInput input = TimelineEntry.json().readValue(json, TimelineInput.class);
-            if (input.entry() == null || input.entry().id() == null || input.entry().kind() == null) {
+            if (input.entry() == null
+                    || input.entry().id() == null
+                    || input.entry().kind() == null) {
                 throw new IllegalArgumentException("a timeline input needs an entry with an id and a kind");
             }
             return input;

@@ -26,27 +26,43 @@ import dev.reflex.topology.timeline.TimelineEntry.Kind;
 public final class TimelineInputs {
     /** Data kept in a story, at most (characters); longer data is cut. */
     public static final int MAX_DATA = 16_384;
+
     private static final String RESULTS_SOURCE = "reflex";
 
-    private TimelineInputs() {
-    }
+    private TimelineInputs() {}
 
     /**
      * An event, on the timeline at {@code seenAt} (its record's time: when it reached Reflex; its own time is in the
      * story); an action result's event yields its result entry and the event itself, kept for its own story.
      */
     public static List<KeyValue<String, TimelineInput>> of(Event event, long seenAt) {
-        TimelineInput.Match match = new TimelineInput.Match(event.getSource(), event.getType(), event.getSubject(), event.getLabels());
-        TimelineEntry entry = new TimelineEntry(event.getId(), Kind.EVENT, seenAt, event.getId(),
-            event.getSource(), event.getType(), event.getSubject(), event.getSeverity(), alertStatus(event.getType()), null,
-            List.of(), null, List.of(), cut(event.getData()), detail(event));
+        TimelineInput.Match match =
+                new TimelineInput.Match(event.getSource(), event.getType(), event.getSubject(), event.getLabels());
+        TimelineEntry entry = new TimelineEntry(
+                event.getId(),
+                Kind.EVENT,
+                seenAt,
+                event.getId(),
+                event.getSource(),
+                event.getType(),
+                event.getSubject(),
+                event.getSeverity(),
+                alertStatus(event.getType()),
+                null,
+                List.of(),
+                null,
+                List.of(),
+                cut(event.getData()),
+                detail(event));
         String askedBy = resultOf(event);
         if (askedBy == null) {
             return List.of(KeyValue.pair(event.getId(), new TimelineInput(entry, true, match)));
         }
         JsonNode data = parse(event.getData());
         String status = event.getType().substring("action.".length());
-        StringBuilder summary = new StringBuilder(data.path("system").asText("?")).append(' ').append(data.path("action").asText("?"));
+        StringBuilder summary = new StringBuilder(data.path("system").asText("?"))
+                .append(' ')
+                .append(data.path("action").asText("?"));
         if (event.getSubject() != null) {
             summary.append(" on ").append(event.getSubject());
         }
@@ -56,11 +72,25 @@ public final class TimelineInputs {
         if (data.hasNonNull("error")) {
             summary.append(" (").append(data.path("error").asText()).append(')');
         }
-        TimelineEntry result = new TimelineEntry(event.getId(), Kind.RESULT, entry.time(), askedBy, event.getSource(),
-            event.getType(), event.getSubject(), null, status, summary.toString(),
-            data.hasNonNull("ruleId") ? List.of(data.path("ruleId").asText()) : List.of(), null, List.of(), cut(event.getData()), null);
-        return List.of(KeyValue.pair(askedBy, new TimelineInput(result, true, match)),
-            KeyValue.pair(event.getId(), new TimelineInput(entry, false, match)));
+        TimelineEntry result = new TimelineEntry(
+                event.getId(),
+                Kind.RESULT,
+                entry.time(),
+                askedBy,
+                event.getSource(),
+                event.getType(),
+                event.getSubject(),
+                null,
+                status,
+                summary.toString(),
+                data.hasNonNull("ruleId") ? List.of(data.path("ruleId").asText()) : List.of(),
+                null,
+                List.of(),
+                cut(event.getData()),
+                null);
+        return List.of(
+                KeyValue.pair(askedBy, new TimelineInput(result, true, match)),
+                KeyValue.pair(event.getId(), new TimelineInput(entry, false, match)));
     }
 
     /** A decision, with every rule's outcome and the registers it read as its detail. */
@@ -90,11 +120,16 @@ public final class TimelineInputs {
             }
             outcomes.add(outcome);
         }
-        String status = !fired.isEmpty() ? "fired" : !errors.isEmpty() ? "error" : otherStatus != null ? otherStatus : "nothing";
-        String summary = !fired.isEmpty() ? String.join(", ", fired) + actions(decision.getActionIds().size())
-            : !errors.isEmpty() ? "in " + String.join(", ", errors)
-            : !other.isEmpty() ? String.join("; ", other)
-            : "no rule fired (" + decision.getRulesConsidered() + " considered)";
+        String status = !fired.isEmpty()
+                ? "fired"
+                : !errors.isEmpty() ? "error" : otherStatus != null ? otherStatus : "nothing";
+        String summary = !fired.isEmpty()
+                ? String.join(", ", fired) + actions(decision.getActionIds().size())
+                : !errors.isEmpty()
+                        ? "in " + String.join(", ", errors)
+                        : !other.isEmpty()
+                                ? String.join("; ", other)
+                                : "no rule fired (" + decision.getRulesConsidered() + " considered)";
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("rules", outcomes);
         detail.put("actions", List.copyOf(decision.getActionIds()));
@@ -103,19 +138,43 @@ public final class TimelineInputs {
         detail.put("considered", decision.getRulesConsidered());
         detail.put("decision", decision.getDetail().name());
         long at = decision.getDecidedAt().toEpochMilli();
-        TimelineEntry entry = new TimelineEntry("decision/" + decision.getEventId() + "/" + at + "/" + decision.getDetail(),
-            Kind.DECISION, at, decision.getEventId(), decision.getEventSource(), decision.getEventType(), decision.getSubject(),
-            null, status, summary, fired, null, List.of(), null, detail);
-        return KeyValue.pair(decision.getEventId(), new TimelineInput(entry, true,
-            new TimelineInput.Match(decision.getEventSource(), decision.getEventType(), decision.getSubject(), Map.of())));
+        TimelineEntry entry = new TimelineEntry(
+                "decision/" + decision.getEventId() + "/" + at + "/" + decision.getDetail(),
+                Kind.DECISION,
+                at,
+                decision.getEventId(),
+                decision.getEventSource(),
+                decision.getEventType(),
+                decision.getSubject(),
+                null,
+                status,
+                summary,
+                fired,
+                null,
+                List.of(),
+                null,
+                detail);
+        return KeyValue.pair(
+                decision.getEventId(),
+                new TimelineInput(
+                        entry,
+                        true,
+                        new TimelineInput.Match(
+                                decision.getEventSource(), decision.getEventType(), decision.getSubject(), Map.of())));
     }
 
     /** A flow transition, on the systems of the event that started its run. */
     public static KeyValue<String, TimelineInput> of(FlowTransition t) {
         String run = t.getFlowId() + "/" + t.getKey() + "#" + t.getRun();
         String kind = t.getKind().name().toLowerCase(Locale.ROOT).replace('_', ' ');
-        StringBuilder summary = new StringBuilder("flow ").append(t.getFlowId()).append(" (").append(t.getKey()).append(", run ")
-            .append(t.getRun()).append("): ").append(kind);
+        StringBuilder summary = new StringBuilder("flow ")
+                .append(t.getFlowId())
+                .append(" (")
+                .append(t.getKey())
+                .append(", run ")
+                .append(t.getRun())
+                .append("): ")
+                .append(kind);
         if (t.getStep() != null) {
             summary.append(' ').append(t.getStep());
         }
@@ -124,9 +183,23 @@ public final class TimelineInputs {
         }
         long at = t.getAt().toEpochMilli();
         String key = t.getStartedBy() != null ? t.getStartedBy() : t.getEventId() != null ? t.getEventId() : run;
-        TimelineEntry entry = new TimelineEntry("flow/" + run + "/" + at + "/" + t.getKind() + "/" + t.getStep() + "/" + t.getThread()
-            + "/" + t.getAttempt(), Kind.FLOW, at, key, null, null, null, null, t.getKind().name().toLowerCase(Locale.ROOT),
-            summary.toString(), List.of(t.getFlowId()), run, List.of(), null, null);
+        TimelineEntry entry = new TimelineEntry(
+                "flow/" + run + "/" + at + "/" + t.getKind() + "/" + t.getStep() + "/" + t.getThread() + "/"
+                        + t.getAttempt(),
+                Kind.FLOW,
+                at,
+                key,
+                null,
+                null,
+                null,
+                null,
+                t.getKind().name().toLowerCase(Locale.ROOT),
+                summary.toString(),
+                List.of(t.getFlowId()),
+                run,
+                List.of(),
+                null,
+                null);
         return KeyValue.pair(key, new TimelineInput(entry, true, null));
     }
 
@@ -135,14 +208,33 @@ public final class TimelineInputs {
         String version = rule == null ? "removed" : rule.getVersion();
         String source = rule == null ? null : rule.getWhen().getSource();
         String type = rule == null ? null : rule.getWhen().getType();
-        String summary = rule == null ? "rule " + id
-            : (rule.getFlow() != null ? "flow " : "rule ") + id + " version " + version
-            + (rule.getEnabled() ? "" : " (disabled)") + " - when " + (source == null ? "any source" : source) + " / "
-            + (type == null ? "any type" : type);
-        TimelineEntry entry = new TimelineEntry("rule/" + id + "/" + version + "/" + time, Kind.RULE, time, null, null, null, null, null,
-            rule == null ? "removed" : "applied", summary, List.of(id), null, List.of(), null, null);
+        String summary = rule == null
+                ? "rule " + id
+                : (rule.getFlow() != null ? "flow " : "rule ") + id + " version " + version
+                        + (rule.getEnabled() ? "" : " (disabled)") + " - when "
+                        + (source == null ? "any source" : source) + " / "
+                        + (type == null ? "any type" : type);
+        TimelineEntry entry = new TimelineEntry(
+                "rule/" + id + "/" + version + "/" + time,
+                Kind.RULE,
+                time,
+                null,
+                null,
+                null,
+                null,
+                null,
+                rule == null ? "removed" : "applied",
+                summary,
+                List.of(id),
+                null,
+                List.of(),
+                null,
+                null);
         // a removal is on every timeline's ALL only: which systems the removed version saw is not known here
-        return KeyValue.pair("rule/" + id, new TimelineInput(entry, true, rule == null ? null : new TimelineInput.Match(source, type, null, Map.of())));
+        return KeyValue.pair(
+                "rule/" + id,
+                new TimelineInput(
+                        entry, true, rule == null ? null : new TimelineInput.Match(source, type, null, Map.of())));
     }
 
     /** The id of the event that asked for the action this event reports, or null when it reports none. */

@@ -21,13 +21,15 @@ public final class TimelineReader {
     /** Most entries one query looks at in one partition when it filters by text; past it the page says {@code partial}. */
     public static final int MAX_SCANNED = 1_000_000;
     /** Newest first; among entries of one millisecond, by id. */
-    public static final Comparator<TimelineEntry> NEWEST_FIRST = Comparator.comparingLong(TimelineEntry::time).reversed()
-        .thenComparing(TimelineEntry::id);
+    public static final Comparator<TimelineEntry> NEWEST_FIRST =
+            Comparator.comparingLong(TimelineEntry::time).reversed().thenComparing(TimelineEntry::id);
 
     /** The stores of one task. */
-    public record Partition(ReadOnlyWindowStore<String, byte[]> timeline, ReadOnlyWindowStore<String, byte[]> state,
-                            ReadOnlyWindowStore<String, String> recurrence, ReadOnlyWindowStore<String, byte[]> stories) {
-    }
+    public record Partition(
+            ReadOnlyWindowStore<String, byte[]> timeline,
+            ReadOnlyWindowStore<String, byte[]> state,
+            ReadOnlyWindowStore<String, String> recurrence,
+            ReadOnlyWindowStore<String, byte[]> stories) {}
 
     /**
      * A page of a timeline.
@@ -35,26 +37,28 @@ public final class TimelineReader {
      * @param more    whether older entries in the range were left out for the limit
      * @param partial whether the text search stopped at {@link #MAX_SCANNED} entries of a partition
      */
-    public record Page(List<TimelineEntry> entries, boolean more, boolean partial) {
-    }
+    public record Page(List<TimelineEntry> entries, boolean more, boolean partial) {}
 
     /**
      * Which entries a query wants: every entry; those that make a system's state ({@link SystemState#makes}, read from
      * their own store); or the decisions in which a rule fired (tested on the stored bytes before they are parsed, and
      * looked for among the newest {@link #FIRED_SCANNED} entries of each partition).
      */
-    public enum Only { ALL, STATE, FIRED }
+    public enum Only {
+        ALL,
+        STATE,
+        FIRED
+    }
 
     /** How many entries of a partition a search for fired decisions looks at. */
     public static final int FIRED_SCANNED = 50_000;
+
     private static final byte[] FIRED = "\"status\":\"fired\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** One earlier occurrence: when, and the story of its event. */
-    public record Occurrence(long time, EventStory story) {
-    }
+    public record Occurrence(long time, EventStory story) {}
 
-    private TimelineReader() {
-    }
+    private TimelineReader() {}
 
     /**
      * The entries of {@code system} from {@code from} to {@code to} (inclusive, epoch ms), newest first, at most
@@ -66,12 +70,14 @@ public final class TimelineReader {
     }
 
     /** As {@link #entries(List, String, long, long, String, int)}, of the entries {@code only} admits. */
-    public static Page entries(List<Partition> partitions, String system, long from, long to, String text, int limit, Only only) {
+    public static Page entries(
+            List<Partition> partitions, String system, long from, long to, String text, int limit, Only only) {
         int max = Math.max(1, Math.min(limit, MAX_LIMIT));
         String needle = text == null || text.isBlank() ? null : text.trim().toLowerCase(Locale.ROOT);
         // stored entries are JSON: a needle of printable ASCII other than quote and backslash appears in them as it is
         byte[] ascii = needle != null && needle.chars().allMatch(c -> c >= 32 && c < 127 && c != '"' && c != '\\')
-            ? needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII) : null;
+                ? needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII)
+                : null;
         List<List<TimelineEntry>> pages = new ArrayList<>();
         boolean more = false;
         boolean partial = false;
@@ -80,7 +86,8 @@ public final class TimelineReader {
             List<TimelineEntry> found = new ArrayList<>();
             int scanned = 0;
             ReadOnlyWindowStore<String, byte[]> store = only == Only.STATE ? p.state() : p.timeline();
-            try (WindowStoreIterator<byte[]> it = store.backwardFetch(system, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+            try (WindowStoreIterator<byte[]> it =
+                    store.backwardFetch(system, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
                 while (it.hasNext()) {
                     KeyValue<Long, byte[]> next = it.next();
                     if (++scanned > maxScanned) {
@@ -158,13 +165,14 @@ public final class TimelineReader {
      * The events of {@code type} about {@code subject} on {@code system} from {@code from} to {@code to}, newest first,
      * at most {@code limit}, each with its story (what was done).
      */
-    public static List<Occurrence> occurrences(List<Partition> partitions, String system, String type, String subject, long from, long to,
-                                               int limit) {
+    public static List<Occurrence> occurrences(
+            List<Partition> partitions, String system, String type, String subject, long from, long to, int limit) {
         List<Occurrence> found = new ArrayList<>();
         String key = AttributeProcessor.recurrenceKey(system, type, subject);
         for (Partition p : partitions) {
             int n = 0;
-            try (WindowStoreIterator<String> it = p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+            try (WindowStoreIterator<String> it =
+                    p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
                 while (it.hasNext() && n < limit) {
                     KeyValue<Long, String> next = it.next();
                     byte[] story = latest(p.stories(), next.value);
@@ -180,11 +188,13 @@ public final class TimelineReader {
     }
 
     /** How many events of {@code type} about {@code subject} were on {@code system} from {@code from} to {@code to}. */
-    public static long count(List<Partition> partitions, String system, String type, String subject, long from, long to) {
+    public static long count(
+            List<Partition> partitions, String system, String type, String subject, long from, long to) {
         String key = AttributeProcessor.recurrenceKey(system, type, subject);
         long n = 0;
         for (Partition p : partitions) {
-            try (WindowStoreIterator<String> it = p.recurrence().fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+            try (WindowStoreIterator<String> it =
+                    p.recurrence().fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
                 while (it.hasNext()) {
                     it.next();
                     n++;
@@ -196,7 +206,8 @@ public final class TimelineReader {
 
     private static byte[] latest(ReadOnlyWindowStore<String, byte[]> stories, String eventId) {
         byte[] latest = null;
-        try (WindowStoreIterator<byte[]> it = stories.fetch(eventId, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+        try (WindowStoreIterator<byte[]> it =
+                stories.fetch(eventId, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
             while (it.hasNext()) {
                 latest = it.next().value;
             }

@@ -39,6 +39,7 @@ import dev.reflex.topology.GlobalDeadLetters;
 public final class TimelineTopology {
     /** The timeline every entry is also put on. */
     public static final String ALL = "*";
+
     public static final String TIMELINE_STORE = "timeline";
     public static final String RECURRENCE_STORE = "timeline-recurrence";
     public static final String STATE_STORE = "timeline-state";
@@ -63,58 +64,118 @@ public final class TimelineTopology {
         }
     }
 
-    private TimelineTopology() {
-    }
+    private TimelineTopology() {}
 
-    public static Topology build(Topics topics, Options options, SystemBook systems, GlobalDeadLetters deadLetters,
-                                 TimelineListener listener) {
+    public static Topology build(
+            Topics topics,
+            Options options,
+            SystemBook systems,
+            GlobalDeadLetters deadLetters,
+            TimelineListener listener) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
-            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SYSTEMS_STORE), Serdes.String(), topics.systems().valueSerde())
-                .withLoggingDisabled(),
-            topics.systems().name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("timeline-systems-source"),
-            () -> new SystemsLoader(systems, topics.systems().valueSerde().deserializer(), options.reader(), deadLetters));
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(SYSTEMS_STORE),
+                                Serdes.String(),
+                                topics.systems().valueSerde())
+                        .withLoggingDisabled(),
+                topics.systems().name(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("timeline-systems-source"),
+                () -> new SystemsLoader(
+                        systems, topics.systems().valueSerde().deserializer(), options.reader(), deadLetters));
         builder.addStateStore(Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(TIMELINE_STORE, options.retention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.ByteArray()));
+                Stores.persistentWindowStore(TIMELINE_STORE, options.retention(), Duration.ofMillis(1), true),
+                Serdes.String(),
+                Serdes.ByteArray()));
         builder.addStateStore(Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(STATE_STORE, options.retention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.ByteArray()));
+                Stores.persistentWindowStore(STATE_STORE, options.retention(), Duration.ofMillis(1), true),
+                Serdes.String(),
+                Serdes.ByteArray()));
         builder.addStateStore(Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(RECURRENCE_STORE, options.retention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.String()));
+                Stores.persistentWindowStore(RECURRENCE_STORE, options.retention(), Duration.ofMillis(1), true),
+                Serdes.String(),
+                Serdes.String()));
         builder.addStateStore(Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(STORIES_STORE, options.retention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray()));
+                Stores.persistentWindowStore(STORIES_STORE, options.retention(), Duration.ofMillis(1), false),
+                Serdes.String(),
+                Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), Serdes.ByteArray()));
+                Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), Serdes.ByteArray()));
 
         String reader = options.reader();
-        KStream<String, byte[]> events = read(builder, topics.events().name(), "timeline-read-events",
-            () -> new ReadProcessor<>(topics.events().valueSerde().deserializer(), (r, e) -> TimelineInputs.of(e, r.timestamp()), false,
-                "timeline-read-events", reader, deadLetters));
-        KStream<String, byte[]> decisions = read(builder, topics.decisions().name(), "timeline-read-decisions",
-            () -> new ReadProcessor<>(topics.decisions().valueSerde().deserializer(), (r, d) -> List.of(TimelineInputs.of(d)), false,
-                "timeline-read-decisions", reader, deadLetters));
-        KStream<String, byte[]> flows = read(builder, topics.flows().name(), "timeline-read-flows",
-            () -> new ReadProcessor<>(topics.flows().valueSerde().deserializer(), (r, t) -> List.of(TimelineInputs.of(t)), false,
-                "timeline-read-flows", reader, deadLetters));
-        KStream<String, byte[]> rules = read(builder, topics.rulesLog().name(), "timeline-read-rules",
-            () -> new ReadProcessor<>(topics.rulesLog().valueSerde().deserializer(), TimelineTopology::ruleChange, true,
-                "timeline-read-rules", reader, deadLetters));
+        KStream<String, byte[]> events = read(
+                builder,
+                topics.events().name(),
+                "timeline-read-events",
+                () -> new ReadProcessor<>(
+                        topics.events().valueSerde().deserializer(),
+                        (r, e) -> TimelineInputs.of(e, r.timestamp()),
+                        false,
+                        "timeline-read-events",
+                        reader,
+                        deadLetters));
+        KStream<String, byte[]> decisions = read(
+                builder,
+                topics.decisions().name(),
+                "timeline-read-decisions",
+                () -> new ReadProcessor<>(
+                        topics.decisions().valueSerde().deserializer(),
+                        (r, d) -> List.of(TimelineInputs.of(d)),
+                        false,
+                        "timeline-read-decisions",
+                        reader,
+                        deadLetters));
+        KStream<String, byte[]> flows = read(
+                builder,
+                topics.flows().name(),
+                "timeline-read-flows",
+                () -> new ReadProcessor<>(
+                        topics.flows().valueSerde().deserializer(),
+                        (r, t) -> List.of(TimelineInputs.of(t)),
+                        false,
+                        "timeline-read-flows",
+                        reader,
+                        deadLetters));
+        KStream<String, byte[]> rules = read(
+                builder,
+                topics.rulesLog().name(),
+                "timeline-read-rules",
+                () -> new ReadProcessor<>(
+                        topics.rulesLog().valueSerde().deserializer(),
+                        TimelineTopology::ruleChange,
+                        true,
+                        "timeline-read-rules",
+                        reader,
+                        deadLetters));
         events.merge(decisions, Named.as("timeline-merge-decisions"))
-            .merge(flows, Named.as("timeline-merge-flows"))
-            .merge(rules, Named.as("timeline-merge-rules"))
-            .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
-            .process(() -> new AttributeProcessor(systems, options.pendingWait(), deadLetters, reader, listener),
-                Named.as("timeline-attribute"), TIMELINE_STORE, STATE_STORE, RECURRENCE_STORE, STORIES_STORE, PENDING_STORE);
+                .merge(flows, Named.as("timeline-merge-flows"))
+                .merge(rules, Named.as("timeline-merge-rules"))
+                .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
+                        .withName(REPARTITION))
+                .process(
+                        () -> new AttributeProcessor(systems, options.pendingWait(), deadLetters, reader, listener),
+                        Named.as("timeline-attribute"),
+                        TIMELINE_STORE,
+                        STATE_STORE,
+                        RECURRENCE_STORE,
+                        STORIES_STORE,
+                        PENDING_STORE);
         return builder.build();
     }
 
-    private static KStream<String, byte[]> read(StreamsBuilder builder, String topic, String name,
-                                                org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], String, byte[]> reader) {
-        return builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
-            .process(reader, Named.as(name));
+    private static KStream<String, byte[]> read(
+            StreamsBuilder builder,
+            String topic,
+            String name,
+            org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], String, byte[]> reader) {
+        return builder.stream(
+                        topic,
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
+                .process(reader, Named.as(name));
     }
 
-    private static List<KeyValue<String, TimelineInput>> ruleChange(Record<String, dev.reflex.schemas.Rule> record,
-                                                                     dev.reflex.schemas.Rule rule) {
+    private static List<KeyValue<String, TimelineInput>> ruleChange(
+            Record<String, dev.reflex.schemas.Rule> record, dev.reflex.schemas.Rule rule) {
         if (record.key() == null) {
             throw new IllegalArgumentException("a record without key on the rule log: the key must be the rule id");
         }

@@ -16,7 +16,7 @@ class RegisterReadsTest {
     private static final class CountingStore implements ReadOnlyKeyValueStore<String, Register> {
         final Map<String, Register> values = new HashMap<>();
         int reads;
-        Runnable duringRead = () -> { };
+        Runnable duringRead = () -> {};
 
         @Override
         public Register get(String key) {
@@ -43,8 +43,13 @@ class RegisterReadsTest {
     }
 
     private static Register register(String name, String value) {
-        return Register.newBuilder().setName(name).setValue(value).setUpdatedAt(java.time.Instant.EPOCH).setEventId("e")
-            .setRuleId("r").build();
+        return Register.newBuilder()
+                .setName(name)
+                .setValue(value)
+                .setUpdatedAt(java.time.Instant.EPOCH)
+                .setEventId("e")
+                .setRuleId("r")
+                .build();
     }
 
     private final CountingStore store = new CountingStore();
@@ -79,10 +84,14 @@ class RegisterReadsTest {
         store.duringRead = () -> {
             store.values.put("freeze", register("freeze", "off"));
             reads.changed("freeze");
-            store.duringRead = () -> { };
+            store.duringRead = () -> {};
         };
-        assertThat(reads.get(store, "freeze").getValue()).as("the read returns what it read").isEqualTo("on");
-        assertThat(reads.get(store, "freeze").getValue()).as("but did not keep it").isEqualTo("off");
+        assertThat(reads.get(store, "freeze").getValue())
+                .as("the read returns what it read")
+                .isEqualTo("on");
+        assertThat(reads.get(store, "freeze").getValue())
+                .as("but did not keep it")
+                .isEqualTo("off");
         assertThat(store.reads).isEqualTo(2);
     }
 
