@@ -46,54 +46,6 @@ final class ClusterCheck {
      */
     static final long RECOVERED_WITHIN_MS = 5_000;
 
-    record FaultLine(
-            Fault fault,
-            int injected,
-            int events,
-            int decided,
-            int lost,
-            int duplicated,
-            long recoverP50,
-            long recoverMax) {
-        @Override
-        public String toString() {
-            return String.format(
-                    "%-16s %d faults, %,d events, %,d decided, lost %d, duplicated %d, time to recover p50 %.1f s, max %.1f s",
-                    fault.id() + ":", injected, events, decided, lost, duplicated, recoverP50 / 1e3, recoverMax / 1e3);
-        }
-    }
-
-    record Report(
-            List<FaultLine> faults,
-            int injected,
-            int events,
-            int lost,
-            int duplicated,
-            int early,
-            int deadlines,
-            long lateP50,
-            long lateMax,
-            List<String> problems)
-            implements FaultReport {
-        @Override
-        public String toString() {
-            StringBuilder out = new StringBuilder();
-            faults.forEach(f -> out.append(f).append('\n'));
-            out.append(String.format(
-                    "%,d deadlines fired (late by p50 %,d ms, max %,d ms)%n", deadlines, lateP50, lateMax));
-            if (!problems.isEmpty()) {
-                out.append(problems.size())
-                        .append(" problems: ")
-                        .append(problems.subList(0, Math.min(20, problems.size())))
-                        .append('\n');
-            }
-            return out.append(String.format(
-                            "cluster faults: %d faults, %d events, lost %d, duplicated %d, early deadlines %d",
-                            injected, events, lost, duplicated, early))
-                    .toString();
-        }
-    }
-
     private final ContainerCluster cluster;
     private final TopicNames names;
     private final StubService service;
@@ -170,7 +122,7 @@ final class ClusterCheck {
                 .collect(Collectors.groupingBy(d -> d.getEventId().toString()));
     }
 
-    Report check(List<Injected> injected, List<String> problems) {
+    ClusterReport check(List<Injected> injected, List<String> problems) {
         Counts counts = new Counts();
         Map<String, List<Decision>> decisions = decisions();
         Set<String> onKafka = new HashSet<>(decisions.keySet());
@@ -199,10 +151,10 @@ final class ClusterCheck {
                 counts.duplicatedOther++;
             }
         });
-        List<FaultLine> lines = faultLines(injected, decisions, counts);
+        List<ClusterReport.FaultLine> lines = faultLines(injected, decisions, counts);
         long[] sorted = late.stream().mapToLong(Long::longValue).sorted().toArray();
         int events = (int) posted.values().stream().filter(Posted::acked).count();
-        return new Report(
+        return new ClusterReport(
                 lines,
                 injected.size(),
                 events,
@@ -402,8 +354,9 @@ final class ClusterCheck {
         return p.answeredAt() < dueAt ? Answer.IN_TIME : Answer.LATE;
     }
 
-    private List<FaultLine> faultLines(List<Injected> injected, Map<String, List<Decision>> decisions, Counts counts) {
-        List<FaultLine> lines = new ArrayList<>();
+    private List<ClusterReport.FaultLine> faultLines(
+            List<Injected> injected, Map<String, List<Decision>> decisions, Counts counts) {
+        List<ClusterReport.FaultLine> lines = new ArrayList<>();
         Map<Fault, List<Long>> recoveries = new HashMap<>();
         Map<Fault, int[]> totals = new HashMap<>();
         for (int i = 0; i < injected.size(); i++) {
@@ -451,7 +404,8 @@ final class ClusterCheck {
                 continue;
             }
             int[] t = totals.get(fault);
-            lines.add(new FaultLine(fault, r.size(), t[0], t[1], t[2], t[3], r.get(r.size() / 2), r.get(r.size() - 1)));
+            lines.add(new ClusterReport.FaultLine(
+                    fault, r.size(), t[0], t[1], t[2], t[3], r.get(r.size() / 2), r.get(r.size() - 1)));
         }
         return lines;
     }

@@ -83,15 +83,15 @@ final class ClusterFaultRun {
      * {@code alsoClaimed} are events the checker is told were acknowledged although they were never sent: the suite's
      * proof that the checker notices a loss.
      */
-    static ClusterCheck.Report run(
-            List<Fault> faults, Duration mixedFor, long seed, List<ClusterLoad.Posted> alsoClaimed) throws Exception {
+    static ClusterReport run(List<Fault> faults, Duration mixedFor, long seed, List<ClusterLoad.Posted> alsoClaimed)
+            throws Exception {
         try (ContainerCluster cluster = ContainerCluster.start()) {
             System.err.println("  cluster up; containers' logs in " + cluster.dir);
             return run(cluster, faults, mixedFor, seed, alsoClaimed);
         }
     }
 
-    private static ClusterCheck.Report run(
+    private static ClusterReport run(
             ContainerCluster cluster,
             List<Fault> faults,
             Duration mixedFor,
@@ -156,7 +156,7 @@ final class ClusterFaultRun {
                     problems.add(
                             "an engine was not RUNNING again within 2 minutes after the last fault, without anyone restarting it");
                 }
-                ClusterCheck.Report report = check.check(injected, problems);
+                ClusterReport report = check.check(injected, problems);
                 if (report.problems().size() > alsoClaimed.size()) {
                     // what the brokers say of the run's partitions, while the cluster is as the run left it
                     try {
@@ -177,7 +177,7 @@ final class ClusterFaultRun {
         System.err.printf("  %s: %s%n", fault.id(), fault.words);
         switch (fault) {
             case LEADER_KILL -> {
-                int broker = cluster.leaderOfMost(topics);
+                int broker = ClusterState.leaderOfMost(cluster.admin(), topics);
                 cluster.killBroker(broker);
                 Thread.sleep(10_000);
                 cluster.startBroker(broker);
@@ -186,7 +186,8 @@ final class ClusterFaultRun {
                 for (int n = 1; n <= ContainerCluster.BROKERS; n++) {
                     cluster.stopBroker(n);
                     cluster.startBroker(n);
-                    if (!cluster.awaitInSync(topics, Duration.ofMinutes(2))) {
+                    if (!ClusterState.awaitInSync(
+                            cluster.admin(), topics, ContainerCluster.BROKERS, Duration.ofMinutes(2))) {
                         problems.add("rolling restart: broker " + n + " not back in sync within 2 minutes");
                     }
                 }
@@ -204,14 +205,14 @@ final class ClusterFaultRun {
                 cluster.reconnect(engine);
             }
             case CONTROLLER_KILL -> {
-                int controller = cluster.activeController();
+                int controller = ClusterState.activeController(cluster.admin());
                 cluster.killBroker(controller);
                 Thread.sleep(10_000);
                 cluster.startBroker(controller);
             }
         }
         long healed = System.currentTimeMillis();
-        if (!cluster.awaitInSync(topics, Duration.ofMinutes(2))) {
+        if (!ClusterState.awaitInSync(cluster.admin(), topics, ContainerCluster.BROKERS, Duration.ofMinutes(2))) {
             problems.add(fault.id() + ": the cluster was not whole again within 2 minutes");
         }
         if (fault == Fault.ENGINE_CUT_OFF && !awaitHealthy(cluster, Duration.ofMinutes(2))) {

@@ -25,8 +25,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
@@ -370,60 +368,6 @@ final class ContainerCluster implements AutoCloseable {
         }
         return Optional.ofNullable(engines.get(name))
                 .orElseThrow(() -> new IllegalArgumentException("no container " + name));
-    }
-
-    /** The broker that leads most partitions of {@code topics}. */
-    int leaderOfMost(Collection<String> topics) throws Exception {
-        Map<Integer, Integer> led = new HashMap<>();
-        for (TopicDescription topic : admin.describeTopics(topics)
-                .allTopicNames()
-                .get(30, TimeUnit.SECONDS)
-                .values()) {
-            for (TopicPartitionInfo partition : topic.partitions()) {
-                if (partition.leader() != null) {
-                    led.merge(partition.leader().id(), 1, Integer::sum);
-                }
-            }
-        }
-        return led.entrySet().stream()
-                .max(Map.Entry.comparingByValue())
-                .map(Map.Entry::getKey)
-                .orElse(1);
-    }
-
-    /** The node that leads the controller quorum. */
-    int activeController() throws Exception {
-        return admin.describeMetadataQuorum()
-                .quorumInfo()
-                .get(30, TimeUnit.SECONDS)
-                .leaderId();
-    }
-
-    /**
-     * Waits until every partition of {@code topics} has all three replicas in sync again (after a broker came back), so
-     * the next fault starts from a whole cluster; returns false when that took longer than {@code timeout}.
-     */
-    boolean awaitInSync(Collection<String> topics, Duration timeout) throws InterruptedException {
-        long until = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < until) {
-            try {
-                boolean whole = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                        .flatMap(t -> t.partitions().stream())
-                        .allMatch(p -> p.isr().size() == BROKERS);
-                if (whole
-                        && admin.describeCluster()
-                                        .nodes()
-                                        .get(10, TimeUnit.SECONDS)
-                                        .size()
-                                == BROKERS) {
-                    return true;
-                }
-            } catch (Exception e) {
-                // a broker still starting: ask again
-            }
-            Thread.sleep(500);
-        }
-        return false;
     }
 
     @Override

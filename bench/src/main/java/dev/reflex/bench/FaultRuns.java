@@ -100,7 +100,7 @@ public final class FaultRuns {
                 round++) {
             System.err.printf("run cluster%s...%n", repeat > 1 ? " (" + round + " of " + repeat + ")" : "");
             long start = System.nanoTime();
-            ClusterCheck.Report report = ClusterFaultRun.run(
+            ClusterReport report = ClusterFaultRun.run(
                     List.of(ClusterFaultRun.Fault.values()),
                     Duration.ofMinutes(quick ? 0 : 5),
                     System.nanoTime(),

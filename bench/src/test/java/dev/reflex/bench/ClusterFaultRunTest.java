@@ -26,8 +26,7 @@ class ClusterFaultRunTest {
         // an event the checker is told was acknowledged, though it was never sent: it must be the one loss found
         ClusterLoad.Posted never =
                 new ClusterLoad.Posted("t-never-sent", "tick", "s-0", 0, 202, System.currentTimeMillis());
-        ClusterCheck.Report report =
-                ClusterFaultRun.run(List.of(Fault.ENGINE_CUT_OFF), Duration.ZERO, 1L, List.of(never));
+        ClusterReport report = ClusterFaultRun.run(List.of(Fault.ENGINE_CUT_OFF), Duration.ZERO, 1L, List.of(never));
         System.out.println(report);
         assertThat(report.problems())
                 .as(report.toString())

@@ -12,8 +12,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -30,65 +28,60 @@ import dev.reflex.topology.normalize.FieldMapping;
  */
 public final class EngineConfig extends AbstractConfig {
     public static final String BOOTSTRAP_SERVERS_CONFIG = StreamsConfig.BOOTSTRAP_SERVERS_CONFIG;
-    private static final String BOOTSTRAP_SERVERS_DOC =
-            "Kafka brokers to connect to, as host:port pairs separated by commas.";
+    static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to connect to, as host:port pairs separated by commas.";
 
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    private static final String SCHEMA_REGISTRY_URL_DOC = "Base URL of a Confluent-compatible schema registry "
+    static final String SCHEMA_REGISTRY_URL_DOC = "Base URL of a Confluent-compatible schema registry "
             + "(Confluent, Karapace, Redpanda, or Apicurio's /apis/ccompat/v7).";
 
     public static final String SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG = "schema.registry.auto.register";
-    private static final String SCHEMA_REGISTRY_AUTO_REGISTER_DOC = "Register Reflex's record schemas on first use. "
+    static final String SCHEMA_REGISTRY_AUTO_REGISTER_DOC = "Register Reflex's record schemas on first use. "
             + "Turn off where schemas are registered by a pipeline; the engine then fails on a schema that is not registered.";
 
     public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
-    private static final String APPLICATION_ID_DOC =
-            "The consumer group of the engine: instances with the same id share "
-                    + "the work. Also prefixes the engine's internal topics.";
+    static final String APPLICATION_ID_DOC = "The consumer group of the engine: instances with the same id share "
+            + "the work. Also prefixes the engine's internal topics.";
 
     public static final String TOPIC_PREFIX_CONFIG = "reflex.topic.prefix";
-    private static final String TOPIC_PREFIX_DOC =
+    static final String TOPIC_PREFIX_DOC =
             "Prefix of every Reflex topic (reflex.events, reflex.ingest.<source>, " + "reflex.actions.<system>, ...).";
 
     public static final String INSTANCE_ID_CONFIG = "reflex.instance.id";
-    private static final String INSTANCE_ID_DOC =
+    static final String INSTANCE_ID_DOC =
             "Name of this engine instance, recorded in every decision. Empty means host name and process id.";
 
     public static final String MAX_EVENT_BYTES_CONFIG = "reflex.max.event.bytes";
-    private static final String MAX_EVENT_BYTES_DOC =
+    static final String MAX_EVENT_BYTES_DOC =
             "Ingest records larger than this go to the dead-letter topic instead of being normalized.";
 
     public static final String TOPICS_CREATE_CONFIG = "reflex.topics.create";
-    private static final String TOPICS_CREATE_DOC =
-            "Create the fixed Reflex topics (events, rules, registers, register-ops, "
-                    + "decisions, dlq, action-results) at start when they are missing. Turn off where topics are managed elsewhere.";
+    static final String TOPICS_CREATE_DOC = "Create the fixed Reflex topics (events, rules, registers, register-ops, "
+            + "decisions, dlq, action-results) at start when they are missing. Turn off where topics are managed elsewhere.";
 
     public static final String TOPIC_PARTITIONS_CONFIG = "reflex.topic.partitions";
-    private static final String TOPIC_PARTITIONS_DOC =
+    static final String TOPIC_PARTITIONS_DOC =
             "Partitions of topics Reflex creates; -1 uses the broker's num.partitions.";
 
     public static final String TOPIC_REPLICATION_FACTOR_CONFIG = "reflex.topic.replication.factor";
-    private static final String TOPIC_REPLICATION_FACTOR_DOC =
+    static final String TOPIC_REPLICATION_FACTOR_DOC =
             "Replication factor of topics Reflex creates; -1 uses the broker's default.replication.factor.";
 
     public static final String PROCESSING_GUARANTEE_CONFIG = StreamsConfig.PROCESSING_GUARANTEE_CONFIG;
-    private static final String PROCESSING_GUARANTEE_DOC = "exactly_once_v2: an event leads to its actions, register "
+    static final String PROCESSING_GUARANTEE_DOC = "exactly_once_v2: an event leads to its actions, register "
             + "operations and decision exactly once, also across crashes. at_least_once is faster but may repeat them after a crash.";
 
     public static final String NUM_STREAM_THREADS_CONFIG = StreamsConfig.NUM_STREAM_THREADS_CONFIG;
-    private static final String NUM_STREAM_THREADS_DOC =
-            "Processing threads in this instance. One thread keeps about one "
-                    + "core busy; give one per core the engine may use, up to the partitions it reads (more stay idle). bench/run-scaling "
-                    + "measured a second thread adding 29% on a 2-core machine whose other core also ran the broker.";
+    static final String NUM_STREAM_THREADS_DOC = "Processing threads in this instance. One thread keeps about one "
+            + "core busy; give one per core the engine may use, up to the partitions it reads (more stay idle). bench/run-scaling "
+            + "measured a second thread adding 29% on a 2-core machine whose other core also ran the broker.";
 
     public static final String COMMIT_INTERVAL_MS_CONFIG = StreamsConfig.COMMIT_INTERVAL_MS_CONFIG;
     /** Measured by bench/run-latency: p99 send-to-action under 100 ms at 1,000 events/s with exactly_once_v2 (115 ms at 100). */
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
 
-    private static final String COMMIT_INTERVAL_MS_DOC =
-            "How often results are committed. With exactly_once_v2 actions become "
-                    + "visible to actors only at a commit, so this bounds the added latency (at 50 ms, p99 from an event's send to its "
-                    + "action is about 70 ms on a 2-core machine); larger values give more throughput (fewer transactions).";
+    static final String COMMIT_INTERVAL_MS_DOC = "How often results are committed. With exactly_once_v2 actions become "
+            + "visible to actors only at a commit, so this bounds the added latency (at 50 ms, p99 from an event's send to its "
+            + "action is about 70 ms on a 2-core machine); larger values give more throughput (fewer transactions).";
 
     /** A Kafka Streams or client setting Reflex sets unless the user does, and why. */
     public record KafkaDefault(String name, Object value, String why) {}
@@ -119,26 +112,24 @@ public final class EngineConfig extends AbstractConfig {
                             + "setter of your own replaces this one"));
 
     public static final String STATE_DIR_CONFIG = StreamsConfig.STATE_DIR_CONFIG;
-    private static final String STATE_DIR_DOC = "Directory for local state (register values, the registers table).";
+    static final String STATE_DIR_DOC = "Directory for local state (register values, the registers table).";
 
     public static final String METADATA_MAX_AGE_MS_CONFIG = "metadata.max.age.ms";
-    private static final String METADATA_MAX_AGE_MS_DOC =
-            "How often topic metadata is refreshed, which bounds how long a new "
-                    + "ingest topic (a new source) waits before the engine reads it.";
+    static final String METADATA_MAX_AGE_MS_DOC = "How often topic metadata is refreshed, which bounds how long a new "
+            + "ingest topic (a new source) waits before the engine reads it.";
 
     public static final String REGISTER_EXPIRY_SCAN_MS_CONFIG = "reflex.register.expiry.scan.ms";
-    private static final String REGISTER_EXPIRY_SCAN_MS_DOC =
-            "How often registers whose time to live (set ... ttl) has passed "
-                    + "are deleted from the registers topic. Rules read an expired register as unset at once, whatever this is.";
+    static final String REGISTER_EXPIRY_SCAN_MS_DOC = "How often registers whose time to live (set ... ttl) has passed "
+            + "are deleted from the registers topic. Rules read an expired register as unset at once, whatever this is.";
 
     public static final String RULE_SLOW_MS_CONFIG = "reflex.rule.slow.ms";
-    private static final String RULE_SLOW_MS_DOC =
+    static final String RULE_SLOW_MS_DOC =
             "A rule whose evaluation of one event takes longer than this (processor time "
                     + "of the engine's thread: pauses and a busy machine do not count) is quarantined on this instance (reported in "
                     + "decisions and the log) until a new version is applied. Rules have no loops, so only huge inputs get near it.";
 
     public static final String DEDUP_RETENTION_MS_CONFIG = "reflex.dedup.retention.ms";
-    private static final String DEDUP_RETENTION_MS_DOC =
+    static final String DEDUP_RETENTION_MS_DOC =
             "An event whose id was seen within this time is dropped as a duplicate "
                     + "(a redelivered webhook, the same timer tick from several replicas). The ids are kept on disk for one to two times "
                     + "this long (in windows this long, the current one and the one before): about 50 bytes per event, so 1 hour at "
@@ -146,241 +137,82 @@ public final class EngineConfig extends AbstractConfig {
                     + "detection off.";
 
     public static final String DEADLINES_WAIT_FOR_INPUT_CONFIG = "reflex.deadlines.wait.for.input";
-    private static final String DEADLINES_WAIT_FOR_INPUT_DOC =
-            "A deadline (a flow's wait or step timeout, a retry backoff, "
-                    + "unless, debounce) fires by the wall clock, but not before every event that reached Kafka before it was due has "
-                    + "been applied: while the engine's group is behind its input (after a crash, during a rebalance, under a backlog) "
-                    + "due deadlines wait until the input is read up to their due time. It is known from the group's committed offsets, "
-                    + "checked every 200 ms, so a deadline fires about a second after its time when nothing lags. false fires deadlines "
-                    + "by the wall clock alone, within half a second, and then one can beat an event that came in time but was not read yet.";
+    static final String DEADLINES_WAIT_FOR_INPUT_DOC = "A deadline (a flow's wait or step timeout, a retry backoff, "
+            + "unless, debounce) fires by the wall clock, but not before every event that reached Kafka before it was due has "
+            + "been applied: while the engine's group is behind its input (after a crash, during a rebalance, under a backlog) "
+            + "due deadlines wait until the input is read up to their due time. It is known from the group's committed offsets, "
+            + "checked every 200 ms, so a deadline fires about a second after its time when nothing lags. false fires deadlines "
+            + "by the wall clock alone, within half a second, and then one can beat an event that came in time but was not read yet.";
 
     public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
-    private static final String DECISIONS_UNMATCHED_DOC =
-            "What to record for an event that no rule matched: full (every rule "
-                    + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
+    static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "
+            + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";
 
     public static final String EVALUATE_PARTITIONING_CONFIG = "reflex.evaluate.partitioning";
-    private static final String EVALUATE_PARTITIONING_DOC =
-            "Where events are evaluated. auto: where they are normalized "
-                    + "when the ingest record is keyed by the event's subject (by its id when it has none), as Reflex's connectors and "
-                    + "reflex publish write them, so all of a subject's records share an ingest partition and are evaluated in order by "
-                    + "one task with no extra Kafka round trip; any other record goes through reflex.events keyed by subject, as with "
-                    + "subject. subject: every event is written to reflex.events keyed by its subject and evaluated from there, so all "
-                    + "events of one subject are evaluated in order by one instance and duplicate detection sees every copy of an event "
-                    + "id, whatever key the producer used; this costs a round trip (about twice the end-to-end latency under "
-                    + "exactly_once_v2) and throughput. ingest: every event is evaluated right after normalization, in the task of its "
-                    + "ingest partition; order per subject and duplicate detection then hold only when producers key ingest records by "
-                    + "subject. Every event is written to reflex.events in each mode; one evaluated at ingest carries the header "
-                    + "reflex-evaluated, and the reader of reflex.events passes over it, so changing this setting neither loses nor "
-                    + "repeats an evaluation. With auto, a subject whose records arrive both keyed by it and keyed otherwise is "
-                    + "evaluated by two tasks, and duplicates of one event id are caught only among copies keyed alike.";
+    static final String EVALUATE_PARTITIONING_DOC = "Where events are evaluated. auto: where they are normalized "
+            + "when the ingest record is keyed by the event's subject (by its id when it has none), as Reflex's connectors and "
+            + "reflex publish write them, so all of a subject's records share an ingest partition and are evaluated in order by "
+            + "one task with no extra Kafka round trip; any other record goes through reflex.events keyed by subject, as with "
+            + "subject. subject: every event is written to reflex.events keyed by its subject and evaluated from there, so all "
+            + "events of one subject are evaluated in order by one instance and duplicate detection sees every copy of an event "
+            + "id, whatever key the producer used; this costs a round trip (about twice the end-to-end latency under "
+            + "exactly_once_v2) and throughput. ingest: every event is evaluated right after normalization, in the task of its "
+            + "ingest partition; order per subject and duplicate detection then hold only when producers key ingest records by "
+            + "subject. Every event is written to reflex.events in each mode; one evaluated at ingest carries the header "
+            + "reflex-evaluated, and the reader of reflex.events passes over it, so changing this setting neither loses nor "
+            + "repeats an evaluation. With auto, a subject whose records arrive both keyed by it and keyed otherwise is "
+            + "evaluated by two tasks, and duplicates of one event id are caught only among copies keyed alike.";
 
     public static final String API_PORT_CONFIG = "reflex.api.port";
-    private static final String API_PORT_DOC =
+    static final String API_PORT_DOC =
             "Port of the engine's read-only HTTP API (rules with versions, register values, recent "
                     + "decisions by event id; used by reflex explain). 0 picks a free port; -1 turns the API off.";
 
     public static final String API_HOST_CONFIG = "reflex.api.host";
-    private static final String API_HOST_DOC =
-            "Address the API listens on. 0.0.0.0 for every interface (in a container), "
-                    + "which requires reflex.api.token: the API is read-only but shows rule and register contents.";
+    static final String API_HOST_DOC = "Address the API listens on. 0.0.0.0 for every interface (in a container), "
+            + "which requires reflex.api.token: the API is read-only but shows rule and register contents.";
 
     public static final String API_TOKEN_CONFIG = "reflex.api.token";
-    private static final String API_TOKEN_DOC =
+    static final String API_TOKEN_DOC =
             "Bearer token the API's data routes (/api/rules, /api/registers, /api/decisions, "
                     + "/api/flows) require (Authorization: Bearer <token>); the engine instances send it to each other, and reflex explain "
                     + "and reflex flows send it when given --engine-token or REFLEX_API_TOKEN. Health and /metrics stay open for probes "
                     + "and scrapers. Required when reflex.api.host is not a loopback address. Never logged.";
 
     public static final String API_ADVERTISED_HOST_CONFIG = "reflex.api.advertised.host";
-    private static final String API_ADVERTISED_HOST_DOC =
-            "Host name other engine instances use to reach this one's API, "
-                    + "for requests routed to the instance that owns a key (Kafka Streams application.server). Empty: reflex.api.host, "
-                    + "or the machine's host name when that is 0.0.0.0.";
+    static final String API_ADVERTISED_HOST_DOC = "Host name other engine instances use to reach this one's API, "
+            + "for requests routed to the instance that owns a key (Kafka Streams application.server). Empty: reflex.api.host, "
+            + "or the machine's host name when that is 0.0.0.0.";
 
     public static final String API_DECISIONS_KEPT_CONFIG = "reflex.api.decisions.kept";
-    private static final String API_DECISIONS_KEPT_DOC =
+    static final String API_DECISIONS_KEPT_DOC =
             "How many recent decisions each instance keeps in memory for the API's "
                     + "lookup by event id (about 1 KB each). Older ones are found on reflex.decisions by reflex explain. 0 keeps none.";
 
     public static final String TIMELINE_ENABLED_CONFIG = "reflex.timeline.enabled";
-    private static final String TIMELINE_ENABLED_DOC =
+    static final String TIMELINE_ENABLED_DOC =
             "Whether the engine keeps the timeline (the web UI's and /api/timeline's "
                     + "view of events, decisions, results, flow transitions and rule changes per system), as a second Kafka Streams "
                     + "application '<application.id>-timeline' in the same process. Needs the API (reflex.api.port not -1).";
 
     public static final String TIMELINE_RETENTION_DAYS_CONFIG = "reflex.timeline.retention.days";
-    private static final String TIMELINE_RETENTION_DAYS_DOC =
-            "How long the timeline keeps entries, by their time (event time "
-                    + "for events). 30 covers \"has this happened before\" over 30 days. Its stores hold each entry once per system it "
-                    + "is on; older segments are dropped whole.";
+    static final String TIMELINE_RETENTION_DAYS_DOC = "How long the timeline keeps entries, by their time (event time "
+            + "for events). 30 covers \"has this happened before\" over 30 days. Its stores hold each entry once per system it "
+            + "is on; older segments are dropped whole.";
 
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
-    private static final String NORMALIZER_DOC =
+    static final String NORMALIZER_DOC =
             "Where a generic JSON event from <source> keeps an attribute: the attribute is "
                     + "one of id, type, subject, time, severity, correlationid, labels, and the value a JSON pointer (/alert/fingerprint) or "
                     + "a top-level field name; <source>.type.default gives a type to events that carry none. Without settings each "
                     + "attribute is read from the field of its own name, and an event without id gets <topic>-<partition>-<offset>, "
                     + "which a replay reproduces.";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(
-                    SCHEMA_REGISTRY_URL_CONFIG,
-                    Type.STRING,
-                    "http://127.0.0.1:8081/apis/ccompat/v7",
-                    Importance.HIGH,
-                    SCHEMA_REGISTRY_URL_DOC)
-            .define(
-                    SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG,
-                    Type.BOOLEAN,
-                    true,
-                    Importance.MEDIUM,
-                    SCHEMA_REGISTRY_AUTO_REGISTER_DOC)
-            .define(
-                    APPLICATION_ID_CONFIG,
-                    Type.STRING,
-                    "reflex-engine",
-                    new ConfigDef.NonEmptyString(),
-                    Importance.HIGH,
-                    APPLICATION_ID_DOC)
-            .define(TOPIC_PREFIX_CONFIG, Type.STRING, TopicNames.DEFAULT_PREFIX, Importance.MEDIUM, TOPIC_PREFIX_DOC)
-            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
-            .define(
-                    MAX_EVENT_BYTES_CONFIG,
-                    Type.INT,
-                    TopologyOptions.DEFAULT_MAX_EVENT_BYTES,
-                    ConfigDef.Range.between(1024, 64 * 1024 * 1024),
-                    Importance.MEDIUM,
-                    MAX_EVENT_BYTES_DOC)
-            .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TOPICS_CREATE_DOC)
-            .define(
-                    TOPIC_PARTITIONS_CONFIG,
-                    Type.INT,
-                    -1,
-                    ConfigDef.Range.atLeast(-1),
-                    Importance.LOW,
-                    TOPIC_PARTITIONS_DOC)
-            .define(
-                    TOPIC_REPLICATION_FACTOR_CONFIG,
-                    Type.SHORT,
-                    (short) -1,
-                    Importance.LOW,
-                    TOPIC_REPLICATION_FACTOR_DOC)
-            .define(
-                    PROCESSING_GUARANTEE_CONFIG,
-                    Type.STRING,
-                    StreamsConfig.EXACTLY_ONCE_V2,
-                    ConfigDef.ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE),
-                    Importance.MEDIUM,
-                    PROCESSING_GUARANTEE_DOC)
-            .define(
-                    NUM_STREAM_THREADS_CONFIG,
-                    Type.INT,
-                    1,
-                    ConfigDef.Range.atLeast(1),
-                    Importance.MEDIUM,
-                    NUM_STREAM_THREADS_DOC)
-            .define(
-                    COMMIT_INTERVAL_MS_CONFIG,
-                    Type.LONG,
-                    DEFAULT_COMMIT_INTERVAL_MS,
-                    ConfigDef.Range.atLeast(0),
-                    Importance.MEDIUM,
-                    COMMIT_INTERVAL_MS_DOC)
-            .define(
-                    STATE_DIR_CONFIG,
-                    Type.STRING,
-                    System.getProperty("java.io.tmpdir") + "/reflex-streams",
-                    Importance.MEDIUM,
-                    STATE_DIR_DOC)
-            .define(
-                    METADATA_MAX_AGE_MS_CONFIG,
-                    Type.LONG,
-                    10_000L,
-                    ConfigDef.Range.atLeast(1000),
-                    Importance.LOW,
-                    METADATA_MAX_AGE_MS_DOC)
-            .define(
-                    REGISTER_EXPIRY_SCAN_MS_CONFIG,
-                    Type.LONG,
-                    TopologyOptions.DEFAULT_REGISTER_EXPIRY_SCAN.toMillis(),
-                    ConfigDef.Range.atLeast(100),
-                    Importance.LOW,
-                    REGISTER_EXPIRY_SCAN_MS_DOC)
-            .define(
-                    RULE_SLOW_MS_CONFIG,
-                    Type.LONG,
-                    TopologyOptions.DEFAULT_RULE_SLOW_BUDGET.toMillis(),
-                    ConfigDef.Range.atLeast(1),
-                    Importance.LOW,
-                    RULE_SLOW_MS_DOC)
-            .define(
-                    DECISIONS_UNMATCHED_CONFIG,
-                    Type.STRING,
-                    UnmatchedDecisions.FULL.setting(),
-                    validEnum(UnmatchedDecisions.values()),
-                    Importance.MEDIUM,
-                    DECISIONS_UNMATCHED_DOC)
-            .define(
-                    EVALUATE_PARTITIONING_CONFIG,
-                    Type.STRING,
-                    Partitioning.AUTO.setting(),
-                    validEnum(Partitioning.values()),
-                    Importance.MEDIUM,
-                    EVALUATE_PARTITIONING_DOC)
-            .define(
-                    DEDUP_RETENTION_MS_CONFIG,
-                    Type.LONG,
-                    TopologyOptions.DEFAULT_DEDUP_RETENTION.toMillis(),
-                    ConfigDef.Range.atLeast(0),
-                    Importance.MEDIUM,
-                    DEDUP_RETENTION_MS_DOC)
-            .define(
-                    DEADLINES_WAIT_FOR_INPUT_CONFIG,
-                    Type.BOOLEAN,
-                    true,
-                    Importance.MEDIUM,
-                    DEADLINES_WAIT_FOR_INPUT_DOC)
-            .define(
-                    API_PORT_CONFIG,
-                    Type.INT,
-                    8095,
-                    ConfigDef.Range.between(-1, 65535),
-                    Importance.MEDIUM,
-                    API_PORT_DOC)
-            .define(API_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, API_HOST_DOC)
-            .define(API_TOKEN_CONFIG, Type.PASSWORD, null, Importance.HIGH, API_TOKEN_DOC)
-            .define(API_ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.LOW, API_ADVERTISED_HOST_DOC)
-            .define(
-                    API_DECISIONS_KEPT_CONFIG,
-                    Type.INT,
-                    10_000,
-                    ConfigDef.Range.atLeast(0),
-                    Importance.LOW,
-                    API_DECISIONS_KEPT_DOC)
-            .define(TIMELINE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TIMELINE_ENABLED_DOC)
-            .define(
-                    TIMELINE_RETENTION_DAYS_CONFIG,
-                    Type.INT,
-                    30,
-                    ConfigDef.Range.between(1, 3650),
-                    Importance.MEDIUM,
-                    TIMELINE_RETENTION_DAYS_DOC);
-
-    static {
-        dev.reflex.schemas.KafkaConnection.define(CONFIG);
-    }
+    public static final ConfigDef CONFIG = EngineConfigDef.of();
 
     /** The families of settings named by a prefix. */
     public static final java.util.List<SettingPrefix> PREFIXES = java.util.List.of(
             new SettingPrefix(NORMALIZER_PREFIX, NORMALIZER_PREFIX + "<source>.<attribute>", NORMALIZER_DOC));
-
-    private static ConfigDef.ValidString validEnum(Enum<?>[] values) {
-        return ConfigDef.ValidString.in(java.util.Arrays.stream(values)
-                .map(v -> v.name().toLowerCase(java.util.Locale.ROOT))
-                .toArray(String[]::new));
-    }
 
     private final Map<String, FieldMapping> mappings;
 

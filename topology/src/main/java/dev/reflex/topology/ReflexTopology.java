@@ -11,12 +11,9 @@ import dev.reflex.rules.RuleBook;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.CorrelationInput;
-import dev.reflex.schemas.CorrelationState;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
-import dev.reflex.schemas.FlowInstance;
-import dev.reflex.schemas.FlowTransition;
 import dev.reflex.schemas.RawEvent;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.RegisterOp;
@@ -33,7 +30,7 @@ import dev.reflex.topology.internals.RegisterReads;
 import dev.reflex.topology.internals.ResultProcessor;
 import dev.reflex.topology.internals.RuleLoader;
 import dev.reflex.topology.internals.TableLoader;
-import dev.reflex.topology.keyed.KeyedProcessor;
+import dev.reflex.topology.keyed.KeyedTopology;
 import dev.reflex.topology.normalize.Normalizer;
 
 /**
@@ -111,100 +108,6 @@ public final class ReflexTopology {
     public static final String AT_INGEST = "-at-ingest";
 
     private ReflexTopology() {}
-
-    /**
-     * Correlation in its own sub-topology, reading the internal topic evaluate writes to: keyed by rule and correlation
-     * key, so each key has one owner whatever the events were partitioned by. Its sinks are its own, so its tasks stay apart.
-     */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void addCorrelation(
-            Topology topology,
-            TopologyOptions options,
-            Topics topics,
-            RuleBook rules,
-            ProcessingListener listener,
-            RegisterReads registerReads) {
-        Serializer<String> keys = Serdes.String().serializer();
-        topology.addSource(
-                CORRELATE_SOURCE,
-                Serdes.ByteArray().deserializer(),
-                Serdes.ByteArray().deserializer(),
-                topics.correlate().name());
-        topology.addProcessor(
-                DECODE_CORRELATE,
-                () -> new DecodeProcessor<>(
-                        topics.correlate().valueSerde().deserializer(),
-                        options.reader(),
-                        new DecodeProcessor.Outputs<CorrelationInput>(
-                                Output.to(CORRELATE), Output.<DeadLetter>to(CORRELATE_DLQ_SINK))),
-                CORRELATE_SOURCE);
-        topology.addSink(
-                CORRELATE_DLQ_SINK,
-                topics.dlq().name(),
-                keys,
-                (Serializer) listener.observing(topics.dlq().valueSerde().serializer()),
-                DECODE_CORRELATE);
-        KeyedProcessor.Options correlate =
-                new KeyedProcessor.Options(rules, options.instanceId(), listener, options.inputProgress());
-        KeyedProcessor.Wiring wiring = new KeyedProcessor.Wiring(
-                CORRELATION_STATE_STORE,
-                CORRELATION_DEADLINES_STORE,
-                FLOW_INSTANCES_STORE,
-                FLOW_VERSIONS_STORE,
-                REGISTERS_STORE,
-                registerReads,
-                Output.<Action>to(CORRELATE_ACTIONS_SINK),
-                Output.<RegisterOp>to(CORRELATE_REGISTER_OPS_SINK),
-                Output.<Decision>to(CORRELATE_DECISIONS_SINK),
-                Output.<FlowTransition>to(CORRELATE_FLOWS_SINK));
-        topology.addProcessor(CORRELATE, () -> new KeyedProcessor(correlate, wiring), DECODE_CORRELATE);
-        topology.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(CORRELATION_STATE_STORE),
-                        Serdes.String(),
-                        topics.serdes().value(CorrelationState.class)),
-                CORRELATE);
-        topology.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(CORRELATION_DEADLINES_STORE), Serdes.String(), Serdes.String()),
-                CORRELATE);
-        topology.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(FLOW_INSTANCES_STORE),
-                        Serdes.String(),
-                        topics.serdes().value(FlowInstance.class)),
-                CORRELATE);
-        topology.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(FLOW_VERSIONS_STORE),
-                        Serdes.String(),
-                        topics.rules().valueSerde()),
-                CORRELATE);
-        topology.addSink(
-                CORRELATE_FLOWS_SINK,
-                topics.flows().name(),
-                keys,
-                (Serializer) topics.flows().valueSerde().serializer(),
-                CORRELATE);
-        topology.addSink(
-                CORRELATE_ACTIONS_SINK,
-                new ActionTopicExtractor(topics.names()),
-                keys,
-                (Serializer) topics.actions("any").valueSerde().serializer(),
-                CORRELATE);
-        topology.addSink(
-                CORRELATE_REGISTER_OPS_SINK,
-                topics.registerOps().name(),
-                keys,
-                (Serializer) topics.registerOps().valueSerde().serializer(),
-                CORRELATE);
-        topology.addSink(
-                CORRELATE_DECISIONS_SINK,
-                topics.decisions().name(),
-                keys,
-                (Serializer) topics.decisions().valueSerde().serializer(),
-                CORRELATE);
-    }
 
     /**
      * Duplicate detection, evaluation and their sinks, fed by {@code parents}; {@code suffix} tells the nodes and the store
@@ -418,7 +321,7 @@ public final class ReflexTopology {
                 APPLY_REGISTER_OPS);
 
         // after the sub-topologies that were there before it, so their numbers (and task ids) stay as they were
-        addCorrelation(topology, options, topics, rules, listener, registerReads);
+        KeyedTopology.add(topology, options, topics, rules, listener, registerReads);
 
         topology.addSink(
                 DLQ_SINK,

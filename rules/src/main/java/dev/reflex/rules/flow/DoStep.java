@@ -80,14 +80,14 @@ public record DoStep(
     }
 
     @Override
-    public boolean run(FlowRunner runner, FlowThread t) {
+    public boolean run(FlowRun runner, FlowThread t) {
         t.setAttempt(0);
         act(runner, t);
         return false;
     }
 
     /** Emits this attempt's action and waits for its result until the timeout. */
-    void act(FlowRunner runner, FlowThread t) {
+    void act(FlowRun runner, FlowThread t) {
         Map<String, Object> vars = runner.vars(t);
         Map<String, String> rendered = new TreeMap<>();
         params.forEach((name, template) -> rendered.put(name, template.render(vars)));
@@ -129,7 +129,7 @@ public record DoStep(
     }
 
     /** After a failed attempt: schedules the next one and says so, or false when no attempt is left. */
-    boolean retryLater(FlowRunner runner, FlowThread t) {
+    boolean retryLater(FlowRun runner, FlowThread t) {
         if (retry == null || t.getAttempt() + 1 >= retry.attempts()) {
             return false;
         }

@@ -34,7 +34,7 @@ public record ForEachStep(Place place, Expression items) implements Step {
     }
 
     @Override
-    public boolean run(FlowRunner runner, FlowThread t) {
+    public boolean run(FlowRun runner, FlowThread t) {
         Object value = items.evaluate(runner.vars(t));
         if (!(value instanceof List<?> list)) {
             throw new IllegalStateException("items evaluated to " + (value == null ? "null" : value) + ", not a list");
@@ -54,7 +54,7 @@ public record ForEachStep(Place place, Expression items) implements Step {
     }
 
     /** After an iteration: on to the next item (true), or done with the last (the thread moves on by outcome done). */
-    boolean nextItem(FlowRunner runner, FlowThread t) {
+    boolean nextItem(FlowRun runner, FlowThread t) {
         int index = t.getLoops().get(id()) + 1;
         List<?> list = FlowVariables.list(t.getItems().get(id()));
         if (index < list.size()) {

@@ -44,7 +44,7 @@ public record ParallelStep(Place place, List<String> branches, int join) impleme
     }
 
     @Override
-    public boolean run(FlowRunner runner, FlowThread t) {
+    public boolean run(FlowRun runner, FlowThread t) {
         t.setPhase(FlowPhase.JOINING);
         t.setJoined(0);
         t.setDueAt(null);

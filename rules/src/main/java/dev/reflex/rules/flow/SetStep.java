@@ -40,7 +40,7 @@ public record SetStep(
     }
 
     @Override
-    public boolean run(FlowRunner runner, FlowThread t) {
+    public boolean run(FlowRun runner, FlowThread t) {
         Map<String, Object> vars = runner.vars(t);
         runner.setContext(context, vars);
         for (CompiledRule.CompiledRegisterOp op : registers) {

@@ -41,5 +41,5 @@ public sealed interface Step permits DoStep, WaitStep, SetStep, SwitchStep, Para
     }
 
     /** What thread {@code t} does on reaching the step; true when it goes on to its next step at once. */
-    boolean run(FlowRunner runner, FlowThread t);
+    boolean run(FlowRun runner, FlowThread t);
 }

@@ -42,7 +42,7 @@ public record SwitchStep(Place place, List<Case> cases) implements Step {
     }
 
     @Override
-    public boolean run(FlowRunner runner, FlowThread t) {
+    public boolean run(FlowRun runner, FlowThread t) {
         Map<String, Object> vars = runner.vars(t);
         for (Case c : cases) {
             if (Boolean.TRUE.equals(c.condition().evaluate(vars))) {

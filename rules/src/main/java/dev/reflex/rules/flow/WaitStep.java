@@ -42,7 +42,7 @@ public record WaitStep(Place place, CompiledFlow.Trigger waitFor, Template key, 
     }
 
     @Override
-    public boolean run(FlowRunner runner, FlowThread t) {
+    public boolean run(FlowRun runner, FlowThread t) {
         t.setPhase(FlowPhase.WAITING);
         t.setDueAt(runner.now + timeoutMs);
         runner.transition(
