@@ -12,6 +12,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import dev.reflex.schemas.KafkaConnection;
+
 /**
  * The consumer every actor reads actions with: committed records only, offsets committed by the actor itself. Values
  * come as bytes and are read by {@link ActionDecoder}, so a record that is no action cannot fail a poll.
@@ -19,14 +21,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class ActionConsumers {
     private ActionConsumers() {}
 
-    public static KafkaConsumer<String, byte[]> create(
-            dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords) {
+    public static KafkaConsumer<String, byte[]> create(KafkaConnection kafka, String groupId, int maxPollRecords) {
         return create(kafka, groupId, maxPollRecords, Map.of());
     }
 
     /** As above, with Kafka consumer settings (for example session.timeout.ms) on top; the ones above win. */
     public static KafkaConsumer<String, byte[]> create(
-            dev.reflex.schemas.KafkaConnection kafka, String groupId, int maxPollRecords, Map<String, ?> overrides) {
+            KafkaConnection kafka, String groupId, int maxPollRecords, Map<String, ?> overrides) {
         Map<String, Object> settings = kafka.client(overrides);
         settings.putAll(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG,

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -26,17 +27,21 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -52,7 +57,7 @@ public final class ActorRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActorRunner.class);
     private static final int REMEMBERED_RESULTS = 1_000_000;
 
-    private final dev.reflex.schemas.KafkaConnection kafka;
+    private final KafkaConnection kafka;
     private final TopicNames names;
     private final ReflexSerdes serdes;
     private final String system;
@@ -71,10 +76,10 @@ public final class ActorRunner implements AutoCloseable {
     private final Thread thread;
     private final MeterRegistry metrics;
     private volatile String failure;
-    private final org.apache.kafka.common.serialization.Serializer<ActionResult> results;
+    private final Serializer<ActionResult> results;
 
     public ActorRunner(
-            dev.reflex.schemas.KafkaConnection kafka,
+            KafkaConnection kafka,
             TopicNames names,
             ReflexSerdes serdes,
             String system,
@@ -85,7 +90,7 @@ public final class ActorRunner implements AutoCloseable {
 
     /** As above, counting actions ({@code reflex.actor.actions} by status) and timing them in {@code metrics}. */
     public ActorRunner(
-            dev.reflex.schemas.KafkaConnection kafka,
+            KafkaConnection kafka,
             TopicNames names,
             ReflexSerdes serdes,
             String system,
@@ -97,7 +102,7 @@ public final class ActorRunner implements AutoCloseable {
 
     /** As above, with Kafka consumer settings for the action consumer (for example session.timeout.ms). */
     public ActorRunner(
-            dev.reflex.schemas.KafkaConnection kafka,
+            KafkaConnection kafka,
             TopicNames names,
             ReflexSerdes serdes,
             String system,
@@ -134,8 +139,8 @@ public final class ActorRunner implements AutoCloseable {
     }
 
     /** Why the runner stopped by itself, if it did (it was not closed). */
-    public java.util.Optional<String> failure() {
-        return java.util.Optional.ofNullable(failure);
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** Blocks until the runner has stopped (closed, or failed). */
@@ -236,7 +241,7 @@ public final class ActorRunner implements AutoCloseable {
                             "status",
                             execution.status().name())
                     .increment();
-            io.micrometer.core.instrument.Timer.builder("reflex.actor.execution")
+            Timer.builder("reflex.actor.execution")
                     .tag("system", system)
                     .description("Time to do one action, retries included")
                     .publishPercentileHistogram()
@@ -278,8 +283,7 @@ public final class ActorRunner implements AutoCloseable {
 
     /** The ids of this system's actions that already have a result, so a redelivered one is not done again. */
     private void loadCompleted() {
-        org.apache.kafka.common.serialization.Deserializer<ActionResult> reader =
-                serdes.value(ActionResult.class).deserializer();
+        Deserializer<ActionResult> reader = serdes.value(ActionResult.class).deserializer();
         try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(
                 kafka.client(
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -312,8 +316,7 @@ public final class ActorRunner implements AutoCloseable {
      * A result, or null for a record that is none: the engine, which reads every result, dead-letters it; here it is
      * only logged. While the registry is unreachable this waits, so no completed action is forgotten.
      */
-    private ActionResult readResult(
-            org.apache.kafka.common.serialization.Deserializer<ActionResult> reader, ConsumerRecord<String, byte[]> r) {
+    private ActionResult readResult(Deserializer<ActionResult> reader, ConsumerRecord<String, byte[]> r) {
         while (true) {
             try {
                 return reader.deserialize(r.topic(), r.value());

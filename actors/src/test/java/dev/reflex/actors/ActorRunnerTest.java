@@ -2,6 +2,10 @@ package dev.reflex.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,18 +22,25 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 import dev.reflex.actors.http.HttpActorConfig;
 import dev.reflex.actors.http.HttpExecutor;
+import dev.reflex.admin.AdminServer;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -42,18 +55,16 @@ class ActorRunnerTest {
                 new SchemaRegistryClient(TestServices.registry().url()), true);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
                 RecordingServer server = new RecordingServer()) {
-            List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new dev.reflex.schemas.TopicSpec(names.actions("ops"), false));
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new TopicSpec(names.actions("ops"), false));
             new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
             server.answer("/fails", 400);
             send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-2", server.url("/fails")));
             HttpExecutor http = new HttpExecutor(new HttpActorConfig(Map.of(), Map.of()));
 
-            io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics =
-                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-                            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             try (ActorRunner runner = new ActorRunner(
-                                    dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                    KafkaConnection.plaintext(bootstrap),
                                     names,
                                     serdes,
                                     "ops",
@@ -61,22 +72,21 @@ class ActorRunnerTest {
                                     http,
                                     metrics)
                             .start();
-                    dev.reflex.admin.AdminServer adminServer = dev.reflex.admin.AdminServer.start(
-                            "127.0.0.1", 0, "--admin-port", metrics, runner::isRunning)) {
+                    AdminServer adminServer =
+                            AdminServer.start("127.0.0.1", 0, "--admin-port", metrics, runner::isRunning)) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 2);
-                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                HttpClient client = HttpClient.newHttpClient();
                 var health = client.send(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create("http://127.0.0.1:" + adminServer.port() + "/health"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminServer.port() + "/health"))
                                 .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(health.statusCode()).isEqualTo(200);
                 var scraped = client.send(
-                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                                                "http://127.0.0.1:" + adminServer.port() + "/metrics"))
+                                HttpRequest.newBuilder(
+                                                URI.create("http://127.0.0.1:" + adminServer.port() + "/metrics"))
                                         .build(),
-                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                                HttpResponse.BodyHandlers.ofString())
                         .body();
                 assertThat(scraped)
                         .contains("reflex_actor_actions_total{status=\"SUCCEEDED\",system=\"ops\"} 1.0")
@@ -84,8 +94,7 @@ class ActorRunnerTest {
                 assertThat(results)
                         .extracting(ActionResult::getActionId, ActionResult::getStatus)
                         .containsExactly(
-                                org.assertj.core.groups.Tuple.tuple("a-1", ActionStatus.SUCCEEDED),
-                                org.assertj.core.groups.Tuple.tuple("a-2", ActionStatus.FAILED));
+                                Tuple.tuple("a-1", ActionStatus.SUCCEEDED), Tuple.tuple("a-2", ActionStatus.FAILED));
                 assertThat(results.get(1).getHttpStatus()).isEqualTo(400);
                 assertThat(results.get(0).getTarget()).isEqualTo("api-7");
             }
@@ -97,12 +106,7 @@ class ActorRunnerTest {
                     action("a-1", server.url("/restart")),
                     action("a-3", server.url("/restart")));
             try (ActorRunner runner = new ActorRunner(
-                            dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
-                            names,
-                            serdes,
-                            "ops",
-                            "actor-test",
-                            http)
+                            KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "actor-test", http)
                     .start()) {
                 assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
                 List<ActionResult> results = results(bootstrap, names, serdes, 3);
@@ -121,11 +125,11 @@ class ActorRunnerTest {
         ReflexSerdes serdes = new ReflexSerdes(
                 new SchemaRegistryClient(TestServices.registry().url()), true);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new dev.reflex.schemas.TopicSpec(names.actions("ops"), false));
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new TopicSpec(names.actions("ops"), false));
             new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
         }
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
         Executor slow = action -> {
             started.countDown();
             try {
@@ -137,18 +141,13 @@ class ActorRunnerTest {
         };
         send(bootstrap, names, serdes, action("slow-1", "http://unused/"));
         ActorRunner runner = new ActorRunner(
-                        dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
-                        names,
-                        serdes,
-                        "ops",
-                        "graceful-test",
-                        slow)
+                        KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "graceful-test", slow)
                 .start();
-        assertThat(started.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
         runner.close();
         assertThat(results(bootstrap, names, serdes, 1))
                 .extracting(ActionResult::getActionId, ActionResult::getStatus)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("slow-1", ActionStatus.SUCCEEDED));
+                .containsExactly(Tuple.tuple("slow-1", ActionStatus.SUCCEEDED));
     }
 
     private static Action action(String id, String url) {

@@ -1,7 +1,10 @@
 package dev.reflex.bench;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,10 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
@@ -58,7 +66,7 @@ final class BadInputRun {
                                             + problems.subList(0, Math.min(10, problems.size())))
                     + reasons.values().stream()
                             .map(r -> "\n    reason: " + (r.length() > 160 ? r.substring(0, 160) + "..." : r))
-                            .collect(java.util.stream.Collectors.joining());
+                            .collect(Collectors.joining());
         }
     }
 
@@ -67,7 +75,7 @@ final class BadInputRun {
         String ingest = names.ingest("bad");
         // the ingest topic accepts records up to 12 MB, so 10 MB bodies reach the engine (which refuses them)
         cluster.admin()
-                .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(ingest, 4, (short) 1)
+                .createTopics(List.of(new NewTopic(ingest, 4, (short) 1)
                         .configs(Map.of("max.message.bytes", String.valueOf(12 * 1024 * 1024)))))
                 .all()
                 .get();
@@ -121,7 +129,7 @@ final class BadInputRun {
             producer.flush();
             BenchCluster.awaitConsumed(
                     cluster.admin(), names.prefix() + "engine", List.of(ingest, names.events()), Duration.ofMinutes(5));
-            if (engine.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+            if (engine.state() != KafkaStreams.State.RUNNING) {
                 problems.add("the engine is " + engine.state() + ", not RUNNING");
             }
             if (engine.threadFailures() > 0) {
@@ -201,13 +209,13 @@ final class BadInputRun {
     }
 
     /** The invalid CloudEvents of the conformance cases (examples/events/cloudevents/invalid.json), one kind each. */
-    static List<Bad> invalidCloudEvents() throws java.io.IOException {
-        java.nio.file.Path file = java.nio.file.Path.of("examples", "events", "cloudevents", "invalid.json");
-        if (!java.nio.file.Files.exists(file)) {
-            file = java.nio.file.Path.of("..").resolve(file);
+    static List<Bad> invalidCloudEvents() throws IOException {
+        Path file = Path.of("examples", "events", "cloudevents", "invalid.json");
+        if (!Files.exists(file)) {
+            file = Path.of("..").resolve(file);
         }
         List<Bad> cases = new ArrayList<>();
-        new com.fasterxml.jackson.databind.ObjectMapper()
+        new ObjectMapper()
                 .readTree(file.toFile())
                 .fields()
                 .forEachRemaining(e -> cases.add(new Bad(

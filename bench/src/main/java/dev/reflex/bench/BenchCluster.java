@@ -5,19 +5,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -138,9 +143,8 @@ final class BenchCluster implements AutoCloseable {
 
     /** The bytes a topic holds on the broker's disk, all partitions. */
     long topicBytes(String topic) throws Exception {
-        List<Integer> brokers = admin.describeCluster().nodes().get().stream()
-                .map(org.apache.kafka.common.Node::id)
-                .toList();
+        List<Integer> brokers =
+                admin.describeCluster().nodes().get().stream().map(Node::id).toList();
         long bytes = 0;
         for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
             for (var dir : dirs.values()) {
@@ -195,13 +199,13 @@ final class BenchCluster implements AutoCloseable {
                 Map.of("bootstrap.servers", bootstrap, "acks", "all", "enable.idempotence", false),
                 new StringSerializer(),
                 serdes.value(Rule.class).serializer())) {
-            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            List<Future<?>> sent = new ArrayList<>();
             for (Rule rule : loaded.rules()) {
                 sent.add(producer.send(new ProducerRecord<>(names.rules(), rule.getId(), rule)));
             }
             producer.flush();
-            for (java.util.concurrent.Future<?> future : sent) {
-                future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            for (Future<?> future : sent) {
+                future.get(60, TimeUnit.SECONDS);
             }
         } catch (Exception e) {
             throw new IllegalStateException("the benchmark's rules were not all published: " + e, e);
@@ -337,8 +341,8 @@ final class BenchCluster implements AutoCloseable {
     }
 
     static void deleteTree(Path dir) throws Exception {
-        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

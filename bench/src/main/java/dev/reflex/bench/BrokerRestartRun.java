@@ -24,6 +24,7 @@ import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -80,7 +81,7 @@ final class BrokerRestartRun {
                         WebhookConfig.PRODUCE_TIMEOUT_MS_CONFIG,
                         2_000)));
                 ActorRunner actor = new ActorRunner(
-                                dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()),
+                                KafkaConnection.plaintext(cluster.bootstrap()),
                                 names,
                                 serdes,
                                 "svc",

@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import dev.reflex.bench.ClusterFaultRun.Fault;
@@ -107,7 +110,7 @@ final class ClusterCheck {
         }
     }
 
-    private <V extends org.apache.avro.specific.SpecificRecord> List<V> read(String topic, Class<V> type) {
+    private <V extends SpecificRecord> List<V> read(String topic, Class<V> type) {
         return TopicReader.readCommitted(
                         cluster.bootstrap(), topic, serdes.value(type).deserializer())
                 .stream()
@@ -330,8 +333,7 @@ final class ClusterCheck {
     }
 
     private static long lateness(String words) {
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("\\((\\d+) ms late\\)").matcher(words);
+        Matcher m = Pattern.compile("\\((\\d+) ms late\\)").matcher(words);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 

@@ -1,5 +1,6 @@
 package dev.reflex.bench;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,7 +97,7 @@ final class ClusterLoad implements AutoCloseable {
         int status;
         try {
             status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             status = 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

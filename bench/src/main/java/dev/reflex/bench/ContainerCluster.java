@@ -31,8 +31,10 @@ import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.utility.DockerImageName;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Network;
 
 import dev.reflex.embedded.testing.Images;
 import dev.reflex.schemas.TopicAdmin;
@@ -106,15 +108,13 @@ final class ContainerCluster implements AutoCloseable {
                                 "reflex-faults-" + UUID.randomUUID().toString().substring(0, 8))
                         .withLabels(Map.of(
                                 LABEL, Long.toString(ProcessHandle.current().pid())))
-                        .withIpam(new com.github.dockerjava.api.model.Network.Ipam()
-                                .withConfig(new com.github.dockerjava.api.model.Network.Ipam.Config()
-                                        .withSubnet(subnet + "0/24")))
+                        .withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(subnet + "0/24")))
                         .exec()
                         .getId();
                 ContainerCluster cluster = new ContainerCluster(dir, id, subnet);
                 cluster.startAll();
                 return cluster;
-            } catch (com.github.dockerjava.api.exception.DockerException e) {
+            } catch (DockerException e) {
                 if (attempt >= 5 || !String.valueOf(e.getMessage()).contains("overlap")) {
                     throw e;
                 }
@@ -401,8 +401,7 @@ final class ContainerCluster implements AutoCloseable {
                 docker.removeContainerCmd(container.getId()).withForce(true).exec();
             }
         }
-        for (com.github.dockerjava.api.model.Network network :
-                docker.listNetworksCmd().exec()) {
+        for (Network network : docker.listNetworksCmd().exec()) {
             if (network.getLabels() != null
                     && network.getLabels().containsKey(LABEL)
                     && !alive(network.getLabels().get(LABEL))) {

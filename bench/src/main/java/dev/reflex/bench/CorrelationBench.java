@@ -24,6 +24,8 @@ import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.registry.SchemaRegistryClient;
+import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
  * What correlation costs, on an embedded broker with one engine (1 stream thread, exactly_once_v2, default settings):
@@ -166,8 +168,7 @@ public final class CorrelationBench {
         for (ConsumerRecord<byte[], Decision> r : TopicReader.readCommitted(
                 cluster.bootstrap(),
                 names.decisions(),
-                new dev.reflex.schemas.serde.ReflexSerdes(
-                                new dev.reflex.schemas.registry.SchemaRegistryClient(cluster.registry.url()), true)
+                new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true)
                         .value(Decision.class)
                         .deserializer())) {
             if (r.value().getDetail() == DecisionDetail.CORRELATION) {

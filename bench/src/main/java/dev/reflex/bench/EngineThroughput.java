@@ -1,13 +1,20 @@
 package dev.reflex.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.Metric;
@@ -59,9 +66,9 @@ public final class EngineThroughput {
 
     /** CPU time so far of each live thread whose name contains {@code app}, by thread id. */
     static Map<Long, Long> cpuOf(String app) {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        Map<Long, Long> cpu = new java.util.HashMap<>();
-        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info != null && info.getThreadName().contains(app)) {
                 long nanos = threads.getThreadCpuTime(info.getThreadId());
                 if (nanos >= 0) {
@@ -124,7 +131,7 @@ public final class EngineThroughput {
         int events = args.length == 0 ? 1_000_000 : args[0].equals("--quick") ? 50_000 : Integer.parseInt(args[0]);
         String only = args.length > 2 && args[1].equals("--only") ? args[2] : null;
         // with --only, any further KEY=VALUE arguments are engine settings (Kafka Streams and client ones included)
-        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        Map<String, Object> settings = new LinkedHashMap<>();
         for (int i = 3; only != null && i < args.length; i++) {
             int eq = args[i].indexOf('=');
             if (eq < 1) {
@@ -368,8 +375,8 @@ public final class EngineThroughput {
         long start = System.nanoTime();
         try {
             for (int i = 0; i < instances; i++) {
-                Map<String, Object> settings = new java.util.HashMap<>(
-                        cluster.engineSettings(names, guarantee, COMMIT_INTERVAL_MS, partitioning));
+                Map<String, Object> settings =
+                        new HashMap<>(cluster.engineSettings(names, guarantee, COMMIT_INTERVAL_MS, partitioning));
                 settings.putAll(extra);
                 settings.put(EngineConfig.STATE_DIR_CONFIG, settings.get(EngineConfig.STATE_DIR_CONFIG) + "-" + i);
                 settings.put(EngineConfig.INSTANCE_ID_CONFIG, "bench-" + i);
@@ -419,9 +426,9 @@ public final class EngineThroughput {
             String measured,
             int events,
             long start,
-            java.util.function.Supplier<Written> written)
+            Supplier<Written> written)
             throws Exception {
-        var cpuAtSteady = new java.util.concurrent.atomic.AtomicReference<Map<Long, Long>>(Map.of());
+        var cpuAtSteady = new AtomicReference<Map<Long, Long>>(Map.of());
         long steadyFrom =
                 cluster.awaitConsumed(group, inputs, measured, STEADY_FROM, () -> cpuAtSteady.set(cpuOf(group)));
         long end = System.nanoTime();

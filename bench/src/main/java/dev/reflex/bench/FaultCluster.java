@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import dev.reflex.embedded.ApicurioRegistry;
 import dev.reflex.embedded.EmbeddedKafka;
 import dev.reflex.embedded.Ports;
+import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
@@ -148,13 +150,13 @@ final class FaultCluster implements AutoCloseable {
 
     /** Settings of an engine in this process for the application under {@code names}. */
     Map<String, Object> engineSettings(TopicNames names) {
-        Map<String, Object> settings = new java.util.HashMap<>();
-        settings.put(dev.reflex.engine.EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        settings.put(dev.reflex.engine.EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
-        settings.put(dev.reflex.engine.EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
-        settings.put(dev.reflex.engine.EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(EngineConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        settings.put(EngineConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+        settings.put(EngineConfig.TOPIC_PREFIX_CONFIG, names.prefix());
+        settings.put(EngineConfig.APPLICATION_ID_CONFIG, names.prefix() + "engine");
         settings.put(
-                dev.reflex.engine.EngineConfig.STATE_DIR_CONFIG,
+                EngineConfig.STATE_DIR_CONFIG,
                 dir.resolve("state-" + names.prefix()).toString());
         return settings;
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -42,7 +43,7 @@ public final class FaultRuns {
                 (c, quick) -> DeadlineKillRun.run(c, quick ? 1_000 : 10_000, Duration.ofSeconds(quick ? 30 : 60)));
         for (LateInputRun.Fault fault : LateInputRun.Fault.values()) {
             RUNS.put(
-                    "late-" + fault.name().toLowerCase(java.util.Locale.ROOT),
+                    "late-" + fault.name().toLowerCase(Locale.ROOT),
                     (c, quick) -> LateInputRun.run(
                             c,
                             fault,

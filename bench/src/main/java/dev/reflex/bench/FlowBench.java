@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
 import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
@@ -83,7 +84,7 @@ public final class FlowBench {
                 while (restored < instances && System.nanoTime() < deadline) {
                     try {
                         restored = engine.flowInstances();
-                    } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                    } catch (InvalidStateStoreException e) {
                         restored = 0;
                     }
                     if (restored < instances) {

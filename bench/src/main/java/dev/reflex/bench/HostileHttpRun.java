@@ -1,9 +1,11 @@
 package dev.reflex.bench;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,15 +13,19 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -60,8 +66,7 @@ final class HostileHttpRun {
     }
 
     static Report run(FaultCluster cluster, int burst, int slowClients, int tricklingClients) throws Exception {
-        TopicNames names =
-                new TopicNames("h" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".");
+        TopicNames names = new TopicNames("h" + UUID.randomUUID().toString().substring(0, 6) + ".");
         int port = Ports.freePort();
         Child connector = new Child(
                         "webhook",
@@ -301,13 +306,13 @@ final class HostileHttpRun {
                             .getBytes(StandardCharsets.US_ASCII));
             sockets.add(socket);
         }
-        java.util.concurrent.ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor();
+        ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor();
         ticks.scheduleAtFixedRate(
                 () -> {
                     for (Socket socket : sockets) {
                         try {
                             socket.getOutputStream().write(' ');
-                        } catch (java.io.IOException e) {
+                        } catch (IOException e) {
                             // disconnected by the connector
                         }
                     }
@@ -342,9 +347,9 @@ final class HostileHttpRun {
                 while (socket.getInputStream().read() >= 0) {
                     // the 408, if it came, then the end
                 }
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 open++;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // reset: disconnected
             } finally {
                 socket.close();
@@ -365,7 +370,7 @@ final class HostileHttpRun {
                     ("POST /events/big HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
             byte[] chunk = new byte[64 * 1024];
-            java.util.Arrays.fill(chunk, (byte) ' ');
+            Arrays.fill(chunk, (byte) ' ');
             byte[] head = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
             try {
                 for (long sent = 0; sent < size; sent += chunk.length) {
@@ -375,14 +380,14 @@ final class HostileHttpRun {
                 }
                 out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-            } catch (java.io.IOException closed) {
+            } catch (IOException closed) {
                 // the connector stopped reading and closed: what we want; read its answer if it sent one
             }
             InputStream in = socket.getInputStream();
             byte[] status = new byte[12];
             int n = in.readNBytes(status, 0, 12);
             return n == 12 ? Integer.parseInt(new String(status, 9, 3, StandardCharsets.US_ASCII)) : -1;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return -1;
         }
     }
@@ -416,7 +421,7 @@ final class HostileHttpRun {
                         == 200) {
                     return;
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 Thread.sleep(200);
             }
         }
@@ -426,6 +431,6 @@ final class HostileHttpRun {
     private static String hmac(String body) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
     }
 }

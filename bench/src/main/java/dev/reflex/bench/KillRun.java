@@ -3,13 +3,16 @@ package dev.reflex.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -224,9 +227,7 @@ final class KillRun {
         checkTimeline(
                 bootstrap,
                 names,
-                java.util.stream.IntStream.range(0, events)
-                        .mapToObj(i -> "k-" + i)
-                        .toList(),
+                IntStream.range(0, events).mapToObj(i -> "k-" + i).toList(),
                 problems);
         return new Report(
                 names.prefix(), events, kills, actions.size(), decisionRecords.size(), expected.size(), problems);
@@ -236,8 +237,7 @@ final class KillRun {
      * The timeline saw every event and its decision exactly once: on the timeline of all systems ({@code *}), as its
      * store's changelog holds it (read_committed: what survives a kill).
      */
-    static void checkTimeline(
-            String bootstrap, TopicNames names, java.util.Collection<String> eventIds, List<String> problems) {
+    static void checkTimeline(String bootstrap, TopicNames names, Collection<String> eventIds, List<String> problems) {
         String changelog = names.prefix() + "engine-timeline-" + TimelineTopology.TIMELINE_STORE + "-changelog";
         Map<String, Integer> entries = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r :
@@ -252,8 +252,8 @@ final class KillRun {
             for (String kind : List.of("EVENT", "DECISION")) {
                 int n = entries.getOrDefault(kind + " " + id, 0);
                 if (n != 1) {
-                    problems.add("the timeline has " + n + " " + kind.toLowerCase(java.util.Locale.ROOT)
-                            + " entries for event " + id);
+                    problems.add(
+                            "the timeline has " + n + " " + kind.toLowerCase(Locale.ROOT) + " entries for event " + id);
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.reflex.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -228,7 +229,7 @@ final class LateInputRun {
                 for (FlowTransition t : history) {
                     if (FlowRunner.words(t).startsWith("waiting healthy")) {
                         String dueAt = FlowRunner.words(t).replaceAll(".* until ", "");
-                        dues.add(java.time.Instant.parse(dueAt).toEpochMilli());
+                        dues.add(Instant.parse(dueAt).toEpochMilli());
                     }
                 }
             }

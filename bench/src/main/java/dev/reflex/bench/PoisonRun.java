@@ -5,16 +5,23 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -31,6 +38,8 @@ import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.DeadLetters;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -86,7 +95,7 @@ final class PoisonRun {
     static Report run(FaultCluster cluster, int rounds) throws Exception {
         TopicNames names = cluster.topics("ops");
         cluster.admin()
-                .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(names.ingest("k8s"), 2, (short) 1)))
+                .createTopics(List.of(new NewTopic(names.ingest("k8s"), 2, (short) 1)))
                 .all()
                 .get();
         BenchCluster.publishRules(cluster.bootstrap(), cluster.registryUrl(), names, """
@@ -105,7 +114,7 @@ final class PoisonRun {
                                 .serializer()
                                 .serialize(
                                         names.dlq(),
-                                        dev.reflex.schemas.DeadLetters.of(
+                                        DeadLetters.of(
                                                 "t",
                                                 0,
                                                 0,
@@ -117,7 +126,7 @@ final class PoisonRun {
                                                 "bench",
                                                 "probe",
                                                 null,
-                                                java.time.Instant.EPOCH)),
+                                                Instant.EPOCH)),
                         1,
                         4)
                 .getInt();
@@ -135,7 +144,7 @@ final class PoisonRun {
         AtomicLong logLines = new AtomicLong();
         AbstractAppender counter = countWarnings(logLines);
         List<String> problems = new ArrayList<>();
-        List<String> executed = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> executed = Collections.synchronizedList(new ArrayList<>());
         int garbage = 0;
         long idleLines;
         int threadFailures = 0;
@@ -146,7 +155,7 @@ final class PoisonRun {
                         new ByteArraySerializer(),
                         new ByteArraySerializer());
                 ActorRunner actor = new ActorRunner(
-                                dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()),
+                                KafkaConnection.plaintext(cluster.bootstrap()),
                                 names,
                                 serdes,
                                 "ops",
@@ -157,7 +166,7 @@ final class PoisonRun {
                                 })
                         .start();
                 LogActor log = new LogActor(
-                                dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()),
+                                KafkaConnection.plaintext(cluster.bootstrap()),
                                 names.prefix() + "log",
                                 names,
                                 serdes,
@@ -201,7 +210,7 @@ final class PoisonRun {
                 problems.add(idleLines + " log lines while nothing arrived: something repeats");
             }
             threadFailures += engine.threadFailures();
-            if (engine.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+            if (engine.state() != KafkaStreams.State.RUNNING) {
                 problems.add("the engine is " + engine.state());
             }
         } finally {
@@ -266,14 +275,13 @@ final class PoisonRun {
 
     private static boolean reported(FaultCluster cluster, TopicNames names, ReflexSerdes serdes, String eventId)
             throws Exception {
-        org.apache.kafka.common.serialization.Deserializer<ActionResult> results =
-                serdes.value(ActionResult.class).deserializer();
+        Deserializer<ActionResult> results = serdes.value(ActionResult.class).deserializer();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(
                     cluster.bootstrap(),
                     names.actionResults(),
-                    org.apache.kafka.common.serialization.Serdes.ByteArray().deserializer())) {
+                    Serdes.ByteArray().deserializer())) {
                 try {
                     ActionResult result = results.deserialize(r.topic(), r.value());
                     if (result != null
@@ -281,7 +289,7 @@ final class PoisonRun {
                             && result.getStatus() == ActionStatus.SUCCEEDED) {
                         return true;
                     }
-                } catch (org.apache.kafka.common.errors.SerializationException e) {
+                } catch (SerializationException e) {
                     // the garbage this run put there
                 }
             }

@@ -24,6 +24,7 @@ import dev.reflex.rules.RuleIndex;
 import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -122,8 +123,7 @@ public final class ReplayThroughput {
         ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
         long events;
         double seconds;
-        try (HistoryReader reader =
-                new HistoryReader(dev.reflex.schemas.KafkaConnection.plaintext(cluster.bootstrap()), names, serdes)) {
+        try (HistoryReader reader = new HistoryReader(KafkaConnection.plaintext(cluster.bootstrap()), names, serdes)) {
             DecisionReplay replay = new DecisionReplay(reader.ruleHistory());
             if (proposed == null) {
                 AuditRun.Report report = AuditRun.run(reader, replay, from, to, null, 20, ReadProgress.NONE);

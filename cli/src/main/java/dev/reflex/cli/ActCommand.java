@@ -2,7 +2,9 @@ package dev.reflex.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 import org.apache.kafka.clients.admin.Admin;
 
@@ -114,7 +116,7 @@ final class ActCommand implements Callable<Integer> {
                         },
                         "actor-stop"));
         // the process ends when any of its actors stops: closed on shutdown, or failed and to be restarted
-        java.util.concurrent.CountDownLatch anyStopped = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch anyStopped = new CountDownLatch(1);
         for (ActorRunner runner : runners) {
             Thread watch = new Thread(
                     () -> {
@@ -130,9 +132,9 @@ final class ActCommand implements Callable<Integer> {
             watch.start();
         }
         anyStopped.await();
-        java.util.Optional<String> failure = runners.stream()
+        Optional<String> failure = runners.stream()
                 .map(ActorRunner::failure)
-                .flatMap(java.util.Optional::stream)
+                .flatMap(Optional::stream)
                 .findFirst();
         if (failure.isPresent()) {
             System.err.println("reflex act: an actor stopped (" + failure.get() + "); exiting so that it is restarted");

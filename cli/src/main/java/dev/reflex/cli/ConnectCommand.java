@@ -1,5 +1,6 @@
 package dev.reflex.cli;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -7,6 +8,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.config.ConfigDef;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -73,7 +77,7 @@ final class ConnectCommand implements Callable<Integer> {
                             stopped.countDown();
                         },
                         "connector-stop"));
-        while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        while (!stopped.await(1, TimeUnit.SECONDS)) {
             if (running instanceof TimerHandle timer && !timer.timer().isRunning()) {
                 System.err.println(
                         "reflex connect timer: the timer thread stopped (the cause is in the log above); exiting so that it is restarted");
@@ -112,12 +116,9 @@ final class ConnectCommand implements Callable<Integer> {
         return connector;
     }
 
-    private AutoCloseable timer() throws java.io.IOException {
-        Map<String, Schedule> parsed = new TreeMap<>(TimerSettings.schedules(Settings.resolve(
-                new org.apache.kafka.common.config.ConfigDef(),
-                process.config,
-                System.getenv(),
-                Settings.pairs(process.sets))));
+    private AutoCloseable timer() throws IOException {
+        Map<String, Schedule> parsed = new TreeMap<>(TimerSettings.schedules(
+                Settings.resolve(new ConfigDef(), process.config, System.getenv(), Settings.pairs(process.sets))));
         for (Map.Entry<String, String> entry : Settings.pairs(schedules).entrySet()) {
             try {
                 parsed.put(entry.getKey(), Schedule.parse(entry.getValue()));

@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
@@ -39,17 +40,14 @@ final class ConnectionOptions {
     }
 
     /** The brokers and security settings. */
-    dev.reflex.schemas.KafkaConnection kafka() {
+    KafkaConnection kafka() {
         return kafkaOptions.kafka();
     }
 
     /** The brokers and security settings, with a process's own settings ({@code --config}, {@code --set}) over them. */
-    dev.reflex.schemas.KafkaConnection kafka(ProcessOptions process) {
+    KafkaConnection kafka(ProcessOptions process) {
         return kafkaOptions.kafka(Settings.resolve(
-                dev.reflex.schemas.KafkaConnection.SECURITY,
-                process.config,
-                System.getenv(),
-                Settings.pairs(process.sets)));
+                KafkaConnection.SECURITY, process.config, System.getenv(), Settings.pairs(process.sets)));
     }
 
     /** An admin client for a cluster that answered, or the one-line error. */
@@ -58,7 +56,7 @@ final class ConnectionOptions {
     }
 
     /** An admin client on {@code kafka} for a cluster that answered, or the one-line error. */
-    static Admin admin(dev.reflex.schemas.KafkaConnection kafka) {
+    static Admin admin(KafkaConnection kafka) {
         Admin admin = Admin.create(kafka.client(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000));

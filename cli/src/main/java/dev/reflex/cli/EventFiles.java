@@ -1,5 +1,6 @@
 package dev.reflex.cli;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ final class EventFiles {
             json = new ObjectMapper().readTree(body);
         } catch (JsonProcessingException e) {
             throw new Settings.SettingsException(where + " is not JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new Settings.SettingsException(where + " cannot be read: " + e.getMessage());
         }
         boolean cloudEvent = json != null && json.has("specversion");

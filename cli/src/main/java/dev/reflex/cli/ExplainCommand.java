@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -120,9 +121,9 @@ final class ExplainCommand implements Callable<Integer> {
             var c = d.getRules().get(0).getCorrelation();
             out.println("correlation deadline " + d.getEventId() + "   rule "
                     + d.getRules().get(0).getRuleId() + "   key " + c.getKey());
-            out.println("  armed at " + java.time.Instant.ofEpochMilli(c.getArmedAt()) + " by event " + c.getBy()
+            out.println("  armed at " + Instant.ofEpochMilli(c.getArmedAt()) + " by event " + c.getBy()
                     + ", due at "
-                    + java.time.Instant.ofEpochMilli(c.getDueAt()) + ", fired " + c.getLateMs()
+                    + Instant.ofEpochMilli(c.getDueAt()) + ", fired " + c.getLateMs()
                     + " ms after ('reflex explain "
                     + c.getBy() + "' tells that event's story)");
         } else {
@@ -198,7 +199,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         if (!d.getRegistersRead().isEmpty()) {
             List<String> read = new ArrayList<>();
-            new java.util.TreeMap<>(d.getRegistersRead())
+            new TreeMap<>(d.getRegistersRead())
                     .forEach((name, value) -> read.add(name + " = " + (value == null ? "(unset)" : '"' + value + '"')));
             out.println("registers read: " + String.join(", ", read));
         }

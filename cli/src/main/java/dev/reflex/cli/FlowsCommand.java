@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
@@ -392,7 +393,7 @@ final class FlowsCommand {
             step.transitions().forEach(t -> out.println("    " + t));
             for (Action a : step.actions()) {
                 out.println("    action " + a.getSystem() + "/" + a.getAction() + " target=" + a.getTarget()
-                        + " params=" + new java.util.TreeMap<>(a.getParams()));
+                        + " params=" + new TreeMap<>(a.getParams()));
             }
         }
 

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.ServiceLoader;
 
 import org.apache.kafka.common.config.ConfigException;
 
@@ -40,7 +41,7 @@ public final class Main {
 
     public static int run(PrintStream out, PrintStream err, String... args) {
         CommandLine commandLine = new CommandLine(new Main());
-        for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
+        for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class)) {
             commandLine.addSubcommand(plugin.command());
         }
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));

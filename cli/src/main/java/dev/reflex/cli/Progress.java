@@ -3,11 +3,13 @@ package dev.reflex.cli;
 import java.io.PrintWriter;
 import java.util.Locale;
 
+import dev.reflex.audit.history.ReadProgress;
+
 /**
  * Progress of a long read: on a terminal a bar redrawn in place with records/s and the time left; otherwise (a pipe,
  * a CI log) a plain line every few seconds. Goes to standard error, so standard output stays the result.
  */
-class Progress implements dev.reflex.audit.history.ReadProgress {
+class Progress implements ReadProgress {
     private static final int WIDTH = 30;
 
     private final PrintWriter err;

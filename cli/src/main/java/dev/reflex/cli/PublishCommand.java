@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
@@ -85,7 +87,7 @@ final class PublishCommand implements Callable<Integer> {
             throw new Settings.SettingsException(file + " must hold one JSON object");
         }
         String topic = names.ingest(source);
-        dev.reflex.schemas.KafkaConnection kafka = kafkaOptions.kafka();
+        KafkaConnection kafka = kafkaOptions.kafka();
         try (Admin admin = Admin.create(kafka.client())) {
             TopicAdmin.requireReachable(admin, kafka.toString(), 10_000);
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 15_000)
@@ -105,9 +107,7 @@ final class PublishCommand implements Callable<Integer> {
                     json.path("subject").isValueNode() ? json.path("subject").asText() : null;
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
                     topic, null, subject == null ? null : subject.getBytes(StandardCharsets.UTF_8), body);
-            record.headers()
-                    .add(new RecordHeader(
-                            dev.reflex.schemas.ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
+            record.headers().add(new RecordHeader(ContentTypes.HEADER, contentType.getBytes(StandardCharsets.UTF_8)));
             RecordMetadata metadata = producer.send(record).get();
             spec.commandLine()
                     .getOut()

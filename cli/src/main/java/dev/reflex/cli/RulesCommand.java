@@ -19,6 +19,7 @@ import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.audit.publish.RulesTopic;
 import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.rules.files.RuleFiles;
+import dev.reflex.rules.files.SystemDiff;
 import dev.reflex.schemas.Rule;
 
 @Command(
@@ -180,7 +181,7 @@ final class RulesCommand {
     }
 
     static String summary(RuleDiff diff) {
-        dev.reflex.rules.files.SystemDiff systems = diff.systems();
+        SystemDiff systems = diff.systems();
         return diff.added().size() + " added, " + diff.changed().size() + " changed, "
                 + diff.removed().size() + " removed"
                 + (systems.isEmpty()

@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -213,7 +214,7 @@ final class RulesTestCommand implements Callable<Integer> {
     private static void printEffects(List<Action> actions, List<RegisterOp> ops, PrintWriter out) {
         for (Action a : actions) {
             out.println("      action " + a.getSystem() + "/" + a.getAction() + " target=" + a.getTarget() + " params="
-                    + new java.util.TreeMap<>(a.getParams()));
+                    + new TreeMap<>(a.getParams()));
         }
         for (RegisterOp op : ops) {
             out.println("      register " + op.getOp().name().toLowerCase() + " " + op.getName()

@@ -36,6 +36,7 @@ import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
@@ -124,7 +125,7 @@ class AuditIntegrationTest {
 
     private Map<String, String> live() {
         Map<String, String> versions = new HashMap<>();
-        new RulesTopic(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes)
+        new RulesTopic(KafkaConnection.plaintext(bootstrap), names, serdes)
                 .read()
                 .forEach((id, rule) -> versions.put(id, rule.getVersion()));
         return versions;

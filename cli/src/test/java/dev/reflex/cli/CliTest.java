@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.embedded.Ports;
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.engine.EngineConfig;
 
 /** What a user sees: exit codes and single-line errors. */
 class CliTest {
@@ -136,20 +141,18 @@ class CliTest {
 
     @Test
     void timesAreNowAnInstantADateOrADurationAgo() {
-        java.time.Instant now = java.time.Instant.parse("2026-11-22T08:00:00Z");
+        Instant now = Instant.parse("2026-11-22T08:00:00Z");
         assertThat(Times.parse("now", now, "--to")).isEqualTo(now);
-        assertThat(Times.parse("90m", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-22T06:30:00Z"));
-        assertThat(Times.parse("2026-11-21T07:15:00Z", now, "--from"))
-                .isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
-        assertThat(Times.parse("2026-11-21T07:15", now, "--from"))
-                .isEqualTo(java.time.Instant.parse("2026-11-21T07:15:00Z"));
-        assertThat(Times.parse("2026-11-21", now, "--from")).isEqualTo(java.time.Instant.parse("2026-11-21T00:00:00Z"));
+        assertThat(Times.parse("90m", now, "--from")).isEqualTo(Instant.parse("2026-11-22T06:30:00Z"));
+        assertThat(Times.parse("2026-11-21T07:15:00Z", now, "--from")).isEqualTo(Instant.parse("2026-11-21T07:15:00Z"));
+        assertThat(Times.parse("2026-11-21T07:15", now, "--from")).isEqualTo(Instant.parse("2026-11-21T07:15:00Z"));
+        assertThat(Times.parse("2026-11-21", now, "--from")).isEqualTo(Instant.parse("2026-11-21T00:00:00Z"));
     }
 
     @Test
     void progressIsABarWithRateAndEtaOnATerminalAndPlainLinesOtherwise() {
-        java.io.StringWriter plain = new java.io.StringWriter();
-        Progress lines = new Progress(new java.io.PrintWriter(plain, true), false, "events");
+        StringWriter plain = new StringWriter();
+        Progress lines = new Progress(new PrintWriter(plain, true), false, "events");
         lines.start(1_000);
         String line = lines.line(250, System.nanoTime() + 1_000_000_000L);
         assertThat(line).matches("\\[#######\\.{23}\\]  25% 250 of 1,000 events  \\d+/s  ETA \\d+ s");
@@ -239,10 +242,10 @@ class CliTest {
         Path file = dir.resolve("engine.properties");
         Files.writeString(file, "bootstrap.servers=file:9092\nreflex.topic.prefix=file.\napplication.id=from-file\n");
         var settings = Settings.resolve(
-                dev.reflex.engine.EngineConfig.CONFIG,
+                EngineConfig.CONFIG,
                 file,
-                java.util.Map.of("REFLEX_TOPIC_PREFIX", "env.", "REFLEX_BOOTSTRAP_SERVERS", "env:9092"),
-                java.util.Map.of("bootstrap.servers", "flag:9092"));
+                Map.of("REFLEX_TOPIC_PREFIX", "env.", "REFLEX_BOOTSTRAP_SERVERS", "env:9092"),
+                Map.of("bootstrap.servers", "flag:9092"));
         assertThat(settings)
                 .containsEntry("bootstrap.servers", "flag:9092")
                 .containsEntry("reflex.topic.prefix", "env.")

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.reflex.engine.EngineApiClient;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
@@ -131,8 +134,7 @@ class CorrelationIntegrationTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(rules.statusCode()).isEqualTo(200);
-        com.fasterxml.jackson.databind.JsonNode rule =
-                new com.fasterxml.jackson.databind.ObjectMapper().readTree(rules.body());
+        JsonNode rule = new ObjectMapper().readTree(rules.body());
         assertThat(rule.get("correlate").get("count").get("atLeast").asInt()).isEqualTo(2);
         assertThat(rule.get("correlate").get("count").get("within").asText()).isEqualTo("10m");
         Decision f2 = EngineApiClient.decision(it.apiUrl(), null, "f2").orElseThrow();

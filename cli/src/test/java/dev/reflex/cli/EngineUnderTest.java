@@ -22,6 +22,7 @@ import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.engine.EngineProcess;
 import dev.reflex.engine.TestEngines;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -73,8 +74,7 @@ final class EngineUnderTest implements AutoCloseable {
     /** Applies the rules directory as it is now, as {@code reflex rules apply} does. */
     void apply() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(
-                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(rules, KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
     }
 

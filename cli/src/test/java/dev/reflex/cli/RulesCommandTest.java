@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.UUID;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -253,13 +258,11 @@ class RulesCommandTest {
                         "+ system shop ",
                         "applied: 1 added, 0 changed, 0 removed; systems: 3 added, 0 changed, 0 removed");
         // a record nobody can read on the systems topic is skipped, and the catalog is still read
-        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-                new org.apache.kafka.clients.producer.KafkaProducer<>(
-                        java.util.Map.of(
-                                "bootstrap.servers", TestServices.kafka().bootstrapServers()),
-                        new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", TestServices.kafka().bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(
                             connection[5] + "systems", "junk".getBytes(), new byte[] {0, 0, 0, 0, 42, 1, 2}))
                     .get();
         }
@@ -289,7 +292,7 @@ class RulesCommandTest {
     }
 
     private static String[] concat(String[] a, String[] b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        String[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }

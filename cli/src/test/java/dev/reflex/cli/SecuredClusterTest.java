@@ -3,7 +3,9 @@ package dev.reflex.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +29,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -220,7 +223,7 @@ class SecuredClusterTest {
                     .all()
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(org.apache.kafka.common.errors.TopicExistsException.class);
+            assertThat(e.getCause()).isInstanceOf(TopicExistsException.class);
         }
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
                 client("ops-actor", "group.id", "reflex-actor-ops"),
@@ -284,9 +287,9 @@ class SecuredClusterTest {
     private static Run run(List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        java.io.InputStream stdin = System.in;
+        InputStream stdin = System.in;
         try {
-            System.setIn(new java.io.ByteArrayInputStream("{\"type\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream("{\"type\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
             int exit = Main.run(
                     new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8),

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 
 import dev.reflex.embedded.EmbeddedKafka;
@@ -125,11 +127,10 @@ final class SecuredKafka implements AutoCloseable {
     void createUsers(Map<String, String> passwords) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", adminBootstrap()))) {
             admin.alterUserScramCredentials(passwords.entrySet().stream()
-                            .map(e -> (org.apache.kafka.clients.admin.UserScramCredentialAlteration)
-                                    new UserScramCredentialUpsertion(
-                                            e.getKey(),
-                                            new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
-                                            e.getValue()))
+                            .map(e -> (UserScramCredentialAlteration) new UserScramCredentialUpsertion(
+                                    e.getKey(),
+                                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
+                                    e.getValue()))
                             .toList())
                     .all()
                     .get(30, TimeUnit.SECONDS);
@@ -166,7 +167,7 @@ final class SecuredKafka implements AutoCloseable {
     }
 
     private static void keytool(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

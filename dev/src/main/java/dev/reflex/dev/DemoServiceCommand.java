@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import dev.reflex.cli.CommandPlugin;
+
 @Command(
         name = "demo-service",
         mixinStandardHelpOptions = true,
@@ -16,7 +18,7 @@ import picocli.CommandLine.Option;
         })
 final class DemoServiceCommand implements Callable<Integer> {
     /** Adds {@code reflex demo-service} to the command line when this artifact is on the class path. */
-    public static final class Plugin implements dev.reflex.cli.CommandPlugin {
+    public static final class Plugin implements CommandPlugin {
         @Override
         public Object command() {
             return new DemoServiceCommand();

@@ -1,13 +1,19 @@
 package dev.reflex.dev;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.kafka.streams.KafkaStreams;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
+import dev.reflex.cli.CommandPlugin;
 
 @Command(
         name = "dev",
@@ -18,7 +24,7 @@ import picocli.CommandLine.Option;
         })
 final class DevCommand implements Callable<Integer> {
     /** Adds {@code reflex dev} to the command line when this artifact is on the class path. */
-    public static final class Plugin implements dev.reflex.cli.CommandPlugin {
+    public static final class Plugin implements CommandPlugin {
         @Override
         public Object command() {
             return new DevCommand();
@@ -76,8 +82,7 @@ final class DevCommand implements Callable<Integer> {
         if (fresh) {
             DevEnvironment.deleteTree(dataDir);
         }
-        PrintStream out =
-                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         DevEnvironment.Options options = new DevEnvironment.Options(
                 dataDir,
                 kafkaPort,
@@ -104,7 +109,7 @@ final class DevCommand implements Callable<Integer> {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    if (dev.engine().state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+                    if (dev.engine().state() == KafkaStreams.State.ERROR) {
                         out.println();
                         out.println(
                                 "The engine stopped: Kafka Streams reached ERROR (the cause is in the log above). Stopping reflex dev.");

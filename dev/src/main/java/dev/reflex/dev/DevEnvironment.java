@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.Optional;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.http.HttpActorConfig;
@@ -28,6 +31,8 @@ import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.engine.EngineProcess;
 import dev.reflex.rules.files.RuleDiff;
+import dev.reflex.schemas.KafkaConnection;
+import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -113,12 +118,7 @@ public final class DevEnvironment implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             if (o.rulesDir() != null && Files.exists(o.rulesDir())) {
                 RuleDiff diff = RulePublisher.apply(
-                        o.rulesDir(),
-                        dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()),
-                        admin,
-                        names,
-                        serdes,
-                        false);
+                        o.rulesDir(), KafkaConnection.plaintext(kafka.bootstrapServers()), admin, names, serdes, false);
                 int live = diff.added().size()
                         + diff.changed().size()
                         + diff.unchanged().size();
@@ -129,8 +129,7 @@ public final class DevEnvironment implements AutoCloseable {
                                         + diff.changed().size() + " changed, "
                                         + diff.removed().size() + " removed)");
             } else {
-                new dev.reflex.schemas.TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000)
-                        .ensure(names.fixed());
+                new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(names.fixed());
                 summary = "no rules loaded (no directory " + o.rulesDir() + ")";
             }
         }
@@ -183,7 +182,7 @@ public final class DevEnvironment implements AutoCloseable {
         // move on
         // static members, like the engine: after a kill -9 they take their partitions back at once
         LogActor actor = new LogActor(
-                        dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                        KafkaConnection.plaintext(kafka.bootstrapServers()),
                         "reflex-dev-log-actor",
                         names,
                         serdes,
@@ -200,13 +199,13 @@ public final class DevEnvironment implements AutoCloseable {
         HttpActorConfig httpSettings =
                 new HttpActorConfig(Map.of(HttpActorConfig.BASE_URL_CONFIG, service.url()), environment);
         ActorRunner http = new ActorRunner(
-                        dev.reflex.schemas.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                        KafkaConnection.plaintext(kafka.bootstrapServers()),
                         names,
                         serdes,
                         DEMO_SYSTEM,
                         "reflex-dev-actor-" + DEMO_SYSTEM,
                         new HttpExecutor(httpSettings),
-                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                        new SimpleMeterRegistry(),
                         Map.of("group.instance.id", "reflex-dev-actor-" + DEMO_SYSTEM))
                 .start();
         started.push(http);
@@ -283,7 +282,7 @@ public final class DevEnvironment implements AutoCloseable {
             return;
         }
         try (var paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
                 Files.delete(p);
             }
         }

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -40,6 +41,7 @@ import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -79,8 +81,7 @@ class EngineIntegrationTest {
                   pod: ${event.subject}
             """);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(
-                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(rules, KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         engine = startEngine();
         Map<String, Object> hook = new HashMap<>();
@@ -165,12 +166,7 @@ class EngineIntegrationTest {
         String newVersion;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             var diff = RulePublisher.apply(
-                    dir.resolve("rules"),
-                    dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
-                    admin,
-                    names,
-                    serdes,
-                    false);
+                    dir.resolve("rules"), KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
             newVersion = diff.changed().get(0).next().getVersion();
         }
         // probe with events until the engine decides with the new version; then the rule must have fired for that probe
@@ -208,9 +204,7 @@ class EngineIntegrationTest {
     @Test
     void unreadableRecordsAreDeadLetteredUnderExactlyOnceAndProcessingGoesOn() throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(
                             names.events(), "k", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8)))
                     .get();

@@ -3,6 +3,11 @@ package dev.reflex.dev;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +60,7 @@ class LayeringTest {
     }
 
     private static void onlyDependsOnReflex(String module, String... allowed) {
-        String[] forbidden = java.util.stream.Stream.of(
+        String[] forbidden = Stream.of(
                         "schemas",
                         "admin",
                         "rules",
@@ -68,8 +73,7 @@ class LayeringTest {
                         "dev",
                         "embedded",
                         "bench")
-                .filter(m ->
-                        !m.equals(module) && !java.util.Arrays.asList(allowed).contains(m))
+                .filter(m -> !m.equals(module) && !Arrays.asList(allowed).contains(m))
                 .map(m -> "dev.reflex." + m + "..")
                 .toArray(String[]::new);
         noClasses()
@@ -102,13 +106,13 @@ class LayeringTest {
     }
 
     private static void rulesPackageUses(String sub, String... allowed) {
-        java.util.List<String> others = new java.util.ArrayList<>(java.util.List.of("dev.reflex.rules"));
-        for (String p : java.util.List.of("expr", "yaml", "systems", "correlate", "flow", "files")) {
-            if (!p.equals(sub) && !java.util.Arrays.asList(allowed).contains(p)) {
+        List<String> others = new ArrayList<>(List.of("dev.reflex.rules"));
+        for (String p : List.of("expr", "yaml", "systems", "correlate", "flow", "files")) {
+            if (!p.equals(sub) && !Arrays.asList(allowed).contains(p)) {
                 others.add("dev.reflex.rules." + p + "..");
             }
         }
-        if (java.util.Arrays.asList(allowed).contains("rules")) {
+        if (Arrays.asList(allowed).contains("rules")) {
             others.remove("dev.reflex.rules");
         }
         noClasses()

@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +26,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +44,7 @@ import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.connectors.webhook.WebhookConfig;
 import dev.reflex.connectors.webhook.WebhookConnector;
+import dev.reflex.embedded.testing.Garbage;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.embedded.testing.TopicRecords;
 import dev.reflex.engine.Engine;
@@ -48,6 +53,7 @@ import dev.reflex.engine.TestEngines;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
@@ -66,7 +72,7 @@ class PoisonIntegrationTest {
     Path dir;
 
     static List<byte[]> garbage(int knownSchemaId) {
-        return dev.reflex.embedded.testing.Garbage.records(knownSchemaId);
+        return Garbage.records(knownSchemaId);
     }
 
     @Test
@@ -90,8 +96,7 @@ class PoisonIntegrationTest {
                   pod: ${event.subject}
             """);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            RulePublisher.apply(
-                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(rules, KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         int knownId = ByteBuffer.wrap(
                         serdes.value(ActionResult.class)
@@ -108,7 +113,7 @@ class PoisonIntegrationTest {
                                                 .setDurationMs(0)
                                                 .setEventId("e")
                                                 .setRuleId("r")
-                                                .setFinishedAt(java.time.Instant.EPOCH)
+                                                .setFinishedAt(Instant.EPOCH)
                                                 .build()),
                         1,
                         4)
@@ -129,12 +134,12 @@ class PoisonIntegrationTest {
 
         Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
         settings.put(EngineConfig.INSTANCE_ID_CONFIG, "poison-test");
-        List<String> executed = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> executed = Collections.synchronizedList(new ArrayList<>());
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Engine engine = Engine.start(new EngineConfig(settings));
         try (WebhookConnector webhook = webhook(bootstrap, names);
                 ActorRunner actor = new ActorRunner(
-                                dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                KafkaConnection.plaintext(bootstrap),
                                 names,
                                 serdes,
                                 "ops",
@@ -145,7 +150,7 @@ class PoisonIntegrationTest {
                                 })
                         .start();
                 LogActor log = new LogActor(
-                                dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                KafkaConnection.plaintext(bootstrap),
                                 names.prefix() + "log",
                                 names,
                                 serdes,
@@ -174,7 +179,7 @@ class PoisonIntegrationTest {
             assertThat(post(webhook, "{\"id\":\"third\",\"type\":\"pod.oom\",\"subject\":\"api-3\"}"))
                     .isEqualTo(202);
             assertThat(results(bootstrap, names, serdes, "third")).isTrue();
-            assertThat(engine.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            assertThat(engine.state()).isEqualTo(KafkaStreams.State.RUNNING);
             assertThat(engine.threadFailures()).isZero();
             assertThat(executed).containsExactly("first", "second", "third");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -224,8 +229,7 @@ class PoisonIntegrationTest {
         });
 
         // the history readers (replay, explain, rules diff) skip what they cannot read
-        try (HistoryReader history =
-                new HistoryReader(dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), names, serdes)) {
+        try (HistoryReader history = new HistoryReader(KafkaConnection.plaintext(bootstrap), names, serdes)) {
             assertThat(history.liveRules()).containsOnlyKeys("restart");
             assertThat(history.ruleHistory()
                             .version(
@@ -274,7 +278,7 @@ class PoisonIntegrationTest {
         Deserializer<ActionResult> tolerant = (topic, bytes) -> {
             try {
                 return values.deserialize(topic, bytes);
-            } catch (org.apache.kafka.common.errors.SerializationException e) {
+            } catch (SerializationException e) {
                 return null;
             }
         };

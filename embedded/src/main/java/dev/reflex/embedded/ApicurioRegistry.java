@@ -1,5 +1,6 @@
 package dev.reflex.embedded;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -78,7 +80,7 @@ public final class ApicurioRegistry implements AutoCloseable {
             // under a watch of this process, so a registry never outlives a parent that was killed
             command.addAll(ParentWatch.arguments(
                     runner
-                            + java.io.File.pathSeparator
+                            + File.pathSeparator
                             + ParentWatch.classPath(runner.getParent().resolve("parent-watch")),
                     MAIN_CLASS));
             ProcessBuilder builder = new ProcessBuilder(command)
@@ -182,7 +184,7 @@ public final class ApicurioRegistry implements AutoCloseable {
                 .ifPresent(handle -> {
                     handle.destroy();
                     handle.onExit()
-                            .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                            .orTimeout(10, TimeUnit.SECONDS)
                             .exceptionally(e -> {
                                 handle.destroyForcibly();
                                 return handle;
@@ -286,8 +288,8 @@ public final class ApicurioRegistry implements AutoCloseable {
     public void close() {
         process.destroy();
         try {
-            if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();

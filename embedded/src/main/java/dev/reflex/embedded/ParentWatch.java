@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 
@@ -93,11 +94,7 @@ public final class ParentWatch implements Runnable {
                 Files.createDirectories(file.getParent());
                 Path temp = Files.createTempFile(file.getParent(), "ParentWatch", ".tmp");
                 Files.write(temp, bytes);
-                Files.move(
-                        temp,
-                        file,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             return dir.toString();
         } catch (IOException e) {

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Loopback port checks for the embedded services. */
 public final class Ports {
@@ -22,7 +25,7 @@ public final class Ports {
      */
     public static int freePort() {
         int below = ephemeralRange()[0];
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; below - LOWEST > 100 && attempt < 200; attempt++) {
             int port = random.nextInt(LOWEST, below);
             if (bindable(port)) {
@@ -39,8 +42,7 @@ public final class Ports {
     /** The kernel's range of local ports for outgoing connections (Linux), or the usual one. */
     static int[] ephemeralRange() {
         try {
-            String[] range = java.nio.file.Files.readString(
-                            java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+            String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
                     .trim()
                     .split("\\s+");
             return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};

@@ -1,26 +1,56 @@
 package dev.reflex.engine;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import dev.reflex.rules.IndexedRule;
+import dev.reflex.rules.QuarantinedRule;
+import dev.reflex.rules.RuleBook;
+import dev.reflex.schemas.DeadLetter;
+import dev.reflex.schemas.DeadLetters;
+import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.FlowInstance;
+import dev.reflex.schemas.KafkaConnection;
+import dev.reflex.schemas.Register;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.Topics;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.registry.SchemaRegistryUnavailableException;
+import dev.reflex.schemas.serde.ReflexSerdes;
 import dev.reflex.topology.DeadLetterProducer;
 import dev.reflex.topology.ProcessingDeadLetters;
+import dev.reflex.topology.ProcessingListener;
 import dev.reflex.topology.ReflexTopology;
 import dev.reflex.topology.Registers;
 import dev.reflex.topology.TopologyOptions;
@@ -40,11 +70,10 @@ public final class Engine implements AutoCloseable {
     private final boolean staticMember;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final java.util.concurrent.atomic.AtomicInteger threadFailures =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger threadFailures = new AtomicInteger();
     private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
-    private final dev.reflex.rules.RuleBook rules;
+    private final RuleBook rules;
     private final RecentDecisions recent;
     private final DeadLetterProducer globalDeadLetters;
 
@@ -54,7 +83,7 @@ public final class Engine implements AutoCloseable {
     private Engine(
             KafkaStreams streams,
             boolean staticMember,
-            dev.reflex.rules.RuleBook rules,
+            RuleBook rules,
             RecentDecisions recent,
             DeadLetterProducer globalDeadLetters,
             InputBarriers barriers) {
@@ -68,26 +97,24 @@ public final class Engine implements AutoCloseable {
 
     /** Starts the engine; throws {@link StartException} with a one-line explanation when Kafka or the registry is unreachable. */
     public static Engine start(EngineConfig config) {
-        return start(config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        return start(config, new SimpleMeterRegistry());
     }
 
     /** Starts the engine, counting Reflex's own meters ({@link EngineMetrics}) in {@code registry} from the first record. */
-    public static Engine start(EngineConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
-        dev.reflex.schemas.KafkaConnection kafka = config.kafka();
+    public static Engine start(EngineConfig config, MeterRegistry registry) {
+        KafkaConnection kafka = config.kafka();
         checkServices(config, kafka);
-        dev.reflex.rules.RuleBook rules = new dev.reflex.rules.RuleBook();
+        RuleBook rules = new RuleBook();
         // kept for the API only: none when it is off
         RecentDecisions recent = new RecentDecisions(
                 config.getInt(EngineConfig.API_PORT_CONFIG) < 0
                         ? 0
                         : config.getInt(EngineConfig.API_DECISIONS_KEPT_CONFIG));
-        dev.reflex.schemas.serde.ReflexSerdes serdes = new dev.reflex.schemas.serde.ReflexSerdes(
-                new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
+        ReflexSerdes serdes =
+                new ReflexSerdes(new SchemaRegistryClient(config.schemaRegistryUrl()), config.autoRegisterSchemas());
         DeadLetterProducer globalDeadLetters = new DeadLetterProducer(
-                kafka,
-                config.topicNames(),
-                serdes.value(dev.reflex.schemas.DeadLetter.class).serializer());
-        java.util.Properties streamsProperties = config.streamsProperties();
+                kafka, config.topicNames(), serdes.value(DeadLetter.class).serializer());
+        Properties streamsProperties = config.streamsProperties();
         InputBarriers barriers = config.getBoolean(EngineConfig.DEADLINES_WAIT_FOR_INPUT_CONFIG)
                 ? new InputBarriers(
                         kafka,
@@ -104,8 +131,7 @@ public final class Engine implements AutoCloseable {
                 : config.topologyOptions().withInputProgress(barriers);
         Topics topics = new Topics(config.topicNames(), serdes);
         EngineMetrics meters = new EngineMetrics(registry);
-        dev.reflex.topology.ProcessingListener listener = dev.reflex.topology.ProcessingListener.all(
-                dev.reflex.topology.ProcessingListener.decisions(recent::put), meters);
+        ProcessingListener listener = ProcessingListener.all(ProcessingListener.decisions(recent::put), meters);
         streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
         KafkaStreams streams;
         try {
@@ -135,7 +161,7 @@ public final class Engine implements AutoCloseable {
                 engine.stopped.countDown();
             }
         });
-        RunMarker marker = RunMarker.start(java.nio.file.Path.of(
+        RunMarker marker = RunMarker.start(Path.of(
                 config.getString(EngineConfig.STATE_DIR_CONFIG), config.getString(EngineConfig.APPLICATION_ID_CONFIG)));
         if (marker.unclean()) {
             LOG.info(
@@ -154,7 +180,7 @@ public final class Engine implements AutoCloseable {
      * Kafka answers and lets this principal create the fixed topics (when it creates them), and the registry answers;
      * otherwise a {@link StartException} in one line.
      */
-    private static void checkServices(EngineConfig config, dev.reflex.schemas.KafkaConnection kafka) {
+    private static void checkServices(EngineConfig config, KafkaConnection kafka) {
         try (Admin admin = Admin.create(kafka.client(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"))) {
@@ -189,10 +215,10 @@ public final class Engine implements AutoCloseable {
             Throwable error, EngineConfig config) {
         threadFailures.incrementAndGet();
         long delay = backoff.next(System.currentTimeMillis());
-        if (dev.reflex.schemas.DeadLetters.isRetriable(error)) {
+        if (DeadLetters.isRetriable(error)) {
             LOG.warn(
                     "a stream thread stopped on an infrastructure fault ({}); retrying in {} ms from the last commit",
-                    dev.reflex.schemas.DeadLetters.reason(error),
+                    DeadLetters.reason(error),
                     delay);
         } else if (notAuthorized(error)) {
             LOG.error(
@@ -220,7 +246,7 @@ public final class Engine implements AutoCloseable {
 
     private static boolean notAuthorized(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.AuthorizationException) {
+            if (t instanceof AuthorizationException) {
                 return true;
             }
         }
@@ -243,7 +269,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The metrics of the engine's Kafka Streams instance and its clients. */
-    public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
+    public Map<MetricName, ? extends Metric> metrics() {
         return streams.metrics();
     }
 
@@ -251,49 +277,46 @@ public final class Engine implements AutoCloseable {
      * Registers the engine's meters with {@code registry}: Kafka Streams' own metrics (per thread, task and processor
      * node, and of its clients), the stream thread replacements, and the rules held.
      */
-    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams).bindTo(registry);
-        io.micrometer.core.instrument.Gauge.builder(
-                        "reflex.engine.thread.failures", threadFailures, java.util.concurrent.atomic.AtomicInteger::get)
+    public void bindMetrics(MeterRegistry registry) {
+        new KafkaStreamsMetrics(streams).bindTo(registry);
+        Gauge.builder("reflex.engine.thread.failures", threadFailures, AtomicInteger::get)
                 .description("Stream threads that failed and were replaced since the start")
                 .register(registry);
-        io.micrometer.core.instrument.Gauge.builder(
+        Gauge.builder(
                         "reflex.engine.rules",
                         rules,
                         r -> r.all().stream()
-                                .filter(i -> !(i instanceof dev.reflex.rules.QuarantinedRule))
+                                .filter(i -> !(i instanceof QuarantinedRule))
                                 .count())
                 .description("Rules this instance evaluates")
                 .register(registry);
-        io.micrometer.core.instrument.Gauge.builder(
+        Gauge.builder(
                         "reflex.engine.rules.quarantined",
                         rules,
                         r -> r.all().stream()
-                                .filter(i -> i instanceof dev.reflex.rules.QuarantinedRule)
+                                .filter(i -> i instanceof QuarantinedRule)
                                 .count())
                 .description("Rules quarantined on this instance (over the evaluation budget, or failing to compile)")
                 .register(registry);
         if (barriers != null) {
-            io.micrometer.core.instrument.Gauge.builder(
-                            "reflex.engine.deadlines.input.behind", barriers, b -> b.behindMs() / 1000.0)
+            Gauge.builder("reflex.engine.deadlines.input.behind", barriers, b -> b.behindMs() / 1000.0)
                     .baseUnit("seconds")
                     .description("How far behind the wall clock the engine's input is known to be read: due "
                             + "deadlines wait until it is read up to their due time")
                     .register(registry);
         }
-        io.micrometer.core.instrument.Gauge.builder(
-                        "reflex.engine.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+        Gauge.builder("reflex.engine.running", streams, s -> s.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 while Kafka Streams is RUNNING")
                 .register(registry);
     }
 
     /** Every rule this instance holds, compiled or quarantined (every instance holds all of them). */
-    public List<dev.reflex.rules.IndexedRule> rules() {
+    public List<IndexedRule> rules() {
         return rules.all();
     }
 
     /** A decision this instance made recently, if it still keeps it (reflex.api.decisions.kept). */
-    public java.util.Optional<dev.reflex.schemas.Decision> recentDecision(String eventId) {
+    public Optional<Decision> recentDecision(String eventId) {
         return recent.get(eventId);
     }
 
@@ -301,36 +324,31 @@ public final class Engine implements AutoCloseable {
      * The instance that owns register {@code name} (applies its operations), by its API address (application.server);
      * empty while the group is rebalancing or when no address is configured.
      */
-    public java.util.Optional<org.apache.kafka.streams.state.HostInfo> registerOwner(String name) {
+    public Optional<HostInfo> registerOwner(String name) {
         return owner(ReflexTopology.REGISTER_VALUES_STORE, name);
     }
 
     /** The instance whose task holds {@code key} in {@code store}, by its API address; empty when not known. */
-    private java.util.Optional<org.apache.kafka.streams.state.HostInfo> owner(String store, String key) {
-        org.apache.kafka.streams.KeyQueryMetadata owner = streams.queryMetadataForKey(
-                store,
-                key,
-                org.apache.kafka.common.serialization.Serdes.String().serializer());
+    private Optional<HostInfo> owner(String store, String key) {
+        KeyQueryMetadata owner =
+                streams.queryMetadataForKey(store, key, Serdes.String().serializer());
         if (owner == null
-                || owner.equals(org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE)
+                || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)
                 || owner.activeHost().port() < 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(owner.activeHost());
+        return Optional.of(owner.activeHost());
     }
 
     /** The instance that owns flow instance {@code stateKey} (flow id/key), when known. */
-    public java.util.Optional<org.apache.kafka.streams.state.HostInfo> flowOwner(String stateKey) {
+    public Optional<HostInfo> flowOwner(String stateKey) {
         return owner(ReflexTopology.FLOW_INSTANCES_STORE, stateKey);
     }
 
     /** How many flow instances this engine's stores hold (running and recently finished); throws while they restore. */
     public long flowInstances() {
-        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store =
-                streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                        ReflexTopology.FLOW_INSTANCES_STORE,
-                        org.apache.kafka.streams.state.QueryableStoreTypes
-                                .<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
+        ReadOnlyKeyValueStore<String, FlowInstance> store = streams.store(StoreQueryParameters.fromNameAndType(
+                ReflexTopology.FLOW_INSTANCES_STORE, QueryableStoreTypes.<String, FlowInstance>keyValueStore()));
         long n = 0;
         try (var it = store.all()) {
             while (it.hasNext()) {
@@ -342,37 +360,31 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Flow instance {@code stateKey} (flow id/key) from this instance's store, when it is here. */
-    public java.util.Optional<dev.reflex.schemas.FlowInstance> flowInstance(String stateKey) {
-        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.FlowInstance> store =
-                streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                        ReflexTopology.FLOW_INSTANCES_STORE,
-                        org.apache.kafka.streams.state.QueryableStoreTypes
-                                .<String, dev.reflex.schemas.FlowInstance>keyValueStore()));
-        return java.util.Optional.ofNullable(store.get(stateKey));
+    public Optional<FlowInstance> flowInstance(String stateKey) {
+        ReadOnlyKeyValueStore<String, FlowInstance> store = streams.store(StoreQueryParameters.fromNameAndType(
+                ReflexTopology.FLOW_INSTANCES_STORE, QueryableStoreTypes.<String, FlowInstance>keyValueStore()));
+        return Optional.ofNullable(store.get(stateKey));
     }
 
     /**
      * Register {@code name} as its owner holds it when this instance owns it ({@code owned} true), else as this
      * instance's replica of the registers topic shows it (committed values, a commit interval behind at most).
      */
-    public java.util.Optional<dev.reflex.schemas.Register> register(String name, boolean owned) {
+    public Optional<Register> register(String name, boolean owned) {
         String store = owned ? ReflexTopology.REGISTER_VALUES_STORE : ReflexTopology.REGISTERS_STORE;
-        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, dev.reflex.schemas.Register> values =
-                streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                        store,
-                        org.apache.kafka.streams.state.QueryableStoreTypes
-                                .<String, dev.reflex.schemas.Register>keyValueStore()));
-        dev.reflex.schemas.Register register = values.get(name);
+        ReadOnlyKeyValueStore<String, Register> values = streams.store(
+                StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, Register>keyValueStore()));
+        Register register = values.get(name);
         if (register == null || Registers.isUnset(register, System.currentTimeMillis())) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(register);
+        return Optional.of(register);
     }
 
     /** The API addresses of every instance of this engine's group (application.server of each). */
-    public List<org.apache.kafka.streams.state.HostInfo> instances() {
+    public List<HostInfo> instances() {
         return streams.metadataForAllStreamsClients().stream()
-                .map(org.apache.kafka.streams.StreamsMetadata::hostInfo)
+                .map(StreamsMetadata::hostInfo)
                 .filter(h -> h.port() > 0)
                 .distinct()
                 .toList();

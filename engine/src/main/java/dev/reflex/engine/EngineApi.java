@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import org.apache.kafka.streams.KafkaStreams;
@@ -14,12 +15,17 @@ import org.slf4j.LoggerFactory;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.reflex.admin.AdminServer;
+import dev.reflex.admin.BearerTokens;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.QuarantinedRule;
+import dev.reflex.schemas.Correlate;
+import dev.reflex.schemas.CorrelateCompanion;
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.FlowInstance;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.Rule;
 
@@ -56,7 +62,7 @@ final class EngineApi implements AutoCloseable {
             cfg.staticFiles.add(files -> {
                 files.hostedPath = "/ui";
                 files.directory = "/reflex-ui";
-                files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                files.location = Location.CLASSPATH;
                 files.headers = Map.of(
                         "Content-Security-Policy",
                         "default-src 'self'; img-src 'self' data:",
@@ -68,8 +74,7 @@ final class EngineApi implements AutoCloseable {
         });
         app.get("/", ctx -> ctx.redirect("/ui/"));
         app.before("/api/*", ctx -> {
-            if (!ctx.path().startsWith("/api/health")
-                    && !dev.reflex.admin.BearerTokens.admits(token, ctx.header("Authorization"))) {
+            if (!ctx.path().startsWith("/api/health") && !BearerTokens.admits(token, ctx.header("Authorization"))) {
                 ctx.header("WWW-Authenticate", "Bearer");
                 json(
                         ctx,
@@ -225,7 +230,7 @@ final class EngineApi implements AutoCloseable {
     }
 
     /** A rule's correlate block as rule files write it; absent parts left out. */
-    private static Map<String, Object> correlate(dev.reflex.schemas.Correlate c) {
+    private static Map<String, Object> correlate(Correlate c) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", c.getKey());
         if (c.getCount() != null) {
@@ -248,7 +253,7 @@ final class EngineApi implements AutoCloseable {
         }
         m.put("debounce", c.getDebounce());
         for (var companion : new Object[][] {{"unless", c.getUnless()}, {"after", c.getAfter()}}) {
-            if (companion[1] instanceof dev.reflex.schemas.CorrelateCompanion cc) {
+            if (companion[1] instanceof CorrelateCompanion cc) {
                 Map<String, Object> w = new LinkedHashMap<>();
                 w.put("source", cc.getSource());
                 w.put("type", cc.getType());
@@ -258,7 +263,7 @@ final class EngineApi implements AutoCloseable {
             }
         }
         m.put("lateness", c.getLateness());
-        m.values().removeIf(java.util.Objects::isNull);
+        m.values().removeIf(Objects::isNull);
         return m;
     }
 
@@ -304,7 +309,7 @@ final class EngineApi implements AutoCloseable {
                                     + EngineApiClient.encode(ctx.pathParam("key"))));
             return;
         }
-        Optional<dev.reflex.schemas.FlowInstance> instance = e.flowInstance(stateKey);
+        Optional<FlowInstance> instance = e.flowInstance(stateKey);
         if (instance.isEmpty()) {
             json(
                     ctx,

@@ -15,8 +15,10 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.io.JsonEncoder;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
 
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.FlowInstance;
 
 /**
  * Asks an engine's API, for commands that can also read the topics. {@code token} is the API's bearer token
@@ -69,7 +71,7 @@ public final class EngineApiClient {
     }
 
     /** An Avro record in Avro's JSON encoding, which {@link #fromJson} reads back exactly. */
-    public static <T extends org.apache.avro.specific.SpecificRecord> String toJson(T record) throws IOException {
+    public static <T extends SpecificRecord> String toJson(T record) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         JsonEncoder encoder = EncoderFactory.get().jsonEncoder(record.getSchema(), bytes);
         new SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
@@ -86,20 +88,15 @@ public final class EngineApiClient {
      * The current state of flow {@code flowId}'s instance for {@code key}, as the engine that owns it holds it; empty when
      * there is none (or it finished over a day ago), or the API is off or unreachable.
      */
-    public static Optional<dev.reflex.schemas.FlowInstance> flow(
-            String baseUrl, String token, String flowId, String key) {
+    public static Optional<FlowInstance> flow(String baseUrl, String token, String flowId, String key) {
         if (baseUrl == null || baseUrl.isBlank() || baseUrl.equals("none")) {
             return Optional.empty();
         }
         try {
             HttpResponse<String> answer = get(baseUrl, token, "/api/flows/" + encode(flowId) + "/" + encode(key));
             return answer.statusCode() == 200
-                    ? Optional.of(new SpecificDatumReader<>(dev.reflex.schemas.FlowInstance.class)
-                            .read(
-                                    null,
-                                    DecoderFactory.get()
-                                            .jsonDecoder(
-                                                    dev.reflex.schemas.FlowInstance.getClassSchema(), answer.body())))
+                    ? Optional.of(new SpecificDatumReader<>(FlowInstance.class)
+                            .read(null, DecoderFactory.get().jsonDecoder(FlowInstance.getClassSchema(), answer.body())))
                     : Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -13,10 +14,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
+import dev.reflex.admin.BearerTokens;
 import dev.reflex.admin.SettingPrefix;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
+import dev.reflex.topology.InputProgress;
 import dev.reflex.topology.Partitioning;
 import dev.reflex.topology.TopologyOptions;
 import dev.reflex.topology.UnmatchedDecisions;
@@ -90,7 +95,7 @@ public final class EngineConfig extends AbstractConfig {
     public static final int DEFAULT_PRODUCER_BATCH_SIZE = 128 * 1024;
 
     /** Kafka Streams and client settings Reflex sets unless given (a listed setting's default is in its definition). */
-    public static final java.util.List<KafkaDefault> KAFKA_DEFAULTS = java.util.List.of(
+    public static final List<KafkaDefault> KAFKA_DEFAULTS = List.of(
             new KafkaDefault(
                     StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
                     DEFAULT_PRODUCER_BATCH_SIZE,
@@ -211,8 +216,8 @@ public final class EngineConfig extends AbstractConfig {
     public static final ConfigDef CONFIG = EngineConfigDef.of();
 
     /** The families of settings named by a prefix. */
-    public static final java.util.List<SettingPrefix> PREFIXES = java.util.List.of(
-            new SettingPrefix(NORMALIZER_PREFIX, NORMALIZER_PREFIX + "<source>.<attribute>", NORMALIZER_DOC));
+    public static final List<SettingPrefix> PREFIXES =
+            List.of(new SettingPrefix(NORMALIZER_PREFIX, NORMALIZER_PREFIX + "<source>.<attribute>", NORMALIZER_DOC));
 
     private final Map<String, FieldMapping> mappings;
 
@@ -231,7 +236,7 @@ public final class EngineConfig extends AbstractConfig {
                 Duration.ofMillis(getLong(DEDUP_RETENTION_MS_CONFIG)),
                 UnmatchedDecisions.of(getString(DECISIONS_UNMATCHED_CONFIG)),
                 Duration.ofMillis(getLong(REGISTER_EXPIRY_SCAN_MS_CONFIG)),
-                dev.reflex.topology.InputProgress.SYNCHRONOUS);
+                InputProgress.SYNCHRONOUS);
     }
 
     public EngineConfig(Map<?, ?> originals) {
@@ -246,7 +251,7 @@ public final class EngineConfig extends AbstractConfig {
             throw new ConfigException(TOPIC_PARTITIONS_CONFIG, 0, "must be -1 (broker default) or at least 1");
         }
         String host = getString(API_HOST_CONFIG);
-        if (getInt(API_PORT_CONFIG) >= 0 && !dev.reflex.admin.BearerTokens.isLoopback(host) && apiToken() == null) {
+        if (getInt(API_PORT_CONFIG) >= 0 && !BearerTokens.isLoopback(host) && apiToken() == null) {
             throw new ConfigException(
                     API_TOKEN_CONFIG,
                     "(unset)",
@@ -257,13 +262,13 @@ public final class EngineConfig extends AbstractConfig {
 
     /** The token the API requires; null when none is set. */
     public String apiToken() {
-        org.apache.kafka.common.config.types.Password token = getPassword(API_TOKEN_CONFIG);
+        Password token = getPassword(API_TOKEN_CONFIG);
         return token == null || token.value().isEmpty() ? null : token.value();
     }
 
     /** The brokers and the security settings given. */
-    public dev.reflex.schemas.KafkaConnection kafka() {
-        return dev.reflex.schemas.KafkaConnection.of(String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)), originals());
+    public KafkaConnection kafka() {
+        return KafkaConnection.of(String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)), originals());
     }
 
     /** The host other instances reach this one's API on. */

@@ -1,10 +1,14 @@
 package dev.reflex.engine;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.streams.StreamsConfig;
 
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.topology.Partitioning;
 import dev.reflex.topology.TopologyOptions;
@@ -189,13 +193,13 @@ final class EngineConfigDef {
                         ConfigDef.Range.between(1, 3650),
                         Importance.MEDIUM,
                         EngineConfig.TIMELINE_RETENTION_DAYS_DOC);
-        dev.reflex.schemas.KafkaConnection.define(config);
+        KafkaConnection.define(config);
         return config;
     }
 
     private static ConfigDef.ValidString validEnum(Enum<?>[] values) {
-        return ConfigDef.ValidString.in(java.util.Arrays.stream(values)
-                .map(v -> v.name().toLowerCase(java.util.Locale.ROOT))
+        return ConfigDef.ValidString.in(Arrays.stream(values)
+                .map(v -> v.name().toLowerCase(Locale.ROOT))
                 .toArray(String[]::new));
     }
 }

@@ -2,14 +2,19 @@ package dev.reflex.engine;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
@@ -141,18 +146,18 @@ final class EngineMetrics implements ProcessingListener {
      * ...), so one metric name gets different tag keys, which Prometheus refuses: all but the first kind's series would
      * be dropped. This filter gives them one key, {@code state.id}, and the kind as {@code store.type}.
      */
-    static io.micrometer.core.instrument.config.MeterFilter stateStoreTags() {
-        return new io.micrometer.core.instrument.config.MeterFilter() {
+    static MeterFilter stateStoreTags() {
+        return new MeterFilter() {
             @Override
-            public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+            public Meter.Id map(Meter.Id id) {
                 if (!id.getName().startsWith("kafka.stream.state")) {
                     return id;
                 }
-                java.util.List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
-                for (io.micrometer.core.instrument.Tag tag : id.getTagsAsIterable()) {
+                List<Tag> tags = new ArrayList<>();
+                for (Tag tag : id.getTagsAsIterable()) {
                     if (tag.getKey().endsWith(".state.id")) {
-                        tags.add(io.micrometer.core.instrument.Tag.of("state.id", tag.getValue()));
-                        tags.add(io.micrometer.core.instrument.Tag.of(
+                        tags.add(Tag.of("state.id", tag.getValue()));
+                        tags.add(Tag.of(
                                 "store.type",
                                 tag.getKey().substring(0, tag.getKey().length() - ".state.id".length())));
                     } else {

@@ -2,7 +2,10 @@ package dev.reflex.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -28,6 +31,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import dev.reflex.rules.systems.SystemCatalog;
+import dev.reflex.schemas.ComponentAcls;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Topics;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
@@ -70,13 +74,13 @@ public final class Timeline implements AutoCloseable {
                 config.kafka(),
                 config.topicNames(),
                 serdes.value(DeadLetter.class).serializer());
-        java.util.Map<TimelineEntry.Kind, Counter> entries = new java.util.EnumMap<>(TimelineEntry.Kind.class);
+        Map<TimelineEntry.Kind, Counter> entries = new EnumMap<>(TimelineEntry.Kind.class);
         for (TimelineEntry.Kind kind : TimelineEntry.Kind.values()) {
             entries.put(
                     kind,
                     Counter.builder("reflex.timeline.entries")
                             .description("Entries the timeline stored, by kind")
-                            .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+                            .tag("kind", kind.name().toLowerCase(Locale.ROOT))
                             .register(registry));
         }
         SystemBook systems = new SystemBook();
@@ -105,8 +109,7 @@ public final class Timeline implements AutoCloseable {
 
     /** The timeline's application id: the engine's with {@code -timeline}. */
     public static String applicationId(EngineConfig config) {
-        return dev.reflex.schemas.ComponentAcls.timelineApplicationId(
-                config.getString(EngineConfig.APPLICATION_ID_CONFIG));
+        return ComponentAcls.timelineApplicationId(config.getString(EngineConfig.APPLICATION_ID_CONFIG));
     }
 
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse threadFailed(Throwable error) {

@@ -1,13 +1,17 @@
 package dev.reflex.engine;
 
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -17,6 +21,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -167,7 +172,7 @@ final class TimelineApi implements AutoCloseable {
         try {
             only = TimelineReader.Only.valueOf(ctx.queryParamAsClass("only", String.class)
                     .getOrDefault("all")
-                    .toUpperCase(java.util.Locale.ROOT));
+                    .toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new BadRequestResponse("only must be all, state or fired, not '" + ctx.queryParam("only") + "'");
         }
@@ -196,7 +201,7 @@ final class TimelineApi implements AutoCloseable {
         boolean partial = mine.partial();
         for (HostInfo other : t.others(self.get())) {
             String path = "/api/timeline/" + EngineApiClient.encode(system) + "?from=" + from + "&to=" + to + "&limit="
-                    + limit + "&only=" + only.name().toLowerCase(java.util.Locale.ROOT)
+                    + limit + "&only=" + only.name().toLowerCase(Locale.ROOT)
                     + (q == null ? "" : "&q=" + encode(q));
             HttpResponse<String> answer = instances.ask(other, path);
             if (answer == null || answer.statusCode() != 200) {
@@ -257,8 +262,7 @@ final class TimelineApi implements AutoCloseable {
                     continue;
                 }
                 try {
-                    Map<String, Object> theirs =
-                            JSON.readValue(answer.body(), new com.fasterxml.jackson.core.type.TypeReference<>() {});
+                    Map<String, Object> theirs = JSON.readValue(answer.body(), new TypeReference<>() {});
                     last7 += ((Number) theirs.get("last7days")).longValue();
                     last30 += ((Number) theirs.get("last30days")).longValue();
                     @SuppressWarnings("unchecked")
@@ -268,9 +272,8 @@ final class TimelineApi implements AutoCloseable {
                     LOG.warn("engine instance {} sent an unreadable answer: {}", other, e.toString());
                 }
             }
-            times.sort(
-                    java.util.Comparator.comparingLong((Map<String, Object> m) -> ((Number) m.get("time")).longValue())
-                            .reversed());
+            times.sort(Comparator.comparingLong((Map<String, Object> m) -> ((Number) m.get("time")).longValue())
+                    .reversed());
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("system", system);
@@ -283,7 +286,7 @@ final class TimelineApi implements AutoCloseable {
     }
 
     private static String encode(String value) {
-        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     private void rulesOf(Context ctx) throws InterruptedException {

@@ -2,6 +2,7 @@ package dev.reflex.engine;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -87,7 +88,7 @@ final class TimelineLiveFeed implements AutoCloseable {
                             window.forEach(e -> sent.add(e.id()));
                             fresh.clear();
                         }
-                        java.util.Collections.reverse(fresh);
+                        Collections.reverse(fresh);
                         for (TimelineEntry entry : fresh) {
                             sent.add(entry.id());
                             client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());

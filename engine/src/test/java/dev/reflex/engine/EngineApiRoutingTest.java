@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -21,6 +22,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,8 +35,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
+import dev.reflex.schemas.TopicSpec;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -62,9 +67,9 @@ class EngineApiRoutingTest {
         ReflexSerdes serdes = new ReflexSerdes(
                 new SchemaRegistryClient(TestServices.registry().url()), true);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<dev.reflex.schemas.TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new dev.reflex.schemas.TopicSpec(names.ingest("k8s"), false));
-            new TopicAdmin(admin, java.util.Optional.of(4), java.util.Optional.empty(), 30_000).ensure(specs);
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new TopicSpec(names.ingest("k8s"), false));
+            new TopicAdmin(admin, Optional.of(4), Optional.empty(), 30_000).ensure(specs);
             Path rules = Files.createDirectories(dir.resolve("rules"));
             Files.writeString(rules.resolve("last.yaml"), """
                 id: remember-last
@@ -74,8 +79,7 @@ class EngineApiRoutingTest {
                   - set: last.${event.subject}
                     value: ${event.id}
                 """);
-            RulePublisher.apply(
-                    rules, dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
+            RulePublisher.apply(rules, KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
         }
         List<EngineProcess> apis = new ArrayList<>();
         List<Engine> engines = new ArrayList<>();
@@ -92,7 +96,7 @@ class EngineApiRoutingTest {
         }
         // both in the group, and the group settled, before asking who owns what
         long settle = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!(engines.stream().allMatch(e -> e.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING)
+        while (!(engines.stream().allMatch(e -> e.state() == KafkaStreams.State.RUNNING)
                 && engines.get(0).instances().size() == 2
                 && engines.get(1).instances().size() == 2)) {
             assertThat(System.nanoTime())
@@ -224,7 +228,7 @@ class EngineApiRoutingTest {
                         .statusCode())
                 .isEqualTo(401);
         assertThat(EngineApiClient.decision(first, TOKEN, "ev-1")).isPresent();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EngineApiClient.decision(first, null, "ev-1"))
+        Assertions.assertThatThrownBy(() -> EngineApiClient.decision(first, null, "ev-1"))
                 .isInstanceOf(EngineApiClient.Unauthorized.class)
                 .hasMessageContaining("--engine-token");
 

@@ -3,6 +3,7 @@ package dev.reflex.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
@@ -18,12 +19,12 @@ class EngineConfigTest {
                 .containsEntry("max.task.idle.ms", -1L)
                 .containsEntry("rocksdb.config.setter", RocksDbTuning.class.getName())
                 .doesNotContainKey("batch.size");
-        var plain = new java.util.HashMap<String, Object>(base);
+        var plain = new HashMap<String, Object>(base);
         plain.put("batch.size", "32768");
         assertThat(new EngineConfig(plain).streamsProperties())
                 .containsEntry("batch.size", "32768")
                 .doesNotContainKey("producer.batch.size");
-        var prefixed = new java.util.HashMap<String, Object>(base);
+        var prefixed = new HashMap<String, Object>(base);
         prefixed.put("producer.batch.size", "65536");
         prefixed.put("max.task.idle.ms", "0");
         prefixed.put("rocksdb.config.setter", "com.example.Tuning");

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -76,14 +77,8 @@ class EngineMetricsTest {
     void stateStoreMetricsOfEveryStoreKindReachTheScrape() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().meterFilter(EngineMetrics.stateStoreTags());
-        registry.gauge(
-                "kafka.stream.state.all.latency.avg",
-                List.of(io.micrometer.core.instrument.Tag.of("rocksdb.state.id", "seen-events")),
-                1.0);
-        registry.gauge(
-                "kafka.stream.state.all.latency.avg",
-                List.of(io.micrometer.core.instrument.Tag.of("in.memory.state.id", "rules")),
-                2.0);
+        registry.gauge("kafka.stream.state.all.latency.avg", List.of(Tag.of("rocksdb.state.id", "seen-events")), 1.0);
+        registry.gauge("kafka.stream.state.all.latency.avg", List.of(Tag.of("in.memory.state.id", "rules")), 2.0);
         assertThat(registry.scrape())
                 .contains(
                         "state_id=\"seen-events\",store_type=\"rocksdb\"",

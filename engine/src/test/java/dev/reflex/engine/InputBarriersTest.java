@@ -2,6 +2,7 @@ package dev.reflex.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,8 +42,8 @@ class InputBarriersTest {
     }
 
     private void produce(String topic, int records, boolean abort) {
-        Map<String, Object> settings = new java.util.HashMap<>(
-                Map.of("bootstrap.servers", TestServices.kafka().bootstrapServers()));
+        Map<String, Object> settings =
+                new HashMap<>(Map.of("bootstrap.servers", TestServices.kafka().bootstrapServers()));
         if (abort) {
             settings.put("transactional.id", names.prefix() + "aborted");
         }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import dev.reflex.rules.correlate.CompiledCorrelation;
 import dev.reflex.rules.expr.Durations;
@@ -161,7 +162,7 @@ public final class CompiledRule implements IndexedRule {
         }
     }
 
-    private static <T> T compileAt(String field, java.util.function.Supplier<T> compile) {
+    private static <T> T compileAt(String field, Supplier<T> compile) {
         try {
             return compile.get();
         } catch (RuleException e) {

@@ -2,11 +2,16 @@ package dev.reflex.rules;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.CorrelationInput;
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
+import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RegisterOp;
+import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 
 /**
@@ -18,21 +23,20 @@ public record Evaluation(
         List<Action> actions,
         List<RegisterOp> registerOps,
         List<SlowRule> slowRules,
-        java.util.Map<String, String> registersRead,
+        Map<String, String> registersRead,
         long micros,
-        List<dev.reflex.schemas.CorrelationInput> correlations) {
+        List<CorrelationInput> correlations) {
 
     /** What a correlation firing rendered, or the error (field: reason) that stopped it. */
     public record Rendering(List<Action> actions, List<RegisterOp> registerOps, String error) {}
 
     /** A rule whose evaluation took longer than the budget; the caller quarantines it. */
-    public record SlowRule(dev.reflex.schemas.Rule rule, long micros) {}
+    public record SlowRule(Rule rule, long micros) {}
 
     /** Whether any rule matched (or handed the event to correlation). */
     public boolean matchedAny() {
         return outcomes.stream()
-                .anyMatch(o -> o.getOutcome() == dev.reflex.schemas.Outcome.MATCHED
-                        || o.getOutcome() == dev.reflex.schemas.Outcome.CORRELATING);
+                .anyMatch(o -> o.getOutcome() == Outcome.MATCHED || o.getOutcome() == Outcome.CORRELATING);
     }
 
     public Decision toDecision(Event event, String engineInstance, Instant decidedAt) {
@@ -52,7 +56,7 @@ public record Evaluation(
                         .map(op -> op.getOp().name().toLowerCase() + ":" + op.getName())
                         .toList())
                 // set, not left to the builder, which deep-copies the schema's default for each field left unset
-                .setDetail(dev.reflex.schemas.DecisionDetail.FULL)
+                .setDetail(DecisionDetail.FULL)
                 .build();
     }
 }

@@ -1,10 +1,15 @@
 package dev.reflex.rules;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 import dev.reflex.rules.correlate.CompiledCorrelation;
@@ -72,7 +77,7 @@ public final class Evaluator {
         long began = System.nanoTime();
         long cpuBegan = slowMicros == Long.MAX_VALUE ? -1 : ThreadCpu.nanos();
         // every register read is recorded with the value seen, so a decision can be explained and replayed
-        Map<String, String> read = new java.util.TreeMap<>();
+        Map<String, String> read = new TreeMap<>();
         // a register is looked up once per event, however many rules read it, and every rule sees the same value
         Function<String, String> recording = name -> {
             if (read.containsKey(name)) {
@@ -128,8 +133,7 @@ public final class Evaluator {
 
     /** The current thread's CPU time in ns, or -1 where the JVM does not measure it. */
     private static final class ThreadCpu {
-        private static final java.lang.management.ThreadMXBean THREADS =
-                java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
         private static final boolean SUPPORTED =
                 THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
 
@@ -151,23 +155,22 @@ public final class Evaluator {
      * saw, e.g. {@code `event.data.severity == 'critical'` was false: event.data.severity = "warning"}. Empty when the
      * rule has no condition or the condition holds.
      */
-    public static java.util.Optional<String> whyFalse(
+    public static Optional<String> whyFalse(
             CompiledRule rule, Event event, Function<String, String> registers, Instant now) {
         if (rule.condition() == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Map<String, Object> variables = variables(event, registers, now);
         Object result;
         try {
             result = rule.condition().evaluate(variables);
         } catch (RuntimeException e) {
-            return java.util.Optional.of("the condition failed: " + Expression.firstLine(e.getMessage()));
+            return Optional.of("the condition failed: " + Expression.firstLine(e.getMessage()));
         }
         if (Boolean.TRUE.equals(result)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(
-                ConditionExplainer.whyFalse(rule.condition().source(), variables));
+        return Optional.of(ConditionExplainer.whyFalse(rule.condition().source(), variables));
     }
 
     private static RuleOutcome apply(
@@ -310,7 +313,7 @@ public final class Evaluator {
         CompiledFlow flow = rule.flow();
         String step = "start.when.condition";
         try {
-            Map<CorrelationRole, List<String>> inputs = new java.util.LinkedHashMap<>();
+            Map<CorrelationRole, List<String>> inputs = new LinkedHashMap<>();
             // a disabled flow starts no new run; its running ones still get their events and results
             if (rule.rule().getEnabled()
                     && fits(

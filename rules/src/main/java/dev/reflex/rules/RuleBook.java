@@ -1,6 +1,9 @@
 package dev.reflex.rules;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -66,9 +69,9 @@ public final class RuleBook {
     }
 
     /** Every rule held, compiled or quarantined, ordered by id. */
-    public synchronized java.util.List<IndexedRule> all() {
-        java.util.List<IndexedRule> all = new java.util.ArrayList<>(byId.values());
-        all.sort(java.util.Comparator.comparing(IndexedRule::id));
+    public synchronized List<IndexedRule> all() {
+        List<IndexedRule> all = new ArrayList<>(byId.values());
+        all.sort(Comparator.comparing(IndexedRule::id));
         return all;
     }
 

@@ -1,6 +1,7 @@
 package dev.reflex.rules;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -88,7 +89,7 @@ public final class RuleIndex {
             return a != null ? a : b != null ? b : c != null ? c : d;
         }
         List<IndexedRule> found = new ArrayList<>();
-        for (List<IndexedRule> bucket : java.util.Arrays.asList(a, b, c, d)) {
+        for (List<IndexedRule> bucket : Arrays.asList(a, b, c, d)) {
             if (bucket != null) {
                 found.addAll(bucket);
             }

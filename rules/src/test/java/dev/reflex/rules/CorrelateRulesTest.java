@@ -2,6 +2,12 @@ package dev.reflex.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import dev.reflex.rules.correlate.CompiledCorrelation;
@@ -86,7 +92,7 @@ class CorrelateRulesTest {
         String text = Rule.newBuilder(rule)
                 .setVersion("")
                 .setOrigin(null)
-                .setUses(java.util.List.of())
+                .setUses(List.of())
                 .build()
                 .toString();
         assertThat(text).endsWith(", \"correlate\": null, \"flow\": null}");
@@ -97,10 +103,9 @@ class CorrelateRulesTest {
 
     private static String sha(String text) {
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest, 0, 6);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.api.Assertions;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 import dev.reflex.rules.expr.EventView;
@@ -128,11 +130,11 @@ class EvaluatorTest {
         assertThat(result.outcomes())
                 .extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("deep-null", Outcome.ERROR),
-                        org.assertj.core.groups.Tuple.tuple("hostile", Outcome.QUARANTINED),
-                        org.assertj.core.groups.Tuple.tuple("not-boolean", Outcome.ERROR),
-                        org.assertj.core.groups.Tuple.tuple("off", Outcome.DISABLED),
-                        org.assertj.core.groups.Tuple.tuple("scale-out", Outcome.MATCHED));
+                        Tuple.tuple("deep-null", Outcome.ERROR),
+                        Tuple.tuple("hostile", Outcome.QUARANTINED),
+                        Tuple.tuple("not-boolean", Outcome.ERROR),
+                        Tuple.tuple("off", Outcome.DISABLED),
+                        Tuple.tuple("scale-out", Outcome.MATCHED));
         assertThat(result.outcomes().get(1).getDetail())
                 .contains("when.condition")
                 .contains("unknown name 'Runtime'");
@@ -272,9 +274,8 @@ class EvaluatorTest {
         assertThat(view.get("data")).isInstanceOf(Map.class);
         @SuppressWarnings("unchecked")
         Map<String, Object> data = (Map<String, Object>) view.get("data");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> data.put("x", 1))
-                .isInstanceOf(UnsupportedOperationException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ((List<?>) data.get("list")).clear())
+        Assertions.assertThatThrownBy(() -> data.put("x", 1)).isInstanceOf(UnsupportedOperationException.class);
+        Assertions.assertThatThrownBy(() -> ((List<?>) data.get("list")).clear())
                 .isInstanceOf(UnsupportedOperationException.class);
     }
 }

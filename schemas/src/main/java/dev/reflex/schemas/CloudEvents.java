@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -154,7 +155,7 @@ public final class CloudEvents {
             return false;
         }
         try {
-            OffsetDateTime.parse(text.toUpperCase(java.util.Locale.ROOT));
+            OffsetDateTime.parse(text.toUpperCase(Locale.ROOT));
             return true;
         } catch (DateTimeException e) {
             return false;

@@ -1,5 +1,6 @@
 package dev.reflex.schemas;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -114,7 +115,7 @@ public final class DeadLetters {
             if (t instanceof SerializationException) {
                 return false;
             }
-            if (t instanceof java.io.IOException) {
+            if (t instanceof IOException) {
                 return true;
             }
             if (t.getCause() == t) {

@@ -11,8 +11,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the topics Reflex needs, leaving existing ones as they are. */
@@ -50,15 +53,14 @@ public final class TopicAdmin {
     /** Fails with {@link KafkaUnreachableException} unless the cluster answers within the timeout. */
     public static void requireReachable(Admin admin, String bootstrapServers, long timeoutMs) {
         try {
-            admin.describeCluster(
-                            new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs((int) timeoutMs))
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs))
                     .nodes()
                     .get(timeoutMs + 2000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnreachableException(bootstrapServers, timeoutMs, e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException) {
+            if (e.getCause() instanceof AuthenticationException) {
                 throw new KafkaUnreachableException(
                         "Kafka at " + bootstrapServers + " refused the login ("
                                 + e.getCause().getMessage()
@@ -107,7 +109,7 @@ public final class TopicAdmin {
                     entry.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
                     created.add(entry.getKey());
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                    if (e.getCause() instanceof AuthorizationException) {
                         throw new NotAuthorizedException(
                                 "not authorized to create topic " + entry.getKey() + " (it is missing, or "
                                         + "this principal may not see it): create it, or allow the principal what 'reflex acls' prints for "

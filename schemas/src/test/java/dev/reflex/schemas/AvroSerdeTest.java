@@ -3,9 +3,13 @@ package dev.reflex.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 
+import org.apache.avro.SystemLimitException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +34,7 @@ class AvroSerdeTest {
                 .setSource("monitoring")
                 .setType("cpu.high")
                 .setSubject("web-1")
-                .setTime(java.time.Instant.ofEpochMilli(1_700_000_000_000L))
+                .setTime(Instant.ofEpochMilli(1_700_000_000_000L))
                 .setData("{\"cpu\":97}")
                 .setLabels(Map.of("env", "prod"))
                 .build();
@@ -39,11 +43,11 @@ class AvroSerdeTest {
     @Test
     void bytesClaimingAHugeStringAreRefusedWithoutAllocatingIt() {
         // Avro's limits are read when its SystemLimitException class loads; load it first, as other code in a JVM may
-        org.apache.avro.SystemLimitException.checkMaxStringLength(1);
+        SystemLimitException.checkMaxStringLength(1);
         AvroSerde<Event> serde = serdes.value(Event.class);
         byte[] good = serde.serializer().serialize("serde-test.events", event());
         // the schema id of a real Event, then a first field (specversion, a string) claiming 1.5 GB
-        byte[] bad = java.nio.ByteBuffer.allocate(12)
+        byte[] bad = ByteBuffer.allocate(12)
                 .put(good, 0, 5)
                 .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2})
                 .array();
@@ -57,7 +61,7 @@ class AvroSerdeTest {
         AvroSerde<Event> serde = serdes.value(Event.class);
         byte[] bytes = serde.serializer().serialize("serde-test.events", event());
         assertThat(bytes[0]).isEqualTo((byte) 0);
-        int id = java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt();
+        int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         assertThat(serdes.registry().schemaById(id)).isEqualTo(Event.getClassSchema());
         assertThat(serde.deserializer().deserialize("serde-test.events", bytes)).isEqualTo(event());
     }
@@ -103,7 +107,7 @@ class AvroSerdeTest {
     void truncatedAvroIsRefused() {
         AvroSerde<Event> serde = serdes.value(Event.class);
         byte[] full = serde.serializer().serialize("serde-test.events", event());
-        byte[] truncated = java.util.Arrays.copyOf(full, 12);
+        byte[] truncated = Arrays.copyOf(full, 12);
         assertThatThrownBy(() -> serde.deserializer().deserialize("serde-test.events", truncated))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("cannot read dev.reflex.schemas.Event");

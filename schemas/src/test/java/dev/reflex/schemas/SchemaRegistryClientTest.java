@@ -4,7 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,12 +65,12 @@ class SchemaRegistryClientTest {
     void clientsRegisteringTheSameNewSchemaAtOnceAllGetItsId() throws Exception {
         // two engine instances starting together register their output schemas at the same moment; the registry may
         // refuse the later one with 409, which must not reach the caller (the kill fault run dead-lettered an event)
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             for (int round = 0; round < 5; round++) {
                 String subject = subject();
-                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-                java.util.List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Integer>> ids = new ArrayList<>();
                 for (int i = 0; i < 8; i++) {
                     ids.add(pool.submit(() -> {
                         go.await();
@@ -69,9 +78,9 @@ class SchemaRegistryClientTest {
                     }));
                 }
                 go.countDown();
-                java.util.Set<Integer> distinct = new java.util.HashSet<>();
-                for (java.util.concurrent.Future<Integer> id : ids) {
-                    distinct.add(id.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                Set<Integer> distinct = new HashSet<>();
+                for (Future<Integer> id : ids) {
+                    distinct.add(id.get(30, TimeUnit.SECONDS));
                 }
                 assertThat(distinct).containsExactly(client.lookup(subject, V1).orElseThrow());
             }

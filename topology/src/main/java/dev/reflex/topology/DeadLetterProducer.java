@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 
 /**
@@ -26,8 +27,7 @@ public final class DeadLetterProducer implements GlobalDeadLetters, AutoCloseabl
     private final TopicNames names;
     private final Serializer<DeadLetter> serializer;
 
-    public DeadLetterProducer(
-            dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Serializer<DeadLetter> serializer) {
+    public DeadLetterProducer(KafkaConnection kafka, TopicNames names, Serializer<DeadLetter> serializer) {
         this.names = names;
         this.serializer = serializer;
         this.producer = new KafkaProducer<>(

@@ -1,6 +1,7 @@
 package dev.reflex.topology;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Consumer;
 
 import org.apache.kafka.common.serialization.Serializer;
@@ -42,7 +43,7 @@ public interface ProcessingListener {
 
     /** A listener telling each of {@code listeners}, in order. */
     static ProcessingListener all(ProcessingListener... listeners) {
-        java.util.List<ProcessingListener> each = java.util.List.of(listeners);
+        List<ProcessingListener> each = List.of(listeners);
         return new ProcessingListener() {
             @Override
             public void normalized(Event event) {

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.test.TestRecord;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -95,9 +96,7 @@ class AutoPartitioningTest extends TopologyTestBase {
         List<TestRecord<String, Event>> written = events.readRecordsToList();
         assertThat(written)
                 .extracting(r -> r.value().getId(), r -> Partitioning.wasEvaluated(r.headers()))
-                .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("result-a-1", true),
-                        org.assertj.core.groups.Tuple.tuple("result-a-2", false));
+                .containsExactly(Tuple.tuple("result-a-1", true), Tuple.tuple("result-a-2", false));
         assertThat(decided()).containsExactlyInAnyOrder("result-a-1", "result-a-2");
     }
 

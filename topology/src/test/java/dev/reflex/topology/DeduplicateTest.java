@@ -2,6 +2,9 @@ package dev.reflex.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -83,7 +86,7 @@ class DeduplicateTest extends TopologyTestBase {
     }
 
     @Test
-    void theStoreKeepsTwoBucketsOnDiskAndDropsOlderSegments() throws java.io.IOException {
+    void theStoreKeepsTwoBucketsOnDiskAndDropsOlderSegments() throws IOException {
         send("t-1");
         advance(Duration.ofHours(1));
         send("t-2");
@@ -98,9 +101,9 @@ class DeduplicateTest extends TopologyTestBase {
     }
 
     /** The segment directories of the seen-events store (the one reflex.events is deduplicated with) in every task. */
-    private List<java.nio.file.Path> segments() throws java.io.IOException {
-        try (var files = java.nio.file.Files.walk(stateDir)) {
-            return files.filter(java.nio.file.Files::isDirectory)
+    private List<Path> segments() throws IOException {
+        try (var files = Files.walk(stateDir)) {
+            return files.filter(Files::isDirectory)
                     .filter(dir -> dir.getFileName().toString().startsWith(ReflexTopology.SEEN_EVENTS_STORE + "."))
                     .toList();
         }

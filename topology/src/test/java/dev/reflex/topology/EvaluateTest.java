@@ -3,6 +3,10 @@ package dev.reflex.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,8 +15,11 @@ import org.junit.jupiter.api.Test;
 
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionIds;
+import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.Rule;
@@ -156,7 +163,7 @@ class EvaluateTest extends TopologyTestBase {
         Register written = registers.readValue();
         assertThat(written.getExpiresAt()).isEqualTo(NOW.plusSeconds(600));
         ingestJson("mon", "{\"id\":\"during\",\"type\":\"disk.full\",\"subject\":\"db-1\"}");
-        driver.advanceWallClockTime(java.time.Duration.ofMinutes(11));
+        driver.advanceWallClockTime(Duration.ofMinutes(11));
         ingestJson("mon", "{\"id\":\"after\",\"type\":\"disk.full\",\"subject\":\"db-1\"}");
         assertThat(values(actions("pager"))).extracting(Action::getEventId).containsExactly("after");
         assertThat(registers.readRecord()).satisfies(r -> {
@@ -172,7 +179,7 @@ class EvaluateTest extends TopologyTestBase {
      */
     @Test
     void aRuleThatRunsOverItsBudgetIsQuarantined() {
-        restart(options().withRuleSlowBudget(java.time.Duration.ofMillis(1)));
+        restart(options().withRuleSlowBudget(Duration.ofMillis(1)));
         rules = driver.createInputTopic(
                 topics.rules().name(),
                 topics.rules().keySerde().serializer(),
@@ -215,12 +222,12 @@ class EvaluateTest extends TopologyTestBase {
                 topics.actionResults().valueSerde().serializer());
         results.pipeInput(
                 "a-1",
-                dev.reflex.schemas.ActionResult.newBuilder()
+                ActionResult.newBuilder()
                         .setActionId("a-1")
                         .setSystem("ops")
                         .setAction("restart")
                         .setTarget("api-7")
-                        .setStatus(dev.reflex.schemas.ActionStatus.FAILED)
+                        .setStatus(ActionStatus.FAILED)
                         .setAttempts(3)
                         .setError("HTTP 503")
                         .setHttpStatus(503)
@@ -231,12 +238,12 @@ class EvaluateTest extends TopologyTestBase {
                         .build());
         results.pipeInput(
                 "a-2",
-                dev.reflex.schemas.ActionResult.newBuilder()
+                ActionResult.newBuilder()
                         .setActionId("a-2")
                         .setSystem("ops")
                         .setAction("restart")
                         .setTarget("api-8")
-                        .setStatus(dev.reflex.schemas.ActionStatus.SKIPPED)
+                        .setStatus(ActionStatus.SKIPPED)
                         .setEventId("oom-2")
                         .setRuleId("restart-on-oom")
                         .setFinishedAt(NOW)
@@ -263,7 +270,7 @@ class EvaluateTest extends TopologyTestBase {
             ingestJson("monitoring", "{\"id\":\"same\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
         }
         ingestJson("monitoring", "{\"id\":\"other\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
-        driver.advanceWallClockTime(java.time.Duration.ofHours(2));
+        driver.advanceWallClockTime(Duration.ofHours(2));
         ingestJson("monitoring", "{\"id\":\"same\",\"type\":\"cpu.high\",\"subject\":\"web-1\",\"cpu\":97}");
         assertThat(values(decisions))
                 .as("after the retention the id counts as new again")
@@ -285,7 +292,7 @@ class EvaluateTest extends TopologyTestBase {
         ingestJson("ops", "{\"id\":\"f-1\",\"type\":\"freeze.start\"}");
         ingestJson("ci", "{\"id\":\"d-2\",\"type\":\"deploy.requested\"}");
         List<Decision> made = values(decisions);
-        Map<String, String> unset = new java.util.HashMap<>();
+        Map<String, String> unset = new HashMap<>();
         unset.put("change-freeze", null);
         unset.put("owner", null);
         assertThat(made.get(0).getRegistersRead()).isEqualTo(unset);
@@ -317,8 +324,8 @@ class EvaluateTest extends TopologyTestBase {
                 assertThat(made)
                         .extracting(Decision::getEventId, Decision::getDetail)
                         .containsExactly(
-                                tuple("miss-summary", dev.reflex.schemas.DecisionDetail.SUMMARY),
-                                tuple("hit-summary", dev.reflex.schemas.DecisionDetail.FULL));
+                                tuple("miss-summary", DecisionDetail.SUMMARY),
+                                tuple("hit-summary", DecisionDetail.FULL));
                 assertThat(made.get(0).getRules()).isEmpty();
                 assertThat(made.get(0).getRulesConsidered()).isEqualTo(1);
                 assertThat(made.get(1).getRules())
@@ -378,7 +385,6 @@ class EvaluateTest extends TopologyTestBase {
         assertThat(decisions.readValue().getRules())
                 .extracting(RuleOutcome::getRuleId, RuleOutcome::getOutcome)
                 .containsExactly(tuple("evil", Outcome.QUARANTINED), tuple("scale-out", Outcome.MATCHED));
-        assertThat(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/reflex-pwned")))
-                .isFalse();
+        assertThat(Files.exists(Path.of("/tmp/reflex-pwned"))).isFalse();
     }
 }

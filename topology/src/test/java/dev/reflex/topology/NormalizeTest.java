@@ -4,11 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.test.TestRecord;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Event;
@@ -60,9 +69,7 @@ class NormalizeTest extends TopologyTestBase {
         ingestJson("heartbeat", "{\"from\":\"agent-7\"}");
         assertThat(values(events))
                 .extracting(Event::getType, Event::getSubject)
-                .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("disk.full", "db-2"),
-                        org.assertj.core.groups.Tuple.tuple("heartbeat", null));
+                .containsExactly(Tuple.tuple("disk.full", "db-2"), Tuple.tuple("heartbeat", null));
     }
 
     @Test
@@ -109,10 +116,10 @@ class NormalizeTest extends TopologyTestBase {
 
     /** The CloudEvents conformance cases of examples/events/cloudevents, by name. */
     private static Map<String, String> cases(String file) throws Exception {
-        com.fasterxml.jackson.databind.JsonNode all = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(java.nio.file.Path.of("..", "examples", "events", "cloudevents", file)
-                        .toFile());
-        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        JsonNode all = new ObjectMapper()
+                .readTree(
+                        Path.of("..", "examples", "events", "cloudevents", file).toFile());
+        Map<String, String> cases = new LinkedHashMap<>();
         all.fields().forEachRemaining(e -> cases.put(e.getKey(), e.getValue().toString()));
         return cases;
     }
@@ -124,11 +131,11 @@ class NormalizeTest extends TopologyTestBase {
                 .forEach(json -> ingest(
                         "probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
         assertThat(events.isEmpty()).isTrue();
-        java.util.List<DeadLetter> letters = values(dlq);
+        List<DeadLetter> letters = values(dlq);
         assertThat(letters)
                 .hasSize(invalid.size())
                 .allSatisfy(l -> assertThat(l.getReason()).startsWith("invalid CloudEvent: "));
-        assertThat(letters.get(new java.util.ArrayList<>(invalid.keySet()).indexOf("time offset +xx:00"))
+        assertThat(letters.get(new ArrayList<>(invalid.keySet()).indexOf("time offset +xx:00"))
                         .getReason())
                 .contains("time '2018-04-05T18:31:00+xx:00' is not an RFC 3339 timestamp");
     }
@@ -140,17 +147,16 @@ class NormalizeTest extends TopologyTestBase {
                 .forEach(json -> ingest(
                         "probe", "application/cloudevents+json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
         assertThat(values(dlq)).isEmpty();
-        java.util.List<Event> normalized = values(events);
+        List<Event> normalized = values(events);
         assertThat(normalized).hasSize(valid.size());
-        Event json = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("data_base64 with JSON"));
+        Event json = normalized.get(new ArrayList<>(valid.keySet()).indexOf("data_base64 with JSON"));
         assertThat(json.getData()).isEqualTo("{\"restarts\":4}");
         assertThat(StandardCharsets.UTF_8.decode(json.getDataBase64()).toString())
                 .isEqualTo("{\"restarts\": 4}");
-        Event bytes = normalized.get(new java.util.ArrayList<>(valid.keySet()).indexOf("data_base64 with bytes"));
+        Event bytes = normalized.get(new ArrayList<>(valid.keySet()).indexOf("data_base64 with bytes"));
         assertThat(bytes.getData()).isNull();
         assertThat(bytes.getDataBase64()).isEqualTo(ByteBuffer.wrap(new byte[] {0, 1, 2, 3, (byte) 0xff}));
-        Event nanos = normalized.get(
-                new java.util.ArrayList<>(valid.keySet()).indexOf("time with nanoseconds and an offset"));
+        Event nanos = normalized.get(new ArrayList<>(valid.keySet()).indexOf("time with nanoseconds and an offset"));
         assertThat(nanos.getTime()).isEqualTo(Instant.parse("2026-01-31T12:00:00.123Z"));
     }
 
@@ -257,8 +263,8 @@ class NormalizeTest extends TopologyTestBase {
     void aRecordOnTheEventsTopicThatIsNotAvroIsDeadLetteredAndTheNextIsEvaluated() {
         var raw = driver.createInputTopic(
                 topics.events().name(),
-                org.apache.kafka.common.serialization.Serdes.String().serializer(),
-                org.apache.kafka.common.serialization.Serdes.ByteArray().serializer());
+                Serdes.String().serializer(),
+                Serdes.ByteArray().serializer());
         raw.pipeInput("k", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8));
         eventsIn.pipeInput(
                 "s",

@@ -10,6 +10,8 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.junit.jupiter.api.Test;
 
+import dev.reflex.embedded.testing.Garbage;
+import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.DeadLetter;
 
@@ -31,7 +33,7 @@ class PoisonRecordsTest extends TopologyTestBase {
         """;
 
     static List<byte[]> garbage(int knownSchemaId) {
-        return dev.reflex.embedded.testing.Garbage.records(knownSchemaId);
+        return Garbage.records(knownSchemaId);
     }
 
     private TestInputTopic<byte[], byte[]> raw(String topic) {
@@ -46,9 +48,7 @@ class PoisonRecordsTest extends TopologyTestBase {
                 .serializer()
                 .serialize(
                         topics.rules().name(),
-                        dev.reflex.rules.files.RuleFiles.parse("r.yaml", RULE)
-                                .rules()
-                                .get(0));
+                        RuleFiles.parse("r.yaml", RULE).rules().get(0));
         return ByteBuffer.wrap(good, 1, 4).getInt();
     }
 

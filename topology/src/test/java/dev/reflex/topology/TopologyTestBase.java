@@ -3,6 +3,7 @@ package dev.reflex.topology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -15,6 +16,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +55,7 @@ abstract class TopologyTestBase {
     TestInputTopic<String, Rule> rules;
     TestInputTopic<String, Event> eventsIn;
     /** What the global stores' loaders dead-lettered. */
-    final List<DeadLetter> globalDeadLetters = new java.util.ArrayList<>();
+    final List<DeadLetter> globalDeadLetters = new ArrayList<>();
 
     /** The options the topology is built with; tests override this or rebuild with {@link #restart}. */
     TopologyOptions options() {
@@ -127,8 +129,8 @@ abstract class TopologyTestBase {
                 topics.names().ingest(source),
                 Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer());
-        in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
-                key == null ? null : key.getBytes(StandardCharsets.UTF_8), body, recordHeaders, NOW));
+        in.pipeInput(
+                new TestRecord<>(key == null ? null : key.getBytes(StandardCharsets.UTF_8), body, recordHeaders, NOW));
     }
 
     void ingestJson(String source, String json) {

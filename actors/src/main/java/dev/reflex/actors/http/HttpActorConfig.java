@@ -1,6 +1,7 @@
 package dev.reflex.actors.http;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.config.AbstractConfig;
@@ -8,6 +9,8 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+
+import dev.reflex.admin.SettingPrefix;
 
 /**
  * Settings of the HTTP actor. Credentials are configured here, never taken from events:
@@ -26,17 +29,17 @@ public final class HttpActorConfig extends AbstractConfig {
     public static final String CREDENTIAL_PREFIX = "credential.";
 
     /** The families of settings named by a prefix. */
-    public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES = java.util.List.of(
-            new dev.reflex.admin.SettingPrefix(
+    public static final List<SettingPrefix> PREFIXES = List.of(
+            new SettingPrefix(
                     CREDENTIAL_PREFIX,
                     CREDENTIAL_PREFIX + "<name>.url.prefix",
                     "The only URLs credential <name> is sent to (required for each credential). An action picks a credential with its "
                             + "credential param; credentials are never taken from events."),
-            new dev.reflex.admin.SettingPrefix(
+            new SettingPrefix(
                     CREDENTIAL_PREFIX,
                     CREDENTIAL_PREFIX + "<name>.header",
                     "The header that carries credential <name> (default Authorization)."),
-            new dev.reflex.admin.SettingPrefix(
+            new SettingPrefix(
                     CREDENTIAL_PREFIX,
                     CREDENTIAL_PREFIX + "<name>.value",
                     "The value of credential <name>; or credential.<name>.value.env, the environment variable that holds it. Never logged."));

@@ -2,21 +2,27 @@ package dev.reflex.actors.log;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +30,9 @@ import org.slf4j.LoggerFactory;
 import dev.reflex.actors.ActionConsumers;
 import dev.reflex.actors.ActionDecoder;
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.ActionResult;
+import dev.reflex.schemas.ActionStatus;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -44,23 +53,18 @@ public final class LogActor implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final Thread thread;
 
-    public LogActor(
-            dev.reflex.schemas.KafkaConnection kafka,
-            String groupId,
-            TopicNames names,
-            ReflexSerdes serdes,
-            PrintStream out) {
-        this(kafka, groupId, names, serdes, out, java.util.Map.of());
+    public LogActor(KafkaConnection kafka, String groupId, TopicNames names, ReflexSerdes serdes, PrintStream out) {
+        this(kafka, groupId, names, serdes, out, Map.of());
     }
 
     /** As above, with Kafka consumer settings for the action consumer (for example group.instance.id). */
     public LogActor(
-            dev.reflex.schemas.KafkaConnection kafka,
+            KafkaConnection kafka,
             String groupId,
             TopicNames names,
             ReflexSerdes serdes,
             PrintStream out,
-            java.util.Map<String, ?> consumerSettings) {
+            Map<String, ?> consumerSettings) {
         this.names = names;
         this.out = out;
         this.consumer = ActionConsumers.create(kafka, groupId, 500, consumerSettings);
@@ -78,16 +82,16 @@ public final class LogActor implements AutoCloseable {
         this.thread = new Thread(this::run, "log-actor");
     }
 
-    private java.util.function.Predicate<String> reports = system -> false;
-    private org.apache.kafka.common.serialization.Serializer<dev.reflex.schemas.ActionResult> results;
+    private Predicate<String> reports = system -> false;
+    private Serializer<ActionResult> results;
 
     /**
      * Also reports each printed action of a system {@code systems} accepts as succeeded, as an actor would: for
      * {@code reflex dev}, where the log actor stands in for every system without a real actor, so flows move on.
      */
-    public LogActor reportingFor(java.util.function.Predicate<String> systems, ReflexSerdes serdes) {
+    public LogActor reportingFor(Predicate<String> systems, ReflexSerdes serdes) {
         this.reports = systems;
-        this.results = serdes.value(dev.reflex.schemas.ActionResult.class).serializer();
+        this.results = serdes.value(ActionResult.class).serializer();
         return this;
     }
 
@@ -133,20 +137,20 @@ public final class LogActor implements AutoCloseable {
             if (decoded.action() != null) {
                 Action action = decoded.action();
                 if (reports.test(action.getSystem())) {
-                    dev.reflex.schemas.ActionResult result = dev.reflex.schemas.ActionResult.newBuilder()
+                    ActionResult result = ActionResult.newBuilder()
                             .setActionId(action.getId())
                             .setSystem(action.getSystem())
                             .setAction(action.getAction())
                             .setTarget(action.getTarget())
-                            .setStatus(dev.reflex.schemas.ActionStatus.SUCCEEDED)
+                            .setStatus(ActionStatus.SUCCEEDED)
                             .setAttempts(1)
                             .setOutput("printed by the log actor")
                             .setEventId(action.getEventId())
                             .setRuleId(action.getRuleId())
                             .setCorrelationid(action.getCorrelationid())
-                            .setFinishedAt(java.time.Instant.now())
+                            .setFinishedAt(Instant.now())
                             .build();
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    producer.send(new ProducerRecord<>(
                                     names.actionResults(),
                                     action.getId(),
                                     results.serialize(names.actionResults(), result)))
@@ -159,7 +163,7 @@ public final class LogActor implements AutoCloseable {
             out.println("[dead letter] " + record.topic() + "-" + record.partition() + "@" + record.offset()
                     + " is no action; sent to " + names.dlq());
             return true;
-        } catch (RetriableException | ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (RetriableException | ExecutionException | TimeoutException e) {
             LOG.warn(
                     "cannot print or dead-letter {}-{}@{} now ({}); retrying in 1 s",
                     record.topic(),

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
@@ -70,9 +71,8 @@ class LogActorTest {
         }
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (LogActor actor = new LogActor(
-                        dev.reflex.schemas.KafkaConnection.plaintext(bootstrap), "log-actor-test", names, serdes, out)
-                .start()) {
+        try (LogActor actor =
+                new LogActor(KafkaConnection.plaintext(bootstrap), "log-actor-test", names, serdes, out).start()) {
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (System.nanoTime() < deadline
                     && buffer.toString(StandardCharsets.UTF_8).lines().count() < 2) {

@@ -1,5 +1,6 @@
 package dev.reflex.audit.explain;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import dev.reflex.rules.correlate.Correlator;
 import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.CorrelationOutcome;
+import dev.reflex.schemas.CorrelationRole;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
@@ -99,9 +101,7 @@ public final class ExplainStory {
     private void renderFirings(List<RuleOutcome> outcomes, RuleHistory history) {
         for (RuleOutcome outcome : outcomes) {
             CorrelationOutcome c = outcome.getCorrelation();
-            if (outcome.getOutcome() != Outcome.FIRED
-                    || c == null
-                    || c.getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE) {
+            if (outcome.getOutcome() != Outcome.FIRED || c == null || c.getRole() == CorrelationRole.DEADLINE) {
                 continue;
             }
             Optional<IndexedRule> rule = history.compiled(outcome.getRuleId(), outcome.getRuleVersion());
@@ -167,7 +167,7 @@ public final class ExplainStory {
     }
 
     private static String time(Long millis) {
-        return millis == null ? null : java.time.Instant.ofEpochMilli(millis).toString();
+        return millis == null ? null : Instant.ofEpochMilli(millis).toString();
     }
 
     /** Whether this is the story of a correlation deadline's firing rather than of an event. */
@@ -175,7 +175,7 @@ public final class ExplainStory {
         return decision.getDetail() == DecisionDetail.CORRELATION
                 && !decision.getRules().isEmpty()
                 && decision.getRules().get(0).getCorrelation() != null
-                && decision.getRules().get(0).getCorrelation().getRole() == dev.reflex.schemas.CorrelationRole.DEADLINE;
+                && decision.getRules().get(0).getCorrelation().getRole() == CorrelationRole.DEADLINE;
     }
 
     /** The story as plain maps and lists, for JSON. */

@@ -17,12 +17,16 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.TopicNames;
@@ -33,7 +37,7 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * no commits), so it runs beside a live engine and changes nothing.
  */
 public final class HistoryReader implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HistoryReader.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryReader.class);
     private final TopicNames names;
     private final ReflexSerdes serdes;
     private final Deserializer<Event> events;
@@ -41,7 +45,7 @@ public final class HistoryReader implements AutoCloseable {
     private final Deserializer<Rule> rules;
     private final KafkaConsumer<String, byte[]> consumer;
 
-    public HistoryReader(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes) {
+    public HistoryReader(KafkaConnection kafka, TopicNames names, ReflexSerdes serdes) {
         this.names = names;
         this.serdes = serdes;
         this.events = serdes.value(Event.class).deserializer();
@@ -82,7 +86,7 @@ public final class HistoryReader implements AutoCloseable {
     public <T> T read(Deserializer<T> values, ConsumerRecord<String, byte[]> record) {
         try {
             return values.deserialize(record.topic(), record.value());
-        } catch (org.apache.kafka.common.errors.SerializationException e) {
+        } catch (SerializationException e) {
             LOG.warn(
                     "skipping unreadable record {}-{}@{}: {}",
                     record.topic(),
@@ -376,6 +380,6 @@ public final class HistoryReader implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close(java.time.Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
     }
 }

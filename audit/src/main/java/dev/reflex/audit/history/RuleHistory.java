@@ -1,6 +1,7 @@
 package dev.reflex.audit.history;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +87,7 @@ public final class RuleHistory {
     /** The rules live at {@code at} (epoch ms), by the times changes were applied; empty before the first change. */
     public synchronized RuleIndex asOf(long at) {
         if (!sorted) {
-            changes.sort(java.util.Comparator.comparingLong(Change::at));
+            changes.sort(Comparator.comparingLong(Change::at));
             sorted = true;
         }
         // the index changes only at change times: cache one per change point

@@ -11,10 +11,13 @@ import java.util.TreeSet;
 
 import org.apache.kafka.clients.admin.Admin;
 
+import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.files.RuleDiff;
 import dev.reflex.rules.files.RuleFiles;
+import dev.reflex.rules.files.SystemDiff;
 import dev.reflex.rules.yaml.Problem;
 import dev.reflex.schemas.ActionTemplate;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
@@ -68,12 +71,7 @@ public final class RulePublisher {
      * directory twice changes nothing the second time. Returns what changed; with {@code dryRun}, what would.
      */
     public static RuleDiff apply(
-            Path dir,
-            dev.reflex.schemas.KafkaConnection kafka,
-            Admin admin,
-            TopicNames names,
-            ReflexSerdes serdes,
-            boolean dryRun)
+            Path dir, KafkaConnection kafka, Admin admin, TopicNames names, ReflexSerdes serdes, boolean dryRun)
             throws IOException {
         RuleFiles.Loaded loaded = loadAll(dir);
         List<Rule> rules = loaded.rules();
@@ -86,10 +84,7 @@ public final class RulePublisher {
                 }
                 if (rule.getFlow() != null) {
                     // a flow's do steps act on systems too
-                    dev.reflex.rules.CompiledRule.compile(rule)
-                            .flow()
-                            .systems()
-                            .forEach(system -> topics.add(names.actions(system)));
+                    CompiledRule.compile(rule).flow().systems().forEach(system -> topics.add(names.actions(system)));
                 }
                 if (rule.getWhen().getSource() != null
                         && TopicNames.isValidPart(rule.getWhen().getSource())) {
@@ -101,7 +96,7 @@ public final class RulePublisher {
             new TopicAdmin(admin, Optional.empty(), Optional.empty(), 30_000).ensure(specs);
         }
         RuleDiff diff = RuleDiff.between(topic.read(), rules)
-                .withSystems(dev.reflex.rules.files.SystemDiff.between(
+                .withSystems(SystemDiff.between(
                         topic.readSystems(), loaded.catalog().systems().values()));
         if (!dryRun && !diff.isEmpty()) {
             topic.write(diff);

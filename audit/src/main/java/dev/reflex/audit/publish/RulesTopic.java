@@ -8,11 +8,16 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.reflex.audit.history.HistoryReader;
 import dev.reflex.rules.files.RuleDiff;
+import dev.reflex.rules.files.SystemDiff;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -21,11 +26,11 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  * (and to the rule log) in one transaction.
  */
 public final class RulesTopic {
-    private final dev.reflex.schemas.KafkaConnection kafka;
+    private final KafkaConnection kafka;
     private final TopicNames names;
     private final ReflexSerdes serdes;
 
-    public RulesTopic(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, ReflexSerdes serdes) {
+    public RulesTopic(KafkaConnection kafka, TopicNames names, ReflexSerdes serdes) {
         this.kafka = kafka;
         this.names = names;
         this.serdes = serdes;
@@ -39,7 +44,7 @@ public final class RulesTopic {
     }
 
     /** Every live system of the catalog by name. */
-    public Map<String, dev.reflex.schemas.SystemDef> readSystems() {
+    public Map<String, SystemDef> readSystems() {
         try (HistoryReader reader = new HistoryReader(kafka, names, serdes)) {
             return reader.liveSystems();
         }
@@ -47,10 +52,8 @@ public final class RulesTopic {
 
     /** Writes the diff's added and changed rules and systems and tombstones for removed ones, all or nothing. */
     public void write(RuleDiff diff) {
-        org.apache.kafka.common.serialization.Serializer<dev.reflex.schemas.SystemDef> systems =
-                serdes.value(dev.reflex.schemas.SystemDef.class).serializer();
-        org.apache.kafka.common.serialization.Serializer<Rule> rules =
-                serdes.value(Rule.class).serializer();
+        Serializer<SystemDef> systems = serdes.value(SystemDef.class).serializer();
+        Serializer<Rule> rules = serdes.value(Rule.class).serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 kafka.client(
                         ProducerConfig.TRANSACTIONAL_ID_CONFIG,
@@ -58,7 +61,7 @@ public final class RulesTopic {
                         ProducerConfig.MAX_BLOCK_MS_CONFIG,
                         15_000),
                 new StringSerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             try {
@@ -76,15 +79,14 @@ public final class RulesTopic {
                     }
                 }
                 String topic = names.systems();
-                for (dev.reflex.schemas.SystemDef system : diff.systems().added()) {
+                for (SystemDef system : diff.systems().added()) {
                     producer.send(new ProducerRecord<>(topic, system.getName(), systems.serialize(topic, system)));
                 }
-                for (dev.reflex.rules.files.SystemDiff.Change change :
-                        diff.systems().changed()) {
+                for (SystemDiff.Change change : diff.systems().changed()) {
                     producer.send(new ProducerRecord<>(
                             topic, change.next().getName(), systems.serialize(topic, change.next())));
                 }
-                for (dev.reflex.schemas.SystemDef system : diff.systems().removed()) {
+                for (SystemDef system : diff.systems().removed()) {
                     producer.send(new ProducerRecord<>(topic, system.getName(), null));
                 }
                 producer.commitTransaction();

@@ -11,6 +11,7 @@ import dev.reflex.audit.history.PairHandler;
 import dev.reflex.audit.history.PairStats;
 import dev.reflex.audit.history.ReadProgress;
 import dev.reflex.schemas.Decision;
+import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 
 /**
@@ -102,7 +103,7 @@ public final class AuditRun {
                         Checked checked = new Checked(
                                 null,
                                 decision,
-                                decision.getDetail() == dev.reflex.schemas.DecisionDetail.FLOW
+                                decision.getDetail() == DecisionDetail.FLOW
                                         ? flows.check(decision)
                                         : correlations.check(decision));
                         synchronized (merge) {

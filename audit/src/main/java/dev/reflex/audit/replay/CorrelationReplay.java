@@ -1,5 +1,6 @@
 package dev.reflex.audit.replay;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +55,7 @@ public final class CorrelationReplay {
                         .setSource(decision.getEventSource())
                         .setType(decision.getEventType())
                         .setSubject(decision.getSubject())
-                        .setTime(java.time.Instant.ofEpochMilli(step.getEventTime()))
+                        .setTime(Instant.ofEpochMilli(step.getEventTime()))
                         .build();
                 replayed = Correlator.onEvent(
                         compiled, step.getSeen(), step.getRole(), step.getKey(), event, step.getEventTime(), now);

@@ -11,16 +11,19 @@ import java.util.Set;
 import java.util.function.Function;
 
 import dev.reflex.audit.history.RuleHistory;
+import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.Evaluation;
 import dev.reflex.rules.Evaluator;
 import dev.reflex.rules.IndexedRule;
 import dev.reflex.rules.QuarantinedRule;
 import dev.reflex.rules.RuleIndex;
 import dev.reflex.schemas.Action;
+import dev.reflex.schemas.Correlate;
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
+import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 
 /**
@@ -108,7 +111,7 @@ public final class DecisionReplay {
         for (RuleOutcome recorded : decision.getRules()) {
             String source = null;
             String type = null;
-            Optional<dev.reflex.schemas.Rule> rule = history.version(recorded.getRuleId(), recorded.getRuleVersion());
+            Optional<Rule> rule = history.version(recorded.getRuleId(), recorded.getRuleVersion());
             boolean fits = true;
             if (rule.isPresent()) {
                 source = rule.get().getWhen().getSource();
@@ -215,8 +218,8 @@ public final class DecisionReplay {
      * Whether the event is one a correlation rule's unless or after listens to, or one a flow's wait steps listen to, or a
      * flow action's result.
      */
-    private boolean companionFits(dev.reflex.schemas.Rule rule, Event event) {
-        dev.reflex.schemas.Correlate c = rule.getCorrelate();
+    private boolean companionFits(Rule rule, Event event) {
+        Correlate c = rule.getCorrelate();
         if (c != null) {
             return c.getUnless() != null
                             && fits(c.getUnless().getSource(), c.getUnless().getType(), event)
@@ -224,8 +227,7 @@ public final class DecisionReplay {
                             && fits(c.getAfter().getSource(), c.getAfter().getType(), event);
         }
         if (rule.getFlow() != null
-                && history.compiled(rule.getId(), rule.getVersion()).orElse(null)
-                        instanceof dev.reflex.rules.CompiledRule compiled
+                && history.compiled(rule.getId(), rule.getVersion()).orElse(null) instanceof CompiledRule compiled
                 && compiled.flow() != null) {
             if (compiled.flow().acts() && fits("reflex", "action.succeeded", event)
                     || compiled.flow().acts() && fits("reflex", "action.failed", event)) {

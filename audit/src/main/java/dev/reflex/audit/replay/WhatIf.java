@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import dev.reflex.audit.history.RuleHistory;
 import dev.reflex.rules.CompiledRule;
@@ -23,6 +24,7 @@ import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Outcome;
 import dev.reflex.schemas.RegisterOp;
+import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleOutcome;
 
 /**
@@ -143,7 +145,7 @@ public final class WhatIf {
         correlationSteps++;
         if (step.outcome() == Outcome.FIRED) {
             simulatedFirings
-                    .computeIfAbsent(step.ruleId(), r -> new java.util.TreeSet<>())
+                    .computeIfAbsent(step.ruleId(), r -> new TreeSet<>())
                     .add(step.eventId());
         }
     }
@@ -155,7 +157,7 @@ public final class WhatIf {
                     && outcome.getCorrelation().getFiringId() != null
                     && (outcome.getOutcome() == Outcome.FIRED || outcome.getOutcome() == Outcome.ERROR)) {
                 recordedFirings
-                        .computeIfAbsent(outcome.getRuleId(), r -> new java.util.TreeSet<>())
+                        .computeIfAbsent(outcome.getRuleId(), r -> new TreeSet<>())
                         .add(outcome.getCorrelation().getBy());
             }
         }
@@ -168,7 +170,7 @@ public final class WhatIf {
      */
     public synchronized void finishCorrelation(long sequence, Instant end) {
         simulator.advanceTo(end.toEpochMilli()).forEach(this::simulated);
-        Set<String> rules = new java.util.TreeSet<>(recordedFirings.keySet());
+        Set<String> rules = new TreeSet<>(recordedFirings.keySet());
         rules.addAll(simulatedFirings.keySet());
         long at = sequence;
         for (String rule : rules) {
@@ -193,7 +195,7 @@ public final class WhatIf {
     }
 
     /** Builds the proposed index from rules as {@code rules apply} would hold them. */
-    public static RuleIndex index(List<dev.reflex.schemas.Rule> rules) {
+    public static RuleIndex index(List<Rule> rules) {
         List<IndexedRule> compiled = new ArrayList<>(rules.size());
         rules.forEach(rule -> compiled.add(RuleHistory.compile(rule)));
         return new RuleIndex(compiled);

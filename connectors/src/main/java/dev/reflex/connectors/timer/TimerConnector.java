@@ -1,6 +1,7 @@
 package dev.reflex.connectors.timer;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import dev.reflex.schemas.ContentTypes;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
@@ -48,16 +50,13 @@ public final class TimerConnector implements AutoCloseable {
 
     private final MeterRegistry metrics;
 
-    public TimerConnector(dev.reflex.schemas.KafkaConnection kafka, TopicNames names, Map<String, Schedule> schedules) {
+    public TimerConnector(KafkaConnection kafka, TopicNames names, Map<String, Schedule> schedules) {
         this(kafka, names, schedules, new SimpleMeterRegistry());
     }
 
     /** @param schedules by name (letters, digits, '.', '_', '-'); ticks are counted in {@code metrics} */
     public TimerConnector(
-            dev.reflex.schemas.KafkaConnection kafka,
-            TopicNames names,
-            Map<String, Schedule> schedules,
-            MeterRegistry metrics) {
+            KafkaConnection kafka, TopicNames names, Map<String, Schedule> schedules, MeterRegistry metrics) {
         this.metrics = metrics;
         if (schedules.isEmpty()) {
             throw new IllegalArgumentException("no schedules: give at least one as NAME=CRON or NAME=@every 1m");
@@ -156,6 +155,6 @@ public final class TimerConnector implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(java.time.Duration.ofSeconds(10));
+        producer.close(Duration.ofSeconds(10));
     }
 }

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,8 +138,7 @@ final class IngestPublisher implements AutoCloseable {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 LOG.warn("event for {} not accepted: {}", topic, cause.toString());
-                boolean retriable = cause instanceof RetriableException
-                        || cause instanceof org.apache.kafka.common.errors.TimeoutException;
+                boolean retriable = cause instanceof RetriableException || cause instanceof TimeoutException;
                 throw new NotPublished(
                         retriable ? 503 : 500,
                         "Kafka did not acknowledge the event ("

@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.jetty.server.Request;
 
 import io.javalin.http.Context;
 
@@ -88,12 +91,11 @@ final class RequestBodies {
     }
 
     private static ScheduledExecutorService watches() {
-        java.util.concurrent.ScheduledThreadPoolExecutor executor =
-                new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                    Thread t = new Thread(r, "webhook-body-watch");
-                    t.setDaemon(true);
-                    return t;
-                });
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "webhook-body-watch");
+            t.setDaemon(true);
+            return t;
+        });
         // a body read in time cancels its watch: drop it from the queue at once rather than at its next run
         executor.setRemoveOnCancelPolicy(true);
         return executor;
@@ -107,7 +109,7 @@ final class RequestBodies {
     }
 
     private static void disconnect(Context ctx) {
-        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req());
+        Request base = Request.getBaseRequest(ctx.req());
         if (base != null) {
             base.getHttpChannel().getEndPoint().close();
         }

@@ -1,5 +1,7 @@
 package dev.reflex.connectors.webhook;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.apache.kafka.common.config.AbstractConfig;
@@ -9,6 +11,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
+import dev.reflex.admin.BearerTokens;
+import dev.reflex.admin.SettingPrefix;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 
 /** Settings of the generic webhook connector. */
@@ -30,13 +35,12 @@ public final class WebhookConfig extends AbstractConfig {
     public static final String HMAC_HEADER_CONFIG = "webhook.hmac.header";
 
     /** The families of settings named by a prefix. */
-    public static final java.util.List<dev.reflex.admin.SettingPrefix> PREFIXES =
-            java.util.List.of(new dev.reflex.admin.SettingPrefix(
-                    HMAC_PREFIX,
-                    HMAC_PREFIX + "<source>.secret",
-                    "The HMAC-SHA256 secret of a source: "
-                            + "POST /events/<source> then accepts only requests whose webhook.hmac.header carries sha256=<hex HMAC of the body>. "
-                            + "Also REFLEX_WEBHOOK_HMAC_<SOURCE>_SECRET. Never logged."));
+    public static final List<SettingPrefix> PREFIXES = List.of(new SettingPrefix(
+            HMAC_PREFIX,
+            HMAC_PREFIX + "<source>.secret",
+            "The HMAC-SHA256 secret of a source: "
+                    + "POST /events/<source> then accepts only requests whose webhook.hmac.header carries sha256=<hex HMAC of the body>. "
+                    + "Also REFLEX_WEBHOOK_HMAC_<SOURCE>_SECRET. Never logged."));
 
     public static final ConfigDef CONFIG = new ConfigDef()
             .define(
@@ -132,7 +136,7 @@ public final class WebhookConfig extends AbstractConfig {
         super(CONFIG, originals, false);
         this.environment = environment;
         String host = getString(HTTP_HOST_CONFIG);
-        if (!dev.reflex.admin.BearerTokens.isLoopback(host) && token() == null) {
+        if (!BearerTokens.isLoopback(host) && token() == null) {
             throw new ConfigException(
                     TOKEN_CONFIG,
                     "(unset)",
@@ -142,12 +146,12 @@ public final class WebhookConfig extends AbstractConfig {
     }
 
     static {
-        dev.reflex.schemas.KafkaConnection.define(CONFIG);
+        KafkaConnection.define(CONFIG);
     }
 
     /** The brokers and the security settings given. */
-    public dev.reflex.schemas.KafkaConnection kafka() {
-        return dev.reflex.schemas.KafkaConnection.of(bootstrapServers(), originals());
+    public KafkaConnection kafka() {
+        return KafkaConnection.of(bootstrapServers(), originals());
     }
 
     public String bootstrapServers() {
@@ -164,8 +168,8 @@ public final class WebhookConfig extends AbstractConfig {
         if (configured != null) {
             return configured instanceof Password p ? p.value() : configured.toString();
         }
-        return environment.get("REFLEX_WEBHOOK_HMAC_"
-                + source.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_SECRET");
+        return environment.get(
+                "REFLEX_WEBHOOK_HMAC_" + source.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_SECRET");
     }
 
     public String githubSecret() {

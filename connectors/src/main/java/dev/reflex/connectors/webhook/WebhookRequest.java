@@ -1,5 +1,6 @@
 package dev.reflex.connectors.webhook;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -78,7 +79,7 @@ public final class WebhookRequest {
                 throw new WebhookSource.Refused(400, "invalid JSON: the body is empty");
             }
             return json;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new WebhookSource.Refused(
                     400,
                     "invalid JSON: "

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.reflex.embedded.testing.TestServices;
+import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 
 class TimerTest {
@@ -50,12 +51,12 @@ class TimerTest {
         TopicNames names = new TopicNames("tm" + UUID.randomUUID().toString().substring(0, 8) + ".");
         List<String> ids = new ArrayList<>();
         try (TimerConnector a = new TimerConnector(
-                                dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                KafkaConnection.plaintext(bootstrap),
                                 names,
                                 Map.of("heartbeat", Schedule.parse("@every 1s")))
                         .start();
                 TimerConnector b = new TimerConnector(
-                                dev.reflex.schemas.KafkaConnection.plaintext(bootstrap),
+                                KafkaConnection.plaintext(bootstrap),
                                 names,
                                 Map.of("heartbeat", Schedule.parse("@every 1s")))
                         .start();

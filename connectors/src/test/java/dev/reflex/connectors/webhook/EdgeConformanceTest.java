@@ -11,10 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -257,13 +260,13 @@ class EdgeConformanceTest {
         deliveries.put("marketplace_purchase", new String[] {sender + ",\"action\":\"purchased\"}", "octocat"});
         deliveries.put("ping", new String[] {"{\"zen\":\"Keep it logically awesome.\",\"hook_id\":1}", null});
 
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(GITHUB_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(GITHUB_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         long first = -1;
         for (Map.Entry<String, String[]> d : deliveries.entrySet()) {
             String payload = d.getValue()[0];
-            String signature = "sha256="
-                    + java.util.HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+            String signature =
+                    "sha256=" + HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
             HttpResponse<String> response = post(
                     "/github",
                     "application/json",
@@ -307,7 +310,7 @@ class EdgeConformanceTest {
                                         "x",
                                         "X-Hub-Signature-256",
                                         "sha256="
-                                                + java.util.HexFormat.of()
+                                                + HexFormat.of()
                                                         .formatHex(mac.doFinal("{}".getBytes(StandardCharsets.UTF_8)))))
                         .statusCode())
                 .isEqualTo(400);

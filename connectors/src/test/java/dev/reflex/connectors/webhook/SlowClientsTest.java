@@ -2,9 +2,11 @@ package dev.reflex.connectors.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,7 +53,7 @@ class SlowClientsTest {
             for (Socket socket : slow) {
                 try {
                     socket.getOutputStream().write(' ');
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // already disconnected
                 }
             }
@@ -86,9 +88,9 @@ class SlowClientsTest {
                 // the 408 answer, if it got one, then the end
             }
             return true;
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return true;
         }
     }

@@ -3,18 +3,27 @@ package dev.reflex.connectors.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -22,8 +31,12 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import dev.reflex.admin.AdminServer;
+import dev.reflex.embedded.EmbeddedKafka;
 import dev.reflex.embedded.testing.TestServices;
 import dev.reflex.embedded.testing.TopicRecords;
 
@@ -128,10 +141,9 @@ class WebhookConnectorTest {
     @Test
     void aSourceWithAnHmacSecretAcceptsOnlyCorrectlySignedRequests() throws Exception {
         String body = "{\"type\":\"deploy\"}";
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec("k3y".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String signature =
-                "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec("k3y".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String signature = "sha256=" + HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
         Map<String, String> auth = Map.of("Authorization", "Bearer s3cret");
         assertThat(post(guarded, "/events/signed", "application/json", body, auth)
                         .statusCode())
@@ -222,7 +234,7 @@ class WebhookConnectorTest {
     void aChunkedBodyOverTheLimitIsRefusedWithoutBeingReadWhole() throws Exception {
         // no Content-Length: the size is only known while reading, and the connector must stop at the limit
         long size = 64L * 1024 * 1024;
-        java.io.InputStream big = new java.io.InputStream() {
+        InputStream big = new InputStream() {
             private long left = size;
 
             @Override
@@ -236,7 +248,7 @@ class WebhookConnectorTest {
                     return -1;
                 }
                 int n = (int) Math.min(len, left);
-                java.util.Arrays.fill(b, off, off + n, (byte) ' ');
+                Arrays.fill(b, off, off + n, (byte) ' ');
                 left -= n;
                 return n;
             }
@@ -251,11 +263,11 @@ class WebhookConnectorTest {
             HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(413);
             assertThat(response.body()).contains("webhook.max.body.bytes");
-        } catch (java.net.http.HttpTimeoutException e) {
+        } catch (HttpTimeoutException e) {
             throw new AssertionError("the connector kept reading an oversized body", e);
-        } catch (java.io.IOException closedWhileSending) {
+        } catch (IOException closedWhileSending) {
             // the connector answered 413 and closed the connection before the client finished sending: also a refusal
-            assertThat(closedWhileSending).isNotInstanceOf(java.net.http.HttpConnectTimeoutException.class);
+            assertThat(closedWhileSending).isNotInstanceOf(HttpConnectTimeoutException.class);
         }
     }
 
@@ -352,11 +364,9 @@ class WebhookConnectorTest {
                 .isEqualTo(404);
 
         String payload = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/api\"},\"number\":7}";
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(
-                "It's a Secret to Everybody".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String signed =
-                "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec("It's a Secret to Everybody".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String signed = "sha256=" + HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
         HttpResponse<String> accepted = post(
                 guarded,
                 "/github",
@@ -383,11 +393,9 @@ class WebhookConnectorTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Tag("integration")
-    void whileKafkaIsDownEventsAreAnswered503WithRetryAfter(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
-        dev.reflex.embedded.EmbeddedKafka kafka =
-                dev.reflex.embedded.EmbeddedKafka.start(dir, 0, 0, Duration.ofSeconds(60));
+    @Tag("integration")
+    void whileKafkaIsDownEventsAreAnswered503WithRetryAfter(@TempDir Path dir) throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir, 0, 0, Duration.ofSeconds(60));
         Map<String, Object> s = new HashMap<>(Map.of(
                 WebhookConfig.BOOTSTRAP_SERVERS_CONFIG,
                 kafka.bootstrapServers(),
@@ -422,7 +430,7 @@ class WebhookConnectorTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> WebhookConnector.start(
                             new WebhookConfig(settings(Map.of(WebhookConfig.HTTP_PORT_CONFIG, taken.getLocalPort())))))
-                    .isInstanceOf(dev.reflex.admin.AdminServer.PortInUseException.class)
+                    .isInstanceOf(AdminServer.PortInUseException.class)
                     .hasMessage("port " + taken.getLocalPort()
                             + " on 127.0.0.1 is in use; set --http-port (http.port) to a free port, or 0 for any");
         }

@@ -1,5 +1,6 @@
 package dev.reflex.embedded.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -7,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -24,7 +27,7 @@ public final class Images {
     public static final String KAFKA = "apache/kafka:4.3.1";
     public static final String REGISTRY = "apicurio/apicurio-registry-mem:2.6.13.Final";
     /** Jars a test's class path holds that the broker does not use, the largest first (RocksDB alone is 60 MB). */
-    private static final java.util.List<String> NOT_THE_BROKERS = java.util.List.of(
+    private static final List<String> NOT_THE_BROKERS = List.of(
             "rocksdbjni",
             "reflex-",
             "jmh-",
@@ -129,7 +132,7 @@ public final class Images {
             Files.copy(docker.resolve("kafka/run"), context.resolve("run"));
             // the broker's jars: those on this JVM's class path (a test's, with the embedded broker's dependencies)
             Path lib = Files.createDirectories(context.resolve("lib"));
-            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
                 Path jar = Path.of(entry);
                 if (entry.endsWith(".jar")
                         && Files.isRegularFile(jar)
@@ -187,8 +190,7 @@ public final class Images {
                     .orThrow(what);
         } finally {
             try (Stream<Path> all = Files.walk(context)) {
-                all.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

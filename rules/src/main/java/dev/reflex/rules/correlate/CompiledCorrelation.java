@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.reflex.rules.expr.Durations;
 import dev.reflex.rules.expr.Expression;
@@ -175,7 +176,7 @@ public final class CompiledCorrelation {
                 Durations.parse(companion.getWithin(), field + ".within"));
     }
 
-    private static <T> T at(String field, java.util.function.Supplier<T> compile) {
+    private static <T> T at(String field, Supplier<T> compile) {
         try {
             return compile.get();
         } catch (RuleException e) {

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import dev.reflex.rules.CompiledRule;
 import dev.reflex.rules.Evaluation;
@@ -356,7 +357,7 @@ public final class Correlator {
             Firing firing,
             String key,
             String causeId,
-            java.util.function.Function<String, String> registers,
+            Function<String, String> registers,
             Instant now) {
         Map<String, Object> variables = new HashMap<>(6);
         variables.put("event", EventView.of(firing.event()));

@@ -2,6 +2,7 @@ package dev.reflex.rules.expr;
 
 import java.io.Serializable;
 import java.util.Map;
+import java.util.Set;
 
 import org.mvel2.MVEL;
 import org.mvel2.ParserConfiguration;
@@ -13,7 +14,7 @@ import org.mvel2.optimizers.OptimizerFactory;
 public final class Expression {
     private final String source;
     private final Serializable compiled;
-    private final java.util.Set<String> roots;
+    private final Set<String> roots;
     /** The same expression without MVEL, when it is simple enough; null otherwise. */
     private final FastExpression fast;
 
@@ -25,7 +26,7 @@ public final class Expression {
     }
 
     /** The variables it reads. */
-    public java.util.Set<String> roots() {
+    public Set<String> roots() {
         return roots;
     }
 

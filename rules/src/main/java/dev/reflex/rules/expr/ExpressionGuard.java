@@ -3,6 +3,7 @@ package dev.reflex.rules.expr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Admits only the expression subset that rules may use, before MVEL ever sees the text: reading fields of
@@ -70,7 +71,7 @@ public final class ExpressionGuard {
     /** The variables an admitted expression reads (event, registers, correlation, context, ...). */
     static Set<String> roots(String source) {
         List<Token> tokens = tokenize(source);
-        Set<String> roots = new java.util.TreeSet<>();
+        Set<String> roots = new TreeSet<>();
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
             Token previous = i == 0 ? null : tokens.get(i - 1);

@@ -3,6 +3,7 @@ package dev.reflex.rules.expr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -196,7 +197,7 @@ final class FastExpression {
         }
 
         /** {@code operand (operator operand)*}, left to right. */
-        private Node chain(String operator, java.util.function.Supplier<Node> operand) {
+        private Node chain(String operator, Supplier<Node> operand) {
             Node left = operand.get();
             while (left != null && accept(operator)) {
                 Node right = operand.get();

@@ -3,6 +3,8 @@ package dev.reflex.rules.expr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Text with {@code ${expression}} parts, each a guarded expression; {@code $${} writes a literal {@code ${}.
@@ -70,8 +72,8 @@ public final class Template {
     }
 
     /** The variables its expressions read. */
-    public java.util.Set<String> roots() {
-        java.util.Set<String> roots = new java.util.TreeSet<>();
+    public Set<String> roots() {
+        Set<String> roots = new TreeSet<>();
         for (Object part : parts) {
             if (part instanceof Expression expression) {
                 roots.addAll(expression.roots());

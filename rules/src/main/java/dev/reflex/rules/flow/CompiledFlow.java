@@ -3,8 +3,11 @@ package dev.reflex.rules.flow;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -12,6 +15,7 @@ import dev.reflex.rules.expr.Expression;
 import dev.reflex.rules.expr.RuleException;
 import dev.reflex.rules.expr.Template;
 import dev.reflex.rules.systems.Systems;
+import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.RuleTrigger;
 
@@ -30,7 +34,7 @@ public final class CompiledFlow {
 
     /** The events a wait step (or the start) listens to. */
     public record Trigger(String source, String type, Expression condition) {
-        public boolean fits(dev.reflex.schemas.Event event) {
+        public boolean fits(Event event) {
             return (source == null || source.equals(event.getSource()))
                     && (type == null || type.equals(event.getType()));
         }
@@ -141,7 +145,7 @@ public final class CompiledFlow {
         if (start.get("onRunning") != null) {
             String value = FlowSteps.text(start.get("onRunning"), "start.onRunning");
             try {
-                onRunning = OnRunning.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+                onRunning = OnRunning.valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new RuleException(
                         "start.onRunning", "onRunning is ignore, replace or queue, not '" + value + "'");
@@ -202,8 +206,8 @@ public final class CompiledFlow {
     }
 
     /** The systems the flow's do steps act on. */
-    public java.util.SortedSet<String> systems() {
-        java.util.SortedSet<String> systems = new java.util.TreeSet<>();
+    public SortedSet<String> systems() {
+        SortedSet<String> systems = new TreeSet<>();
         doSteps().forEach(s -> systems.add(s.system()));
         return systems;
     }

@@ -14,6 +14,7 @@ import dev.reflex.schemas.ActionIds;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.FlowPhase;
 import dev.reflex.schemas.FlowThread;
+import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TransitionKind;
 
 /**
@@ -44,7 +45,7 @@ public record DoStep(
         String p = at + ".do";
         Map<String, Object> d = FlowSteps.map(s.get("do"), p, Set.of("system", "action", "target", "params"), true);
         String system = FlowSteps.text(d.get("system"), p + ".system");
-        if (!dev.reflex.schemas.TopicNames.isValidPart(system)) {
+        if (!TopicNames.isValidPart(system)) {
             throw new RuleException(p + ".system", "a do step needs a 'system' of letters, digits, '.', '_' or '-'");
         }
         String action = FlowSteps.text(d.get("action"), p + ".action");

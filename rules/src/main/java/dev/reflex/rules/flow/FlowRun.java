@@ -1,9 +1,11 @@
 package dev.reflex.rules.flow;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -204,7 +206,7 @@ final class FlowRun {
     private void finish(FlowStatus status, TransitionKind kind, String why) {
         instance.setStatus(status);
         instance.getThreads().clear();
-        instance.setOutcome(status.name().toLowerCase(java.util.Locale.ROOT) + ": " + why);
+        instance.setOutcome(status.name().toLowerCase(Locale.ROOT) + ": " + why);
         transition(kind, null, null, why);
     }
 
@@ -330,7 +332,7 @@ final class FlowRun {
                 json = v.getValue().json() != null
                         ? v.getValue().json()
                         : JSON.writeValueAsString(v.getValue().template().render(vars));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage());
             }
             instance.getContext().put(v.getKey(), json);

@@ -3,6 +3,7 @@ package dev.reflex.rules.flow;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 
 import dev.reflex.schemas.Action;
@@ -196,7 +197,7 @@ public final class FlowRunner {
 
     /** A transition in words, as decisions and {@code reflex flows show} print it. */
     public static String words(FlowTransition t) {
-        return t.getKind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+        return t.getKind().name().toLowerCase(Locale.ROOT).replace('_', ' ')
                 + (t.getStep() == null ? "" : " " + t.getStep())
                 + (t.getDetail() == null ? "" : ": " + t.getDetail());
     }

@@ -7,8 +7,10 @@ import static dev.reflex.rules.flow.CompiledFlow.DEFAULT_TRANSITIONS;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -69,7 +71,7 @@ final class FlowSteps {
                 valueText == null ? null : at(at + ".value", () -> Template.compile(text(valueText, at + ".value")));
         Long ttl = op.get("ttl") == null ? null : Durations.parse(text(op.get("ttl"), at + ".ttl"), at + ".ttl");
         return new CompiledRule.CompiledRegisterOp(
-                RegisterOpType.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), name, value, ttl);
+                RegisterOpType.valueOf(kind.toUpperCase(Locale.ROOT)), name, value, ttl);
     }
 
     static Map<String, ContextValue> contextValues(Object value, String at) {
@@ -166,7 +168,7 @@ final class FlowSteps {
         return Durations.parse(text(value, at), at);
     }
 
-    static <T> T at(String field, java.util.function.Supplier<T> compile) {
+    static <T> T at(String field, Supplier<T> compile) {
         try {
             return compile.get();
         } catch (RuleException e) {

@@ -1,5 +1,6 @@
 package dev.reflex.rules.flow;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +72,7 @@ final class FlowVariables {
     private static Object parse(String json) {
         try {
             return ReadOnlyViews.json(JSON.readTree(json));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return json;
         }
     }
@@ -79,7 +80,7 @@ final class FlowVariables {
     static List<?> list(String json) {
         try {
             return JSON.readValue(json, List.class);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return List.of();
         }
     }
@@ -88,7 +89,7 @@ final class FlowVariables {
     static JsonNode data(Event event) {
         try {
             return event.getData() == null ? JSON.createObjectNode() : JSON.readTree(event.getData());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return JSON.createObjectNode();
         }
     }

@@ -6,13 +6,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import dev.reflex.schemas.SystemDef;
@@ -26,7 +29,7 @@ import dev.reflex.schemas.SystemMatch;
 public final class SystemCatalog {
     public static final SystemCatalog EMPTY = new SystemCatalog(Map.of());
     /** Compiled globs, shared: catalogs are rebuilt on every change, their patterns mostly stay. */
-    private static final Map<String, Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, Pattern> GLOBS = new ConcurrentHashMap<>();
 
     private final Map<String, SystemDef> systems;
     private final Map<String, SortedSet<String>> includedBy = new TreeMap<>();
@@ -48,7 +51,7 @@ public final class SystemCatalog {
 
     /** The systems by name. */
     public Map<String, SystemDef> systems() {
-        return java.util.Collections.unmodifiableMap(systems);
+        return Collections.unmodifiableMap(systems);
     }
 
     public boolean isEmpty() {
@@ -212,7 +215,7 @@ public final class SystemCatalog {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(content.toString().getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest, 0, 6);
+            return HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);
         }

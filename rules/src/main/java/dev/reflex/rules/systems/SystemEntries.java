@@ -1,18 +1,23 @@
 package dev.reflex.rules.systems;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import dev.reflex.rules.yaml.Problem;
 import dev.reflex.rules.yaml.ProblemAt;
 import dev.reflex.rules.yaml.YamlReader;
+import dev.reflex.schemas.SystemDef;
+import dev.reflex.schemas.SystemMatch;
 
 /**
  * The catalog part of system files: what each system says of itself (description, labels, {@code includes},
@@ -32,8 +37,8 @@ final class SystemEntries {
         String description;
         final Map<String, String> labels = new TreeMap<>();
         final List<String> includes = new ArrayList<>();
-        final Map<String, Integer> includeLines = new java.util.HashMap<>();
-        final List<dev.reflex.schemas.SystemMatch> match = new ArrayList<>();
+        final Map<String, Integer> includeLines = new HashMap<>();
+        final List<SystemMatch> match = new ArrayList<>();
         final List<String> mask = new ArrayList<>();
         String declaredAt;
 
@@ -58,7 +63,7 @@ final class SystemEntries {
                             entry.file,
                             at,
                             "system " + entry.name + " includes unknown system '" + child + "'; known: "
-                                    + String.join(", ", new java.util.TreeSet<>(entries.keySet()))));
+                                    + String.join(", ", new TreeSet<>(entries.keySet()))));
                 } else {
                     known.add(child);
                 }
@@ -74,9 +79,9 @@ final class SystemEntries {
                     "includes go round in a circle: " + String.join(" -> ", cycle)));
             return SystemCatalog.EMPTY;
         }
-        List<dev.reflex.schemas.SystemDef> definitions = new ArrayList<>();
+        List<SystemDef> definitions = new ArrayList<>();
         for (Entry entry : entries.values()) {
-            dev.reflex.schemas.SystemDef def = dev.reflex.schemas.SystemDef.newBuilder()
+            SystemDef def = SystemDef.newBuilder()
                     .setName(entry.name)
                     .setVersion("")
                     .setDescription(entry.description)
@@ -131,7 +136,7 @@ final class SystemEntries {
                         YamlReader.line(one),
                         system + ".match: an entry needs at least one of labels, source, subject, type");
             }
-            dev.reflex.schemas.SystemMatch.Builder built = dev.reflex.schemas.SystemMatch.newBuilder()
+            SystemMatch.Builder built = SystemMatch.newBuilder()
                     .setLabels(
                             m.containsKey("labels")
                                     ? YamlReader.scalars(m.get("labels"), system + ".match.labels")
@@ -157,7 +162,7 @@ final class SystemEntries {
         if (node instanceof ScalarNode) {
             return List.of(node);
         }
-        if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sequence) {
+        if (node instanceof SequenceNode sequence) {
             return sequence.getValue();
         }
         throw new ProblemAt(file, YamlReader.line(node), "'" + what + "' must be a list");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import org.yaml.snakeyaml.nodes.Node;
@@ -86,7 +87,7 @@ public final class Systems {
     }
 
     public Set<String> eventNames() {
-        return new java.util.TreeSet<>(events.keySet());
+        return new TreeSet<>(events.keySet());
     }
 
     /** Why {@code name} names no event, with the names there are. */
@@ -106,7 +107,7 @@ public final class Systems {
     }
 
     public Set<String> actionNames() {
-        return new java.util.TreeSet<>(actions.keySet());
+        return new TreeSet<>(actions.keySet());
     }
 
     /** Every system file ({@code *.yaml}, {@code *.yml}) under {@code dir}, with the problems found. */

@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -86,7 +92,7 @@ class ExpressionGuardTest {
                 .hasMessageContaining(reason.strip());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void limitsOnLengthAndNestingAreEnforced() {
         assertThatThrownBy(() -> Expression.compile("event.id == '" + "a".repeat(ExpressionGuard.MAX_LENGTH) + "'"))
                 .hasMessageContaining("the limit is " + ExpressionGuard.MAX_LENGTH);
@@ -94,28 +100,22 @@ class ExpressionGuardTest {
                 .hasMessageContaining("nesting deeper than " + ExpressionGuard.MAX_NESTING);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void propertySyntaxOnTextsNumbersAndListsReachesNoMethod() {
-        Map<String, Object> event = ReadOnlyViews.map(new java.util.HashMap<>(Map.of(
-                "type",
-                "t",
-                "n",
-                5L,
-                "tags",
-                java.util.Collections.unmodifiableList(new java.util.ArrayList<>(java.util.List.of("a"))))));
+        Map<String, Object> event = ReadOnlyViews.map(new HashMap<>(
+                Map.of("type", "t", "n", 5L, "tags", Collections.unmodifiableList(new ArrayList<>(List.of("a"))))));
         for (String expression :
                 new String[] {"event.type.bytes", "event.n.class2", "event.tags.empty", "event.type.empty"}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(
-                            () -> Expression.compile(expression).evaluate(Map.of("event", event)))
+            Assertions.assertThatThrownBy(() -> Expression.compile(expression).evaluate(Map.of("event", event)))
                     .as(expression)
                     .hasStackTraceContaining("has no fields");
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void propertySyntaxOnEventMapsReadsKeysAndNeverCallsMethods() {
-        Map<String, Object> data = ReadOnlyViews.map(new java.util.HashMap<>(Map.of("cpu", 97L)));
-        Map<String, Object> event = ReadOnlyViews.map(new java.util.HashMap<>(Map.of("data", data)));
+        Map<String, Object> data = ReadOnlyViews.map(new HashMap<>(Map.of("cpu", 97L)));
+        Map<String, Object> event = ReadOnlyViews.map(new HashMap<>(Map.of("data", data)));
         Expression clear =
                 Expression.compile("event.data.clear == null && event.data.size == null && event.data.cpu == 97");
         assertThat(clear.evaluate(Map.of("event", event))).isEqualTo(true);

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -76,7 +77,7 @@ class RuleFunctionsTest {
 
     /** (a+)+$ against aaaa...b runs for ages on a backtracking engine; RE2J is linear. The timeout only guards against a hang. */
     @Test
-    @org.junit.jupiter.api.Timeout(60)
+    @Timeout(60)
     void regexIsLinearTimeSoCatastrophicPatternsAreHarmless() {
         assertThat(new RuleFunctions(0).matches("a".repeat(5_000) + "b", "(a+)+$"))
                 .isFalse();

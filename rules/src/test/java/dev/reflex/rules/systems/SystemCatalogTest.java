@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.rules.yaml.Problem;
+import dev.reflex.schemas.SystemMatch;
 
 /** Systems with subsystems: which events belong where, aggregated top-down, and every catalog mistake with its line. */
 class SystemCatalogTest {
@@ -45,7 +47,7 @@ class SystemCatalogTest {
         return loaded.catalog();
     }
 
-    private static java.util.List<Problem> problems(Path dir, String text) throws Exception {
+    private static List<Problem> problems(Path dir, String text) throws Exception {
         Files.createDirectories(dir.resolve("systems"));
         Files.writeString(dir.resolve("systems/catalog.yaml"), text);
         return RuleFiles.load(dir).problems();
@@ -131,7 +133,7 @@ class SystemCatalogTest {
 
     @Test
     void globsMatchAnyRunOfCharacters() {
-        dev.reflex.schemas.SystemMatch m = dev.reflex.schemas.SystemMatch.newBuilder()
+        SystemMatch m = SystemMatch.newBuilder()
                 .setSubject("*-db-*.prod")
                 .setLabels(Map.of())
                 .build();
@@ -140,10 +142,8 @@ class SystemCatalogTest {
         assertThat(SystemCatalog.matches(m, "s", "t", "orders-db-1.staging", Map.of()))
                 .isFalse();
         assertThat(SystemCatalog.matches(m, "s", "t", null, Map.of())).isFalse();
-        dev.reflex.schemas.SystemMatch dots = dev.reflex.schemas.SystemMatch.newBuilder()
-                .setType("a.b")
-                .setLabels(Map.of())
-                .build();
+        SystemMatch dots =
+                SystemMatch.newBuilder().setType("a.b").setLabels(Map.of()).build();
         assertThat(SystemCatalog.matches(dots, "s", "aXb", null, Map.of()))
                 .as("a dot is a dot, not any character")
                 .isFalse();

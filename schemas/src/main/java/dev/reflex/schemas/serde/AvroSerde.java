@@ -2,11 +2,14 @@ package dev.reflex.schemas.serde;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.avro.Schema;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
@@ -20,6 +23,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.registry.SchemaRegistry;
 import dev.reflex.schemas.registry.SchemaRegistryException;
@@ -45,12 +49,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         // Avro reads these once, when its SystemLimitException class is first loaded, which may have happened before
         // this class was (any Avro decoding in the JVM); make it read them again.
         try {
-            java.lang.reflect.Method reset =
-                    org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+            Method reset = SystemLimitException.class.getDeclaredMethod("resetLimits");
             reset.setAccessible(true);
             reset.invoke(null);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(AvroSerde.class)
+            LoggerFactory.getLogger(AvroSerde.class)
                     .warn(
                             "could not apply Avro's decoding limits ({}); "
                                     + "set them as system properties on the command line",
@@ -88,8 +91,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     /** The schema's id per topic, once the registry has given it: a serializer's schema never changes. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Integer> idsByTopic =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> idsByTopic = new ConcurrentHashMap<>();
 
     private int idFor(String topic) {
         String subject = subject(topic);
@@ -139,12 +141,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
         private void ensure(int more) {
             if (count + more > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
             }
         }
 
         byte[] take() {
-            byte[] bytes = java.util.Arrays.copyOf(buf, count);
+            byte[] bytes = Arrays.copyOf(buf, count);
             count = 0;
             if (buf.length > KEEP_AT_MOST) {
                 buf = new byte[4096];

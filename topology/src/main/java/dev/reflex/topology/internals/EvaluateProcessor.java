@@ -23,6 +23,7 @@ import dev.reflex.schemas.DecisionDetail;
 import dev.reflex.schemas.Event;
 import dev.reflex.schemas.Register;
 import dev.reflex.schemas.RegisterOp;
+import dev.reflex.topology.ProcessingListener;
 import dev.reflex.topology.Registers;
 import dev.reflex.topology.UnmatchedDecisions;
 import dev.reflex.topology.keyed.KeyedProcessor;
@@ -46,7 +47,7 @@ public final class EvaluateProcessor implements Processor<String, Event, String,
             String instanceId,
             Duration slowBudget,
             UnmatchedDecisions unmatched,
-            dev.reflex.topology.ProcessingListener listener) {}
+            ProcessingListener listener) {}
 
     /** The register values it reads (the global store, through the reads kept) and where each kind of record it emits goes. */
     public record Wiring(

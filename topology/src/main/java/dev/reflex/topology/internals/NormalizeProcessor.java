@@ -5,20 +5,23 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.Event;
 import dev.reflex.topology.Partitioning;
+import dev.reflex.topology.ProcessingListener;
 import dev.reflex.topology.normalize.NormalizationException;
 import dev.reflex.topology.normalize.Normalizer;
 
 /** Raw ingest records to events keyed by subject; what cannot be normalized goes to the dead-letter sink. */
 public final class NormalizeProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NormalizeProcessor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(NormalizeProcessor.class);
     private final Normalizer normalizer;
     private final Outputs outputs;
     private final String reader;
-    private final dev.reflex.topology.ProcessingListener listener;
+    private final ProcessingListener listener;
     private final Partitioning partitioning;
     private ProcessorContext<String, SpecificRecord> context;
 
@@ -32,7 +35,7 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], Strin
     public NormalizeProcessor(
             Normalizer normalizer,
             String reader,
-            dev.reflex.topology.ProcessingListener listener,
+            ProcessingListener listener,
             Partitioning partitioning,
             Outputs outputs) {
         this.listener = listener;

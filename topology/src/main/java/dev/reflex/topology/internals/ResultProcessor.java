@@ -15,6 +15,7 @@ import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.ContentTypes;
 import dev.reflex.schemas.Event;
 import dev.reflex.topology.Partitioning;
+import dev.reflex.topology.ProcessingListener;
 
 /**
  * Turns what actors report into events (source {@code reflex}, type {@code action.succeeded} or {@code action.failed},
@@ -28,7 +29,7 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
     private final Output<Event> events;
     private final Output<Event> evaluate;
     private final Partitioning partitioning;
-    private final dev.reflex.topology.ProcessingListener listener;
+    private final ProcessingListener listener;
     private ProcessorContext<String, SpecificRecord> context;
 
     /**
@@ -36,10 +37,7 @@ public final class ResultProcessor implements Processor<String, ActionResult, St
      * {@code evaluate} as well (null when nothing is evaluated here); {@code listener} is told of each.
      */
     public ResultProcessor(
-            Output<Event> events,
-            Output<Event> evaluate,
-            Partitioning partitioning,
-            dev.reflex.topology.ProcessingListener listener) {
+            Output<Event> events, Output<Event> evaluate, Partitioning partitioning, ProcessingListener listener) {
         this.events = events;
         this.evaluate = evaluate;
         this.partitioning = partitioning;

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -37,7 +38,7 @@ final class CorrelationKeeper {
     private final KeyValueStore<String, CorrelationState> states;
     private final TimerIndex timers;
     private final RuleBook rules;
-    private final java.util.function.Function<String, String> registers;
+    private final Function<String, String> registers;
     private final KeyedRecorder recorder;
     private final Map<String, String> shapes = new HashMap<>();
     private String sweepFrom;
@@ -46,7 +47,7 @@ final class CorrelationKeeper {
             KeyValueStore<String, CorrelationState> states,
             TimerIndex timers,
             RuleBook rules,
-            java.util.function.Function<String, String> registers,
+            Function<String, String> registers,
             KeyedRecorder recorder) {
         this.states = states;
         this.timers = timers;

@@ -1,5 +1,6 @@
 package dev.reflex.topology.keyed;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -376,7 +377,7 @@ final class FlowKeeper {
         }
         try {
             return JSON.readTree(event.getData()).path("reason").asText("cancelled");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "cancelled";
         }
     }

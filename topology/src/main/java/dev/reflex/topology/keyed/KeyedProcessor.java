@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -100,7 +101,7 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
                 new KeyedRecorder.Outputs(wiring.actions(), wiring.registerOps(), wiring.decisions(), wiring.flows()),
                 options.instanceId(),
                 options.listener());
-        java.util.function.Function<String, String> values = name -> registerValue(name, context.currentSystemTimeMs());
+        Function<String, String> values = name -> registerValue(name, context.currentSystemTimeMs());
         this.correlations = new CorrelationKeeper(
                 context.getStateStore(wiring.stateStore()), timers, options.rules(), values, recorder);
         this.flows = new FlowKeeper(

@@ -1,6 +1,7 @@
 package dev.reflex.topology.keyed;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 import org.apache.kafka.streams.KeyValue;
@@ -34,7 +35,7 @@ final class TimerIndex {
     }
 
     /** Moves {@code stateKey}'s timers (several, for a flow instance) from {@code before} to {@code after}. */
-    void moveAll(String stateKey, java.util.Collection<Long> before, java.util.Collection<Long> after) {
+    void moveAll(String stateKey, Collection<Long> before, Collection<Long> after) {
         for (Long due : before) {
             if (!after.contains(due)) {
                 store.delete(entry(due, stateKey));

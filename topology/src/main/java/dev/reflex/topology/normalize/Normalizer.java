@@ -21,6 +21,7 @@ import org.apache.kafka.common.header.Headers;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -45,7 +46,7 @@ public final class Normalizer {
     private static final String CE_PREFIX = "ce_";
     /** Trailing content after the JSON value is an error, so the text kept as data is always the value itself. */
     private static final ObjectMapper MAPPER =
-            new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Where a raw record came from, for deterministic ids of events that carry none. */
     public record Origin(String topic, int partition, long offset, long timestamp) {}

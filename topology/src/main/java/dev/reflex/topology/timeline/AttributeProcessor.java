@@ -1,9 +1,12 @@
 package dev.reflex.topology.timeline;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -21,6 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.DeadLetter;
@@ -236,8 +241,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     /** Fields of an event's data that say what it is about in words, looked for in this order (also under annotations). */
     private static final List<String> WORDS = List.of("summary", "message", "description", "title", "text");
     /** Fields of generic JSON events that repeat the event's own attributes, left out of a summary made of the data. */
-    private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of(
-            "id", "type", "subject", "source", "time", "severity", "labels", "specversion", "datacontenttype");
+    private static final Set<String> ATTRIBUTES =
+            Set.of("id", "type", "subject", "source", "time", "severity", "labels", "specversion", "datacontenttype");
 
     /** An event's line: the first words its data has for itself, else its data without its own attributes, cut. */
     static TimelineEntry withSummary(TimelineEntry event) {
@@ -246,11 +251,10 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         }
         String text = event.data();
         try {
-            com.fasterxml.jackson.databind.JsonNode data = TimelineEntry.json().readTree(event.data());
+            JsonNode data = TimelineEntry.json().readTree(event.data());
             if (data != null && data.isObject()) {
                 text = null;
-                for (com.fasterxml.jackson.databind.JsonNode at :
-                        List.of(data, data.path("annotations"), data.path("commonAnnotations"))) {
+                for (JsonNode at : List.of(data, data.path("annotations"), data.path("commonAnnotations"))) {
                     for (String field : WORDS) {
                         if (text == null
                                 && at.path(field).isTextual()
@@ -260,13 +264,12 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                     }
                 }
                 if (text == null) {
-                    com.fasterxml.jackson.databind.node.ObjectNode rest =
-                            ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
+                    ObjectNode rest = ((ObjectNode) data).deepCopy();
                     rest.remove(ATTRIBUTES);
                     text = rest.isEmpty() ? "" : rest.toString();
                 }
             }
-        } catch (java.io.IOException notJson) {
+        } catch (IOException notJson) {
             // the text as it is
         }
         text = text.replaceAll("\\s+", " ").trim();
@@ -293,7 +296,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         }
         try {
             return TimelineEntry.json().readValue(json, PENDING);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.warn("dropping unreadable pending timeline inputs: {}", e.getMessage());
             return List.of();
         }
@@ -302,8 +305,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     private static byte[] toJson(List<Pending> waiting) {
         try {
             return TimelineEntry.json().writeValueAsBytes(waiting);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

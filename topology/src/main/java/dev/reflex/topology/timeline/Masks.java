@@ -1,5 +1,6 @@
 package dev.reflex.topology.timeline;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -24,7 +26,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class Masks {
     public static final String HIDDEN = "\u2022\u2022\u2022\u2022";
 
-    private static final Map<Set<String>, Masks> MADE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Set<String>, Masks> MADE = new ConcurrentHashMap<>();
 
     private final Set<String> names;
     private final Pattern inText;
@@ -75,7 +77,7 @@ public final class Masks {
                 node(tree);
                 return TimelineEntry.json().writeValueAsString(tree);
             }
-        } catch (java.io.IOException notJson) {
+        } catch (IOException notJson) {
             // masked as text below
         }
         return text(data);

@@ -3,6 +3,7 @@ package dev.reflex.topology.timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -95,11 +96,11 @@ public record TimelineEntry(
     /** Whether {@code text} (lower case) occurs in its id, event id, source, type, subject, status, summary or rules. */
     public boolean mentions(String text) {
         for (String field : new String[] {id, eventId, source, type, subject, status, summary, flow}) {
-            if (field != null && field.toLowerCase(java.util.Locale.ROOT).contains(text)) {
+            if (field != null && field.toLowerCase(Locale.ROOT).contains(text)) {
                 return true;
             }
         }
-        return rules.stream().anyMatch(r -> r.toLowerCase(java.util.Locale.ROOT).contains(text));
+        return rules.stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).contains(text));
     }
 
     public byte[] toJson() {

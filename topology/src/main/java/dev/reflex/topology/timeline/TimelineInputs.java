@@ -1,5 +1,6 @@
 package dev.reflex.topology.timeline;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 
 import dev.reflex.schemas.Decision;
 import dev.reflex.schemas.Event;
@@ -277,12 +279,12 @@ public final class TimelineInputs {
 
     private static JsonNode parse(String data) {
         if (data == null) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            return MissingNode.getInstance();
         }
         try {
             return TimelineEntry.json().readTree(data);
-        } catch (java.io.IOException e) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        } catch (IOException e) {
+            return MissingNode.getInstance();
         }
     }
 }

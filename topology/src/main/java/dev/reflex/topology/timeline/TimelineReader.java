@@ -1,11 +1,14 @@
 package dev.reflex.topology.timeline;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
@@ -53,7 +56,7 @@ public final class TimelineReader {
     /** How many entries of a partition a search for fired decisions looks at. */
     public static final int FIRED_SCANNED = 50_000;
 
-    private static final byte[] FIRED = "\"status\":\"fired\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] FIRED = "\"status\":\"fired\"".getBytes(StandardCharsets.US_ASCII);
 
     /** One earlier occurrence: when, and the story of its event. */
     public record Occurrence(long time, EventStory story) {}
@@ -76,7 +79,7 @@ public final class TimelineReader {
         String needle = text == null || text.isBlank() ? null : text.trim().toLowerCase(Locale.ROOT);
         // stored entries are JSON: a needle of printable ASCII other than quote and backslash appears in them as it is
         byte[] ascii = needle != null && needle.chars().allMatch(c -> c >= 32 && c < 127 && c != '"' && c != '\\')
-                ? needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII)
+                ? needle.getBytes(StandardCharsets.US_ASCII)
                 : null;
         List<List<TimelineEntry>> pages = new ArrayList<>();
         boolean more = false;
@@ -137,7 +140,7 @@ public final class TimelineReader {
     /** Pages of one timeline (from several partitions or instances) as one, newest first, at most {@code limit}. */
     public static Page merge(List<List<TimelineEntry>> pages, int limit) {
         List<TimelineEntry> all = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (List<TimelineEntry> page : pages) {
             for (TimelineEntry entry : page) {
                 if (seen.add(entry.id())) {

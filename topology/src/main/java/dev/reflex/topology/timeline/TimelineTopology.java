@@ -12,9 +12,11 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 
+import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.Topics;
 import dev.reflex.topology.GlobalDeadLetters;
 
@@ -167,15 +169,14 @@ public final class TimelineTopology {
             StreamsBuilder builder,
             String topic,
             String name,
-            org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], String, byte[]> reader) {
+            ProcessorSupplier<byte[], byte[], String, byte[]> reader) {
         return builder.stream(
                         topic,
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
                 .process(reader, Named.as(name));
     }
 
-    private static List<KeyValue<String, TimelineInput>> ruleChange(
-            Record<String, dev.reflex.schemas.Rule> record, dev.reflex.schemas.Rule rule) {
+    private static List<KeyValue<String, TimelineInput>> ruleChange(Record<String, Rule> record, Rule rule) {
         if (record.key() == null) {
             throw new IllegalArgumentException("a record without key on the rule log: the key must be the rule id");
         }

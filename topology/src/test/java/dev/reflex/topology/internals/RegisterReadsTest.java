@@ -2,6 +2,7 @@ package dev.reflex.topology.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -46,7 +47,7 @@ class RegisterReadsTest {
         return Register.newBuilder()
                 .setName(name)
                 .setValue(value)
-                .setUpdatedAt(java.time.Instant.EPOCH)
+                .setUpdatedAt(Instant.EPOCH)
                 .setEventId("e")
                 .setRuleId("r")
                 .build();
