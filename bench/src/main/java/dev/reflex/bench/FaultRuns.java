@@ -51,7 +51,7 @@ public final class FaultRuns {
                             // the full backlog takes longer to produce than the quick one's wait
                             Duration.ofSeconds(
                                     fault == LateInputRun.Fault.REBALANCE
-                                            ? 8
+                                            ? 11
                                             : fault == LateInputRun.Fault.LAG && !quick ? 30 : 10),
                             quick ? 400_000 : 2_000_000,
                             byClock));

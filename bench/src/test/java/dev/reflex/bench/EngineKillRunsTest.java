@@ -71,7 +71,12 @@ class EngineKillRunsTest {
     void noDeadlineFiresBeforeAnEventThatReachedKafkaInTimeWhateverKeptTheEngineFromReadingIt(LateInputRun.Fault fault)
             throws Exception {
         LateInputRun.Report report = LateInputRun.run(
-                cluster, fault, 20, Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 8 : 10), 400_000, false);
+                cluster,
+                fault,
+                20,
+                Duration.ofSeconds(fault == LateInputRun.Fault.REBALANCE ? 11 : 10),
+                400_000,
+                false);
         System.out.println(report);
         assertThat(report.problems()).as(report.toString()).isEmpty();
         assertThat(report.early()).isZero();
