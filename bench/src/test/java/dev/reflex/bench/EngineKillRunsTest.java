@@ -58,14 +58,6 @@ class EngineKillRunsTest {
                         "the timeline has 0 decision entries for event k-1000");
     }
 
-    @Test
-    void everyArmedDeadlineFiresExactlyOnceAfterBothEnginesAreKilled() throws Exception {
-        DeadlineKillRun.Report report = DeadlineKillRun.run(cluster, 1_000, Duration.ofSeconds(15));
-        assertThat(report.problems()).isEmpty();
-        assertThat(report.fired()).isEqualTo(1_000);
-        assertThat(report.lateP50()).isPositive();
-    }
-
     @ParameterizedTest
     @EnumSource(LateInputRun.Fault.class)
     void noDeadlineFiresBeforeAnEventThatReachedKafkaInTimeWhateverKeptTheEngineFromReadingIt(LateInputRun.Fault fault)
