@@ -32,6 +32,7 @@ import org.apache.logging.log4j.core.config.Property;
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.Execution;
 import dev.reflex.actors.log.LogActor;
+import dev.reflex.embedded.testing.Garbage;
 import dev.reflex.engine.Engine;
 import dev.reflex.engine.EngineConfig;
 import dev.reflex.schemas.ActionResult;
@@ -75,21 +76,6 @@ final class PoisonRun {
                     ok() ? "every following event went through" : problems.size() + " problems: " + problems,
                     deadLetters);
         }
-    }
-
-    static List<byte[]> garbage(int knownSchemaId) {
-        byte[] header =
-                ByteBuffer.allocate(5).put((byte) 0).putInt(knownSchemaId).array();
-        byte[] hugeClaim = ByteBuffer.allocate(12)
-                .put(header)
-                .put(new byte[] {(byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, (byte) 0x0b, 1, 2})
-                .array();
-        return List.of(
-                "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8),
-                new byte[0],
-                new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7e, 1, 2, 3},
-                header,
-                hugeClaim);
     }
 
     static Report run(FaultCluster cluster, int rounds) throws Exception {
@@ -175,7 +161,7 @@ final class PoisonRun {
             engine.awaitRunning(Duration.ofSeconds(60));
             for (int round = 0; round < rounds; round++) {
                 for (String topic : topics) {
-                    for (byte[] bad : garbage(knownId)) {
+                    for (byte[] bad : Garbage.records(knownId)) {
                         producer.send(
                                 new ProducerRecord<>(topic, ("bad-" + round).getBytes(StandardCharsets.UTF_8), bad));
                         garbage++;
@@ -235,7 +221,7 @@ final class PoisonRun {
                     1L,
                     Long::sum);
         }
-        long perTopic = (long) rounds * garbage(knownId).size();
+        long perTopic = (long) rounds * Garbage.records(knownId).size();
         // the stream threads' topics: exactly once each, also across the restart
         for (String topic : List.of(
                 names.registerOps(), names.events(), names.actionResults(), names.ingest("k8s"), names.correlate())) {
