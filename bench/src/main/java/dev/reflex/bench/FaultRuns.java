@@ -52,7 +52,7 @@ public final class FaultRuns {
                             Duration.ofSeconds(
                                     fault == LateInputRun.Fault.REBALANCE
                                             ? 11
-                                            : fault == LateInputRun.Fault.LAG && !quick ? 30 : 10),
+                                            : fault == LateInputRun.Fault.LAG ? (quick ? 12 : 30) : 10),
                             quick ? 400_000 : 2_000_000,
                             byClock));
         }
