@@ -17,8 +17,8 @@ import dev.reflex.embedded.testing.Docker;
  * cluster for longer than its session timeout while the other takes over, which must fence it. The full run injects every
  * fault kind (broker and controller kills, a rolling restart, a broker cut off) and then mixes them for five minutes.
  */
-// in the faults profile (./mvnw -Pfaults verify -pl bench -am): its six container JVMs beside the rest of the suite took
-// the default build past its time on two cores
+// in the faults profile (./mvnw -Pfaults verify -pl bench -am): its six container JVMs beside the suite
+// took the default build past its time on two cores
 @Tag("docker")
 @Tag("long-faults")
 class ClusterFaultRunTest {
