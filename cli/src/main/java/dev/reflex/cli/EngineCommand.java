@@ -68,9 +68,12 @@ final class EngineCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "engine-stop"));
         int exit = engine.awaitExit();
         if (exit == EngineProcess.EXIT_STREAMS_ERROR) {
-            System.err.println(
-                    "reflex engine: Kafka Streams reached ERROR and stopped processing (the cause is in the log above); "
-                            + "exiting so that the engine is restarted");
+            System.err.println(engine.engine()
+                    .stall()
+                    .map(stall -> "reflex engine: " + stall + "; exiting so that the engine is restarted")
+                    .orElse(
+                            "reflex engine: Kafka Streams reached ERROR and stopped processing (the cause is in the log "
+                                    + "above); exiting so that the engine is restarted"));
         }
         return exit;
     }

@@ -109,10 +109,14 @@ final class DevCommand implements Callable<Integer> {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    if (dev.engine().state() == KafkaStreams.State.ERROR) {
+                    if (dev.engine().state() == KafkaStreams.State.ERROR
+                            || dev.engine().stall().isPresent()) {
                         out.println();
-                        out.println(
-                                "The engine stopped: Kafka Streams reached ERROR (the cause is in the log above). Stopping reflex dev.");
+                        out.println("The engine stopped: "
+                                + dev.engine()
+                                        .stall()
+                                        .orElse("Kafka Streams reached ERROR (the cause is in the log above)")
+                                + ". Stopping reflex dev; start it again to go on.");
                         System.exit(1);
                     }
                 },

@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -78,6 +79,8 @@ public final class Engine implements AutoCloseable {
     private final DeadLetterProducer globalDeadLetters;
 
     private final InputBarriers barriers;
+    private StallWatch stallWatch;
+    private volatile String stall;
     private RunMarker marker;
 
     private Engine(
@@ -115,13 +118,13 @@ public final class Engine implements AutoCloseable {
         DeadLetterProducer globalDeadLetters = new DeadLetterProducer(
                 kafka, config.topicNames(), serdes.value(DeadLetter.class).serializer());
         Properties streamsProperties = config.streamsProperties();
+        boolean streamsGroup =
+                "streams".equalsIgnoreCase(String.valueOf(streamsProperties.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)));
         InputBarriers barriers = config.getBoolean(EngineConfig.DEADLINES_WAIT_FOR_INPUT_CONFIG)
                 ? new InputBarriers(
                         kafka,
                         config.getString(EngineConfig.APPLICATION_ID_CONFIG),
-                        "streams"
-                                .equalsIgnoreCase(
-                                        String.valueOf(streamsProperties.get(StreamsConfig.GROUP_PROTOCOL_CONFIG))),
+                        streamsGroup,
                         config.topicNames(),
                         config.partitioning(),
                         System::currentTimeMillis)
@@ -152,6 +155,7 @@ public final class Engine implements AutoCloseable {
                 globalDeadLetters,
                 barriers);
         streams.setUncaughtExceptionHandler(error -> engine.threadFailed(error, config));
+        engine.stallWatch = engine.watchForStalls(config, kafka, streamsGroup);
         streams.setStateListener((next, previous) -> {
             LOG.info("engine state {} -> {}", previous, next);
             if (next == KafkaStreams.State.RUNNING) {
@@ -173,7 +177,58 @@ public final class Engine implements AutoCloseable {
         if (barriers != null) {
             barriers.start();
         }
+        if (engine.stallWatch != null) {
+            engine.stallWatch.start();
+        }
         return engine;
+    }
+
+    /**
+     * The watch for input this instance owns but does not process ({@link StallWatch}), unless reflex.stall.timeout.ms
+     * is 0; it needs the classic group protocol, whose group description names each member's partitions.
+     */
+    private StallWatch watchForStalls(EngineConfig config, KafkaConnection kafka, boolean streamsGroup) {
+        long timeout = config.getLong(EngineConfig.STALL_TIMEOUT_MS_CONFIG);
+        if (timeout <= 0) {
+            return null;
+        }
+        if (streamsGroup) {
+            LOG.info("reflex.stall.timeout.ms is not applied with group.protocol=streams");
+            return null;
+        }
+        String group = config.getString(EngineConfig.APPLICATION_ID_CONFIG);
+        StallWatch watch = new StallWatch(
+                new InputOffsets(kafka, group + "-stall-watch", group, false),
+                timeout,
+                () -> streams.metadataForLocalThreads().stream()
+                        .map(t -> t.consumerClientId())
+                        .collect(Collectors.toSet()),
+                () -> streams.state() == KafkaStreams.State.RUNNING,
+                this::stalled,
+                System::currentTimeMillis);
+        streams.setGlobalStateRestoreListener(watch.restoreListener());
+        return watch;
+    }
+
+    /** Input this instance owns stood still: say which, and stop, so that the process is restarted. */
+    private void stalled(List<Stalls.Stall> found) {
+        stall = "input not processed: " + found.stream().map(Object::toString).collect(Collectors.joining(", "));
+        LOG.error(
+                "this instance owns input it has not processed: {}; Kafka Streams does not recover from this by itself "
+                        + "(a task it cannot start, e.g. after a stream thread failed during a rebalance), so the engine "
+                        + "stops so that it is restarted (reflex.stall.timeout.ms)",
+                found);
+        Thread stop = new Thread(
+                () -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)),
+                "reflex-engine-stop-stalled");
+        stop.setDaemon(true);
+        stop.start();
+    }
+
+    /** Why the engine stopped itself, when it did: input it owned stood still (see {@link StallWatch}). */
+    public Optional<String> stall() {
+        return Optional.ofNullable(stall);
     }
 
     /**
@@ -394,6 +449,11 @@ public final class Engine implements AutoCloseable {
         return streams.state();
     }
 
+    /** The Kafka Streams client, for tests of this package that act on it directly (e.g. pause it). */
+    KafkaStreams streams() {
+        return streams;
+    }
+
     /**
      * Stops processing and commits. A deliberate stop leaves the consumer group so the other instances (or this one,
      * restarted) take over at once instead of after the session timeout; with static membership it stays.
@@ -411,6 +471,9 @@ public final class Engine implements AutoCloseable {
         globalDeadLetters.close();
         if (barriers != null) {
             barriers.close();
+        }
+        if (stallWatch != null) {
+            stallWatch.close();
         }
     }
 }

@@ -187,8 +187,12 @@ final class EngineApi implements AutoCloseable {
 
     private void health(Context ctx, boolean up, KafkaStreams.State state) {
         Map<String, Object> body = new LinkedHashMap<>();
+        Engine e = engine;
+        Optional<String> stall = e == null ? Optional.empty() : e.stall();
+        up = up && stall.isEmpty();
         body.put("status", up ? "UP" : "DOWN");
         body.put("state", state.name());
+        stall.ifPresent(reason -> body.put("reason", reason));
         KafkaStreams.State t = timelineState();
         if (t != null) {
             body.put("timeline", t.name());

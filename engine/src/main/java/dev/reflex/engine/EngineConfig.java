@@ -149,6 +149,15 @@ public final class EngineConfig extends AbstractConfig {
             + "checked every 200 ms, so a deadline fires about a second after its time when nothing lags. false fires deadlines "
             + "by the wall clock alone, within half a second, and then one can beat an event that came in time but was not read yet.";
 
+    public static final String STALL_TIMEOUT_MS_CONFIG = "reflex.stall.timeout.ms";
+    static final String STALL_TIMEOUT_MS_DOC =
+            "How long input this instance owns may stand still (records left to read, no "
+                    + "commit, no state restored) while it runs before it stops itself so that it is restarted (exit code 1; the log "
+                    + "and /api/health name the partitions). Kafka Streams can keep a task it cannot start for ever while reporting "
+                    + "RUNNING (e.g. after a stream thread failed during a rebalance); a restart is the cure. Checked every 5 s from the "
+                    + "group's assignment and offsets; set it above the longest pause a healthy instance takes on one partition. "
+                    + "0 turns the watch off. Not applied with group.protocol=streams.";
+
     public static final String DECISIONS_UNMATCHED_CONFIG = "reflex.decisions.unmatched";
     static final String DECISIONS_UNMATCHED_DOC = "What to record for an event that no rule matched: full (every rule "
             + "considered and why it did not match), summary (the event and how many rules could match), or none (no decision).";

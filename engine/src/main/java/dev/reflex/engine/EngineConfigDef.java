@@ -154,6 +154,13 @@ final class EngineConfigDef {
                         Importance.MEDIUM,
                         EngineConfig.DEADLINES_WAIT_FOR_INPUT_DOC)
                 .define(
+                        EngineConfig.STALL_TIMEOUT_MS_CONFIG,
+                        Type.LONG,
+                        300_000L,
+                        ConfigDef.Range.atLeast(0),
+                        Importance.LOW,
+                        EngineConfig.STALL_TIMEOUT_MS_DOC)
+                .define(
                         EngineConfig.API_PORT_CONFIG,
                         Type.INT,
                         8095,

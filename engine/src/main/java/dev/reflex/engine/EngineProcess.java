@@ -22,7 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  */
 public final class EngineProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineProcess.class);
-    /** The exit code when Kafka Streams stopped in ERROR: the process ends so that it is restarted. */
+    /** The exit code when Kafka Streams stopped in ERROR, or input stood still: the process ends so that it is restarted. */
     public static final int EXIT_STREAMS_ERROR = 1;
 
     private final Engine engine;
@@ -117,10 +117,13 @@ public final class EngineProcess implements AutoCloseable {
         return engine.awaitRunning(timeout);
     }
 
-    /** Blocks until the engine stops; 0 after a deliberate stop, {@link #EXIT_STREAMS_ERROR} when Kafka Streams failed. */
+    /**
+     * Blocks until the engine stops; 0 after a deliberate stop, {@link #EXIT_STREAMS_ERROR} when Kafka Streams failed or
+     * the engine stopped itself on input it did not process ({@link Engine#stall}).
+     */
     public int awaitExit() throws InterruptedException {
         engine.awaitStopped();
-        return engine.state() == KafkaStreams.State.ERROR ? EXIT_STREAMS_ERROR : 0;
+        return engine.state() == KafkaStreams.State.ERROR || engine.stall().isPresent() ? EXIT_STREAMS_ERROR : 0;
     }
 
     @Override

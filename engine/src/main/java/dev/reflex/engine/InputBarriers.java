@@ -1,29 +1,14 @@
 package dev.reflex.engine;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +19,8 @@ import dev.reflex.topology.Partitioning;
 
 /**
  * Tells the correlate tasks how far the engine's input has been read, so no deadline beats an event that reached Kafka
- * before it was due ({@link Barriers} says how). Every round it reads the group's committed offsets (Admin), then the
- * input topics (a consumer that joins no group) and their last stable offsets, and moves the barriers on.
- * Kafka Streams commits a partition's consumer position, so a committed offset passes transaction markers; where a
- * partition's committed offset stays below an end offset, the consumer reads from it to see whether anything but
- * markers and aborted records lies between (the tail of a transaction aborted when an engine was killed).
+ * before it was due ({@link Barriers} says how). Every round it reads how far the group has read its input
+ * ({@link InputOffsets}) and moves the barriers on.
  */
 final class InputBarriers implements InputProgress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InputBarriers.class);
@@ -46,15 +28,10 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     static final Duration ROUND = Duration.ofMillis(200);
     /** Barriers in flight at most: a minute of backlog at full precision, then evenly thinned. */
     static final int MAX_PENDING = 300;
-    /** Partitions read per round to look past markers, at most. */
-    static final int PROBES_PER_ROUND = 4;
 
     private static final Duration WARN_AFTER = Duration.ofMinutes(1);
 
-    private final Admin admin;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final String groupId;
-    private final boolean streamsGroup;
+    private final InputOffsets offsets;
     private final TopicNames names;
     private final boolean readsEvents;
     private final Barriers barriers;
@@ -64,11 +41,6 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Committed offsets as of the round before, to probe only partitions whose group stopped below an end offset. */
-    private Map<TopicPartition, Long> lastCommitted = Map.of();
-
-    private final Map<TopicPartition, Probe> probed = new HashMap<>();
-    private int probes;
     private long lastWarning;
 
     /**
@@ -82,33 +54,9 @@ final class InputBarriers implements InputProgress, AutoCloseable {
             TopicNames names,
             Partitioning partitioning,
             LongSupplier clock) {
-        this.groupId = groupId;
-        this.streamsGroup = streamsGroup;
         this.names = names;
         this.clock = clock;
-        this.admin = Admin.create(kafka.client(
-                AdminClientConfig.CLIENT_ID_CONFIG,
-                groupId + "-input-barriers",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                "10000",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                "5000"));
-        this.consumer = new KafkaConsumer<>(
-                kafka.client(
-                        ConsumerConfig.CLIENT_ID_CONFIG,
-                        groupId + "-input-barriers",
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        "false",
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                        "earliest",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                        "1",
-                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                        "65536"),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        this.offsets = new InputOffsets(kafka, groupId + "-input-barriers", groupId, streamsGroup);
         this.readsEvents = partitioning != Partitioning.INGEST;
         this.barriers = new Barriers(3, topic -> stageOf(names, readsEvents, topic), MAX_PENDING);
     }
@@ -144,22 +92,12 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     }
 
     void round() throws InterruptedException {
-        Map<TopicPartition, Long> committed = committed();
+        Map<TopicPartition, Long> committed = offsets.committed();
         long time = clock.getAsLong();
-        List<TopicPartition> inputs = new ArrayList<>();
-        for (Map.Entry<String, List<PartitionInfo>> topic :
-                consumer.listTopics(Duration.ofSeconds(5)).entrySet()) {
-            if (stageOf(names, readsEvents, topic.getKey()) < 0) {
-                continue;
-            }
-            for (PartitionInfo p : topic.getValue()) {
-                inputs.add(new TopicPartition(p.topic(), p.partition()));
-            }
-        }
-        Map<TopicPartition, Long> ends = endOffsets(inputs);
-        probes = 0;
-        barriers.round(time, ends, (partition, end) -> reached(partition, end, committed));
-        lastCommitted = committed;
+        List<TopicPartition> inputs = offsets.partitions(topic -> stageOf(names, readsEvents, topic) >= 0);
+        Map<TopicPartition, Long> ends = offsets.endOffsets(inputs);
+        barriers.round(time, ends, (partition, end) -> offsets.readUpTo(partition, end, committed));
+        offsets.roundDone(committed);
         long behind = time - barriers.oldestPending(time);
         if (behind > WARN_AFTER.toMillis()) {
             warn(
@@ -167,88 +105,6 @@ final class InputBarriers implements InputProgress, AutoCloseable {
                     behind,
                     barriers.pending());
         }
-    }
-
-    /** The last stable offsets of {@code partitions}: what a read_committed consumer reads up to. */
-    private Map<TopicPartition, Long> endOffsets(List<TopicPartition> partitions) throws InterruptedException {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
-        try {
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-                    .all()
-                    .get()
-                    .forEach((tp, info) -> ends.put(tp, info.offset()));
-            return ends;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("listing the input's end offsets failed: " + e.getCause(), e.getCause());
-        }
-    }
-
-    private Map<TopicPartition, Long> committed() throws InterruptedException {
-        Map<TopicPartition, OffsetAndMetadata> offsets;
-        try {
-            offsets = streamsGroup
-                    ? admin.listStreamsGroupOffsets(Map.of(groupId, new ListStreamsGroupOffsetsSpec()))
-                            .partitionsToOffsetAndMetadata(groupId)
-                            .get()
-                    : admin.listConsumerGroupOffsets(groupId)
-                            .partitionsToOffsetAndMetadata()
-                            .get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("listing the group's offsets failed: " + e.getCause(), e.getCause());
-        }
-        Map<TopicPartition, Long> committed = new HashMap<>();
-        offsets.forEach((tp, o) -> {
-            if (o != null) {
-                committed.put(tp, o.offset());
-            }
-        });
-        return committed;
-    }
-
-    /**
-     * Whether the group has read {@code partition} up to {@code end}: its committed offset is there, or, when the offset
-     * has stood still since the round before, the consumer finds no record to read between it and {@code end}.
-     */
-    private boolean reached(TopicPartition partition, long end, Map<TopicPartition, Long> committed) {
-        long at = committed.getOrDefault(partition, -1L);
-        if (end <= 0 || at >= end) {
-            return true;
-        }
-        if (at != lastCommitted.getOrDefault(partition, -1L)) {
-            return false;
-        }
-        Probe found = probed.get(partition);
-        if (found == null || found.from() != at || found.firstRecord() < 0 && found.position() < end) {
-            if (probes >= PROBES_PER_ROUND) {
-                return false;
-            }
-            probes++;
-            found = probe(partition, at);
-            probed.put(partition, found);
-        }
-        return found.firstRecord() >= 0 ? found.firstRecord() >= end : found.position() >= end;
-    }
-
-    /**
-     * What reading a partition from {@code from} (-1: its start) found: the offset of the first record (-1: none), and how
-     * far the consumer got past markers and aborted records.
-     */
-    private record Probe(long from, long firstRecord, long position) {}
-
-    private Probe probe(TopicPartition partition, long from) {
-        consumer.assign(List.of(partition));
-        if (from < 0) {
-            consumer.seekToBeginning(List.of(partition));
-        } else {
-            consumer.seek(partition, from);
-        }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-        long first = records.isEmpty() ? -1 : records.records(partition).get(0).offset();
-        long position = consumer.position(partition, Duration.ofSeconds(5));
-        consumer.assign(List.of());
-        return new Probe(from, first, position);
     }
 
     private void warn(String format, Object... args) {
@@ -278,7 +134,6 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        consumer.close(Duration.ofSeconds(5));
-        admin.close(Duration.ofSeconds(5));
+        offsets.close();
     }
 }
