@@ -9,12 +9,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -150,12 +153,87 @@ class ActorRunnerTest {
                 .containsExactly(Tuple.tuple("slow-1", ActionStatus.SUCCEEDED));
     }
 
+    @Test
+    void actionsRunConcurrentlyButOneTargetsOneAtATimeInOrderAndEachIsReportedOnce() throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        TopicNames names = new TopicNames("ac" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        ReflexSerdes serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new TopicSpec(names.actions("ops"), false));
+            new TopicAdmin(admin, Optional.of(2), Optional.empty(), 10_000).ensure(specs);
+        }
+        List<Action> actions = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            for (String target : List.of("db-1", "db-2", "web-1", "web-2", "web-3")) {
+                actions.add(action(target + "-" + i, "http://unused/", target));
+            }
+        }
+        send(bootstrap, names, serdes, actions.toArray(Action[]::new));
+        Map<String, List<String>> ranPerTarget = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> inFlightPerTarget = new ConcurrentHashMap<>();
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        AtomicInteger mostOfOneTarget = new AtomicInteger();
+        Executor recording = action -> {
+            int now = inFlight.incrementAndGet();
+            mostAtOnce.accumulateAndGet(now, Math::max);
+            int ofTarget = inFlightPerTarget
+                    .computeIfAbsent(action.getTarget(), t -> new AtomicInteger())
+                    .incrementAndGet();
+            mostOfOneTarget.accumulateAndGet(ofTarget, Math::max);
+            ranPerTarget
+                    .computeIfAbsent(action.getTarget(), t -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(action.getId());
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlightPerTarget.get(action.getTarget()).decrementAndGet();
+            inFlight.decrementAndGet();
+            return Execution.succeeded(1, null, null, "done");
+        };
+        try (ActorRunner runner = new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap),
+                        names,
+                        serdes,
+                        "ops",
+                        "concurrent-test",
+                        recording,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Map.of(),
+                        3)
+                .start()) {
+            assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
+            assertThat(results(bootstrap, names, serdes, actions.size()))
+                    .extracting(ActionResult::getActionId)
+                    .containsExactlyInAnyOrderElementsOf(
+                            actions.stream().map(Action::getId).toList());
+        }
+        assertThat(mostAtOnce.get()).as("actions at once").isEqualTo(3);
+        assertThat(mostOfOneTarget.get()).as("actions of one target at once").isEqualTo(1);
+        for (String target : List.of("db-1", "db-2", "web-1", "web-2", "web-3")) {
+            assertThat(ranPerTarget.get(target))
+                    .as("the order of " + target + "'s actions")
+                    .containsExactly(actions.stream()
+                            .filter(a -> a.getTarget().equals(target))
+                            .map(Action::getId)
+                            .toArray(String[]::new));
+        }
+    }
+
     private static Action action(String id, String url) {
+        return action(id, url, "api-7");
+    }
+
+    private static Action action(String id, String url, String target) {
         return Action.newBuilder()
                 .setId(id)
                 .setSystem("ops")
                 .setAction("restart")
-                .setTarget("api-7")
+                .setTarget(target)
                 .setParams(Map.of("url", url))
                 .setEventId("e-" + id)
                 .setEventSource("k8s")

@@ -19,20 +19,23 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
  * An HTTP actor in its own JVM works through a backlog of actions against a service on loopback and is killed with
- * SIGKILL several times, each time while it is working (mid-action), and started again. Every action must be executed at least once and reported
- * exactly once on the action-results topic.
+ * SIGKILL several times, each time while it is working (mid-action, several actions in flight), and started again.
+ * Every action must be executed at least once and reported exactly once on the action-results topic, and no target
+ * may get two calls at once.
  */
 final class ActorKillRun {
-    record Report(int actions, int kills, int executions, int reExecuted, List<String> problems)
+    record Report(int actions, int kills, int executions, int reExecuted, int mostAtOnce, List<String> problems)
             implements FaultReport {
         @Override
         public String toString() {
             return String.format(
-                    "actors killed: %,d actions, %d kills, %,d executions (%d actions executed again after a kill): %s",
+                    "actors killed: %,d actions, %d kills, %,d executions (%d actions executed again after a kill), "
+                            + "up to %d at once: %s",
                     actions,
                     kills,
                     executions,
                     reExecuted,
+                    mostAtOnce,
                     ok()
                             ? "no loss, each reported once"
                             : problems.size() + " problems: " + problems.subList(0, Math.min(10, problems.size())));
@@ -124,7 +127,13 @@ final class ActorKillRun {
                     problems.add("action " + id + " was reported " + reported.getOrDefault(id, 0) + " times");
                 }
             }
-            return new Report(actions, kills, executions, reExecuted, problems);
+            if (service.mostAtOnceForOneTarget() > 1) {
+                problems.add("a target got " + service.mostAtOnceForOneTarget() + " calls at once");
+            }
+            if (service.mostAtOnce() < 2) {
+                problems.add("the actor never ran two actions at once");
+            }
+            return new Report(actions, kills, executions, reExecuted, service.mostAtOnce(), problems);
         }
     }
 

@@ -8,11 +8,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * The system actors work on, on loopback: answers 200 after {@code delayMs} (or as an {@link Answer} says) and counts
- * calls per Idempotency-Key and per path.
+ * The system actors work on, on loopback: answers 200 after {@code delayMs} (or as an {@link Answer} says), counts
+ * calls per Idempotency-Key and per path, and records the most calls it served at once, overall and for one target
+ * (the {@code target} of the HTTP actor's default JSON body).
  */
 final class StubService implements AutoCloseable {
     /** The status and delay for a request to {@code path}, the {@code n}-th to that path (from 1). */
@@ -20,9 +23,15 @@ final class StubService implements AutoCloseable {
         int[] statusAndDelay(String path, int n);
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final HttpServer server;
     final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> paths = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlightPerTarget = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostAtOnce = new AtomicInteger();
+    private final AtomicInteger mostAtOnceForOneTarget = new AtomicInteger();
 
     StubService(long delayMs) throws IOException {
         this((path, n) -> new int[] {200, (int) delayMs});
@@ -30,9 +39,15 @@ final class StubService implements AutoCloseable {
 
     StubService(Answer answer) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+            String target = target(exchange.getRequestBody().readAllBytes());
+            mostAtOnce.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            AtomicInteger ofTarget =
+                    target == null ? null : inFlightPerTarget.computeIfAbsent(target, t -> new AtomicInteger());
+            if (ofTarget != null) {
+                mostAtOnceForOneTarget.accumulateAndGet(ofTarget.incrementAndGet(), Math::max);
+            }
             String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
             if (key != null) {
                 calls.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
@@ -45,10 +60,33 @@ final class StubService implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (ofTarget != null) {
+                ofTarget.decrementAndGet();
+            }
+            inFlight.decrementAndGet();
             exchange.sendResponseHeaders(reply[0], -1);
             exchange.close();
         });
         server.start();
+    }
+
+    private static String target(byte[] body) {
+        try {
+            JsonNode target = JSON.readTree(body).get("target");
+            return target == null || target.isNull() ? null : target.asText();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The most calls served at once. */
+    int mostAtOnce() {
+        return mostAtOnce.get();
+    }
+
+    /** The most calls for one target served at once. */
+    int mostAtOnceForOneTarget() {
+        return mostAtOnceForOneTarget.get();
     }
 
     String url() {

@@ -35,7 +35,8 @@ import dev.reflex.schemas.TopicNames;
             "or shell (param command names an allow-listed shell.command.<name>; other params arrive as REFLEX_PARAM_<NAME>),",
             "or log (prints each action and reports it done).",
             "Start more with the same --system to share the work.",
-            "--set consumer.NAME=VALUE passes a Kafka consumer setting to the action consumer (e.g. consumer.session.timeout.ms=10000)."
+            "--set consumer.NAME=VALUE passes a Kafka consumer setting to the action consumer (e.g. consumer.session.timeout.ms=10000).",
+            "--set actor.concurrency=N: actions run at once per system (default: http 32, shell 4, log 1); one target's one at a time."
         })
 final class ActCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KIND", description = "The kind of actor: http, shell or log.")
@@ -83,6 +84,9 @@ final class ActCommand implements Callable<Integer> {
             default ->
                 throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };
+        int concurrency = ActorSettings.concurrency(
+                Settings.resolve(ActorSettings.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)),
+                executor.concurrency());
         try (Admin admin = ConnectionOptions.admin(connection.kafka(process))) {
             // fails here, in one line, when Kafka is unreachable
         }
@@ -97,7 +101,8 @@ final class ActCommand implements Callable<Integer> {
                             groupId != null ? groupId : "reflex-actor-" + system,
                             executor,
                             metrics,
-                            ActorSettings.consumer(Settings.pairs(process.sets)))
+                            ActorSettings.consumer(Settings.pairs(process.sets)),
+                            concurrency)
                     .start());
         }
         AdminServer admin = AdminServer.start(
@@ -106,7 +111,8 @@ final class ActCommand implements Callable<Integer> {
                 "--admin-port",
                 metrics,
                 () -> runners.stream().allMatch(ActorRunner::isRunning));
-        System.out.println(kind + " actor for " + String.join(", ", systems) + " running; health and metrics on http://"
+        System.out.println(kind + " actor for " + String.join(", ", systems) + " running (" + concurrency
+                + " actions at once each); health and metrics on http://"
                 + process.adminHost + ":" + admin.port());
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

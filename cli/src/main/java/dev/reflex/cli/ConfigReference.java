@@ -64,7 +64,7 @@ public final class ConfigReference {
         section(
                 md,
                 "Every actor (`reflex act KIND --system NAME`)",
-                new ConfigDef(),
+                ActorSettings.CONFIG,
                 ActorSettings.PREFIXES,
                 "Connection settings (`--bootstrap-servers`, `--schema-registry-url`, `--topic-prefix`) are flags.\n");
         section(

@@ -187,6 +187,15 @@ class CliTest {
     }
 
     @Test
+    void anActorConcurrencyBelowOneIsRefusedInOneLine() {
+        Result result = run("act", "log", "--system", "ops", "--set", "actor.concurrency=0");
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err().strip())
+                .isEqualTo(
+                        "error: invalid setting: Invalid value 0 for configuration actor.concurrency: must be at least 1");
+    }
+
+    @Test
     void anUnreachableBrokerIsOneLineThatSaysWhatToDo() {
         int port = Ports.freePort();
         Result result = run("engine", "--bootstrap-servers", "127.0.0.1:" + port, "--set", "reflex.api.port=0");

@@ -59,6 +59,15 @@ public final class HttpExecutor implements Executor {
                 .build();
     }
 
+    /**
+     * 32: calls wait on the network, not on this process, so many can be in flight from one actor; one target still
+     * gets one call at a time, and the system's own limits belong in the systems catalog.
+     */
+    @Override
+    public int concurrency() {
+        return 32;
+    }
+
     @Override
     public Execution execute(Action action) {
         Map<String, String> params = action.getParams();

@@ -73,6 +73,12 @@ public final class ShellExecutor implements Executor {
         return List.copyOf(args);
     }
 
+    /** 4: each action is a process on this host, which is sized for a few. */
+    @Override
+    public int concurrency() {
+        return 4;
+    }
+
     @Override
     public Execution execute(Action action) {
         String name = action.getParams().get("command");

@@ -1,0 +1,198 @@
+package dev.reflex.actors;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The records an actor has read and not yet committed, and which of their actions may run now. Up to
+ * {@code concurrency} actions run at once, never two of one target, and a target's actions in the order they were read
+ * (the engine's order: one target's actions share a key, hence a partition). Results are committed with the offsets,
+ * so only a partition's <em>done prefix</em> is handed out to commit: an action done while an earlier one of its
+ * partition still runs waits for it, and a kill loses neither (both are read again by the next owner, and one already
+ * reported is skipped). Not thread-safe: the actor's polling thread owns it.
+ *
+ * @param <R> what a done record carries to its commit (a result, a dead letter, nothing)
+ */
+final class ActionQueue<R> {
+    /** One record read: an action to run, or a record already done (unreadable, or an action done before). */
+    static final class Slot<R> {
+        final TopicPartition partition;
+        final long offset;
+        /** The target whose actions run one at a time; null for a record that runs nothing. */
+        final String target;
+
+        private boolean started;
+        private boolean done;
+        private R outcome;
+
+        Slot(TopicPartition partition, long offset, String target) {
+            this.partition = partition;
+            this.offset = offset;
+            this.target = target;
+        }
+
+        R outcome() {
+            return outcome;
+        }
+
+        boolean started() {
+            return started;
+        }
+    }
+
+    private final int concurrency;
+    private final Map<TopicPartition, Deque<Slot<R>>> byPartition = new LinkedHashMap<>();
+    private final Map<String, Deque<Slot<R>>> waitingByTarget = new LinkedHashMap<>();
+    private final Set<String> busyTargets = new HashSet<>();
+    private int running;
+    private int size;
+
+    ActionQueue(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+        }
+        this.concurrency = concurrency;
+    }
+
+    /** A record with nothing to run, done at once with {@code outcome}. */
+    void addDone(TopicPartition partition, long offset, R outcome) {
+        Slot<R> slot = new Slot<>(partition, offset, null);
+        slot.done = true;
+        slot.outcome = outcome;
+        append(slot);
+    }
+
+    /** An action for {@code target} (null: one with no target, which waits for no other). */
+    Slot<R> addAction(TopicPartition partition, long offset, String target) {
+        Slot<R> slot = new Slot<>(partition, offset, target == null ? "\u0000" + partition + "@" + offset : target);
+        append(slot);
+        waitingByTarget.computeIfAbsent(slot.target, t -> new ArrayDeque<>()).add(slot);
+        return slot;
+    }
+
+    private void append(Slot<R> slot) {
+        byPartition.computeIfAbsent(slot.partition, p -> new ArrayDeque<>()).add(slot);
+        size++;
+    }
+
+    /** The actions that may start now (marked started): the first waiting action of each idle target, up to the limit. */
+    List<Slot<R>> startable() {
+        List<Slot<R>> start = new ArrayList<>();
+        Iterator<Map.Entry<String, Deque<Slot<R>>>> targets =
+                waitingByTarget.entrySet().iterator();
+        while (running < concurrency && targets.hasNext()) {
+            Map.Entry<String, Deque<Slot<R>>> target = targets.next();
+            if (busyTargets.contains(target.getKey())) {
+                continue;
+            }
+            Slot<R> next = target.getValue().poll();
+            if (target.getValue().isEmpty()) {
+                targets.remove();
+            }
+            next.started = true;
+            busyTargets.add(next.target);
+            running++;
+            start.add(next);
+        }
+        return start;
+    }
+
+    /** A started action finished with {@code outcome}; its target may run its next action. */
+    void finished(Slot<R> slot, R outcome) {
+        if (!slot.started || slot.done) {
+            throw new IllegalStateException("finished twice, or never started: " + slot.partition + "@" + slot.offset);
+        }
+        slot.done = true;
+        slot.outcome = outcome;
+        busyTargets.remove(slot.target);
+        running--;
+    }
+
+    /**
+     * Takes each partition's done prefix out of the queue: these records' outcomes are committed with the offset after
+     * the last of them.
+     */
+    Map<TopicPartition, List<Slot<R>>> takeDone() {
+        Map<TopicPartition, List<Slot<R>>> done = new LinkedHashMap<>();
+        for (Map.Entry<TopicPartition, Deque<Slot<R>>> partition : byPartition.entrySet()) {
+            Deque<Slot<R>> slots = partition.getValue();
+            while (!slots.isEmpty() && slots.peek().done) {
+                done.computeIfAbsent(partition.getKey(), p -> new ArrayList<>()).add(slots.poll());
+                size--;
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Forgets {@code partitions} (revoked or lost): their records not started never run here. Returns their actions
+     * still running: these count against the limit and keep their targets busy until they finish, and their outcome
+     * is dropped then (the partition's next owner runs them again).
+     */
+    List<Slot<R>> forget(Collection<TopicPartition> partitions) {
+        List<Slot<R>> stillRunning = new ArrayList<>();
+        for (TopicPartition partition : partitions) {
+            Deque<Slot<R>> slots = byPartition.remove(partition);
+            if (slots == null) {
+                continue;
+            }
+            size -= slots.size();
+            for (Slot<R> slot : slots) {
+                if (slot.started && !slot.done) {
+                    stillRunning.add(slot);
+                } else if (!slot.started) {
+                    Deque<Slot<R>> waiting = waitingByTarget.get(slot.target);
+                    if (waiting != null) {
+                        waiting.remove(slot);
+                        if (waiting.isEmpty()) {
+                            waitingByTarget.remove(slot.target);
+                        }
+                    }
+                }
+            }
+        }
+        return stillRunning;
+    }
+
+    /** Actions running now. */
+    int running() {
+        return running;
+    }
+
+    /** Actions waiting for their target or for a free place. */
+    int waiting() {
+        return waitingByTarget.values().stream().mapToInt(Deque::size).sum();
+    }
+
+    /** Records held, running, waiting or done and not yet taken. */
+    int size() {
+        return size;
+    }
+
+    /** Records held of {@code partition}. */
+    int size(TopicPartition partition) {
+        Deque<Slot<R>> slots = byPartition.get(partition);
+        return slots == null ? 0 : slots.size();
+    }
+
+    /** Whether any of {@code partitions}' actions is running. */
+    boolean runningIn(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            Deque<Slot<R>> slots = byPartition.get(partition);
+            if (slots != null && slots.stream().anyMatch(s -> s.started && !s.done)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.reflex.actors;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * An actor's meters, tagged with its system: actions by status ({@code reflex.actor.actions}), the time each took
+ * ({@code reflex.actor.execution}), and how many run and wait now ({@code reflex.actor.running},
+ * {@code reflex.actor.waiting}: for their target, or for a free place under {@code actor.concurrency}).
+ */
+final class ActorMeters {
+    private final MeterRegistry registry;
+    private final String system;
+    private final Timer execution;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+
+    ActorMeters(MeterRegistry registry, String system) {
+        this.registry = registry;
+        this.system = system;
+        this.execution = Timer.builder("reflex.actor.execution")
+                .tag("system", system)
+                .description("Time to do one action, retries included")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        Gauge.builder("reflex.actor.running", running, AtomicInteger::get)
+                .tag("system", system)
+                .description("Actions running now")
+                .register(registry);
+        Gauge.builder("reflex.actor.waiting", waiting, AtomicInteger::get)
+                .tag("system", system)
+                .description("Actions read and waiting to run: for their target's action before them, or a free place")
+                .register(registry);
+    }
+
+    void counted(String status) {
+        registry.counter("reflex.actor.actions", "system", system, "status", status)
+                .increment();
+    }
+
+    void executed(String status, long nanos) {
+        counted(status);
+        execution.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Sets the gauges from the polling thread. */
+    void queue(int runningNow, int waitingNow) {
+        running.set(runningNow);
+        waiting.set(waitingNow);
+    }
+}
