@@ -10,18 +10,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * The records an actor has read and not yet committed, and which of their actions may run now. Up to
  * {@code concurrency} actions run at once, never two of one target, and a target's actions in the order they were read
- * (the engine's order: one target's actions share a key, hence a partition). Results are committed with the offsets,
- * so only a partition's <em>done prefix</em> is handed out to commit: an action done while an earlier one of its
- * partition still runs waits for it, and a kill loses neither (both are read again by the next owner, and one already
- * reported is skipped). Not thread-safe: the actor's polling thread owns it.
+ * (the engine's order: one target's actions share a key, hence a partition); a target may also be held (its circuit
+ * open). A done record's outcome is reported at once ({@link #takeOutcomes}), but a partition's offset only moves past
+ * its <em>reported prefix</em> ({@link #takeCommittable}): after a kill, the next owner reads again every record from
+ * the first one not reported, runs again the ones without a result, and skips the ones with. Not thread-safe: the
+ * actor's polling thread owns it.
  *
- * @param <R> what a done record carries to its commit (a result, a dead letter, nothing)
+ * @param <R> what a done record reports (a result, a dead letter, nothing)
  */
 final class ActionQueue<R> {
     /** One record read: an action to run, or a record already done (unreadable, or an action done before). */
@@ -33,6 +35,7 @@ final class ActionQueue<R> {
 
         private boolean started;
         private boolean done;
+        private boolean reported;
         private R outcome;
 
         Slot(TopicPartition partition, long offset, String target) {
@@ -87,12 +90,17 @@ final class ActionQueue<R> {
 
     /** The actions that may start now (marked started): the first waiting action of each idle target, up to the limit. */
     List<Slot<R>> startable() {
+        return startable(target -> true);
+    }
+
+    /** As {@link #startable()}, for the targets {@code mayStart} lets run now only (the others' actions wait). */
+    List<Slot<R>> startable(Predicate<String> mayStart) {
         List<Slot<R>> start = new ArrayList<>();
         Iterator<Map.Entry<String, Deque<Slot<R>>>> targets =
                 waitingByTarget.entrySet().iterator();
         while (running < concurrency && targets.hasNext()) {
             Map.Entry<String, Deque<Slot<R>>> target = targets.next();
-            if (busyTargets.contains(target.getKey())) {
+            if (busyTargets.contains(target.getKey()) || !mayStart.test(target.getKey())) {
                 continue;
             }
             Slot<R> next = target.getValue().poll();
@@ -107,6 +115,30 @@ final class ActionQueue<R> {
         return start;
     }
 
+    /** The actions of {@code target} waiting to start, oldest first. */
+    List<Slot<R>> waitingFor(String target) {
+        Deque<Slot<R>> waiting = waitingByTarget.get(target);
+        return waiting == null ? List.of() : List.copyOf(waiting);
+    }
+
+    /** The targets with actions waiting to start. */
+    Set<String> waitingTargets() {
+        return Set.copyOf(waitingByTarget.keySet());
+    }
+
+    /** A waiting action is done without running (e.g. failed by an open circuit after its bound) with {@code outcome}. */
+    void doneWithoutRunning(Slot<R> slot, R outcome) {
+        Deque<Slot<R>> waiting = waitingByTarget.get(slot.target);
+        if (slot.started || waiting == null || !waiting.remove(slot)) {
+            throw new IllegalStateException("not waiting: " + slot.partition + "@" + slot.offset);
+        }
+        if (waiting.isEmpty()) {
+            waitingByTarget.remove(slot.target);
+        }
+        slot.done = true;
+        slot.outcome = outcome;
+    }
+
     /** A started action finished with {@code outcome}; its target may run its next action. */
     void finished(Slot<R> slot, R outcome) {
         if (!slot.started || slot.done) {
@@ -118,20 +150,34 @@ final class ActionQueue<R> {
         running--;
     }
 
+    /** The done records not reported yet, marked reported: their outcomes are written now. */
+    List<Slot<R>> takeOutcomes() {
+        List<Slot<R>> outcomes = new ArrayList<>();
+        for (Deque<Slot<R>> slots : byPartition.values()) {
+            for (Slot<R> slot : slots) {
+                if (slot.done && !slot.reported) {
+                    slot.reported = true;
+                    outcomes.add(slot);
+                }
+            }
+        }
+        return outcomes;
+    }
+
     /**
-     * Takes each partition's done prefix out of the queue: these records' outcomes are committed with the offset after
-     * the last of them.
+     * Takes each partition's reported prefix out of the queue: the offset after its last record is committed, with the
+     * outcomes reported in the same transaction.
      */
-    Map<TopicPartition, List<Slot<R>>> takeDone() {
-        Map<TopicPartition, List<Slot<R>>> done = new LinkedHashMap<>();
+    Map<TopicPartition, Long> takeCommittable() {
+        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, Deque<Slot<R>>> partition : byPartition.entrySet()) {
             Deque<Slot<R>> slots = partition.getValue();
-            while (!slots.isEmpty() && slots.peek().done) {
-                done.computeIfAbsent(partition.getKey(), p -> new ArrayList<>()).add(slots.poll());
+            while (!slots.isEmpty() && slots.peek().reported) {
+                offsets.put(partition.getKey(), slots.poll().offset + 1);
                 size--;
             }
         }
-        return done;
+        return offsets;
     }
 
     /**
@@ -162,6 +208,25 @@ final class ActionQueue<R> {
             }
         }
         return stillRunning;
+    }
+
+    /**
+     * The waiting actions of {@code partitions} will not start here (the partitions are being given up): they stay
+     * unreported, so the offset stops before the first of them.
+     */
+    void dropWaiting(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            Deque<Slot<R>> slots = byPartition.get(partition);
+            if (slots == null) {
+                continue;
+            }
+            for (Slot<R> slot : slots) {
+                Deque<Slot<R>> waiting = slot.started || slot.done ? null : waitingByTarget.get(slot.target);
+                if (waiting != null && waiting.remove(slot) && waiting.isEmpty()) {
+                    waitingByTarget.remove(slot.target);
+                }
+            }
+        }
     }
 
     /** Actions running now. */

@@ -10,8 +10,9 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * An actor's meters, tagged with its system: actions by status ({@code reflex.actor.actions}), the time each took
- * ({@code reflex.actor.execution}), and how many run and wait now ({@code reflex.actor.running},
- * {@code reflex.actor.waiting}: for their target, or for a free place under {@code actor.concurrency}).
+ * ({@code reflex.actor.execution}), how many run and wait now ({@code reflex.actor.running},
+ * {@code reflex.actor.waiting}: for their target, its circuit, or a free place under {@code actor.concurrency}), and
+ * how many targets' circuits are open ({@code reflex.actor.circuits.open}).
  */
 final class ActorMeters {
     private final MeterRegistry registry;
@@ -19,6 +20,7 @@ final class ActorMeters {
     private final Timer execution;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
 
     ActorMeters(MeterRegistry registry, String system) {
         this.registry = registry;
@@ -36,7 +38,13 @@ final class ActorMeters {
                 .register(registry);
         Gauge.builder("reflex.actor.waiting", waiting, AtomicInteger::get)
                 .tag("system", system)
-                .description("Actions read and waiting to run: for their target's action before them, or a free place")
+                .description(
+                        "Actions read and waiting to run: for their target's action before them, its circuit, or a "
+                                + "free place")
+                .register(registry);
+        Gauge.builder("reflex.actor.circuits.open", open, AtomicInteger::get)
+                .tag("system", system)
+                .description("Targets whose circuit breaker holds their actions now")
                 .register(registry);
     }
 
@@ -51,8 +59,9 @@ final class ActorMeters {
     }
 
     /** Sets the gauges from the polling thread. */
-    void queue(int runningNow, int waitingNow) {
+    void queue(int runningNow, int waitingNow, long openNow) {
         running.set(runningNow);
         waiting.set(waitingNow);
+        open.set((int) openNow);
     }
 }

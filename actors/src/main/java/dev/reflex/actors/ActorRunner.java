@@ -3,13 +3,10 @@ package dev.reflex.actors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -31,13 +27,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,48 +47,41 @@ import dev.reflex.schemas.serde.ReflexSerdes;
 /**
  * Runs an {@link Executor} over the actions of one system: a consumer group on {@code reflex.actions.<system>} reading
  * committed records only. Up to {@code concurrency} actions run at once on worker threads, never two of one target, and
- * a target's actions in the engine's order ({@link ActionQueue}). Results are written with the consumer offsets in one
- * transaction, a partition's done prefix at a time, so each result is reported once: an action done while an earlier
- * one of its partition runs waits for it. Execution itself is at least once: if the process dies between doing the
- * work and that commit, the next owner does it again, which is why every request carries the action id as an
- * idempotency key. Actions whose result is already on {@code reflex.action-results} are skipped, not repeated.
- * When partitions are revoked, their running actions finish and are committed first; closing lets every running
- * action finish and commits it.
+ * a target's actions in the engine's order ({@link ActionQueue}); a target whose actions keep failing is held by its
+ * circuit breaker ({@link Breakers}). Each result is written as soon as its action finishes, in a transaction with the
+ * consumer offsets of the partitions' reported prefixes, so it is reported once: after a kill or a move, the next owner
+ * reads again from the first unreported record, skips the actions already reported ({@link KnownResults}) and runs the
+ * others again. Execution is therefore at least once, which is why every request carries the action id as an
+ * idempotency key. When partitions are revoked, their running actions finish and are reported first; closing lets
+ * every running action finish and reports it.
  */
 public final class ActorRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActorRunner.class);
-    private static final int REMEMBERED_RESULTS = 1_000_000;
     /** How long a revocation or a stop waits for running actions before leaving them to the next owner. */
     private static final Duration DRAIN = Duration.ofSeconds(60);
 
-    /** What a done record commits: a record to write (a result or a dead letter; null for none) and its action id. */
+    /** What a done record reports: a record to write (a result or a dead letter; null for none) and its action id. */
     private record Outcome(ProducerRecord<String, byte[]> record, String actionId) {}
 
-    private record Finished(ActionQueue.Slot<Outcome> slot, Outcome outcome) {}
+    private record Finished(ActionQueue.Slot<Outcome> slot, Execution execution, long nanos) {}
 
     private final KafkaConnection kafka;
     private final TopicNames names;
-    private final ReflexSerdes serdes;
     private final String system;
     private final Executor executor;
-    private final int concurrency;
+    private final ActorOptions options;
     private final KafkaConsumer<String, byte[]> consumer;
     private final ActionDecoder decoder;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch done = new CountDownLatch(1);
     private final CountDownLatch ready = new CountDownLatch(1);
-    private final Set<String> completed = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > REMEMBERED_RESULTS;
-        }
-    });
-    /** Ids of actions read and not yet committed: a second copy among them is skipped. */
-    private final Map<String, ActionQueue.Slot<Outcome>> held = new HashMap<>();
-
+    private final KnownResults known;
+    private final Breakers breakers;
     private final ActionQueue<Outcome> queue;
-    /** The actions of queued slots not started yet. */
-    private final Map<ActionQueue.Slot<Outcome>, Action> pending = new HashMap<>();
+    /** The actions of queued slots, until they finish. */
+    private final Map<ActionQueue.Slot<Outcome>, Action> actions = new HashMap<>();
+    /** Ids of actions read and not yet reported: a second copy among them is skipped. */
+    private final Map<String, ActionQueue.Slot<Outcome>> held = new HashMap<>();
 
     private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     private final Map<TopicPartition, Long> backoffUntil = new HashMap<>();
@@ -139,10 +124,19 @@ public final class ActorRunner implements AutoCloseable {
             Executor executor,
             MeterRegistry metrics,
             Map<String, ?> consumerSettings) {
-        this(kafka, names, serdes, system, groupId, executor, metrics, consumerSettings, executor.concurrency());
+        this(
+                kafka,
+                names,
+                serdes,
+                system,
+                groupId,
+                executor,
+                metrics,
+                consumerSettings,
+                ActorOptions.defaults(executor));
     }
 
-    /** As above, running up to {@code concurrency} actions at once (the executor's own default above). */
+    /** As above, with how many actions run at once and the circuit breakers' settings. */
     public ActorRunner(
             KafkaConnection kafka,
             TopicNames names,
@@ -152,20 +146,21 @@ public final class ActorRunner implements AutoCloseable {
             Executor executor,
             MeterRegistry metrics,
             Map<String, ?> consumerSettings,
-            int concurrency) {
+            ActorOptions options) {
         this.kafka = kafka;
         this.names = names;
-        this.serdes = serdes;
         this.system = system;
         this.executor = executor;
-        this.concurrency = concurrency;
-        this.queue = new ActionQueue<>(concurrency);
+        this.options = options;
+        this.queue = new ActionQueue<>(options.concurrency());
+        this.breakers = new Breakers(options.breaker());
         this.meters = new ActorMeters(metrics, system);
         this.results = serdes.value(ActionResult.class).serializer();
+        this.known = new KnownResults(kafka, names, serdes, system, running::get, this::learn);
         this.consumer = ActionConsumers.create(kafka, groupId, maxHeld(), consumerSettings);
         this.decoder = new ActionDecoder(names, serdes, "actor " + system);
         AtomicInteger worker = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(concurrency, r -> {
+        this.workers = Executors.newFixedThreadPool(options.concurrency(), r -> {
             Thread t = new Thread(r, "actor-" + system + "-" + worker.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -175,7 +170,7 @@ public final class ActorRunner implements AutoCloseable {
 
     /** Records held per partition before it is paused: enough to keep every worker busy, few enough to be light. */
     private int maxHeld() {
-        return Math.max(10, concurrency * 4);
+        return Math.max(10, options.concurrency() * 4);
     }
 
     public ActorRunner start() {
@@ -205,24 +200,27 @@ public final class ActorRunner implements AutoCloseable {
 
     /** How many actions this runner runs at once at most. */
     public int concurrency() {
-        return concurrency;
+        return options.concurrency();
     }
 
     private void run() {
         try (KafkaProducer<String, byte[]> transactional = new KafkaProducer<>(
-                kafka.client(
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                        names.actorTransactionalIdPrefix(system) + UUID.randomUUID(),
-                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                        30_000,
-                        // a transaction only writes finished results: a killed actor's open one is aborted within 10 s,
-                        // so the next owner of its partitions (whose committed offsets wait for it) starts soon
-                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                        10_000),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
+                        kafka.client(
+                                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                                names.actorTransactionalIdPrefix(system) + UUID.randomUUID(),
+                                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                                30_000,
+                                // a transaction only writes finished results: a killed actor's open one is aborted
+                                // within 10 s, so the next owner of its partitions (whose offsets wait for it) starts
+                                // soon
+                                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                                10_000),
+                        new StringSerializer(),
+                        new ByteArraySerializer());
+                KnownResults loaded = known) {
             producer = transactional;
-            loadCompleted();
+            loaded.catchUp();
+            LOG.info("actor for {}: {} earlier results loaded", system, loaded.size());
             producer.initTransactions();
             consumer.subscribe(List.of(names.actions(system)), new Rebalances());
             ready.countDown();
@@ -234,14 +232,12 @@ public final class ActorRunner implements AutoCloseable {
                         throw e;
                     }
                 }
-                startActions();
-                drainFinished(Duration.ZERO);
-                commitDone();
+                step(Duration.ZERO);
                 throttle();
-                meters.queue(queue.running(), queue.waiting());
             }
+            queue.dropWaiting(consumer.assignment());
             drain(consumer.assignment());
-            commitDone();
+            commit();
         } catch (WakeupException e) {
             if (running.get()) {
                 failure = "woken up unexpectedly";
@@ -260,10 +256,32 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    /**
-     * Queues what a poll returned: unreadable records become dead letters, actions already reported (or read twice
-     * before their commit) are skipped. While the registry is unreachable, a partition is read again after a second.
-     */
+    /** Starts what may start, fails what its open circuit fails, takes in finished actions and reports them. */
+    private void step(Duration wait) throws InterruptedException {
+        long now = System.currentTimeMillis();
+        for (ActionQueue.Slot<Outcome> slot : queue.startable(target -> breakers.mayStart(target, now))) {
+            Action action = actions.get(slot);
+            workers.execute(() -> {
+                long started = System.nanoTime();
+                Execution execution;
+                try {
+                    execution = executor.execute(action);
+                } catch (RuntimeException e) {
+                    execution = Execution.failed(1, null, null, null, "the actor failed: " + e);
+                }
+                finished.add(new Finished(slot, execution, System.nanoTime() - started));
+            });
+        }
+        failHeld(now);
+        Finished first = wait.isZero() ? finished.poll() : finished.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        for (Finished f = first; f != null; f = finished.poll()) {
+            finish(f.slot(), f.execution(), f.nanos());
+        }
+        commit();
+        meters.queue(queue.running(), queue.waiting(), breakers.open(System.currentTimeMillis()));
+    }
+
+    /** Queues what a poll returned: unreadable records become dead letters; actions already reported are skipped. */
     private void accept(ConsumerRecords<String, byte[]> polled) {
         for (TopicPartition partition : polled.partitions()) {
             for (ConsumerRecord<String, byte[]> record : polled.records(partition)) {
@@ -271,6 +289,7 @@ public final class ActorRunner implements AutoCloseable {
                 try {
                     decoded = decoder.decode(record);
                 } catch (RetriableException e) {
+                    // the registry is unreachable: this partition is read again from here after a second
                     LOG.warn("cannot read actions of {} now ({}); retrying in 1 s", system, e.getMessage());
                     consumer.seek(partition, record.offset());
                     backoffUntil.put(partition, System.currentTimeMillis() + 1_000);
@@ -280,38 +299,36 @@ public final class ActorRunner implements AutoCloseable {
                 if (decoded.deadLetter() != null) {
                     meters.counted("UNREADABLE");
                     queue.addDone(partition, record.offset(), new Outcome(decoded.deadLetter(), null));
-                } else if (completed.contains(action.getId()) || held.containsKey(action.getId())) {
+                } else if (known.contains(action.getId()) || held.containsKey(action.getId())) {
                     LOG.info("action {} already completed; skipped", action.getId());
                     meters.counted("SKIPPED");
                     queue.addDone(partition, record.offset(), new Outcome(null, null));
                 } else {
                     ActionQueue.Slot<Outcome> slot = queue.addAction(partition, record.offset(), action.getTarget());
                     held.put(action.getId(), slot);
-                    pending.put(slot, action);
+                    actions.put(slot, action);
                 }
             }
         }
     }
 
-    private void startActions() {
-        for (ActionQueue.Slot<Outcome> slot : queue.startable()) {
-            Action action = pending.remove(slot);
-            workers.execute(() -> finished.add(new Finished(slot, execute(action))));
+    /** A finished action: its result, counted and logged; its target's breaker learns from it. */
+    private void finish(ActionQueue.Slot<Outcome> slot, Execution execution, long nanos) {
+        Action action = actions.remove(slot);
+        boolean failed = execution.status() == ActionStatus.FAILED;
+        if (breakers.record(action.getTarget(), failed, System.currentTimeMillis())) {
+            String held = breakers.reason(action.getTarget()) + "; its actions are held for "
+                    + options.breakerCooldown().toSeconds() + " s, then one probes";
+            LOG.warn("actions of {}: {}", system, held);
+            execution = new Execution(
+                    execution.status(),
+                    execution.attempts(),
+                    execution.httpStatus(),
+                    execution.exitCode(),
+                    execution.output(),
+                    execution.error() + " (" + held + ")");
         }
-    }
-
-    /** Runs one action on a worker thread; its result record, counted and logged. */
-    private Outcome execute(Action action) {
-        long started = System.nanoTime();
-        Execution execution;
-        try {
-            execution = executor.execute(action);
-        } catch (RuntimeException e) {
-            execution = Execution.failed(1, null, null, null, "the actor failed: " + e);
-        }
-        long took = System.nanoTime() - started;
-        ActionResult result = ActionResults.of(action, execution, took / 1_000_000);
-        meters.executed(execution.status().name(), took);
+        meters.executed(execution.status().name(), nanos);
         LOG.info(
                 "action {} {}/{} target={} {} after {} attempt(s)",
                 action.getId(),
@@ -320,46 +337,81 @@ public final class ActorRunner implements AutoCloseable {
                 action.getTarget(),
                 execution.status(),
                 execution.attempts());
+        queue.finished(slot, outcome(action, execution, nanos));
+    }
+
+    /** Held actions of targets whose circuit has been open for the bound fail now, without running. */
+    private void failHeld(long now) {
+        for (String target : queue.waitingTargets()) {
+            if (!breakers.failsHeld(target, now)) {
+                continue;
+            }
+            for (ActionQueue.Slot<Outcome> slot : queue.waitingFor(target)) {
+                Action action = actions.remove(slot);
+                Execution execution = Execution.failed(
+                        0,
+                        null,
+                        null,
+                        null,
+                        breakers.reason(target) + " for longer than "
+                                + options.breakerHeldMax().toSeconds() + " s; not run");
+                meters.counted(execution.status().name());
+                LOG.info(
+                        "action {} {}/{} target={} FAILED: {}",
+                        action.getId(),
+                        system,
+                        action.getAction(),
+                        target,
+                        execution.error());
+                queue.doneWithoutRunning(slot, outcome(action, execution, 0));
+            }
+        }
+    }
+
+    private Outcome outcome(Action action, Execution execution, long nanos) {
+        ActionResult result = ActionResults.of(action, execution, nanos / 1_000_000);
         return new Outcome(
                 new ProducerRecord<>(
                         names.actionResults(), action.getId(), results.serialize(names.actionResults(), result)),
                 action.getId());
     }
 
-    /** Hands finished actions to the queue, waiting up to {@code wait} for the first. */
-    private void drainFinished(Duration wait) throws InterruptedException {
-        Finished first = wait.isZero() ? finished.poll() : finished.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-        for (Finished f = first; f != null; f = finished.poll()) {
-            queue.finished(f.slot(), f.outcome());
+    /** A result another owner reported: the target's breaker learns from actions that ran. */
+    private void learn(ActionResult result) {
+        if (result.getAttempts() > 0) {
+            breakers.record(
+                    result.getTarget(),
+                    result.getStatus() == ActionStatus.FAILED,
+                    result.getFinishedAt().toEpochMilli());
         }
     }
 
-    /** Writes each partition's done prefix, results and dead letters, with its offsets, in one transaction. */
-    private void commitDone() {
-        Map<TopicPartition, List<ActionQueue.Slot<Outcome>>> done = queue.takeDone();
-        if (done.isEmpty()) {
+    /** Writes the outcomes not reported yet, with the offsets of the partitions' reported prefixes, in one transaction. */
+    private void commit() {
+        List<ActionQueue.Slot<Outcome>> outcomes = queue.takeOutcomes();
+        Map<TopicPartition, Long> offsets = queue.takeCommittable();
+        if (outcomes.isEmpty() && offsets.isEmpty()) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         producer.beginTransaction();
-        done.forEach((partition, slots) -> {
-            for (ActionQueue.Slot<Outcome> slot : slots) {
-                if (slot.outcome().record() != null) {
-                    producer.send(slot.outcome().record());
-                }
+        for (ActionQueue.Slot<Outcome> slot : outcomes) {
+            if (slot.outcome().record() != null) {
+                producer.send(slot.outcome().record());
             }
-            offsets.put(partition, new OffsetAndMetadata(slots.get(slots.size() - 1).offset + 1));
-        });
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        }
+        if (!offsets.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+            offsets.forEach((partition, offset) -> next.put(partition, new OffsetAndMetadata(offset)));
+            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+        }
         producer.commitTransaction();
-        done.values()
-                .forEach(slots -> slots.forEach(slot -> {
-                    String id = slot.outcome().actionId();
-                    if (id != null) {
-                        completed.add(id);
-                        held.remove(id);
-                    }
-                }));
+        for (ActionQueue.Slot<Outcome> slot : outcomes) {
+            String id = slot.outcome().actionId();
+            if (id != null) {
+                known.add(id);
+                held.remove(id);
+            }
+        }
     }
 
     /** Pauses partitions holding many records or waiting for the registry; resumes the others. */
@@ -379,11 +431,11 @@ public final class ActorRunner implements AutoCloseable {
         consumer.resume(resume);
     }
 
-    /** Waits, up to {@link #DRAIN}, until no action of {@code partitions} runs. */
+    /** Waits, up to {@link #DRAIN}, until no action of {@code partitions} runs, reporting what finishes. */
     private void drain(Collection<TopicPartition> partitions) throws InterruptedException {
         long until = System.nanoTime() + DRAIN.toNanos();
         while (queue.runningIn(partitions) && System.nanoTime() < until) {
-            drainFinished(Duration.ofMillis(100));
+            step(Duration.ofMillis(100));
         }
         if (queue.runningIn(partitions)) {
             LOG.warn(
@@ -393,104 +445,45 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    /** Forgets partitions: their held actions are read again by their next owner. */
+    /** Forgets partitions: their records not reported are read again by their next owner. */
     private void forget(Collection<TopicPartition> partitions) {
-        queue.forget(partitions);
+        List<ActionQueue.Slot<Outcome>> stillRunning = queue.forget(partitions);
         held.values().removeIf(slot -> partitions.contains(slot.partition));
-        pending.keySet().removeIf(slot -> partitions.contains(slot.partition));
+        actions.keySet().removeIf(slot -> partitions.contains(slot.partition) && !stillRunning.contains(slot));
         backoffUntil.keySet().removeAll(partitions);
     }
 
-    /** Revoked partitions commit what their running actions did first; lost ones (the group moved on) are dropped. */
+    /**
+     * Revoked partitions report what their running actions did first; lost ones (the group moved on) are dropped.
+     * Newly assigned ones may hold actions their last owner reported beyond its committed offset: the results written
+     * since are read first.
+     */
     private final class Rebalances implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty() || producer == null) {
+            if (partitions.isEmpty()) {
                 return;
             }
+            queue.dropWaiting(partitions);
             try {
                 drain(partitions);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            commitDone();
+            commit();
             forget(partitions);
         }
 
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                known.catchUp();
+            }
+        }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             forget(partitions);
-        }
-    }
-
-    /** The ids of this system's actions that already have a result, so a redelivered one is not done again. */
-    private void loadCompleted() {
-        Deserializer<ActionResult> reader = serdes.value(ActionResult.class).deserializer();
-        try (KafkaConsumer<String, byte[]> results = new KafkaConsumer<>(
-                kafka.client(
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false),
-                new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            results.partitionsFor(names.actionResults(), Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            results.assign(partitions);
-            results.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = results.endOffsets(partitions, Duration.ofSeconds(30));
-            while (running.get() && partitions.stream().anyMatch(p -> results.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : results.poll(Duration.ofMillis(200))) {
-                    ActionResult result = readResult(reader, r);
-                    if (result != null
-                            && result.getSystem().equals(system)
-                            && result.getStatus() != ActionStatus.SKIPPED) {
-                        completed.add(result.getActionId());
-                    }
-                }
-            }
-        }
-        LOG.info("actor for {}: {} earlier results loaded", system, completed.size());
-    }
-
-    /**
-     * A result, or null for a record that is none: the engine, which reads every result, dead-letters it; here it is
-     * only logged. While the registry is unreachable this waits, so no completed action is forgotten.
-     */
-    private ActionResult readResult(Deserializer<ActionResult> reader, ConsumerRecord<String, byte[]> r) {
-        while (true) {
-            try {
-                return reader.deserialize(r.topic(), r.value());
-            } catch (SerializationException e) {
-                LOG.warn(
-                        "skipping unreadable result record {}-{}@{}: {}",
-                        r.topic(),
-                        r.partition(),
-                        r.offset(),
-                        e.getMessage());
-                return null;
-            } catch (RetriableException e) {
-                if (!running.get()) {
-                    throw e;
-                }
-                LOG.warn("cannot read results now ({}); retrying in 1 s", e.getMessage());
-                pause(1_000);
-            }
-        }
-    }
-
-    private void pause(long millis) {
-        long until = System.currentTimeMillis() + millis;
-        try {
-            while (running.get() && System.currentTimeMillis() < until) {
-                Thread.sleep(50);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -499,8 +492,8 @@ public final class ActorRunner implements AutoCloseable {
         running.set(false);
         consumer.wakeup();
         try {
-            if (!done.await(60, TimeUnit.SECONDS)) {
-                LOG.warn("actor for {} did not stop within 60 s", system);
+            if (!done.await(60 + DRAIN.toSeconds(), TimeUnit.SECONDS)) {
+                LOG.warn("actor for {} did not stop within {} s", system, 60 + DRAIN.toSeconds());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

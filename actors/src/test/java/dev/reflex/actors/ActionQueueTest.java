@@ -15,10 +15,6 @@ class ActionQueueTest {
 
     private final ActionQueue<String> queue = new ActionQueue<>(3);
 
-    private static List<Long> offsets(List<ActionQueue.Slot<String>> slots) {
-        return slots.stream().map(s -> s.offset).toList();
-    }
-
     @Test
     void upToTheLimitRunAtOnceButNeverTwoOfOneTarget() {
         queue.addAction(P0, 0, "db-1");
@@ -42,21 +38,20 @@ class ActionQueueTest {
     }
 
     @Test
-    void onlyAPartitionsDonePrefixIsTakenToCommit() {
+    void outcomesAreReportedAtOnceButTheOffsetOnlyPassesAReportedPrefix() {
         ActionQueue.Slot<String> a = queue.addAction(P0, 10, "a");
         ActionQueue.Slot<String> b = queue.addAction(P0, 11, "b");
         queue.addDone(P0, 12, "dead letter");
         queue.startable();
         queue.finished(b, "b done");
-        assertThat(queue.takeDone()).as("10 still runs").isEmpty();
+        assertThat(queue.takeOutcomes()).extracting(ActionQueue.Slot::outcome).containsExactly("b done", "dead letter");
+        assertThat(queue.takeCommittable()).as("10 still runs").isEmpty();
         queue.finished(a, "a done");
-        Map<TopicPartition, List<ActionQueue.Slot<String>>> done = queue.takeDone();
-        assertThat(offsets(done.get(P0))).containsExactly(10L, 11L, 12L);
-        assertThat(done.get(P0))
-                .extracting(ActionQueue.Slot::outcome)
-                .containsExactly("a done", "b done", "dead letter");
+        assertThat(queue.takeOutcomes()).extracting(ActionQueue.Slot::outcome).containsExactly("a done");
+        assertThat(queue.takeCommittable()).containsExactly(Map.entry(P0, 13L));
         assertThat(queue.size()).isZero();
-        assertThat(queue.takeDone()).isEmpty();
+        assertThat(queue.takeOutcomes()).isEmpty();
+        assertThat(queue.takeCommittable()).isEmpty();
     }
 
     @Test
@@ -64,7 +59,8 @@ class ActionQueueTest {
         queue.addDone(P1, 3, null);
         queue.addDone(P1, 4, "skipped");
         assertThat(queue.startable()).isEmpty();
-        assertThat(offsets(queue.takeDone().get(P1))).containsExactly(3L, 4L);
+        assertThat(queue.takeOutcomes()).hasSize(2);
+        assertThat(queue.takeCommittable()).containsExactly(Map.entry(P1, 5L));
     }
 
     @Test
@@ -72,6 +68,34 @@ class ActionQueueTest {
         queue.addAction(P0, 0, null);
         queue.addAction(P0, 1, null);
         assertThat(queue.startable()).hasSize(2);
+    }
+
+    @Test
+    void heldTargetsWaitAndTheirActionsCanBeDoneWithoutRunning() {
+        ActionQueue.Slot<String> db = queue.addAction(P0, 0, "db-1");
+        queue.addAction(P0, 1, "web-1");
+        assertThat(queue.startable(t -> !t.equals("db-1")))
+                .extracting(s -> s.target)
+                .containsExactly("web-1");
+        assertThat(queue.waitingTargets()).containsExactly("db-1");
+        assertThat(queue.waitingFor("db-1")).containsExactly(db);
+        queue.doneWithoutRunning(db, "circuit open");
+        assertThat(queue.waitingTargets()).isEmpty();
+        assertThat(queue.takeOutcomes()).extracting(ActionQueue.Slot::outcome).containsExactly("circuit open");
+        assertThatThrownBy(() -> queue.doneWithoutRunning(db, "again")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void partitionsBeingGivenUpStartNothingMoreAndTheirOffsetStopsBeforeTheirFirstWaitingAction() {
+        ActionQueue<String> one = new ActionQueue<>(1);
+        ActionQueue.Slot<String> first = one.addAction(P0, 0, "db-1");
+        one.addAction(P0, 1, "db-2");
+        one.startable();
+        one.dropWaiting(List.of(P0));
+        one.finished(first, "done");
+        assertThat(one.startable()).isEmpty();
+        one.takeOutcomes();
+        assertThat(one.takeCommittable()).containsExactly(Map.entry(P0, 1L));
     }
 
     @Test
@@ -86,7 +110,7 @@ class ActionQueueTest {
         assertThat(one.startable()).as("the forgotten action still runs").isEmpty();
         one.finished(running, "dropped");
         assertThat(one.startable()).extracting(s -> s.target).containsExactly("web-1");
-        assertThat(one.takeDone()).isEmpty();
+        assertThat(one.takeOutcomes()).isEmpty();
         assertThat(one.runningIn(List.of(P1))).isTrue();
         assertThat(one.runningIn(List.of(P0))).isFalse();
     }

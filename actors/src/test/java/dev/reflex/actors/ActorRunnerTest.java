@@ -204,7 +204,7 @@ class ActorRunnerTest {
                         recording,
                         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                         Map.of(),
-                        3)
+                        ActorOptions.defaults(recording).withConcurrency(3))
                 .start()) {
             assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
             assertThat(results(bootstrap, names, serdes, actions.size()))
@@ -222,6 +222,93 @@ class ActorRunnerTest {
                             .map(Action::getId)
                             .toArray(String[]::new));
         }
+    }
+
+    @Test
+    void aTargetThatKeepsFailingIsHeldByItsCircuitAcrossARestartWhileOthersGoOn() throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        TopicNames names = new TopicNames("ab" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        ReflexSerdes serdes = new ReflexSerdes(
+                new SchemaRegistryClient(TestServices.registry().url()), true);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new TopicSpec(names.actions("ops"), false));
+            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
+        }
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        Executor dbIsDown = action -> {
+            runs.computeIfAbsent(action.getTarget(), t -> new AtomicInteger()).incrementAndGet();
+            return action.getTarget().equals("db-1")
+                    ? Execution.failed(1, 503, null, null, "HTTP 503")
+                    : Execution.succeeded(1, 200, null, "ok");
+        };
+        // two failures open db-1's circuit for a minute; held actions fail at once (a bound of 1 ms)
+        ActorOptions options = new ActorOptions(4, 2, Duration.ofMinutes(1), Duration.ofMillis(1));
+        List<Action> first = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            first.add(action("db-" + i, "http://unused/", "db-1"));
+        }
+        first.add(action("web-1", "http://unused/", "web-1"));
+        send(bootstrap, names, serdes, first.toArray(Action[]::new));
+        try (ActorRunner runner = new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap),
+                        names,
+                        serdes,
+                        "ops",
+                        "breaker-test",
+                        dbIsDown,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Map.of(),
+                        options)
+                .start()) {
+            List<ActionResult> results = results(bootstrap, names, serdes, 6);
+            assertThat(results)
+                    .extracting(ActionResult::getActionId, ActionResult::getStatus, ActionResult::getAttempts)
+                    .containsExactlyInAnyOrder(
+                            Tuple.tuple("db-1", ActionStatus.FAILED, 1),
+                            Tuple.tuple("db-2", ActionStatus.FAILED, 1),
+                            Tuple.tuple("db-3", ActionStatus.FAILED, 0),
+                            Tuple.tuple("db-4", ActionStatus.FAILED, 0),
+                            Tuple.tuple("db-5", ActionStatus.FAILED, 0),
+                            Tuple.tuple("web-1", ActionStatus.SUCCEEDED, 1));
+            assertThat(results)
+                    .filteredOn(r -> r.getActionId().equals("db-2"))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.getError())
+                            .contains("circuit open for target db-1 after 2 consecutive failures"));
+            assertThat(results)
+                    .filteredOn(r -> r.getActionId().equals("db-3"))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.getError()).endsWith("not run"));
+        }
+        // a new process learns the open circuit from the results: db-1 is still held, web-2 runs
+        send(
+                bootstrap,
+                names,
+                serdes,
+                action("db-6", "http://unused/", "db-1"),
+                action("web-2", "http://unused/", "web-1"));
+        try (ActorRunner runner = new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap),
+                        names,
+                        serdes,
+                        "ops",
+                        "breaker-test",
+                        dbIsDown,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Map.of(),
+                        options)
+                .start()) {
+            assertThat(results(bootstrap, names, serdes, 8))
+                    .filteredOn(r ->
+                            r.getActionId().equals("db-6") || r.getActionId().equals("web-2"))
+                    .extracting(ActionResult::getActionId, ActionResult::getStatus, ActionResult::getAttempts)
+                    .containsExactlyInAnyOrder(
+                            Tuple.tuple("db-6", ActionStatus.FAILED, 0),
+                            Tuple.tuple("web-2", ActionStatus.SUCCEEDED, 1));
+        }
+        assertThat(runs.get("db-1").get()).as("db-1 actions run").isEqualTo(2);
+        assertThat(runs.get("web-1").get()).isEqualTo(2);
     }
 
     private static Action action(String id, String url) {

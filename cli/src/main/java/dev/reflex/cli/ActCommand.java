@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import dev.reflex.actors.ActorOptions;
 import dev.reflex.actors.ActorRunner;
 import dev.reflex.actors.ActorSettings;
 import dev.reflex.actors.Executor;
@@ -36,7 +37,9 @@ import dev.reflex.schemas.TopicNames;
             "or log (prints each action and reports it done).",
             "Start more with the same --system to share the work.",
             "--set consumer.NAME=VALUE passes a Kafka consumer setting to the action consumer (e.g. consumer.session.timeout.ms=10000).",
-            "--set actor.concurrency=N: actions run at once per system (default: http 32, shell 4, log 1); one target's one at a time."
+            "--set actor.concurrency=N: actions run at once per system (default: http 32, shell 4, log 1); one target's one at a time.",
+            "--set actor.breaker.failures=N (5), actor.breaker.cooldown.ms (30000), actor.breaker.held.max.ms (0: held actions wait):",
+            "a target's circuit breaker; see docs/configuration.md."
         })
 final class ActCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KIND", description = "The kind of actor: http, shell or log.")
@@ -84,9 +87,9 @@ final class ActCommand implements Callable<Integer> {
             default ->
                 throw new Settings.SettingsException("unknown actor kind '" + kind + "'; available: http, shell, log");
         };
-        int concurrency = ActorSettings.concurrency(
+        ActorOptions options = ActorSettings.options(
                 Settings.resolve(ActorSettings.CONFIG, process.config, System.getenv(), Settings.pairs(process.sets)),
-                executor.concurrency());
+                executor);
         try (Admin admin = ConnectionOptions.admin(connection.kafka(process))) {
             // fails here, in one line, when Kafka is unreachable
         }
@@ -102,7 +105,7 @@ final class ActCommand implements Callable<Integer> {
                             executor,
                             metrics,
                             ActorSettings.consumer(Settings.pairs(process.sets)),
-                            concurrency)
+                            options)
                     .start());
         }
         AdminServer admin = AdminServer.start(
@@ -111,7 +114,7 @@ final class ActCommand implements Callable<Integer> {
                 "--admin-port",
                 metrics,
                 () -> runners.stream().allMatch(ActorRunner::isRunning));
-        System.out.println(kind + " actor for " + String.join(", ", systems) + " running (" + concurrency
+        System.out.println(kind + " actor for " + String.join(", ", systems) + " running (" + options.concurrency()
                 + " actions at once each); health and metrics on http://"
                 + process.adminHost + ":" + admin.port());
         Runtime.getRuntime()
