@@ -52,15 +52,8 @@ class ActorRunnerTest {
 
     @Test
     void eachActionIsDoneAndReportedOnceAndARedeliveredOneIsSkipped() throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
-        TopicNames names = new TopicNames("ar" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(
-                new SchemaRegistryClient(TestServices.registry().url()), true);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-                RecordingServer server = new RecordingServer()) {
-            List<TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new TopicSpec(names.actions("ops"), false));
-            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
+        TopicNames names = topics("ar", 1);
+        try (RecordingServer server = new RecordingServer()) {
             server.answer("/fails", 400);
             send(bootstrap, names, serdes, action("a-1", server.url("/restart")), action("a-2", server.url("/fails")));
             HttpExecutor http = new HttpExecutor(new HttpActorConfig(Map.of(), Map.of()));
@@ -123,15 +116,7 @@ class ActorRunnerTest {
 
     @Test
     void closingLetsTheActionInProgressFinishAndReportsIt() throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
-        TopicNames names = new TopicNames("ag" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(
-                new SchemaRegistryClient(TestServices.registry().url()), true);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new TopicSpec(names.actions("ops"), false));
-            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
-        }
+        TopicNames names = topics("ag", 1);
         CountDownLatch started = new CountDownLatch(1);
         Executor slow = action -> {
             started.countDown();
@@ -155,15 +140,7 @@ class ActorRunnerTest {
 
     @Test
     void actionsRunConcurrentlyButOneTargetsOneAtATimeInOrderAndEachIsReportedOnce() throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
-        TopicNames names = new TopicNames("ac" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(
-                new SchemaRegistryClient(TestServices.registry().url()), true);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new TopicSpec(names.actions("ops"), false));
-            new TopicAdmin(admin, Optional.of(2), Optional.empty(), 10_000).ensure(specs);
-        }
+        TopicNames names = topics("ac", 2);
         List<Action> actions = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             for (String target : List.of("db-1", "db-2", "web-1", "web-2", "web-3")) {
@@ -226,15 +203,7 @@ class ActorRunnerTest {
 
     @Test
     void aTargetThatKeepsFailingIsHeldByItsCircuitAcrossARestartWhileOthersGoOn() throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
-        TopicNames names = new TopicNames("ab" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(
-                new SchemaRegistryClient(TestServices.registry().url()), true);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new TopicSpec(names.actions("ops"), false));
-            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 10_000).ensure(specs);
-        }
+        TopicNames names = topics("ab", 1);
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
         Executor dbIsDown = action -> {
             runs.computeIfAbsent(action.getTarget(), t -> new AtomicInteger()).incrementAndGet();
@@ -309,6 +278,21 @@ class ActorRunnerTest {
         }
         assertThat(runs.get("db-1").get()).as("db-1 actions run").isEqualTo(2);
         assertThat(runs.get("web-1").get()).isEqualTo(2);
+    }
+
+    private final String bootstrap = TestServices.kafka().bootstrapServers();
+    private final ReflexSerdes serdes =
+            new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
+
+    /** Topic names under a new prefix, with Reflex's topics and {@code actions.ops} of {@code partitions} created. */
+    private TopicNames topics(String prefix, int partitions) throws Exception {
+        TopicNames names = new TopicNames(prefix + UUID.randomUUID().toString().substring(0, 8) + ".");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<TopicSpec> specs = new ArrayList<>(names.fixed());
+            specs.add(new TopicSpec(names.actions("ops"), false));
+            new TopicAdmin(admin, Optional.of(partitions), Optional.empty(), 10_000).ensure(specs);
+        }
+        return names;
     }
 
     private static Action action(String id, String url) {

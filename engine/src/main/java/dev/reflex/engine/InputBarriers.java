@@ -128,12 +128,6 @@ final class InputBarriers implements InputProgress, AutoCloseable {
 
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        offsets.close();
+        offsets.closeAfter(thread);
     }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -210,6 +212,17 @@ final class InputOffsets implements AutoCloseable {
         long position = consumer.position(partition, Duration.ofSeconds(5));
         consumer.assign(List.of());
         return new Probe(from, first, position);
+    }
+
+    /** Stops {@code rounds}, the thread that uses these offsets (waiting up to 10 s for its round), then closes. */
+    void closeAfter(ExecutorService rounds) {
+        rounds.shutdownNow();
+        try {
+            rounds.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
     }
 
     @Override

@@ -123,12 +123,6 @@ final class StallWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        offsets.close();
+        offsets.closeAfter(thread);
     }
 }
