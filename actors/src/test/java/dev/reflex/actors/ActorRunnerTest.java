@@ -280,6 +280,78 @@ class ActorRunnerTest {
         assertThat(runs.get("web-1").get()).isEqualTo(2);
     }
 
+    @Test
+    void aSecondActorTakingOverPartitionsWhileActionsRunNeverRunsATargetTwiceAtOnceAndReportsEachOnce()
+            throws Exception {
+        TopicNames names = topics("as", 4);
+        List<Action> actions = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            for (int t = 0; t < 12; t++) {
+                actions.add(action("t" + t + "-" + i, "http://unused/", "t" + t));
+            }
+        }
+        send(bootstrap, names, serdes, actions.toArray(Action[]::new));
+        Map<String, AtomicInteger> inFlightPerTarget = new ConcurrentHashMap<>();
+        AtomicInteger mostOfOneTarget = new AtomicInteger();
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        CountDownLatch someRan = new CountDownLatch(20);
+        Executor slow = action -> {
+            AtomicInteger ofTarget = inFlightPerTarget.computeIfAbsent(action.getTarget(), t -> new AtomicInteger());
+            mostOfOneTarget.accumulateAndGet(ofTarget.incrementAndGet(), Math::max);
+            runs.computeIfAbsent(action.getId(), id -> new AtomicInteger()).incrementAndGet();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ofTarget.decrementAndGet();
+            someRan.countDown();
+            return Execution.succeeded(1, null, null, "done");
+        };
+        ActorOptions options = ActorOptions.defaults(slow).withConcurrency(8);
+        AtomicInteger bySecond = new AtomicInteger();
+        Executor second = action -> {
+            bySecond.incrementAndGet();
+            return slow.execute(action);
+        };
+        try (ActorRunner first = new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap),
+                        names,
+                        serdes,
+                        "ops",
+                        "share-test",
+                        slow,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Map.of(),
+                        options)
+                .start()) {
+            assertThat(someRan.await(60, TimeUnit.SECONDS)).isTrue();
+            try (ActorRunner other = new ActorRunner(
+                            KafkaConnection.plaintext(bootstrap),
+                            names,
+                            serdes,
+                            "ops",
+                            "share-test",
+                            second,
+                            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                            Map.of(),
+                            options)
+                    .start()) {
+                assertThat(results(bootstrap, names, serdes, actions.size()))
+                        .extracting(ActionResult::getActionId)
+                        .containsExactlyInAnyOrderElementsOf(
+                                actions.stream().map(Action::getId).toList());
+            }
+        }
+        assertThat(mostOfOneTarget.get())
+                .as("calls of one target at once, across both actors")
+                .isEqualTo(1);
+        assertThat(runs.keySet()).hasSize(actions.size());
+        assertThat(runs.values())
+                .as("a rebalance is no kill: nothing runs twice")
+                .allMatch(n -> n.get() == 1);
+    }
+
     private final String bootstrap = TestServices.kafka().bootstrapServers();
     private final ReflexSerdes serdes =
             new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
