@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -48,6 +49,11 @@ final class ActionQueue<R> {
             return outcome;
         }
 
+        /** Drops the outcome once it is written (a reported record may wait long behind an unreported one). */
+        void release() {
+            outcome = null;
+        }
+
         boolean started() {
             return started;
         }
@@ -59,6 +65,7 @@ final class ActionQueue<R> {
     private final Set<String> busyTargets = new HashSet<>();
     private int running;
     private int size;
+    private final Map<TopicPartition, Integer> unreported = new HashMap<>();
 
     ActionQueue(int concurrency) {
         if (concurrency < 1) {
@@ -85,6 +92,7 @@ final class ActionQueue<R> {
 
     private void append(Slot<R> slot) {
         byPartition.computeIfAbsent(slot.partition, p -> new ArrayDeque<>()).add(slot);
+        unreported.merge(slot.partition, 1, Integer::sum);
         size++;
     }
 
@@ -157,6 +165,7 @@ final class ActionQueue<R> {
             for (Slot<R> slot : slots) {
                 if (slot.done && !slot.reported) {
                     slot.reported = true;
+                    unreported.merge(slot.partition, -1, Integer::sum);
                     outcomes.add(slot);
                 }
             }
@@ -189,6 +198,7 @@ final class ActionQueue<R> {
         List<Slot<R>> stillRunning = new ArrayList<>();
         for (TopicPartition partition : partitions) {
             Deque<Slot<R>> slots = byPartition.remove(partition);
+            unreported.remove(partition);
             if (slots == null) {
                 continue;
             }
@@ -244,10 +254,15 @@ final class ActionQueue<R> {
         return size;
     }
 
-    /** Records held of {@code partition}. */
+    /** Records held of {@code partition}, reported or not. */
     int size(TopicPartition partition) {
         Deque<Slot<R>> slots = byPartition.get(partition);
         return slots == null ? 0 : slots.size();
+    }
+
+    /** Records of {@code partition} not reported yet: running, waiting, or done this round. */
+    int unreported(TopicPartition partition) {
+        return unreported.getOrDefault(partition, 0);
     }
 
     /** Whether any of {@code partitions}' actions is running. */

@@ -59,6 +59,12 @@ public final class ActorRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActorRunner.class);
     /** How long a revocation or a stop waits for running actions before leaving them to the next owner. */
     private static final Duration DRAIN = Duration.ofSeconds(60);
+    /**
+     * Reported records a partition may hold behind an unreported one (a target held by its circuit, a slow action)
+     * before it is paused: other targets on the partition go on meanwhile, and a new owner after a kill skips this many
+     * reported actions at most.
+     */
+    private static final int MAX_BEHIND = 50_000;
 
     /** What a done record reports: a record to write (a result or a dead letter; null for none) and its action id. */
     private record Outcome(ProducerRecord<String, byte[]> record, String actionId) {}
@@ -168,7 +174,7 @@ public final class ActorRunner implements AutoCloseable {
         this.thread = new Thread(this::run, "actor-" + system);
     }
 
-    /** Records held per partition before it is paused: enough to keep every worker busy, few enough to be light. */
+    /** Unreported records per partition before it is paused: enough to keep every worker busy, few enough to be light. */
     private int maxHeld() {
         return Math.max(10, options.concurrency() * 4);
     }
@@ -411,17 +417,20 @@ public final class ActorRunner implements AutoCloseable {
                 known.add(id);
                 held.remove(id);
             }
+            slot.release();
         }
     }
 
-    /** Pauses partitions holding many records or waiting for the registry; resumes the others. */
+    /** Pauses partitions holding many unreported records, or waiting for the registry; resumes the others. */
     private void throttle() {
         long now = System.currentTimeMillis();
         backoffUntil.values().removeIf(until -> until <= now);
         List<TopicPartition> pause = new ArrayList<>();
         List<TopicPartition> resume = new ArrayList<>();
         for (TopicPartition partition : consumer.assignment()) {
-            if (backoffUntil.containsKey(partition) || queue.size(partition) >= maxHeld()) {
+            if (backoffUntil.containsKey(partition)
+                    || queue.unreported(partition) >= maxHeld()
+                    || queue.size(partition) >= MAX_BEHIND) {
                 pause.add(partition);
             } else {
                 resume.add(partition);

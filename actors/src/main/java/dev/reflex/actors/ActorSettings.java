@@ -38,10 +38,10 @@ public final class ActorSettings {
             "How long an open circuit holds its target's actions before one probes.";
     public static final String BREAKER_HELD_MAX_MS_CONFIG = "actor.breaker.held.max.ms";
     static final String BREAKER_HELD_MAX_MS_DOC = "0: held actions wait until a probe succeeds, however long (none is "
-            + "dropped, but they hold back their partition's committed offset, and the actor reads at most "
-            + "4 x actor.concurrency records of a partition ahead). Above 0: once a circuit has been open this long, its "
-            + "held and new actions fail without running, each with a result whose error says why (attempts 0), until a "
-            + "probe succeeds.";
+            + "dropped; the other targets of their partition go on, while the partition's committed offset stays at the first "
+            + "held action, and the partition pauses once 50,000 reported records wait behind it). Above 0: once a circuit "
+            + "has been open this long, its held and new actions fail without running, each with a result whose error says "
+            + "why (attempts 0), until a probe succeeds.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
             .define(

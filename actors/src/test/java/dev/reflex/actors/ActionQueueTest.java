@@ -44,8 +44,11 @@ class ActionQueueTest {
         queue.addDone(P0, 12, "dead letter");
         queue.startable();
         queue.finished(b, "b done");
+        assertThat(queue.unreported(P0)).isEqualTo(3);
         assertThat(queue.takeOutcomes()).extracting(ActionQueue.Slot::outcome).containsExactly("b done", "dead letter");
         assertThat(queue.takeCommittable()).as("10 still runs").isEmpty();
+        assertThat(queue.unreported(P0)).as("only 10").isEqualTo(1);
+        assertThat(queue.size(P0)).isEqualTo(3);
         queue.finished(a, "a done");
         assertThat(queue.takeOutcomes()).extracting(ActionQueue.Slot::outcome).containsExactly("a done");
         assertThat(queue.takeCommittable()).containsExactly(Map.entry(P0, 13L));
