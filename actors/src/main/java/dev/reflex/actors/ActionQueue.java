@@ -34,6 +34,9 @@ final class ActionQueue<R> {
         /** The target whose actions run one at a time; null for a record that runs nothing. */
         final String target;
 
+        /** When it was read (wall clock, ms). */
+        final long readAt = System.currentTimeMillis();
+
         private boolean started;
         private boolean done;
         private boolean reported;
@@ -247,6 +250,18 @@ final class ActionQueue<R> {
     /** Actions waiting for their target or for a free place. */
     int waiting() {
         return waitingByTarget.values().stream().mapToInt(Deque::size).sum();
+    }
+
+    /** When the longest-waiting action was read (wall clock, ms); -1 when none waits. */
+    long oldestWaiting() {
+        long oldest = -1;
+        for (Deque<Slot<R>> waiting : waitingByTarget.values()) {
+            Slot<R> head = waiting.peek();
+            if (head != null && (oldest < 0 || head.readAt < oldest)) {
+                oldest = head.readAt;
+            }
+        }
+        return oldest;
     }
 
     /** Records held, running, waiting or done and not yet taken. */

@@ -3,6 +3,7 @@ package dev.reflex.actors;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,8 +12,9 @@ import io.micrometer.core.instrument.Timer;
 /**
  * An actor's meters, tagged with its system: actions by status ({@code reflex.actor.actions}), the time each took
  * ({@code reflex.actor.execution}), how many run and wait now ({@code reflex.actor.running},
- * {@code reflex.actor.waiting}: for their target, its circuit, or a free place under {@code actor.concurrency}), and
- * how many targets' circuits are open ({@code reflex.actor.circuits.open}).
+ * {@code reflex.actor.waiting}: for their target, its circuit, its rate, or a free place under
+ * {@code actor.concurrency}; {@code reflex.actor.waiting.oldest}), how many targets' circuits are open
+ * ({@code reflex.actor.circuits.open}) and how many targets wait for their rate ({@code reflex.actor.rate.limited}).
  */
 final class ActorMeters {
     private final MeterRegistry registry;
@@ -21,6 +23,8 @@ final class ActorMeters {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger rateLimited = new AtomicInteger();
+    private final AtomicLong oldestWaitingMs = new AtomicLong();
 
     ActorMeters(MeterRegistry registry, String system) {
         this.registry = registry;
@@ -46,6 +50,15 @@ final class ActorMeters {
                 .tag("system", system)
                 .description("Targets whose circuit breaker holds their actions now")
                 .register(registry);
+        Gauge.builder("reflex.actor.rate.limited", rateLimited, AtomicInteger::get)
+                .tag("system", system)
+                .description("Targets with actions waiting because the catalog's limits.target.rate is reached")
+                .register(registry);
+        Gauge.builder("reflex.actor.waiting.oldest", oldestWaitingMs, a -> a.get() / 1000.0)
+                .tag("system", system)
+                .baseUnit("seconds")
+                .description("How long the action waiting longest has waited to run")
+                .register(registry);
     }
 
     void counted(String status) {
@@ -59,9 +72,11 @@ final class ActorMeters {
     }
 
     /** Sets the gauges from the polling thread. */
-    void queue(int runningNow, int waitingNow, long openNow) {
+    void queue(int runningNow, int waitingNow, long openNow, long rateLimitedNow, long oldestWaitingMsNow) {
         running.set(runningNow);
         waiting.set(waitingNow);
         open.set((int) openNow);
+        rateLimited.set((int) rateLimitedNow);
+        oldestWaitingMs.set(oldestWaitingMsNow);
     }
 }

@@ -83,6 +83,8 @@ public final class ActorRunner implements AutoCloseable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final KnownResults known;
     private final Breakers breakers;
+    private final TargetRates rates = new TargetRates(null);
+    private final ReflexSerdes serdes;
     private final ActionQueue<Outcome> queue;
     /** The actions of queued slots, until they finish. */
     private final Map<ActionQueue.Slot<Outcome>, Action> actions = new HashMap<>();
@@ -97,6 +99,7 @@ public final class ActorRunner implements AutoCloseable {
     private volatile String failure;
     private final Serializer<ActionResult> results;
     private KafkaProducer<String, byte[]> producer;
+    private long nextMeters;
 
     public ActorRunner(
             KafkaConnection kafka,
@@ -158,6 +161,7 @@ public final class ActorRunner implements AutoCloseable {
         this.system = system;
         this.executor = executor;
         this.options = options;
+        this.serdes = serdes;
         this.queue = new ActionQueue<>(options.concurrency());
         this.breakers = new Breakers(options.breaker());
         this.meters = new ActorMeters(metrics, system);
@@ -223,8 +227,15 @@ public final class ActorRunner implements AutoCloseable {
                                 10_000),
                         new StringSerializer(),
                         new ByteArraySerializer());
-                KnownResults loaded = known) {
+                KnownResults loaded = known;
+                CatalogLimits catalog = new CatalogLimits(
+                        kafka,
+                        names,
+                        serdes,
+                        system,
+                        limits -> rates.rate(limits == null ? null : limits.getTargetRate()))) {
             producer = transactional;
+            catalog.load(running::get);
             loaded.catchUp();
             LOG.info("actor for {}: {} earlier results loaded", system, loaded.size());
             producer.initTransactions();
@@ -240,6 +251,7 @@ public final class ActorRunner implements AutoCloseable {
                 }
                 step(Duration.ZERO);
                 throttle();
+                catalog.follow(System.currentTimeMillis());
             }
             queue.dropWaiting(consumer.assignment());
             drain(consumer.assignment());
@@ -265,8 +277,10 @@ public final class ActorRunner implements AutoCloseable {
     /** Starts what may start, fails what its open circuit fails, takes in finished actions and reports them. */
     private void step(Duration wait) throws InterruptedException {
         long now = System.currentTimeMillis();
-        for (ActionQueue.Slot<Outcome> slot : queue.startable(target -> breakers.mayStart(target, now))) {
+        for (ActionQueue.Slot<Outcome> slot :
+                queue.startable(target -> breakers.mayStart(target, now) && rates.mayStart(target, now))) {
             Action action = actions.get(slot);
+            rates.started(action.getTarget(), now);
             workers.execute(() -> {
                 long started = System.nanoTime();
                 Execution execution;
@@ -284,7 +298,14 @@ public final class ActorRunner implements AutoCloseable {
             finish(f.slot(), f.execution(), f.nanos());
         }
         commit();
-        meters.queue(queue.running(), queue.waiting(), breakers.open(System.currentTimeMillis()));
+        if (now >= nextMeters) {
+            nextMeters = now + 1_000;
+            long limited = queue.waitingTargets().stream()
+                    .filter(t -> !rates.mayStart(t, now))
+                    .count();
+            long oldest = queue.oldestWaiting();
+            meters.queue(queue.running(), queue.waiting(), breakers.open(now), limited, oldest < 0 ? 0 : now - oldest);
+        }
     }
 
     /** Queues what a poll returned: unreadable records become dead letters; actions already reported are skipped. */
@@ -385,6 +406,7 @@ public final class ActorRunner implements AutoCloseable {
     /** A result another owner reported: the target's breaker learns from actions that ran. */
     private void learn(ActionResult result) {
         if (result.getAttempts() > 0) {
+            rates.started(result.getTarget(), result.getFinishedAt().toEpochMilli() - result.getDurationMs());
             breakers.record(
                     result.getTarget(),
                     result.getStatus() == ActionStatus.FAILED,

@@ -41,6 +41,9 @@ import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.KafkaConnection;
+import dev.reflex.schemas.Rate;
+import dev.reflex.schemas.SystemDef;
+import dev.reflex.schemas.SystemLimits;
 import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
@@ -350,6 +353,73 @@ class ActorRunnerTest {
         assertThat(runs.values())
                 .as("a rebalance is no kill: nothing runs twice")
                 .allMatch(n -> n.get() == 1);
+    }
+
+    @Test
+    void theCatalogsRatePerTargetHoldsAcrossARestartAndOtherTargetsGoOn() throws Exception {
+        TopicNames names = topics("rl", 1);
+        try (KafkaProducer<String, SystemDef> catalog = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                serdes.value(SystemDef.class).serializer())) {
+            catalog.send(new ProducerRecord<>(
+                            names.systems(),
+                            "ops",
+                            SystemDef.newBuilder()
+                                    .setName("ops")
+                                    .setVersion("v")
+                                    .setLimits(SystemLimits.newBuilder()
+                                            .setTargetRate(new Rate(2, 8_000L))
+                                            .build())
+                                    .build()))
+                    .get();
+        }
+        Map<String, List<Long>> starts = new ConcurrentHashMap<>();
+        Executor recording = action -> {
+            starts.computeIfAbsent(action.getTarget(), t -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(System.currentTimeMillis());
+            return Execution.succeeded(1, null, null, "done");
+        };
+        List<Action> first = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            first.add(action("db-" + i, "http://unused/", "db-1"));
+        }
+        first.add(action("web-0", "http://unused/", "web-1"));
+        first.add(action("web-1", "http://unused/", "web-1"));
+        send(bootstrap, names, serdes, first.toArray(Action[]::new));
+        try (ActorRunner runner = new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "rate-test", recording)
+                .start()) {
+            results(bootstrap, names, serdes, 6);
+        }
+        // a new process: the starts before it count
+        send(
+                bootstrap,
+                names,
+                serdes,
+                action("db-5", "http://unused/", "db-1"),
+                action("db-6", "http://unused/", "db-1"));
+        try (ActorRunner runner = new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap), names, serdes, "ops", "rate-test", recording)
+                .start()) {
+            assertThat(results(bootstrap, names, serdes, 8))
+                    .extracting(ActionResult::getStatus)
+                    .containsOnly(ActionStatus.SUCCEEDED);
+        }
+        List<Long> db = new ArrayList<>(starts.get("db-1"));
+        Collections.sort(db);
+        assertThat(db).hasSize(6);
+        // no 3 starts within one window (less 100 ms for the time between the decision and the executor's clock);
+        // the second process starts within the window of the first one's last two: ignoring them would break this
+        for (int i = 2; i < db.size(); i++) {
+            assertThat(db.get(i) - db.get(i - 2))
+                    .as("starts " + (i - 2) + " to " + i + " of db-1")
+                    .isGreaterThanOrEqualTo(7_900L);
+        }
+        assertThat(starts.get("web-1")).hasSize(2);
+        assertThat(starts.get("web-1").get(1) - starts.get("web-1").get(0))
+                .as("web-1 is not held by db-1's rate")
+                .isLessThan(5_000L);
     }
 
     private final String bootstrap = TestServices.kafka().bootstrapServers();

@@ -212,9 +212,13 @@ public final class SystemCatalog {
     public static String versionOf(SystemDef system) {
         SystemDef content =
                 SystemDef.newBuilder(system).setVersion("").setOrigin(null).build();
+        String text = content.toString();
+        if (system.getLimits() == null) {
+            // a system without limits keeps the version it had before systems could declare limits
+            text = text.replace(", \"limits\": null}", "}");
+        }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(content.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);

@@ -7,16 +7,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
+import dev.reflex.rules.expr.Durations;
+import dev.reflex.rules.expr.RuleException;
 import dev.reflex.rules.yaml.Problem;
 import dev.reflex.rules.yaml.ProblemAt;
 import dev.reflex.rules.yaml.YamlReader;
+import dev.reflex.schemas.Rate;
 import dev.reflex.schemas.SystemDef;
+import dev.reflex.schemas.SystemLimits;
 import dev.reflex.schemas.SystemMatch;
 
 /**
@@ -26,6 +32,9 @@ import dev.reflex.schemas.SystemMatch;
  */
 final class SystemEntries {
     private static final Set<String> MATCH_KEYS = Set.of("source", "type", "subject", "labels");
+    private static final Set<String> LIMITS_KEYS = Set.of("target");
+    private static final Set<String> TARGET_LIMITS_KEYS = Set.of("rate");
+    private static final Pattern RATE = Pattern.compile("(\\d{1,9})\\s*/\\s*(\\d*)\\s*(ms|s|m|h|d)");
 
     private SystemEntries() {}
 
@@ -40,6 +49,7 @@ final class SystemEntries {
         final Map<String, Integer> includeLines = new HashMap<>();
         final List<SystemMatch> match = new ArrayList<>();
         final List<String> mask = new ArrayList<>();
+        SystemLimits limits;
         String declaredAt;
 
         Entry(String name, String file, int line) {
@@ -90,6 +100,7 @@ final class SystemEntries {
                     .setMask(entry.mask)
                     .setLabels(entry.labels)
                     .setOrigin(entry.file + ":" + entry.line)
+                    .setLimits(entry.limits)
                     .build();
             def.setVersion(SystemCatalog.versionOf(def));
             definitions.add(def);
@@ -103,12 +114,13 @@ final class SystemEntries {
         boolean declares = fields.containsKey("includes")
                 || fields.containsKey("match")
                 || fields.containsKey("mask")
+                || fields.containsKey("limits")
                 || fields.containsKey("description");
         if (declares && entry.declaredAt != null) {
             throw new ProblemAt(
                     file,
                     line,
-                    "system " + system + " is described twice (includes, match, mask or description; also at "
+                    "system " + system + " is described twice (includes, match, mask, limits or description; also at "
                             + entry.declaredAt + ")");
         }
         if (declares) {
@@ -126,6 +138,9 @@ final class SystemEntries {
         }
         for (Node mask : list(file, fields.get("mask"), system + ".mask")) {
             entry.mask.add(YamlReader.scalar(mask, system + ".mask"));
+        }
+        if (fields.containsKey("limits")) {
+            entry.limits = limits(file, system, fields.get("limits"));
         }
         Node match = fields.get("match");
         for (Node one : match instanceof MappingNode ? List.of(match) : list(file, match, system + ".match")) {
@@ -152,6 +167,46 @@ final class SystemEntries {
             }
             entry.match.add(built.build());
         }
+    }
+
+    /**
+     * {@code limits: {target: {rate: 5/1m}}}: at most 5 actions of one target started in any minute. A target runs one
+     * action at a time anyway; system-wide limits are not there yet and are refused by name.
+     */
+    private static SystemLimits limits(String file, String system, Node node) {
+        Map<String, Node> limits = YamlReader.mapping(node, system + ".limits", LIMITS_KEYS);
+        SystemLimits.Builder built = SystemLimits.newBuilder();
+        if (limits.containsKey("target")) {
+            Map<String, Node> target =
+                    YamlReader.mapping(limits.get("target"), system + ".limits.target", TARGET_LIMITS_KEYS);
+            if (target.containsKey("rate")) {
+                built.setTargetRate(rate(file, system + ".limits.target.rate", target.get("rate")));
+            }
+        }
+        return built.build();
+    }
+
+    /** {@code N/window}: 5/1m, 100/10s, 1/2h. */
+    static Rate rate(String file, String field, Node node) {
+        String text = YamlReader.scalar(node, field);
+        Matcher m = RATE.matcher(text.strip());
+        if (!m.matches()) {
+            throw new ProblemAt(
+                    file,
+                    YamlReader.line(node),
+                    field + ": '" + text + "' is not a rate; write a count and a window: 5/1m, 100/10s, 1/2h");
+        }
+        int count = Integer.parseInt(m.group(1));
+        long window;
+        try {
+            window = Durations.parse((m.group(2).isEmpty() ? "1" : m.group(2)) + m.group(3), field);
+        } catch (RuleException e) {
+            throw new ProblemAt(file, YamlReader.line(node), field + ": the window must be more than zero");
+        }
+        if (count < 1) {
+            throw new ProblemAt(file, YamlReader.line(node), field + ": a rate allows at least 1 action per window");
+        }
+        return new Rate(count, window);
     }
 
     /** The items of a YAML sequence (a single value counts as one); none when {@code node} is null. */

@@ -58,7 +58,7 @@ public final class Systems {
     public static final Systems NONE = new Systems(Map.of(), Map.of(), SystemCatalog.EMPTY);
 
     private static final Set<String> SYSTEM_KEYS =
-            Set.of("system", "description", "labels", "events", "actions", "includes", "match", "mask");
+            Set.of("system", "description", "labels", "events", "actions", "includes", "match", "mask", "limits");
     private static final Set<String> EVENT_KEYS = Set.of("extends", "description", "source", "type", "condition");
     private static final Set<String> ACTION_KEYS =
             Set.of("extends", "description", "system", "action", "target", "params");

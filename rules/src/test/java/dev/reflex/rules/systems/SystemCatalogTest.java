@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.rules.yaml.Problem;
+import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.SystemMatch;
 
 /** Systems with subsystems: which events belong where, aggregated top-down, and every catalog mistake with its line. */
@@ -38,6 +39,9 @@ class SystemCatalogTest {
         match: {type: "pg.*"}
         mask: [password]
         """;
+
+    /** The version of {@code system: db / match: {type: "pg.*"}} as it was before systems could declare limits. */
+    private static final String VERSION_BEFORE_LIMITS = "04874a0c32f8";
 
     private static SystemCatalog load(Path dir, String text) throws Exception {
         Files.createDirectories(dir.resolve("systems"));
@@ -129,6 +133,54 @@ class SystemCatalogTest {
                 .singleElement()
                 .asString()
                 .endsWith(":2: 'a.includes' must be a list");
+    }
+
+    @Test
+    void aSystemDeclaresARatePerTargetAndASystemWithoutLimitsKeepsItsVersion(@TempDir Path dir) throws Exception {
+        String before = load(dir, "system: db\nmatch: {type: \"pg.*\"}\n")
+                .systems()
+                .get("db")
+                .getVersion();
+        assertThat(before)
+                .as("the version of this definition before limits existed")
+                .isEqualTo(VERSION_BEFORE_LIMITS);
+        SystemDef limited = load(dir, "system: db\nmatch: {type: \"pg.*\"}\nlimits:\n  target: {rate: 5/1m}\n")
+                .systems()
+                .get("db");
+        assertThat(limited.getLimits().getTargetRate().getCount()).isEqualTo(5);
+        assertThat(limited.getLimits().getTargetRate().getWindowMs()).isEqualTo(60_000);
+        assertThat(limited.getVersion()).isNotEqualTo(before);
+        assertThat(load(dir, "system: db\nlimits: {target: {rate: 1/h}}\n")
+                        .systems()
+                        .get("db")
+                        .getLimits()
+                        .getTargetRate()
+                        .getWindowMs())
+                .isEqualTo(3_600_000);
+    }
+
+    @Test
+    void badLimitsAreRefusedWithTheLineAndTheReason(@TempDir Path dir) throws Exception {
+        assertThat(problems(dir, "system: db\nlimits:\n  target: {rate: fast}\n"))
+                .extracting(Problem::toString)
+                .containsExactly(
+                        dir.resolve("systems/catalog.yaml")
+                                + ":3: db.limits.target.rate: 'fast' is not a rate; write a count and a window: 5/1m, 100/10s, 1/2h");
+        assertThat(problems(dir, "system: db\nlimits:\n  target: {rate: 0/1m}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith(":3: db.limits.target.rate: a rate allows at least 1 action per window");
+        assertThat(problems(dir, "system: db\nlimits:\n  target: {rate: 5/0s}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith(":3: db.limits.target.rate: the window must be more than zero");
+        assertThat(problems(dir, "system: db\nlimits:\n  concurrency: 10\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .contains(":3: unknown field 'concurrency' in db.limits; expected one of target");
     }
 
     @Test
