@@ -9,7 +9,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -188,36 +187,28 @@ public final class Engine implements AutoCloseable {
      * is 0; it needs the classic group protocol, whose group description names each member's partitions.
      */
     private StallWatch watchForStalls(EngineConfig config, KafkaConnection kafka, boolean streamsGroup) {
-        long timeout = config.getLong(EngineConfig.STALL_TIMEOUT_MS_CONFIG);
-        if (timeout <= 0) {
-            return null;
-        }
-        if (streamsGroup) {
-            LOG.info("reflex.stall.timeout.ms is not applied with group.protocol=streams");
-            return null;
-        }
-        String group = config.getString(EngineConfig.APPLICATION_ID_CONFIG);
-        StallWatch watch = new StallWatch(
-                new InputOffsets(kafka, group + "-stall-watch", group, false),
-                timeout,
-                () -> streams.metadataForLocalThreads().stream()
-                        .map(t -> t.consumerClientId())
-                        .collect(Collectors.toSet()),
-                () -> streams.state() == KafkaStreams.State.RUNNING,
-                this::stalled,
-                System::currentTimeMillis);
-        streams.setGlobalStateRestoreListener(watch.restoreListener());
-        return watch;
+        return StallWatch.of(
+                        config,
+                        kafka,
+                        config.getString(EngineConfig.APPLICATION_ID_CONFIG),
+                        streamsGroup,
+                        streams,
+                        found -> stopFor("input not processed: " + Stalls.describe(found)))
+                .orElse(null);
     }
 
-    /** Input this instance owns stood still: say which, and stop, so that the process is restarted. */
-    private void stalled(List<Stalls.Stall> found) {
-        stall = "input not processed: " + found.stream().map(Object::toString).collect(Collectors.joining(", "));
+    /**
+     * Stops the engine so that the process is restarted, saying why: input it owns (or its timeline owns) stood still,
+     * which Kafka Streams does not recover from by itself (a task it cannot start, e.g. after a stream thread failed
+     * during a rebalance).
+     */
+    void stopFor(String reason) {
+        stall = reason;
         LOG.error(
-                "this instance owns input it has not processed: {}; Kafka Streams does not recover from this by itself "
-                        + "(a task it cannot start, e.g. after a stream thread failed during a rebalance), so the engine "
-                        + "stops so that it is restarted (reflex.stall.timeout.ms)",
-                found);
+                "{}; Kafka Streams does not recover from this by itself (a task it cannot start, e.g. after a stream "
+                        + "thread failed during a rebalance), so the engine stops so that it is restarted "
+                        + "(reflex.stall.timeout.ms)",
+                reason);
         Thread stop = new Thread(
                 () -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                         .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)),
@@ -226,7 +217,7 @@ public final class Engine implements AutoCloseable {
         stop.start();
     }
 
-    /** Why the engine stopped itself, when it did: input it owned stood still (see {@link StallWatch}). */
+    /** Why the engine stopped itself, when it did: input it or its timeline owned stood still (see {@link StallWatch}). */
     public Optional<String> stall() {
         return Optional.ofNullable(stall);
     }

@@ -67,7 +67,7 @@ public final class EngineProcess implements AutoCloseable {
         Optional<Timeline> timeline;
         try {
             timeline = api.isPresent()
-                    ? Timeline.start(new EngineConfig(api.get().routedSettings(settings)), metrics)
+                    ? Timeline.start(new EngineConfig(api.get().routedSettings(settings)), metrics, engine::stopFor)
                     : Optional.empty();
         } catch (RuntimeException e) {
             engine.close();

@@ -3,6 +3,7 @@ package dev.reflex.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -12,11 +13,16 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.reflex.schemas.KafkaConnection;
 
 /**
  * Watches that this instance processes the input it owns. Kafka Streams can leave an assigned task unprocessed for good
@@ -59,6 +65,39 @@ final class StallWatch implements AutoCloseable {
         this.running = running;
         this.onStall = onStall;
         this.clock = clock;
+    }
+
+    /**
+     * The watch over {@code streams}, the Kafka Streams client of consumer group {@code group}, reporting to
+     * {@code onStall}; empty when reflex.stall.timeout.ms is 0, or with group.protocol=streams (whose group description
+     * names tasks, not partitions). Set before the client starts (it listens to restorations).
+     */
+    static Optional<StallWatch> of(
+            EngineConfig config,
+            KafkaConnection kafka,
+            String group,
+            boolean streamsGroup,
+            KafkaStreams streams,
+            Consumer<List<Stalls.Stall>> onStall) {
+        long timeout = config.getLong(EngineConfig.STALL_TIMEOUT_MS_CONFIG);
+        if (timeout <= 0) {
+            return Optional.empty();
+        }
+        if (streamsGroup) {
+            LOG.info("reflex.stall.timeout.ms is not applied to {} with group.protocol=streams", group);
+            return Optional.empty();
+        }
+        StallWatch watch = new StallWatch(
+                new InputOffsets(kafka, group + "-stall-watch", group, false),
+                timeout,
+                () -> streams.metadataForLocalThreads().stream()
+                        .map(ThreadMetadata::consumerClientId)
+                        .collect(Collectors.toSet()),
+                () -> streams.state() == KafkaStreams.State.RUNNING,
+                onStall,
+                System::currentTimeMillis);
+        streams.setGlobalStateRestoreListener(watch.restoreListener());
+        return Optional.of(watch);
     }
 
     /** Tells the watch when tasks restore state: a task restoring makes progress although its input does not move. */

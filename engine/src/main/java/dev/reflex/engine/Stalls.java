@@ -78,4 +78,9 @@ final class Stalls {
     void reset() {
         watched.clear();
     }
+
+    /** The stalls in one line, for logs and health. */
+    static String describe(List<Stall> stalls) {
+        return String.join(", ", stalls.stream().map(Stall::toString).toList());
+    }
 }

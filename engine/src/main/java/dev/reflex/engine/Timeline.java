@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
@@ -53,6 +54,7 @@ public final class Timeline implements AutoCloseable {
     private final KafkaStreams streams;
     private final SystemBook systems;
     private final DeadLetterProducer deadLetters;
+    private StallWatch stallWatch;
     private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
     private Timeline(KafkaStreams streams, SystemBook systems, DeadLetterProducer deadLetters) {
@@ -61,8 +63,11 @@ public final class Timeline implements AutoCloseable {
         this.deadLetters = deadLetters;
     }
 
-    /** Starts the timeline with the engine's settings (its {@code application.server} included), or empty when it is off. */
-    static Optional<Timeline> start(EngineConfig config, MeterRegistry registry) {
+    /**
+     * Starts the timeline with the engine's settings (its {@code application.server} included), or empty when it is off.
+     * When input it owns stands still (see {@link StallWatch}), {@code stalled} is told why.
+     */
+    static Optional<Timeline> start(EngineConfig config, MeterRegistry registry, Consumer<String> stalled) {
         if (!config.getBoolean(EngineConfig.TIMELINE_ENABLED_CONFIG)
                 || config.getInt(EngineConfig.API_PORT_CONFIG) < 0) {
             return Optional.empty();
@@ -101,9 +106,20 @@ public final class Timeline implements AutoCloseable {
                         entry -> entries.get(entry.kind()).increment()),
                 props);
         Timeline timeline = new Timeline(streams, systems, deadLetters);
+        timeline.stallWatch = StallWatch.of(
+                        config,
+                        config.kafka(),
+                        applicationId(config),
+                        "streams".equalsIgnoreCase(String.valueOf(props.get(StreamsConfig.GROUP_PROTOCOL_CONFIG))),
+                        streams,
+                        found -> stalled.accept("timeline input not processed: " + Stalls.describe(found)))
+                .orElse(null);
         streams.setUncaughtExceptionHandler(timeline::threadFailed);
         streams.setStateListener((next, previous) -> LOG.info("timeline state {} -> {}", previous, next));
         streams.start();
+        if (timeline.stallWatch != null) {
+            timeline.stallWatch.start();
+        }
         return Optional.of(timeline);
     }
 
@@ -125,6 +141,11 @@ public final class Timeline implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** The Kafka Streams client, for tests of this package that act on it directly (e.g. pause it). */
+    KafkaStreams streams() {
+        return streams;
     }
 
     /** The systems catalog as the timeline has it from {@code reflex.systems}. */
@@ -189,6 +210,9 @@ public final class Timeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (stallWatch != null) {
+            stallWatch.close();
+        }
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         deadLetters.close();

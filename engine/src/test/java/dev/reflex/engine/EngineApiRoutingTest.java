@@ -142,19 +142,31 @@ class EngineApiRoutingTest {
         // any event's story, whichever instance holds it
         Set<String> listed = new HashSet<>();
         long listedBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        boolean partial = false;
         while (listed.size() < 40 && System.nanoTime() < listedBy) {
             listed.clear();
-            awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom")
-                    .get("entries")
-                    .forEach(e -> {
-                        if (e.get("kind").asText().equals("EVENT")) {
-                            listed.add(e.get("id").asText());
-                        }
-                    });
+            JsonNode page = awaitJson(apis.get(1).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom");
+            partial = page.get("partial").asBoolean();
+            page.get("entries").forEach(e -> {
+                if (e.get("kind").asText().equals("EVENT")) {
+                    listed.add(e.get("id").asText());
+                }
+            });
             Thread.sleep(200);
         }
+        if (listed.size() < 40) {
+            // say what each instance holds and how its timeline is, to tell a slow instance from a stuck one
+            for (EngineProcess api : apis) {
+                System.err.printf(
+                        "timeline of %s: %d events held here, health %s%n",
+                        api.apiUrl().orElseThrow(),
+                        events(awaitJson(
+                                api.apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true")),
+                        api.timeline().map(t -> t.state().name()).orElse("none"));
+            }
+        }
         assertThat(listed)
-                .as("all 40 events on the timeline, from both instances")
+                .as("all 40 events on the timeline, from both instances (answer partial: " + partial + ")")
                 .hasSize(40);
         int local0 = events(
                 awaitJson(apis.get(0).apiUrl().orElseThrow() + "/api/timeline/*?limit=1000&q=pod.oom&local=true"));

@@ -89,6 +89,40 @@ class StallWatchTest {
         }
     }
 
+    @Test
+    void aTimelineThatStopsProcessingItsInputStopsTheEngineToo() throws Exception {
+        String bootstrap = TestServices.kafka().bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(names.ingest("web"), 2, (short) 1)))
+                    .all()
+                    .get();
+        }
+        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
+        settings.put(EngineConfig.STALL_TIMEOUT_MS_CONFIG, 4_000L);
+        settings.put(EngineConfig.API_PORT_CONFIG, 0);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer());
+                EngineProcess process = EngineProcess.start(settings)) {
+            assertThat(process.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            Timeline timeline = process.timeline().orElseThrow();
+            long running = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (timeline.state() != KafkaStreams.State.RUNNING && System.nanoTime() < running) {
+                Thread.sleep(100);
+            }
+            send(producer, 0, "before");
+            Thread.sleep(StallWatch.ROUND.toMillis());
+            timeline.streams().pause();
+            send(producer, 0, "after-pause");
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (process.engine().stall().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(process.engine().stall())
+                    .hasValueSatisfying(reason -> assertThat(reason).startsWith("timeline input not processed: "));
+            assertThat(process.awaitExit()).isEqualTo(EngineProcess.EXIT_STREAMS_ERROR);
+        }
+    }
+
     private void send(KafkaProducer<byte[], byte[]> producer, int partition, String id) throws Exception {
         producer.send(new ProducerRecord<>(
                         names.ingest("web"),
