@@ -151,7 +151,7 @@ public final class EngineConfig extends AbstractConfig {
 
     public static final String STALL_TIMEOUT_MS_CONFIG = "reflex.stall.timeout.ms";
     static final String STALL_TIMEOUT_MS_DOC =
-            "How long input this instance owns may stand still (records left to read, no "
+            "How long input this instance or its timeline owns may stand still (records left to read, no "
                     + "commit, no state restored) while it runs before it stops itself so that it is restarted (exit code 1; the log "
                     + "and /api/health name the partitions). Kafka Streams can keep a task it cannot start for ever while reporting "
                     + "RUNNING (e.g. after a stream thread failed during a rebalance); a restart is the cure. Checked every 5 s from the "
