@@ -82,6 +82,7 @@ class CliTest {
                         "ALLOW User:pd READ TOPIC acme.actions.pagerduty (LITERAL)",
                         "ALLOW User:pd READ TOPIC acme.action-results (LITERAL)",
                         "ALLOW User:pd WRITE TOPIC acme.action-results (LITERAL)",
+                        "ALLOW User:pd READ TOPIC acme.systems (LITERAL)",
                         "ALLOW User:pd READ GROUP reflex-actor-pagerduty (LITERAL)",
                         "ALLOW User:pd WRITE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)",
                         "ALLOW User:pd DESCRIBE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)");

@@ -23,8 +23,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * topics; creates the fixed topics when missing; owns its internal topics, consumer groups (its own and its timeline's,
  * {@code <application id>-timeline}) and transactional ids, all named by its application id;</li>
  * <li>connector (webhook and timer): writes and creates the ingest topics, nothing else;</li>
- * <li>actor of one system: reads that system's actions topic only, reads and writes action results, with its own
- * consumer group and transactional ids;</li>
+ * <li>actor of one system: reads that system's actions topic only, reads and writes action results, reads the
+ * systems catalog (for its limits), with its own consumer group and transactional ids;</li>
  * <li>rules (the job that runs {@code reflex rules apply}): reads and writes the rules topic, its log and the systems
  * topic, creates the fixed topics and the actions and ingest topics the rules name, with its own transactional ids.</li>
  * </ul>
@@ -114,6 +114,8 @@ public final class ComponentAcls {
         acls.allow(ResourceType.TOPIC, names.actions(system), PatternType.LITERAL, AclOperation.READ);
         acls.allow(
                 ResourceType.TOPIC, names.actionResults(), PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
+        // the systems catalog, for the limits its system declares
+        acls.allow(ResourceType.TOPIC, names.systems(), PatternType.LITERAL, AclOperation.READ);
         acls.allow(ResourceType.GROUP, groupId, PatternType.LITERAL, AclOperation.READ);
         acls.allow(
                 ResourceType.TRANSACTIONAL_ID,
