@@ -175,17 +175,11 @@ class ActorRunnerTest {
             inFlight.decrementAndGet();
             return Execution.succeeded(1, null, null, "done");
         };
-        try (ActorRunner runner = new ActorRunner(
-                        KafkaConnection.plaintext(bootstrap),
-                        names,
-                        serdes,
-                        "ops",
-                        "concurrent-test",
-                        recording,
-                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                        Map.of(),
-                        ActorOptions.defaults(recording).withConcurrency(3))
-                .start()) {
+        try (ActorRunner runner = runner(
+                names,
+                "concurrent-test",
+                recording,
+                ActorOptions.defaults(recording).withConcurrency(3))) {
             assertThat(runner.awaitReady(Duration.ofSeconds(60))).isTrue();
             assertThat(results(bootstrap, names, serdes, actions.size()))
                     .extracting(ActionResult::getActionId)
@@ -222,17 +216,7 @@ class ActorRunnerTest {
         }
         first.add(action("web-1", "http://unused/", "web-1"));
         send(bootstrap, names, serdes, first.toArray(Action[]::new));
-        try (ActorRunner runner = new ActorRunner(
-                        KafkaConnection.plaintext(bootstrap),
-                        names,
-                        serdes,
-                        "ops",
-                        "breaker-test",
-                        dbIsDown,
-                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                        Map.of(),
-                        options)
-                .start()) {
+        try (ActorRunner runner = runner(names, "breaker-test", dbIsDown, options)) {
             List<ActionResult> results = results(bootstrap, names, serdes, 6);
             assertThat(results)
                     .extracting(ActionResult::getActionId, ActionResult::getStatus, ActionResult::getAttempts)
@@ -260,17 +244,7 @@ class ActorRunnerTest {
                 serdes,
                 action("db-6", "http://unused/", "db-1"),
                 action("web-2", "http://unused/", "web-1"));
-        try (ActorRunner runner = new ActorRunner(
-                        KafkaConnection.plaintext(bootstrap),
-                        names,
-                        serdes,
-                        "ops",
-                        "breaker-test",
-                        dbIsDown,
-                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                        Map.of(),
-                        options)
-                .start()) {
+        try (ActorRunner runner = runner(names, "breaker-test", dbIsDown, options)) {
             assertThat(results(bootstrap, names, serdes, 8))
                     .filteredOn(r ->
                             r.getActionId().equals("db-6") || r.getActionId().equals("web-2"))
@@ -317,29 +291,9 @@ class ActorRunnerTest {
             bySecond.incrementAndGet();
             return slow.execute(action);
         };
-        try (ActorRunner first = new ActorRunner(
-                        KafkaConnection.plaintext(bootstrap),
-                        names,
-                        serdes,
-                        "ops",
-                        "share-test",
-                        slow,
-                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                        Map.of(),
-                        options)
-                .start()) {
+        try (ActorRunner first = runner(names, "share-test", slow, options)) {
             assertThat(someRan.await(60, TimeUnit.SECONDS)).isTrue();
-            try (ActorRunner other = new ActorRunner(
-                            KafkaConnection.plaintext(bootstrap),
-                            names,
-                            serdes,
-                            "ops",
-                            "share-test",
-                            second,
-                            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                            Map.of(),
-                            options)
-                    .start()) {
+            try (ActorRunner other = runner(names, "share-test", second, options)) {
                 assertThat(results(bootstrap, names, serdes, actions.size()))
                         .extracting(ActionResult::getActionId)
                         .containsExactlyInAnyOrderElementsOf(
@@ -423,6 +377,22 @@ class ActorRunnerTest {
     }
 
     private final String bootstrap = TestServices.kafka().bootstrapServers();
+
+    /** A started actor of system {@code ops} under {@code names}. */
+    private ActorRunner runner(TopicNames names, String group, Executor executor, ActorOptions options) {
+        return new ActorRunner(
+                        KafkaConnection.plaintext(bootstrap),
+                        names,
+                        serdes,
+                        "ops",
+                        group,
+                        executor,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Map.of(),
+                        options)
+                .start();
+    }
+
     private final ReflexSerdes serdes =
             new ReflexSerdes(new SchemaRegistryClient(TestServices.registry().url()), true);
 

@@ -42,15 +42,7 @@ class StallWatchTest {
 
     @Test
     void anInstanceThatStopsProcessingInputItOwnsStopsItselfAndSaysWhich() throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(names.ingest("web"), 2, (short) 1)))
-                    .all()
-                    .get();
-        }
-        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
-        settings.put(EngineConfig.STALL_TIMEOUT_MS_CONFIG, 4_000L);
-        settings.put(EngineConfig.API_PORT_CONFIG, 0);
+        Map<String, Object> settings = settings();
         settings.put(EngineConfig.TIMELINE_ENABLED_CONFIG, false);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                         Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer());
@@ -91,15 +83,7 @@ class StallWatchTest {
 
     @Test
     void aTimelineThatStopsProcessingItsInputStopsTheEngineToo() throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(names.ingest("web"), 2, (short) 1)))
-                    .all()
-                    .get();
-        }
-        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
-        settings.put(EngineConfig.STALL_TIMEOUT_MS_CONFIG, 4_000L);
-        settings.put(EngineConfig.API_PORT_CONFIG, 0);
+        Map<String, Object> settings = settings();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                         Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer());
                 EngineProcess process = EngineProcess.start(settings)) {
@@ -121,6 +105,21 @@ class StallWatchTest {
                     .hasValueSatisfying(reason -> assertThat(reason).startsWith("timeline input not processed: "));
             assertThat(process.awaitExit()).isEqualTo(EngineProcess.EXIT_STREAMS_ERROR);
         }
+    }
+
+    private final String bootstrap = TestServices.kafka().bootstrapServers();
+
+    /** An engine with its API and a 4 s stall timeout, on an ingest topic of two partitions created here. */
+    private Map<String, Object> settings() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(names.ingest("web"), 2, (short) 1)))
+                    .all()
+                    .get();
+        }
+        Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
+        settings.put(EngineConfig.STALL_TIMEOUT_MS_CONFIG, 4_000L);
+        settings.put(EngineConfig.API_PORT_CONFIG, 0);
+        return settings;
     }
 
     private void send(KafkaProducer<byte[], byte[]> producer, int partition, String id) throws Exception {
