@@ -3,6 +3,7 @@ package dev.reflex.actors;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,6 +41,7 @@ final class ActionQueue<R> {
         private boolean started;
         private boolean done;
         private boolean reported;
+        private boolean forgotten;
         private R outcome;
 
         Slot(TopicPartition partition, long offset, String target) {
@@ -69,6 +71,8 @@ final class ActionQueue<R> {
     private int running;
     private int size;
     private final Map<TopicPartition, Integer> unreported = new HashMap<>();
+    /** Records done since outcomes were last taken: taking them looks at these only, not at every record held. */
+    private final List<Slot<R>> newlyDone = new ArrayList<>();
 
     ActionQueue(int concurrency) {
         if (concurrency < 1) {
@@ -80,9 +84,8 @@ final class ActionQueue<R> {
     /** A record with nothing to run, done at once with {@code outcome}. */
     void addDone(TopicPartition partition, long offset, R outcome) {
         Slot<R> slot = new Slot<>(partition, offset, null);
-        slot.done = true;
-        slot.outcome = outcome;
         append(slot);
+        done(slot, outcome);
     }
 
     /** An action for {@code target} (null: one with no target, which waits for no other). */
@@ -146,8 +149,7 @@ final class ActionQueue<R> {
         if (waiting.isEmpty()) {
             waitingByTarget.remove(slot.target);
         }
-        slot.done = true;
-        slot.outcome = outcome;
+        done(slot, outcome);
     }
 
     /** A started action finished with {@code outcome}; its target may run its next action. */
@@ -155,24 +157,42 @@ final class ActionQueue<R> {
         if (!slot.started || slot.done) {
             throw new IllegalStateException("finished twice, or never started: " + slot.partition + "@" + slot.offset);
         }
-        slot.done = true;
-        slot.outcome = outcome;
+        done(slot, outcome);
         busyTargets.remove(slot.target);
         running--;
     }
 
-    /** The done records not reported yet, marked reported: their outcomes are written now. */
+    private void done(Slot<R> slot, R outcome) {
+        slot.done = true;
+        slot.outcome = outcome;
+        if (!slot.forgotten) {
+            newlyDone.add(slot);
+        }
+    }
+
+    /**
+     * The done records not reported yet, marked reported, in the order of their partitions and offsets: their outcomes
+     * are written now.
+     */
     List<Slot<R>> takeOutcomes() {
-        List<Slot<R>> outcomes = new ArrayList<>();
-        for (Deque<Slot<R>> slots : byPartition.values()) {
-            for (Slot<R> slot : slots) {
-                if (slot.done && !slot.reported) {
-                    slot.reported = true;
-                    unreported.merge(slot.partition, -1, Integer::sum);
-                    outcomes.add(slot);
-                }
+        if (newlyDone.isEmpty()) {
+            return List.of();
+        }
+        Map<TopicPartition, Integer> order = new HashMap<>();
+        for (TopicPartition partition : byPartition.keySet()) {
+            order.put(partition, order.size());
+        }
+        List<Slot<R>> outcomes = new ArrayList<>(newlyDone.size());
+        for (Slot<R> slot : newlyDone) {
+            if (!slot.forgotten) {
+                slot.reported = true;
+                unreported.merge(slot.partition, -1, Integer::sum);
+                outcomes.add(slot);
             }
         }
+        newlyDone.clear();
+        outcomes.sort(Comparator.<Slot<R>>comparingInt(slot -> order.get(slot.partition))
+                .thenComparingLong(slot -> slot.offset));
         return outcomes;
     }
 
@@ -207,6 +227,7 @@ final class ActionQueue<R> {
             }
             size -= slots.size();
             for (Slot<R> slot : slots) {
+                slot.forgotten = true;
                 if (slot.started && !slot.done) {
                     stillRunning.add(slot);
                 } else if (!slot.started) {

@@ -369,6 +369,9 @@ public final class ActorRunner implements AutoCloseable {
 
     /** Held actions of targets whose circuit has been open for the bound fail now, without running. */
     private void failHeld(long now) {
+        if (options.breakerHeldMax().isZero() || breakers.open(now) == 0) {
+            return;
+        }
         for (String target : queue.waitingTargets()) {
             if (!breakers.failsHeld(target, now)) {
                 continue;
