@@ -109,10 +109,19 @@ final class ActionQueue<R> {
 
     /** As {@link #startable()}, for the targets {@code mayStart} lets run now only (the others' actions wait). */
     List<Slot<R>> startable(Predicate<String> mayStart) {
+        return startable(concurrency, mayStart);
+    }
+
+    /**
+     * As {@link #startable(Predicate)}, with at most {@code limit} running (when below this queue's concurrency). A
+     * target {@code mayStart} says yes to starts its first waiting action.
+     */
+    List<Slot<R>> startable(int limit, Predicate<String> mayStart) {
+        int most = Math.min(limit, concurrency);
         List<Slot<R>> start = new ArrayList<>();
         Iterator<Map.Entry<String, Deque<Slot<R>>>> targets =
                 waitingByTarget.entrySet().iterator();
-        while (running < concurrency && targets.hasNext()) {
+        while (running < most && targets.hasNext()) {
             Map.Entry<String, Deque<Slot<R>>> target = targets.next();
             if (busyTargets.contains(target.getKey()) || !mayStart.test(target.getKey())) {
                 continue;

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -41,6 +42,7 @@ import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.KafkaConnection;
+import dev.reflex.schemas.SystemLimits;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -84,6 +86,11 @@ public final class ActorRunner implements AutoCloseable {
     private final KnownResults known;
     private final Breakers breakers;
     private final TargetRates rates = new TargetRates(null);
+    /** This process's share of the system-wide limits, set by the group's assignment ({@link SystemShares}). */
+    private final SystemShares.State shares = new SystemShares.State();
+
+    private final SystemRate systemRate = new SystemRate();
+    private long nextShareCheck;
     private final ReflexSerdes serdes;
     private final ActionQueue<Outcome> queue;
     /** The actions of queued slots, until they finish. */
@@ -167,7 +174,10 @@ public final class ActorRunner implements AutoCloseable {
         this.meters = new ActorMeters(metrics, system);
         this.results = serdes.value(ActionResult.class).serializer();
         this.known = new KnownResults(kafka, names, serdes, system, running::get, this::learn);
-        this.consumer = ActionConsumers.create(kafka, groupId, maxHeld(), consumerSettings);
+        Map<String, Object> settings = new HashMap<>(consumerSettings);
+        settings.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, SystemShares.class.getName());
+        settings.put(SystemShares.STATE_CONFIG, shares);
+        this.consumer = ActionConsumers.create(kafka, groupId, maxHeld(), settings);
         this.decoder = new ActionDecoder(names, serdes, "actor " + system);
         AtomicInteger worker = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(options.concurrency(), r -> {
@@ -208,6 +218,11 @@ public final class ActorRunner implements AutoCloseable {
         done.await();
     }
 
+    /** This process's share of the system's system-wide limits, as the group's last assignment gave it. */
+    SystemShares.Share share() {
+        return shares.share();
+    }
+
     /** How many actions this runner runs at once at most. */
     public int concurrency() {
         return options.concurrency();
@@ -228,12 +243,7 @@ public final class ActorRunner implements AutoCloseable {
                         new StringSerializer(),
                         new ByteArraySerializer());
                 KnownResults loaded = known;
-                CatalogLimits catalog = new CatalogLimits(
-                        kafka,
-                        names,
-                        serdes,
-                        system,
-                        limits -> rates.rate(limits == null ? null : limits.getTargetRate()))) {
+                CatalogLimits catalog = new CatalogLimits(kafka, names, serdes, system, this::limits)) {
             producer = transactional;
             catalog.load(running::get);
             loaded.catchUp();
@@ -252,6 +262,7 @@ public final class ActorRunner implements AutoCloseable {
                 step(Duration.ZERO);
                 throttle();
                 catalog.follow(System.currentTimeMillis());
+                askForNewShares();
             }
             queue.dropWaiting(consumer.assignment());
             drain(consumer.assignment());
@@ -277,8 +288,14 @@ public final class ActorRunner implements AutoCloseable {
     /** Starts what may start, fails what its open circuit fails, takes in finished actions and reports them. */
     private void step(Duration wait) throws InterruptedException {
         long now = System.currentTimeMillis();
-        for (ActionQueue.Slot<Outcome> slot :
-                queue.startable(target -> breakers.mayStart(target, now) && rates.mayStart(target, now))) {
+        SystemShares.Share share = shares.share();
+        for (ActionQueue.Slot<Outcome> slot : queue.startable(share.concurrency(), target -> {
+            if (breakers.mayStart(target, now) && rates.mayStart(target, now) && systemRate.mayStart(now, share)) {
+                systemRate.started(now, share);
+                return true;
+            }
+            return false;
+        })) {
             Action action = actions.get(slot);
             rates.started(action.getTarget(), now);
             workers.execute(() -> {
@@ -406,10 +423,35 @@ public final class ActorRunner implements AutoCloseable {
                 action.getId());
     }
 
-    /** A result another owner reported: the target's breaker learns from actions that ran. */
+    /** The catalog's limits for this system, as they change (null: none). */
+    private void limits(SystemLimits limits) {
+        rates.rate(limits == null ? null : limits.getTargetRate());
+        systemRate.rate(limits == null ? null : limits.getSystemRate());
+        shares.limits(limits);
+    }
+
+    /**
+     * A share computed from other system-wide limits than the catalog's now asks for a new assignment (at most every 5
+     * s: the leader may not have read the change yet).
+     */
+    private void askForNewShares() {
+        long now = System.currentTimeMillis();
+        if (now >= nextShareCheck && shares.stale()) {
+            nextShareCheck = now + 5_000;
+            LOG.info(
+                    "actor for {}: the catalog's system-wide limits are now {}; asking for new shares",
+                    system,
+                    SystemShares.key(shares.limits()));
+            consumer.enforceRebalance("the system-wide limits changed");
+        }
+    }
+
+    /** A result another owner reported: the target's breaker and the rates learn from actions that ran. */
     private void learn(ActionResult result) {
         if (result.getAttempts() > 0) {
-            rates.started(result.getTarget(), result.getFinishedAt().toEpochMilli() - result.getDurationMs());
+            long started = result.getFinishedAt().toEpochMilli() - result.getDurationMs();
+            rates.started(result.getTarget(), started);
+            systemRate.learned(started);
             breakers.record(
                     result.getTarget(),
                     result.getStatus() == ActionStatus.FAILED,
@@ -510,6 +552,13 @@ public final class ActorRunner implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            // every member gave up its partitions (and reported its running actions) before any got new ones: the
+            // starts read back from here on with an earlier start time came before this share
+            systemRate.began(System.currentTimeMillis());
+            SystemShares.Share share = shares.share();
+            if (!share.limits().equals("none")) {
+                LOG.info("actor for {}: {} partition(s), share {}", system, partitions.size(), share);
+            }
             if (!partitions.isEmpty()) {
                 known.catchUp();
             }

@@ -376,6 +376,100 @@ class ActorRunnerTest {
                 .isLessThan(5_000L);
     }
 
+    @Test
+    void systemWideLimitsHoldAcrossActorsAndARebalanceAndAChangeAppliesWithoutARestart() throws Exception {
+        TopicNames names = topics("sw", 4);
+        catalog(
+                names,
+                SystemLimits.newBuilder()
+                        .setSystemConcurrency(2)
+                        .setSystemRate(new Rate(6, 2_000L))
+                        .build());
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        List<Long> starts = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch someRan = new CountDownLatch(6);
+        Executor slow = action -> {
+            starts.add(System.currentTimeMillis());
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(150);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.decrementAndGet();
+            someRan.countDown();
+            return Execution.succeeded(1, null, null, "done");
+        };
+        List<Action> actions = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            for (int t = 0; t < 8; t++) {
+                actions.add(action("t" + t + "-" + i, "http://unused/", "t" + t));
+            }
+        }
+        send(bootstrap, names, serdes, actions.toArray(Action[]::new));
+        ActorOptions options = ActorOptions.defaults(slow).withConcurrency(8);
+        try (ActorRunner first = runner(names, "system-limits", slow, options)) {
+            assertThat(someRan.await(60, TimeUnit.SECONDS)).isTrue();
+            // a second actor joins: the shares are split between the two, and the starts before count
+            try (ActorRunner second = runner(names, "system-limits", slow, options)) {
+                assertThat(results(bootstrap, names, serdes, actions.size()))
+                        .extracting(ActionResult::getActionId)
+                        .containsExactlyInAnyOrderElementsOf(
+                                actions.stream().map(Action::getId).toList());
+                assertThat(most.get())
+                        .as("actions running at once, both actors")
+                        .isEqualTo(2);
+                List<Long> sorted = new ArrayList<>(starts);
+                Collections.sort(sorted);
+                for (int i = 6; i < sorted.size(); i++) {
+                    assertThat(sorted.get(i) - sorted.get(i - 6))
+                            .as("starts " + (i - 6) + " to " + i + " (at most 6 in 2 s, less 100 ms of clock)")
+                            .isGreaterThanOrEqualTo(1_900L);
+                }
+
+                // the catalog now allows one at a time and no rate: both actors take it in without a restart
+                catalog(names, SystemLimits.newBuilder().setSystemConcurrency(1).build());
+                long until = System.currentTimeMillis() + 60_000;
+                while (!(first.share().limits().equals("concurrency 1")
+                                && second.share().limits().equals("concurrency 1"))
+                        && System.currentTimeMillis() < until) {
+                    Thread.sleep(100);
+                }
+                assertThat(List.of(first.share(), second.share()))
+                        .extracting(SystemShares.Share::concurrency)
+                        .containsExactlyInAnyOrder(1, 0);
+                most.set(0);
+                List<Action> more = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    more.add(action("more-" + t, "http://unused/", "t" + t));
+                }
+                send(bootstrap, names, serdes, more.toArray(Action[]::new));
+                assertThat(results(bootstrap, names, serdes, actions.size() + more.size()))
+                        .hasSize(actions.size() + more.size());
+                assertThat(most.get()).as("one at a time now").isEqualTo(1);
+            }
+        }
+    }
+
+    /** Writes {@code limits} as system {@code ops}'s catalog entry. */
+    private void catalog(TopicNames names, SystemLimits limits) throws Exception {
+        try (KafkaProducer<String, SystemDef> catalog = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(),
+                serdes.value(SystemDef.class).serializer())) {
+            catalog.send(new ProducerRecord<>(
+                            names.systems(),
+                            "ops",
+                            SystemDef.newBuilder()
+                                    .setName("ops")
+                                    .setVersion("v")
+                                    .setLimits(limits)
+                                    .build()))
+                    .get();
+        }
+    }
+
     private final String bootstrap = TestServices.kafka().bootstrapServers();
 
     /** A started actor of system {@code ops} under {@code names}. */

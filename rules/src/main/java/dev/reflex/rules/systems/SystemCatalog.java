@@ -217,6 +217,8 @@ public final class SystemCatalog {
             // a system without limits keeps the version it had before systems could declare limits
             text = text.replace(", \"limits\": null}", "}");
         }
+        // limits that name no system-wide one keep the version they had before system-wide limits
+        text = text.replace(", \"systemConcurrency\": null, \"systemRate\": null}", "}");
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 6);

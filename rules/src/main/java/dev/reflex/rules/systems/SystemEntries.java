@@ -32,8 +32,9 @@ import dev.reflex.schemas.SystemMatch;
  */
 final class SystemEntries {
     private static final Set<String> MATCH_KEYS = Set.of("source", "type", "subject", "labels");
-    private static final Set<String> LIMITS_KEYS = Set.of("target");
-    private static final Set<String> TARGET_LIMITS_KEYS = Set.of("rate");
+    private static final Set<String> LIMITS_KEYS = Set.of("target", "system");
+    private static final Set<String> TARGET_LIMITS_KEYS = Set.of("rate", "concurrency");
+    private static final Set<String> SYSTEM_LIMITS_KEYS = Set.of("rate", "concurrency");
     private static final Pattern RATE = Pattern.compile("(\\d{1,9})\\s*/\\s*(\\d*)\\s*(ms|s|m|h|d)");
 
     private SystemEntries() {}
@@ -170,8 +171,9 @@ final class SystemEntries {
     }
 
     /**
-     * {@code limits: {target: {rate: 5/1m}}}: at most 5 actions of one target started in any minute. A target runs one
-     * action at a time anyway; system-wide limits are not there yet and are refused by name.
+     * {@code limits: {target: {rate: 5/1m}, system: {concurrency: 8, rate: 100/1m}}}: at most 5 actions of one target
+     * started in any minute; across all the system's actors, at most 8 running at once and 100 started in any minute. A
+     * target runs one action at a time always, so its concurrency can only be 1.
      */
     private static SystemLimits limits(String file, String system, Node node) {
         Map<String, Node> limits = YamlReader.mapping(node, system + ".limits", LIMITS_KEYS);
@@ -182,8 +184,39 @@ final class SystemEntries {
             if (target.containsKey("rate")) {
                 built.setTargetRate(rate(file, system + ".limits.target.rate", target.get("rate")));
             }
+            if (target.containsKey("concurrency")
+                    && count(file, system + ".limits.target.concurrency", target.get("concurrency")) != 1) {
+                throw new ProblemAt(
+                        file,
+                        YamlReader.line(target.get("concurrency")),
+                        system + ".limits.target.concurrency: a target runs one action at a time, in the engine's"
+                                + " order; only 1 is allowed");
+            }
+        }
+        if (limits.containsKey("system")) {
+            Map<String, Node> whole =
+                    YamlReader.mapping(limits.get("system"), system + ".limits.system", SYSTEM_LIMITS_KEYS);
+            if (whole.containsKey("concurrency")) {
+                built.setSystemConcurrency(
+                        count(file, system + ".limits.system.concurrency", whole.get("concurrency")));
+            }
+            if (whole.containsKey("rate")) {
+                built.setSystemRate(rate(file, system + ".limits.system.rate", whole.get("rate")));
+            }
         }
         return built.build();
+    }
+
+    /** A whole number of actions at once, at least 1. */
+    private static int count(String file, String field, Node node) {
+        String text = YamlReader.scalar(node, field).strip();
+        if (!text.matches("\\d{1,6}") || Integer.parseInt(text) < 1) {
+            throw new ProblemAt(
+                    file,
+                    YamlReader.line(node),
+                    field + ": '" + text + "' is not a number of actions at once; write a whole number from 1");
+        }
+        return Integer.parseInt(text);
     }
 
     /** {@code N/window}: 5/1m, 100/10s, 1/2h. */

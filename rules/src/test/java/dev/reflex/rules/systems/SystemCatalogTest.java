@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.reflex.rules.files.RuleFiles;
 import dev.reflex.rules.yaml.Problem;
+import dev.reflex.schemas.Rate;
 import dev.reflex.schemas.SystemDef;
 import dev.reflex.schemas.SystemMatch;
 
@@ -157,6 +158,18 @@ class SystemCatalogTest {
                         .getTargetRate()
                         .getWindowMs())
                 .isEqualTo(3_600_000);
+        SystemDef withTargetRate = limited;
+        SystemDef whole = load(
+                        dir,
+                        "system: db\nmatch: {type: \"pg.*\"}\nlimits:\n  target: {rate: 5/1m, concurrency: 1}\n"
+                                + "  system: {concurrency: 8, rate: 100/10s}\n")
+                .systems()
+                .get("db");
+        assertThat(whole.getLimits().getSystemConcurrency()).isEqualTo(8);
+        assertThat(whole.getLimits().getSystemRate()).isEqualTo(new Rate(100, 10_000L));
+        assertThat(whole.getVersion())
+                .as("a system-wide limit is part of the version")
+                .isNotEqualTo(withTargetRate.getVersion());
     }
 
     @Test
@@ -180,7 +193,30 @@ class SystemCatalogTest {
                 .extracting(Problem::toString)
                 .singleElement()
                 .asString()
-                .contains(":3: unknown field 'concurrency' in db.limits; expected one of target");
+                .contains(":3: unknown field 'concurrency' in db.limits; expected one of system, target");
+        assertThat(problems(dir, "system: db\nlimits:\n  target: {concurrency: 2}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith(":3: db.limits.target.concurrency: a target runs one action at a time, in the engine's"
+                        + " order; only 1 is allowed");
+        assertThat(problems(dir, "system: db\nlimits:\n  system: {concurrency: 0}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith(":3: db.limits.system.concurrency: '0' is not a number of actions at once; write a whole"
+                        + " number from 1");
+        assertThat(problems(dir, "system: db\nlimits:\n  system: {rate: lots}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .endsWith(":3: db.limits.system.rate: 'lots' is not a rate; write a count and a window: 5/1m,"
+                        + " 100/10s, 1/2h");
+        assertThat(problems(dir, "system: db\nlimits:\n  system: {burst: 3}\n"))
+                .extracting(Problem::toString)
+                .singleElement()
+                .asString()
+                .contains("unknown field 'burst' in db.limits.system; expected one of concurrency, rate");
     }
 
     @Test
