@@ -2,11 +2,15 @@ package dev.reflex.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,6 +36,10 @@ final class StubService implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostAtOnce = new AtomicInteger();
     private final AtomicInteger mostAtOnceForOneTarget = new AtomicInteger();
+    /** When each target's calls came in (wall clock, ms), in the order they came. */
+    final Map<String, List<Long>> startsPerTarget = new ConcurrentHashMap<>();
+    /** When the last call was answered (wall clock, ms; 0 before any). */
+    final AtomicLong lastAnswered = new AtomicLong();
 
     StubService(long delayMs) throws IOException {
         this((path, n) -> new int[] {200, (int) delayMs});
@@ -47,6 +55,9 @@ final class StubService implements AutoCloseable {
                     target == null ? null : inFlightPerTarget.computeIfAbsent(target, t -> new AtomicInteger());
             if (ofTarget != null) {
                 mostAtOnceForOneTarget.accumulateAndGet(ofTarget.incrementAndGet(), Math::max);
+                startsPerTarget
+                        .computeIfAbsent(target, t -> Collections.synchronizedList(new ArrayList<>()))
+                        .add(System.currentTimeMillis());
             }
             String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
             if (key != null) {
@@ -66,6 +77,7 @@ final class StubService implements AutoCloseable {
             inFlight.decrementAndGet();
             exchange.sendResponseHeaders(reply[0], -1);
             exchange.close();
+            lastAnswered.accumulateAndGet(System.currentTimeMillis(), Math::max);
         });
         server.start();
     }
