@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -105,7 +104,7 @@ public final class ActorRunner implements AutoCloseable {
     private final ActorMeters meters;
     private volatile String failure;
     private final Serializer<ActionResult> results;
-    private KafkaProducer<String, byte[]> producer;
+    private ResultWriter writer;
     private long nextMeters;
 
     public ActorRunner(
@@ -243,30 +242,32 @@ public final class ActorRunner implements AutoCloseable {
                         new StringSerializer(),
                         new ByteArraySerializer());
                 KnownResults loaded = known;
-                CatalogLimits catalog = new CatalogLimits(kafka, names, serdes, system, this::limits)) {
-            producer = transactional;
+                CatalogLimits catalog = new CatalogLimits(kafka, names, serdes, system, this::limits);
+                ResultWriter written = new ResultWriter(transactional, "actor-" + system + "-results")) {
+            writer = written;
             catalog.load(running::get);
             loaded.catchUp();
             LOG.info("actor for {}: {} earlier results loaded", system, loaded.size());
-            producer.initTransactions();
+            transactional.initTransactions();
             consumer.subscribe(List.of(names.actions(system)), new Rebalances());
             ready.countDown();
             while (running.get()) {
                 try {
-                    accept(consumer.poll(queue.running() > 0 ? Duration.ofMillis(5) : Duration.ofMillis(500)));
+                    // while actions run, the wait is on their ends (below), so a freed place is taken at once
+                    accept(consumer.poll(queue.running() > 0 ? Duration.ZERO : Duration.ofMillis(500)));
                 } catch (WakeupException e) {
                     if (running.get()) {
                         throw e;
                     }
                 }
-                step(Duration.ZERO);
+                step(queue.running() > 0 ? Duration.ofMillis(5) : Duration.ZERO);
                 throttle();
                 catalog.follow(System.currentTimeMillis());
                 askForNewShares();
             }
             queue.dropWaiting(consumer.assignment());
             drain(consumer.assignment());
-            commit();
+            report(true);
         } catch (WakeupException e) {
             if (running.get()) {
                 failure = "woken up unexpectedly";
@@ -285,9 +286,34 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    /** Starts what may start, fails what its open circuit fails, takes in finished actions and reports them. */
+    /**
+     * Starts what may start, fails what its open circuit fails, takes in finished actions (waiting up to {@code wait}
+     * for one), starts what their places allow, and reports them.
+     */
     private void step(Duration wait) throws InterruptedException {
         long now = System.currentTimeMillis();
+        startReady(now);
+        failHeld(now);
+        Finished first = wait.isZero() ? finished.poll() : finished.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        for (Finished f = first; f != null; f = finished.poll()) {
+            finish(f.slot(), f.execution(), f.nanos());
+        }
+        if (first != null) {
+            startReady(System.currentTimeMillis());
+        }
+        report(false);
+        if (now >= nextMeters) {
+            nextMeters = now + 1_000;
+            long limited = queue.waitingTargets().stream()
+                    .filter(t -> !rates.mayStart(t, now))
+                    .count();
+            long oldest = queue.oldestWaiting();
+            meters.queue(queue.running(), queue.waiting(), breakers.open(now), limited, oldest < 0 ? 0 : now - oldest);
+        }
+    }
+
+    /** Starts the waiting actions that their targets, the limits and the free places let start now. */
+    private void startReady(long now) {
         SystemShares.Share share = shares.share();
         for (ActionQueue.Slot<Outcome> slot : queue.startable(share.concurrency(), target -> {
             if (breakers.mayStart(target, now) && rates.mayStart(target, now) && systemRate.mayStart(now, share)) {
@@ -308,20 +334,6 @@ public final class ActorRunner implements AutoCloseable {
                 }
                 finished.add(new Finished(slot, execution, System.nanoTime() - started));
             });
-        }
-        failHeld(now);
-        Finished first = wait.isZero() ? finished.poll() : finished.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-        for (Finished f = first; f != null; f = finished.poll()) {
-            finish(f.slot(), f.execution(), f.nanos());
-        }
-        commit();
-        if (now >= nextMeters) {
-            nextMeters = now + 1_000;
-            long limited = queue.waitingTargets().stream()
-                    .filter(t -> !rates.mayStart(t, now))
-                    .count();
-            long oldest = queue.oldestWaiting();
-            meters.queue(queue.running(), queue.waiting(), breakers.open(now), limited, oldest < 0 ? 0 : now - oldest);
         }
     }
 
@@ -459,32 +471,39 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    /** Writes the outcomes not reported yet, with the offsets of the partitions' reported prefixes, in one transaction. */
-    private void commit() {
+    /**
+     * Hands the outcomes not reported yet, with the offsets of the partitions' reported prefixes, to the writer for one
+     * transaction, unless it is still writing the last batch (they go in the next); with {@code wait}, waits until
+     * everything taken is written.
+     */
+    private void report(boolean wait) {
+        writer.settle(wait);
+        if (writer.busy()) {
+            return;
+        }
         List<ActionQueue.Slot<Outcome>> outcomes = queue.takeOutcomes();
         Map<TopicPartition, Long> offsets = queue.takeCommittable();
         if (outcomes.isEmpty() && offsets.isEmpty()) {
             return;
         }
-        producer.beginTransaction();
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(outcomes.size());
         for (ActionQueue.Slot<Outcome> slot : outcomes) {
             if (slot.outcome().record() != null) {
-                producer.send(slot.outcome().record());
+                records.add(slot.outcome().record());
             }
         }
-        if (!offsets.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-            offsets.forEach((partition, offset) -> next.put(partition, new OffsetAndMetadata(offset)));
-            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
-        }
-        producer.commitTransaction();
-        for (ActionQueue.Slot<Outcome> slot : outcomes) {
-            String id = slot.outcome().actionId();
-            if (id != null) {
-                known.add(id);
-                held.remove(id);
+        writer.write(records, offsets, consumer.groupMetadata(), () -> {
+            for (ActionQueue.Slot<Outcome> slot : outcomes) {
+                String id = slot.outcome().actionId();
+                if (id != null) {
+                    known.add(id);
+                    held.remove(id);
+                }
+                slot.release();
             }
-            slot.release();
+        });
+        if (wait) {
+            writer.settle(true);
         }
     }
 
@@ -546,7 +565,7 @@ public final class ActorRunner implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            commit();
+            report(true);
             forget(partitions);
         }
 
