@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Short versions of the fault runs of {@code bench/run-faults}: the same code and checker, the smallest numbers that
  * still exercise each fault: bad and hostile input, garbage on every topic, a broker restart, a registry outage, an actor
- * killed with SIGKILL. The engine kill, rebalance and lag runs are {@link EngineKillRunsTest}; the longer runs are
+ * killed with SIGKILL, an alert storm. The engine kill, rebalance and lag runs are {@link EngineKillRunsTest}; the longer runs are
  * {@link LongFaultRunsTest}, in the {@code faults} profile.
  */
 @Tag("integration")
@@ -34,6 +34,16 @@ class FaultRunsTest {
         BrokerRestartRun.Report report = BrokerRestartRun.run(cluster, Duration.ofSeconds(10), Duration.ofSeconds(4));
         assertThat(report.problems()).isEmpty();
         assertThat(report.accepted()).isPositive();
+    }
+
+    @Test
+    void anAlertStormIsDecidedActedOnWithinTheLimitsAndOnTheTimelineWithNothingLostOrRunTwice() throws Exception {
+        StormRun.Report report = StormRun.run(cluster, new StormRun.Shape(1_000, Duration.ofSeconds(2), 50));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.actions()).isEqualTo(445);
+        assertThat(report.executedTwice()).isZero();
+        assertThat(report.limitsHeld()).isTrue();
+        assertThat(report.lost()).isZero();
     }
 
     @Test
