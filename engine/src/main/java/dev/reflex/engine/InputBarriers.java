@@ -25,9 +25,9 @@ import dev.reflex.topology.Partitioning;
 final class InputBarriers implements InputProgress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InputBarriers.class);
     /** How often barriers move: a deadline fires about three rounds (and commits) after its due time at the earliest. */
-    static final Duration ROUND = Duration.ofMillis(200);
+    static final Duration ROUND = Duration.ofMillis(100);
     /** Barriers in flight at most: a minute of backlog at full precision, then evenly thinned. */
-    static final int MAX_PENDING = 300;
+    static final int MAX_PENDING = 600;
 
     private static final Duration WARN_AFTER = Duration.ofMinutes(1);
 

@@ -47,13 +47,13 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
             CorrelationRole.SIGNAL,
             CorrelationRole.CANCEL);
     /** How often due timers are looked for: a timer fires within this (plus the time to process a batch) of its time. */
-    public static final Duration TICK = Duration.ofMillis(500);
+    public static final Duration TICK = Duration.ofMillis(100);
     /** Most timers fired per tick, so a backlog after an outage cannot hold the thread past its transaction. */
     static final int DEADLINES_PER_TICK = 5_000;
-    /** Correlation keys checked for idleness per tick: the whole store is swept every (keys / this) ticks. */
-    static final int SWEEP_PER_TICK = 2_000;
-    /** Flow instances looked at per tick for finished ones past their retention. */
-    static final int FLOW_SWEEP_PER_TICK = 500;
+    /** Correlation keys checked for idleness per tick (4,000 a second): the whole store is swept every (keys / this) ticks. */
+    static final int SWEEP_PER_TICK = 400;
+    /** Flow instances looked at per tick (1,000 a second) for finished ones past their retention. */
+    static final int FLOW_SWEEP_PER_TICK = 100;
 
     /**
      * The rule book, the instance named in decisions, who is told of each decision, and how far the input has been read
