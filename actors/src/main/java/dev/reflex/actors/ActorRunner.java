@@ -89,6 +89,9 @@ public final class ActorRunner implements AutoCloseable {
     private final SystemShares.State shares = new SystemShares.State();
 
     private final SystemRate systemRate = new SystemRate();
+    /** What held actions wait for, told on the timeline; null when its topic cannot be written. */
+    private WaitNotices notices;
+
     private long nextShareCheck;
     private final ReflexSerdes serdes;
     private final ActionQueue<Outcome> queue;
@@ -248,6 +251,7 @@ public final class ActorRunner implements AutoCloseable {
             catalog.load(running::get);
             loaded.catchUp();
             LOG.info("actor for {}: {} earlier results loaded", system, loaded.size());
+            notices = waitNotices();
             transactional.initTransactions();
             consumer.subscribe(List.of(names.actions(system)), new Rebalances());
             ready.countDown();
@@ -309,7 +313,62 @@ public final class ActorRunner implements AutoCloseable {
                     .count();
             long oldest = queue.oldestWaiting();
             meters.queue(queue.running(), queue.waiting(), breakers.open(now), limited, oldest < 0 ? 0 : now - oldest);
+            if (notices != null) {
+                notices.look(
+                        now,
+                        queue.waitingTargets(),
+                        target -> queue.waitingFor(target).stream()
+                                .map(slot -> new WaitNotices.Waiting<>(slot, actions.get(slot), slot.readAt))
+                                .toList(),
+                        target -> holds(target, now),
+                        actions.keySet());
+            }
         }
+    }
+
+    /**
+     * What holds {@code target}'s actions now, in words: its open circuit, its rate, or a system-wide limit; null when
+     * only the queue does (its previous action, the actor's own places).
+     */
+    private String holds(String target, long now) {
+        if (!breakers.mayStart(target, now)) {
+            return breakers.reason(target);
+        }
+        if (!rates.mayStart(target, now)) {
+            return "rate " + WaitNotices.words(rates.rate()) + " of target " + target;
+        }
+        SystemShares.Share share = shares.share();
+        SystemLimits limits = shares.limits();
+        if (!systemRate.mayStart(now, share) && limits != null && limits.getSystemRate() != null) {
+            return "rate " + WaitNotices.words(limits.getSystemRate()) + " of system " + system
+                    + " (this actor's share: " + share.rateCount() + ")";
+        }
+        if (queue.running() >= share.concurrency()
+                && share.concurrency() < options.concurrency()
+                && limits != null
+                && limits.getSystemConcurrency() != null) {
+            return "concurrency " + limits.getSystemConcurrency() + " of system " + system + " (this actor's share: "
+                    + share.concurrency() + ")";
+        }
+        return null;
+    }
+
+    /** Tells what held actions wait for if {@code ingest.actors} is there to be written; else says how to have it. */
+    private WaitNotices waitNotices() {
+        String topic = names.actorEvents();
+        try {
+            if (!consumer.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty()) {
+                return new WaitNotices(topic);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cannot describe {}", topic, e);
+        }
+        LOG.warn(
+                "actor for {}: {} is missing or cannot be read, so what held actions wait for is not on the timeline;"
+                        + " the engine creates it at start, or run reflex topics create",
+                system,
+                topic);
+        return null;
     }
 
     /** Starts the waiting actions that their targets, the limits and the free places let start now. */
@@ -483,10 +542,11 @@ public final class ActorRunner implements AutoCloseable {
         }
         List<ActionQueue.Slot<Outcome>> outcomes = queue.takeOutcomes();
         Map<TopicPartition, Long> offsets = queue.takeCommittable();
-        if (outcomes.isEmpty() && offsets.isEmpty()) {
+        List<ProducerRecord<String, byte[]>> told = notices == null ? List.of() : notices.take();
+        if (outcomes.isEmpty() && offsets.isEmpty() && told.isEmpty()) {
             return;
         }
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(outcomes.size());
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(told);
         for (ActionQueue.Slot<Outcome> slot : outcomes) {
             if (slot.outcome().record() != null) {
                 records.add(slot.outcome().record());

@@ -374,6 +374,24 @@ class ActorRunnerTest {
         assertThat(starts.get("web-1").get(1) - starts.get("web-1").get(0))
                 .as("web-1 is not held by db-1's rate")
                 .isLessThan(5_000L);
+        // what the held actions waited for, told once each for the timeline (db-2 and db-3 waited about 8 s)
+        List<String> told = TopicRecords.readUntil(
+                        bootstrap,
+                        names.actorEvents(),
+                        new StringDeserializer(),
+                        new StringDeserializer(),
+                        r -> false,
+                        Duration.ofSeconds(2))
+                .stream()
+                .map(ConsumerRecord::value)
+                .toList();
+        assertThat(told)
+                .filteredOn(v -> v.contains("\"id\":\"waiting-db-2\""))
+                .singleElement()
+                .asString()
+                .contains("\"type\":\"action.waiting\"", "\"subject\":\"db-1\"", "\"eventId\":\"e-db-2\"")
+                .contains("\"waiting\":\"rate 2/8s of target db-1\"");
+        assertThat(told).noneMatch(v -> v.contains("web-")).as("web-1 waited for nothing");
     }
 
     @Test

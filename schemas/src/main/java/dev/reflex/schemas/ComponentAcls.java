@@ -24,7 +24,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * {@code <application id>-timeline}) and transactional ids, all named by its application id;</li>
  * <li>connector (webhook and timer): writes and creates the ingest topics, nothing else;</li>
  * <li>actor of one system: reads that system's actions topic only, reads and writes action results, reads the
- * systems catalog (for its limits), with its own consumer group and transactional ids;</li>
+ * systems catalog (for its limits), writes what actions wait for ({@code ingest.actors}), with its own consumer group
+ * and transactional ids;</li>
  * <li>rules (the job that runs {@code reflex rules apply}): reads and writes the rules topic, its log and the systems
  * topic, creates the fixed topics and the actions and ingest topics the rules name, with its own transactional ids.</li>
  * </ul>
@@ -116,6 +117,8 @@ public final class ComponentAcls {
                 ResourceType.TOPIC, names.actionResults(), PatternType.LITERAL, AclOperation.READ, AclOperation.WRITE);
         // the systems catalog, for the limits its system declares
         acls.allow(ResourceType.TOPIC, names.systems(), PatternType.LITERAL, AclOperation.READ);
+        // what an action waits for, as events
+        acls.allow(ResourceType.TOPIC, names.actorEvents(), PatternType.LITERAL, AclOperation.WRITE);
         acls.allow(ResourceType.GROUP, groupId, PatternType.LITERAL, AclOperation.READ);
         acls.allow(
                 ResourceType.TRANSACTIONAL_ID,

@@ -97,6 +97,15 @@ public final class TopicNames {
         return ingestPrefix() + requireValidPart(source, "source");
     }
 
+    /**
+     * Where actors report what an action waits for (a limit, an open circuit): an ingest topic like any other, so the
+     * engine makes events of it (source {@code actors}, type {@code action.waiting}) and the timeline shows them in the
+     * story of the event that asked for the action.
+     */
+    public String actorEvents() {
+        return ingest("actors");
+    }
+
     /** Matches every ingest topic, so a new source needs no restart. */
     public Pattern ingestPattern() {
         return Pattern.compile(Pattern.quote(ingestPrefix()) + NAME_PART.pattern());
@@ -134,7 +143,8 @@ public final class TopicNames {
                 new TopicSpec(correlate(), false),
                 new TopicSpec(flows(), false),
                 new TopicSpec(dlq(), false),
-                new TopicSpec(actionResults(), false));
+                new TopicSpec(actionResults(), false),
+                new TopicSpec(actorEvents(), false));
     }
 
     /** Whether {@code name} can be a source or system name, i.e. the last part of a topic name. */

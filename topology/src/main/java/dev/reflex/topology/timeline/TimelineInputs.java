@@ -30,6 +30,8 @@ public final class TimelineInputs {
     public static final int MAX_DATA = 16_384;
 
     private static final String RESULTS_SOURCE = "reflex";
+    /** Where actors tell what an action waits for ({@code ingest.actors}). */
+    private static final String WAITING_SOURCE = "actors";
 
     private TimelineInputs() {}
 
@@ -73,6 +75,9 @@ public final class TimelineInputs {
         }
         if (data.hasNonNull("error")) {
             summary.append(" (").append(data.path("error").asText()).append(')');
+        }
+        if (data.hasNonNull("waiting")) {
+            summary.append(" (waiting: ").append(data.path("waiting").asText()).append(')');
         }
         TimelineEntry result = new TimelineEntry(
                 event.getId(),
@@ -239,10 +244,12 @@ public final class TimelineInputs {
                         entry, true, rule == null ? null : new TimelineInput.Match(source, type, null, Map.of())));
     }
 
-    /** The id of the event that asked for the action this event reports, or null when it reports none. */
+    /** The id of the event that asked for the action this event reports (its result, or what it waits for), or null. */
     static String resultOf(Event event) {
-        if (!RESULTS_SOURCE.equals(event.getSource())
-                || !("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()))) {
+        boolean result = RESULTS_SOURCE.equals(event.getSource())
+                && ("action.succeeded".equals(event.getType()) || "action.failed".equals(event.getType()));
+        boolean waiting = WAITING_SOURCE.equals(event.getSource()) && "action.waiting".equals(event.getType());
+        if (!result && !waiting) {
             return null;
         }
         JsonNode id = parse(event.getData()).path("eventId");

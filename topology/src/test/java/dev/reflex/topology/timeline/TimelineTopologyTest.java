@@ -237,6 +237,41 @@ class TimelineTopologyTest {
     }
 
     @Test
+    void whatAHeldActionWaitsForIsInTheStoryOfTheEventThatAskedForIt() {
+        event("e1", "webhook", "storefront.down", "web-1", "{}");
+        decision("e1", "webhook", "storefront.down", "web-1", 10, Outcome.MATCHED, "restart-web");
+        events().pipeInput(
+                        "db-1",
+                        Event.newBuilder()
+                                .setId("waiting-a1")
+                                .setSource("actors")
+                                .setType("action.waiting")
+                                .setSubject("db-1")
+                                .setTime(NOW.plusSeconds(12))
+                                .setData("{\"actionId\":\"a1\",\"system\":\"db\",\"action\":\"vacuum\","
+                                        + "\"eventId\":\"e1\",\"ruleId\":\"restart-web\","
+                                        + "\"waiting\":\"rate 5/1m of target db-1\"}")
+                                .build(),
+                        NOW.plusSeconds(12));
+
+        List<TimelineEntry> story =
+                TimelineReader.story(partitions(), "e1").orElseThrow().entries();
+        TimelineEntry waiting = story.stream()
+                .filter(e -> e.kind() == Kind.RESULT)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no waiting entry in " + story));
+        assertEquals("waiting", waiting.status());
+        assertEquals("e1", waiting.eventId());
+        assertEquals("db vacuum on db-1 (waiting: rate 5/1m of target db-1)", waiting.summary());
+        assertEquals(
+                0,
+                SystemState.of(page("storefront").entries(), NOW.plusSeconds(60).toEpochMilli())
+                        .failed()
+                        .size(),
+                "waiting is no failure");
+    }
+
+    @Test
     void aDecisionWhoseEventNeverComesIsPlacedByItsOwnAttributesAfterTheWait() {
         decision("timer-9", "webhook", "checkout.failed", "order-9", 0, Outcome.CONDITION_FALSE, "r");
         assertEquals(List.of(), ids("checkout"));
