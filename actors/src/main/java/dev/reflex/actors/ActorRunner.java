@@ -41,7 +41,6 @@ import dev.reflex.schemas.Action;
 import dev.reflex.schemas.ActionResult;
 import dev.reflex.schemas.ActionStatus;
 import dev.reflex.schemas.KafkaConnection;
-import dev.reflex.schemas.SystemLimits;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.serde.ReflexSerdes;
 
@@ -84,11 +83,7 @@ public final class ActorRunner implements AutoCloseable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final KnownResults known;
     private final Breakers breakers;
-    private final TargetRates rates = new TargetRates(null);
-    /** This process's share of the system-wide limits, set by the group's assignment ({@link SystemShares}). */
-    private final SystemShares.State shares = new SystemShares.State();
-
-    private final SystemRate systemRate = new SystemRate();
+    private final ActorLimits limits;
     /** What held actions wait for, told on the timeline; null when its topic cannot be written. */
     private WaitNotices notices;
 
@@ -175,10 +170,11 @@ public final class ActorRunner implements AutoCloseable {
         this.breakers = new Breakers(options.breaker());
         this.meters = new ActorMeters(metrics, system);
         this.results = serdes.value(ActionResult.class).serializer();
-        this.known = new KnownResults(kafka, names, serdes, system, running::get, this::learn);
+        this.limits = new ActorLimits(system, options.concurrency(), breakers);
+        this.known = new KnownResults(kafka, names, serdes, system, running::get, limits::learned);
         Map<String, Object> settings = new HashMap<>(consumerSettings);
         settings.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, SystemShares.class.getName());
-        settings.put(SystemShares.STATE_CONFIG, shares);
+        settings.put(SystemShares.STATE_CONFIG, limits.shares());
         this.consumer = ActionConsumers.create(kafka, groupId, maxHeld(), settings);
         this.decoder = new ActionDecoder(names, serdes, "actor " + system);
         AtomicInteger worker = new AtomicInteger();
@@ -222,7 +218,7 @@ public final class ActorRunner implements AutoCloseable {
 
     /** This process's share of the system's system-wide limits, as the group's last assignment gave it. */
     SystemShares.Share share() {
-        return shares.share();
+        return limits.share();
     }
 
     /** How many actions this runner runs at once at most. */
@@ -245,7 +241,7 @@ public final class ActorRunner implements AutoCloseable {
                         new StringSerializer(),
                         new ByteArraySerializer());
                 KnownResults loaded = known;
-                CatalogLimits catalog = new CatalogLimits(kafka, names, serdes, system, this::limits);
+                CatalogLimits catalog = new CatalogLimits(kafka, names, serdes, system, limits::catalog);
                 ResultWriter written = new ResultWriter(transactional, "actor-" + system + "-results")) {
             writer = written;
             catalog.load(running::get);
@@ -309,7 +305,7 @@ public final class ActorRunner implements AutoCloseable {
         if (now >= nextMeters) {
             nextMeters = now + 1_000;
             long limited = queue.waitingTargets().stream()
-                    .filter(t -> !rates.mayStart(t, now))
+                    .filter(t -> limits.rateLimited(t, now))
                     .count();
             long oldest = queue.oldestWaiting();
             meters.queue(queue.running(), queue.waiting(), breakers.open(now), limited, oldest < 0 ? 0 : now - oldest);
@@ -320,37 +316,10 @@ public final class ActorRunner implements AutoCloseable {
                         target -> queue.waitingFor(target).stream()
                                 .map(slot -> new WaitNotices.Waiting<>(slot, actions.get(slot), slot.readAt))
                                 .toList(),
-                        target -> holds(target, now),
+                        target -> limits.holds(target, now, queue.running()),
                         actions.keySet());
             }
         }
-    }
-
-    /**
-     * What holds {@code target}'s actions now, in words: its open circuit, its rate, or a system-wide limit; null when
-     * only the queue does (its previous action, the actor's own places).
-     */
-    private String holds(String target, long now) {
-        if (!breakers.mayStart(target, now)) {
-            return breakers.reason(target);
-        }
-        if (!rates.mayStart(target, now)) {
-            return "rate " + WaitNotices.words(rates.rate()) + " of target " + target;
-        }
-        SystemShares.Share share = shares.share();
-        SystemLimits limits = shares.limits();
-        if (!systemRate.mayStart(now, share) && limits != null && limits.getSystemRate() != null) {
-            return "rate " + WaitNotices.words(limits.getSystemRate()) + " of system " + system
-                    + " (this actor's share: " + share.rateCount() + ")";
-        }
-        if (queue.running() >= share.concurrency()
-                && share.concurrency() < options.concurrency()
-                && limits != null
-                && limits.getSystemConcurrency() != null) {
-            return "concurrency " + limits.getSystemConcurrency() + " of system " + system + " (this actor's share: "
-                    + share.concurrency() + ")";
-        }
-        return null;
     }
 
     /** Tells what held actions wait for if {@code ingest.actors} is there to be written; else says how to have it. */
@@ -373,16 +342,9 @@ public final class ActorRunner implements AutoCloseable {
 
     /** Starts the waiting actions that their targets, the limits and the free places let start now. */
     private void startReady(long now) {
-        SystemShares.Share share = shares.share();
-        for (ActionQueue.Slot<Outcome> slot : queue.startable(share.concurrency(), target -> {
-            if (breakers.mayStart(target, now) && rates.mayStart(target, now) && systemRate.mayStart(now, share)) {
-                systemRate.started(now, share);
-                return true;
-            }
-            return false;
-        })) {
+        for (ActionQueue.Slot<Outcome> slot :
+                queue.startable(limits.concurrency(), target -> limits.tryStart(target, now))) {
             Action action = actions.get(slot);
-            rates.started(action.getTarget(), now);
             workers.execute(() -> {
                 long started = System.nanoTime();
                 Execution execution;
@@ -494,39 +456,19 @@ public final class ActorRunner implements AutoCloseable {
                 action.getId());
     }
 
-    /** The catalog's limits for this system, as they change (null: none). */
-    private void limits(SystemLimits limits) {
-        rates.rate(limits == null ? null : limits.getTargetRate());
-        systemRate.rate(limits == null ? null : limits.getSystemRate());
-        shares.limits(limits);
-    }
-
     /**
      * A share computed from other system-wide limits than the catalog's now asks for a new assignment (at most every 5
      * s: the leader may not have read the change yet).
      */
     private void askForNewShares() {
         long now = System.currentTimeMillis();
-        if (now >= nextShareCheck && shares.stale()) {
+        if (now >= nextShareCheck && limits.shares().stale()) {
             nextShareCheck = now + 5_000;
             LOG.info(
                     "actor for {}: the catalog's system-wide limits are now {}; asking for new shares",
                     system,
-                    SystemShares.key(shares.limits()));
+                    SystemShares.key(limits.shares().limits()));
             consumer.enforceRebalance("the system-wide limits changed");
-        }
-    }
-
-    /** A result another owner reported: the target's breaker and the rates learn from actions that ran. */
-    private void learn(ActionResult result) {
-        if (result.getAttempts() > 0) {
-            long started = result.getFinishedAt().toEpochMilli() - result.getDurationMs();
-            rates.started(result.getTarget(), started);
-            systemRate.learned(started);
-            breakers.record(
-                    result.getTarget(),
-                    result.getStatus() == ActionStatus.FAILED,
-                    result.getFinishedAt().toEpochMilli());
         }
     }
 
@@ -633,8 +575,8 @@ public final class ActorRunner implements AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             // every member gave up its partitions (and reported its running actions) before any got new ones: the
             // starts read back from here on with an earlier start time came before this share
-            systemRate.began(System.currentTimeMillis());
-            SystemShares.Share share = shares.share();
+            limits.shareBegan(System.currentTimeMillis());
+            SystemShares.Share share = limits.share();
             if (!share.limits().equals("none")) {
                 LOG.info("actor for {}: {} partition(s), share {}", system, partitions.size(), share);
             }
