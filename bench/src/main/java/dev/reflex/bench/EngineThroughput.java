@@ -214,6 +214,14 @@ public final class EngineThroughput {
                     r.sameWrites().cpuMicros(),
                     r.reflex().cpuMicros());
         }
+        for (Row r : rows) {
+            if (r.guarantee().equals("exactly_once_v2") && r.partitioning().equals(DEFAULT_PARTITIONING)) {
+                // for scripts: Reflex's CPU per event against the pass-through that writes as many records
+                System.out.printf(
+                        "%ncpu ratio, default exactly_once_v2: %.2f x%n",
+                        r.reflex().cpuMicros() / r.sameWrites().cpuMicros());
+            }
+        }
         if (defaultWrites != null) {
             System.out.printf(
                     "%nWritten per event by the default configuration (exactly_once_v2, %s), by topic (bytes in the record batches sent, uncompressed):%n%n",

@@ -59,6 +59,11 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     private WindowStore<String, String> recurrence;
     private WindowStore<String, byte[]> stories;
     private KeyValueStore<String, byte[]> pending;
+    /**
+     * The earliest wall-clock time an input in {@link #pending} began waiting (Long.MAX_VALUE: none; unknown after a
+     * start, when the store is scanned once): the store is only scanned when one may be overdue.
+     */
+    private long earliestPending = Long.MIN_VALUE;
 
     AttributeProcessor(
             Supplier<SystemCatalog> catalog,
@@ -151,8 +156,10 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         EventStory story = story(eventId);
         if (story == null) {
             List<Pending> waiting = new ArrayList<>(pendings(pending.get(eventId)));
-            waiting.add(new Pending(input, context.currentSystemTimeMs()));
+            long now = context.currentSystemTimeMs();
+            waiting.add(new Pending(input, now));
             pending.put(eventId, toJson(waiting));
+            earliestPending = Math.min(earliestPending, now);
             return;
         }
         if (story.entries().stream().anyMatch(e -> e.id().equals(input.entry().id()))) {
@@ -173,6 +180,10 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
 
     /** Inputs whose event did not come within the wait, attributed by their own attributes (the trigger's, for a flow's). */
     private void attributeOverdue(long now) {
+        if (earliestPending != Long.MIN_VALUE && now - earliestPending < pendingWait.toMillis()) {
+            return; // none can be overdue yet
+        }
+        long earliest = Long.MAX_VALUE;
         List<KeyValue<String, byte[]>> due = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = pending.all()) {
             while (it.hasNext()) {
@@ -185,6 +196,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             for (Pending p : waiting) {
                 if (now - p.since() < pendingWait.toMillis()) {
                     still.add(p);
+                    earliest = Math.min(earliest, p.since());
                     continue;
                 }
                 TimelineInput.Match m = p.input().match();
@@ -201,6 +213,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                 pending.put(kv.key, toJson(still));
             }
         }
+        earliestPending = earliest;
     }
 
     /** Stores the entry, as listed, on each of {@code systems} and on {@link TimelineTopology#ALL}. */
