@@ -73,6 +73,7 @@ public final class StormRun {
             List<String> timelineLag,
             String busiestCalls,
             double firstCallS,
+            int waitingNotices,
             List<String> problems)
             implements FaultReport {
         double ratio() {
@@ -99,6 +100,9 @@ public final class StormRun {
             out.append(String.format("bound: %s%n", bound));
             out.append(String.format("%s was called at (s): %s%n", bound.target(), busiestCalls));
             out.append(String.format("first call at %.1f s%n", firstCallS));
+            out.append(String.format(
+                    "held actions told on the timeline (action.waiting, held by a limit for 1 s or more): %d%n",
+                    waitingNotices));
             out.append(String.format("timeline lag (records behind, every 2 s): %s%n", String.join(" ", timelineLag)));
             out.append(String.format(
                     "checks: executed twice %d, limits held %s, lost %d%s%n",
@@ -394,6 +398,7 @@ public final class StormRun {
                                         .orElse(started)
                                 - started)
                         / 1000.0,
+                taps.waitingNotices(),
                 problems);
     }
 }

@@ -1,5 +1,6 @@
 package dev.reflex.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,6 +44,7 @@ final class StormTaps implements AutoCloseable {
     private final Set<String> resultsDecided = ConcurrentHashMap.newKeySet();
     private final Set<String> actions = ConcurrentHashMap.newKeySet();
     private final Set<String> results = ConcurrentHashMap.newKeySet();
+    private final Set<String> waiting = ConcurrentHashMap.newKeySet();
     private final AtomicLong lastDecision = new AtomicLong();
     private final AtomicLong lastResultDecided = new AtomicLong();
 
@@ -52,6 +54,12 @@ final class StormTaps implements AutoCloseable {
         tap(names.decisions(), serdes.value(Decision.class).deserializer(), this::decided);
         tap(names.actions("stub"), serdes.value(Action.class).deserializer(), a -> actions.add(a.getId()));
         tap(names.actionResults(), serdes.value(ActionResult.class).deserializer(), r -> results.add(r.getActionId()));
+        tap(names.actorEvents(), (topic, bytes) -> new String(bytes, StandardCharsets.UTF_8), waiting::add);
+    }
+
+    /** Notices of held actions the actor wrote (what a limit held them for), distinct. */
+    int waitingNotices() {
+        return waiting.size();
     }
 
     private void decided(Decision d) {

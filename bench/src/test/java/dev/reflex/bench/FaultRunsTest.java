@@ -44,6 +44,9 @@ class FaultRunsTest {
         assertThat(report.executedTwice()).isZero();
         assertThat(report.limitsHeld()).isTrue();
         assertThat(report.lost()).isZero();
+        assertThat(report.waitingNotices())
+                .as("the 4th and 5th restart of each pod wait for its rate (3 per 10 s): told on the timeline")
+                .isGreaterThanOrEqualTo(100);
     }
 
     @Test
