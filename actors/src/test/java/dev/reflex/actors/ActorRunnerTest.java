@@ -312,22 +312,9 @@ class ActorRunnerTest {
     @Test
     void theCatalogsRatePerTargetHoldsAcrossARestartAndOtherTargetsGoOn() throws Exception {
         TopicNames names = topics("rl", 1);
-        try (KafkaProducer<String, SystemDef> catalog = new KafkaProducer<>(
-                Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(),
-                serdes.value(SystemDef.class).serializer())) {
-            catalog.send(new ProducerRecord<>(
-                            names.systems(),
-                            "ops",
-                            SystemDef.newBuilder()
-                                    .setName("ops")
-                                    .setVersion("v")
-                                    .setLimits(SystemLimits.newBuilder()
-                                            .setTargetRate(new Rate(2, 8_000L))
-                                            .build())
-                                    .build()))
-                    .get();
-        }
+        catalog(
+                names,
+                SystemLimits.newBuilder().setTargetRate(new Rate(2, 8_000L)).build());
         Map<String, List<Long>> starts = new ConcurrentHashMap<>();
         Executor recording = action -> {
             starts.computeIfAbsent(action.getTarget(), t -> Collections.synchronizedList(new ArrayList<>()))

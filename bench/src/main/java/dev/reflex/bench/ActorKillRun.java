@@ -73,22 +73,8 @@ final class ActorKillRun {
                     serdes.value(Action.class).serializer())) {
                 backlog.forEach(producer::send);
             }
-            List<String> args = List.of(
-                    "act",
-                    "http",
-                    "--system",
-                    "svc",
-                    "--bootstrap-servers",
-                    cluster.bootstrap(),
-                    "--schema-registry-url",
-                    cluster.registryUrl(),
-                    "--topic-prefix",
-                    names.prefix(),
-                    "--set",
-                    "http.base.url=" + service.url(),
-                    // a killed member is noticed after the session timeout: the broker's minimum keeps the run short
-                    "--set",
-                    "consumer.session.timeout.ms=6000");
+            // a killed member is noticed after the session timeout: the broker's minimum keeps the run short
+            List<String> args = cluster.httpActorArgs(names, "svc", service.url(), "consumer.session.timeout.ms=6000");
             Child actor = new Child("actor", cluster.dir.resolve(names.prefix() + "actor.log"), args).start();
             int kills = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();

@@ -197,6 +197,31 @@ final class FaultCluster implements AutoCloseable {
                 "reflex.timeline.enabled=" + timeline);
     }
 
+    /**
+     * Arguments of {@code reflex act http} for {@code system}'s actions under {@code names}, calling {@code baseUrl},
+     * with further settings ({@code name=value}).
+     */
+    List<String> httpActorArgs(TopicNames names, String system, String baseUrl, String... settings) {
+        List<String> args = new ArrayList<>(List.of(
+                "act",
+                "http",
+                "--system",
+                system,
+                "--bootstrap-servers",
+                bootstrap(),
+                "--schema-registry-url",
+                registryUrl(),
+                "--topic-prefix",
+                names.prefix(),
+                "--set",
+                "http.base.url=" + baseUrl));
+        for (String setting : settings) {
+            args.add("--set");
+            args.add(setting);
+        }
+        return args;
+    }
+
     @Override
     public synchronized void close() {
         try {

@@ -84,21 +84,7 @@ final class FlowKillRun {
         try (StubService service = new StubService((path, n) -> path.startsWith("/slow/")
                 ? new int[] {200, slowMs}
                 : path.startsWith("/flaky/") && n == 1 ? new int[] {500, 0} : new int[] {200, 0})) {
-            List<String> actorArgs = List.of(
-                    "act",
-                    "http",
-                    "--system",
-                    "stub",
-                    "--bootstrap-servers",
-                    cluster.bootstrap(),
-                    "--schema-registry-url",
-                    cluster.registryUrl(),
-                    "--topic-prefix",
-                    names.prefix(),
-                    "--set",
-                    "http.base.url=" + service.url(),
-                    "--set",
-                    "http.max.attempts=1");
+            List<String> actorArgs = cluster.httpActorArgs(names, "stub", service.url(), "http.max.attempts=1");
             Child actor = new Child("actor", cluster.dir.resolve(names.prefix() + "actor.log"), actorArgs).start();
             Child engine = new Child(
                             "engine",

@@ -191,21 +191,7 @@ public final class StormRun {
             Child actor = new Child(
                             "actor",
                             cluster.dir.resolve(names.prefix() + "actor.log"),
-                            List.of(
-                                    "act",
-                                    "http",
-                                    "--system",
-                                    "stub",
-                                    "--bootstrap-servers",
-                                    cluster.bootstrap(),
-                                    "--schema-registry-url",
-                                    cluster.registryUrl(),
-                                    "--topic-prefix",
-                                    names.prefix(),
-                                    "--set",
-                                    "http.base.url=" + service.url(),
-                                    "--set",
-                                    "http.max.attempts=1"))
+                            cluster.httpActorArgs(names, "stub", service.url(), "http.max.attempts=1"))
                     .start();
             Child engine = new Child(
                             "engine",
