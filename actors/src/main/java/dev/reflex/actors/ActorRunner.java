@@ -87,6 +87,9 @@ public final class ActorRunner implements AutoCloseable {
     /** What held actions wait for, told on the timeline; null when its topic cannot be written. */
     private WaitNotices notices;
 
+    private long nextNoticesCheck;
+    private boolean noticesMissingSaid;
+
     private long nextShareCheck;
     private final ReflexSerdes serdes;
     private final ActionQueue<Outcome> queue;
@@ -247,7 +250,7 @@ public final class ActorRunner implements AutoCloseable {
             catalog.load(running::get);
             loaded.catchUp();
             LOG.info("actor for {}: {} earlier results loaded", system, loaded.size());
-            notices = waitNotices();
+            lookForWaitNotices(System.currentTimeMillis());
             transactional.initTransactions();
             consumer.subscribe(List.of(names.actions(system)), new Rebalances());
             ready.countDown();
@@ -264,6 +267,7 @@ public final class ActorRunner implements AutoCloseable {
                 throttle();
                 catalog.follow(System.currentTimeMillis());
                 askForNewShares();
+                lookForWaitNotices(System.currentTimeMillis());
             }
             queue.dropWaiting(consumer.assignment());
             drain(consumer.assignment());
@@ -322,22 +326,35 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    /** Tells what held actions wait for if {@code ingest.actors} is there to be written; else says how to have it. */
-    private WaitNotices waitNotices() {
+    /**
+     * Tells what held actions wait for once {@code ingest.actors} is there to be written (the engine creates it at
+     * start, which may come after the actor's); looked for again every 30 s until then, said once.
+     */
+    private void lookForWaitNotices(long now) {
+        if (notices != null || now < nextNoticesCheck) {
+            return;
+        }
+        nextNoticesCheck = now + 30_000;
         String topic = names.actorEvents();
         try {
             if (!consumer.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty()) {
-                return new WaitNotices(topic);
+                notices = new WaitNotices(topic);
+                if (noticesMissingSaid) {
+                    LOG.info("actor for {}: {} is there now; what held actions wait for is told", system, topic);
+                }
+                return;
             }
         } catch (RuntimeException e) {
             LOG.debug("cannot describe {}", topic, e);
         }
-        LOG.warn(
-                "actor for {}: {} is missing or cannot be read, so what held actions wait for is not on the timeline;"
-                        + " the engine creates it at start, or run reflex topics create",
-                system,
-                topic);
-        return null;
+        if (!noticesMissingSaid) {
+            noticesMissingSaid = true;
+            LOG.warn(
+                    "actor for {}: {} is missing or cannot be read, so what held actions wait for is not on the"
+                            + " timeline until it is; the engine creates it at start, or run reflex topics create",
+                    system,
+                    topic);
+        }
     }
 
     /** Starts the waiting actions that their targets, the limits and the free places let start now. */
