@@ -83,6 +83,7 @@ class CliTest {
                         "ALLOW User:pd READ TOPIC acme.action-results (LITERAL)",
                         "ALLOW User:pd WRITE TOPIC acme.action-results (LITERAL)",
                         "ALLOW User:pd READ TOPIC acme.systems (LITERAL)",
+                        "ALLOW User:pd WRITE TOPIC acme.ingest.actors (LITERAL)",
                         "ALLOW User:pd READ GROUP reflex-actor-pagerduty (LITERAL)",
                         "ALLOW User:pd WRITE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)",
                         "ALLOW User:pd DESCRIBE TRANSACTIONAL_ID acme.actor-pagerduty- (PREFIXED)");
