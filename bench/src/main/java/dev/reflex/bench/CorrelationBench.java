@@ -6,13 +6,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -154,6 +159,11 @@ public final class CorrelationBench {
             List<RuleOutcome> fired = List.of();
             while (System.currentTimeMillis() < until) {
                 Thread.sleep(2_000);
+                // reading every decision is as much work as the engine's: only once there may be all of them (each
+                // event's decision and each firing's), so the check does not slow the firing it measures
+                if (records(cluster, names.decisions()) < 2L * count) {
+                    continue;
+                }
                 fired = firings(cluster, names);
                 if (fired.size() >= count) {
                     break;
@@ -175,10 +185,35 @@ public final class CorrelationBench {
             System.err.printf(
                     "%,d deadlines due within %,d ms, fired within %,d ms%n",
                     count, due.getMax() - due.getMin(), firedAt.getMax() - firedAt.getMin());
+            // per second of due time: how many came due, and the latest of them
+            TreeMap<Long, long[]> bySecond = new TreeMap<>();
+            for (RuleOutcome o : fired) {
+                long[] b = bySecond.computeIfAbsent(
+                        (o.getCorrelation().getDueAt() - due.getMin()) / 1_000, k -> new long[2]);
+                b[0]++;
+                b[1] = Math.max(b[1], o.getCorrelation().getLateMs());
+            }
+            bySecond.forEach((second, b) ->
+                    System.err.printf("  due in second %d: %,d, the latest fired %,d ms late%n", second, b[0], b[1]));
             return new long[] {
                 late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]
             };
         }
+    }
+
+    /** Records of {@code topic} up to its end, transaction markers included (so at least as many as it holds). */
+    private static long records(BenchCluster cluster, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        cluster.admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get()
+                .get(topic)
+                .partitions()
+                .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        return cluster.admin.listOffsets(latest).all().get().values().stream()
+                .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset)
+                .sum();
     }
 
     private static List<RuleOutcome> firings(BenchCluster cluster, TopicNames names) {
