@@ -63,35 +63,16 @@ final class Barriers implements InputProgress {
 
     /**
      * One round: moves each barrier on by at most one stage with {@code reached}, which must answer from committed
-     * offsets read before {@code ends}, then takes a new barrier at {@code time} (read before {@code ends}). Returns
-     * whether a barrier moved.
+     * offsets read before {@code ends}, then takes a new barrier at {@code time} (read before {@code ends}).
      *
      * @param ends the end offsets (read_committed) of every partition of every stage, read after {@code time}
      */
-    synchronized boolean round(long time, Map<TopicPartition, Long> ends, ReadUpTo reached) {
-        boolean moved = advance(ends, reached);
-        Barrier next = new Barrier(time);
-        enter(next, 0, ends);
-        pending.add(next);
-        if (pending.size() > maxPending) {
-            thin();
-        }
-        return moved;
-    }
-
-    /**
-     * Moves each barrier on by at most one stage, as a round does, without taking a new one: a round may pass again at
-     * once with offsets read anew (committed, then ends), so a barrier whose next stage has nothing left to read passes
-     * it without waiting for the next round. Returns whether a barrier moved.
-     */
-    synchronized boolean advance(Map<TopicPartition, Long> ends, ReadUpTo reached) {
-        boolean moved = false;
+    synchronized void round(long time, Map<TopicPartition, Long> ends, ReadUpTo reached) {
         for (Iterator<Barrier> it = pending.iterator(); it.hasNext(); ) {
             Barrier b = it.next();
             if (b.stage < stages - 1) {
                 if (b.ends.entrySet().stream().allMatch(e -> reached.reached(e.getKey(), e.getValue()))) {
                     enter(b, b.stage + 1, ends);
-                    moved = true;
                 }
                 continue;
             }
@@ -102,14 +83,18 @@ final class Barriers implements InputProgress {
                 if (reached.reached(part.getKey(), part.getValue())) {
                     readUpTo.merge(part.getKey().partition(), b.takenAt, Math::max);
                     parts.remove();
-                    moved = true;
                 }
             }
             if (b.ends.isEmpty()) {
                 it.remove();
             }
         }
-        return moved;
+        Barrier next = new Barrier(time);
+        enter(next, 0, ends);
+        pending.add(next);
+        if (pending.size() > maxPending) {
+            thin();
+        }
     }
 
     /** Puts {@code b} at {@code stage} with that stage's end offsets, past stages with no partition at all. */

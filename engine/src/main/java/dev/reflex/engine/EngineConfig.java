@@ -146,7 +146,7 @@ public final class EngineConfig extends AbstractConfig {
             + "unless, debounce) fires by the wall clock, but not before every event that reached Kafka before it was due has "
             + "been applied: while the engine's group is behind its input (after a crash, during a rebalance, under a backlog) "
             + "due deadlines wait until the input is read up to their due time. It is known from the group's committed offsets, "
-            + "checked every 100 ms, so a deadline fires a few tenths of a second after its time when nothing lags. false fires "
+            + "checked every 100 ms, so a deadline fires about half a second after its time when nothing lags. false fires "
             + "deadlines by the wall clock alone, within a tenth of a second, and then one can beat an event that came in time "
             + "but was not read yet.";
 

@@ -30,8 +30,6 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     static final int MAX_PENDING = 600;
 
     private static final Duration WARN_AFTER = Duration.ofMinutes(1);
-    /** Ingest and results, events, correlate. */
-    private static final int STAGES = 3;
 
     private final InputOffsets offsets;
     private final TopicNames names;
@@ -60,7 +58,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         this.clock = clock;
         this.offsets = new InputOffsets(kafka, groupId + "-input-barriers", groupId, streamsGroup);
         this.readsEvents = partitioning != Partitioning.INGEST;
-        this.barriers = new Barriers(STAGES, topic -> stageOf(names, readsEvents, topic), MAX_PENDING);
+        this.barriers = new Barriers(3, topic -> stageOf(names, readsEvents, topic), MAX_PENDING);
     }
 
     /** The stage of the engine's input {@code topic} is read in: 0 ingest and results, 1 events, 2 correlate; -1 none. */
@@ -98,16 +96,8 @@ final class InputBarriers implements InputProgress, AutoCloseable {
         long time = clock.getAsLong();
         List<TopicPartition> inputs = offsets.partitions(topic -> stageOf(names, readsEvents, topic) >= 0);
         Map<TopicPartition, Long> ends = offsets.endOffsets(inputs);
-        boolean moved = barriers.round(time, ends, (partition, end) -> offsets.readUpTo(partition, end, committed));
+        barriers.round(time, ends, (partition, end) -> offsets.readUpTo(partition, end, committed));
         offsets.roundDone(committed);
-        // a barrier that moved may pass its next stage at once when nothing is left to read there (the input is
-        // idle, or the engine keeps up): pass again with offsets read anew, committed first, then the ends
-        for (int pass = 1; moved && pass < STAGES; pass++) {
-            Map<TopicPartition, Long> now = offsets.committed();
-            Map<TopicPartition, Long> nextEnds = offsets.endOffsets(inputs);
-            moved = barriers.advance(nextEnds, (partition, end) -> offsets.readUpTo(partition, end, now));
-            offsets.roundDone(now);
-        }
         long behind = time - barriers.oldestPending(time);
         if (behind > WARN_AFTER.toMillis()) {
             warn(

@@ -33,35 +33,6 @@ class BarriersTest {
     }
 
     @Test
-    void onAnIdleInputABarrierPassesEveryStageInTheRoundAfterItWasTakenWithPassesThatReadTheOffsetsAnew() {
-        ends.putAll(Map.of(INGEST, 10L, EVENTS, 5L, CORRELATE_0, 3L, CORRELATE_1, 0L));
-        committed.putAll(Map.of(INGEST, 10L, EVENTS, 5L, CORRELATE_0, 3L));
-        round(1_000);
-        // the next round: the barrier of 1000 passes ingest; passes with offsets read anew take it through the rest
-        // (without them it would take two more rounds)
-        boolean moved = barriers.round(
-                1_100, Map.copyOf(ends), (tp, end) -> end <= 0 || committed.getOrDefault(tp, -1L) >= end);
-        int passes = 0;
-        while (moved && passes < 2) {
-            moved = barriers.advance(Map.copyOf(ends), (tp, end) -> end <= 0 || committed.getOrDefault(tp, -1L) >= end);
-            passes++;
-        }
-        assertThat(barriers.readUpTo(0))
-                .as("the barrier of 1000 passed ingest, events and correlate in the round of 1100")
-                .isEqualTo(1_000L);
-        assertThat(barriers.readUpTo(1)).isEqualTo(1_000L);
-        assertThat(passes).isEqualTo(2);
-
-        // input arrives: a pass cannot take a barrier past a stage the group has not read
-        ends.put(INGEST, 20L);
-        round(1_200);
-        assertThat(barriers.advance(Map.copyOf(ends), (tp, end) -> end <= 0 || committed.getOrDefault(tp, -1L) >= end))
-                .as("the barrier of 1200 waits for ingest up to 20")
-                .isFalse();
-        assertThat(barriers.readUpTo(0)).isEqualTo(1_100L);
-    }
-
-    @Test
     void aBarrierPassesOneStagePerRoundOnceTheGroupHasReadUpToItsEndsAndReleasesEachCorrelatePartitionAlone() {
         ends.putAll(Map.of(INGEST, 10L, EVENTS, 5L, CORRELATE_0, 3L, CORRELATE_1, 0L));
         round(1_000);
