@@ -258,6 +258,21 @@ final class BenchCluster implements AutoCloseable {
         awaitConsumed(admin, group, topics, Duration.ofMinutes(30));
     }
 
+    /** The end offset of every partition of {@code topics} (transaction markers included). */
+    static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (String topic : topics) {
+            admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get()
+                    .get(topic)
+                    .partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        }
+        return admin.listOffsets(latest).all().get().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
     static void awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout) throws Exception {
         awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0, () -> {});
     }
@@ -284,18 +299,7 @@ final class BenchCluster implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         long reached = -1;
         while (System.nanoTime() < deadline) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (String topic : topics) {
-                admin.describeTopics(List.of(topic))
-                        .allTopicNames()
-                        .get()
-                        .get(topic)
-                        .partitions()
-                        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            }
-            Map<TopicPartition, Long> ends = admin.listOffsets(latest).all().get().entrySet().stream()
-                    .collect(Collectors.toMap(
-                            Map.Entry::getKey, e -> e.getValue().offset()));
+            Map<TopicPartition, Long> ends = endOffsets(admin, topics);
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata()
                     .get();

@@ -6,18 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -203,16 +199,8 @@ public final class CorrelationBench {
 
     /** Records of {@code topic} up to its end, transaction markers included (so at least as many as it holds). */
     private static long records(BenchCluster cluster, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        cluster.admin
-                .describeTopics(List.of(topic))
-                .allTopicNames()
-                .get()
-                .get(topic)
-                .partitions()
-                .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        return cluster.admin.listOffsets(latest).all().get().values().stream()
-                .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset)
+        return BenchCluster.endOffsets(cluster.admin, List.of(topic)).values().stream()
+                .mapToLong(Long::longValue)
                 .sum();
     }
 

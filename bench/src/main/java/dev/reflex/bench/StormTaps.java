@@ -3,7 +3,6 @@ package dev.reflex.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -173,17 +171,8 @@ final class StormTaps implements AutoCloseable {
     /** Records of the timeline's inputs (events, decisions, flows) it has not committed yet. */
     long timelineLag() throws Exception {
         String group = ComponentAcls.timelineApplicationId(names.prefix() + "engine");
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (String topic : List.of(names.events(), names.decisions(), names.flows())) {
-            cluster.admin()
-                    .describeTopics(List.of(topic))
-                    .allTopicNames()
-                    .get()
-                    .get(topic)
-                    .partitions()
-                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        }
-        var ends = cluster.admin().listOffsets(latest).all().get();
+        Map<TopicPartition, Long> ends =
+                BenchCluster.endOffsets(cluster.admin(), List.of(names.events(), names.decisions(), names.flows()));
         Map<TopicPartition, OffsetAndMetadata> committed = cluster.admin()
                 .listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata()
@@ -191,7 +180,7 @@ final class StormTaps implements AutoCloseable {
         long lag = 0;
         for (var end : ends.entrySet()) {
             OffsetAndMetadata c = committed.get(end.getKey());
-            lag += Math.max(0, end.getValue().offset() - (c == null ? 0 : c.offset()));
+            lag += Math.max(0, end.getValue() - (c == null ? 0 : c.offset()));
         }
         return lag;
     }
