@@ -79,6 +79,30 @@ public final class EngineThroughput {
         return cpu;
     }
 
+    /**
+     * CPU per event between two {@link #cpuOf} snapshots by thread, the thread named without its application's id and
+     * process id (e.g. {@code StreamThread-1}, {@code timeline-StreamThread-1-producer}): which part costs what.
+     */
+    static String cpuByThread(Map<Long, Long> before, Map<Long, Long> after, double events) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<String, Long> byName = new TreeMap<>();
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            ThreadInfo info = threads.getThreadInfo(e.getKey());
+            String name = info == null
+                    ? "ended"
+                    : info.getThreadName()
+                            .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-?", "")
+                            .replaceAll("^.*?(timeline-)?((Global)?StreamThread)", "$1$2");
+            byName.merge(name, e.getValue() - before.getOrDefault(e.getKey(), 0L), Long::sum);
+        }
+        StringBuilder out = new StringBuilder();
+        byName.forEach((name, nanos) -> out.append(out.length() == 0 ? "" : ", ")
+                .append(name)
+                .append(' ')
+                .append(String.format("%.1f", nanos / 1e3 / events)));
+        return out.toString();
+    }
+
     /** Nanoseconds of CPU spent between two {@link #cpuOf} snapshots (threads started in between count from zero). */
     static long cpuBetween(Map<Long, Long> before, Map<Long, Long> after) {
         long sum = 0;
@@ -440,7 +464,11 @@ public final class EngineThroughput {
         long steadyFrom =
                 cluster.awaitConsumed(group, inputs, measured, STEADY_FROM, () -> cpuAtSteady.set(cpuOf(group)));
         long end = System.nanoTime();
-        long cpu = cpuBetween(cpuAtSteady.get(), cpuOf(group));
+        Map<Long, Long> cpuAtEnd = cpuOf(group);
+        long cpu = cpuBetween(cpuAtSteady.get(), cpuAtEnd);
+        System.err.printf(
+                "  CPU µs per event by thread: %s%n",
+                cpuByThread(cpuAtSteady.get(), cpuAtEnd, events * (1 - STEADY_FROM)));
         double steady = events * (1 - STEADY_FROM) / ((end - steadyFrom) / 1e9);
         return new Run(steady, events / ((end - start) / 1e9), written.get(), cpu / 1e3 / (events * (1 - STEADY_FROM)));
     }

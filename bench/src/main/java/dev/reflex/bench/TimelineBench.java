@@ -94,6 +94,9 @@ public final class TimelineBench {
                                 names.rulesLog(),
                                 timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition"));
                 double timelineSeconds = (System.nanoTime() - start) / 1e9;
+                Map<Long, Long> timelineCpu = EngineThroughput.cpuOf(timelineGroup);
+                String timelineThreads = EngineThroughput.cpuByThread(Map.of(), timelineCpu, events);
+                double timelineMicros = EngineThroughput.cpuBetween(Map.of(), timelineCpu) / 1e3 / events;
                 String api = "http://127.0.0.1:" + port;
                 HttpClient http = HttpClient.newHttpClient();
                 long to = System.currentTimeMillis();
@@ -132,6 +135,9 @@ public final class TimelineBench {
                         "%n%,d events over 7 days, each with its decision: the engine decided them in %.0f s, the timeline"
                                 + " had recorded them all %.0f s after the start (%,.0f events/s with their decisions).%n",
                         events, engineSeconds, timelineSeconds, events / timelineSeconds);
+                System.out.printf(
+                        "The timeline's threads spent %.1f µs CPU per event with its decision (%s).%n",
+                        timelineMicros, timelineThreads);
                 System.out.printf(
                         "Timeline state on disk: %,.0f MB (%s).%n%n",
                         bytes(Path.of(settings.get(EngineConfig.STATE_DIR_CONFIG)

@@ -85,6 +85,24 @@ public final class SystemCatalog {
     }
 
     /**
+     * Whether an event's labels may change which systems it belongs to: some match entry that its source, type and
+     * subject meet also asks for labels. When not, {@link #systemsOf} gives the same systems whatever the labels.
+     */
+    public boolean labelsDecide(String source, String type, String subject) {
+        for (SystemDef system : systems.values()) {
+            for (SystemMatch m : system.getMatch()) {
+                if (!m.getLabels().isEmpty()
+                        && glob(m.getSource(), source)
+                        && glob(m.getType(), type)
+                        && glob(m.getSubject(), subject)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * The systems a rule whose trigger is {@code source} and {@code type} (either null for any) may see events of: those
      * with a match entry the trigger can meet, whatever the subject and labels, and every system including one of them.
      */

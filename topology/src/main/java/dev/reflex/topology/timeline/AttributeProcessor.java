@@ -32,6 +32,7 @@ import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 import dev.reflex.topology.GlobalDeadLetters;
 import dev.reflex.topology.internals.RecordDeadLetters;
+import dev.reflex.topology.timeline.Attributions.Attribution;
 import dev.reflex.topology.timeline.TimelineEntry.Kind;
 
 /**
@@ -48,7 +49,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     /** An input waiting for its event, and since when (wall clock). */
     record Pending(TimelineInput input, long since) {}
 
-    private final Supplier<SystemCatalog> catalog;
+    private final Attributions attributions;
     private final Duration pendingWait;
     private final GlobalDeadLetters deadLetters;
     private final String reader;
@@ -71,7 +72,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             GlobalDeadLetters deadLetters,
             String reader,
             TimelineListener listener) {
-        this.catalog = catalog;
+        this.attributions = new Attributions(catalog);
         this.pendingWait = pendingWait;
         this.deadLetters = deadLetters;
         this.reader = reader;
@@ -109,7 +110,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                         input.entry(),
                         input.match() == null
                                 ? new TreeSet<>()
-                                : catalog.get()
+                                : attributions
+                                        .catalog()
                                         .systemsSeenBy(
                                                 input.match().source(),
                                                 input.match().type()));
@@ -118,27 +120,17 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     }
 
     private void event(String eventId, TimelineInput input) {
-        TimelineInput.Match m = input.match();
-        SortedSet<String> systems = catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
-        SortedSet<String> maskNames = masksNames(systems);
-        Masks masks = Masks.of(maskNames);
-        TimelineEntry event = withSummary(masks.apply(input.entry()));
-        EventStory before = story(eventId);
-        if (before != null && before.event() != null) {
+        Attribution a = attributions.of(input.match());
+        TimelineEntry event = withSummary(a.masks().apply(input.entry()));
+        if (head(eventId) != null) {
             return; // the same event again (a producer's retry, a replayed topic): it is on the timeline once
         }
-        List<String> on = withAll(systems);
-        EventStory story = new EventStory(
-                eventId,
-                event.time(),
-                on,
-                new ArrayList<>(maskNames),
-                event.withSystems(on),
-                before == null ? List.of() : before.entries(),
-                before == null ? 0 : before.dropped());
-        stories.put(eventId, story.toJson(), event.time());
+        List<String> on = withAll(a.systems());
+        EventStory head = new EventStory(
+                eventId, event.time(), on, new ArrayList<>(a.maskNames()), event.withSystems(on), List.of(), 0);
+        stories.put(eventId, head.toJson(), event.time());
         if (input.listed()) {
-            put(event, systems);
+            put(event, a.systems());
             for (String system : on) {
                 recurrence.put(recurrenceKey(system, event.type(), event.subject()), eventId, event.time());
             }
@@ -152,30 +144,45 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         }
     }
 
+    /**
+     * Adds a decision, result or flow transition to its event's story, on the event's systems (a result also on those
+     * its own target matches). A decision carries its event's source, type and subject, so unless labels decide the
+     * systems it is attributed without waiting for its event; the others wait for their event in {@link #pending}.
+     * Each is stored under its own key beside the story's head, so adding one neither reads nor rewrites the story.
+     */
     private void attach(String eventId, TimelineInput input) {
-        EventStory story = story(eventId);
-        if (story == null) {
-            List<Pending> waiting = new ArrayList<>(pendings(pending.get(eventId)));
-            long now = context.currentSystemTimeMs();
-            waiting.add(new Pending(input, now));
-            pending.put(eventId, toJson(waiting));
-            earliestPending = Math.min(earliestPending, now);
-            return;
+        TimelineEntry entry = input.entry();
+        // a decision's own attributes give its event's systems, whether or not the event came yet
+        Attribution a = entry.kind() == Kind.DECISION && input.match() != null ? attributions.of(input.match()) : null;
+        if (a == null || a.byLabels()) {
+            EventStory head = head(eventId);
+            if (head == null) {
+                List<Pending> waiting = new ArrayList<>(pendings(pending.get(eventId)));
+                long now = context.currentSystemTimeMs();
+                waiting.add(new Pending(input, now));
+                pending.put(eventId, toJson(waiting));
+                earliestPending = Math.min(earliestPending, now);
+                return;
+            }
+            if (head.entries().stream().anyMatch(e -> e.id().equals(entry.id()))) {
+                return; // seen before (a story written whole, by an earlier version)
+            }
+            SortedSet<String> systems = new TreeSet<>(head.systems());
+            systems.remove(TimelineTopology.ALL);
+            if (entry.kind() == Kind.RESULT && input.match() != null) {
+                systems.addAll(attributions.of(input.match()).systems());
+            }
+            a = attributions.of(systems);
         }
-        if (story.entries().stream().anyMatch(e -> e.id().equals(input.entry().id()))) {
+        String key = EventStory.entryKey(eventId, entry.id());
+        if (stories.fetch(key, entry.time()) != null) {
             return; // seen before: entries are on the timeline once
         }
-        SortedSet<String> systems = new TreeSet<>(story.systems());
-        systems.remove(TimelineTopology.ALL);
-        if (input.entry().kind() == Kind.RESULT && input.match() != null) {
-            TimelineInput.Match m = input.match();
-            systems.addAll(catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels()));
-        }
-        TimelineEntry entry = masksOf(systems).apply(input.entry());
+        TimelineEntry masked = a.masks().apply(entry);
         if (input.listed()) {
-            put(entry, systems);
+            put(masked, a.systems());
         }
-        stories.put(eventId, story.with(entry.withSystems(withAll(systems))).toJson(), story.time());
+        stories.put(key, masked.withSystems(withAll(a.systems())).toJson(), entry.time());
     }
 
     /** Inputs whose event did not come within the wait, attributed by their own attributes (the trigger's, for a flow's). */
@@ -200,11 +207,10 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                     continue;
                 }
                 TimelineInput.Match m = p.input().match();
-                SortedSet<String> systems = m == null
-                        ? new TreeSet<>()
-                        : catalog.get().systemsOf(m.source(), m.type(), m.subject(), m.labels());
+                Attribution a = attributions.of(
+                        m == null ? new TreeSet<>() : attributions.of(m).systems());
                 if (p.input().listed()) {
-                    put(masksOf(systems).apply(p.input().entry()), systems);
+                    put(a.masks().apply(p.input().entry()), a.systems());
                 }
             }
             if (still.isEmpty()) {
@@ -236,19 +242,6 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         on.remove(TimelineTopology.ALL);
         on.add(TimelineTopology.ALL);
         return on;
-    }
-
-    private Masks masksOf(SortedSet<String> systems) {
-        return Masks.of(masksNames(systems));
-    }
-
-    private SortedSet<String> masksNames(SortedSet<String> systems) {
-        SortedSet<String> names = new TreeSet<>();
-        SystemCatalog c = catalog.get();
-        for (String system : systems) {
-            names.addAll(c.masked(system));
-        }
-        return names;
     }
 
     /** Fields of an event's data that say what it is about in words, looked for in this order (also under annotations). */
@@ -289,7 +282,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         return event.masked(text.length() > 160 ? text.substring(0, 157) + "..." : text, event.data(), event.detail());
     }
 
-    private EventStory story(String eventId) {
+    /** The head of an event's story (its event, systems and masks), or null before its event. */
+    private EventStory head(String eventId) {
         byte[] latest = null;
         try (WindowStoreIterator<byte[]> it = stories.fetch(eventId, 0, Long.MAX_VALUE)) {
             while (it.hasNext()) {

@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -156,9 +158,9 @@ public final class TimelineReader {
     /** The story of event {@code eventId}, from whichever partition holds it. */
     public static Optional<EventStory> story(List<Partition> partitions, String eventId) {
         for (Partition p : partitions) {
-            byte[] latest = latest(p.stories(), eventId);
-            if (latest != null) {
-                return Optional.of(EventStory.fromJson(latest));
+            EventStory story = story(p, eventId);
+            if (story != null) {
+                return Optional.of(story);
             }
         }
         return Optional.empty();
@@ -178,9 +180,9 @@ public final class TimelineReader {
                     p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
                 while (it.hasNext() && n < limit) {
                     KeyValue<Long, String> next = it.next();
-                    byte[] story = latest(p.stories(), next.value);
+                    EventStory story = story(p, next.value);
                     if (story != null) {
-                        found.add(new Occurrence(next.key, EventStory.fromJson(story)));
+                        found.add(new Occurrence(next.key, story));
                         n++;
                     }
                 }
@@ -205,6 +207,34 @@ public final class TimelineReader {
             }
         }
         return n;
+    }
+
+    /**
+     * The latest time a key-range fetch asks for. A window store's range scan ends at the upper key cut short before its
+     * first byte below the first byte of the end time: up to {@link Long#MAX_VALUE} (first byte 0x7f) that leaves one
+     * byte of an event id, and the scan reads every story after it. A time below 2^56 (first byte 0; the year 2 million)
+     * keeps the whole key.
+     */
+    static final long RANGE_END = (1L << 56) - 1;
+
+    /** The story of {@code eventId} in one partition: its head with the entries stored beside it; null without a head. */
+    private static EventStory story(Partition p, String eventId) {
+        byte[] head = latest(p.stories(), eventId);
+        if (head == null) {
+            return null;
+        }
+        List<TimelineEntry> entries = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, byte[]> it = p.stories()
+                .fetch(
+                        EventStory.firstEntryKey(eventId),
+                        EventStory.pastEntryKeys(eventId),
+                        Instant.EPOCH,
+                        Instant.ofEpochMilli(RANGE_END))) {
+            while (it.hasNext()) {
+                entries.add(TimelineEntry.fromJson(it.next().value));
+            }
+        }
+        return EventStory.fromJson(head).withEntries(entries);
     }
 
     private static byte[] latest(ReadOnlyWindowStore<String, byte[]> stories, String eventId) {

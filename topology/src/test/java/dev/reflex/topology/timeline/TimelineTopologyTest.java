@@ -49,6 +49,7 @@ class TimelineTopologyTest {
     Path stateDir;
 
     TopologyTestDriver driver;
+    private TestInputTopic<String, SystemDef> systems;
     Topics topics;
     final List<DeadLetter> deadLetters = new ArrayList<>();
     final List<TimelineEntry> recorded = new ArrayList<>();
@@ -71,7 +72,7 @@ class TimelineTopologyTest {
                         recorded::add),
                 props,
                 NOW);
-        TestInputTopic<String, SystemDef> systems = driver.createInputTopic(
+        systems = driver.createInputTopic(
                 topics.systems().name(),
                 topics.systems().keySerde().serializer(),
                 topics.systems().valueSerde().serializer());
@@ -142,9 +143,10 @@ class TimelineTopologyTest {
     }
 
     @Test
-    void aDecisionBeforeItsEventWaitsAndThenJoinsItsSystems() {
+    void aDecisionBeforeItsEventIsOnItsSystemsAtOnceAndInTheStoryOnceTheEventComes() {
         decision("e1", "webhook", "checkout.failed", "order-1", 5, Outcome.MATCHED, "restart-it");
-        assertEquals(List.of(), ids("checkout"));
+        assertEquals(List.of("decision/e1/" + NOW.plusSeconds(5).toEpochMilli() + "/FULL"), ids("checkout"));
+        assertTrue(TimelineReader.story(partitions(), "e1").isEmpty(), "no story before its event");
 
         event("e1", "webhook", "checkout.failed", "order-1", "{}");
         // the same event and decision again (a producer's retry): each is on the timeline once
@@ -159,11 +161,51 @@ class TimelineTopologyTest {
         assertEquals(List.of("restart-it"), decision.rules());
         EventStory story = TimelineReader.story(partitions(), "e1").orElseThrow();
         assertEquals(1, story.entries().size());
+        assertEquals(List.of("checkout", "shop", "*"), story.entries().get(0).systems());
         assertEquals(
                 "MATCHED",
                 ((List<Map<String, Object>>) story.entries().get(0).detail().get("rules"))
                         .get(0)
                         .get("outcome"));
+    }
+
+    @Test
+    void aDecisionWaitsForItsEventWhenLabelsDecideItsSystems() {
+        systems.pipeInput(
+                "payments",
+                system(
+                        "payments",
+                        List.of(),
+                        List.of(SystemMatch.newBuilder()
+                                .setSource("webhook")
+                                .setType("checkout.*")
+                                .setLabels(Map.of("team", "pay"))
+                                .build()),
+                        List.of()));
+        decision("e1", "webhook", "checkout.failed", "order-1", 5, Outcome.MATCHED, "restart-it");
+        assertEquals(List.of(), ids("checkout"), "a decision does not carry its event's labels");
+
+        events().pipeInput(
+                        "order-1",
+                        Event.newBuilder()
+                                .setId("e1")
+                                .setSource("webhook")
+                                .setType("checkout.failed")
+                                .setSubject("order-1")
+                                .setTime(NOW)
+                                .setLabels(Map.of("team", "pay"))
+                                .build(),
+                        NOW);
+        String decided = "decision/e1/" + NOW.plusSeconds(5).toEpochMilli() + "/FULL";
+        assertEquals(List.of(decided, "e1"), ids("payments"));
+        assertEquals(List.of(decided, "e1"), ids("checkout"));
+        assertEquals(
+                List.of("checkout", "payments", "shop", "*"),
+                TimelineReader.story(partitions(), "e1")
+                        .orElseThrow()
+                        .entries()
+                        .get(0)
+                        .systems());
     }
 
     @Test
@@ -272,7 +314,17 @@ class TimelineTopologyTest {
     }
 
     @Test
-    void aDecisionWhoseEventNeverComesIsPlacedByItsOwnAttributesAfterTheWait() {
+    void aDecisionWhoseEventNeverComesIsPlacedByItsOwnAttributesAfterTheWaitWhenLabelsMayDecide() {
+        systems.pipeInput(
+                "payments",
+                system(
+                        "payments",
+                        List.of(),
+                        List.of(SystemMatch.newBuilder()
+                                .setSource("webhook")
+                                .setLabels(Map.of("team", "pay"))
+                                .build()),
+                        List.of()));
         decision("timer-9", "webhook", "checkout.failed", "order-9", 0, Outcome.CONDITION_FALSE, "r");
         assertEquals(List.of(), ids("checkout"));
         driver.advanceWallClockTime(Duration.ofSeconds(31));
