@@ -273,6 +273,20 @@ final class BenchCluster implements AutoCloseable {
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
+    /** Records of {@code topics} the group has not committed yet (transaction markers count as records). */
+    static long lag(Admin admin, String group, List<String> topics) throws Exception {
+        Map<TopicPartition, Long> ends = endOffsets(admin, topics);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get();
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            OffsetAndMetadata c = committed.get(end.getKey());
+            lag += Math.max(0, end.getValue() - (c == null ? 0 : c.offset()));
+        }
+        return lag;
+    }
+
     static void awaitConsumed(Admin admin, String group, List<String> topics, Duration timeout) throws Exception {
         awaitConsumed(admin, group, topics, timeout, topics.get(0), 1.0, () -> {});
     }

@@ -14,7 +14,6 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -170,19 +169,10 @@ final class StormTaps implements AutoCloseable {
 
     /** Records of the timeline's inputs (events, decisions, flows) it has not committed yet. */
     long timelineLag() throws Exception {
-        String group = ComponentAcls.timelineApplicationId(names.prefix() + "engine");
-        Map<TopicPartition, Long> ends =
-                BenchCluster.endOffsets(cluster.admin(), List.of(names.events(), names.decisions(), names.flows()));
-        Map<TopicPartition, OffsetAndMetadata> committed = cluster.admin()
-                .listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata()
-                .get();
-        long lag = 0;
-        for (var end : ends.entrySet()) {
-            OffsetAndMetadata c = committed.get(end.getKey());
-            lag += Math.max(0, end.getValue() - (c == null ? 0 : c.offset()));
-        }
-        return lag;
+        return BenchCluster.lag(
+                cluster.admin(),
+                ComponentAcls.timelineApplicationId(names.prefix() + "engine"),
+                List.of(names.events(), names.decisions(), names.flows()));
     }
 
     /** Waits until the timeline has taken in all its inputs; returns when it had (wall clock, ms). */

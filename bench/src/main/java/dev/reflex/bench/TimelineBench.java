@@ -41,6 +41,8 @@ import dev.reflex.topology.timeline.TimelineTopology;
  * latency percentiles per system and page size, a text search, and the timeline's disk use.
  *
  * <p>Usage: {@code bench/run-timeline [--quick]}: 1,000,000 events (about 10 minutes on 2 cores); --quick 100,000.
+ * {@code bench/run-timeline --rate=N [--seconds=S]}: events arriving live at N per second for S seconds (default 60),
+ * with the engine's and the timeline's lag every 2 s.
  */
 public final class TimelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +64,17 @@ public final class TimelineBench {
     private TimelineBench() {}
 
     public static void main(String[] args) throws Exception {
+        for (String arg : args) {
+            if (arg.startsWith("--rate=")) {
+                int seconds = Arrays.stream(args)
+                        .filter(a -> a.startsWith("--seconds="))
+                        .map(a -> Integer.parseInt(a.substring("--seconds=".length())))
+                        .findFirst()
+                        .orElse(60);
+                paced(Integer.parseInt(arg.substring("--rate=".length())), seconds);
+                return;
+            }
+        }
         boolean quick = Arrays.asList(args).contains("--quick");
         int events = quick ? 100_000 : 1_000_000;
         int queries = quick ? 100 : 300;
@@ -154,6 +167,94 @@ public final class TimelineBench {
                         queries);
             }
         }
+    }
+
+    /**
+     * Events arriving live at {@code rate} per second for {@code seconds}, through the engine and its timeline in one
+     * process: the engine's and the timeline's lag every 2 s (records of their inputs not committed yet), then how long
+     * after the last event each had taken in everything.
+     */
+    private static void paced(int rate, int seconds) throws Exception {
+        try (BenchCluster cluster = BenchCluster.start()) {
+            TopicNames names = cluster.engineTopics("id: page-on-db-down\nwhen: {source: bench, type: db.down}\nthen:\n"
+                    + "  - {system: ops, action: page}\n");
+            ReflexSerdes serdes = new ReflexSerdes(new SchemaRegistryClient(cluster.registry.url()), true);
+            publishCatalog(cluster.bootstrap(), names, serdes);
+            Map<String, Object> settings = cluster.engineSettings(names, StreamsConfig.EXACTLY_ONCE_V2, 100);
+            settings.put(EngineConfig.API_PORT_CONFIG, String.valueOf(Ports.freePort()));
+            String engineGroup = names.prefix() + "engine";
+            String timelineGroup = engineGroup + "-timeline";
+            List<String> engineInputs = List.of(names.events());
+            String repartition = timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition";
+            List<String> timelineInputs = List.of(names.events(), names.decisions(), names.flows(), repartition);
+            try (EngineProcess engine = EngineProcess.start(settings);
+                    KafkaProducer<String, Event> producer = new KafkaProducer<>(
+                            Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 5),
+                            new StringSerializer(),
+                            serdes.value(Event.class).serializer())) {
+                engine.awaitRunning(Duration.ofMinutes(2));
+                // the timeline's repartition topic exists once the timeline has started
+                while (!cluster.admin.listTopics().names().get().contains(repartition)) {
+                    Thread.sleep(200);
+                }
+                System.err.printf("%,d events/s for %d s through the engine and its timeline...%n", rate, seconds);
+                System.out.printf("%n| s | events sent | engine lag | timeline lag |%n|---|---|---|---|%n");
+                long start = System.currentTimeMillis();
+                long nextReport = start + 2_000;
+                long maxLag = 0;
+                int sent = 0;
+                int total = rate * seconds;
+                while (sent < total) {
+                    long now = System.currentTimeMillis();
+                    int due = (int) Math.min(total, (now - start) * (long) rate / 1_000);
+                    for (; sent < due; sent++) {
+                        Event event = event(sent, now);
+                        producer.send(new ProducerRecord<>(names.events(), null, now, event.getSubject(), event));
+                    }
+                    if (now >= nextReport) {
+                        long timelineLag = BenchCluster.lag(cluster.admin, timelineGroup, timelineInputs);
+                        maxLag = Math.max(maxLag, timelineLag);
+                        System.out.printf(
+                                "| %d | %,d | %,d | %,d |%n",
+                                (now - start) / 1_000,
+                                sent,
+                                BenchCluster.lag(cluster.admin, engineGroup, engineInputs),
+                                timelineLag);
+                        nextReport += 2_000;
+                    }
+                    Thread.sleep(10);
+                }
+                producer.flush();
+                long last = System.currentTimeMillis();
+                cluster.awaitConsumed(engineGroup, engineInputs);
+                double engineAfter = (System.currentTimeMillis() - last) / 1e3;
+                long timelineLag;
+                while ((timelineLag = BenchCluster.lag(cluster.admin, timelineGroup, timelineInputs)) > 0) {
+                    maxLag = Math.max(maxLag, timelineLag);
+                    Thread.sleep(200);
+                }
+                double timelineAfter = (System.currentTimeMillis() - last) / 1e3;
+                System.out.printf(
+                        "%ntimeline at %,d events/s for %d s: lag at most %,d records; everything taken in %.1f s after the"
+                                + " last event (the engine: %.1f s)%n",
+                        rate, seconds, maxLag, timelineAfter, engineAfter);
+            }
+        }
+    }
+
+    /** The i-th event of the workload, at {@code at}. */
+    private static Event event(int i, long at) {
+        String subject = i % 20 == 0 ? "db-" + (i % 7) : "svc-" + (i % SERVICES) + "-host-" + (i % 50);
+        return Event.newBuilder()
+                .setId("t-" + i)
+                .setSource("bench")
+                .setType(TYPES[i % TYPES.length])
+                .setSubject(subject)
+                .setTime(Instant.ofEpochMilli(at))
+                .setSeverity(i % 3 == 0 ? "warning" : "info")
+                .setData("{\"summary\":\"" + TYPES[i % TYPES.length] + " on " + subject + "\",\"value\":" + (i % 100)
+                        + ",\"token\":\"secret-" + i + "\",\"region\":\"eu-west-1\"}")
+                .build();
     }
 
     private static String row(HttpClient http, String url, String system, String what, int n) throws Exception {
@@ -250,18 +351,8 @@ public final class TimelineBench {
             long span = 7 * DAY;
             for (int i = 0; i < n; i++) {
                 long at = now - span + (span * i) / n;
-                String subject = i % 20 == 0 ? "db-" + (i % 7) : "svc-" + (i % SERVICES) + "-host-" + (i % 50);
-                Event event = Event.newBuilder()
-                        .setId("t-" + i)
-                        .setSource("bench")
-                        .setType(TYPES[i % TYPES.length])
-                        .setSubject(subject)
-                        .setTime(Instant.ofEpochMilli(at))
-                        .setSeverity(i % 3 == 0 ? "warning" : "info")
-                        .setData("{\"summary\":\"" + TYPES[i % TYPES.length] + " on " + subject + "\",\"value\":"
-                                + (i % 100) + ",\"token\":\"secret-" + i + "\",\"region\":\"eu-west-1\"}")
-                        .build();
-                producer.send(new ProducerRecord<>(names.events(), null, at, subject, event));
+                Event event = event(i, at);
+                producer.send(new ProducerRecord<>(names.events(), null, at, event.getSubject(), event));
             }
             producer.flush();
         }

@@ -97,7 +97,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             if (record.key() == null) {
                 throw new IllegalArgumentException("a timeline input without key: the key is the event id");
             }
-            input = TimelineInput.fromJson(record.value());
+            input = InputCodec.decode(record.value());
         } catch (IllegalArgumentException e) {
             deadLetter(record, e);
             return;

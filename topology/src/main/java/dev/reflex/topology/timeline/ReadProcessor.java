@@ -77,7 +77,7 @@ final class ReadProcessor<V> implements Processor<byte[], byte[], String, byte[]
             return;
         }
         for (KeyValue<String, TimelineInput> input : made) {
-            context.forward(new Record<>(input.key, input.value.toJson(), record.timestamp()));
+            context.forward(new Record<>(input.key, InputCodec.encode(input.value), record.timestamp()));
         }
     }
 
