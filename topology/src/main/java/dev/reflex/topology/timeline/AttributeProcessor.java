@@ -131,9 +131,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         stories.put(eventId, head.toJson(), event.time());
         if (input.listed()) {
             put(event, a.systems());
-            for (String system : on) {
-                recurrence.put(recurrenceKey(system, event.type(), event.subject()), eventId, event.time());
-            }
+            recurrence.put(Recurrence.key(event.type(), event.subject()), Recurrence.value(on, eventId), event.time());
         }
         byte[] waiting = pending.get(eventId);
         if (waiting != null) {
@@ -291,10 +289,6 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             }
         }
         return latest == null ? null : EventStory.fromJson(latest);
-    }
-
-    static String recurrenceKey(String system, String type, String subject) {
-        return system + '\u0000' + type + '\u0000' + (subject == null ? "" : subject);
     }
 
     private static List<Pending> pendings(byte[] json) {

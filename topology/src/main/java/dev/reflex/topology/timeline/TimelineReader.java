@@ -173,17 +173,20 @@ public final class TimelineReader {
     public static List<Occurrence> occurrences(
             List<Partition> partitions, String system, String type, String subject, long from, long to, int limit) {
         List<Occurrence> found = new ArrayList<>();
-        String key = AttributeProcessor.recurrenceKey(system, type, subject);
         for (Partition p : partitions) {
             int n = 0;
-            try (WindowStoreIterator<String> it =
-                    p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
-                while (it.hasNext() && n < limit) {
-                    KeyValue<Long, String> next = it.next();
-                    EventStory story = story(p, next.value);
-                    if (story != null) {
-                        found.add(new Occurrence(next.key, story));
-                        n++;
+            for (String key : List.of(Recurrence.key(type, subject), Recurrence.keyOnSystem(system, type, subject))) {
+                boolean bySystem = key.equals(Recurrence.key(type, subject));
+                try (WindowStoreIterator<String> it =
+                        p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+                    while (it.hasNext() && n < limit) {
+                        KeyValue<Long, String> next = it.next();
+                        String eventId = bySystem ? Recurrence.eventOn(next.value, system) : next.value;
+                        EventStory story = eventId == null ? null : story(p, eventId);
+                        if (story != null) {
+                            found.add(new Occurrence(next.key, story));
+                            n++;
+                        }
                     }
                 }
             }
@@ -195,11 +198,19 @@ public final class TimelineReader {
     /** How many events of {@code type} about {@code subject} were on {@code system} from {@code from} to {@code to}. */
     public static long count(
             List<Partition> partitions, String system, String type, String subject, long from, long to) {
-        String key = AttributeProcessor.recurrenceKey(system, type, subject);
         long n = 0;
         for (Partition p : partitions) {
-            try (WindowStoreIterator<String> it =
-                    p.recurrence().fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+            try (WindowStoreIterator<String> it = p.recurrence()
+                    .fetch(Recurrence.key(type, subject), Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
+                while (it.hasNext()) {
+                    n += Recurrence.eventOn(it.next().value, system) == null ? 0 : 1;
+                }
+            }
+            try (WindowStoreIterator<String> it = p.recurrence()
+                    .fetch(
+                            Recurrence.keyOnSystem(system, type, subject),
+                            Instant.ofEpochMilli(from),
+                            Instant.ofEpochMilli(to))) {
                 while (it.hasNext()) {
                     it.next();
                     n++;

@@ -32,7 +32,7 @@ import dev.reflex.topology.GlobalDeadLetters;
  *   <li>{@value #TIMELINE_STORE}: system to entry, at the entry's time (a system's timeline is a backward fetch);</li>
  *   <li>{@value #STATE_STORE}: system to the entries that make its state now (alerts, flow transitions, action results),
  *   a small copy of {@value #TIMELINE_STORE} read by {@link SystemState};</li>
- *   <li>{@value #RECURRENCE_STORE}: system, type and subject to event id ("has this happened before");</li>
+ *   <li>{@value #RECURRENCE_STORE}: type and subject to event id with its systems ("has this happened before", see {@link Recurrence});</li>
  *   <li>{@value #STORIES_STORE}: event id to its {@link EventStory}'s head, and each of its entries beside it under
  *   {@link EventStory#entryKey};</li>
  *   <li>{@value #PENDING_STORE}: inputs that came before their event and need it to be placed.</li>

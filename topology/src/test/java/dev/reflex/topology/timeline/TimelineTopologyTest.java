@@ -397,7 +397,27 @@ class TimelineTopologyTest {
                                     "restart-it"),
                             at);
         }
+        // the same type and subject from a source no system matches: on * only
+        events().pipeInput(
+                        "order-1",
+                        Event.newBuilder()
+                                .setId("y")
+                                .setSource("elsewhere")
+                                .setType("checkout.failed")
+                                .setSubject("order-1")
+                                .setTime(NOW)
+                                .build(),
+                        NOW);
         long now = NOW.toEpochMilli();
+        assertEquals(
+                3,
+                TimelineReader.count(
+                        partitions(),
+                        "*",
+                        "checkout.failed",
+                        "order-1",
+                        now - Duration.ofDays(7).toMillis(),
+                        now));
         assertEquals(
                 2,
                 TimelineReader.count(
