@@ -121,7 +121,8 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
 
     private void event(String eventId, TimelineInput input) {
         Attribution a = attributions.of(input.match());
-        TimelineEntry event = withSummary(a.masks().apply(input.entry()));
+        JsonNode data = Masks.tree(input.entry().data());
+        TimelineEntry event = withSummary(a.masks().apply(input.entry(), data), data);
         if (head(eventId) != null) {
             return; // the same event again (a producer's retry, a replayed topic): it is on the timeline once
         }
@@ -250,31 +251,31 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
 
     /** An event's line: the first words its data has for itself, else its data without its own attributes, cut. */
     static TimelineEntry withSummary(TimelineEntry event) {
+        return withSummary(event, Masks.tree(event.data()));
+    }
+
+    /** {@link #withSummary(TimelineEntry)} with the event's data already read ({@link Masks#tree}). */
+    static TimelineEntry withSummary(TimelineEntry event, JsonNode data) {
         if (event.summary() != null || event.data() == null) {
             return event;
         }
         String text = event.data();
-        try {
-            JsonNode data = TimelineEntry.json().readTree(event.data());
-            if (data != null && data.isObject()) {
-                text = null;
-                for (JsonNode at : List.of(data, data.path("annotations"), data.path("commonAnnotations"))) {
-                    for (String field : WORDS) {
-                        if (text == null
-                                && at.path(field).isTextual()
-                                && !at.path(field).asText().isBlank()) {
-                            text = at.path(field).asText();
-                        }
+        if (data != null && data.isObject()) {
+            text = null;
+            for (JsonNode at : List.of(data, data.path("annotations"), data.path("commonAnnotations"))) {
+                for (String field : WORDS) {
+                    if (text == null
+                            && at.path(field).isTextual()
+                            && !at.path(field).asText().isBlank()) {
+                        text = at.path(field).asText();
                     }
                 }
-                if (text == null) {
-                    ObjectNode rest = ((ObjectNode) data).deepCopy();
-                    rest.remove(ATTRIBUTES);
-                    text = rest.isEmpty() ? "" : rest.toString();
-                }
             }
-        } catch (IOException notJson) {
-            // the text as it is
+            if (text == null) {
+                ObjectNode rest = ((ObjectNode) data).deepCopy();
+                rest.remove(ATTRIBUTES);
+                text = rest.isEmpty() ? "" : rest.toString();
+            }
         }
         text = text.replaceAll("\\s+", " ").trim();
         return event.masked(text.length() > 160 ? text.substring(0, 157) + "..." : text, event.data(), event.detail());

@@ -1,6 +1,7 @@
 package dev.reflex.topology.timeline;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -56,31 +57,53 @@ public final class Masks {
 
     /** The entry with its summary, data and detail masked. */
     public TimelineEntry apply(TimelineEntry entry) {
+        return apply(entry, tree(entry.data()));
+    }
+
+    /**
+     * The entry with its summary, data and detail masked, its data already read as {@code dataTree} ({@link #tree}):
+     * the tree is masked in place, so whoever read it sees what is stored.
+     */
+    TimelineEntry apply(TimelineEntry entry, JsonNode dataTree) {
         if (names.isEmpty()) {
             return entry;
         }
         return entry.masked(
-                text(entry.summary()), data(entry.data()), entry.detail() == null ? null : map(entry.detail()));
+                text(entry.summary()),
+                data(entry.data(), dataTree),
+                entry.detail() == null ? null : map(entry.detail()));
     }
 
-    String text(String text) {
-        return text == null || inText == null ? text : inText.matcher(text).replaceAll("$1" + HIDDEN);
-    }
-
-    private String data(String data) {
+    /** An entry's data as a JSON object or array; null when there is none or it is not one. */
+    static JsonNode tree(String data) {
         if (data == null) {
             return null;
         }
         try {
             JsonNode tree = TimelineEntry.json().readTree(data);
-            if (tree != null && tree.isContainerNode()) {
-                node(tree);
-                return TimelineEntry.json().writeValueAsString(tree);
-            }
+            return tree != null && tree.isContainerNode() ? tree : null;
         } catch (IOException notJson) {
-            // masked as text below
+            return null;
         }
-        return text(data);
+    }
+
+    String text(String text) {
+        if (text == null || inText == null || (text.indexOf(':') < 0 && text.indexOf('=') < 0)) {
+            return text; // a name is only masked before ':' or '='
+        }
+        return inText.matcher(text).replaceAll("$1" + HIDDEN);
+    }
+
+    private String data(String data, JsonNode tree) {
+        if (tree == null) {
+            return text(data);
+        }
+        node(tree);
+        try {
+            return TimelineEntry.json().writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void node(JsonNode node) {
