@@ -120,12 +120,12 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     }
 
     private void event(String eventId, TimelineInput input) {
-        Attribution a = attributions.of(input.match());
-        JsonNode data = Masks.tree(input.entry().data());
-        TimelineEntry event = withSummary(a.masks().apply(input.entry(), data), data);
         if (head(eventId) != null) {
             return; // the same event again (a producer's retry, a replayed topic): it is on the timeline once
         }
+        Attribution a = attributions.of(input.match());
+        JsonNode data = Masks.tree(input.entry().data());
+        TimelineEntry event = withSummary(a.masks().apply(input.entry(), data), data);
         List<String> on = withAll(a.systems());
         EventStory head = new EventStory(
                 eventId, event.time(), on, new ArrayList<>(a.maskNames()), event.withSystems(on), List.of(), 0);
