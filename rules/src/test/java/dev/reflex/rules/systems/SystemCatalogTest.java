@@ -82,6 +82,16 @@ class SystemCatalogTest {
     }
 
     @Test
+    void labelsDecideOnlyWhereAMatchTheEventMeetsAsksForThem(@TempDir Path dir) throws Exception {
+        SystemCatalog catalog = load(dir, SHOP);
+        assertThat(catalog.labelsDecide("alertmanager", "alert.firing", "x"))
+                .as("checkout matches alertmanager events by their service label")
+                .isTrue();
+        assertThat(catalog.labelsDecide("k8s", "pod.oom", "checkout-7d9f")).isFalse();
+        assertThat(catalog.labelsDecide("db", "pg.replication.lag", "pg-1")).isFalse();
+    }
+
+    @Test
     void aDefinitionHasOneVersionThatChangesWithIt(@TempDir Path dir) throws Exception {
         String before = load(dir, SHOP).systems().get("payments").getVersion();
         assertThat(load(dir, SHOP).systems().get("payments").getVersion()).isEqualTo(before);

@@ -36,19 +36,6 @@ public record EventStory(
         entries = entries == null ? List.of() : List.copyOf(entries);
     }
 
-    /** The story with {@code entry} added (or, past the limit, counted as dropped). */
-    public EventStory with(TimelineEntry entry) {
-        if (entries.stream().anyMatch(e -> e.id().equals(entry.id()))) {
-            return this;
-        }
-        if (entries.size() >= MAX_ENTRIES) {
-            return new EventStory(eventId, time, systems, masks, event, entries, dropped + 1);
-        }
-        List<TimelineEntry> more = new ArrayList<>(entries);
-        more.add(entry);
-        return new EventStory(eventId, time, systems, masks, event, more, dropped);
-    }
-
     /** Where an entry of the story of {@code eventId} is stored: after its head, with the story's other entries. */
     public static String entryKey(String eventId, String entryId) {
         return eventId + '\u0000' + entryId;
