@@ -206,8 +206,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                     continue;
                 }
                 TimelineInput.Match m = p.input().match();
-                Attribution a = attributions.of(
-                        m == null ? new TreeSet<>() : attributions.of(m).systems());
+                Attribution a = m == null ? attributions.of(new TreeSet<>()) : attributions.of(m);
                 if (p.input().listed()) {
                     put(a.masks().apply(p.input().entry()), a.systems());
                 }

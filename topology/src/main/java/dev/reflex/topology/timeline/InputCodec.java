@@ -118,7 +118,7 @@ final class InputCodec {
                 throw new IllegalArgumentException((value.length - r.at) + " bytes after the input");
             }
             if (id == null) {
-                throw new IllegalArgumentException("a timeline input needs an entry with an id and a kind");
+                throw new IllegalArgumentException("an entry without id");
             }
             return new TimelineInput(
                     new TimelineEntry(
@@ -127,11 +127,6 @@ final class InputCodec {
                     listed,
                     match);
         } catch (IOException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException iae
-                    && iae.getMessage() != null
-                    && iae.getMessage().startsWith("not a timeline input")) {
-                throw iae;
-            }
             throw new IllegalArgumentException("not a timeline input: " + e.getMessage(), e);
         }
     }
@@ -191,7 +186,7 @@ final class InputCodec {
             long v = 0;
             for (int shift = 0; shift < 64; shift += 7) {
                 if (at >= bytes.length) {
-                    throw new IllegalArgumentException("not a timeline input: it ends inside a number");
+                    throw new IllegalArgumentException("it ends inside a number");
                 }
                 byte b = bytes[at++];
                 v |= (long) (b & 0x7F) << shift;
@@ -199,7 +194,7 @@ final class InputCodec {
                     return (v >>> 1) ^ -(v & 1);
                 }
             }
-            throw new IllegalArgumentException("not a timeline input: a number longer than 10 bytes");
+            throw new IllegalArgumentException("a number longer than 10 bytes");
         }
 
         byte[] chunk() {
@@ -208,7 +203,7 @@ final class InputCodec {
                 return null;
             }
             if (n < 0 || n > bytes.length - at) {
-                throw new IllegalArgumentException("not a timeline input: a length of " + n + " past its end");
+                throw new IllegalArgumentException("a length of " + n + " past its end");
             }
             byte[] out = Arrays.copyOfRange(bytes, at, at + (int) n);
             at += (int) n;
@@ -221,7 +216,7 @@ final class InputCodec {
                 return null;
             }
             if (n < 0 || n > bytes.length - at) {
-                throw new IllegalArgumentException("not a timeline input: a length of " + n + " past its end");
+                throw new IllegalArgumentException("a length of " + n + " past its end");
             }
             String s = new String(bytes, at, (int) n, StandardCharsets.UTF_8);
             at += (int) n;
@@ -231,13 +226,13 @@ final class InputCodec {
         List<String> strings() {
             long n = number();
             if (n < 0 || n > bytes.length - at) {
-                throw new IllegalArgumentException("not a timeline input: " + n + " strings");
+                throw new IllegalArgumentException(n + " strings");
             }
             List<String> out = new ArrayList<>((int) n);
             for (long i = 0; i < n; i++) {
                 String s = string();
                 if (s == null) {
-                    throw new IllegalArgumentException("not a timeline input: a missing string in a list");
+                    throw new IllegalArgumentException("a missing string in a list");
                 }
                 out.add(s);
             }

@@ -57,7 +57,7 @@ public final class Masks {
 
     /** The entry with its summary, data and detail masked. */
     public TimelineEntry apply(TimelineEntry entry) {
-        return apply(entry, tree(entry.data()));
+        return names.isEmpty() ? entry : apply(entry, tree(entry.data()));
     }
 
     /**

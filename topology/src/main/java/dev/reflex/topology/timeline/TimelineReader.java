@@ -173,10 +173,11 @@ public final class TimelineReader {
     public static List<Occurrence> occurrences(
             List<Partition> partitions, String system, String type, String subject, long from, long to, int limit) {
         List<Occurrence> found = new ArrayList<>();
+        String byType = Recurrence.key(type, subject);
         for (Partition p : partitions) {
             int n = 0;
-            for (String key : List.of(Recurrence.key(type, subject), Recurrence.keyOnSystem(system, type, subject))) {
-                boolean bySystem = key.equals(Recurrence.key(type, subject));
+            for (String key : List.of(byType, Recurrence.keyOnSystem(system, type, subject))) {
+                boolean bySystem = key.equals(byType);
                 try (WindowStoreIterator<String> it =
                         p.recurrence().backwardFetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
                     while (it.hasNext() && n < limit) {

@@ -171,17 +171,7 @@ class TimelineTopologyTest {
 
     @Test
     void aDecisionWaitsForItsEventWhenLabelsDecideItsSystems() {
-        systems.pipeInput(
-                "payments",
-                system(
-                        "payments",
-                        List.of(),
-                        List.of(SystemMatch.newBuilder()
-                                .setSource("webhook")
-                                .setType("checkout.*")
-                                .setLabels(Map.of("team", "pay"))
-                                .build()),
-                        List.of()));
+        paymentsByTeamLabel();
         decision("e1", "webhook", "checkout.failed", "order-1", 5, Outcome.MATCHED, "restart-it");
         assertEquals(List.of(), ids("checkout"), "a decision does not carry its event's labels");
 
@@ -315,16 +305,7 @@ class TimelineTopologyTest {
 
     @Test
     void aDecisionWhoseEventNeverComesIsPlacedByItsOwnAttributesAfterTheWaitWhenLabelsMayDecide() {
-        systems.pipeInput(
-                "payments",
-                system(
-                        "payments",
-                        List.of(),
-                        List.of(SystemMatch.newBuilder()
-                                .setSource("webhook")
-                                .setLabels(Map.of("team", "pay"))
-                                .build()),
-                        List.of()));
+        paymentsByTeamLabel();
         decision("timer-9", "webhook", "checkout.failed", "order-9", 0, Outcome.CONDITION_FALSE, "r");
         assertEquals(List.of(), ids("checkout"));
         driver.advanceWallClockTime(Duration.ofSeconds(31));
@@ -623,6 +604,21 @@ class TimelineTopologyTest {
                 .setEvaluationMicros(5)
                 .setDetail(DecisionDetail.FULL)
                 .build();
+    }
+
+    /** A system whose match asks for a label: checkout's events with {@code team: pay} are payments' too. */
+    private void paymentsByTeamLabel() {
+        systems.pipeInput(
+                "payments",
+                system(
+                        "payments",
+                        List.of(),
+                        List.of(SystemMatch.newBuilder()
+                                .setSource("webhook")
+                                .setType("checkout.*")
+                                .setLabels(Map.of("team", "pay"))
+                                .build()),
+                        List.of()));
     }
 
     private static SystemDef system(String name, List<String> includes, List<SystemMatch> match, List<String> mask) {
