@@ -14,6 +14,9 @@ final class Child {
     private final List<String> args;
     private final Path log;
     private String heap = "384m";
+    /** Small and quick to start, for fault runs with several children: serial GC, the first JIT tier only. */
+    private List<String> jvm = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private Process process;
     private int starts;
 
@@ -29,13 +32,17 @@ final class Child {
         return this;
     }
 
+    /** The JVM's own defaults (G1, every JIT tier), as a production process runs: for runs that measure speed. */
+    Child productionJvm() {
+        this.jvm = List.of();
+        return this;
+    }
+
     synchronized Child start() throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap,
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-Dlog4j2.configurationFile=log4j2-child.xml"));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
+        command.addAll(jvm);
+        command.add("-Dlog4j2.configurationFile=log4j2-child.xml");
         // ends when this process does, even when this one is killed
         command.addAll(ParentWatch.arguments(System.getProperty("java.class.path"), "dev.reflex.cli.Main"));
         command.addAll(args);

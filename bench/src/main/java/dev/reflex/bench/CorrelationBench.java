@@ -28,6 +28,7 @@ import dev.reflex.schemas.RuleOutcome;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.registry.SchemaRegistryClient;
 import dev.reflex.schemas.serde.ReflexSerdes;
+import dev.reflex.topology.keyed.KeyedProcessor;
 
 /**
  * What correlation costs, on an embedded broker with one engine (1 stream thread, exactly_once_v2, default settings):
@@ -65,6 +66,16 @@ public final class CorrelationBench {
           - {system: ops, action: page, params: {host: "${event.subject}"}}
         """;
 
+    /** The warm-up's rule: the same kind of deadline as {@link #ARMED}, on other events, due sooner. */
+    private static final String WARM = """
+        id: warm
+        when: {source: bench, type: warm}
+        correlate:
+          unless: {source: bench, type: recovered, within: 10s}
+        then:
+          - {system: ops, action: page, params: {host: "${event.subject}"}}
+        """;
+
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
         int events = quick ? 20_000 : 200_000;
@@ -95,8 +106,9 @@ public final class CorrelationBench {
                     "| %,d keys (count 2 within 1h, one event each): state | RocksDB %,.0f bytes/key (%,.0f MB per 1,000,000 keys); changelog %,.0f bytes/key |%n",
                     keys, size[0], size[0], size[1]);
             System.out.printf(
-                    "%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), deadline check every 500 ms.%n",
-                    EngineConfig.DEFAULT_COMMIT_INTERVAL_MS);
+                    "%n1 engine, 1 stream thread, 4 partitions, exactly_once_v2, commit.interval.ms %d (the default), deadlines"
+                            + " looked for every %d ms; the deadlines' engine runs in a JVM of its own (-Xmx1g) with its timeline.%n",
+                    EngineConfig.DEFAULT_COMMIT_INTERVAL_MS, KeyedProcessor.TICK.toMillis());
         }
     }
 
@@ -106,6 +118,11 @@ public final class CorrelationBench {
     }
 
     private static void produce(BenchCluster cluster, String topic, int events, int subjects, String idPrefix) {
+        produce(cluster, topic, events, subjects, idPrefix, "failed");
+    }
+
+    private static void produce(
+            BenchCluster cluster, String topic, int events, int subjects, String idPrefix, String type) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all", "linger.ms", 20, "batch.size", 262_144),
                 new ByteArraySerializer(),
@@ -116,7 +133,7 @@ public final class CorrelationBench {
                         topic,
                         subject,
                         ContentTypes.JSON,
-                        ("{\"id\":\"" + idPrefix + i + "\",\"type\":\"failed\",\"subject\":\"" + subject + "\"}")
+                        ("{\"id\":\"" + idPrefix + i + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\"}")
                                 .getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
@@ -143,31 +160,25 @@ public final class CorrelationBench {
 
     /** p50, p99 and max of how late {@code count} deadlines fired, all armed within seconds of each other. */
     private static long[] lateness(BenchCluster cluster, int count, Duration within) throws Exception {
-        TopicNames names = engine(cluster, ARMED.replace("WITHIN", within.toSeconds() + "s"));
+        TopicNames names = engine(cluster, ARMED.replace("WITHIN", within.toSeconds() + "s") + "---\n" + WARM);
         String ingest = names.ingest("bench");
-        produce(cluster, ingest, count, count, "d-");
-        try (Engine engine = Engine.start(new EngineConfig(cluster.engineSettings(
-                names, StreamsConfig.EXACTLY_ONCE_V2, EngineConfig.DEFAULT_COMMIT_INTERVAL_MS)))) {
+        // the engine (with its timeline, as by default) in a JVM of its own, as it runs in production: a heap shared
+        // with the broker and the registry would make their garbage its pauses
+        Path log = cluster.dir.resolve(names.prefix() + "engine.log");
+        Child engine = new Child("engine", log, engineArgs(cluster, names))
+                .heap("1g")
+                .productionJvm()
+                .start();
+        try {
+            // a running engine has compiled its hot code; one just started spends more CPU compiling than deciding
+            int warm = count / 5;
+            System.err.printf("warming the engine up: %,d deadlines due in 10 s (engine log: %s)...%n", warm, log);
+            produce(cluster, ingest, warm, warm, "w-", "warm");
+            awaitFirings(cluster, names, engine, "warm", warm, 2L * warm, Duration.ofMinutes(5));
             System.err.printf("arming %,d deadlines %s ahead...%n", count, within);
-            long until = System.currentTimeMillis()
-                    + within.toMillis()
-                    + Duration.ofMinutes(10).toMillis();
-            List<RuleOutcome> fired = List.of();
-            while (System.currentTimeMillis() < until) {
-                Thread.sleep(2_000);
-                // reading every decision is as much work as the engine's: only once there may be all of them (each
-                // event's decision and each firing's), so the check does not slow the firing it measures
-                if (records(cluster, names.decisions()) < 2L * count) {
-                    continue;
-                }
-                fired = firings(cluster, names);
-                if (fired.size() >= count) {
-                    break;
-                }
-            }
-            if (fired.size() < count) {
-                throw new IllegalStateException(fired.size() + " of " + count + " deadlines fired");
-            }
+            produce(cluster, ingest, count, count, "d-");
+            List<RuleOutcome> fired = awaitFirings(
+                    cluster, names, engine, "armed", count, 2L * (warm + count), within.plus(Duration.ofMinutes(10)));
             long[] late = fired.stream()
                     .mapToLong(o -> o.getCorrelation().getLateMs())
                     .sorted()
@@ -194,7 +205,61 @@ public final class CorrelationBench {
             return new long[] {
                 late[late.length / 2], late[(int) Math.ceil(late.length * 0.99) - 1], late[late.length - 1]
             };
+        } finally {
+            engine.stop();
         }
+    }
+
+    /** {@code reflex engine} with default settings but for where it finds its cluster, its topics and its state. */
+    private static List<String> engineArgs(BenchCluster cluster, TopicNames names) {
+        return List.of(
+                "engine",
+                "--bootstrap-servers",
+                cluster.bootstrap(),
+                "--schema-registry-url",
+                cluster.registry.url(),
+                "--application-id",
+                names.prefix() + "engine",
+                "--set",
+                "reflex.topic.prefix=" + names.prefix(),
+                "--set",
+                "state.dir=" + cluster.dir.resolve("state-" + names.prefix()),
+                "--set",
+                "consumer.auto.offset.reset=earliest",
+                "--set",
+                "reflex.api.port=0");
+    }
+
+    /**
+     * Waits for {@code count} deadlines of {@code ruleId} to fire, reading the decisions only once there may be
+     * {@code decisions} of them: reading every decision is as much work as the engine's, and would slow the firing
+     * measured.
+     */
+    private static List<RuleOutcome> awaitFirings(
+            BenchCluster cluster,
+            TopicNames names,
+            Child engine,
+            String ruleId,
+            int count,
+            long decisions,
+            Duration timeout)
+            throws Exception {
+        long until = System.currentTimeMillis() + timeout.toMillis();
+        List<RuleOutcome> fired = List.of();
+        while (System.currentTimeMillis() < until) {
+            Thread.sleep(2_000);
+            if (records(cluster, names.decisions()) < decisions) {
+                continue;
+            }
+            fired = firings(cluster, names).stream()
+                    .filter(o -> o.getRuleId().equals(ruleId))
+                    .toList();
+            if (fired.size() >= count) {
+                return fired;
+            }
+        }
+        throw new IllegalStateException(fired.size() + " of " + count + " deadlines of " + ruleId + " fired"
+                + (engine.exitedByItself().isEmpty() ? "" : "; " + engine.exitedByItself()));
     }
 
     /** Records of {@code topic} up to its end, transaction markers included (so at least as many as it holds). */

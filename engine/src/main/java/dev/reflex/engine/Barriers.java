@@ -62,39 +62,46 @@ final class Barriers implements InputProgress {
     }
 
     /**
-     * One round: moves each barrier on by at most one stage with {@code reached}, which must answer from committed
-     * offsets read before {@code ends}, then takes a new barrier at {@code time} (read before {@code ends}).
+     * One round: moves each barrier on through as many stages as {@code reached} proves, which must answer from committed
+     * offsets read before {@code ends}, then takes a new barrier at {@code time} (read before {@code ends}) and moves it
+     * on the same way.
+     *
+     * <p>Passing several stages in one round is sound: once the group is known to have read stage s up to a barrier's
+     * ends, the outputs of what it read are committed, so the end offsets of stage s + 1 read after that knowledge (this
+     * round's {@code ends}) hold them; and a committed offset at or past an end offset proves everything below that end
+     * read, whichever of the two was looked at first. When nothing lags, a deadline then waits for one round, not one per
+     * stage.
      *
      * @param ends the end offsets (read_committed) of every partition of every stage, read after {@code time}
      */
     synchronized void round(long time, Map<TopicPartition, Long> ends, ReadUpTo reached) {
-        for (Iterator<Barrier> it = pending.iterator(); it.hasNext(); ) {
-            Barrier b = it.next();
-            if (b.stage < stages - 1) {
-                if (b.ends.entrySet().stream().allMatch(e -> reached.reached(e.getKey(), e.getValue()))) {
-                    enter(b, b.stage + 1, ends);
-                }
-                continue;
-            }
-            for (Iterator<Map.Entry<TopicPartition, Long>> parts =
-                            b.ends.entrySet().iterator();
-                    parts.hasNext(); ) {
-                Map.Entry<TopicPartition, Long> part = parts.next();
-                if (reached.reached(part.getKey(), part.getValue())) {
-                    readUpTo.merge(part.getKey().partition(), b.takenAt, Math::max);
-                    parts.remove();
-                }
-            }
-            if (b.ends.isEmpty()) {
-                it.remove();
-            }
-        }
+        pending.removeIf(b -> advance(b, ends, reached));
         Barrier next = new Barrier(time);
         enter(next, 0, ends);
-        pending.add(next);
+        if (!advance(next, ends, reached)) {
+            pending.add(next);
+        }
         if (pending.size() > maxPending) {
             thin();
         }
+    }
+
+    /** Moves {@code b} on as far as {@code reached} proves; true once it has passed its last partition of the last stage. */
+    private boolean advance(Barrier b, Map<TopicPartition, Long> ends, ReadUpTo reached) {
+        while (b.stage < stages - 1) {
+            if (!b.ends.entrySet().stream().allMatch(e -> reached.reached(e.getKey(), e.getValue()))) {
+                return false;
+            }
+            enter(b, b.stage + 1, ends);
+        }
+        for (Iterator<Map.Entry<TopicPartition, Long>> parts = b.ends.entrySet().iterator(); parts.hasNext(); ) {
+            Map.Entry<TopicPartition, Long> part = parts.next();
+            if (reached.reached(part.getKey(), part.getValue())) {
+                readUpTo.merge(part.getKey().partition(), b.takenAt, Math::max);
+                parts.remove();
+            }
+        }
+        return b.ends.isEmpty();
     }
 
     /** Puts {@code b} at {@code stage} with that stage's end offsets, past stages with no partition at all. */

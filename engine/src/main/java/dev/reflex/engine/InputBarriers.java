@@ -24,7 +24,10 @@ import dev.reflex.topology.Partitioning;
  */
 final class InputBarriers implements InputProgress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InputBarriers.class);
-    /** How often barriers move: a deadline fires about three rounds (and commits) after its due time at the earliest. */
+    /**
+     * How often barriers move: a deadline fires within a round of its due time when nothing lags, and a round and a
+     * commit per stage later while its input is being worked off.
+     */
     static final Duration ROUND = Duration.ofMillis(100);
     /** Barriers in flight at most: a minute of backlog at full precision, then evenly thinned. */
     static final int MAX_PENDING = 600;

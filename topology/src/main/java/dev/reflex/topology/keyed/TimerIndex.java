@@ -16,6 +16,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class TimerIndex {
     private final KeyValueStore<String, String> store;
+    /**
+     * No entry is due before this: a lower bound kept in memory (0 after a restart), raised by each scan and lowered by
+     * each put. Scans start here, so they do not step again over the entries earlier ticks fired and deleted (RocksDB
+     * keeps their tombstones until a compaction, and a scan from 0 walked every one of them each tick).
+     */
+    private long from;
 
     TimerIndex(KeyValueStore<String, String> store) {
         this.store = store;
@@ -30,7 +36,7 @@ final class TimerIndex {
             store.delete(entry(before, stateKey));
         }
         if (after != null) {
-            store.put(entry(after, stateKey), stateKey);
+            put(after, stateKey);
         }
     }
 
@@ -43,7 +49,7 @@ final class TimerIndex {
         }
         for (Long due : after) {
             if (!before.contains(due)) {
-                store.put(entry(due, stateKey), stateKey);
+                put(due, stateKey);
             }
         }
     }
@@ -55,15 +61,27 @@ final class TimerIndex {
         }
     }
 
+    private void put(long dueAt, String stateKey) {
+        store.put(entry(dueAt, stateKey), stateKey);
+        from = Math.min(from, Math.max(0, dueAt));
+    }
+
     /** At most {@code limit} deadlines due by {@code now}, earliest first. */
     List<Due> due(long now, int limit) {
         List<Due> due = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = store.range(pad(0), pad(now) + "|\uffff")) {
+        if (now < from) {
+            return due;
+        }
+        try (KeyValueIterator<String, String> it = store.range(pad(from), pad(now) + "|\uffff")) {
             while (it.hasNext() && due.size() < limit) {
                 KeyValue<String, String> next = it.next();
                 due.add(new Due(Long.parseLong(next.key.substring(0, 19)), next.value));
             }
         }
+        // nothing lies between the scan's start and the first entry found; when none was found, nothing up to now
+        from = due.isEmpty()
+                ? Math.max(from, now < Long.MAX_VALUE ? now + 1 : now)
+                : Math.max(from, due.get(0).dueAt());
         return due;
     }
 
@@ -77,6 +95,7 @@ final class TimerIndex {
     }
 
     private static String pad(long millis) {
-        return String.format("%019d", Math.max(0, millis));
+        String digits = Long.toString(Math.max(0, millis));
+        return "0".repeat(19 - digits.length()) + digits;
     }
 }
