@@ -34,7 +34,8 @@ import dev.reflex.topology.keyed.KeyedProcessor;
  * What correlation costs, on an embedded broker with one engine (1 stream thread, exactly_once_v2, default settings):
  * <ol>
  *   <li>events/s of a correlation rule ({@code count} per subject) against a plain rule on the same events;</li>
- *   <li>how late deadlines fire with many armed at once: one {@code unless} per key, none cancelled;</li>
+ *   <li>how late deadlines fire with many armed at once: one {@code unless} per key, none cancelled, the engine as
+ *       {@code reflex engine} in a JVM of its own (with its timeline), after a warm-up round;</li>
  *   <li>the correlation state's size per key with many keys: the RocksDB files and the changelog.</li>
  * </ol>
  * Usage: {@code bench/run-correlation [--quick] [--deadlines]} (the second: the deadlines' lateness only): 200,000 events, 100,000 deadlines, 1,000,000 keys (about 10 minutes
