@@ -207,8 +207,15 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                 }
                 TimelineInput.Match m = p.input().match();
                 Attribution a = m == null ? attributions.of(new TreeSet<>()) : attributions.of(m);
+                TimelineEntry masked = a.masks().apply(p.input().entry());
                 if (p.input().listed()) {
-                    put(a.masks().apply(p.input().entry()), a.systems());
+                    put(masked, a.systems());
+                }
+                // in its event's story too, should the event come after all (its partition behind by more than the
+                // wait): the story is read as its head and the entries stored beside it
+                String key = EventStory.entryKey(kv.key, masked.id());
+                if (stories.fetch(key, masked.time()) == null) {
+                    stories.put(key, masked.withSystems(withAll(a.systems())).toJson(), masked.time());
                 }
             }
             if (still.isEmpty()) {

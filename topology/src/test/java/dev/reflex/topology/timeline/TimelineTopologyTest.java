@@ -304,13 +304,20 @@ class TimelineTopologyTest {
     }
 
     @Test
-    void aDecisionWhoseEventNeverComesIsPlacedByItsOwnAttributesAfterTheWaitWhenLabelsMayDecide() {
+    void aDecisionWhoseEventDoesNotComeIsPlacedByItsOwnAttributesAfterTheWaitAndJoinsItsStoryWhenItComesLate() {
         paymentsByTeamLabel();
         decision("timer-9", "webhook", "checkout.failed", "order-9", 0, Outcome.CONDITION_FALSE, "r");
         assertEquals(List.of(), ids("checkout"));
         driver.advanceWallClockTime(Duration.ofSeconds(31));
         assertEquals(1, ids("checkout").size());
         assertEquals("nothing", page("checkout").entries().get(0).status());
+        // the event comes after all (its partition was behind by more than the wait): the decision is in its story
+        event("timer-9", "webhook", "checkout.failed", "order-9", "{}");
+        EventStory story = TimelineReader.story(partitions(), "timer-9").orElseThrow();
+        assertEquals("timer-9", story.event().id());
+        assertEquals(
+                List.of(Kind.DECISION),
+                story.entries().stream().map(TimelineEntry::kind).toList());
     }
 
     @Test
