@@ -226,6 +226,11 @@ final class CorrelationKeeper {
         shapes.putAll(current);
     }
 
+    /** How many keys hold state, about (RocksDB's estimate). */
+    long keys() {
+        return states.approximateNumEntries();
+    }
+
     /** Looks at the next {@code limit} keys and drops those idle past their expiry or left by a rule that no longer correlates them. */
     void sweep(long now, int limit) {
         int looked = 0;

@@ -50,8 +50,15 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
     public static final Duration TICK = Duration.ofMillis(100);
     /** Most timers fired per tick, so a backlog after an outage cannot hold the thread past its transaction. */
     static final int DEADLINES_PER_TICK = 5_000;
-    /** Correlation keys checked for idleness per tick (4,000 a second): the whole store is swept every (keys / this) ticks. */
+    /** Correlation keys checked for idleness per tick at most (4,000 a second). */
     static final int SWEEP_PER_TICK = 400;
+    /** Correlation keys checked for idleness per tick at least (100 a second). */
+    static final int MIN_SWEEP_PER_TICK = 10;
+    /**
+     * How long one sweep over every correlation key takes, within those bounds: an idle key is dropped within it once
+     * its windows have passed, and a large store is not read through several times a minute for that.
+     */
+    static final Duration SWEEP_CYCLE = Duration.ofMinutes(1);
     /** Flow instances looked at per tick (1,000 a second) for finished ones past their retention. */
     static final int FLOW_SWEEP_PER_TICK = 100;
 
@@ -161,10 +168,16 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
             flows.cancelRemoved(now);
             swept = index;
         }
-        correlations.sweep(now, SWEEP_PER_TICK);
+        correlations.sweep(now, sweepBudget(correlations.keys()));
         // finished instances are kept a day: a slower sweep (100,000 instances in about 2 minutes) is enough, and
         // cheaper
         flows.sweep(now, FLOW_SWEEP_PER_TICK);
+    }
+
+    /** Keys to check per tick so that {@code keys} are all looked at within {@link #SWEEP_CYCLE}, within the bounds. */
+    static int sweepBudget(long keys) {
+        long perTick = keys / (SWEEP_CYCLE.toMillis() / TICK.toMillis());
+        return (int) Math.max(MIN_SWEEP_PER_TICK, Math.min(SWEEP_PER_TICK, perTick));
     }
 
     private String registerValue(String name, long now) {
