@@ -3,10 +3,12 @@ package dev.reflex.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -20,7 +22,8 @@ import dev.reflex.topology.Partitioning;
 /**
  * Tells the correlate tasks how far the engine's input has been read, so no deadline beats an event that reached Kafka
  * before it was due ({@link Barriers} says how). Every round it reads how far the group has read its input
- * ({@link InputOffsets}) and moves the barriers on.
+ * ({@link InputOffsets}) and moves the barriers on. The timeline uses one of its own ({@link #forTimeline}): an entry
+ * that came before its event waits until the timeline has read everything that reached Kafka before the entry.
  */
 final class InputBarriers implements InputProgress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InputBarriers.class);
@@ -35,18 +38,16 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     private static final Duration WARN_AFTER = Duration.ofMinutes(1);
 
     private final InputOffsets offsets;
-    private final TopicNames names;
-    private final boolean readsEvents;
+    private final ToIntFunction<String> stageOf;
+    private final String waiting;
     private final Barriers barriers;
     private final LongSupplier clock;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "reflex-input-barriers");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService thread;
     private long lastWarning;
 
     /**
+     * The engine's barriers.
+     *
      * @param groupId      the engine's consumer group (its application.id)
      * @param streamsGroup whether the group uses Kafka Streams' own rebalance protocol (group.protocol=streams)
      */
@@ -57,11 +58,58 @@ final class InputBarriers implements InputProgress, AutoCloseable {
             TopicNames names,
             Partitioning partitioning,
             LongSupplier clock) {
-        this.names = names;
+        this(
+                kafka,
+                groupId,
+                streamsGroup,
+                3,
+                topic -> stageOf(names, partitioning != Partitioning.INGEST, topic),
+                "deadlines",
+                clock);
+    }
+
+    private InputBarriers(
+            KafkaConnection kafka,
+            String groupId,
+            boolean streamsGroup,
+            int stages,
+            ToIntFunction<String> stageOf,
+            String waiting,
+            LongSupplier clock) {
         this.clock = clock;
+        this.stageOf = stageOf;
+        this.waiting = waiting;
         this.offsets = new InputOffsets(kafka, groupId + "-input-barriers", groupId, streamsGroup);
-        this.readsEvents = partitioning != Partitioning.INGEST;
-        this.barriers = new Barriers(3, topic -> stageOf(names, readsEvents, topic), MAX_PENDING);
+        this.barriers = new Barriers(stages, stageOf, MAX_PENDING);
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reflex-" + groupId + "-input-barriers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The timeline's barriers, over its two stages: the topics it reads (events, decisions, flow transitions, the rule
+     * log), then its repartition topic by event id ({@code repartitionTopic}), read by the tasks that attribute.
+     *
+     * @param groupId the timeline's consumer group (its application.id)
+     */
+    static InputBarriers forTimeline(
+            KafkaConnection kafka,
+            String groupId,
+            boolean streamsGroup,
+            TopicNames names,
+            String repartitionTopic,
+            LongSupplier clock) {
+        Set<String> read = Set.of(names.events(), names.decisions(), names.flows(), names.rulesLog());
+        return new InputBarriers(
+                kafka,
+                groupId,
+                streamsGroup,
+                2,
+                topic -> read.contains(topic) ? 0 : topic.equals(repartitionTopic) ? 1 : -1,
+                "timeline entries that came before their event",
+                clock);
     }
 
     /** The stage of the engine's input {@code topic} is read in: 0 ingest and results, 1 events, 2 correlate; -1 none. */
@@ -88,7 +136,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
                 return;
             }
             // Kafka unreachable or the group not there yet: barriers wait, and so do deadlines, which is what is wanted
-            warn("deadlines wait: the engine's read position could not be checked ({})", e.toString());
+            warn("{} wait: the read position could not be checked ({})", waiting, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -97,14 +145,15 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     void round() throws InterruptedException {
         Map<TopicPartition, Long> committed = offsets.committed();
         long time = clock.getAsLong();
-        List<TopicPartition> inputs = offsets.partitions(topic -> stageOf(names, readsEvents, topic) >= 0);
+        List<TopicPartition> inputs = offsets.partitions(topic -> stageOf.applyAsInt(topic) >= 0);
         Map<TopicPartition, Long> ends = offsets.endOffsets(inputs);
         barriers.round(time, ends, (partition, end) -> offsets.readUpTo(partition, end, committed));
         offsets.roundDone(committed);
         long behind = time - barriers.oldestPending(time);
         if (behind > WARN_AFTER.toMillis()) {
             warn(
-                    "deadlines wait for input: the engine's group has not read its input up to {} ms ago yet ({} barriers in flight)",
+                    "{} wait for input: the group has not read its input up to {} ms ago yet ({} barriers in flight)",
+                    waiting,
                     behind,
                     barriers.pending());
         }

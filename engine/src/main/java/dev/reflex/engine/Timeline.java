@@ -51,16 +51,24 @@ import dev.reflex.topology.timeline.TimelineTopology;
 public final class Timeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Timeline.class);
 
+    /**
+     * How long an entry that came before its event waits for it at most, should the timeline's read position be unknown
+     * (its barriers normally release it within a few rounds of reading what came before it).
+     */
+    static final Duration PENDING_WAIT = Duration.ofMinutes(10);
+
     private final KafkaStreams streams;
     private final SystemBook systems;
     private final DeadLetterProducer deadLetters;
+    private final InputBarriers barriers;
     private StallWatch stallWatch;
     private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
-    private Timeline(KafkaStreams streams, SystemBook systems, DeadLetterProducer deadLetters) {
+    private Timeline(KafkaStreams streams, SystemBook systems, DeadLetterProducer deadLetters, InputBarriers barriers) {
         this.streams = streams;
         this.systems = systems;
         this.deadLetters = deadLetters;
+        this.barriers = barriers;
     }
 
     /**
@@ -89,34 +97,51 @@ public final class Timeline implements AutoCloseable {
                             .register(registry));
         }
         SystemBook systems = new SystemBook();
+        Properties props = config.streamsProperties();
+        boolean streamsGroup =
+                "streams".equalsIgnoreCase(String.valueOf(props.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)));
+        InputBarriers barriers = InputBarriers.forTimeline(
+                config.kafka(),
+                applicationId(config),
+                streamsGroup,
+                config.topicNames(),
+                applicationId(config) + "-" + TimelineTopology.REPARTITION + "-repartition",
+                System::currentTimeMillis);
         TimelineTopology.Options options = new TimelineTopology.Options(
                 Duration.ofDays(config.getInt(EngineConfig.TIMELINE_RETENTION_DAYS_CONFIG)),
-                Duration.ofSeconds(30),
+                PENDING_WAIT,
+                barriers,
                 config.instanceId());
-        Properties props = config.streamsProperties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, TimelineRocksDb.class);
-        KafkaStreams streams = new KafkaStreams(
-                TimelineTopology.build(
-                        topics,
-                        options,
-                        systems,
-                        deadLetters::send,
-                        entry -> entries.get(entry.kind()).increment()),
-                props);
-        Timeline timeline = new Timeline(streams, systems, deadLetters);
+        KafkaStreams streams;
+        try {
+            streams = new KafkaStreams(
+                    TimelineTopology.build(
+                            topics,
+                            options,
+                            systems,
+                            deadLetters::send,
+                            entry -> entries.get(entry.kind()).increment()),
+                    props);
+        } catch (RuntimeException e) {
+            barriers.close();
+            throw e;
+        }
+        Timeline timeline = new Timeline(streams, systems, deadLetters, barriers);
         timeline.stallWatch = StallWatch.of(
                         config,
                         config.kafka(),
                         applicationId(config),
-                        "streams".equalsIgnoreCase(String.valueOf(props.get(StreamsConfig.GROUP_PROTOCOL_CONFIG))),
+                        streamsGroup,
                         streams,
                         found -> stalled.accept("timeline input not processed: " + Stalls.describe(found)))
                 .orElse(null);
         streams.setUncaughtExceptionHandler(timeline::threadFailed);
         streams.setStateListener((next, previous) -> LOG.info("timeline state {} -> {}", previous, next));
         streams.start();
+        barriers.start();
         if (timeline.stallWatch != null) {
             timeline.stallWatch.start();
         }
@@ -215,6 +240,7 @@ public final class Timeline implements AutoCloseable {
         }
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        barriers.close();
         deadLetters.close();
     }
 }

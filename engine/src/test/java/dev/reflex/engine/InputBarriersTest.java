@@ -64,6 +64,10 @@ class InputBarriersTest {
     }
 
     private void commit(Admin admin, String topic, long offset) throws Exception {
+        commit(admin, group, topic, offset);
+    }
+
+    private static void commit(Admin admin, String group, String topic, long offset) throws Exception {
         admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(offset)))
                 .all()
                 .get();
@@ -120,6 +124,47 @@ class InputBarriersTest {
                 commit(admin, names.events(), 1);
                 rounds(barriers, 4);
                 assertThat(barriers.readUpTo(0)).isGreaterThan(before + 1_000);
+            }
+        }
+    }
+
+    @Test
+    void theTimelinesBarriersWaitForWhatItReadsThenForItsRepartitionTopicAndNotForTheEnginesInput() throws Exception {
+        String timeline = names.prefix() + "engine-timeline";
+        String repartition = timeline + "-timeline-by-event-repartition";
+        String ingest = names.ingest("x");
+        try (Admin admin = admin()) {
+            new TopicAdmin(admin, Optional.of(1), Optional.empty(), 30_000)
+                    .ensure(List.of(
+                            new TopicSpec(names.events(), false),
+                            new TopicSpec(names.decisions(), false),
+                            new TopicSpec(names.flows(), false),
+                            new TopicSpec(names.rulesLog(), true),
+                            new TopicSpec(repartition, false),
+                            new TopicSpec(ingest, false)));
+            produce(names.decisions(), 2, false);
+            // the engine's input, which the timeline does not read, holds nothing back
+            produce(ingest, 4, false);
+            try (InputBarriers barriers = InputBarriers.forTimeline(
+                    KafkaConnection.plaintext(TestServices.kafka().bootstrapServers()),
+                    timeline,
+                    false,
+                    names,
+                    repartition,
+                    clock::get)) {
+                long first = clock.get() + 200;
+                rounds(barriers, 3);
+                assertThat(barriers.readUpTo(0)).as("decisions not read yet").isEqualTo(Long.MIN_VALUE);
+                // the decisions are read and handed on by event id: the barrier waits for the repartition topic now
+                commit(admin, timeline, names.decisions(), 2);
+                produce(repartition, 2, false);
+                rounds(barriers, 3);
+                assertThat(barriers.readUpTo(0))
+                        .as("handed on, not attributed yet")
+                        .isEqualTo(Long.MIN_VALUE);
+                commit(admin, timeline, repartition, 2);
+                rounds(barriers, 2);
+                assertThat(barriers.readUpTo(0)).isGreaterThanOrEqualTo(first);
             }
         }
     }

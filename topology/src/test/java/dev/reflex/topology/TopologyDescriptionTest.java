@@ -47,7 +47,8 @@ class TopologyDescriptionTest {
     void theTimelineTopologyMatchesTheCommittedDescription() throws Exception {
         String described = TimelineTopology.build(
                         topics(),
-                        new TimelineTopology.Options(Duration.ofDays(7), Duration.ofSeconds(30), "golden"),
+                        new TimelineTopology.Options(
+                                Duration.ofDays(7), Duration.ofMinutes(10), InputProgress.SYNCHRONOUS, "golden"),
                         new SystemBook(),
                         TopologyTestBase.NO_DEAD_LETTERS,
                         TimelineListener.NONE)

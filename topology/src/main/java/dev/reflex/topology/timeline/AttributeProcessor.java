@@ -31,6 +31,7 @@ import dev.reflex.rules.systems.SystemCatalog;
 import dev.reflex.schemas.DeadLetter;
 import dev.reflex.schemas.DeadLetters;
 import dev.reflex.topology.GlobalDeadLetters;
+import dev.reflex.topology.InputProgress;
 import dev.reflex.topology.internals.RecordDeadLetters;
 import dev.reflex.topology.timeline.Attributions.Attribution;
 import dev.reflex.topology.timeline.TimelineEntry.Kind;
@@ -39,8 +40,10 @@ import dev.reflex.topology.timeline.TimelineEntry.Kind;
  * Puts each input on the timelines of its systems. Inputs arrive keyed by event id, so an event's story, its decisions,
  * results and flow transitions meet in one task: the event is attributed with the catalog (the systems it matches and
  * their aggregates, plus {@link TimelineTopology#ALL}), and what came of it goes to the same systems. What arrives
- * before its event waits in a changelogged store and, when the event has not come after {@code pendingWait}, is
- * attributed by its own attributes. Everything is masked with the masks of its systems before it is stored.
+ * before its event waits in a changelogged store until the timeline is known to have read everything that reached
+ * Kafka before it ({@code progress}; its event, reaching Kafka earlier, would then be here) or {@code pendingWait} has
+ * passed, and is then attributed by its own attributes. Everything is masked with the masks of its systems before it is
+ * stored.
  */
 final class AttributeProcessor implements Processor<String, byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(AttributeProcessor.class);
@@ -51,6 +54,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
 
     private final Attributions attributions;
     private final Duration pendingWait;
+    private final InputProgress progress;
     private final GlobalDeadLetters deadLetters;
     private final String reader;
     private final TimelineListener listener;
@@ -69,11 +73,13 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
     AttributeProcessor(
             Supplier<SystemCatalog> catalog,
             Duration pendingWait,
+            InputProgress progress,
             GlobalDeadLetters deadLetters,
             String reader,
             TimelineListener listener) {
         this.attributions = new Attributions(catalog);
         this.pendingWait = pendingWait;
+        this.progress = progress;
         this.deadLetters = deadLetters;
         this.reader = reader;
         this.listener = listener;
@@ -184,9 +190,13 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         stories.put(key, masked.withSystems(withAll(a.systems())).toJson(), entry.time());
     }
 
-    /** Inputs whose event did not come within the wait, attributed by their own attributes (the trigger's, for a flow's). */
+    /**
+     * Inputs whose event is not coming (the input read up to when they came) or did not come within the wait, attributed
+     * by their own attributes (the trigger's, for a flow's).
+     */
     private void attributeOverdue(long now) {
-        if (earliestPending != Long.MIN_VALUE && now - earliestPending < pendingWait.toMillis()) {
+        long readUpTo = progress.readUpTo(context.taskId().partition());
+        if (earliestPending != Long.MIN_VALUE && !overdue(earliestPending, now, readUpTo)) {
             return; // none can be overdue yet
         }
         long earliest = Long.MAX_VALUE;
@@ -200,7 +210,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             List<Pending> waiting = pendings(kv.value);
             List<Pending> still = new ArrayList<>();
             for (Pending p : waiting) {
-                if (now - p.since() < pendingWait.toMillis()) {
+                if (!overdue(p.since(), now, readUpTo)) {
                     still.add(p);
                     earliest = Math.min(earliest, p.since());
                     continue;
@@ -225,6 +235,14 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
             }
         }
         earliestPending = earliest;
+    }
+
+    /**
+     * Whether an input waiting since {@code since} waits no more: everything that reached Kafka before it has been read
+     * (its event reached Kafka before the input was written), or the wait is over.
+     */
+    private boolean overdue(long since, long now, long readUpTo) {
+        return readUpTo >= since || now - since >= pendingWait.toMillis();
     }
 
     /** Stores the entry, as listed, on each of {@code systems} and on {@link TimelineTopology#ALL}. */

@@ -19,6 +19,7 @@ import org.apache.kafka.streams.state.Stores;
 import dev.reflex.schemas.Rule;
 import dev.reflex.schemas.Topics;
 import dev.reflex.topology.GlobalDeadLetters;
+import dev.reflex.topology.InputProgress;
 
 /**
  * The timeline: a Kafka Streams application of its own beside the engine's (its own application id, group and internal
@@ -53,14 +54,18 @@ public final class TimelineTopology {
 
     /**
      * @param retention   how long entries are kept (window store retention)
-     * @param pendingWait how long a decision, result or transition waits for its event before it is attributed by its
-     *                    own attributes
+     * @param pendingWait how long a decision, result or transition waits for its event at most before it is attributed
+     *                    by its own attributes
+     * @param progress    how far the timeline's input has been read, per partition of its repartition topic: an input
+     *                    that came before its event waits until everything that reached Kafka before it has been read
+     *                    (its event, if there is one, is then on the timeline)
      * @param reader      who reads, for dead letters (the engine instance)
      */
-    public record Options(Duration retention, Duration pendingWait, String reader) {
+    public record Options(Duration retention, Duration pendingWait, InputProgress progress, String reader) {
         public Options {
             Objects.requireNonNull(retention, "retention");
             Objects.requireNonNull(pendingWait, "pendingWait");
+            Objects.requireNonNull(progress, "progress");
             if (retention.toMillis() < 60_000) {
                 throw new IllegalArgumentException("the timeline's retention must be a minute or more");
             }
@@ -156,7 +161,8 @@ public final class TimelineTopology {
                 .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
                         .withName(REPARTITION))
                 .process(
-                        () -> new AttributeProcessor(systems, options.pendingWait(), deadLetters, reader, listener),
+                        () -> new AttributeProcessor(
+                                systems, options.pendingWait(), options.progress(), deadLetters, reader, listener),
                         Named.as("timeline-attribute"),
                         TIMELINE_STORE,
                         STATE_STORE,

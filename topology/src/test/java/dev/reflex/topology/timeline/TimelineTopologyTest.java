@@ -54,6 +54,8 @@ class TimelineTopologyTest {
     final List<DeadLetter> deadLetters = new ArrayList<>();
     final List<TimelineEntry> recorded = new ArrayList<>();
     final String applicationId = "ttd-" + UUID.randomUUID();
+    /** How far the timeline's input is known to be read (the engine's barriers tell it): nothing known at first. */
+    long readUpTo = Long.MIN_VALUE;
 
     @BeforeEach
     void start() {
@@ -66,7 +68,8 @@ class TimelineTopologyTest {
         driver = new TopologyTestDriver(
                 TimelineTopology.build(
                         topics,
-                        new TimelineTopology.Options(Duration.ofDays(30), Duration.ofSeconds(30), "test"),
+                        new TimelineTopology.Options(
+                                Duration.ofDays(30), Duration.ofMinutes(10), partition -> readUpTo, "test"),
                         new SystemBook(),
                         deadLetters::add,
                         recorded::add),
@@ -304,11 +307,26 @@ class TimelineTopologyTest {
     }
 
     @Test
+    void aDecisionWhoseEventIsNotComingIsPlacedByItsOwnAttributesOnceWhatCameBeforeItIsRead() {
+        paymentsByTeamLabel();
+        decision("timer-9", "webhook", "checkout.failed", "order-9", 0, Outcome.CONDITION_FALSE, "r");
+        assertEquals(List.of(), ids("checkout"));
+        // a minute on, the input is not known to be read up to when the decision came: its event may be on its way
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        assertEquals(List.of(), ids("checkout"));
+        readUpTo = NOW.toEpochMilli();
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        assertEquals(1, ids("checkout").size());
+        assertEquals("nothing", page("checkout").entries().get(0).status());
+    }
+
+    @Test
     void aDecisionWhoseEventDoesNotComeIsPlacedByItsOwnAttributesAfterTheWaitAndJoinsItsStoryWhenItComesLate() {
         paymentsByTeamLabel();
         decision("timer-9", "webhook", "checkout.failed", "order-9", 0, Outcome.CONDITION_FALSE, "r");
         assertEquals(List.of(), ids("checkout"));
-        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        // the read position stays unknown (the group's offsets cannot be read): the wait is the limit
+        driver.advanceWallClockTime(Duration.ofMinutes(10).plusSeconds(1));
         assertEquals(1, ids("checkout").size());
         assertEquals("nothing", page("checkout").entries().get(0).status());
         // the event comes after all (its partition was behind by more than the wait): the decision is in its story
