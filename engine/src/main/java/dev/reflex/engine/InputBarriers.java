@@ -32,7 +32,12 @@ final class InputBarriers implements InputProgress, AutoCloseable {
      * commit per stage later while its input is being worked off.
      */
     static final Duration ROUND = Duration.ofMillis(100);
-    /** Barriers in flight at most: a minute of backlog at full precision, then evenly thinned. */
+    /**
+     * How often the timeline's barriers move: what waits for them is placed by a punctuator every second, so a finer
+     * round would only cost the broker more offset requests.
+     */
+    static final Duration TIMELINE_ROUND = Duration.ofMillis(500);
+    /** Barriers in flight at most: a minute of backlog at full precision (five for the timeline), then evenly thinned. */
     static final int MAX_PENDING = 600;
 
     private static final Duration WARN_AFTER = Duration.ofMinutes(1);
@@ -42,6 +47,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     private final String waiting;
     private final Barriers barriers;
     private final LongSupplier clock;
+    private final Duration every;
     private final ScheduledExecutorService thread;
     private long lastWarning;
 
@@ -65,6 +71,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
                 3,
                 topic -> stageOf(names, partitioning != Partitioning.INGEST, topic),
                 "deadlines",
+                ROUND,
                 clock);
     }
 
@@ -75,8 +82,10 @@ final class InputBarriers implements InputProgress, AutoCloseable {
             int stages,
             ToIntFunction<String> stageOf,
             String waiting,
+            Duration every,
             LongSupplier clock) {
         this.clock = clock;
+        this.every = every;
         this.stageOf = stageOf;
         this.waiting = waiting;
         this.offsets = new InputOffsets(kafka, groupId + "-input-barriers", groupId, streamsGroup);
@@ -109,6 +118,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
                 2,
                 topic -> read.contains(topic) ? 0 : topic.equals(repartitionTopic) ? 1 : -1,
                 "timeline entries that came before their event",
+                TIMELINE_ROUND,
                 clock);
     }
 
@@ -125,7 +135,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
     }
 
     void start() {
-        thread.scheduleWithFixedDelay(this::roundLogged, 0, ROUND.toMillis(), TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::roundLogged, 0, every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void roundLogged() {
