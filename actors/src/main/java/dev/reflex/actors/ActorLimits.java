@@ -54,6 +54,11 @@ final class ActorLimits {
         return false;
     }
 
+    /** An action of {@code target} whose start was counted at {@code countedAt} finished at {@code now}. */
+    void finished(String target, long countedAt, long now) {
+        rates.finished(target, countedAt, now);
+    }
+
     /** Whether {@code target} waits for its rate now. */
     boolean rateLimited(String target, long now) {
         return !rates.mayStart(target, now);
@@ -101,11 +106,14 @@ final class ActorLimits {
         systemRate.began(now);
     }
 
-    /** A result another owner reported: the circuit and the rates count the actions that ran. */
+    /**
+     * A result another owner reported: the circuit and the rates count the actions that ran (the target's rate from
+     * their finish, as {@link TargetRates#finished} does).
+     */
     void learned(ActionResult result) {
         if (result.getAttempts() > 0) {
             long started = result.getFinishedAt().toEpochMilli() - result.getDurationMs();
-            rates.started(result.getTarget(), started);
+            rates.started(result.getTarget(), result.getFinishedAt().toEpochMilli());
             systemRate.learned(started);
             breakers.record(
                     result.getTarget(),

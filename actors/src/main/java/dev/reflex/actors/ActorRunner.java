@@ -69,7 +69,8 @@ public final class ActorRunner implements AutoCloseable {
     /** What a done record reports: a record to write (a result or a dead letter; null for none) and its action id. */
     private record Outcome(ProducerRecord<String, byte[]> record, String actionId) {}
 
-    private record Finished(ActionQueue.Slot<Outcome> slot, Execution execution, long nanos) {}
+    /** An action that ran: its slot, what came of it, how long it took, and when its start was counted (the limits). */
+    private record Finished(ActionQueue.Slot<Outcome> slot, Execution execution, long nanos, long countedAt) {}
 
     private final KafkaConnection kafka;
     private final TopicNames names;
@@ -300,7 +301,7 @@ public final class ActorRunner implements AutoCloseable {
         failHeld(now);
         Finished first = wait.isZero() ? finished.poll() : finished.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
         for (Finished f = first; f != null; f = finished.poll()) {
-            finish(f.slot(), f.execution(), f.nanos());
+            finish(f.slot(), f.execution(), f.nanos(), f.countedAt());
         }
         if (first != null) {
             startReady(System.currentTimeMillis());
@@ -370,7 +371,7 @@ public final class ActorRunner implements AutoCloseable {
                 } catch (RuntimeException e) {
                     execution = Execution.failed(1, null, null, null, "the actor failed: " + e);
                 }
-                finished.add(new Finished(slot, execution, System.nanoTime() - started));
+                finished.add(new Finished(slot, execution, System.nanoTime() - started, now));
             });
         }
     }
@@ -406,11 +407,16 @@ public final class ActorRunner implements AutoCloseable {
         }
     }
 
-    /** A finished action: its result, counted and logged; its target's breaker learns from it. */
-    private void finish(ActionQueue.Slot<Outcome> slot, Execution execution, long nanos) {
+    /**
+     * A finished action: its result, counted and logged; its target's breaker learns from it, and its target's rate
+     * counts it from now on.
+     */
+    private void finish(ActionQueue.Slot<Outcome> slot, Execution execution, long nanos, long countedAt) {
         Action action = actions.remove(slot);
         boolean failed = execution.status() == ActionStatus.FAILED;
-        if (breakers.record(action.getTarget(), failed, System.currentTimeMillis())) {
+        long now = System.currentTimeMillis();
+        limits.finished(action.getTarget(), countedAt, now);
+        if (breakers.record(action.getTarget(), failed, now)) {
             String held = breakers.reason(action.getTarget()) + "; its actions are held for "
                     + options.breakerCooldown().toSeconds() + " s, then one probes";
             LOG.warn("actions of {}: {}", system, held);

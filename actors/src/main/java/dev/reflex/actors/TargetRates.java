@@ -9,10 +9,13 @@ import dev.reflex.schemas.Rate;
 
 /**
  * A rate per target ({@code limits.target.rate} of the system's catalog entry): at most {@code count} actions of one
- * target started in any window of {@code windowMs}. An action over it waits, in order. Starts are remembered per
- * target, those of this process as they happen and the others' from the results read back (start = finish - duration),
- * so the limit holds across restarts and moves of the target's partition. Not thread-safe: the actor's polling thread
- * owns it.
+ * target in any window of {@code windowMs}, as the target sees them. An action over it waits, in order. An action counts
+ * from its start while it runs and from its finish once it has finished: a call reaches the target some time after the
+ * actor started it (later still when the machine is busy), and by its finish the target has surely seen it, so the
+ * next action past the limit starts a window after that and the target never counts more than the limit in a window.
+ * Actions are remembered per target, those of this process as they happen and the others' from the results read back
+ * (at their finish), so the limit holds across restarts and moves of the target's partition. Not thread-safe: the
+ * actor's polling thread owns it.
  */
 final class TargetRates {
     private volatile Rate rate;
@@ -45,6 +48,22 @@ final class TargetRates {
             recent.pollFirst();
         }
         return recent.size() < r.getCount();
+    }
+
+    /**
+     * An action of {@code target} whose start was counted at {@code startedAt} finished at {@code finishedAt}: it counts
+     * from its finish from now on.
+     */
+    void finished(String target, long startedAt, long finishedAt) {
+        Rate r = rate;
+        if (r == null || target == null) {
+            return;
+        }
+        Deque<Long> recent = starts.get(target);
+        if (recent != null) {
+            recent.removeFirstOccurrence(startedAt);
+        }
+        started(target, finishedAt);
     }
 
     /** An action of {@code target} started at {@code at} (remembered only while a rate is declared). */

@@ -24,6 +24,36 @@ class TargetRatesTest {
     }
 
     @Test
+    void aFinishedActionCountsFromItsFinishSoTheTargetNeverSeesMoreThanTheLimitInAWindow() {
+        // 3 per 10 s; the first call reaches the target late (a busy machine), so counting from its start would let
+        // the fourth start 10 s after the first started but less than 10 s after the target saw the first
+        TargetRates rates = new TargetRates(new Rate(3, 10_000L));
+        rates.started("pod-1", 0);
+        rates.finished("pod-1", 0, 400);
+        rates.started("pod-1", 400);
+        rates.finished("pod-1", 400, 500);
+        rates.started("pod-1", 500);
+        rates.finished("pod-1", 500, 600);
+        assertThat(rates.mayStart("pod-1", 10_000))
+                .as("a window after the first start")
+                .isFalse();
+        assertThat(rates.mayStart("pod-1", 10_399)).isFalse();
+        assertThat(rates.mayStart("pod-1", 10_400))
+                .as("a window after the first finish")
+                .isTrue();
+        // while it runs an action counts from its start; an action longer than the window counts again from its finish
+        rates.started("pod-1", 10_400);
+        assertThat(rates.mayStart("pod-1", 20_401))
+                .as("every count left the window, its start included")
+                .isTrue();
+        rates.finished("pod-1", 10_400, 25_000);
+        rates.started("pod-1", 25_000);
+        rates.started("pod-1", 25_001);
+        assertThat(rates.mayStart("pod-1", 34_999)).isFalse();
+        assertThat(rates.mayStart("pod-1", 35_000)).isTrue();
+    }
+
+    @Test
     void startsReadBackOutOfOrderCountInTheirPlace() {
         TargetRates rates = new TargetRates(new Rate(2, 1_000L));
         rates.started("db-1", 900);
