@@ -57,6 +57,7 @@ final class ActorLimits {
     /** An action of {@code target} whose start was counted at {@code countedAt} finished at {@code now}. */
     void finished(String target, long countedAt, long now) {
         rates.finished(target, countedAt, now);
+        systemRate.finished(countedAt, now);
     }
 
     /** Whether {@code target} waits for its rate now. */
@@ -107,14 +108,14 @@ final class ActorLimits {
     }
 
     /**
-     * A result another owner reported: the circuit and the rates count the actions that ran (the target's rate from
-     * their finish, as {@link TargetRates#finished} does).
+     * A result another owner reported: the circuit and the rates count the actions that ran, from their finish (as
+     * {@link TargetRates#finished} and {@link SystemRate#finished} do).
      */
     void learned(ActionResult result) {
         if (result.getAttempts() > 0) {
-            long started = result.getFinishedAt().toEpochMilli() - result.getDurationMs();
-            rates.started(result.getTarget(), result.getFinishedAt().toEpochMilli());
-            systemRate.learned(started);
+            long finished = result.getFinishedAt().toEpochMilli();
+            rates.started(result.getTarget(), finished);
+            systemRate.learned(finished);
             breakers.record(
                     result.getTarget(),
                     result.getStatus() == ActionStatus.FAILED,

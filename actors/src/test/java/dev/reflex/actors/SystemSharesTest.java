@@ -101,36 +101,58 @@ class SystemSharesTest {
     }
 
     @Test
-    void aShareOfARateCountsEveryStartBeforeItAndOnlyItsOwnAfter() {
+    void aShareOfARateCountsEveryActionBeforeItAndOnlyItsOwnAfterRunningOnesAlwaysAndFinishedOnesFromTheirFinish() {
         SystemRate rate = new SystemRate();
         rate.rate(new Rate(4, 1_000L));
         SystemShares.Share half = new SystemShares.Share("rate 4/1000ms", Integer.MAX_VALUE, 2, 1_000L);
-        rate.learned(100); // read back at start, before any share: an earlier start
+        rate.learned(100); // read back at start, before any share: an earlier action, finished at 100
         rate.began(500);
-        rate.learned(450); // read back at the assignment: before the share began
+        rate.learned(450); // read back at the assignment: finished before the share began
         rate.learned(600); // another member's, within its own share
         assertThat(rate.mayStart(700, half))
-                .as("two earlier starts fill a share of 2")
+                .as("two earlier actions fill a share of 2")
                 .isFalse();
         assertThat(rate.mayStart(1_100, half))
-                .as("the start at 100 left the window")
+                .as("the one of 100 left the window")
                 .isTrue();
         rate.started(1_100, half);
         assertThat(rate.mayStart(1_200, half)).isFalse();
         assertThat(rate.mayStart(1_450, half)).as("450 left the window").isTrue();
         rate.started(1_450, half);
-        assertThat(rate.mayStart(2_099, half)).isFalse();
-        // a new share: this member's own starts count as earlier ones for everybody's share now
-        rate.began(2_000);
-        SystemShares.Share all = new SystemShares.Share("rate 4/1000ms", Integer.MAX_VALUE, 4, 1_000L);
-        assertThat(rate.mayStart(2_050, all)).isTrue();
-        rate.started(2_050, all);
-        rate.started(2_060, all);
-        assertThat(rate.mayStart(2_070, all))
-                .as("1100, 1450, 2050, 2060 in the window")
+        assertThat(rate.mayStart(2_600, half))
+                .as("running actions count however long they run")
                 .isFalse();
-        assertThat(rate.mayStart(2_100, all)).as("1100 left it").isTrue();
-        rate.started(2_100, all);
-        assertThat(rate.mayStart(2_110, all)).isFalse();
+        // finished: counted from the finish, when the system has surely seen it, however late the call reached it
+        rate.finished(1_100, 1_200);
+        assertThat(rate.mayStart(2_199, half)).isFalse();
+        assertThat(rate.mayStart(2_200, half)).as("1200 left the window").isTrue();
+        rate.finished(1_450, 2_300);
+        // a new share: this member's own actions count as earlier ones for everybody's share now
+        rate.began(2_400);
+        SystemShares.Share all = new SystemShares.Share("rate 4/1000ms", Integer.MAX_VALUE, 4, 1_000L);
+        assertThat(rate.mayStart(2_450, all)).isTrue();
+        rate.started(2_450, all);
+        rate.started(2_460, all);
+        rate.started(2_470, all);
+        assertThat(rate.mayStart(2_480, all))
+                .as("2300 (earlier), 2450, 2460, 2470 (running)")
+                .isFalse();
+        rate.finished(2_450, 2_500);
+        assertThat(rate.mayStart(3_299, all)).isFalse();
+        assertThat(rate.mayStart(3_300, all)).as("2300 left it").isTrue();
+    }
+
+    @Test
+    void anActionStillRunningWhenANewShareBeginsCountsAsAnEarlierOneFromThen() {
+        SystemRate rate = new SystemRate();
+        rate.rate(new Rate(1, 1_000L));
+        SystemShares.Share one = new SystemShares.Share("rate 1/1000ms", Integer.MAX_VALUE, 1, 1_000L);
+        rate.began(0);
+        rate.started(100, one);
+        rate.began(5_000);
+        assertThat(rate.mayStart(5_999, one)).isFalse();
+        assertThat(rate.mayStart(6_000, one)).isTrue();
+        rate.finished(100, 6_500); // counted already: not again
+        assertThat(rate.mayStart(6_600, one)).isTrue();
     }
 }
