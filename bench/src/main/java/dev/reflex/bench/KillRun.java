@@ -129,10 +129,7 @@ final class KillRun {
             BenchCluster.awaitConsumed(
                     cluster.admin(),
                     timeline,
-                    List.of(
-                            names.events(),
-                            names.decisions(),
-                            timeline + "-" + TimelineTopology.REPARTITION + "-repartition"),
+                    List.of(names.events(), names.decisions(), TimelineTopology.repartitionTopic(timeline)),
                     Duration.ofMinutes(5));
         } catch (IllegalStateException e) {
             problems.add(e.getMessage());

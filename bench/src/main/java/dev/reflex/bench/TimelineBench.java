@@ -100,12 +100,10 @@ public final class TimelineBench {
                 double engineSeconds = (System.nanoTime() - start) / 1e9;
                 cluster.awaitConsumed(
                         timelineGroup,
-                        List.of(
-                                names.events(),
-                                names.decisions(),
-                                names.flows(),
-                                names.rulesLog(),
-                                timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition"));
+                        Stream.concat(
+                                        TimelineTopology.inputTopics(names).stream(),
+                                        Stream.of(TimelineTopology.repartitionTopic(timelineGroup)))
+                                .toList());
                 double timelineSeconds = (System.nanoTime() - start) / 1e9;
                 Map<Long, Long> timelineCpu = EngineThroughput.cpuOf(timelineGroup);
                 String timelineThreads = EngineThroughput.cpuByThread(Map.of(), timelineCpu, events);
@@ -185,7 +183,7 @@ public final class TimelineBench {
             String engineGroup = names.prefix() + "engine";
             String timelineGroup = engineGroup + "-timeline";
             List<String> engineInputs = List.of(names.events());
-            String repartition = timelineGroup + "-" + TimelineTopology.REPARTITION + "-repartition";
+            String repartition = TimelineTopology.repartitionTopic(timelineGroup);
             List<String> timelineInputs = List.of(names.events(), names.decisions(), names.flows(), repartition);
             try (EngineProcess engine = EngineProcess.start(settings);
                     KafkaProducer<String, Event> producer = new KafkaProducer<>(

@@ -18,6 +18,7 @@ import dev.reflex.schemas.KafkaConnection;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.topology.InputProgress;
 import dev.reflex.topology.Partitioning;
+import dev.reflex.topology.timeline.TimelineTopology;
 
 /**
  * Tells the correlate tasks how far the engine's input has been read, so no deadline beats an event that reached Kafka
@@ -110,7 +111,7 @@ final class InputBarriers implements InputProgress, AutoCloseable {
             TopicNames names,
             String repartitionTopic,
             LongSupplier clock) {
-        Set<String> read = Set.of(names.events(), names.decisions(), names.flows(), names.rulesLog());
+        Set<String> read = Set.copyOf(TimelineTopology.inputTopics(names));
         return new InputBarriers(
                 kafka,
                 groupId,

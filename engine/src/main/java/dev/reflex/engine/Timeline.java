@@ -105,7 +105,7 @@ public final class Timeline implements AutoCloseable {
                 applicationId(config),
                 streamsGroup,
                 config.topicNames(),
-                applicationId(config) + "-" + TimelineTopology.REPARTITION + "-repartition",
+                TimelineTopology.repartitionTopic(applicationId(config)),
                 System::currentTimeMillis);
         TimelineTopology.Options options = new TimelineTopology.Options(
                 Duration.ofDays(config.getInt(EngineConfig.TIMELINE_RETENTION_DAYS_CONFIG)),

@@ -17,6 +17,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.reflex.schemas.Rule;
+import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.Topics;
 import dev.reflex.topology.GlobalDeadLetters;
 import dev.reflex.topology.InputProgress;
@@ -51,6 +52,16 @@ public final class TimelineTopology {
     public static final String PENDING_STORE = "timeline-pending";
     public static final String SYSTEMS_STORE = "timeline-systems";
     public static final String REPARTITION = "timeline-by-event";
+
+    /** The topics the timeline's application reads through its group (the systems topic is a global store). */
+    public static List<String> inputTopics(TopicNames names) {
+        return List.of(names.events(), names.decisions(), names.flows(), names.rulesLog());
+    }
+
+    /** The repartition topic by event id of the timeline's application {@code applicationId}. */
+    public static String repartitionTopic(String applicationId) {
+        return applicationId + "-" + REPARTITION + "-repartition";
+    }
 
     /**
      * @param retention   how long entries are kept (window store retention)
