@@ -38,8 +38,9 @@ import dev.reflex.topology.keyed.KeyedProcessor;
  *       {@code reflex engine} in a JVM of its own (with its timeline), after a warm-up round;</li>
  *   <li>the correlation state's size per key with many keys: the RocksDB files and the changelog.</li>
  * </ol>
- * Usage: {@code bench/run-correlation [--quick] [--deadlines]} (the second: the deadlines' lateness only): 200,000 events, 100,000 deadlines, 1,000,000 keys (about 10 minutes
- * on 2 cores); --quick is 20,000, 10,000 and 100,000.
+ * Usage: {@code bench/run-correlation [--quick] [--deadlines] [--set KEY=VALUE ...]} (the second: the deadlines'
+ * lateness only; {@code --set}: an engine setting for the deadlines' engine, to compare one): 200,000 events, 100,000
+ * deadlines, 1,000,000 keys (about 10 minutes on 2 cores); --quick is 20,000, 10,000 and 100,000.
  */
 public final class CorrelationBench {
     private CorrelationBench() {}
@@ -77,8 +78,17 @@ public final class CorrelationBench {
           - {system: ops, action: page, params: {host: "${event.subject}"}}
         """;
 
+    /** Engine settings given with {@code --set}, passed on to the deadlines' engine. */
+    private static final List<String> SETTINGS = new ArrayList<>();
+
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--set")) {
+                SETTINGS.add("--set");
+                SETTINGS.add(args[++i]);
+            }
+        }
         int events = quick ? 20_000 : 200_000;
         int deadlines = quick ? 10_000 : 100_000;
         int keys = quick ? 100_000 : 1_000_000;
@@ -213,7 +223,7 @@ public final class CorrelationBench {
 
     /** {@code reflex engine} with default settings but for where it finds its cluster, its topics and its state. */
     private static List<String> engineArgs(BenchCluster cluster, TopicNames names) {
-        return List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "engine",
                 "--bootstrap-servers",
                 cluster.bootstrap(),
@@ -228,7 +238,9 @@ public final class CorrelationBench {
                 "--set",
                 "consumer.auto.offset.reset=earliest",
                 "--set",
-                "reflex.api.port=0");
+                "reflex.api.port=0"));
+        args.addAll(SETTINGS);
+        return args;
     }
 
     /**

@@ -104,6 +104,11 @@ public final class Engine implements AutoCloseable {
 
     /** Starts the engine, counting Reflex's own meters ({@link EngineMetrics}) in {@code registry} from the first record. */
     public static Engine start(EngineConfig config, MeterRegistry registry) {
+        return start(config, registry, ProcessingListener.NONE);
+    }
+
+    /** As {@link #start(EngineConfig, MeterRegistry)}, telling {@code listener} too of what the topology does. */
+    public static Engine start(EngineConfig config, MeterRegistry registry, ProcessingListener listener) {
         KafkaConnection kafka = config.kafka();
         checkServices(config, kafka);
         RuleBook rules = new RuleBook();
@@ -133,12 +138,13 @@ public final class Engine implements AutoCloseable {
                 : config.topologyOptions().withInputProgress(barriers);
         Topics topics = new Topics(config.topicNames(), serdes);
         EngineMetrics meters = new EngineMetrics(registry);
-        ProcessingListener listener = ProcessingListener.all(ProcessingListener.decisions(recent::put), meters);
-        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listener));
+        ProcessingListener listeners =
+                ProcessingListener.all(ProcessingListener.decisions(recent::put), meters, listener);
+        streamsProperties.putAll(ProcessingDeadLetters.settings(topics, options.reader(), listeners));
         KafkaStreams streams;
         try {
             streams = new KafkaStreams(
-                    ReflexTopology.build(options, topics, rules, listener, globalDeadLetters), streamsProperties);
+                    ReflexTopology.build(options, topics, rules, listeners, globalDeadLetters), streamsProperties);
         } catch (RuntimeException e) {
             if (barriers != null) {
                 barriers.close();

@@ -94,6 +94,9 @@ public final class EngineConfig extends AbstractConfig {
     /** The producers' record batch size Reflex uses unless batch.size or producer.batch.size is given. */
     public static final int DEFAULT_PRODUCER_BATCH_SIZE = 128 * 1024;
 
+    /** How long a stream thread waits for input in a poll, unless poll.ms is given (the Kafka Streams default is 100). */
+    public static final long DEFAULT_POLL_MS = 10;
+
     /** Kafka Streams and client settings Reflex sets unless given (a listed setting's default is in its definition). */
     public static final List<KafkaDefault> KAFKA_DEFAULTS = List.of(
             new KafkaDefault(
@@ -103,6 +106,14 @@ public final class EngineConfig extends AbstractConfig {
                             + "changelog record); batches eight times the client's 16384 bytes mean fewer batches to start and send, "
                             + "measured by bench/run-throughput as about a fifth more events per second under exactly_once_v2. A batch "
                             + "is sent when full or at the next commit, so a larger one adds no latency"),
+            new KafkaDefault(
+                    StreamsConfig.POLL_MS_CONFIG,
+                    DEFAULT_POLL_MS,
+                    "a stream thread with nothing to read waits this long in each poll before it fires due deadlines and "
+                            + "commits, so during a burst of deadlines due together every round of firing and committing waited 100 ms "
+                            + "(the Kafka Streams default) for input that was not coming: bench/run-correlation --deadlines measured p99 "
+                            + "lateness of 250 and 270 ms against 423, 766 and 1,238 ms at 100. An idle engine then spends about 20 ms of "
+                            + "CPU a second more (2% of a core)"),
             new KafkaDefault(
                     StreamsConfig.MAX_TASK_IDLE_MS_CONFIG,
                     StreamsConfig.MAX_TASK_IDLE_MS_DISABLED,
@@ -146,7 +157,7 @@ public final class EngineConfig extends AbstractConfig {
             + "unless, debounce) fires by the wall clock, but not before every event that reached Kafka before it was due has "
             + "been applied: while the engine's group is behind its input (after a crash, during a rebalance, under a backlog) "
             + "due deadlines wait until the input is read up to their due time. It is known from the group's committed offsets, "
-            + "checked every 100 ms, so a deadline fires about half a second after its time when nothing lags. false fires "
+            + "checked every 100 ms, so a deadline fires a tenth to a few tenths of a second after its time when nothing lags. false fires "
             + "deadlines by the wall clock alone, within a tenth of a second, and then one can beat an event that came in time "
             + "but was not read yet.";
 
@@ -214,6 +225,14 @@ public final class EngineConfig extends AbstractConfig {
     static final String TIMELINE_RETENTION_DAYS_DOC = "How long the timeline keeps entries, by their time (event time "
             + "for events). 30 covers \"has this happened before\" over 30 days. Its stores hold each entry once per system it "
             + "is on; older segments are dropped whole.";
+
+    public static final String TIMELINE_YIELD_MAX_MS_CONFIG = "reflex.timeline.yield.max.ms";
+    static final String TIMELINE_YIELD_MAX_MS_DOC =
+            "How long the timeline is paused at most, in a row, while the engine "
+                    + "fires a burst of due timers (200 or more in one 100 ms tick of one partition, and until 2 s after the last), so "
+                    + "that the deadlines' actions go first: the timeline records each firing at several times the CPU the firing takes. "
+                    + "Paused time is spent from a budget of this much, earned back at half the rate while the timeline runs, so over "
+                    + "a long flood it is paused a third of the time at most; it reads on where it stopped. 0 never pauses it.";
 
     public static final String NORMALIZER_PREFIX = "reflex.normalizer.";
     static final String NORMALIZER_DOC =

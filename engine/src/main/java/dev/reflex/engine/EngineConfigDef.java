@@ -199,7 +199,14 @@ final class EngineConfigDef {
                         30,
                         ConfigDef.Range.between(1, 3650),
                         Importance.MEDIUM,
-                        EngineConfig.TIMELINE_RETENTION_DAYS_DOC);
+                        EngineConfig.TIMELINE_RETENTION_DAYS_DOC)
+                .define(
+                        EngineConfig.TIMELINE_YIELD_MAX_MS_CONFIG,
+                        Type.LONG,
+                        30_000L,
+                        ConfigDef.Range.atLeast(0),
+                        Importance.LOW,
+                        EngineConfig.TIMELINE_YIELD_MAX_MS_DOC);
         KafkaConnection.define(config);
         return config;
     }

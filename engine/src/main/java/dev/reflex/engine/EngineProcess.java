@@ -54,10 +54,12 @@ public final class EngineProcess implements AutoCloseable {
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(metrics);
         Optional<EngineApi> api = EngineApi.start(new EngineConfig(settings), metrics);
+        TimelineYield yield =
+                new TimelineYield(new EngineConfig(settings).getLong(EngineConfig.TIMELINE_YIELD_MAX_MS_CONFIG));
         Engine engine;
         try {
             engine = Engine.start(
-                    new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)), metrics);
+                    new EngineConfig(api.map(a -> a.routedSettings(settings)).orElse(settings)), metrics, yield);
         } catch (RuntimeException e) {
             api.ifPresent(EngineApi::close);
             gc.close();
@@ -67,7 +69,8 @@ public final class EngineProcess implements AutoCloseable {
         Optional<Timeline> timeline;
         try {
             timeline = api.isPresent()
-                    ? Timeline.start(new EngineConfig(api.get().routedSettings(settings)), metrics, engine::stopFor)
+                    ? Timeline.start(
+                            new EngineConfig(api.get().routedSettings(settings)), metrics, engine::stopFor, yield)
                     : Optional.empty();
         } catch (RuntimeException e) {
             engine.close();

@@ -10,6 +10,9 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,6 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import dev.reflex.rules.systems.SystemCatalog;
@@ -62,6 +66,9 @@ public final class Timeline implements AutoCloseable {
     private final DeadLetterProducer deadLetters;
     private final InputBarriers barriers;
     private StallWatch stallWatch;
+    private ScheduledExecutorService yielding;
+    private volatile boolean pausedForBurst;
+    private long pausedAt;
     private final ReplaceBackoff backoff = new ReplaceBackoff(1_000, 30_000, 60_000);
 
     private Timeline(KafkaStreams streams, SystemBook systems, DeadLetterProducer deadLetters, InputBarriers barriers) {
@@ -73,9 +80,11 @@ public final class Timeline implements AutoCloseable {
 
     /**
      * Starts the timeline with the engine's settings (its {@code application.server} included), or empty when it is off.
-     * When input it owns stands still (see {@link StallWatch}), {@code stalled} is told why.
+     * When input it owns stands still (see {@link StallWatch}), {@code stalled} is told why. It is paused while the
+     * engine fires a burst of due timers, as {@code yield} (told of the engine's firings) says.
      */
-    static Optional<Timeline> start(EngineConfig config, MeterRegistry registry, Consumer<String> stalled) {
+    static Optional<Timeline> start(
+            EngineConfig config, MeterRegistry registry, Consumer<String> stalled, TimelineYield yield) {
         if (!config.getBoolean(EngineConfig.TIMELINE_ENABLED_CONFIG)
                 || config.getInt(EngineConfig.API_PORT_CONFIG) < 0) {
             return Optional.empty();
@@ -140,12 +149,47 @@ public final class Timeline implements AutoCloseable {
                 .orElse(null);
         streams.setUncaughtExceptionHandler(timeline::threadFailed);
         streams.setStateListener((next, previous) -> LOG.info("timeline state {} -> {}", previous, next));
+        Gauge.builder("reflex.timeline.paused", () -> timeline.pausedForBurst ? 1 : 0)
+                .description("1 while the timeline is paused so that a burst of the engine's due timers fires first")
+                .register(registry);
         streams.start();
         barriers.start();
         if (timeline.stallWatch != null) {
             timeline.stallWatch.start();
         }
+        timeline.yieldTo(yield);
         return Optional.of(timeline);
+    }
+
+    /** Pauses and resumes the timeline as {@code yield} says, every {@link TimelineYield#ROUND}. */
+    private void yieldTo(TimelineYield yield) {
+        yielding = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reflex-timeline-yield");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = TimelineYield.ROUND.toMillis();
+        yielding.scheduleWithFixedDelay(() -> yieldRound(yield), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void yieldRound(TimelineYield yield) {
+        long now = System.currentTimeMillis();
+        boolean pause = yield.pausedAt(now);
+        try {
+            if (pause && !pausedForBurst && !streams.isPaused()) {
+                streams.pause();
+                pausedForBurst = true;
+                pausedAt = now;
+                LOG.info("timeline paused: the engine is firing a burst of due timers, which go first");
+            } else if (!pause && pausedForBurst) {
+                streams.resume();
+                pausedForBurst = false;
+                LOG.info("timeline resumed after {} ms paused for a burst of due timers", now - pausedAt);
+            }
+        } catch (RuntimeException e) {
+            // the timeline is stopping, or in ERROR: nothing to pause
+            LOG.debug("the timeline could not be paused or resumed", e);
+        }
     }
 
     /** The timeline's application id: the engine's with {@code -timeline}. */
@@ -235,6 +279,9 @@ public final class Timeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (yielding != null) {
+            yielding.shutdownNow();
+        }
         if (stallWatch != null) {
             stallWatch.close();
         }

@@ -31,6 +31,9 @@ public interface ProcessingListener {
     /** A record was written to the dead-letter topic. */
     default void deadLettered(DeadLetter letter) {}
 
+    /** One tick of a keyed task fired {@code count} due timers (deadlines, flow waits and timeouts) at {@code now}. */
+    default void timersFired(int count, long now) {}
+
     /** A listener told only of decisions. */
     static ProcessingListener decisions(Consumer<Decision> decided) {
         return new ProcessingListener() {
@@ -63,6 +66,11 @@ public interface ProcessingListener {
             @Override
             public void deadLettered(DeadLetter letter) {
                 each.forEach(l -> l.deadLettered(letter));
+            }
+
+            @Override
+            public void timersFired(int count, long now) {
+                each.forEach(l -> l.timersFired(count, now));
             }
         };
     }

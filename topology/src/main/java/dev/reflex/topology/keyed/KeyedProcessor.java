@@ -3,6 +3,7 @@ package dev.reflex.topology.keyed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -145,7 +146,8 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
      */
     private void tick(long now) {
         long dueBy = Math.min(now, options.progress().readUpTo(context.taskId().partition()));
-        for (TimerIndex.Due due : timers.due(dueBy, DEADLINES_PER_TICK)) {
+        List<TimerIndex.Due> fired = timers.due(dueBy, DEADLINES_PER_TICK);
+        for (TimerIndex.Due due : fired) {
             try {
                 if (flows.holds(due.stateKey())) {
                     flows.timer(due, now, dueBy);
@@ -161,6 +163,9 @@ public final class KeyedProcessor implements Processor<String, CorrelationInput,
                         e);
                 correlations.dropFailed(due, now, e);
             }
+        }
+        if (!fired.isEmpty()) {
+            options.listener().timersFired(fired.size(), now);
         }
         RuleIndex index = options.rules().index();
         if (index != swept) {
