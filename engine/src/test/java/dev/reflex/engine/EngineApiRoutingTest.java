@@ -7,18 +7,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -32,15 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.reflex.audit.publish.RulePublisher;
 import dev.reflex.embedded.testing.TestServices;
-import dev.reflex.schemas.ContentTypes;
-import dev.reflex.schemas.KafkaConnection;
-import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
-import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
  * Two engine instances in one group: each API answers for every key, asking the instance that owns it (passing the
@@ -64,23 +55,14 @@ class EngineApiRoutingTest {
     void registersAreServedByTheirOwnerAndDecisionsByWhicheverInstanceKeepsThem(@TempDir Path dir) throws Exception {
         String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("ro" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(
-                new SchemaRegistryClient(TestServices.registry().url()), true);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new TopicSpec(names.ingest("k8s"), false));
-            new TopicAdmin(admin, Optional.of(4), Optional.empty(), 30_000).ensure(specs);
-            Path rules = Files.createDirectories(dir.resolve("rules"));
-            Files.writeString(rules.resolve("last.yaml"), """
+        TestEngines.topicsAndRule(names, dir, """
                 id: remember-last
                 when:
                   source: k8s
                 then:
                   - set: last.${event.subject}
                     value: ${event.id}
-                """);
-            RulePublisher.apply(rules, KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
-        }
+                """, new TopicSpec(names.ingest("k8s"), false));
         List<EngineProcess> apis = new ArrayList<>();
         List<Engine> engines = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -104,18 +86,9 @@ class EngineApiRoutingTest {
                     .isLessThan(settle);
             Thread.sleep(200);
         }
+        TestEngines.produceJson(names.ingest("k8s"), 40, "pod.oom");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < 40; i++) {
-                String subject = "pod-" + i;
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
-                        names.ingest("k8s"),
-                        subject.getBytes(StandardCharsets.UTF_8),
-                        ("{\"id\":\"ev-" + i + "\",\"type\":\"pod.oom\",\"subject\":\"" + subject + "\"}")
-                                .getBytes(StandardCharsets.UTF_8));
-                record.headers().add(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
-                producer.send(record);
-            }
             // one unreadable record, for the dead-letter meter
             producer.send(
                     new ProducerRecord<>(names.ingest("k8s"), "not json at all".getBytes(StandardCharsets.UTF_8)));
@@ -259,13 +232,7 @@ class EngineApiRoutingTest {
     }
 
     private static String scrape(EngineProcess process) throws Exception {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create(process.apiUrl().orElseThrow() + "/metrics"))
-                                .timeout(Duration.ofSeconds(10))
-                                .GET()
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        return TestEngines.get(process.apiUrl().orElseThrow() + "/metrics").body();
     }
 
     private static int events(JsonNode page) {
@@ -277,13 +244,7 @@ class EngineApiRoutingTest {
     }
 
     private static int status(String url) throws Exception {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .timeout(Duration.ofSeconds(10))
-                                .GET()
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .statusCode();
+        return TestEngines.get(url).statusCode();
     }
 
     /** GETs until 200 (the engines may still be rebalancing or processing), for at most 60 s. */

@@ -2,39 +2,19 @@ package dev.reflex.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.reflex.audit.publish.RulePublisher;
-import dev.reflex.embedded.testing.TestServices;
-import dev.reflex.schemas.ContentTypes;
-import dev.reflex.schemas.KafkaConnection;
-import dev.reflex.schemas.TopicAdmin;
 import dev.reflex.schemas.TopicNames;
 import dev.reflex.schemas.TopicSpec;
-import dev.reflex.schemas.registry.SchemaRegistryClient;
-import dev.reflex.schemas.serde.ReflexSerdes;
 
 /**
  * A burst of deadlines due together pauses the timeline of the engine's process while they fire, and the timeline then
@@ -42,8 +22,6 @@ import dev.reflex.schemas.serde.ReflexSerdes;
  */
 @Tag("integration")
 class TimelineYieldIntegrationTest {
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final int KEYS = 8_000;
     private static final Pattern PAUSED = Pattern.compile("(?m)^reflex_timeline_paused(?:\\{[^}]*})? (\\S+)$");
     private static final Pattern DECISIONS =
@@ -51,42 +29,18 @@ class TimelineYieldIntegrationTest {
 
     @Test
     void theTimelinePausesWhileABurstOfDeadlinesFiresAndThenRecordsEveryDecision(@TempDir Path dir) throws Exception {
-        String bootstrap = TestServices.kafka().bootstrapServers();
         TopicNames names = new TopicNames("ty" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        ReflexSerdes serdes = new ReflexSerdes(
-                new SchemaRegistryClient(TestServices.registry().url()), true);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<TopicSpec> specs = new ArrayList<>(names.fixed());
-            specs.add(new TopicSpec(names.ingest("k8s"), false));
-            specs.add(new TopicSpec(names.actions("ops"), false));
-            new TopicAdmin(admin, Optional.of(4), Optional.empty(), 30_000).ensure(specs);
-            Path rules = Files.createDirectories(dir.resolve("rules"));
-            Files.writeString(rules.resolve("burst.yaml"), """
+        TestEngines.topicsAndRule(
+                names, dir, """
                 id: burst
                 when: {source: k8s, type: pod.oom}
                 correlate:
                   unless: {source: k8s, type: pod.ok, within: 4s}
                 then:
                   - {system: ops, action: page, params: {pod: "${event.subject}"}}
-                """);
-            RulePublisher.apply(rules, KafkaConnection.plaintext(bootstrap), admin, names, serdes, false);
-        }
+                """, new TopicSpec(names.ingest("k8s"), false), new TopicSpec(names.actions("ops"), false));
         // a backlog, so the engine arms every deadline within a second or so and they come due together
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", bootstrap, "linger.ms", 20),
-                new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            for (int i = 0; i < KEYS; i++) {
-                String subject = "pod-" + i;
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
-                        names.ingest("k8s"),
-                        subject.getBytes(StandardCharsets.UTF_8),
-                        ("{\"id\":\"ev-" + i + "\",\"type\":\"pod.oom\",\"subject\":\"" + subject + "\"}")
-                                .getBytes(StandardCharsets.UTF_8));
-                record.headers().add(ContentTypes.HEADER, ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
-                producer.send(record);
-            }
-        }
+        TestEngines.produceJson(names.ingest("k8s"), KEYS, "pod.oom");
         Map<String, Object> settings = TestEngines.settings(names, dir.resolve("state"));
         settings.put(EngineConfig.API_PORT_CONFIG, 0);
         settings.put("consumer.auto.offset.reset", "earliest");
@@ -119,13 +73,7 @@ class TimelineYieldIntegrationTest {
     }
 
     private static String scrape(String url) throws Exception {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .timeout(Duration.ofSeconds(10))
-                                .GET()
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        return TestEngines.get(url).body();
     }
 
     /** The value of the one series {@code series} finds, or -1 when there is none yet. */
