@@ -49,27 +49,42 @@ function status(text) { $('status').textContent = text; }
 
 // --- systems tree
 
+let treeShape = null;      // the systems and what each includes, as the tree was last built
+
 async function loadSystems() {
   const body = await api('/api/systems');
   state.systems = body.systems;
   const byName = new Map(body.systems.map((s) => [s.name, s]));
   const tree = $('tree');
-  tree.replaceChildren(node(byName.get(ALL), byName, new Set(), true));
-  for (const root of body.roots) tree.append(node(byName.get(root), byName, new Set([root]), false));
+  const shape = JSON.stringify([body.roots, body.systems.map((s) => [s.name, s.includes, s.description])]);
+  if (shape === treeShape) {
+    // the same systems: only their state changes, in place, so a click landing while the tree refreshes is not lost
+    for (const b of tree.querySelectorAll('button[data-system]')) {
+      const system = byName.get(b.dataset.system);
+      if (system) b.querySelector('.badges').replaceWith(badges(system.state));
+    }
+  } else {
+    treeShape = shape;
+    tree.replaceChildren(node(byName.get(ALL), byName, new Set(), true));
+    for (const root of body.roots) tree.append(node(byName.get(root), byName, new Set([root]), false));
+  }
   if (body.timeline !== 'RUNNING') status('timeline ' + body.timeline.toLowerCase());
+}
+
+function badges(s) {
+  const all = el('span', { class: 'badges' });
+  const add = (n, cls, what) => { if (n > 0) all.append(el('span', { class: 'badge ' + cls, title: n + ' ' + what }, n, el('span', { class: 'visually-hidden' }, ' ' + what))); };
+  add(s.firing, 'b-firing', 'alerts firing');
+  add(s.running, 'b-running', 'flows running');
+  add(s.failed, 'b-failed', 'actions failed in the last hour');
+  return all;
 }
 
 function node(system, byName, path, isAll) {
   if (!system) return null;
-  const s = system.state;
-  const badges = el('span', { class: 'badges' });
-  const add = (n, cls, what) => { if (n > 0) badges.append(el('span', { class: 'badge ' + cls, title: n + ' ' + what }, n, el('span', { class: 'visually-hidden' }, ' ' + what))); };
-  add(s.firing, 'b-firing', 'alerts firing');
-  add(s.running, 'b-running', 'flows running');
-  add(s.failed, 'b-failed', 'actions failed in the last hour');
   const label = isAll ? 'All systems' : system.name;
   const button = el('button', { type: 'button', 'data-system': system.name, 'aria-current': String(state.system === system.name),
-    title: system.description || label, onclick: () => select(system.name) }, el('span', {}, label), badges);
+    title: system.description || label, onclick: () => select(system.name) }, el('span', {}, label), badges(system.state));
   const li = el('li', {}, button);
   if (!isAll && system.includes.length) {
     const ul = el('ul', {});
