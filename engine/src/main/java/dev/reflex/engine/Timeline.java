@@ -161,8 +161,11 @@ public final class Timeline implements AutoCloseable {
         return Optional.of(timeline);
     }
 
-    /** Pauses and resumes the timeline as {@code yield} says, every {@link TimelineYield#ROUND}. */
+    /** Pauses and resumes the timeline as {@code yield} says, every {@link TimelineYield#ROUND}; never when it may not. */
     private void yieldTo(TimelineYield yield) {
+        if (!yield.enabled()) {
+            return;
+        }
         yielding = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "reflex-timeline-yield");
             t.setDaemon(true);

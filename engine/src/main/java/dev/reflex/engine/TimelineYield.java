@@ -40,6 +40,11 @@ final class TimelineYield implements ProcessingListener {
         this.budget = maxPauseMs;
     }
 
+    /** Whether the timeline may be paused at all (a longest pause was given). */
+    boolean enabled() {
+        return maxPauseMs > 0;
+    }
+
     @Override
     public void timersFired(int count, long now) {
         if (count >= BURST_PER_TICK) {

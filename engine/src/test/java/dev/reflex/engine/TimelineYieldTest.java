@@ -76,6 +76,7 @@ class TimelineYieldTest {
     @Test
     void noLongestPauseNeverPausesTheTimeline() {
         TimelineYield yield = new TimelineYield(0);
+        assertThat(yield.enabled()).isFalse();
         assertThat(run(yield, 0, 60_000, 5_000)).isZero();
     }
 
