@@ -51,7 +51,7 @@ public final class Evaluator {
      * As above; a rule whose evaluation takes longer than {@code slowMicros} gets an ERROR outcome, emits nothing and
      * is listed in {@link Evaluation#slowRules()} so the caller can quarantine it. Longer means on the processor: a rule
      * over the budget by the wall clock is judged by the CPU time this thread spent on the whole event so far (which
-     * bounds the rule's own), so a garbage-collection pause or a machine short of CPU (an outage's usual company) does
+     * bounds the rule's own; less at most a millisecond, see {@link ThreadCpu#near}), so a garbage-collection pause or a machine short of CPU (an outage's usual company) does
      * not quarantine a rule that is not slow, nor drop what it emitted.
      */
     public static Evaluation evaluate(
@@ -75,7 +75,7 @@ public final class Evaluator {
             return new Evaluation(outcomes, actions, ops, slow, Map.of(), 0, correlations);
         }
         long began = System.nanoTime();
-        long cpuBegan = slowMicros == Long.MAX_VALUE ? -1 : ThreadCpu.nanos();
+        ThreadCpu.Mark cpuBegan = slowMicros == Long.MAX_VALUE ? null : ThreadCpu.near(began);
         // every register read is recorded with the value seen, so a decision can be explained and replayed
         Map<String, String> read = new TreeMap<>();
         // a register is looked up once per event, however many rules read it, and every rule sees the same value
@@ -125,10 +125,16 @@ public final class Evaluator {
         return new Evaluation(outcomes, actions, ops, slow, read, (System.nanoTime() - began) / 1_000, correlations);
     }
 
-    /** The CPU time this thread spent since {@code cpuBegan}, in µs; {@code wallMicros} where the JVM cannot tell. */
-    private static long cpuMicrosSince(long cpuBegan, long wallMicros) {
+    /**
+     * The CPU time this thread spent on the event since it began, in µs, at most a millisecond short (see
+     * {@link ThreadCpu#near}); {@code wallMicros} where the JVM cannot tell.
+     */
+    private static long cpuMicrosSince(ThreadCpu.Mark began, long wallMicros) {
         long now = ThreadCpu.nanos();
-        return cpuBegan < 0 || now < 0 ? wallMicros : (now - cpuBegan) / 1_000;
+        if (began == null || began.cpu() < 0 || now < 0) {
+            return wallMicros;
+        }
+        return Math.max(0, now - began.cpu() - began.before()) / 1_000;
     }
 
     /** The current thread's CPU time in ns, or -1 where the JVM does not measure it. */
@@ -136,6 +142,27 @@ public final class Evaluator {
         private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
         private static final boolean SUPPORTED =
                 THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
+        /** How old a reading of the CPU clock may be to stand for an event's start. */
+        private static final long FRESH_NANOS = 1_000_000;
+        /** This thread's last reading: when by the wall clock (ns), and the CPU clock then. */
+        private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[] {0, -1});
+
+        /**
+         * A CPU reading and the wall time between it and {@code wallNow}, at most {@value #FRESH_NANOS} ns. Reading
+         * the CPU clock is a system call, which once per event was 3.5% of the engine's thread; at most once a
+         * millisecond is nothing. The thread cannot have spent more CPU between the reading and {@code wallNow} than
+         * the wall time between them, so the CPU since the reading, less that, is never more than the event's own.
+         */
+        static Mark near(long wallNow) {
+            long[] last = LAST.get();
+            if (last[1] < 0 || wallNow - last[0] > FRESH_NANOS) {
+                last[0] = wallNow;
+                last[1] = nanos();
+            }
+            return new Mark(last[1], wallNow - last[0]);
+        }
+
+        record Mark(long cpu, long before) {}
 
         static long nanos() {
             return SUPPORTED ? THREADS.getCurrentThreadCpuTime() : -1;

@@ -2,6 +2,8 @@ package dev.reflex.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -237,6 +239,36 @@ class EvaluatorTest {
         assertThat(paused.slowRules()).isEmpty();
         assertThat(paused.outcomes().get(0).getOutcome()).isEqualTo(Outcome.MATCHED);
         assertThat(paused.actions()).hasSize(1);
+    }
+
+    @Test
+    void aRuleThatSpendsItsBudgetOnTheProcessorIsSlowRightAfterManyQuickEvents() {
+        RuleBook book = new RuleBook();
+        book.put(rule(SCALE_OUT));
+        // quick events one after the other: the CPU clock is read for few of them, the last one a moment ago
+        for (int i = 0; i < 2_000; i++) {
+            assertThat(Evaluator.evaluate(
+                                    event("cpu.high", "web-1", "{\"cpu\":97}"), book.index(), name -> null, NOW, 5_000)
+                            .slowRules())
+                    .isEmpty();
+        }
+        Evaluation busy = Evaluator.evaluate(
+                event("cpu.high", "web-1", "{\"cpu\":97}"),
+                book.index(),
+                name -> {
+                    // 30 ms on the processor, however busy the machine
+                    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+                    long until = threads.getCurrentThreadCpuTime() + 30_000_000;
+                    long spin = 0;
+                    while (threads.getCurrentThreadCpuTime() < until) {
+                        spin++;
+                    }
+                    return spin < 0 ? "never" : null;
+                },
+                NOW,
+                5_000);
+        assertThat(busy.slowRules()).extracting(s -> s.rule().getId()).containsExactly("scale-out");
+        assertThat(busy.actions()).isEmpty();
     }
 
     @Test

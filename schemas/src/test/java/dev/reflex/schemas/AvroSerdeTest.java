@@ -3,13 +3,19 @@ package dev.reflex.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.avro.SystemLimitException;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,6 +89,50 @@ class AvroSerdeTest {
                         .deserialize("serde-test.events", serde.serializer().serialize("serde-test.events", large)))
                 .isEqualTo(large);
         assertThat(serde.serializer().serialize("serde-test.events", event())).isEqualTo(bytes);
+    }
+
+    @Test
+    void optionalFieldsAreWrittenExactlyAsAvrosOwnWriterWritesThemSetOrNot() throws Exception {
+        AvroSerde<Event> serde = serdes.value(Event.class);
+        Event bare = event();
+        Event full = event();
+        full.setSubject(null);
+        full.setSeverity("critical");
+        full.setCorrelationid("c-1");
+        full.setTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        for (Event e : List.of(bare, full)) {
+            byte[] ours = serde.serializer().serialize("serde-test.events", e);
+            assertThat(Arrays.copyOfRange(ours, 5, ours.length)).isEqualTo(avrosOwn(e));
+            assertThat(serde.deserializer().deserialize("serde-test.events", ours))
+                    .isEqualTo(e);
+        }
+    }
+
+    @Test
+    void anOptionalTimestampIsWrittenThroughItsConversionSetOrNot() throws Exception {
+        AvroSerde<Register> serde = serdes.value(Register.class);
+        Register register = Register.newBuilder()
+                .setName("maintenance")
+                .setValue("on")
+                .setUpdatedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setEventId("e-1")
+                .setRuleId("r-1")
+                .build();
+        for (Instant expires : Arrays.asList(null, Instant.ofEpochMilli(1_700_000_060_000L))) {
+            register.setExpiresAt(expires);
+            byte[] ours = serde.serializer().serialize("serde-test.registers", register);
+            assertThat(Arrays.copyOfRange(ours, 5, ours.length)).isEqualTo(avrosOwn(register));
+            assertThat(serde.deserializer().deserialize("serde-test.registers", ours))
+                    .isEqualTo(register);
+        }
+    }
+
+    private static <T extends SpecificRecord> byte[] avrosOwn(T record) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
     }
 
     @Test

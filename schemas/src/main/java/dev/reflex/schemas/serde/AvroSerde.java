@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -79,7 +80,35 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         this.schema = SpecificData.get().getSchema(type);
         this.isKey = isKey;
         this.autoRegister = autoRegister;
-        this.writer = new SpecificDatumWriter<>(schema);
+        this.writer = new SpecificDatumWriter<>(schema, NullableUnions.like(SpecificData.getForSchema(schema)));
+    }
+
+    /**
+     * The data model the writers use: Avro's own, except that a union of null and one other type (every optional field
+     * of Reflex's schemas) is resolved by whether the value is null, without Avro's lookup of the value's type name in
+     * the union, which was a third of the time spent writing a record. It has the logical types' conversions of the
+     * model it stands in for (a timestamp inside an optional field is written through them).
+     */
+    static final class NullableUnions extends SpecificData {
+        static NullableUnions like(SpecificData model) {
+            NullableUnions data = new NullableUnions();
+            model.getConversions().forEach(data::addLogicalTypeConversion);
+            return data;
+        }
+
+        @Override
+        public int resolveUnion(Schema union, Object datum) {
+            List<Schema> types = union.getTypes();
+            if (types.size() == 2) {
+                if (types.get(0).getType() == Schema.Type.NULL) {
+                    return datum == null ? 0 : 1;
+                }
+                if (types.get(1).getType() == Schema.Type.NULL) {
+                    return datum == null ? 1 : 0;
+                }
+            }
+            return super.resolveUnion(union, datum);
+        }
     }
 
     public Schema schema() {
