@@ -89,9 +89,9 @@ final class TimelineLiveFeed implements AutoCloseable {
                             fresh.clear();
                         }
                         Collections.reverse(fresh);
-                        for (TimelineEntry entry : fresh) {
-                            sent.add(entry.id());
-                            client.sendEvent("entry", JSON.writeValueAsString(entry), entry.id());
+                        if (send(fresh, sent, to(client)) < fresh.size()) {
+                            task[0].cancel(false);
+                            return;
                         }
                         window.stream()
                                 .mapToLong(TimelineEntry::time)
@@ -113,6 +113,45 @@ final class TimelineLiveFeed implements AutoCloseable {
                 1,
                 TimeUnit.SECONDS);
         client.onClose(() -> task[0].cancel(false));
+    }
+
+    /** Where the feed's entries go: a client that may go away at any time. */
+    interface Receiver {
+        boolean gone();
+
+        void entry(String json, String id);
+    }
+
+    private static Receiver to(SseClient client) {
+        return new Receiver() {
+            @Override
+            public boolean gone() {
+                return client.terminated();
+            }
+
+            @Override
+            public void entry(String json, String id) {
+                client.sendEvent("entry", json, id);
+            }
+        };
+    }
+
+    /**
+     * Sends {@code entries} in order, each remembered in {@code sent}, until the receiver has gone: a closed tab stops
+     * the rest of a burst (up to {@link #LIVE_BURST} entries, each one a warning from the server otherwise). Returns how
+     * many were sent.
+     */
+    static int send(List<TimelineEntry> entries, Set<String> sent, Receiver to) throws IOException {
+        int count = 0;
+        for (TimelineEntry entry : entries) {
+            if (to.gone()) {
+                return count;
+            }
+            sent.add(entry.id());
+            to.entry(JSON.writeValueAsString(entry), entry.id());
+            count++;
+        }
+        return count;
     }
 
     /** Every entry from {@code from} to {@code to}, newest first, read page by page, at most {@link #LIVE_WINDOW_MAX} + 1. */
