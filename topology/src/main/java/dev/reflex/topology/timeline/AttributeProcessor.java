@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -271,6 +272,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
         return on;
     }
 
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     /** Fields of an event's data that say what it is about in words, looked for in this order (also under annotations). */
     private static final List<String> WORDS = List.of("summary", "message", "description", "title", "text");
     /** Fields of generic JSON events that repeat the event's own attributes, left out of a summary made of the data. */
@@ -305,7 +307,7 @@ final class AttributeProcessor implements Processor<String, byte[], Void, Void> 
                 text = rest.isEmpty() ? "" : rest.toString();
             }
         }
-        text = text.replaceAll("\\s+", " ").trim();
+        text = WHITESPACE.matcher(text).replaceAll(" ").trim();
         return event.masked(text.length() > 160 ? text.substring(0, 157) + "..." : text, event.data(), event.detail());
     }
 
