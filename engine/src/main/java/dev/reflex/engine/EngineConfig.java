@@ -226,6 +226,13 @@ public final class EngineConfig extends AbstractConfig {
             + "for events). 30 covers \"has this happened before\" over 30 days. Its stores hold each entry once per system it "
             + "is on; older segments are dropped whole.";
 
+    public static final String TIMELINE_THREADS_CONFIG = "reflex.timeline.threads";
+    static final String TIMELINE_THREADS_DOC = "Processing threads of the timeline in this instance; 0: as many as "
+            + "num.stream.threads. The timeline spends about three times the engine's CPU per event (it stores each event "
+            + "and its decision on every system they are on), so where the machine has cores to spare it may need more threads "
+            + "than the engine to keep up with it. Threads past the partition count of the topics it reads (reflex.events and "
+            + "the others) stay idle.";
+
     public static final String TIMELINE_YIELD_MAX_MS_CONFIG = "reflex.timeline.yield.max.ms";
     static final String TIMELINE_YIELD_MAX_MS_DOC =
             "How long the timeline is paused at most, in a row, while the engine "

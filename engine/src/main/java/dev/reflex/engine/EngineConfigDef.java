@@ -201,6 +201,13 @@ final class EngineConfigDef {
                         Importance.MEDIUM,
                         EngineConfig.TIMELINE_RETENTION_DAYS_DOC)
                 .define(
+                        EngineConfig.TIMELINE_THREADS_CONFIG,
+                        Type.INT,
+                        0,
+                        ConfigDef.Range.atLeast(0),
+                        Importance.LOW,
+                        EngineConfig.TIMELINE_THREADS_DOC)
+                .define(
                         EngineConfig.TIMELINE_YIELD_MAX_MS_CONFIG,
                         Type.LONG,
                         30_000L,

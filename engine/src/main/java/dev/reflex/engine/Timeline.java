@@ -122,7 +122,7 @@ public final class Timeline implements AutoCloseable {
                 barriers,
                 config.instanceId());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads(config));
         props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, TimelineRocksDb.class);
         KafkaStreams streams;
         try {
@@ -193,6 +193,12 @@ public final class Timeline implements AutoCloseable {
             // the timeline is stopping, or in ERROR: nothing to pause
             LOG.debug("the timeline could not be paused or resumed", e);
         }
+    }
+
+    /** The timeline's stream threads: {@code reflex.timeline.threads}, or when that is 0 the engine's count. */
+    static int threads(EngineConfig config) {
+        int threads = config.getInt(EngineConfig.TIMELINE_THREADS_CONFIG);
+        return threads > 0 ? threads : config.getInt(EngineConfig.NUM_STREAM_THREADS_CONFIG);
     }
 
     /** The timeline's application id: the engine's with {@code -timeline}. */
