@@ -106,7 +106,7 @@ public final class Timeline implements AutoCloseable {
                             .register(registry));
         }
         SystemBook systems = new SystemBook();
-        Properties props = config.streamsProperties();
+        Properties props = properties(config);
         boolean streamsGroup =
                 "streams".equalsIgnoreCase(String.valueOf(props.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)));
         InputBarriers barriers = InputBarriers.forTimeline(
@@ -121,9 +121,6 @@ public final class Timeline implements AutoCloseable {
                 PENDING_WAIT,
                 barriers,
                 config.instanceId());
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads(config));
-        props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, TimelineRocksDb.class);
         KafkaStreams streams;
         try {
             streams = new KafkaStreams(
@@ -193,6 +190,29 @@ public final class Timeline implements AutoCloseable {
             // the timeline is stopping, or in ERROR: nothing to pause
             LOG.debug("the timeline could not be paused or resumed", e);
         }
+    }
+
+    /** Kafka Streams' poll.ms for the timeline unless the user set one: Kafka's default. */
+    static final long POLL_MS = 100;
+
+    /**
+     * The timeline's Kafka Streams settings: the engine's, with its own application id and threads, and two of Reflex's
+     * defaults for the engine replaced unless the user set them: the timeline's stores get LZ4 ({@link TimelineRocksDb})
+     * instead of the engine's duplicate-detection filters, and its threads poll {@value #POLL_MS} ms instead of 10 (a
+     * short poll makes the engine fire deadlines sooner; the timeline fires none, and an idle one looped a hundred times
+     * a second).
+     */
+    static Properties properties(EngineConfig config) {
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(config));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads(config));
+        if (!config.originals().containsKey(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)) {
+            props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, TimelineRocksDb.class.getName());
+        }
+        if (!config.originals().containsKey(StreamsConfig.POLL_MS_CONFIG)) {
+            props.put(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
+        }
+        return props;
     }
 
     /** The timeline's stream threads: {@code reflex.timeline.threads}, or when that is 0 the engine's count. */

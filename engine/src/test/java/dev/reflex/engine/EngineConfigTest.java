@@ -35,6 +35,27 @@ class EngineConfigTest {
     }
 
     @Test
+    void theTimelineGetsItsOwnStoreSettingsAndPollUnlessTheUserGaveThem() {
+        Map<String, Object> base = Map.of(EngineConfig.API_PORT_CONFIG, -1, EngineConfig.NUM_STREAM_THREADS_CONFIG, 3);
+        assertThat(Timeline.properties(new EngineConfig(base)))
+                .containsEntry("rocksdb.config.setter", TimelineRocksDb.class.getName())
+                .containsEntry("poll.ms", Timeline.POLL_MS)
+                .containsEntry("num.stream.threads", 3)
+                .containsEntry("application.id", "reflex-engine-timeline");
+        assertThat(new EngineConfig(base).streamsProperties())
+                .containsEntry("rocksdb.config.setter", RocksDbTuning.class.getName())
+                .containsEntry("poll.ms", EngineConfig.DEFAULT_POLL_MS);
+        var given = new HashMap<String, Object>(base);
+        given.put("rocksdb.config.setter", "com.example.Tuning");
+        given.put("poll.ms", "50");
+        given.put(EngineConfig.TIMELINE_THREADS_CONFIG, 2);
+        assertThat(Timeline.properties(new EngineConfig(given)))
+                .containsEntry("rocksdb.config.setter", "com.example.Tuning")
+                .containsEntry("poll.ms", "50")
+                .containsEntry("num.stream.threads", 2);
+    }
+
+    @Test
     void anApiBeyondLoopbackWithoutATokenIsRefusedWithWhatToSet() {
         assertThatThrownBy(() -> new EngineConfig(Map.of(EngineConfig.API_HOST_CONFIG, "0.0.0.0")))
                 .isInstanceOf(ConfigException.class)
