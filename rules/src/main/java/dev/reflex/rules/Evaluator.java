@@ -51,8 +51,9 @@ public final class Evaluator {
      * As above; a rule whose evaluation takes longer than {@code slowMicros} gets an ERROR outcome, emits nothing and
      * is listed in {@link Evaluation#slowRules()} so the caller can quarantine it. Longer means on the processor: a rule
      * over the budget by the wall clock is judged by the CPU time this thread spent on the whole event so far (which
-     * bounds the rule's own; less at most a millisecond, see {@link ThreadCpu#near}), so a garbage-collection pause or a machine short of CPU (an outage's usual company) does
-     * not quarantine a rule that is not slow, nor drop what it emitted.
+     * bounds the rule's own; less at most a millisecond, see {@link ThreadCpu#near}), so a garbage-collection pause or a
+     * machine short of CPU (an outage's usual company) does not quarantine a rule that is not slow, nor drop what it
+     * emitted.
      */
     public static Evaluation evaluate(
             Event event, RuleIndex index, Function<String, String> registers, Instant now, long slowMicros) {
