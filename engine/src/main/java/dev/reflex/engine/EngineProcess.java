@@ -53,9 +53,9 @@ public final class EngineProcess implements AutoCloseable {
         new ProcessorMetrics().bindTo(metrics);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(metrics);
-        Optional<EngineApi> api = EngineApi.start(new EngineConfig(settings), metrics);
-        TimelineYield yield =
-                new TimelineYield(new EngineConfig(settings).getLong(EngineConfig.TIMELINE_YIELD_MAX_MS_CONFIG));
+        EngineConfig given = new EngineConfig(settings);
+        Optional<EngineApi> api = EngineApi.start(given, metrics);
+        TimelineYield yield = new TimelineYield(given.getLong(EngineConfig.TIMELINE_YIELD_MAX_MS_CONFIG));
         Engine engine;
         try {
             engine = Engine.start(

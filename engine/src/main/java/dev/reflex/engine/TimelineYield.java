@@ -15,10 +15,10 @@ import dev.reflex.topology.ProcessingListener;
  * <p>A keyed task's tick that fires {@link #BURST_PER_TICK} timers or more is a burst ({@link #timersFired}, on the
  * engine's stream threads). The timeline is paused from the first burst until {@link #HOLD} after the last, out of a
  * budget: {@code maxPauseMs} to start with and at most, spent while paused, earned back at half the rate while running,
- * and needed at {@link #HOLD} at least (or all of it, when smaller) to pause. So a flood of deadlines pauses the timeline for {@code maxPauseMs} at
- * most in a row and a third of the time at most over a longer run: it slows the timeline, never stops it. Pausing
- * loses nothing (Kafka Streams' pause: the timeline keeps its partitions and reads on where it stopped). Decided by one
- * thread, every {@link #ROUND}, from {@link #pausedAt}.
+ * and needed at {@link #HOLD} at least (or all of it, when smaller) to pause. So a flood of deadlines pauses the
+ * timeline for {@code maxPauseMs} at most in a row and a third of the time at most over a longer run: it slows the
+ * timeline, never stops it. Pausing loses nothing (Kafka Streams' pause: the timeline keeps its partitions and reads on
+ * where it stopped). Decided by one thread, every {@link #ROUND}, from {@link #pausedAt}.
  */
 final class TimelineYield implements ProcessingListener {
     /** Timers fired in one tick of one task (every 100 ms) that make a burst: 2,000 a second on one partition. */
